@@ -1,0 +1,1 @@
+"""Reference data files (YAML) shipped with haiquan."""

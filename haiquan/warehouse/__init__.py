@@ -1,0 +1,17 @@
+"""The embedded DuckDB warehouse: canonical trade flows and declarations, loaders, queries."""
+
+from haiquan.warehouse.schema import (
+    FLOWS,
+    FREQUENCIES,
+    TRADE_FLOW_COLUMNS,
+    check_trade_flows,
+    empty_trade_flows,
+)
+
+__all__ = [
+    "FLOWS",
+    "FREQUENCIES",
+    "TRADE_FLOW_COLUMNS",
+    "check_trade_flows",
+    "empty_trade_flows",
+]
