@@ -1,6 +1,8 @@
-"""Rich consoles shared by the CLI commands."""
+"""Rich consoles shared by the CLI commands (wide when writing to a file or a pipe)."""
+
+import sys
 
 from rich.console import Console
 
-console = Console()
-error_console = Console(stderr=True)
+console = Console(width=None if sys.stdout.isatty() else 160)
+error_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)

@@ -1,16 +1,132 @@
-"""``haiquan load``, ``haiquan show``, ``haiquan export`` and ``haiquan demo``."""
+"""``haiquan load``, ``haiquan show partner|top-partners|top-commodities|loads``, ``haiquan export``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from haiquan.cli._console import console
+from haiquan.cli._show import show_app
+from haiquan.cli._tables import print_frame
+
+__all__ = ["register"]
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def load(
+    files: Annotated[list[Path], typer.Argument(help="Files to load, in order.")],
+    format: Annotated[str | None, typer.Option(
+        help="Trade format: census, dots, baci, eu15, canonical (detected when left out).")] = None,
+    declarations: Annotated[bool, typer.Option(
+        "--declarations", help="The files are declarations, not trade statistics.")] = False,
+    layout: Annotated[str, typer.Option(help="Declaration layout: kcs or canonical.")] = "kcs",
+) -> None:
+    """Load trade or declaration files into the warehouse (all or nothing, never twice)."""
+    from haiquan.warehouse.loading import load_declarations_file, load_trade_file
+
+    for file in files:
+        with _progress() as progress:
+            task = progress.add_task(f"{file.name}: starting", total=None)
+
+            def step(message: str, task: int = task, name: str = file.name) -> None:
+                progress.update(task, description=f"{name}: {message}")
+
+            if declarations:
+                result = load_declarations_file(file, layout)
+            else:
+                result = load_trade_file(file, format, progress=step)
+        if result.already_loaded:
+            console.print(f"{file}: already loaded (load {result.load_id}, same SHA-256); "
+                          "nothing changed")
+            continue
+        console.print(f"{file}: loaded {result.rows:,} rows as load {result.load_id} "
+                      f"({result.format}); replaced {result.replaced_rows:,} earlier rows")
+        for note in result.set_aside:
+            console.print(f"  set aside {note['rows']} rows: {note['reason']}")
+
+
+def partner(
+    code: Annotated[str, typer.Argument(help="Partner: ISO alpha-3 code or named group.")],
+    reporter: Annotated[str | None, typer.Option(help="Reporter (default: home country).")] = None,
+    frequency: Annotated[str, typer.Option(help="M, Q or A.")] = "A",
+    since: Annotated[str | None, typer.Option(help="First period to show.")] = None,
+) -> None:
+    """A partner's trade with the home country over time, with the partner's mirror figures."""
+    from haiquan.warehouse.queries import partner_series
+
+    frame = partner_series(code, reporter, frequency=frequency)
+    if since:
+        frame = frame[frame["period"] >= since]
+    print_frame(frame, f"Trade with {code.upper()} (mirror = as the partner reports it)")
+
+
+def top_partners(
+    year: Annotated[str | None, typer.Option(help="Period (default: latest).")] = None,
+    reporter: Annotated[str | None, typer.Option(help="Reporter (default: home country).")] = None,
+    flow: Annotated[str | None, typer.Option(help="export or import (default: both).")] = None,
+    frequency: Annotated[str, typer.Option(help="M, Q or A.")] = "A",
+    n: Annotated[int, typer.Option("-n", help="How many partners.")] = 20,
+) -> None:
+    """The largest partner countries of the home country in a period."""
+    from haiquan.warehouse.queries import top_partners as query
+
+    frame = query(reporter, year, flow=flow, frequency=frequency, n=n)
+    print_frame(frame, "Top partners")
+
+
+def top_commodities(
+    year: Annotated[str | None, typer.Option(help="Year (default: latest).")] = None,
+    reporter: Annotated[str | None, typer.Option(help="Reporter (default: home country).")] = None,
+    partner: Annotated[str | None, typer.Option(help="Only trade with this partner.")] = None,
+    flow: Annotated[str, typer.Option(help="export or import.")] = "export",
+    n: Annotated[int, typer.Option("-n", help="How many commodities.")] = 20,
+) -> None:
+    """The largest HS chapters/codes of the home country's trade in a year."""
+    from haiquan.warehouse.queries import top_commodities as query
+
+    frame = query(reporter, year, partner=partner, flow=flow, n=n)
+    if frame.empty:
+        console.print("no commodity-level rows in the warehouse (load BACI or a canonical file "
+                      "with HS codes)")
+        return
+    print_frame(frame, "Top commodities")
+
+
+def loads() -> None:
+    """Every file loaded into the warehouse."""
+    from haiquan.warehouse.queries import list_loads
+
+    print_frame(list_loads(), "Loads")
+
+
+def export(
+    table: Annotated[str, typer.Argument(help="trade_flows, declarations or loads.")],
+    destination: Annotated[Path, typer.Argument(help="A file (CSV) or folder (Parquet).")],
+    format: Annotated[str, typer.Option(help="csv or parquet.")] = "csv",
+    partition_by: Annotated[list[str] | None, typer.Option(
+        "--partition-by", help="Columns to partition Parquet by (repeat the option).")] = None,
+) -> None:
+    """Export a warehouse table to CSV or partitioned Parquet (for Spark or Dask)."""
+    from haiquan.warehouse.queries import export_table
+
+    written = export_table(table, destination, format=format, partition_by=partition_by or [])
+    console.print(f"wrote {written}")
 
 
 def register(app: typer.Typer) -> None:
-    """Mount the warehouse commands on the root app."""
-
-    @app.command()
-    def version() -> None:
-        """Print haiquan's version."""
-        from haiquan import __version__
-
-        typer.echo(__version__)
+    """Mount the warehouse commands."""
+    app.command()(load)
+    app.command()(export)
+    show_app.command("partner")(partner)
+    show_app.command("top-partners")(top_partners)
+    show_app.command("top-commodities")(top_commodities)
+    show_app.command("loads")(loads)
+    if not any(group.name == "show" for group in app.registered_groups):
+        app.add_typer(show_app, name="show")

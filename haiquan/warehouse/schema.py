@@ -94,12 +94,6 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
         if column not in out.columns:
             out[column] = None
     out = out[list(TRADE_FLOW_COLUMNS)]
-    for column in ("reporter", "partner", "flow", "frequency", "period", "commodity", "source"):
-        out[column] = out[column].astype("string").str.strip()
-    out["reporter"] = out["reporter"].str.upper()
-    out["partner"] = out["partner"].str.upper()
-    out["frequency"] = out["frequency"].str.upper()
-    out["flow"] = out["flow"].str.lower()
 
     problems: list[dict] = []
     total = 0
@@ -112,20 +106,44 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
             total += count
             problems.extend(_problem_rows(mask, out, column, problem))
 
-    flag(~out["reporter"].str.match(_PARTNER), "reporter",
-         "expected an ISO 3166 alpha-3 code such as VNM")
-    flag(~out["partner"].str.match(_PARTNER), "partner",
+    # Code-like columns repeat a few hundred values over millions of rows: normalise and check
+    # each distinct value once, then map back.
+    def tidy(column: str, case: str | None, pattern: re.Pattern[str] | None,
+             allowed: tuple[str, ...] | None, problem: str) -> None:
+        codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
+        cleaned = [str(u).strip() for u in uniques]
+        if case == "upper":
+            cleaned = [c.upper() for c in cleaned]
+        elif case == "lower":
+            cleaned = [c.lower() for c in cleaned]
+        ok = [
+            (pattern is None or bool(pattern.match(c))) and (allowed is None or c in allowed)
+            for c in cleaned
+        ]
+        lookup = pd.Series(cleaned + [None], dtype="object")
+        out[column] = pd.Series(lookup.to_numpy()[codes], index=out.index, dtype="object")
+        good = pd.Series(ok + [False]).to_numpy()[codes]
+        flag(pd.Series(~good, index=out.index), column, problem)
+
+    tidy("reporter", "upper", _PARTNER, None, "expected an ISO 3166 alpha-3 code such as VNM")
+    tidy("partner", "upper", _PARTNER, None,
          "expected an ISO 3166 alpha-3 code (USA) or a named group (WORLD, EUROPEAN_UNION)")
-    flag(~out["flow"].isin(FLOWS), "flow", "expected one of " + ", ".join(FLOWS))
-    flag(~out["frequency"].isin(FREQUENCIES), "frequency", "expected M, Q or A")
-    period_ok = pd.Series(False, index=out.index)
-    for frequency, pattern in _PERIOD_PATTERNS.items():
-        chosen = out["frequency"] == frequency
-        period_ok |= chosen.fillna(False) & out["period"].str.match(pattern).fillna(False)
-    flag(~period_ok, "period", "expected YYYY-MM for M, YYYYQn for Q, YYYY for A")
-    flag(~out["commodity"].str.match(_COMMODITY), "commodity",
+    tidy("flow", "lower", None, FLOWS, "expected one of " + ", ".join(FLOWS))
+    tidy("frequency", "upper", None, FREQUENCIES, "expected M, Q or A")
+    tidy("commodity", None, _COMMODITY,  None,
          "expected an HS code of 2, 4, 6, 8 or 10 digits as text (leading zeros kept) or TOTAL; "
          "quote the column so 0101 is not read as 101")
+    tidy("source", None, None, None, "expected a source name")
+    tidy("period", None, None, None, "expected a period")
+    pairs = out[["frequency", "period"]].drop_duplicates()
+    bad_pairs = {
+        (f, p) for f, p in pairs.itertuples(index=False)
+        if f is None or p is None or f not in _PERIOD_PATTERNS or not _PERIOD_PATTERNS[f].match(p)
+    }
+    if bad_pairs:
+        keys = pd.MultiIndex.from_frame(out[["frequency", "period"]])
+        flag(pd.Series(keys.isin(list(bad_pairs)), index=out.index), "period",
+             "expected YYYY-MM for M, YYYYQn for Q, YYYY for A")
     values = pd.to_numeric(out["value_usd"], errors="coerce")
     flag(values.isna(), "value_usd", "expected a number of US dollars")
     flag(values < 0, "value_usd", "expected a value of zero or more")
@@ -134,8 +152,6 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
     flag(out["quantity"].notna() & quantity.isna(), "quantity", "expected a number or nothing")
     flag(quantity < 0, "quantity", "expected a quantity of zero or more")
     out["quantity"] = quantity.astype("float64")
-    for column in ("unit", "partner_name"):
-        out[column] = out[column].astype("string")
     mirror = out["is_mirror"]
     if mirror.dtype != bool:
         text = mirror.astype("string").str.strip().str.lower()

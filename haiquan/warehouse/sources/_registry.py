@@ -1,0 +1,121 @@
+"""The table of trade-file formats and the dispatch to their readers."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from haiquan.errors import DataFileError, InputError
+
+__all__ = ["TRADE_FORMATS", "TradeFormat", "detect_format", "read_trade_file"]
+
+
+@dataclass(frozen=True)
+class TradeFormat:
+    """One supported trade-file format."""
+
+    name: str
+    module: str
+    description: str
+    #: Columns whose presence identifies the format when detecting it.
+    signature: frozenset[str]
+
+    @property
+    def reader(self) -> Callable[[Path], pd.DataFrame]:
+        module = importlib.import_module(f"haiquan.warehouse.sources.{self.module}")
+        return module.read  # type: ignore[no-any-return]
+
+
+TRADE_FORMATS: dict[str, TradeFormat] = {
+    f.name: f
+    for f in (
+        TradeFormat(
+            "census", "census",
+            "U.S. Census Bureau goods trade by partner country, monthly long CSV(.gz)",
+            frozenset({"period", "cty_code", "cty_name", "flow", "value_musd"}),
+        ),
+        TradeFormat(
+            "dots", "dots",
+            "IMF Direction of Trade Statistics, bilateral annual long table (parquet or CSV)",
+            frozenset({"reporter", "partner", "partner_is_aggregate", "flow", "year",
+                       "value_musd"}),
+        ),
+        TradeFormat(
+            "baci", "baci",
+            "CEPII BACI exports by exporter x HS2 chapter x year (CSV(.gz))",
+            frozenset({"t", "i", "i_iso3c", "k", "v"}),
+        ),
+        TradeFormat(
+            "eu15", "eu15",
+            "Eurostat EU15 bilateral trade by product group (fixest `trade` CSV)",
+            frozenset({"Destination", "Origin", "Product", "Year", "dist_km", "Euros"}),
+        ),
+        TradeFormat(
+            "canonical", "canonical",
+            "haiquan's canonical trade-flow CSV or Parquet (docs/data-formats.md)",
+            frozenset({"reporter", "partner", "flow", "frequency", "period", "commodity",
+                       "value_usd"}),
+        ),
+    )
+}
+
+
+def _columns(path: Path) -> set[str]:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return set(pq.read_schema(path).names)
+    return set(pd.read_csv(path, nrows=0).columns)
+
+
+def detect_format(path: str | Path) -> str:
+    """Guess a file's format from its columns.
+
+    Raises:
+        DataFileError: when no known format matches.
+    """
+    file = Path(path)
+    _require_file(file)
+    columns = _columns(file)
+    for name, trade_format in TRADE_FORMATS.items():
+        if trade_format.signature <= columns:
+            return name
+    raise DataFileError(
+        "the file's columns match no known trade format",
+        path=str(file),
+        expected="one of: " + "; ".join(
+            f"{n} ({', '.join(sorted(f.signature))})" for n, f in TRADE_FORMATS.items()
+        ),
+        got="columns " + ", ".join(sorted(columns)),
+        fix="pass --format explicitly, or convert the file to the canonical format "
+        "(docs/data-formats.md)",
+    )
+
+
+def _require_file(file: Path) -> None:
+    if not file.is_file():
+        raise InputError(
+            "no such file",
+            expected="the path of an existing trade data file",
+            got=str(file),
+            fix="check the path (relative paths start from the current folder)",
+        )
+
+
+def read_trade_file(path: str | Path, format: str | None = None) -> pd.DataFrame:
+    """Read a trade file of a named format (or a detected one) into canonical rows."""
+    file = Path(path)
+    _require_file(file)
+    name = format or detect_format(file)
+    if name not in TRADE_FORMATS:
+        raise InputError(
+            f"unknown trade format {name!r}",
+            expected="one of " + ", ".join(TRADE_FORMATS),
+            got=repr(name),
+            fix="choose a format from `haiquan load --help`",
+        )
+    return TRADE_FORMATS[name].reader(file)

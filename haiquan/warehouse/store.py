@@ -1,0 +1,110 @@
+"""The DuckDB warehouse file: its tables and a connection held only as long as a call needs it.
+
+DuckDB lets one process write a file at a time, so nothing keeps the file open between calls:
+``with Warehouse.open() as warehouse: ...`` opens, and leaves the file free again afterwards.
+
+Tables:
+
+``trade_flows``
+    canonical trade rows (:data:`~haiquan.warehouse.schema.TRADE_FLOW_COLUMNS`) plus ``load_id``.
+``declarations``
+    declaration goods items in the canonical declaration layout plus ``load_id``.
+``loads``
+    one row per file loaded: its SHA-256, format, row count, rows set aside and whether the data
+    is synthetic. A file whose hash is already here is not loaded again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from haiquan.errors import ConfigurationError, NotFoundError
+from haiquan.settings import get_settings
+from haiquan.warehouse.schema import TRADE_FLOW_COLUMNS
+
+__all__ = ["TABLES", "Warehouse"]
+
+_SQL_TYPES = {"string": "VARCHAR", "float64": "DOUBLE", "bool": "BOOLEAN"}
+
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS loads (
+        load_id INTEGER PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        set_aside VARCHAR,
+        synthetic BOOLEAN NOT NULL,
+        loaded_at TIMESTAMP NOT NULL,
+        UNIQUE (kind, sha256)
+    )""",
+    "CREATE SEQUENCE IF NOT EXISTS load_ids START 1",
+    "CREATE TABLE IF NOT EXISTS trade_flows ("
+    + ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in TRADE_FLOW_COLUMNS.items())
+    + ", load_id INTEGER NOT NULL)",
+]
+
+#: Tables that may be exported or queried by name.
+TABLES = ("trade_flows", "declarations", "loads")
+
+
+class Warehouse:
+    """An open warehouse. Use :meth:`open` as a context manager."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Iterator[Warehouse]:
+        """Open (creating if needed) the warehouse file for the duration of a ``with`` block."""
+        file = Path(path) if path is not None else get_settings().warehouse_file
+        if read_only and not file.exists():
+            raise NotFoundError(
+                "there is no warehouse yet",
+                expected=f"a warehouse file at {file}",
+                got="no file",
+                fix="load data first (`haiquan load FILE`) or build the demo (`haiquan demo`)",
+            )
+        file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = duckdb.connect(str(file), read_only=read_only)
+        except duckdb.IOException as error:
+            raise ConfigurationError(
+                "the warehouse file cannot be opened",
+                expected=f"{file} free to open",
+                got=str(error).splitlines()[0],
+                fix="another haiquan process is writing it; wait for it to finish and try again",
+            ) from error
+        try:
+            if not read_only:
+                for statement in _SCHEMA:
+                    connection.execute(statement)
+            yield cls(connection, file)
+        finally:
+            connection.close()
+
+    # --- small conveniences --------------------------------------------------------------
+    def frame(self, sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return a DataFrame."""
+        return self.connection.execute(sql, parameters or []).df()
+
+    def has_table(self, name: str) -> bool:
+        found = self.connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(found and found[0])
+
+    def count(self, table: str) -> int:
+        if table not in TABLES or not self.has_table(table):
+            return 0
+        found = self.connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(found[0]) if found else 0
