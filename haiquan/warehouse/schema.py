@@ -138,7 +138,8 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
     pairs = out[["frequency", "period"]].drop_duplicates()
     bad_pairs = {
         (f, p) for f, p in pairs.itertuples(index=False)
-        if f is None or p is None or f not in _PERIOD_PATTERNS or not _PERIOD_PATTERNS[f].match(p)
+        # a row with a bad frequency is already reported; do not report its period twice
+        if f in _PERIOD_PATTERNS and (p is None or not _PERIOD_PATTERNS[f].match(p))
     }
     if bad_pairs:
         keys = pd.MultiIndex.from_frame(out[["frequency", "period"]])
@@ -152,6 +153,9 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
     flag(out["quantity"].notna() & quantity.isna(), "quantity", "expected a number or nothing")
     flag(quantity < 0, "quantity", "expected a quantity of zero or more")
     out["quantity"] = quantity.astype("float64")
+    for column in ("unit", "partner_name"):
+        text = out[column].astype(object)
+        out[column] = text.where(text.notna(), None)
     mirror = out["is_mirror"]
     if mirror.dtype != bool:
         text = mirror.astype("string").str.strip().str.lower()

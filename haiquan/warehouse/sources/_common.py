@@ -18,7 +18,7 @@ def read_table(path: Path, *, dtype: dict[str, str] | None = None) -> pd.DataFra
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=dtype, keep_default_na=True)
+        return pd.read_csv(path, dtype=dtype, keep_default_na=True, float_precision="round_trip")
     except (ValueError, OSError, pd.errors.ParserError) as error:
         raise DataFileError(
             "the file cannot be parsed",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pycountry
@@ -44,6 +45,14 @@ def known_exporter_code(code: str) -> bool:
         return pycountry.historic_countries.get(alpha_3=text) is not None
 
 
+def _problems(bad: pd.Series, column: str, problem: str) -> list[dict]:
+    return [
+        {"row": int(cast(int, i)) + 2, "column": column,
+         "value": None if pd.isna(v) else str(v), "problem": problem}
+        for i, v in bad.head(20).items()
+    ]
+
+
 def _check_exporters(codes: pd.Series, file: Path) -> None:
     unknown = {c for c in codes.dropna().unique() if not known_exporter_code(str(c))}
     mask = codes.isna() | codes.isin(list(unknown))
@@ -53,11 +62,8 @@ def _check_exporters(codes: pd.Series, file: Path) -> None:
             f"{int(mask.sum())} row(s) name an exporter that is not an ISO 3166 country; "
             "nothing was loaded",
             path=str(file),
-            problems=[
-                {"row": int(i) + 2, "column": "i_iso3c", "value": None if pd.isna(v) else str(v),
-                 "problem": "expected an ISO 3166-1 (or former, 3166-3) alpha-3 code"}
-                for i, v in bad.head(20).items()
-            ],
+            problems=_problems(bad, "i_iso3c",
+                               "expected an ISO 3166-1 (or former, 3166-3) alpha-3 code"),
             total_bad_rows=int(mask.sum()),
             fix="correct the exporter codes; BACI's own country_codes.csv lists the valid ones",
         )
@@ -81,9 +87,7 @@ def read(path: str | Path) -> pd.DataFrame:
         raise DataFileError(
             "BACI chapters must be two-digit HS chapters written as text; nothing was loaded",
             path=str(file),
-            problems=[{"row": int(i) + 2, "column": "k", "value": None if pd.isna(v) else str(v),
-                       "problem": "not a two-digit HS chapter"}
-                      for i, v in chapters[bad_chapter].head(20).items()],
+            problems=_problems(chapters[bad_chapter], "k", "not a two-digit HS chapter"),
             total_bad_rows=int(bad_chapter.sum()),
             expected="chapters such as 01, 09, 85 (leading zero kept)",
             fix="write the chapter with its leading zero (quote the column in the CSV)",

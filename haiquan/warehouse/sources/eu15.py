@@ -20,6 +20,7 @@ So :func:`read` validates the file and then refuses it with a message saying why
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -41,7 +42,7 @@ def _alpha_3(code: str) -> str | None:
 
 def _problems(mask: pd.Series, values: pd.Series, column: str, problem: str) -> list[dict]:
     return [
-        {"row": int(i) + 2, "column": column, "value": None if pd.isna(v) else str(v),
+        {"row": int(cast(int, i)) + 2, "column": column, "value": None if pd.isna(v) else str(v),
          "problem": problem}
         for i, v in values[mask].head(20).items()
     ]
@@ -76,7 +77,8 @@ def read_eu15_panel(path: str | Path) -> pd.DataFrame:
     checks = {
         "Product": ("expected a whole product-group number of 1 or more",
                     lambda s: (s >= 1) & (s == s.round())),
-        "Year": ("expected a four-digit year", lambda s: (s >= 1000) & (s <= 9999) & (s == s.round())),
+        "Year": ("expected a four-digit year",
+                 lambda s: (s >= 1000) & (s <= 9999) & (s == s.round())),
         "dist_km": ("expected a distance above zero", lambda s: s > 0),
         "Euros": ("expected a value in euros of zero or more", lambda s: s >= 0),
     }

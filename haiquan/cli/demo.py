@@ -1,0 +1,51 @@
+"""``haiquan demo``: build the demo warehouse, show what the platform does, open the dashboard."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from haiquan.cli._console import console
+from haiquan.cli._tables import print_frame
+
+__all__ = ["register"]
+
+
+def demo(
+    serve: Annotated[bool, typer.Option(
+        "--serve/--no-serve", help="Open the dashboard afterwards (Ctrl-C stops it).")] = True,
+    port: Annotated[int, typer.Option(help="Dashboard port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Build a demo warehouse (real public data where found, synthetic otherwise) and tour it."""
+    from haiquan.demo import build_demo_warehouse
+    from haiquan.settings import get_settings
+    from haiquan.warehouse.queries import partner_series, top_commodities, top_partners
+
+    settings = get_settings()
+    console.rule("[bold]haiquan demo")
+    built = build_demo_warehouse()
+    console.print(f"warehouse: {built.path}")
+    for result in built.loads:
+        state = "already there" if result.already_loaded else "loaded"
+        label = " [yellow](SYNTHETIC)[/]" if result.synthetic else ""
+        console.print(f"  {state}: {result.rows:,} rows from {result.path}{label}")
+    home = settings.home_country
+    console.rule(f"Trade intelligence: {home}'s largest partners")
+    print_frame(top_partners(home, n=10), f"Top 10 partners of {home} (latest year)")
+    series = partner_series("KOR", home)
+    print_frame(series.tail(6), f"{home}–KOR trade, with Korea's mirror figures")
+    commodities = top_commodities(home, n=8)
+    if not commodities.empty:
+        print_frame(commodities, f"{home}'s largest export chapters (HS2)")
+    if serve:
+        from haiquan.web.server import serve as run_server
+
+        console.rule("Dashboard")
+        console.print(f"open http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        run_server(host="127.0.0.1", port=port)
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``haiquan demo``."""
+    app.command()(demo)
