@@ -11,7 +11,7 @@ administration's operator or an analyst who cannot read our code.
     │   ├── DataFileError (422)           a file that cannot be loaded; carries the bad rows
     │   ├── UnknownCodeError (404)        a country, HS, document-type ... code we do not know
     │   ├── ValidationError (422)         a value or document that breaks its rules or schema
-    │   │   └── CatalogueError (422)      a YAML catalogue (agreements, commitments, initiatives ...)
+    │   │   └── CatalogueError (422)      a YAML catalogue (agreements, commitments ...)
     │   └── PayloadTooLargeError (413)
     ├── NotFoundError (404)               a stored thing (message, model, user ...) is absent
     ├── ConflictError (409)               the request clashes with stored state (e.g. replay)
@@ -120,7 +120,7 @@ class InputError(HaiquanError):
 
 
 class RowProblem(dict[str, Any]):
-    """One bad row of a file: ``{"row": 12, "column": "hs_code", "value": "8471.3", "problem": ...}``.
+    """One bad row of a file, e.g. ``{"row": 12, "column": "hs_code", "value": "8471.3"}``.
 
     Row numbers count the header as row 1, as a spreadsheet shows them.
     """

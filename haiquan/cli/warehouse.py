@@ -1,18 +1,33 @@
-"""``haiquan load``, ``haiquan show partner|top-partners|top-commodities|loads``, ``haiquan export``."""
+"""``haiquan load``, ``haiquan export`` and the warehouse look-ups under ``haiquan show``."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from haiquan.cli._console import console
 from haiquan.cli._show import show_app
 from haiquan.cli._tables import print_frame
 
 __all__ = ["register"]
+
+
+class DeclarationLayout(StrEnum):
+    """Declaration file layouts ``haiquan load --declarations`` reads."""
+
+    kcs = "kcs"
+    canonical = "canonical"
 
 
 def _progress() -> Progress:
@@ -26,7 +41,8 @@ def load(
         help="Trade format: census, dots, baci, eu15, canonical (detected when left out).")] = None,
     declarations: Annotated[bool, typer.Option(
         "--declarations", help="The files are declarations, not trade statistics.")] = False,
-    layout: Annotated[str, typer.Option(help="Declaration layout: kcs or canonical.")] = "kcs",
+    layout: Annotated[DeclarationLayout, typer.Option(
+        help="Declaration layout of --declarations files.")] = DeclarationLayout.kcs,
 ) -> None:
     """Load trade or declaration files into the warehouse (all or nothing, never twice)."""
     from haiquan.warehouse.loading import load_declarations_file, load_trade_file
@@ -35,11 +51,11 @@ def load(
         with _progress() as progress:
             task = progress.add_task(f"{file.name}: starting", total=None)
 
-            def step(message: str, task: int = task, name: str = file.name) -> None:
+            def step(message: str, task: TaskID = task, name: str = file.name) -> None:
                 progress.update(task, description=f"{name}: {message}")
 
             if declarations:
-                result = load_declarations_file(file, layout)
+                result = load_declarations_file(file, layout.value)
             else:
                 result = load_trade_file(file, format, progress=step)
         if result.already_loaded:

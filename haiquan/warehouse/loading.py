@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -193,7 +194,7 @@ def _load_trade_file(
 
 def load_declarations_file(
     path: str | Path,
-    layout: str = "kcs",
+    layout: Literal["kcs", "canonical"] = "kcs",
     *,
     synthetic: bool = False,
     warehouse: Warehouse | None = None,

@@ -93,7 +93,8 @@ def query_flows(
         clauses.append(_IS_COUNTRY)
     where = " AND ".join(clauses) or "TRUE"
     columns = ", ".join(TRADE_FLOW_COLUMNS)
-    sql = f"SELECT {columns} FROM trade_flows WHERE {where} ORDER BY reporter, partner, flow, period"
+    sql = (f"SELECT {columns} FROM trade_flows WHERE {where} "
+           "ORDER BY reporter, partner, flow, period")
     return _label(_with(warehouse, lambda w: w.frame(sql, parameters)))
 
 

@@ -64,7 +64,9 @@ class Warehouse:
 
     @classmethod
     @contextmanager
-    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Iterator[Warehouse]:
+    def open(
+        cls, path: str | Path | None = None, *, read_only: bool = False
+    ) -> Iterator[Warehouse]:
         """Open (creating if needed) the warehouse file for the duration of a ``with`` block."""
         file = Path(path) if path is not None else get_settings().warehouse_file
         if read_only and not file.exists():

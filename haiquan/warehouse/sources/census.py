@@ -37,7 +37,8 @@ def read_census(path: str | Path) -> pd.DataFrame:
             problems=[{"row": int(i) + 2, "column": "cty_code", "value": codes[i],
                        "problem": "not a Census country code"} for i in rows[:20]],
             total_bad_rows=int(bad_code.sum()),
-            fix="correct the codes; Census codes are listed at census.gov/foreign-trade/schedules/c",
+            fix="correct the codes; the Census Bureau publishes its country code list "
+            "(Schedule C)",
         )
     partners = _separate_shared_partners(
         map_partner_names(raw["cty_name"], file, "cty_name"), codes, raw["period"]
