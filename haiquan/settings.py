@@ -65,9 +65,66 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default=DEFAULT_SECRET,
-        description="Secret used to sign web sessions and API tokens; must be changed in production.",
+        description="Secret that signs web sessions and API tokens; change it in production.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+
+    # --- reference: countries, HS, agreements (haiquan.reference) -----------------------------
+    agreements_file: Path | None = Field(
+        default=None,
+        description="YAML catalogue of agreements (FTAs, AEO MRAs, e-C/O exchange, single "
+        "windows) to use instead of the bundled one, e.g. for another home country.",
+    )
+
+    # --- web: dashboard and HTTP API (haiquan.web) ------------------------------------------
+    web_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the users and API tokens store; defaults to SQLite "
+        "HOME/web.sqlite.",
+    )
+    session_minutes: int = Field(
+        default=120,
+        ge=1,
+        le=60 * 24 * 30,
+        description="Minutes a dashboard login session lasts before the user must log in again.",
+    )
+    web_host: str = Field(
+        default="127.0.0.1",
+        description="Address `haiquan serve` listens on (loopback by default; put a TLS proxy "
+        "in front before exposing it).",
+    )
+    web_port: int = Field(
+        default=8000, ge=1, le=65535, description="TCP port `haiquan serve` listens on."
+    )
+
+    # --- exchange: the customs-to-customs gateway node -----------------------------------------
+    gateway_home: Path | None = Field(
+        default=None,
+        description="Folder of the gateway node (node.yaml, trust.yaml, keys); defaults to "
+        "HOME/gateway.",
+    )
+    gateway_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the gateway store when node.yaml names none; defaults to "
+        "SQLite in the gateway home. Use postgresql+psycopg://... for several workers.",
+    )
+    gateway_max_payload_bytes: int = Field(
+        default=1_048_576,
+        gt=0,
+        description="Largest document payload (bytes) a node sends or accepts, for new nodes.",
+    )
+    gateway_replay_window_seconds: int = Field(
+        default=300,
+        gt=0,
+        description="How far (seconds) a message's signing time may be from the receiver's clock "
+        "before it is refused as a replay, for new nodes.",
+    )
+    gateway_wco_schema_dir: Path | None = Field(
+        default=None,
+        description="Folder of the WCO Data Model 3.6 XSDs (declaration/, notification/) used to "
+        "validate declaration documents; defaults to "
+        "SHARED_DATA/exchange/wco-dm-3.6-hmrc-cds/schemas.",
+    )
 
     @field_validator("home_country")
     @classmethod
@@ -79,9 +136,10 @@ class Settings(BaseSettings):
         if self.mode != "local" and self.secret_key == DEFAULT_SECRET:
             raise ConfigurationError(
                 "the default secret key only works in local mode",
-                expected="HAIQUAN_SECRET_KEY set to a long random value when HAIQUAN_MODE=production",
+                expected="HAIQUAN_SECRET_KEY set to a long random value outside local mode",
                 got="the built-in development secret",
-                fix="export HAIQUAN_SECRET_KEY=$(python -c 'import secrets;print(secrets.token_hex(32))')",
+                fix="export HAIQUAN_SECRET_KEY=$(python -c "
+                "'import secrets; print(secrets.token_hex(32))')",
             )
         return self
 
@@ -89,6 +147,11 @@ class Settings(BaseSettings):
     def warehouse_file(self) -> Path:
         """The DuckDB file in use."""
         return self.warehouse_path or self.home / "warehouse.duckdb"
+
+    @property
+    def web_database(self) -> str:
+        """The SQLAlchemy URL of the web users store in use."""
+        return self.web_database_url or f"sqlite:///{self.home / 'web.sqlite'}"
 
 
 @lru_cache(maxsize=1)

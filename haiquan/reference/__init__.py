@@ -1,5 +1,17 @@
 """Reference data: countries and groups, the HS nomenclature, agreements and MRAs."""
 
+from haiquan.reference.agreements import (
+    AGREEMENT_KINDS,
+    Agreement,
+    AgreementKind,
+    CooperationState,
+    Party,
+    agreement,
+    agreements,
+    agreements_between,
+    cooperation_state,
+    load_agreements,
+)
 from haiquan.reference.countries import (
     Country,
     CountryGroup,
@@ -8,16 +20,50 @@ from haiquan.reference.countries import (
     country_groups,
     find_country,
     group_members,
+    groups_of,
     partner_code,
+)
+from haiquan.reference.hs import (
+    HsCode,
+    HsSection,
+    clean_hs_code,
+    hs_chapter,
+    hs_children,
+    hs_code,
+    hs_section,
+    hs_sections,
+    is_valid_hs,
+    search_hs,
 )
 
 __all__ = [
+    "AGREEMENT_KINDS",
+    "Agreement",
+    "AgreementKind",
+    "CooperationState",
     "Country",
     "CountryGroup",
+    "HsCode",
+    "HsSection",
+    "Party",
+    "agreement",
+    "agreements",
+    "agreements_between",
+    "clean_hs_code",
+    "cooperation_state",
     "country",
     "country_group",
     "country_groups",
     "find_country",
     "group_members",
+    "groups_of",
+    "hs_chapter",
+    "hs_children",
+    "hs_code",
+    "hs_section",
+    "hs_sections",
+    "is_valid_hs",
+    "load_agreements",
     "partner_code",
+    "search_hs",
 ]

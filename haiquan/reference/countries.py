@@ -31,6 +31,7 @@ __all__ = [
     "country_groups",
     "find_country",
     "group_members",
+    "groups_of",
     "partner_code",
 ]
 
@@ -231,3 +232,14 @@ def group_members(code: str, on: dt.date | None = None) -> list[str]:
     False
     """
     return country_group(code).members_on(on)
+
+
+def groups_of(code: str, on: dt.date | None = None) -> list[str]:
+    """Codes of the groups a country belongs to on a day (today when ``None``).
+
+    >>> groups_of("VNM", dt.date(2020, 1, 1))
+    ['ASEAN', 'CPTPP', 'RCEP']
+    """
+    alpha_3 = country(code).alpha_3
+    groups = country_groups().items()
+    return sorted(name for name, group in groups if alpha_3 in group.members_on(on))

@@ -1,0 +1,158 @@
+"""``haiquan show country|hs|hs-search|agreements``: look-ups in the reference data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from haiquan.cli._console import console
+from haiquan.cli._show import show_app
+from haiquan.reference import (
+    Agreement,
+    agreements,
+    cooperation_state,
+    find_country,
+    groups_of,
+    hs_children,
+    hs_code,
+    search_hs,
+)
+from haiquan.settings import get_settings
+
+__all__ = ["register"]
+
+_LEVELS = {2: "chapter", 4: "heading", 6: "subheading", 8: "national line", 10: "national line"}
+
+OnOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--on", formats=["%Y-%m-%d"], help="The day to ask about (YYYY-MM-DD); today."),
+]
+
+
+def _day(on: dt.datetime | None) -> dt.date:
+    return on.date() if on is not None else dt.date.today()
+
+
+def show_country(
+    name_or_code: Annotated[str, typer.Argument(help="ISO code (VN, VNM, 704) or a name.")],
+    on: OnOption = None,
+) -> None:
+    """Show a country's ISO codes, names and the groups it belongs to."""
+    found = find_country(name_or_code)
+    day = _day(on)
+    console.print(f"[bold]{escape(found.name)}[/]")
+    if found.official_name:
+        console.print(f"  official name  {escape(found.official_name)}")
+    console.print(f"  alpha-2        {found.alpha_2}")
+    console.print(f"  alpha-3        {found.alpha_3}")
+    console.print(f"  numeric        {found.numeric}")
+    groups = ", ".join(groups_of(found.alpha_3, day)) or "none"
+    console.print(f"  groups on {day}  {groups}")
+
+
+def show_hs(
+    code: Annotated[str, typer.Argument(help="HS code as digits: 84, 8471, 847130.")],
+) -> None:
+    """Show an HS code: description, section, parent, and the codes under it."""
+    found = hs_code(code)
+    console.print(f"[bold]{found.code}[/] ({_LEVELS[found.level]}) {escape(found.description)}")
+    console.print(f"  section  {found.section} {escape(found.section_name)}")
+    console.print(f"  chapter  {found.chapter}")
+    if found.parent:
+        console.print(f"  parent   {found.parent}")
+    if found.note:
+        console.print(f"  note     {escape(found.note)}")
+    children = hs_children(found.code)
+    if children:
+        table = Table(title=f"{len(children)} codes under {found.code}")
+        table.add_column("code")
+        table.add_column("description")
+        for child in children:
+            table.add_row(child.code, child.description)
+        console.print(table)
+
+
+def show_hs_search(
+    text: Annotated[str, typer.Argument(help="Words of the description, or leading digits.")],
+    level: Annotated[int | None, typer.Option(help="Only codes of 2, 4 or 6 digits.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
+) -> None:
+    """Find HS codes by words in their description."""
+    found = search_hs(text, level=level, limit=limit)
+    if not found:
+        console.print(f"no HS code matches {escape(text)!r}")
+        return
+    table = Table(title=f"HS codes matching {escape(text)!r}")
+    table.add_column("code")
+    table.add_column("level")
+    table.add_column("description")
+    for row in found:
+        table.add_row(row.code, _LEVELS[row.level], row.description)
+    console.print(table)
+
+
+def _agreement_table(title: str, items: list[Agreement], country: str, day: dt.date) -> Table:
+    table = Table(title=title)
+    for column in ("id", "kind", "name", "signed", "applies", "verified"):
+        table.add_column(column)
+    for item in items:
+        applies = "yes" if item.applies_to(country, day) else "not yet / no longer"
+        table.add_row(
+            item.id,
+            item.kind,
+            item.name,
+            str(item.signed or ""),
+            applies,
+            "yes" if item.verified else "[yellow]no — see note[/]",
+        )
+    return table
+
+
+def show_agreements(
+    partner: Annotated[
+        str | None, typer.Option(help="Partner ISO code: show the cooperation flags with it.")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Whose agreements (ISO code); HAIQUAN_HOME_COUNTRY.")
+    ] = None,
+    on: OnOption = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only one kind: fta, aeo_mra, eco_exchange, single_window.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also list agreements signed but not applying that day.")
+    ] = False,
+) -> None:
+    """List the agreements in force for a country, or the cooperation flags with a partner."""
+    day = _day(on)
+    if partner is not None:
+        state = cooperation_state(country, partner, day)
+        table = Table(title=f"Cooperation {state.home} – {state.partner} on {day}")
+        table.add_column("flag")
+        table.add_column("value")
+        table.add_column("agreements")
+        basis = state.basis()
+        for name, value in state.flags().items():
+            table.add_row(name, "yes" if value else "no", ", ".join(basis[name]))
+        console.print(table)
+        return
+    items = agreements(country, day, kind=kind, include_pending=all_)
+    home = find_country(country or get_settings().home_country).alpha_3
+    console.print(_agreement_table(f"Agreements of {home} on {day}", items, home, day))
+    for item in items:
+        if item.note and not item.verified:
+            console.print(f"[yellow]{item.id}[/]: {escape(item.note)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the reference look-ups to ``haiquan show`` and mount the group."""
+    show_app.command("country")(show_country)
+    show_app.command("hs")(show_hs)
+    show_app.command("hs-search")(show_hs_search)
+    show_app.command("agreements")(show_agreements)
+    if not any(group.name == "show" for group in app.registered_groups):
+        app.add_typer(show_app, name="show")

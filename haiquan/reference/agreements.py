@@ -1,0 +1,525 @@
+"""Agreements that shape customs cooperation: FTAs, AEO MRAs, e-C/O exchange, single windows.
+
+The facts live in ``data/agreements.yaml`` (or the file named by ``HAIQUAN_AGREEMENTS_FILE``),
+each entry dated and sourced, with ``verified: false`` and a note where a date is not checked.
+The file is validated when first read; a bad entry raises :class:`~haiquan.errors.CatalogueError`
+naming the entry, what is wrong, and how to fix it.
+
+Questions are asked "on a day": an agreement counts for a country from the day it applies to that
+country (its own date, or the agreement's provisional or formal entry into force) until it ends.
+
+>>> import datetime as dt
+>>> state = cooperation_state("VNM", "KOR", on=dt.date(2024, 1, 1))
+>>> state.fta_in_force, [a.id for a in state.ftas]
+(True, ['AKFTA', 'VKFTA', 'RCEP'])
+>>> state.eco_exchange, state.aeo_mra
+(True, False)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from haiquan.errors import CatalogueError, UnknownCodeError, ValidationError
+from haiquan.reference.countries import country, country_groups
+from haiquan.settings import get_settings
+
+__all__ = [
+    "AGREEMENT_KINDS",
+    "Agreement",
+    "AgreementKind",
+    "CooperationState",
+    "Party",
+    "agreement",
+    "agreements",
+    "agreements_between",
+    "cooperation_state",
+    "load_agreements",
+]
+
+AgreementKind = Literal["fta", "aeo_mra", "eco_exchange", "single_window"]
+
+#: The kinds of agreement, and the :class:`CooperationState` flag each one sets.
+AGREEMENT_KINDS: dict[str, str] = {
+    "fta": "fta_in_force",
+    "aeo_mra": "aeo_mra",
+    "eco_exchange": "eco_exchange",
+    "single_window": "single_window_connected",
+}
+
+
+class Party(BaseModel):
+    """A party to an agreement: a country (alpha-3) or a group such as ``EU27``.
+
+    ``in_force`` overrides the agreement's date for this party; ``pending`` marks a party that
+    signed but does not apply the agreement yet; ``until`` is the day it stopped applying.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    country: str
+    in_force: dt.date | None = None
+    until: dt.date | None = None
+    pending: bool = False
+    verified: bool = True
+    note: str | None = None
+
+
+class Agreement(BaseModel):
+    """One agreement or arrangement, as written in the catalogue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    kind: AgreementKind
+    parties: tuple[Party, ...]
+    signed: dt.date | None = None
+    provisional_from: dt.date | None = None
+    in_force: dt.date | None = None
+    ends: dt.date | None = None
+    under: str | None = None
+    source: str
+    verified: bool
+    note: str | None = None
+
+    def applies_from(self, party: Party) -> dt.date | None:
+        """The first day the agreement applies to a party, or ``None`` if it does not yet."""
+        if party.pending:
+            return None
+        return party.in_force or self.provisional_from or self.in_force
+
+    def members(self, on: dt.date) -> list[str]:
+        """Alpha-3 codes of the countries the agreement applies to on a day."""
+        if self.ends is not None and on >= self.ends:
+            return []
+        found: set[str] = set()
+        for party in self.parties:
+            start = self.applies_from(party)
+            if start is None or on < start or (party.until is not None and on >= party.until):
+                continue
+            found.update(_expand(party.country, on))
+        return sorted(found)
+
+    def applies_to(self, code: str, on: dt.date) -> bool:
+        """True when the agreement applies to the country (alpha-3) on the day."""
+        return code in self.members(on)
+
+    def lists(self, code: str) -> bool:
+        """True when the country is named as a party (or is in a named group), on any date."""
+        for party in self.parties:
+            if party.country == code:
+                return True
+            group = country_groups().get(party.country)
+            if group is not None and code in group.members:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class CooperationState:
+    """What binds two administrations on a day, and which agreements say so.
+
+    The priorities engine reads the flags; each flag is true exactly when its list of agreements
+    is not empty, so every flag can be traced to an entry of the catalogue and its source.
+    """
+
+    home: str
+    partner: str
+    on: dt.date
+    ftas: tuple[Agreement, ...] = field(default=())
+    aeo_mras: tuple[Agreement, ...] = field(default=())
+    eco_exchanges: tuple[Agreement, ...] = field(default=())
+    single_windows: tuple[Agreement, ...] = field(default=())
+
+    @property
+    def fta_in_force(self) -> bool:
+        """A free-trade agreement applies between the two."""
+        return bool(self.ftas)
+
+    @property
+    def aeo_mra(self) -> bool:
+        """An AEO mutual-recognition arrangement is being applied by both."""
+        return bool(self.aeo_mras)
+
+    @property
+    def eco_exchange(self) -> bool:
+        """Certificates of origin are exchanged electronically between the two."""
+        return bool(self.eco_exchanges)
+
+    @property
+    def single_window_connected(self) -> bool:
+        """Both national single windows exchange data live through a shared connection."""
+        return bool(self.single_windows)
+
+    def flags(self) -> dict[str, bool]:
+        """The four flags by name, in the order of :data:`AGREEMENT_KINDS`."""
+        return {name: bool(getattr(self, name)) for name in AGREEMENT_KINDS.values()}
+
+    def basis(self) -> dict[str, list[str]]:
+        """The ids of the agreements behind each flag."""
+        lists = (self.ftas, self.aeo_mras, self.eco_exchanges, self.single_windows)
+        return {
+            name: [item.id for item in items]
+            for name, items in zip(AGREEMENT_KINDS.values(), lists, strict=True)
+        }
+
+
+def _expand(code: str, on: dt.date) -> list[str]:
+    group = country_groups().get(code)
+    return group.members_on(on) if group is not None else [code]
+
+
+def _location(path: Path | str, index: int, raw: Any) -> str:
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    return f"{path}: entry {index + 1}" + (f" ({ident})" if ident else "")
+
+
+def _structure_error(
+    path: Path | str, index: int, raw: Any, error: pydantic.ValidationError
+) -> CatalogueError:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "missing":
+        expected = f"a field {where!r}"
+        got = "no such field"
+        fix = f"add {where!r} to the entry" + (
+            " (name the official source: WTO RTA database, ASEAN Secretariat, MOIT, customs)"
+            if where == "source"
+            else ""
+        )
+    else:
+        expected = first["msg"].replace("Input should be", "").strip() or first["msg"]
+        got = repr(first.get("input"))
+        fix = f"correct field {where!r}"
+        if where == "kind":
+            fix += "; kinds are " + ", ".join(AGREEMENT_KINDS)
+    return CatalogueError(
+        f"{_location(path, index, raw)}: field {where!r} is invalid",
+        expected=expected,
+        got=got,
+        fix=fix,
+        details={"file": str(path), "entry": index + 1, "field": where},
+    )
+
+
+def _problem(
+    path: Path | str, index: int, item: Agreement, what: str, **parts: str
+) -> CatalogueError:
+    return CatalogueError(
+        f"{path}: entry {index + 1} ({item.id}): {what}",
+        details={"file": str(path), "entry": index + 1, "id": item.id},
+        **parts,
+    )
+
+
+def _check(path: Path | str, index: int, item: Agreement, seen: set[str]) -> None:
+    """The rules pydantic's types cannot say: known codes, date order, notes, unique ids."""
+    if item.id in seen:
+        raise _problem(
+            path,
+            index,
+            item,
+            "the id is used twice",
+            expected="a unique id",
+            got=repr(item.id),
+            fix="rename one of the entries",
+        )
+    if not item.source.strip():
+        raise _problem(
+            path,
+            index,
+            item,
+            "the source is empty",
+            expected="the official source",
+            got="''",
+            fix="name the source: WTO RTA database, ASEAN Secretariat, MOIT ...",
+        )
+    if len(item.parties) < 2:
+        raise _problem(
+            path,
+            index,
+            item,
+            "an agreement needs two parties or more",
+            expected="at least two parties",
+            got=str(len(item.parties)),
+            fix="list every party by ISO alpha-3 code",
+        )
+    groups = country_groups()
+    for party in item.parties:
+        if party.country in groups:
+            continue
+        try:
+            known = country(party.country).alpha_3
+        except UnknownCodeError:
+            known = None
+        if known != party.country:
+            raise _problem(
+                path,
+                index,
+                item,
+                "a party is not a known country or group",
+                expected="an ISO 3166-1 alpha-3 code (VNM) or a group ("
+                + ", ".join(sorted(groups))
+                + ")",
+                got=repr(party.country),
+                fix=f"write {known}" if known else "correct the code",
+            )
+        if party.in_force and party.until and party.until <= party.in_force:
+            raise _problem(
+                path,
+                index,
+                item,
+                f"party {party.country} stops before it starts",
+                expected="until after in_force",
+                got=f"in_force {party.in_force}, until {party.until}",
+                fix="correct one of the two dates",
+            )
+        if item.signed and party.in_force and party.in_force < item.signed:
+            raise _problem(
+                path,
+                index,
+                item,
+                f"party {party.country} applies it before signature",
+                expected=f"in_force on or after signed ({item.signed})",
+                got=str(party.in_force),
+                fix="correct the date",
+            )
+        if not party.verified and not party.note:
+            raise _problem(
+                path,
+                index,
+                item,
+                f"party {party.country} is unverified without a note",
+                expected="a note saying what is not checked",
+                got="no note",
+                fix="add a note, or set verified: true once checked",
+            )
+    dates = [
+        ("signed", item.signed),
+        ("provisional_from", item.provisional_from),
+        ("in_force", item.in_force),
+        ("ends", item.ends),
+    ]
+    known_dates = [(name, day) for name, day in dates if day is not None]
+    for (first, day1), (second, day2) in zip(known_dates, known_dates[1:], strict=False):
+        if day2 < day1 or (second == "ends" and day2 == day1):
+            raise _problem(
+                path,
+                index,
+                item,
+                "dates are in the wrong order",
+                expected="signed <= provisional_from <= in_force < ends",
+                got=f"{first} {day1}, {second} {day2}",
+                fix=f"correct {first} or {second}",
+            )
+    if not item.verified and not item.note:
+        raise _problem(
+            path,
+            index,
+            item,
+            "unverified without a note",
+            expected="a note saying what is not checked",
+            got="no note",
+            fix="add a note, or set verified: true once checked",
+        )
+
+
+def _read(path: Path | None) -> tuple[str, str]:
+    if path is None:
+        data = resources.files("haiquan.reference.data").joinpath("agreements.yaml")
+        return "haiquan/reference/data/agreements.yaml", data.read_text(encoding="utf-8")
+    try:
+        return str(path), Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise CatalogueError(
+            "cannot read the agreements file",
+            expected="a readable YAML file",
+            got=f"{path} ({error.strerror})",
+            fix="check HAIQUAN_AGREEMENTS_FILE or the path given",
+        ) from error
+
+
+@cache
+def _load(path: Path | None) -> tuple[Agreement, ...]:
+    name, text = _read(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise CatalogueError(
+            f"{name} is not valid YAML",
+            expected="a YAML document",
+            got=str(error).splitlines()[0],
+            fix="correct the YAML syntax",
+        ) from error
+    entries = data.get("agreements") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise CatalogueError(
+            f"{name} has no list of agreements",
+            expected="a top-level key 'agreements' holding a list",
+            got=type(data).__name__,
+            fix="start the file with 'agreements:'",
+        )
+    items: list[Agreement] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(entries):
+        if isinstance(raw, dict) and isinstance(raw.get("parties"), list):
+            raw = {
+                **raw,
+                "parties": [p if isinstance(p, dict) else {"country": p} for p in raw["parties"]],
+            }
+        try:
+            item = Agreement.model_validate(raw)
+        except pydantic.ValidationError as error:
+            raise _structure_error(name, index, raw, error) from None
+        _check(name, index, item, seen)
+        seen.add(item.id)
+        items.append(item)
+    ids = {item.id for item in items}
+    for index, item in enumerate(items):
+        if item.under is not None and item.under not in ids:
+            raise _problem(
+                name,
+                index,
+                item,
+                "'under' names an agreement that is not in the file",
+                expected="the id of another entry",
+                got=repr(item.under),
+                fix="correct the id or remove 'under'",
+            )
+    return tuple(items)
+
+
+def load_agreements(path: Path | str | None = None) -> tuple[Agreement, ...]:
+    """Every entry of a catalogue, validated.
+
+    Args:
+        path: a YAML file; by default ``HAIQUAN_AGREEMENTS_FILE`` or the bundled catalogue.
+
+    Raises:
+        CatalogueError: the file is unreadable or an entry breaks a rule.
+    """
+    chosen = path if path is not None else get_settings().agreements_file
+    return _load(Path(chosen) if chosen is not None else None)
+
+
+def agreement(ident: str) -> Agreement:
+    """One entry by id, e.g. ``"EVFTA"``.
+
+    >>> agreement("evfta").in_force
+    datetime.date(2020, 8, 1)
+    """
+    key = ident.strip().upper()
+    for item in load_agreements():
+        if item.id.upper() == key:
+            return item
+    raise UnknownCodeError(
+        f"no agreement {ident!r}",
+        expected="an id from the agreements catalogue",
+        got=repr(ident),
+        fix="list them with `haiquan show agreements --all`",
+    )
+
+
+def _alpha3(code: str) -> str:
+    return country(code).alpha_3
+
+
+def _day(on: dt.date | None) -> dt.date:
+    return on or dt.date.today()
+
+
+def agreements(
+    country: str | None = None,
+    on: dt.date | None = None,
+    *,
+    kind: AgreementKind | str | None = None,
+    include_pending: bool = False,
+) -> list[Agreement]:
+    """The agreements that apply to a country on a day (home country and today by default).
+
+    Args:
+        country: ISO code of the country; ``HAIQUAN_HOME_COUNTRY`` when ``None``.
+        on: the day; today when ``None``.
+        kind: keep only one kind (``fta``, ``aeo_mra``, ``eco_exchange``, ``single_window``).
+        include_pending: also list those the country is a party to but that do not apply on
+            the day (signed, not yet in force, or already ended).
+
+    >>> [a.id for a in agreements("VNM", dt.date(2016, 1, 1), kind="fta")]
+    ['ACFTA', 'AKFTA', 'AJCEP', 'VJEPA', 'AANZFTA', 'AIFTA', 'ATIGA', 'VCFTA', 'VKFTA']
+    """
+    code = _alpha3(country or get_settings().home_country)
+    day = _day(on)
+    if kind is not None and kind not in AGREEMENT_KINDS:
+        raise ValidationError(
+            "unknown kind of agreement",
+            expected="one of " + ", ".join(AGREEMENT_KINDS),
+            got=repr(kind),
+            fix="use one of those kinds, or ask for every kind",
+        )
+    found = []
+    for item in load_agreements():
+        if kind is not None and item.kind != kind:
+            continue
+        if item.applies_to(code, day) or (include_pending and item.lists(code)):
+            found.append(item)
+    return sorted(found, key=lambda item: (list(AGREEMENT_KINDS).index(item.kind), _order(item)))
+
+
+def _order(item: Agreement) -> tuple[dt.date, str]:
+    return (item.in_force or item.provisional_from or item.signed or dt.date.max, item.id)
+
+
+def agreements_between(
+    a: str, b: str, on: dt.date | None = None, *, kind: AgreementKind | str | None = None
+) -> list[Agreement]:
+    """The agreements that apply to both countries on a day.
+
+    >>> [x.id for x in agreements_between("VNM", "GBR", dt.date(2021, 6, 1))]
+    ['UKVFTA']
+    >>> [x.id for x in agreements_between("VNM", "GBR", dt.date(2020, 9, 1))]
+    ['EVFTA']
+    """
+    first, second = _alpha3(a), _alpha3(b)
+    day = _day(on)
+    return [item for item in agreements(first, day, kind=kind) if item.applies_to(second, day)]
+
+
+def cooperation_state(
+    home: str | None, partner: str, on: dt.date | None = None
+) -> CooperationState:
+    """The four cooperation flags between the home administration and a partner on a day.
+
+    Args:
+        home: ISO code of the home country; ``HAIQUAN_HOME_COUNTRY`` when ``None``.
+        partner: ISO code of the partner country.
+        on: the day; today when ``None``.
+
+    Raises:
+        UnknownCodeError: a country code is not ISO 3166-1.
+    """
+    first = _alpha3(home or get_settings().home_country)
+    second = _alpha3(partner)
+    day = _day(on)
+    shared = agreements_between(first, second, day)
+    by_kind = {
+        kind: tuple(item for item in shared if item.kind == kind) for kind in AGREEMENT_KINDS
+    }
+    return CooperationState(
+        home=first,
+        partner=second,
+        on=day,
+        ftas=by_kind["fta"],
+        aeo_mras=by_kind["aeo_mra"],
+        eco_exchanges=by_kind["eco_exchange"],
+        single_windows=by_kind["single_window"],
+    )
