@@ -1,0 +1,113 @@
+"""The MRA exchange arrangements (YAML data, validated on load)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from haiquan.errors import CatalogueError, UnknownCodeError
+from haiquan.reference.countries import country
+
+__all__ = ["EXCHANGEABLE_FIELDS", "MraArrangement", "arrangement", "load_arrangements"]
+
+EXCHANGEABLE_FIELDS = ("aeo_id", "name", "address", "tin", "roles", "status", "valid_from",
+                       "valid_until")
+
+
+class MraArrangement(BaseModel):
+    """How lists are exchanged under one MRA."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mra_id: str = Field(pattern=r"^[A-Z0-9_-]{3,40}$")
+    partners: tuple[str, ...] = Field(min_length=1)
+    fields: tuple[str, ...]
+    frequency: Literal["daily", "weekly", "monthly", "on_change"]
+    benefits_from: dt.date | None = None
+    source: str = Field(min_length=3)
+    assumption: str | None = None
+
+    @field_validator("partners")
+    @classmethod
+    def _countries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(country(code).alpha_3 for code in value)
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [f for f in value if f not in EXCHANGEABLE_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown field(s) {unknown}; choose from "
+                             + ", ".join(EXCHANGEABLE_FIELDS))
+        for needed in ("aeo_id", "name", "status"):
+            if needed not in value:
+                raise ValueError(f"the list schema needs the field {needed!r}")
+        return value
+
+    def grants_benefits(self, on: dt.date) -> bool:
+        return self.benefits_from is not None and self.benefits_from <= on
+
+
+def _text(path: Path | None) -> tuple[str, str]:
+    from haiquan.settings import get_settings
+
+    chosen = path or getattr(get_settings(), "aeo_arrangements_file", None)
+    if chosen:
+        return Path(chosen).read_text(encoding="utf-8"), str(chosen)
+    text = resources.files("haiquan.aeo.data").joinpath("mra_exchange.yaml").read_text("utf-8")
+    return text, "haiquan/aeo/data/mra_exchange.yaml"
+
+
+def load_arrangements(path: Path | None = None) -> tuple[MraArrangement, ...]:
+    """Read and validate the arrangements file; every problem names the entry and the fix."""
+    return _load(*_text(path))
+
+
+@cache
+def _load(text: str, label: str) -> tuple[MraArrangement, ...]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise CatalogueError(f"{label} is not valid YAML", expected="a YAML mapping",
+                             got=str(error).splitlines()[0],
+                             fix="correct the YAML syntax") from error
+    if not isinstance(data, dict) or not isinstance(data.get("arrangements"), list):
+        raise CatalogueError(f"{label} has no list of arrangements",
+                             expected="a mapping with 'arrangements:' holding a list",
+                             got=type(data).__name__, fix="see haiquan/aeo/data/mra_exchange.yaml")
+    found: list[MraArrangement] = []
+    for index, raw in enumerate(data["arrangements"]):
+        try:
+            item = MraArrangement.model_validate(raw)
+        except (ValidationError, UnknownCodeError) as error:
+            name = raw.get("mra_id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+            raise CatalogueError(
+                f"{label}: arrangement {name} is malformed",
+                expected="mra_id, partners (ISO codes), fields, frequency, source",
+                got=str(error).replace("\n", "; ")[:400],
+                fix="correct the entry as the message says",
+            ) from error
+        if any(a.mra_id == item.mra_id for a in found):
+            raise CatalogueError(f"{label}: arrangement {item.mra_id} appears twice",
+                                 expected="one entry per MRA", got="two",
+                                 fix="merge the entries")
+        found.append(item)
+    return tuple(found)
+
+
+def arrangement(mra_id: str, path: Path | None = None) -> MraArrangement:
+    """One arrangement by MRA id."""
+    for item in load_arrangements(path):
+        if item.mra_id == mra_id:
+            return item
+    raise UnknownCodeError(
+        f"no exchange arrangement for MRA {mra_id!r}",
+        expected="one of " + ", ".join(a.mra_id for a in load_arrangements(path)),
+        got=repr(mra_id), fix="add the MRA to the arrangements file",
+    )

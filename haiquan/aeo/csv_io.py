@@ -1,0 +1,89 @@
+"""AEO registry import and export as CSV.
+
+Import is all or nothing: every row is checked first and the file is refused, naming each bad row
+(row numbers count the header as row 1) and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from pydantic import ValidationError as PydanticValidationError
+
+from haiquan.aeo.models import OperatorCreate
+from haiquan.aeo.registry import AeoRegistry
+from haiquan.errors import DataFileError
+
+__all__ = ["CSV_COLUMNS", "export_operators_csv", "import_operators_csv"]
+
+CSV_COLUMNS = ("aeo_id", "name", "tin", "address", "sector", "roles", "granted_on", "valid_until")
+_REQUIRED = ("aeo_id", "name", "granted_on")
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    try:
+        with open(path, newline="", encoding="utf-8") as stream:
+            reader = csv.DictReader(stream)
+            header = reader.fieldnames or []
+            missing = [c for c in _REQUIRED if c not in header]
+            if missing:
+                raise DataFileError(
+                    "the AEO file lacks required columns", path=str(path),
+                    expected="columns " + ", ".join(CSV_COLUMNS) + " (aeo_id, name, granted_on "
+                    "required)",
+                    got="columns " + ", ".join(header),
+                    fix="add the columns " + ", ".join(missing),
+                )
+            return list(reader)
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataFileError("the AEO file cannot be read", path=str(path),
+                            expected="a UTF-8 CSV file", got=str(error),
+                            fix="check the path and save the file as UTF-8 CSV") from error
+
+
+def import_operators_csv(registry: AeoRegistry, path: str | Path) -> int:
+    """Register every operator in a CSV file; returns how many."""
+    file = Path(path)
+    rows = _read_rows(file)
+    operators: list[OperatorCreate] = []
+    problems: list[dict[str, object]] = []
+    for index, row in enumerate(rows):
+        values: dict[str, object] = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()
+                  if k in CSV_COLUMNS and v not in (None, "")}
+        if "roles" in values:
+            values["roles"] = [r.strip() for r in str(values["roles"]).split(";") if r.strip()]
+        try:
+            operators.append(OperatorCreate.model_validate(values))
+        except PydanticValidationError as error:
+            for detail in error.errors():
+                column = ".".join(str(p) for p in detail["loc"][:1]) or None
+                problems.append({"row": index + 2, "column": column,
+                                 "value": row.get(column) if column else None,
+                                 "problem": detail["msg"]})
+    if problems:
+        raise DataFileError(
+            f"{len({p['row'] for p in problems})} bad row(s) in the AEO file; nothing was imported",
+            path=str(file), problems=problems, total_bad_rows=len(problems),
+            fix="dates as YYYY-MM-DD, aeo_id of 3-35 capitals/digits/-/_ , roles separated by ;",
+        )
+    return registry.add_operators(operators)
+
+
+def export_operators_csv(registry: AeoRegistry, path: str | Path,
+                         on: dt.date | None = None) -> Path:
+    """Write every home operator with its status on ``on`` to CSV."""
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with open(file, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow([*CSV_COLUMNS, "status", "status_since"])
+        for operator in registry.operators(on):
+            writer.writerow([
+                operator.aeo_id, operator.name, operator.tin or "", operator.address or "",
+                operator.sector or "", ";".join(operator.roles), operator.granted_on.isoformat(),
+                operator.valid_until.isoformat() if operator.valid_until else "",
+                operator.status.value, operator.status_since.isoformat(),
+            ])
+    return file

@@ -1,0 +1,1 @@
+"""AEO data files shipped with haiquan."""

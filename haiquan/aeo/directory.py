@@ -1,0 +1,66 @@
+"""The registry as the risk engine's :class:`~haiquan.risk.alerts.AeoDirectory`.
+
+Loaded once into memory, because selectivity asks for every declaration in a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from haiquan.aeo.arrangements import load_arrangements
+from haiquan.aeo.models import AeoStatus
+from haiquan.aeo.registry import AeoRegistry
+
+__all__ = ["RegistryAeoDirectory"]
+
+Span = tuple[dt.date, dt.date | None]
+
+
+class RegistryAeoDirectory:
+    """Home AEOs and recognised partner AEOs, as of the registry's content when built.
+
+    A home operator is an AEO on a day when its status then is ``granted``. A partner's operator
+    is recognised on a day when the MRA's arrangement grants benefits from that day on, the latest
+    partner list dated on or before the day lists it as ``valid``, and the day falls within its
+    validity.
+    """
+
+    def __init__(self, registry: AeoRegistry) -> None:
+        self._home: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
+        for operator in registry.operators(dt.date.max):
+            for event in operator.history:
+                self._home[operator.aeo_id].append((event.effective, event.status))
+        self._valid_until = {o.aeo_id: o.valid_until for o in registry.operators(dt.date.max)}
+        benefits = {(a.mra_id, country): a.benefits_from for a in load_arrangements()
+                    for country in a.partners}
+        self._partner: dict[tuple[str, str], list[tuple[dt.date, dict[str, Any]]]] = (
+            defaultdict(list))
+        self._benefits: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+        for row in registry.partner_history():
+            start = benefits.get((row["mra_id"], row["country"]))
+            key = (row["country"], row["aeo_id"])
+            self._partner[key].append((row["as_of"], row))
+            if start is not None:
+                self._benefits[key].append(start)
+
+    def is_home_aeo(self, operator_id: str, on_date: dt.date) -> bool:
+        events = [status for day, status in self._home.get(operator_id, []) if day <= on_date]
+        if not events or events[-1] != AeoStatus.granted:
+            return False
+        until = self._valid_until.get(operator_id)
+        return until is None or on_date <= until
+
+    def is_partner_aeo(self, operator_id: str, country: str, on_date: dt.date) -> bool:
+        key = (country.upper(), operator_id)
+        if not any(start <= on_date for start in self._benefits.get(key, [])):
+            return False
+        reports = [row for day, row in self._partner.get(key, []) if day <= on_date]
+        if not reports:
+            return False
+        latest = reports[-1]
+        if latest["status"] != "valid":
+            return False
+        start, end = latest["valid_from"], latest["valid_until"]
+        return (start is None or start <= on_date) and (end is None or on_date <= end)

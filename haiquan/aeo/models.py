@@ -1,0 +1,140 @@
+"""The AEO registry's records: operators, their status history, and consent to share.
+
+Status follows the life of an authorisation: ``granted`` (valid), ``suspended`` (benefits stop
+until lifted), ``revoked`` (ended for cause) and ``expired`` (validity ran out). A status change
+is an event with an effective date and a reason; the registry never overwrites one, so the status
+on any past date can be reconstructed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "AEO_ID_PATTERN",
+    "AeoStatus",
+    "ConsentRecord",
+    "OperatorCreate",
+    "OperatorPublic",
+    "PartnerOperator",
+    "StatusChange",
+    "StatusEvent",
+]
+
+#: The identifier format the gateway's AEO list schema accepts.
+AEO_ID_PATTERN = r"^[A-Z0-9/_-]{3,35}$"
+
+ROLES = ("importer", "exporter", "manufacturer", "customs_broker", "carrier",
+         "freight_forwarder", "warehouse_operator", "port_operator")
+
+
+class AeoStatus(StrEnum):
+    granted = "granted"
+    suspended = "suspended"
+    revoked = "revoked"
+    expired = "expired"
+
+    @property
+    def list_status(self) -> str:
+        """The status word of the exchanged list (valid / suspended / revoked)."""
+        return {"granted": "valid", "suspended": "suspended"}.get(self.value, "revoked")
+
+
+class OperatorCreate(BaseModel):
+    """A new home AEO as an officer enters it (or a CSV row)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aeo_id: str = Field(pattern=AEO_ID_PATTERN,
+                        description="authorisation number, e.g. VN-AEO-0001")
+    name: str = Field(min_length=1, max_length=140)
+    tin: str | None = Field(default=None, max_length=35, description="tax identification number")
+    address: str | None = Field(default=None, max_length=512)
+    sector: str | None = Field(default=None, max_length=80)
+    roles: list[str] = Field(default_factory=lambda: ["importer"])
+    granted_on: dt.date
+    valid_until: dt.date | None = None
+
+    @field_validator("aeo_id", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        unknown = [r for r in value if r not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown role(s) {unknown}; expected some of {', '.join(ROLES)}")
+        return value
+
+
+class StatusChange(BaseModel):
+    """A status change an officer records."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: AeoStatus
+    effective: dt.date
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class StatusEvent(StatusChange):
+    """A stored status change, with when it was recorded."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    aeo_id: str
+    recorded_at: dt.datetime
+
+
+class ConsentRecord(BaseModel):
+    """Whether an operator agreed to be shared with partners under one MRA, from a date."""
+
+    aeo_id: str
+    mra_id: str
+    consent: bool
+    effective: dt.date
+
+
+class OperatorPublic(BaseModel):
+    """A home AEO as shown: its data plus its status on the date asked."""
+
+    aeo_id: str
+    name: str
+    tin: str | None
+    address: str | None
+    sector: str | None
+    roles: list[str]
+    granted_on: dt.date
+    valid_until: dt.date | None
+    status: AeoStatus
+    status_since: dt.date
+    history: list[StatusEvent] = []
+    consents: dict[str, bool] = {}
+
+
+class PartnerOperator(BaseModel):
+    """A partner administration's AEO as last reported in its lists."""
+
+    country: str
+    aeo_id: str
+    name: str
+    status: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    reported_as_of: dt.date
+    list_sequence: int
+
+
+def is_aeo_id(text: str) -> bool:
+    """Whether ``text`` is a well-formed AEO identifier.
+
+    >>> is_aeo_id("VN-AEO-0001"), is_aeo_id("x")
+    (True, False)
+    """
+    return re.fullmatch(AEO_ID_PATTERN, text) is not None

@@ -1,0 +1,371 @@
+"""The AEO registry: home operators, their status history and consents, and partners' lists.
+
+Stored with SQLAlchemy (SQLite at ``HOME/aeo.sqlite`` by default, PostgreSQL by URL). Nothing is
+overwritten: status changes, consents and partner list entries are appended with their dates, so
+"was this operator an AEO on that date?" can be answered for any past date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from haiquan.aeo.models import (
+    AeoStatus,
+    ConsentRecord,
+    OperatorCreate,
+    OperatorPublic,
+    PartnerOperator,
+    StatusChange,
+    StatusEvent,
+)
+from haiquan.errors import ConflictError, NotFoundError, ValidationError
+from haiquan.settings import get_settings
+
+__all__ = ["AeoRegistry"]
+
+metadata = MetaData()
+
+operators = Table(
+    "aeo_operators", metadata,
+    Column("aeo_id", String(35), primary_key=True),
+    Column("name", String(140), nullable=False),
+    Column("tin", String(35)),
+    Column("address", String(512)),
+    Column("sector", String(80)),
+    Column("roles", Text, nullable=False),
+    Column("granted_on", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("created_at", DateTime, nullable=False),
+)
+status_events = Table(
+    "aeo_status_events", metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("aeo_id", String(35), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+consents = Table(
+    "aeo_consents", metadata,
+    Column("consent_id", Integer, primary_key=True, autoincrement=True),
+    Column("aeo_id", String(35), nullable=False, index=True),
+    Column("mra_id", String(40), nullable=False),
+    Column("consent", Boolean, nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+sent_lists = Table(
+    "aeo_sent_lists", metadata,
+    Column("mra_id", String(40), primary_key=True),
+    Column("partner", String(3), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("list_type", String(8), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("snapshot", Text, nullable=False),
+    Column("message_id", String(80)),
+    Column("sent_at", DateTime, nullable=False),
+)
+received_lists = Table(
+    "aeo_received_lists", metadata,
+    Column("country", String(3), primary_key=True),
+    Column("mra_id", String(40), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("list_type", String(8), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("message_id", String(80)),
+    Column("operators", Integer, nullable=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+partner_events = Table(
+    "aeo_partner_events", metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("country", String(3), nullable=False),
+    Column("mra_id", String(40), nullable=False),
+    Column("aeo_id", String(35), nullable=False),
+    Column("name", String(140), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("valid_from", Date),
+    Column("valid_until", Date),
+    Column("as_of", Date, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    UniqueConstraint("country", "mra_id", "aeo_id", "sequence"),
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class AeoRegistry:
+    """The registry behind one database URL."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        settings = get_settings()
+        if database_url is None:
+            settings.home.mkdir(parents=True, exist_ok=True)
+            database_url = settings.aeo_database_url or f"sqlite:///{settings.home / 'aeo.sqlite'}"
+        self.database_url = database_url
+        self.engine: Engine = create_engine(database_url)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # --- home operators ------------------------------------------------------------------------
+    def add_operator(self, operator: OperatorCreate) -> OperatorPublic:
+        """Register a newly authorised operator; its first status event is ``granted``."""
+        try:
+            with self._write() as connection:
+                connection.execute(operators.insert().values(
+                    **operator.model_dump(exclude={"roles"}), roles=json.dumps(operator.roles),
+                    created_at=_now()))
+                connection.execute(status_events.insert().values(
+                    aeo_id=operator.aeo_id, status=AeoStatus.granted.value,
+                    effective=operator.granted_on, reason="authorisation granted",
+                    recorded_at=_now()))
+        except IntegrityError as error:
+            raise ConflictError(
+                f"AEO {operator.aeo_id} is already registered",
+                expected="a new authorisation number",
+                got=operator.aeo_id,
+                fix="record a status change on the existing operator instead "
+                "(`haiquan aeo status`)",
+            ) from error
+        return self.operator(operator.aeo_id, on=operator.granted_on)
+
+    def add_operators(self, items: Iterable[OperatorCreate]) -> int:
+        """Register several operators in one transaction: all or none."""
+        batch = list(items)
+        known = {o["aeo_id"] for o in self._operator_rows()}
+        duplicates = [o.aeo_id for o in batch if o.aeo_id in known]
+        seen: set[str] = set()
+        repeated = [o.aeo_id for o in batch if o.aeo_id in seen or seen.add(o.aeo_id)]  # type: ignore[func-returns-value]
+        if duplicates or repeated:
+            raise ConflictError(
+                "some operators are already registered or listed twice; nothing was imported",
+                expected="new, distinct authorisation numbers",
+                got=", ".join(sorted(set(duplicates + repeated))[:10]),
+                fix="remove those rows, or record status changes for existing operators",
+            )
+        with self._write() as connection:
+            for operator in batch:
+                connection.execute(operators.insert().values(
+                    **operator.model_dump(exclude={"roles"}), roles=json.dumps(operator.roles),
+                    created_at=_now()))
+                connection.execute(status_events.insert().values(
+                    aeo_id=operator.aeo_id, status=AeoStatus.granted.value,
+                    effective=operator.granted_on, reason="authorisation granted",
+                    recorded_at=_now()))
+        return len(batch)
+
+    def change_status(self, aeo_id: str, change: StatusChange) -> OperatorPublic:
+        """Record a status change (suspension, reinstatement, revocation, expiry)."""
+        current = self.operator(aeo_id, on=change.effective)
+        if current.status == AeoStatus.revoked and change.status != AeoStatus.revoked:
+            raise ValidationError(
+                f"AEO {aeo_id} was revoked on {current.status_since}",
+                expected="a new authorisation for a revoked operator",
+                got=f"a change to {change.status.value}",
+                fix="register the operator again under a new authorisation number",
+            )
+        if change.effective < current.granted_on:
+            raise ValidationError(
+                "a status change cannot take effect before the authorisation",
+                expected=f"a date on or after {current.granted_on}",
+                got=str(change.effective),
+                fix="check the effective date",
+            )
+        with self._write() as connection:
+            connection.execute(status_events.insert().values(
+                aeo_id=current.aeo_id, status=change.status.value, effective=change.effective,
+                reason=change.reason, recorded_at=_now()))
+        return self.operator(aeo_id, on=change.effective)
+
+    def set_consent(self, aeo_id: str, mra_id: str, consent: bool,
+                    effective: dt.date | None = None) -> ConsentRecord:
+        """Record whether the operator agrees to be shared under an MRA (from a date)."""
+        self.operator(aeo_id)
+        record = ConsentRecord(aeo_id=aeo_id.upper(), mra_id=mra_id, consent=consent,
+                               effective=effective or dt.date.today())
+        with self._write() as connection:
+            connection.execute(consents.insert().values(**record.model_dump(),
+                                                        recorded_at=_now()))
+        return record
+
+    def _operator_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(select(operators))]
+
+    def _events(self, aeo_id: str | None = None) -> list[StatusEvent]:
+        query = select(status_events).order_by(status_events.c.effective,
+                                               status_events.c.event_id)
+        if aeo_id is not None:
+            query = query.where(status_events.c.aeo_id == aeo_id)
+        with self.engine.connect() as connection:
+            return [StatusEvent(**dict(r._mapping)) for r in connection.execute(query)]
+
+    def _consents(self) -> list[dict[str, Any]]:
+        query = select(consents).order_by(consents.c.effective, consents.c.consent_id)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    @staticmethod
+    def _status_on(row: dict[str, Any], events: list[StatusEvent], on: dt.date
+                   ) -> tuple[AeoStatus, dt.date] | None:
+        """Status on a day: the last event effective by then; expiry after valid_until."""
+        past = [e for e in events if e.effective <= on]
+        if not past:
+            return None
+        last = past[-1]
+        if (last.status in (AeoStatus.granted, AeoStatus.suspended) and row["valid_until"]
+                and on > row["valid_until"]):
+            return AeoStatus.expired, row["valid_until"]
+        return last.status, last.effective
+
+    def operator(self, aeo_id: str, on: dt.date | None = None) -> OperatorPublic:
+        """One home operator with its status on ``on`` (today by default) and its history."""
+        key = aeo_id.strip().upper()
+        with self.engine.connect() as connection:
+            found = connection.execute(select(operators).where(operators.c.aeo_id == key)).first()
+        if found is None:
+            raise NotFoundError(
+                f"no AEO {key} in the registry",
+                expected="the authorisation number of a registered operator",
+                got=key,
+                fix="list operators with `haiquan aeo list`",
+            )
+        return self._public(dict(found._mapping), self._events(key), on or dt.date.today(),
+                            self._consents())
+
+    def _public(self, row: dict[str, Any], events: list[StatusEvent], on: dt.date,
+                consent_rows: list[dict[str, Any]]) -> OperatorPublic:
+        state = self._status_on(row, events, on)
+        status, since = state if state else (AeoStatus.granted, row["granted_on"])
+        given: dict[str, bool] = {}
+        for c in consent_rows:
+            if c["aeo_id"] == row["aeo_id"] and c["effective"] <= on:
+                given[c["mra_id"]] = c["consent"]
+        return OperatorPublic(
+            **{k: row[k] for k in ("aeo_id", "name", "tin", "address", "sector", "granted_on",
+                                   "valid_until")},
+            roles=json.loads(row["roles"]), status=status, status_since=since,
+            history=events, consents=given,
+        )
+
+    def operators(self, on: dt.date | None = None, *, status: AeoStatus | None = None
+                  ) -> list[OperatorPublic]:
+        """Every home operator (registered by ``on``) with its status on that day."""
+        day = on or dt.date.today()
+        events = self._events()
+        by_operator: dict[str, list[StatusEvent]] = {}
+        for event in events:
+            by_operator.setdefault(event.aeo_id, []).append(event)
+        consent_rows = self._consents()
+        found = [
+            self._public(row, by_operator.get(row["aeo_id"], []), day, consent_rows)
+            for row in sorted(self._operator_rows(), key=lambda r: r["aeo_id"])
+            if row["granted_on"] <= day
+        ]
+        return [o for o in found if status is None or o.status == status]
+
+    # --- lists sent to partners ----------------------------------------------------------------
+    def last_sent(self, mra_id: str, partner: str) -> tuple[int, dict[str, Any]] | None:
+        """The sequence and snapshot (aeo_id -> entry) of the last list sent to a partner."""
+        query = (select(sent_lists).where(sent_lists.c.mra_id == mra_id,
+                                          sent_lists.c.partner == partner)
+                 .order_by(sent_lists.c.sequence.desc()).limit(1))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return int(row.sequence), json.loads(row.snapshot)
+
+    def record_sent(self, mra_id: str, partner: str, sequence: int, list_type: str,
+                    as_of: dt.date, snapshot: dict[str, Any], message_id: str | None) -> None:
+        with self._write() as connection:
+            connection.execute(sent_lists.insert().values(
+                mra_id=mra_id, partner=partner, sequence=sequence, list_type=list_type,
+                as_of=as_of, snapshot=json.dumps(snapshot, sort_keys=True),
+                message_id=message_id, sent_at=_now()))
+
+    # --- lists received from partners ----------------------------------------------------------
+    def last_received(self, country: str, mra_id: str) -> int | None:
+        query = (select(received_lists.c.sequence)
+                 .where(received_lists.c.country == country, received_lists.c.mra_id == mra_id)
+                 .order_by(received_lists.c.sequence.desc()).limit(1))
+        with self.engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return int(found) if found is not None else None
+
+    def partner_state(self, country: str, mra_id: str) -> dict[str, dict[str, Any]]:
+        """The partner's operators as its lists stand now (latest entry per operator)."""
+        query = (select(partner_events)
+                 .where(partner_events.c.country == country, partner_events.c.mra_id == mra_id)
+                 .order_by(partner_events.c.sequence, partner_events.c.event_id))
+        state: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                state[row.aeo_id] = dict(row._mapping)
+        return {k: v for k, v in state.items() if v["status"] != "removed"}
+
+    def record_received(self, *, country: str, mra_id: str, sequence: int, list_type: str,
+                        as_of: dt.date, message_id: str | None,
+                        entries: list[dict[str, Any]]) -> None:
+        """Append a partner list's entries (``status`` 'removed' for a removal) atomically."""
+        with self._write() as connection:
+            connection.execute(received_lists.insert().values(
+                country=country, mra_id=mra_id, sequence=sequence, list_type=list_type,
+                as_of=as_of, message_id=message_id, operators=len(entries), applied_at=_now()))
+            for entry in entries:
+                connection.execute(partner_events.insert().values(
+                    country=country, mra_id=mra_id, sequence=sequence, as_of=as_of, **entry))
+
+    def partner_history(self, country: str | None = None) -> list[dict[str, Any]]:
+        """Every partner list entry, oldest first (for the history and date questions)."""
+        query = select(partner_events).order_by(partner_events.c.as_of,
+                                                partner_events.c.sequence,
+                                                partner_events.c.event_id)
+        if country is not None:
+            query = query.where(partner_events.c.country == country)
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    def partner_operators(self, country: str | None = None) -> list[PartnerOperator]:
+        """Partner AEOs as their latest lists report them."""
+        latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for row in self.partner_history(country):
+            latest[(row["country"], row["mra_id"], row["aeo_id"])] = row
+        return [
+            PartnerOperator(country=r["country"], aeo_id=r["aeo_id"], name=r["name"],
+                            status=r["status"], valid_from=r["valid_from"],
+                            valid_until=r["valid_until"], reported_as_of=r["as_of"],
+                            list_sequence=r["sequence"])
+            for r in latest.values() if r["status"] != "removed"
+        ]
