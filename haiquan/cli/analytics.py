@@ -1,0 +1,205 @@
+"""``haiquan indicators``, ``haiquan mirror-gaps``, ``haiquan rca`` and ``haiquan gravity``.
+
+Each command reads canonical rows (``--input FILE [--format NAME]``, else the warehouse), calls
+one function of :mod:`haiquan.analytics` and prints a Rich table.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.table import Table
+
+from haiquan.cli._console import console
+from haiquan.cli._tables import SYNTHETIC_LABEL
+
+__all__ = ["register"]
+
+InputOption = Annotated[
+    Path | None,
+    typer.Option("--input", "-i", help="A trade file to analyse instead of the warehouse."),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", "-f", help="The file's format (census, dots, baci, canonical); "
+                 "detected from its columns when left out."),
+]
+HomeOption = Annotated[
+    str | None, typer.Option("--home", help="Home country, ISO alpha-3; HAIQUAN_HOME_COUNTRY.")
+]
+YearOption = Annotated[
+    int | None, typer.Option("--year", help="Year; the latest the home country reported.")
+]
+TopOption = Annotated[int, typer.Option("--top", min=1, help="Rows to show.")]
+
+
+def _text(value: object, kind: str) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if kind == "money" and isinstance(value, (int, float)):
+        return f"{value / 1e6:,.1f}"
+    if kind == "percent" and isinstance(value, (int, float)):
+        return f"{value:.1%}"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if kind == "number" and isinstance(value, (int, float)):
+        return f"{value:,.3f}"
+    return str(value)
+
+
+def _print(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, str]]) -> None:
+    """Print the named columns: {column: (header, kind)}, kind money (M USD)/percent/number."""
+    if frame.attrs.get("synthetic"):
+        console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
+    table = Table(title=title)
+    for header, kind in columns.values():
+        table.add_column(header, justify="left" if kind == "text" else "right")
+    for _, row in frame.iterrows():
+        table.add_row(*(_text(row[c], kind) for c, (_, kind) in columns.items()))
+    console.print(table)
+
+
+def indicators(
+    home: HomeOption = None,
+    year: YearOption = None,
+    input: InputOption = None,
+    format: FormatOption = None,
+    span: Annotated[int, typer.Option("--span", min=1, help="Years for compound growth.")] = 5,
+    top: TopOption = 20,
+) -> None:
+    """Indicators of each trade relationship: levels, growth, shares, balance, GL, intensity."""
+    from haiquan.analytics import load_flows, partner_indicators
+
+    flows = load_flows(input, format, first_year=year - span if year else None, last_year=year)
+    table = partner_indicators(flows, home, year, span=span)
+    first = table["year"].iloc[0] if len(table) else year
+    _print(table.head(top), f"{table.attrs.get('home', home)} trade by partner, {first} "
+           "(million USD)", {
+               "partner": ("partner", "text"),
+               "exports": ("exports", "money"),
+               "imports": ("imports", "money"),
+               "balance": ("balance", "money"),
+               "trade_share": ("share", "percent"),
+               "export_yoy": ("exp yoy", "percent"),
+               "import_yoy": ("imp yoy", "percent"),
+               "export_cagr": (f"exp CAGR {span}y", "percent"),
+               "import_cagr": (f"imp CAGR {span}y", "percent"),
+               "grubel_lloyd": ("GL", "number"),
+               "export_intensity": ("exp TII", "number"),
+               "export_cif_fob_ratio": ("mirror exp", "number"),
+               "import_cif_fob_ratio": ("mirror imp", "number"),
+               "mirror_flag": ("gap flag", "text"),
+           })
+    hhis = pd.DataFrame.from_records(table.attrs["concentration"])
+    hhis.attrs["synthetic"] = table.attrs["synthetic"]
+    _print(hhis, "Concentration (HHI)", {
+        "flow": ("flow", "text"),
+        "partners": ("partners", "number"),
+        "hhi_partners": ("HHI partners", "number"),
+        "equivalent_partners": ("equivalent partners", "number"),
+        "hhi_products": ("HHI products", "number"),
+    })
+
+
+def mirror_gaps(
+    home: HomeOption = None,
+    year: YearOption = None,
+    input: InputOption = None,
+    format: FormatOption = None,
+    top: TopOption = 25,
+) -> None:
+    """Mirror-data gaps: partner vs home reports of the same trade, flagged beyond CIF/FOB."""
+    from haiquan.analytics import load_flows, load_thresholds, mirror_gaps
+
+    rules = load_thresholds()
+    gaps = mirror_gaps(load_flows(input, format, first_year=year, last_year=year), home, year,
+                       thresholds=rules)
+    low, high = rules.band
+    _print(gaps.head(top), f"Mirror gaps (normal CIF/FOB band {low:.2f}..{high:.2f}; "
+           f"{int(gaps['flag'].sum())} flagged; million USD)", {
+               "partner": ("partner", "text"),
+               "direction": ("home's", "text"),
+               "fob_value": ("FOB (exporter)", "money"),
+               "cif_value": ("CIF (importer)", "money"),
+               "gap_usd": ("CIF - FOB", "money"),
+               "cif_fob_ratio": ("CIF/FOB", "number"),
+               "flag": ("flag", "text"),
+               "reading": ("reading", "text"),
+           })
+
+
+def rca(
+    home: HomeOption = None,
+    year: YearOption = None,
+    input: InputOption = None,
+    format: FormatOption = None,
+    top: TopOption = 15,
+) -> None:
+    """Revealed comparative advantage (Balassa) by HS chapter, strongest first (BACI data)."""
+    from haiquan.analytics import load_flows, rca_profile
+
+    flows = load_flows(input, format, first_year=year, last_year=year, commodity=None)
+    profile = rca_profile(flows, home, year)
+    _print(profile.head(top), f"RCA of {profile['reporter'].iloc[0]} in "
+           f"{profile['year'].iloc[0]} by HS chapter", {
+               "commodity": ("chapter", "text"),
+               "value_usd": ("exports (M USD)", "money"),
+               "share": ("share of exports", "percent"),
+               "world_share": ("share of world", "percent"),
+               "rca": ("RCA", "number"),
+           })
+
+
+def gravity(
+    reference_eu15: Annotated[bool, typer.Option(
+        "--reference-eu15", help="Reproduce the fixest EU15 PPML estimate of log distance."
+    )] = False,
+    home: HomeOption = None,
+    year: YearOption = None,
+    input: InputOption = None,
+    format: FormatOption = None,
+    flow: Annotated[str, typer.Option("--flow", help="export or import potential.")] = "export",
+    top: TopOption = 20,
+) -> None:
+    """PPML gravity: the EU15 reference check, or expected trade and untapped potential."""
+    from haiquan.analytics import EU15_TERM, load_flows, untapped_potential
+    from haiquan.analytics import reference_eu15 as reference
+
+    if reference_eu15:
+        result = reference(input)
+        console.print(f"PPML  {result.formula}  ({result.vcov}, {result.nobs} observations)")
+        console.print(f"  log(dist_km) = {result.estimate(EU15_TERM):.6f} "
+                      f"(s.e. {result.std_error(EU15_TERM):.6f})")
+        console.print(f"  published    = {result.details['published_estimate']:.6f} "
+                      f"(s.e. {result.details['published_std_error']:.6f})")
+        return
+    table = untapped_potential(load_flows(input, format, first_year=year, last_year=year),
+                               home, year, flow=flow)
+    model = table.attrs["model"]
+    console.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs)")
+    for term, row in model.coefficients.iterrows():
+        console.print(f"  {term} = {row['estimate']:.3f} (s.e. {row['std_error']:.3f})")
+    _print(table.head(top), f"Untapped {flow} potential of {model.details['home']}, "
+           f"{model.details['year']} (million USD; no distance in the model)", {
+               "partner": ("partner", "text"),
+               "actual": ("actual", "money"),
+               "expected": ("expected", "money"),
+               "potential": ("potential", "money"),
+               "actual_to_expected": ("actual/expected", "number"),
+           })
+
+
+def register(app: typer.Typer) -> None:
+    """Mount the analytics commands on the root app."""
+    app.command("indicators")(indicators)
+    app.command("mirror-gaps")(mirror_gaps)
+    app.command("rca")(rca)
+    app.command("gravity")(gravity)
