@@ -12,6 +12,7 @@ import importlib
 import sys
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.markup import escape
 
 from haiquan.cli._console import error_console
@@ -27,10 +28,19 @@ app = typer.Typer(
     add_completion=False,
 )
 
-#: (module under haiquan.cli, how it is mounted). A module either exposes ``app`` (a group of
-#: sub-commands) or ``register(app)`` (top-level commands such as ``load`` or ``demo``).
+#: Modules under haiquan.cli; each exposes ``register(app)``, which adds its commands or groups.
 _COMMAND_MODULES: list[str] = [
+    "reference",
     "warehouse",
+    "commitments",
+    "web",
+    "gateway",
+    "priorities",
+    "analytics",
+    "demo",
+    "risk",
+    "forecast",
+    "aeo",
 ]
 
 
@@ -55,3 +65,13 @@ def main() -> None:
     except HaiquanError as error:
         error_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(2 if error.status < 500 else 1)
+    except PydanticValidationError as error:
+        # Values a command hands to a library model (dates, codes, statuses) are checked there.
+        lines = [
+            f"  - {'.'.join(str(p) for p in item['loc']) or 'value'}: {item['msg']} "
+            f"(got {item.get('input')!r})"
+            for item in error.errors()
+        ]
+        error_console.print("[bold red]error:[/] invalid input:\n" + escape("\n".join(lines)),
+                            highlight=False)
+        sys.exit(2)

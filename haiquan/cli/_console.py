@@ -5,4 +5,4 @@ import sys
 from rich.console import Console
 
 console = Console(width=None if sys.stdout.isatty() else 160)
-error_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+error_console = Console(stderr=True, soft_wrap=True)

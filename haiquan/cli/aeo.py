@@ -1,0 +1,197 @@
+"""``haiquan aeo ...``: manage the AEO registry and exchange lists with MRA partners."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from haiquan.cli._console import console
+from haiquan.cli._tables import print_frame
+
+__all__ = ["register"]
+
+aeo_app = typer.Typer(help="The AEO registry and mutual recognition with partners.",
+                      no_args_is_help=True)
+
+Day = Annotated[str | None, typer.Option(help="A date YYYY-MM-DD (default today).")]
+
+
+def _day(text: str | None) -> dt.date | None:
+    from haiquan.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise InputError("bad date", expected="YYYY-MM-DD", got=repr(text),
+                         fix="write the date like 2025-03-01") from error
+
+
+@aeo_app.command("add")
+def add(
+    aeo_id: Annotated[str, typer.Argument(help="Authorisation number, e.g. VN-AEO-0001.")],
+    name: Annotated[str, typer.Option(help="Operator's legal name.")],
+    granted: Annotated[str, typer.Option(help="Date of the authorisation, YYYY-MM-DD.")],
+    address: Annotated[str | None, typer.Option()] = None,
+    tin: Annotated[str | None, typer.Option(help="Tax identification number.")] = None,
+    sector: Annotated[str | None, typer.Option()] = None,
+    roles: Annotated[str, typer.Option(help="Roles separated by ';'.")] = "importer",
+    valid_until: Annotated[str | None, typer.Option(help="End of validity, YYYY-MM-DD.")] = None,
+) -> None:
+    """Register a newly authorised operator."""
+    from haiquan.aeo import AeoRegistry, OperatorCreate
+
+    created = AeoRegistry().add_operator(OperatorCreate.model_validate({
+        "aeo_id": aeo_id, "name": name, "granted_on": granted, "address": address, "tin": tin,
+        "sector": sector, "roles": [r for r in roles.split(";") if r],
+        "valid_until": valid_until}))
+    console.print(f"registered {created.aeo_id} ({created.name}), status {created.status}")
+
+
+@aeo_app.command("status")
+def change_status(
+    aeo_id: Annotated[str, typer.Argument()],
+    new_status: Annotated[str, typer.Argument(help="granted, suspended, revoked or expired.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the history).")],
+    effective: Day = None,
+) -> None:
+    """Record a status change (suspension, reinstatement, revocation, expiry)."""
+    from haiquan.aeo import AeoRegistry, StatusChange
+
+    change = StatusChange.model_validate({"status": new_status, "reason": reason,
+                                          "effective": _day(effective) or dt.date.today()})
+    result = AeoRegistry().change_status(aeo_id, change)
+    console.print(f"{result.aeo_id}: {result.status} since {result.status_since}")
+
+
+@aeo_app.command("consent")
+def consent(
+    aeo_id: Annotated[str, typer.Argument()],
+    mra_id: Annotated[str, typer.Argument(help="The MRA, e.g. VN_KOR_AEO_MRA.")],
+    withdraw: Annotated[bool, typer.Option("--withdraw", help="Record a withdrawal.")] = False,
+    effective: Day = None,
+) -> None:
+    """Record the operator's consent to be shared with partners under an MRA."""
+    from haiquan.aeo import AeoRegistry
+
+    record = AeoRegistry().set_consent(aeo_id, mra_id, not withdraw, _day(effective))
+    console.print(f"{record.aeo_id} under {record.mra_id}: consent={record.consent} "
+                  f"from {record.effective}")
+
+
+@aeo_app.command("list")
+def list_operators(on: Day = None) -> None:
+    """Home AEOs with their status on a day."""
+    from haiquan.aeo import AeoRegistry
+
+    operators = AeoRegistry().operators(_day(on))
+    frame = pd.DataFrame([o.model_dump(include={"aeo_id", "name", "status", "status_since",
+                                                "granted_on", "valid_until", "consents"})
+                          for o in operators])
+    if frame.empty:
+        console.print("the registry has no operators yet (`haiquan aeo add` or `aeo import`)")
+        return
+    print_frame(frame, "Home AEOs")
+
+
+@aeo_app.command("show")
+def show(aeo_id: Annotated[str, typer.Argument()], on: Day = None) -> None:
+    """One home AEO and its status history."""
+    from haiquan.aeo import AeoRegistry
+
+    found = AeoRegistry().operator(aeo_id, on=_day(on))
+    console.print(f"[bold]{found.aeo_id}[/] {found.name} — {found.status} since "
+                  f"{found.status_since}; consents {found.consents or 'none'}")
+    print_frame(pd.DataFrame([e.model_dump() for e in found.history]), "History")
+
+
+@aeo_app.command("import")
+def import_csv(path: Annotated[Path, typer.Argument(help="CSV of operators.")]) -> None:
+    """Register the operators of a CSV file (all or nothing)."""
+    from haiquan.aeo import AeoRegistry, import_operators_csv
+
+    console.print(f"imported {import_operators_csv(AeoRegistry(), path)} operators")
+
+
+@aeo_app.command("export")
+def export_csv(path: Annotated[Path, typer.Argument()], on: Day = None) -> None:
+    """Write the home operators with their status to CSV."""
+    from haiquan.aeo import AeoRegistry, export_operators_csv
+
+    console.print(f"wrote {export_operators_csv(AeoRegistry(), path, _day(on))}")
+
+
+@aeo_app.command("partners")
+def partners(country: Annotated[str | None, typer.Option()] = None) -> None:
+    """Partners' AEOs as their latest lists report them."""
+    from haiquan.aeo import AeoRegistry
+
+    found = AeoRegistry().partner_operators(country.upper() if country else None)
+    if not found:
+        console.print("no partner lists applied yet (`haiquan aeo apply-inbox`)")
+        return
+    print_frame(pd.DataFrame([o.model_dump() for o in found]), "Partner AEOs")
+
+
+@aeo_app.command("check")
+def check(
+    operator_id: Annotated[str, typer.Argument()],
+    country: Annotated[str | None, typer.Option(
+        help="The partner whose AEO this is (leave out for a home AEO).")] = None,
+    on: Day = None,
+) -> None:
+    """Was this operator an AEO (recognised under an MRA, for a partner's) on that date?"""
+    from haiquan.aeo import AeoRegistry, RegistryAeoDirectory
+
+    day = _day(on) or dt.date.today()
+    directory = RegistryAeoDirectory(AeoRegistry())
+    if country:
+        answer = directory.is_partner_aeo(operator_id, country.upper(), day)
+        console.print(f"{operator_id} recognised as an AEO of {country.upper()} on {day}: "
+                      f"{'yes' if answer else 'no'}")
+    else:
+        answer = directory.is_home_aeo(operator_id, day)
+        console.print(f"{operator_id} a home AEO on {day}: {'yes' if answer else 'no'}")
+
+
+@aeo_app.command("send-list")
+def send(
+    mra_id: Annotated[str, typer.Argument()],
+    partner: Annotated[str, typer.Argument(help="Partner country, alpha-3.")],
+    full: Annotated[bool, typer.Option("--full", help="Send a full list, not a delta.")] = False,
+    gateway_home: Annotated[Path | None, typer.Option(help="Gateway node folder.")] = None,
+) -> None:
+    """Put the next AEO list for a partner in the gateway's outbox."""
+    from haiquan.aeo import AeoRegistry, send_list
+    from haiquan.exchange import GatewayNode
+
+    with GatewayNode.from_home(gateway_home) as node:
+        message_id, document = send_list(node, AeoRegistry(), mra_id, partner.upper(),
+                                         list_type="full" if full else "delta")
+    console.print(f"queued {document['list_type']} list {document['sequence']} "
+                  f"({len(document['operators'])} operators) as message {message_id}")
+
+
+@aeo_app.command("apply-inbox")
+def apply(gateway_home: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Apply every partner AEO list waiting in the gateway inbox."""
+    from haiquan.aeo import AeoRegistry, apply_inbox
+    from haiquan.exchange import GatewayNode
+
+    with GatewayNode.from_home(gateway_home) as node:
+        applied = apply_inbox(node, AeoRegistry())
+    for result in applied:
+        console.print(f"{result.country} {result.mra_id} list {result.sequence} "
+                      f"({result.list_type}): +{result.added} ~{result.updated} -{result.removed}")
+    if not applied:
+        console.print("no AEO lists waiting")
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``haiquan aeo``."""
+    app.add_typer(aeo_app, name="aeo")

@@ -1,0 +1,82 @@
+"""``/api/aeo``: the AEO registry — home operators, status changes, consent, partner AEOs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from haiquan.aeo import (
+    AeoRegistry,
+    AeoStatus,
+    ConsentRecord,
+    OperatorCreate,
+    OperatorPublic,
+    PartnerOperator,
+    StatusChange,
+)
+from haiquan.web.deps import CurrentUser, RiskOfficerUser
+from haiquan.web.responses import error_responses
+
+router = APIRouter(prefix="/api/aeo", tags=["aeo"])
+
+AeoId = Annotated[str, Path(pattern=r"^[A-Za-z0-9/_-]{3,35}$")]
+
+
+def _registry() -> AeoRegistry:
+    return AeoRegistry()
+
+
+@router.get("/operators", response_model=list[OperatorPublic])
+def list_operators(
+    _: CurrentUser,
+    on: Annotated[dt.date | None, Query(description="status on this day (default today)")] = None,
+    state: Annotated[AeoStatus | None, Query(alias="status")] = None,
+) -> list[OperatorPublic]:
+    """Home AEOs with their status on a day."""
+    return _registry().operators(on, status=state)
+
+
+@router.get("/operators/{aeo_id}", response_model=OperatorPublic,
+            responses=error_responses(404, 422))
+def get_operator(
+    aeo_id: AeoId, _: CurrentUser, on: Annotated[dt.date | None, Query()] = None
+) -> OperatorPublic:
+    """One home AEO, its status on a day and its full history."""
+    return _registry().operator(aeo_id, on=on)
+
+
+@router.post("/operators", response_model=OperatorPublic, status_code=status.HTTP_201_CREATED,
+             responses=error_responses(409, 422))
+def add_operator(body: OperatorCreate, _: RiskOfficerUser) -> OperatorPublic:
+    """Register a newly authorised operator (risk officer or administrator)."""
+    return _registry().add_operator(body)
+
+
+@router.post("/operators/{aeo_id}/status", response_model=OperatorPublic,
+             responses=error_responses(404, 422))
+def change_status(aeo_id: AeoId, body: StatusChange, _: RiskOfficerUser) -> OperatorPublic:
+    """Record a suspension, reinstatement, revocation or expiry."""
+    return _registry().change_status(aeo_id, body)
+
+
+@router.post("/operators/{aeo_id}/consent", response_model=ConsentRecord,
+             responses=error_responses(404, 422))
+def set_consent(
+    aeo_id: AeoId, _: RiskOfficerUser,
+    mra_id: Annotated[str, Query(pattern=r"^[A-Z0-9_-]{3,40}$")],
+    consent: Annotated[bool, Query()],
+    effective: Annotated[dt.date | None, Query()] = None,
+) -> ConsentRecord:
+    """Record the operator's consent (or its withdrawal) to be shared under an MRA."""
+    return _registry().set_consent(aeo_id, mra_id, consent, effective)
+
+
+@router.get("/partners", response_model=list[PartnerOperator])
+def partner_operators(
+    _: CurrentUser,
+    country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+) -> list[PartnerOperator]:
+    """Partners' AEOs as their latest lists report them."""
+    return _registry().partner_operators(country)
