@@ -41,6 +41,7 @@ _COMMAND_MODULES: list[str] = [
     "risk",
     "forecast",
     "aeo",
+    "alerts",
 ]
 
 
