@@ -12,11 +12,13 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from haiquan.settings import get_settings
 from haiquan.warehouse.loading import LoadResult, load_trade_file, load_trade_frame
 from haiquan.warehouse.store import Warehouse
 
-__all__ = ["DEMO_FILES", "DemoWarehouse", "build_demo_warehouse"]
+__all__ = ["DEMO_FILES", "DemoSection", "DemoWarehouse", "build_demo_warehouse", "tour"]
 
 #: Real files the demo loads when they are present, relative to the shared data folder.
 DEMO_FILES = (
@@ -68,3 +70,52 @@ def build_demo_warehouse(
                 synthetic=True, warehouse=warehouse))
             demo.synthetic_declarations = declarations
     return demo
+
+
+@dataclass
+class DemoSection:
+    """One table the demo shows: a title, the table, and a line on how to read it."""
+
+    title: str
+    table: pd.DataFrame
+    note: str = ""
+
+
+def tour(home: str | None = None) -> list[DemoSection]:
+    """What the platform does on the demo warehouse, as tables (each from one library call)."""
+    from haiquan.analytics import load_flows, mirror_gaps, partner_indicators
+    from haiquan.warehouse.queries import partner_series, top_commodities, top_partners
+
+    code = (home or get_settings().home_country).upper()
+    sections = [
+        DemoSection(f"Top 10 partners of {code} (latest year)", top_partners(code, n=10)),
+        DemoSection(f"{code}–KOR trade with Korea's mirror figures",
+                    partner_series("KOR", code).tail(6),
+                    "mirror = what Korea reports for the same flow"),
+    ]
+    commodities = top_commodities(code, n=8)
+    if not commodities.empty:
+        sections.append(DemoSection(f"{code}'s largest export chapters (HS2)", commodities))
+    top = top_partners(code, n=10)
+    year = int(top["period"].iloc[0])
+    flows = load_flows(first_year=year - 6, last_year=year)
+    indicators = partner_indicators(flows, code, year)
+    columns = ["partner", "total_trade", "trade_share", "export_cagr", "import_cagr",
+               "grubel_lloyd", "mirror_flag"]
+    sections.append(DemoSection(
+        f"Indicators of {code}'s ten largest relationships in {year}",
+        indicators[indicators["partner"].isin(top["partner"])][columns]
+        .rename(columns={"total_trade": "total_trade_usd"}),
+        "CAGR over 5 years; Grubel-Lloyd 1 = balanced intra-industry trade"))
+    gaps = mirror_gaps(flows, code, year)
+    flagged = gaps[gaps["flag"]].sort_values("gap_usd", key=abs, ascending=False).head(8)
+    sections.append(DemoSection(
+        f"Largest flagged mirror-data gaps in {year}",
+        flagged[["partner", "direction", "home_reported", "partner_reported", "cif_fob_ratio",
+                 "reading"]].rename(columns={"home_reported": "home_reported_usd",
+                                             "partner_reported": "partner_reported_usd"}),
+        "a gap beyond the normal CIF/FOB margin is a classic signal of mis-declaration"))
+    for section in sections:
+        section.table.attrs["synthetic"] = bool(section.table.attrs.get("synthetic")
+                                                or flows.attrs.get("synthetic"))
+    return sections

@@ -20,7 +20,7 @@ def _cell(value: object, column: str) -> str:
     if isinstance(value, float):
         if column.endswith("_usd"):
             return f"{value / 1e6:,.1f}"
-        if column in ("share",) or column.endswith("_share"):
+        if column == "share" or column.endswith(("_share", "_cagr", "_yoy", "_rate")):
             return f"{value:.1%}"
         return f"{value:,.3f}"
     return str(value)

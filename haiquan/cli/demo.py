@@ -18,9 +18,8 @@ def demo(
     port: Annotated[int, typer.Option(help="Dashboard port on 127.0.0.1.")] = 8000,
 ) -> None:
     """Build a demo warehouse (real public data where found, synthetic otherwise) and tour it."""
-    from haiquan.demo import build_demo_warehouse
+    from haiquan.demo import build_demo_warehouse, tour
     from haiquan.settings import get_settings
-    from haiquan.warehouse.queries import partner_series, top_commodities, top_partners
 
     settings = get_settings()
     console.rule("[bold]haiquan demo")
@@ -30,14 +29,11 @@ def demo(
         state = "already there" if result.already_loaded else "loaded"
         label = " [yellow](SYNTHETIC)[/]" if result.synthetic else ""
         console.print(f"  {state}: {result.rows:,} rows from {result.path}{label}")
-    home = settings.home_country
-    console.rule(f"Trade intelligence: {home}'s largest partners")
-    print_frame(top_partners(home, n=10), f"Top 10 partners of {home} (latest year)")
-    series = partner_series("KOR", home)
-    print_frame(series.tail(6), f"{home}–KOR trade, with Korea's mirror figures")
-    commodities = top_commodities(home, n=8)
-    if not commodities.empty:
-        print_frame(commodities, f"{home}'s largest export chapters (HS2)")
+    for section in tour(settings.home_country):
+        console.rule(section.title)
+        print_frame(section.table)
+        if section.note:
+            console.print(f"[dim]{section.note}[/]")
     if serve:
         from haiquan.web.server import serve as run_server
 
