@@ -1,0 +1,394 @@
+"""``haiquan commitments ...``: catalogues, status records, rates, deadlines, reports, exports.
+
+Each command parses its options, calls one function of :mod:`haiquan.commitments` and prints the
+result; errors are translated by :func:`haiquan.cli.main`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from haiquan.cli._console import console
+from haiquan.errors import InputError
+
+__all__ = ["commitments_app", "register"]
+
+commitments_app = typer.Typer(
+    name="commitments",
+    help="Track international commitments (WTO TFA, RKC, WCO SAFE, ASEAN): status, rates, reports.",
+    no_args_is_help=True,
+)
+
+CountryOption = Annotated[
+    str | None,
+    typer.Option("--country", "-c", help="ISO 3166 code; default HAIQUAN_HOME_COUNTRY."),
+]
+OnOption = Annotated[
+    str | None, typer.Option("--on", help="Reference date YYYY-MM-DD; default today.")
+]
+KnownOnOption = Annotated[
+    str | None,
+    typer.Option("--known-on", help="Use only records recorded by this date (YYYY-MM-DD)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``haiquan commitments`` on the root app."""
+    app.add_typer(commitments_app, name="commitments")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise InputError(
+            f"bad date for {option}",
+            expected="a date as YYYY-MM-DD",
+            got=repr(value),
+            fix=f"write e.g. {option} 2024-02-22",
+        ) from error
+
+
+def _country(value: str | None) -> str:
+    from haiquan.settings import get_settings
+
+    return value or get_settings().home_country
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+
+
+@commitments_app.command("catalogues")
+def catalogues_command() -> None:
+    """List the catalogues (packaged and installed)."""
+    from haiquan.commitments import list_catalogues
+
+    rows = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "method": c.method,
+            "groups": len(c.groups),
+            "items": len(c.items()),
+            "units": c.total_units,
+        }
+        for c in list_catalogues()
+    ]
+    _print_frame(pd.DataFrame(rows), "Commitment catalogues")
+
+
+@commitments_app.command("show")
+def show_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id, e.g. wto_tfa.")],
+) -> None:
+    """Show a catalogue's items with their sources."""
+    from haiquan.commitments import catalogue_items
+
+    frame = catalogue_items(catalogue)
+    _print_frame(frame.drop(columns=["catalogue", "group_title"]), catalogue)
+
+
+@commitments_app.command("install-catalogue")
+def install_catalogue_command(
+    path: Annotated[Path, typer.Argument(help="A catalogue YAML file to validate and install.")],
+) -> None:
+    """Validate a catalogue and install it for this HAIQUAN_HOME (replacing one with its id)."""
+    from haiquan.commitments import install_catalogue
+
+    cat = install_catalogue(path)
+    console.print(f"installed catalogue {cat.id}: {len(cat.items())} items")
+
+
+@commitments_app.command("load-status")
+def load_status_command(
+    path: Annotated[Path, typer.Argument(help="CSV or YAML status file.")],
+) -> None:
+    """Validate a status file and append its records to the history (all or nothing)."""
+    from haiquan.commitments import load_status_file
+
+    result = load_status_file(path)
+    if result.already_loaded:
+        console.print(f"{path} was already loaded (load {result.load_id}); nothing stored")
+    else:
+        console.print(f"stored {result.rows} records from {path} (load {result.load_id})")
+
+
+@commitments_app.command("load-example")
+def load_example_command(
+    name: Annotated[str, typer.Argument(help="vietnam-tfa or vietnam-asean.")] = "vietnam-tfa",
+) -> None:
+    """Load real example records (Viet Nam's known TFA notifications, ASEAN milestones)."""
+    from haiquan.commitments import load_example
+
+    result = load_example(name)
+    if result.already_loaded:
+        console.print(f"example {name} was already loaded; nothing stored")
+    else:
+        console.print(f"stored {result.rows} records of example {name}")
+
+
+@commitments_app.command("record")
+def record_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id.")],
+    item: Annotated[str, typer.Argument(help="Item id, e.g. 7.1.")],
+    country: CountryOption = None,
+    effective: Annotated[
+        str | None, typer.Option("--effective", help="Date the state holds from; default today.")
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="TFA category A, B or C.")] = None,
+    indicative: Annotated[str | None, typer.Option(help="Indicative date YYYY-MM-DD.")] = None,
+    definitive: Annotated[str | None, typer.Option(help="Definitive date YYYY-MM-DD.")] = None,
+    status: Annotated[str | None, typer.Option(help="implemented, partially or not_yet.")] = None,
+    evidence: Annotated[str | None, typer.Option(help="Evidence (document, decree, URL).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Responsible unit.")] = None,
+    source: Annotated[str | None, typer.Option(help="Where this fact comes from.")] = None,
+    note: Annotated[str | None, typer.Option(help="Free note.")] = None,
+) -> None:
+    """Append one status record (the full state of the item from --effective on)."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    from haiquan.commitments import StatusRecord, record_status
+
+    fields: dict[str, object] = {
+        "catalogue": catalogue,
+        "item": item,
+        "country": _country(country),
+        "effective_date": _date(effective, "--effective") or dt.date.today(),
+        "category": category,
+        "indicative_date": _date(indicative, "--indicative"),
+        "definitive_date": _date(definitive, "--definitive"),
+        "status": status,
+        "evidence": evidence,
+        "responsible_unit": unit,
+        "source": source,
+        "note": note,
+    }
+    try:
+        record = StatusRecord.model_validate(fields)
+    except PydanticValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "record"
+        raise InputError(
+            f"bad value for {field}",
+            expected="category A/B/C, status implemented/partially/not_yet",
+            got=repr(first.get("input")),
+            fix=first["msg"],
+        ) from error
+    result = record_status(record)
+    console.print(
+        f"recorded {catalogue} {item} for {record.country} from {record.effective_date}"
+        f" (load {result.load_id})"
+    )
+
+
+@commitments_app.command("history")
+def history_command(
+    catalogue: Annotated[str | None, typer.Option(help="Catalogue id.")] = None,
+    item: Annotated[str | None, typer.Option(help="Item id.")] = None,
+    country: CountryOption = None,
+    known_on: KnownOnOption = None,
+) -> None:
+    """Show the append-only history of status records."""
+    from haiquan.commitments import status_history
+
+    frame = status_history(
+        catalogue=catalogue,
+        item=item,
+        country=_country(country),
+        known_on=_date(known_on, "--known-on"),
+    )
+    columns = [
+        "seq",
+        "catalogue",
+        "item",
+        "effective_date",
+        "category",
+        "indicative_date",
+        "definitive_date",
+        "status",
+        "responsible_unit",
+        "recorded_at",
+    ]
+    _print_frame(frame[columns], "Status history")
+
+
+@commitments_app.command("rate")
+def rate_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id, e.g. wto_tfa.")],
+    country: CountryOption = None,
+    on: OnOption = None,
+    known_on: KnownOnOption = None,
+    by_group: Annotated[bool, typer.Option("--by-group", help="One row per group.")] = False,
+    member_type: Annotated[
+        str | None, typer.Option(help="TFA: developed, developing or ldc.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The implementation rate on a date (a projection for a future date)."""
+    from haiquan.commitments import implementation_rate, progress_by_group
+
+    kind = _member_type(member_type)
+    day = _date(on, "--on")
+    known = _date(known_on, "--known-on")
+    if by_group:
+        frame = progress_by_group(
+            catalogue, _country(country), day, member_type=kind, known_on=known
+        )
+        if as_json:
+            typer.echo(frame.to_json(orient="records"))
+        else:
+            _print_frame(frame, f"{catalogue} by group")
+        return
+    rate = implementation_rate(catalogue, _country(country), day, member_type=kind, known_on=known)
+    if as_json:
+        typer.echo(json.dumps(rate.model_dump(mode="json")))
+        return
+    console.print(
+        f"{rate.catalogue} {rate.country} on {rate.on}: [bold]{rate.percent} %[/] "
+        f"({rate.implemented:g} of {rate.total:g} {rate.unit_label}s)"
+        + (" — projection" if rate.projected else "")
+    )
+    for name, value in rate.counts.items():
+        console.print(f"  {name}: {value:g}")
+    if rate.note:
+        console.print(f"[yellow]note:[/] {rate.note}")
+
+
+def _member_type(value: str | None) -> Any:
+    if value is not None and value not in ("developed", "developing", "ldc"):
+        raise InputError(
+            "bad member type",
+            expected="developed, developing or ldc",
+            got=repr(value),
+            fix="use --member-type developing",
+        )
+    return value
+
+
+@commitments_app.command("compare")
+def compare_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id.")],
+    countries: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated ISO codes; default the ASEAN members."),
+    ] = None,
+    on: OnOption = None,
+    known_on: KnownOnOption = None,
+) -> None:
+    """Compare countries' rates side by side (ASEAN members by default)."""
+    from haiquan.commitments import rates_by_country
+
+    codes = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
+    frame = rates_by_country(
+        catalogue, codes, _date(on, "--on"), known_on=_date(known_on, "--known-on")
+    )
+    _print_frame(frame, f"{catalogue} by country")
+
+
+@commitments_app.command("timeline")
+def timeline_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id.")],
+    country: CountryOption = None,
+    known_on: KnownOnOption = None,
+) -> None:
+    """The rate on each yearly snapshot and change date, with projections."""
+    from haiquan.commitments import rate_timeline
+
+    frame = rate_timeline(catalogue, _country(country), known_on=_date(known_on, "--known-on"))
+    _print_frame(frame, f"{catalogue} timeline")
+
+
+@commitments_app.command("deadlines")
+def deadlines_command(
+    catalogue: Annotated[str | None, typer.Option(help="One catalogue; default all.")] = None,
+    country: CountryOption = None,
+    on: OnOption = None,
+    months: Annotated[int, typer.Option(help="Months ahead to look.")] = 6,
+    in_force: Annotated[
+        str | None, typer.Option(help="Entry into force for the country (RKC periods).")
+    ] = None,
+) -> None:
+    """What is due in the next N months and what is overdue."""
+    from haiquan.commitments import deadlines
+
+    frame = deadlines(
+        catalogue,
+        _country(country),
+        _date(on, "--on"),
+        months,
+        in_force=_date(in_force, "--in-force"),
+    )
+    _print_frame(frame.drop(columns=["country"]), "Deadlines")
+
+
+@commitments_app.command("report")
+def report_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="report.html or report.pdf.")],
+    country: CountryOption = None,
+    on: OnOption = None,
+    months: Annotated[int, typer.Option(help="Months ahead for the deadlines list.")] = 6,
+    known_on: KnownOnOption = None,
+) -> None:
+    """Write the one-page report (HTML, or PDF through a local headless Chromium)."""
+    from haiquan.commitments import write_report
+
+    path = write_report(
+        out,
+        catalogue,
+        _country(country),
+        _date(on, "--on"),
+        months=months,
+        known_on=_date(known_on, "--known-on"),
+    )
+    console.print(f"wrote {path}")
+
+
+@commitments_app.command("export")
+def export_command(
+    kind: Annotated[str, typer.Argument(help="state, history, groups, deadlines or timeline.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    catalogue: Annotated[str | None, typer.Option(help="Catalogue id.")] = None,
+    country: CountryOption = None,
+    on: OnOption = None,
+    months: Annotated[int, typer.Option(help="Months ahead (deadlines).")] = 6,
+    known_on: KnownOnOption = None,
+) -> None:
+    """Export a table as CSV."""
+    from haiquan.commitments import export_csv
+    from haiquan.commitments.report import ExportKind
+
+    # The library checks the kind and names the valid ones; the CLI only passes it on.
+    path = export_csv(
+        out,
+        cast(ExportKind, kind),
+        catalogue,
+        _country(country),
+        _date(on, "--on"),
+        months=months,
+        known_on=_date(known_on, "--known-on"),
+    )
+    console.print(f"wrote {path}")

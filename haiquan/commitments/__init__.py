@@ -1,0 +1,81 @@
+"""Tracking international commitments: catalogues as data, status history, rates, reports.
+
+The public functions return DataFrames or pydantic models so the CLI and web layers only format:
+
+* catalogues — :func:`load_catalogue`, :func:`list_catalogues`, :func:`catalogue_items`,
+  :func:`install_catalogue`;
+* status — :func:`record_status`, :func:`load_status_file`, :func:`status_history`,
+  :func:`state_on` (the state on any past date, from an append-only history);
+* rates — :func:`implementation_rate`, :func:`progress_by_group`, :func:`rate_timeline`,
+  :func:`rates_by_country`;
+* deadlines — :func:`deadlines`;
+* reports — :func:`render_report`, :func:`write_report`, :func:`export_csv`;
+* examples — :func:`load_example` (Viet Nam's known TFA notifications, ASEAN milestones).
+
+See docs/commitments.md.
+"""
+
+from haiquan.commitments.catalogue import (
+    Catalogue,
+    CatalogueGroup,
+    CatalogueItem,
+    catalogue_items,
+    catalogue_summary,
+    install_catalogue,
+    list_catalogues,
+    load_catalogue,
+    read_catalogue_file,
+)
+from haiquan.commitments.deadlines import deadlines, due_dates
+from haiquan.commitments.examples import EXAMPLES, load_example, tfa_notification_records
+from haiquan.commitments.rates import (
+    ImplementationRate,
+    implementation_rate,
+    progress_by_group,
+    rate_timeline,
+    rates_by_country,
+)
+from haiquan.commitments.records import StatusRecord, read_status_file
+from haiquan.commitments.report import export_csv, export_frame, render_report, write_report
+from haiquan.commitments.status import (
+    LoadResult,
+    load_records,
+    load_status_file,
+    record_status,
+    state_on,
+    status_history,
+)
+
+__all__ = [
+    "EXAMPLES",
+    "Catalogue",
+    "CatalogueGroup",
+    "CatalogueItem",
+    "ImplementationRate",
+    "LoadResult",
+    "StatusRecord",
+    "catalogue_items",
+    "catalogue_summary",
+    "deadlines",
+    "due_dates",
+    "export_csv",
+    "export_frame",
+    "implementation_rate",
+    "install_catalogue",
+    "list_catalogues",
+    "load_catalogue",
+    "load_example",
+    "load_records",
+    "load_status_file",
+    "progress_by_group",
+    "rate_timeline",
+    "rates_by_country",
+    "read_catalogue_file",
+    "read_status_file",
+    "record_status",
+    "render_report",
+    "state_on",
+    "status_history",
+    "tfa_notification_records",
+    "write_report",
+]

@@ -1,0 +1,317 @@
+"""Status records: the state of one catalogue item for one country from a given date.
+
+A record is a full snapshot, not a change: "from ``effective_date``, Viet Nam's TFA measure 7.1 is
+in category B with definitive date 2022-03-31, status implemented, evidence ..., unit ...". The
+history is append-only, so the state on any past date is the latest record effective by then, and
+a correction is a new record (see :mod:`haiquan.commitments.status`).
+
+Records come from a person (``haiquan commitments record``), a CSV or YAML status file, or an
+example loader; each is validated against its catalogue before anything is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from haiquan.commitments.catalogue import Catalogue, load_catalogue
+from haiquan.errors import DataFileError, HaiquanError, UnknownCodeError, ValidationError
+from haiquan.reference.countries import find_country
+
+__all__ = [
+    "CATEGORIES",
+    "RECORD_COLUMNS",
+    "STATUSES",
+    "StatusRecord",
+    "check_record",
+    "read_status_file",
+    "records_frame",
+]
+
+Category = Literal["A", "B", "C"]
+Status = Literal["implemented", "partially", "not_yet"]
+
+#: TFA categories: A on entry into force, B after a transition period, C after a transition
+#: period and with capacity-building support.
+CATEGORIES: tuple[str, ...] = ("A", "B", "C")
+#: Self-assessed implementation status, as administrations report it for SAFE and the RKC.
+STATUSES: tuple[str, ...] = ("implemented", "partially", "not_yet")
+
+#: Columns of a status file and of the stored history (stored rows add seq, recorded_at, load_id).
+RECORD_COLUMNS: tuple[str, ...] = (
+    "catalogue",
+    "item",
+    "country",
+    "effective_date",
+    "category",
+    "indicative_date",
+    "definitive_date",
+    "status",
+    "evidence",
+    "responsible_unit",
+    "source",
+    "note",
+)
+_REQUIRED = ("catalogue", "item", "country", "effective_date")
+
+
+class StatusRecord(BaseModel):
+    """The state of one item for one country from ``effective_date`` on.
+
+    ``category`` and the dates are what the country notified (TFA); ``status`` is what it reports
+    as done. ``indicative_date``/``definitive_date`` are when a B/C item (or any scheduled item)
+    is to be implemented.
+
+    >>> StatusRecord(catalogue="wto_tfa", item="7.1", country="vn", effective_date="2022-05-06",
+    ...              category="B", definitive_date="2022-03-31").country
+    'VNM'
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    catalogue: str
+    item: str
+    country: str
+    effective_date: dt.date
+    category: Category | None = None
+    indicative_date: dt.date | None = None
+    definitive_date: dt.date | None = None
+    status: Status | None = None
+    evidence: str | None = None
+    responsible_unit: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        # Spreadsheet cells come as "" or NaN when empty; both mean "not given".
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        if isinstance(value, float) and value != value:
+            return None
+        if value is pd.NaT:
+            return None
+        return value
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _upper_category(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_words(cls, value: Any) -> Any:
+        # People write "not yet" and "Partially"; store one spelling.
+        if isinstance(value, str):
+            return value.lower().replace(" ", "_").replace("-", "_")
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _alpha_3(cls, value: str) -> str:
+        return find_country(value).alpha_3
+
+
+def check_record(record: StatusRecord, catalogue: Catalogue | None = None) -> StatusRecord:
+    """Check a record against its catalogue's rules; return it unchanged when it fits.
+
+    Raises:
+        ValidationError: unknown item, a category on a catalogue that has none, or a category A
+            item with implementation dates (A means "from entry into force").
+    """
+    cat = catalogue or load_catalogue(record.catalogue)
+    if cat.id != record.catalogue:
+        raise ValidationError(
+            f"record is for catalogue {record.catalogue!r}",
+            expected=cat.id,
+            got=record.catalogue,
+            fix="check the catalogue column",
+        )
+    ids = {i.id for i in cat.items()}
+    if record.item not in ids:
+        sample = ", ".join(sorted(ids)[:6])
+        raise ValidationError(
+            f"no item {record.item!r} in catalogue {cat.id}",
+            expected=f"an item id such as {sample}",
+            got=repr(record.item),
+            fix=f'see `haiquan commitments show {cat.id}`; write measure numbers as text ("7.1")',
+        )
+    if record.category is not None and cat.method != "tfa":
+        raise ValidationError(
+            f"category {record.category} given for {cat.id}, which has no categories",
+            expected="no category (categories A/B/C are for the WTO TFA)",
+            got=record.category,
+            fix="leave the category empty and use status",
+        )
+    if record.category == "A" and (record.indicative_date or record.definitive_date):
+        raise ValidationError(
+            f"item {record.item} is category A but has implementation dates",
+            expected="no indicative/definitive date for category A (due at entry into force)",
+            got=f"indicative {record.indicative_date}, definitive {record.definitive_date}",
+            fix="remove the dates, or use category B or C",
+        )
+    return record
+
+
+def _problem_of(error: Exception) -> tuple[str | None, str]:
+    if isinstance(error, PydanticValidationError):
+        first = error.errors()[0]
+        column = str(first["loc"][0]) if first["loc"] else None
+        message = first["msg"].removeprefix("Value error, ")
+        if column == "category":
+            message = "category must be A, B or C"
+        elif column == "status":
+            message = "status must be implemented, partially or not_yet"
+        elif first["type"] == "extra_forbidden":
+            message = f"unknown column {column!r}; allowed: {', '.join(RECORD_COLUMNS)}"
+        return column, message
+    if isinstance(error, UnknownCodeError):
+        return "country", str(error.summary)
+    if isinstance(error, HaiquanError):
+        return None, str(error)
+    return None, str(error)
+
+
+def _validated(
+    rows: Sequence[Mapping[str, Any]], path: str | None, first_row: int
+) -> list[StatusRecord]:
+    """Validate every row; raise one :class:`DataFileError` listing all bad rows."""
+    problems: list[dict[str, Any]] = []
+    records: list[StatusRecord] = []
+    seen: dict[tuple[str, str, str, dt.date], int] = {}
+    catalogues: dict[str, Catalogue] = {}
+    for offset, row in enumerate(rows):
+        number = first_row + offset
+        try:
+            record = StatusRecord.model_validate(dict(row))
+            if record.catalogue not in catalogues:
+                catalogues[record.catalogue] = load_catalogue(record.catalogue)
+            check_record(record, catalogues[record.catalogue])
+        except (PydanticValidationError, HaiquanError) as error:
+            column, message = _problem_of(error)
+            value = row.get(column) if column else None
+            problem: dict[str, Any] = {"row": number, "column": column, "problem": message}
+            if value is not None:
+                problem["value"] = str(value)
+            problems.append(problem)
+            continue
+        key = (record.catalogue, record.item, record.country, record.effective_date)
+        if key in seen:
+            problems.append(
+                {
+                    "row": number,
+                    "column": "effective_date",
+                    "problem": f"same catalogue, item, country and date as row {seen[key]}",
+                    "value": str(record.effective_date),
+                }
+            )
+            continue
+        seen[key] = number
+        records.append(record)
+    if problems:
+        raise DataFileError(
+            "status records rejected; nothing was stored",
+            path=path,
+            problems=problems,
+            expected="one valid record per row (see docs/commitments.md, status files)",
+            fix="correct the rows listed and load the file again",
+        )
+    return records
+
+
+def read_status_file(path: Path | str) -> list[StatusRecord]:
+    """Read and validate a status file (CSV with a header, or YAML).
+
+    A YAML file is a list of records or a mapping with a ``records:`` list. CSV row numbers in
+    errors count the header as row 1, as a spreadsheet shows them.
+
+    Raises:
+        DataFileError: the file cannot be read, lacks required columns, is empty, or has bad rows;
+            nothing is returned and nothing is stored.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".yaml", ".yml"}:
+        raise DataFileError(
+            "unknown status file type",
+            path=str(path),
+            expected="a .csv, .yaml or .yml file",
+            got=suffix or "no extension",
+            fix="save the records as CSV (UTF-8) or YAML",
+        )
+    if not path.is_file():
+        raise DataFileError(
+            "status file not found", path=str(path), expected="an existing file", got=str(path)
+        )
+    rows: list[Mapping[str, Any]]
+    if suffix == ".csv":
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (pd.errors.EmptyDataError, UnicodeDecodeError, pd.errors.ParserError) as error:
+            raise DataFileError(
+                "cannot read the status CSV",
+                path=str(path),
+                expected="a UTF-8 CSV with a header row",
+                got=str(error).splitlines()[0],
+                fix="export the sheet as CSV UTF-8 with the columns in docs/commitments.md",
+            ) from error
+        missing = [c for c in _REQUIRED if c not in frame.columns]
+        if missing:
+            raise DataFileError(
+                "status CSV lacks required columns",
+                path=str(path),
+                expected=f"columns {', '.join(_REQUIRED)} (and optionally the others)",
+                got=", ".join(map(str, frame.columns)) or "no columns",
+                fix=f"add the column(s) {', '.join(missing)}",
+            )
+        rows = frame.to_dict(orient="records")
+        first_row = 2
+    else:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise DataFileError(
+                "status YAML is not valid YAML",
+                path=str(path),
+                expected="a YAML list of records",
+                got=str(error).replace("\n", " "),
+                fix="fix the syntax at the line shown",
+            ) from error
+        if isinstance(data, dict) and "records" in data:
+            data = data["records"]
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise DataFileError(
+                "status YAML has the wrong shape",
+                path=str(path),
+                expected="a list of mappings (or `records:` holding one)",
+                got=type(data).__name__,
+                fix="write one `- catalogue: ... item: ...` mapping per record",
+            )
+        rows = data
+        first_row = 1
+    if not rows:
+        raise DataFileError(
+            "status file holds no records",
+            path=str(path),
+            expected="at least one record",
+            got="an empty file",
+            fix="add records, or do not load the file",
+        )
+    return _validated(rows, str(path), first_row)
+
+
+def records_frame(records: Iterable[StatusRecord]) -> pd.DataFrame:
+    """Records as a DataFrame with :data:`RECORD_COLUMNS` (dates as ``datetime.date``)."""
+    frame = pd.DataFrame(
+        [r.model_dump() for r in records], columns=list(RECORD_COLUMNS), dtype=object
+    )
+    return frame

@@ -1,0 +1,229 @@
+"""Record status and read it back "as of" any date.
+
+The history is append-only (DuckDB tables ``commitment_status`` and ``commitment_loads`` in the
+warehouse file). Two times matter and both are kept:
+
+* ``effective_date`` — from when the recorded state holds (valid time), e.g. the date of a WTO
+  notification;
+* ``recorded_at`` — when haiquan was told (transaction time).
+
+:func:`state_on` answers "what was the state on D" from the latest record effective by D, and with
+``known_on`` "... as we knew it at that moment", so a report printed last year can be reproduced
+after corrections were recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from haiquan.commitments import _store
+from haiquan.commitments.catalogue import Catalogue, load_catalogue
+from haiquan.commitments.records import (
+    RECORD_COLUMNS,
+    StatusRecord,
+    check_record,
+    read_status_file,
+)
+from haiquan.reference.countries import country as lookup_country
+
+__all__ = [
+    "LoadResult",
+    "STATE_COLUMNS",
+    "load_records",
+    "load_status_file",
+    "record_status",
+    "history_rows",
+    "state_on",
+    "state_rows",
+    "status_history",
+]
+
+#: Columns of :func:`state_on`.
+STATE_COLUMNS: tuple[str, ...] = (
+    "catalogue",
+    "country",
+    "group",
+    "group_title",
+    "item",
+    "title",
+    "type",
+    "units",
+    "due",
+    *RECORD_COLUMNS[3:],
+)
+
+
+class LoadResult(BaseModel):
+    """What one load stored. ``already_loaded`` means the same file was loaded before."""
+
+    load_id: str
+    origin: str
+    rows: int
+    already_loaded: bool = False
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def load_records(
+    records: Sequence[StatusRecord],
+    *,
+    origin: str,
+    sha256: str | None = None,
+    recorded_at: dt.datetime | None = None,
+) -> LoadResult:
+    """Validate records against their catalogues and append them all, or none.
+
+    ``sha256`` identifies a source file: a second load of the same content stores nothing.
+    """
+    if sha256 is not None:
+        earlier = _store.find_load(sha256)
+        if earlier is not None:
+            return LoadResult(
+                load_id=str(earlier["load_id"]),
+                origin=str(earlier["origin"]),
+                rows=0,
+                already_loaded=True,
+            )
+    catalogues: dict[str, Catalogue] = {}
+    for record in records:
+        cat = catalogues.setdefault(record.catalogue, load_catalogue(record.catalogue))
+        check_record(record, cat)
+    load_id = uuid.uuid4().hex[:16]
+    rows = _store.append(
+        records, load_id=load_id, origin=origin, sha256=sha256, recorded_at=recorded_at or _now()
+    )
+    return LoadResult(load_id=load_id, origin=origin, rows=rows)
+
+
+def record_status(record: StatusRecord, *, recorded_at: dt.datetime | None = None) -> LoadResult:
+    """Append one record typed by a person (``haiquan commitments record``)."""
+    return load_records([record], origin="manual", recorded_at=recorded_at)
+
+
+def load_status_file(path: Path | str, *, recorded_at: dt.datetime | None = None) -> LoadResult:
+    """Validate a CSV/YAML status file and append its records; loading it twice stores nothing.
+
+    Raises:
+        DataFileError: a bad file; the message lists the bad rows and nothing is stored.
+    """
+    path = Path(path)
+    records = read_status_file(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return load_records(records, origin=str(path), sha256=digest, recorded_at=recorded_at)
+
+
+def status_history(
+    *,
+    catalogue: str | None = None,
+    country: str | None = None,
+    item: str | None = None,
+    known_on: dt.datetime | dt.date | None = None,
+) -> pd.DataFrame:
+    """Every stored record (with ``seq``, ``recorded_at``, ``load_id``), oldest first."""
+    code = lookup_country(country).alpha_3 if country else None
+    return _store.read_history(
+        catalogue=catalogue, country=code, item=item, known_on=_end_of(known_on)
+    )
+
+
+def _end_of(moment: dt.datetime | dt.date | None) -> dt.datetime | None:
+    if moment is None or isinstance(moment, dt.datetime):
+        return moment
+    return dt.datetime.combine(moment, dt.time.max)
+
+
+def history_rows(
+    records: Iterable[StatusRecord] | pd.DataFrame,
+) -> list[dict[str, object]]:
+    """Records (or a history frame) as plain dicts with ``None`` for missing values.
+
+    The rate functions work on these rather than on a DataFrame: a timeline evaluates the state on
+    dozens of dates and row-wise pandas access would dominate its cost.
+    """
+    if isinstance(records, pd.DataFrame):
+        rows = records.to_dict(orient="records")
+    else:
+        rows = [{**r.model_dump(), "seq": n} for n, r in enumerate(records)]
+    return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in rows]
+
+
+def state_rows(
+    cat: Catalogue, code: str, day: dt.date, rows: Sequence[dict[str, object]]
+) -> list[dict[str, object]]:
+    """One dict per catalogue item: the item's facts plus its latest record effective by ``day``."""
+    latest: dict[str, tuple[object, int, dict[str, object]]] = {}
+    for position, row in enumerate(rows):
+        effective = row["effective_date"]
+        if row["catalogue"] != cat.id or row["country"] != code:
+            continue
+        if not isinstance(effective, dt.date) or effective > day:
+            continue
+        # Later effective date wins; on the same date the later recorded (higher seq) wins.
+        key = (effective, int(row.get("seq") or position))  # type: ignore[call-overload]
+        current = latest.get(str(row["item"]))
+        if current is None or key >= (current[0], current[1]):
+            latest[str(row["item"])] = (key[0], key[1], row)
+    result = []
+    for group in cat.groups:
+        for item in group.items:
+            record = latest.get(item.id, (None, 0, {}))[2]
+            state: dict[str, object] = {
+                "catalogue": cat.id,
+                "country": code,
+                "group": group.id,
+                "group_title": group.title,
+                "item": item.id,
+                "title": item.title,
+                "type": item.type,
+                "units": item.units,
+                "due": item.due,
+            }
+            for column in RECORD_COLUMNS[3:]:
+                state[column] = record.get(column)
+            result.append(state)
+    return result
+
+
+def state_on(
+    catalogue: str | Catalogue,
+    country: str,
+    on: dt.date | None = None,
+    *,
+    known_on: dt.datetime | dt.date | None = None,
+    records: Iterable[StatusRecord] | pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The state of every catalogue item for a country on a date: one row per item.
+
+    Items with no record effective by ``on`` have empty record columns. ``records`` lets a caller
+    compute on records held in memory instead of the stored history.
+
+    Args:
+        catalogue: catalogue id or a loaded catalogue.
+        country: any ISO 3166 code of the country.
+        on: the date the state is wanted for (today when ``None``).
+        known_on: only records recorded by then (reproduce an earlier report).
+        records: records to use instead of the stored history.
+    """
+    cat = load_catalogue(catalogue) if isinstance(catalogue, str) else catalogue
+    code = lookup_country(country).alpha_3
+    day = on or dt.date.today()
+    if records is None:
+        records = status_history(catalogue=cat.id, country=code, known_on=known_on)
+    rows = state_rows(cat, code, day, history_rows(records))
+    return pd.DataFrame(rows, columns=list(STATE_COLUMNS), dtype=object)
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False

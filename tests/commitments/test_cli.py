@@ -1,0 +1,139 @@
+"""``haiquan commitments ...``: the thin CLI over the library, run for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haiquan.cli import app
+from haiquan.commitments import status_history
+from haiquan.errors import HaiquanError
+from haiquan.settings import get_settings
+
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, ["commitments", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_record_then_rate_as_json() -> None:
+    run(
+        "record",
+        "wto_tfa",
+        "1.1",
+        "--category",
+        "A",
+        "--effective",
+        "2017-02-22",
+        "--status",
+        "implemented",
+        "--unit",
+        "Legal Department",
+        "--evidence",
+        "Customs Law 2014",
+    )
+    run(
+        "record",
+        "wto_tfa",
+        "7.1",
+        "-c",
+        "VN",
+        "--category",
+        "B",
+        "--effective",
+        "2022-05-06",
+        "--definitive",
+        "2022-03-31",
+    )
+    rate = json.loads(run("rate", "wto_tfa", "--on", "2022-06-01", "--json"))
+    assert (rate["implemented"], rate["total"], rate["basis"]) == (2, 36, "items")
+    groups = json.loads(run("rate", "wto_tfa", "--on", "2022-06-01", "--by-group", "--json"))
+    assert [g["implemented"] for g in groups if g["implemented"]] == [1, 1]
+    assert "Legal Department" in run("history", "--item", "1.1")
+    compared = run("compare", "wto_tfa", "--countries", "VNM,THA", "--on", "2022-06-01")
+    assert "VNM" in compared and "THA" in compared
+
+
+def test_load_status_deadlines_timeline_report_export(tmp_path: Path) -> None:
+    status = tmp_path / "status.csv"
+    status.write_text(
+        "catalogue,item,country,effective_date,category,definitive_date\n"
+        "wto_tfa,7.7,VNM,2018-11-16,B,2023-12-31\n"
+    )
+    assert "stored 1 records" in run("load-status", str(status))
+    assert "already loaded" in run("load-status", str(status))
+    assert "7.7" in run(
+        "deadlines", "--catalogue", "wto_tfa", "--on", "2023-09-01", "--months", "6"
+    )
+    assert "2023-12-31" in run("timeline", "wto_tfa")
+    report = tmp_path / "report.html"
+    run("report", "wto_tfa", "--out", str(report), "--on", "2023-09-01")
+    assert "Trade Facilitation Measures for Authorized Operators" in report.read_text(
+        encoding="utf-8"
+    )
+    export = tmp_path / "state.csv"
+    run("export", "state", "--catalogue", "wto_tfa", "--out", str(export))
+    assert len(export.read_text(encoding="utf-8-sig").splitlines()) == 37
+
+
+def test_catalogue_commands(tmp_path: Path) -> None:
+    assert "rkc_general_annex" in run("catalogues")
+    assert "Pre-arrival Processing" in run("show", "wto_tfa")
+    tiny = Path(__file__).parent / "tiny_catalogue.yaml"
+    assert "installed catalogue tiny" in run("install-catalogue", str(tiny))
+
+
+def test_load_example_is_idempotent() -> None:
+    assert "stored 6 records" in run("load-example", "vietnam-asean")
+    assert "already loaded" in run("load-example", "vietnam-asean")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["record", "wto_tfa", "9.9"], "no item '9.9'"),
+        (["record", "wto_tfa", "1.1", "--category", "Z"], "bad value for category"),
+        (["rate", "wto_tfa", "--on", "2022-02-30"], "expected a date as YYYY-MM-DD"),
+        (["rate", "wto_tfa", "--member-type", "rich"], "developed, developing or ldc"),
+        (["deadlines", "--months", "-3"], "months must not be negative"),
+    ],
+)
+def test_bad_input_raises_a_clear_error_and_stores_nothing(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["commitments", *args])
+    assert isinstance(result.exception, HaiquanError)
+    assert result.exception.status < 500
+    assert message in str(result.exception)
+    assert len(status_history()) == 0
+
+
+def test_the_console_script_exits_2_on_bad_input() -> None:
+    # A real process: main() is the one place that turns an error into a message and exit code.
+    env = {**os.environ, "HAIQUAN_HOME": str(get_settings().home)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from haiquan.cli import main; main()",
+            "commitments",
+            "record",
+            "wto_tfa",
+            "9.9",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "no item '9.9'" in " ".join(done.stderr.split())
+    assert len(status_history()) == 0

@@ -1,0 +1,109 @@
+"""Deadlines: due soon, overdue, implementation periods, month arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from haiquan.commitments import Catalogue, StatusRecord, deadlines, load_records
+from haiquan.commitments.deadlines import add_months
+from haiquan.errors import InputError
+
+D = dt.date
+
+
+def test_due_and_overdue_relative_to_a_date(
+    hand_tfa: Catalogue, make_record: Callable[..., StatusRecord]
+) -> None:
+    load_records(
+        [
+            make_record("1.1", category="A"),
+            make_record("1.2", category="B", definitive_date=D(2019, 6, 30), responsible_unit="IT"),
+            make_record("2.1", category="C", indicative_date=D(2023, 3, 31), status="partially"),
+            make_record("2.2", category="B", definitive_date=D(2024, 1, 1)),
+            make_record("3.1", category="B", definitive_date=D(2020, 1, 1), status="implemented"),
+        ],
+        origin="test",
+    )
+    result = deadlines("hand_tfa", "VNM", D(2023, 1, 1), months=6)
+    assert list(result["item"]) == ["1.2", "2.1"]
+    overdue, due = result.iloc[0], result.iloc[1]
+    assert (overdue["state"], overdue["status"], overdue["responsible_unit"]) == (
+        "overdue",
+        "unreported",
+        "IT",
+    )
+    assert overdue["days_left"] == (D(2019, 6, 30) - D(2023, 1, 1)).days
+    assert (due["state"], due["due_kind"], due["days_left"]) == ("due", "indicative date", 89)
+    wider = deadlines("hand_tfa", "VNM", D(2023, 1, 1), months=12, include_overdue=False)
+    assert list(wider["item"]) == ["2.1", "2.2"]
+
+
+def test_rkc_implementation_periods_from_entry_into_force() -> None:
+    result = deadlines("rkc_general_annex", "VNM", D(2014, 6, 1), months=12, in_force=D(2010, 1, 1))
+    assert result["state"].value_counts().to_dict() == {"overdue": 108, "due": 13}
+    assert set(result.loc[result["state"] == "overdue", "due"]) == {D(2013, 1, 1)}
+    assert set(result.loc[result["state"] == "due", "due"]) == {D(2015, 1, 1)}
+    load_records(
+        [
+            StatusRecord(
+                catalogue="rkc_general_annex",
+                item="3.1",
+                country="VNM",
+                effective_date="2012-05-01",
+                status="implemented",
+            )
+        ],
+        origin="test",
+    )
+    again = deadlines("rkc_general_annex", "VNM", D(2014, 6, 1), months=12, in_force=D(2010, 1, 1))
+    assert (again["state"] == "overdue").sum() == 107
+
+
+def test_without_an_entry_into_force_rkc_has_no_invented_deadline() -> None:
+    assert len(deadlines("rkc_general_annex", "VNM", D(2014, 6, 1), months=12)) == 0
+
+
+def test_asean_milestones_are_due_on_their_dates() -> None:
+    result = deadlines("asean", "VNM", D(2023, 6, 1), months=7)
+    due = result[result["state"] == "due"]
+    assert list(due["item"]) == ["AAMRA.2", "AAMRA.3"]
+    assert set(result["due_kind"]) == {"milestone"}
+
+
+def test_all_catalogues_by_default_for_the_home_country(
+    make_record: Callable[..., StatusRecord],
+) -> None:
+    load_records(
+        [
+            StatusRecord(
+                catalogue="wto_tfa",
+                item="7.7",
+                country="VNM",
+                effective_date="2018-11-16",
+                category="B",
+                definitive_date="2023-12-31",
+            )
+        ],
+        origin="test",
+    )
+    result = deadlines(on=D(2023, 9, 1), months=6)
+    assert {"wto_tfa", "asean"} <= set(result["catalogue"])
+    assert set(result["country"]) == {"VNM"}
+    assert list(result["due"]) == sorted(result["due"])
+
+
+def test_negative_months_are_refused() -> None:
+    with pytest.raises(InputError, match="months must not be negative"):
+        deadlines("wto_tfa", "VNM", D(2023, 1, 1), months=-1)
+
+
+@given(day=st.dates(min_value=D(1990, 1, 1), max_value=D(2090, 12, 31)), months=st.integers(0, 240))
+def test_add_months_moves_whole_months_and_clamps_to_month_end(day: dt.date, months: int) -> None:
+    moved = add_months(day, months)
+    assert (moved.year - day.year) * 12 + moved.month - day.month == months
+    assert moved.day == day.day or (moved.day < day.day and (moved + dt.timedelta(days=1)).day == 1)

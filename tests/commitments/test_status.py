@@ -1,0 +1,228 @@
+"""The append-only history: reconstruction on any date, corrections, loads, round trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from haiquan.commitments import (
+    Catalogue,
+    StatusRecord,
+    load_records,
+    load_status_file,
+    read_status_file,
+    record_status,
+    state_on,
+    status_history,
+)
+from haiquan.commitments.records import RECORD_COLUMNS
+from haiquan.settings import get_settings
+
+T0 = dt.datetime(2024, 1, 10, 9, 0)
+
+
+def _status(catalogue: Catalogue | str, item: str, on: dt.date, **kw: object) -> object:
+    state = state_on(catalogue, "VNM", on, **kw)  # type: ignore[arg-type]
+    return state.set_index("item").at[item, "status"]
+
+
+def test_state_on_any_past_date_is_the_latest_effective_record(
+    hand_safe: Catalogue, make_record: Callable[..., StatusRecord]
+) -> None:
+    history = [
+        make_record(
+            "1.1", catalogue="hand_safe", effective_date=dt.date(2018, 3, 1), status="not_yet"
+        ),
+        make_record(
+            "1.1", catalogue="hand_safe", effective_date=dt.date(2020, 1, 1), status="partially"
+        ),
+        make_record(
+            "1.1", catalogue="hand_safe", effective_date=dt.date(2022, 7, 1), status="implemented"
+        ),
+    ]
+    # Recorded out of order on purpose: the effective date decides, not the order of entry.
+    for record, minutes in zip(reversed(history), (0, 1, 2), strict=True):
+        record_status(record, recorded_at=T0 + dt.timedelta(minutes=minutes))
+    assert _status(hand_safe, "1.1", dt.date(2018, 2, 28)) is None
+    assert _status(hand_safe, "1.1", dt.date(2018, 3, 1)) == "not_yet"
+    assert _status(hand_safe, "1.1", dt.date(2019, 12, 31)) == "not_yet"
+    assert _status(hand_safe, "1.1", dt.date(2020, 1, 1)) == "partially"
+    assert _status(hand_safe, "1.1", dt.date(2030, 1, 1)) == "implemented"
+    assert _status(hand_safe, "1.2", dt.date(2030, 1, 1)) is None
+
+
+def test_a_correction_wins_but_the_earlier_belief_stays_reproducible(
+    hand_safe: Catalogue, make_record: Callable[..., StatusRecord]
+) -> None:
+    day = dt.date(2020, 1, 1)
+    record_status(
+        make_record(
+            "2.1",
+            catalogue="hand_safe",
+            effective_date=day,
+            status="implemented",
+            evidence="first report",
+        ),
+        recorded_at=T0,
+    )
+    record_status(
+        make_record(
+            "2.1",
+            catalogue="hand_safe",
+            effective_date=day,
+            status="partially",
+            evidence="audit found gaps",
+        ),
+        recorded_at=T0 + dt.timedelta(days=30),
+    )
+    assert _status(hand_safe, "2.1", dt.date(2021, 1, 1)) == "partially"
+    assert (
+        _status(hand_safe, "2.1", dt.date(2021, 1, 1), known_on=dt.date(2024, 1, 20))
+        == "implemented"
+    )
+    assert _status(hand_safe, "2.1", dt.date(2021, 1, 1), known_on=dt.date(2024, 1, 9)) is None
+    assert list(status_history(item="2.1")["evidence"]) == ["first report", "audit found gaps"]
+
+
+def test_the_same_file_loaded_twice_is_stored_once(tmp_path: Path) -> None:
+    path = tmp_path / "status.csv"
+    path.write_text(
+        "catalogue,item,country,effective_date,category,definitive_date\n"
+        "wto_tfa,7.1,VNM,2022-05-06,B,2022-03-31\nwto_tfa,1.1,VNM,2017-02-22,A,\n"
+    )
+    first = load_status_file(path)
+    second = load_status_file(path)
+    assert (first.rows, first.already_loaded) == (2, False)
+    assert (second.rows, second.already_loaded, second.load_id) == (0, True, first.load_id)
+    assert len(status_history()) == 2
+
+
+def test_history_lives_in_commitment_tables_of_the_warehouse(tmp_path: Path) -> None:
+    path = tmp_path / "status.csv"
+    path.write_text("catalogue,item,country,effective_date\nwto_tfa,7.1,VNM,2022-05-06\n")
+    load_status_file(path)
+    connection = duckdb.connect(str(get_settings().warehouse_file), read_only=True)
+    try:
+        tables = {r[0] for r in connection.execute("SHOW TABLES").fetchall()}
+        stored = connection.execute("SELECT count(*) FROM commitment_status").fetchall()[0][0]
+    finally:
+        connection.close()
+    assert {"commitment_status", "commitment_loads"} <= tables
+    assert stored == 1
+
+
+def test_reading_before_anything_is_recorded_creates_no_file() -> None:
+    assert len(status_history()) == 0
+    assert not get_settings().warehouse_file.exists()
+
+
+def test_history_exported_as_a_status_file_loads_back_the_same(
+    tmp_path: Path, make_record: Callable[..., StatusRecord]
+) -> None:
+    records = [
+        StatusRecord(
+            catalogue="wto_tfa",
+            item="7.7",
+            country="VNM",
+            effective_date="2018-11-16",
+            category="B",
+            indicative_date="2023-12-31",
+            definitive_date="2023-12-31",
+            evidence='G/TFA/N/VNM/1, "quoted"',
+            responsible_unit="Cục Hải quan",
+        ),
+        StatusRecord(
+            catalogue="rkc_general_annex",
+            item="3.21",
+            country="VNM",
+            effective_date="2015-01-01",
+            status="implemented",
+            note="line one\nline two",
+        ),
+    ]
+    load_records(records, origin="test")
+    path = tmp_path / "history.csv"
+    status_history()[list(RECORD_COLUMNS)].to_csv(path, index=False)
+    assert sorted(read_status_file(path), key=lambda r: r.item) == sorted(
+        records, key=lambda r: r.item
+    )
+
+
+_text = st.one_of(
+    st.none(),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40
+    ).filter(lambda s: s.strip() == s and s != ""),
+)
+_day = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31))
+
+
+@st.composite
+def tfa_records(draw: st.DrawFn) -> StatusRecord:
+    category = draw(st.sampled_from([None, "A", "B", "C"]))
+    dated = category != "A"
+    return StatusRecord(
+        catalogue="wto_tfa",
+        item=draw(st.sampled_from(["1.1", "3", "7.1", "7.7", "10.9", "12"])),
+        country=draw(st.sampled_from(["VNM", "THA", "LAO"])),
+        effective_date=draw(_day),
+        category=category,
+        indicative_date=draw(st.one_of(st.none(), _day)) if dated else None,
+        definitive_date=draw(st.one_of(st.none(), _day)) if dated else None,
+        status=draw(st.sampled_from([None, "implemented", "partially", "not_yet"])),
+        evidence=draw(_text),
+        responsible_unit=draw(_text),
+        source=draw(_text),
+        note=draw(_text),
+    )
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(record=tfa_records())
+def test_store_then_read_back_gives_the_same_record(record: StatusRecord) -> None:
+    result = load_records([record], origin="hypothesis")
+    stored = status_history()
+    row = stored[stored["load_id"] == result.load_id].iloc[0]
+    assert StatusRecord(**{c: row[c] for c in RECORD_COLUMNS}) == record
+
+
+def test_records_for_another_country_do_not_leak(make_record: Callable[..., StatusRecord]) -> None:
+    load_records(
+        [
+            StatusRecord(
+                catalogue="wto_tfa",
+                item="3",
+                country="THA",
+                effective_date="2017-02-22",
+                category="A",
+            )
+        ],
+        origin="test",
+    )
+    state = state_on("wto_tfa", "VNM", dt.date(2020, 1, 1))
+    assert state["effective_date"].isna().all()
+    assert len(state) == 36
+
+
+@pytest.mark.parametrize("bad", ["9.9", "1.1.1"])
+def test_records_given_in_code_are_checked_against_the_catalogue(bad: str) -> None:
+    from haiquan.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=f"no item '{bad}'"):
+        load_records(
+            [
+                StatusRecord(
+                    catalogue="wto_tfa", item=bad, country="VNM", effective_date="2020-01-01"
+                )
+            ],
+            origin="test",
+        )
+    assert len(status_history()) == 0
