@@ -50,8 +50,10 @@ def import_operators_csv(registry: AeoRegistry, path: str | Path) -> int:
     operators: list[OperatorCreate] = []
     problems: list[dict[str, object]] = []
     for index, row in enumerate(rows):
-        values: dict[str, object] = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()
-                  if k in CSV_COLUMNS and v not in (None, "")}
+        values: dict[str, object] = {
+            k: (v.strip() if isinstance(v, str) else v)
+            for k, v in row.items() if k in CSV_COLUMNS and v not in (None, "")
+        }
         if "roles" in values:
             values["roles"] = [r.strip() for r in str(values["roles"]).split(";") if r.strip()]
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,8 +29,9 @@ __all__ = [
 #: The identifier format the gateway's AEO list schema accepts.
 AEO_ID_PATTERN = r"^[A-Z0-9/_-]{3,35}$"
 
-ROLES = ("importer", "exporter", "manufacturer", "customs_broker", "carrier",
-         "freight_forwarder", "warehouse_operator", "port_operator")
+OperatorRole = Literal["importer", "exporter", "manufacturer", "customs_broker", "carrier",
+                       "freight_forwarder", "warehouse_operator", "port_operator"]
+ROLES: tuple[str, ...] = get_args(OperatorRole)
 
 
 class AeoStatus(StrEnum):
@@ -55,7 +57,7 @@ class OperatorCreate(BaseModel):
     tin: str | None = Field(default=None, max_length=35, description="tax identification number")
     address: str | None = Field(default=None, max_length=512)
     sector: str | None = Field(default=None, max_length=80)
-    roles: list[str] = Field(default_factory=lambda: ["importer"])
+    roles: list[OperatorRole] = Field(default_factory=lambda: ["importer"])
     granted_on: dt.date
     valid_until: dt.date | None = None
 
@@ -63,14 +65,6 @@ class OperatorCreate(BaseModel):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, value: list[str]) -> list[str]:
-        unknown = [r for r in value if r not in ROLES]
-        if unknown:
-            raise ValueError(f"unknown role(s) {unknown}; expected some of {', '.join(ROLES)}")
-        return value
 
 
 class StatusChange(BaseModel):
@@ -84,12 +78,18 @@ class StatusChange(BaseModel):
 
 
 class StatusEvent(StatusChange):
-    """A stored status change, with when it was recorded."""
+    """A stored status change, with when it was recorded (UTC)."""
 
     model_config = ConfigDict(extra="ignore")
 
     aeo_id: str
     recorded_at: dt.datetime
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _utc(cls, value: dt.datetime) -> dt.datetime:
+        # Stored as naive UTC (SQLite keeps no zone); say so, as RFC 3339 requires.
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class ConsentRecord(BaseModel):

@@ -38,7 +38,7 @@ def test_import_then_export_round_trip(
         ("VN-AEO-0103,Name,,,,importer,2023-13-01,", "date"),
         ("vn aeo 0103,Name,,,,importer,2023-01-01,", "pattern"),
         ("VN-AEO-0103,,,,,importer,2023-01-01,", "name"),
-        ("VN-AEO-0103,Name,,,,smuggler,2023-01-01,", "unknown role"),
+        ("VN-AEO-0103,Name,,,,smuggler,2023-01-01,", "importer"),
     ],
 )
 def test_bad_row_imports_nothing(
