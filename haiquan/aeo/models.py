@@ -46,6 +46,10 @@ class AeoStatus(StrEnum):
         return {"granted": "valid", "suspended": "suspended"}.get(self.value, "revoked")
 
 
+def _default_roles() -> list[OperatorRole]:
+    return ["importer"]
+
+
 class OperatorCreate(BaseModel):
     """A new home AEO as an officer enters it (or a CSV row)."""
 
@@ -57,7 +61,7 @@ class OperatorCreate(BaseModel):
     tin: str | None = Field(default=None, max_length=35, description="tax identification number")
     address: str | None = Field(default=None, max_length=512)
     sector: str | None = Field(default=None, max_length=80)
-    roles: list[OperatorRole] = Field(default_factory=lambda: ["importer"])
+    roles: list[OperatorRole] = Field(default_factory=_default_roles)
     granted_on: dt.date
     valid_until: dt.date | None = None
 
