@@ -147,6 +147,8 @@ def _store_trade(
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+    # Fold the write-ahead log into the file now, so readers that open it later need not replay it.
+    connection.execute("CHECKPOINT")
     replaced = int(before[0]) - int(after[0]) if before and after else 0
     return LoadResult(load_id=load_id, path=label, format=format, sha256=sha256, rows=len(rows),
                       replaced_rows=replaced, set_aside=set_aside, synthetic=synthetic)
