@@ -1,0 +1,190 @@
+"""``haiquan priorities`` (rank partners) and ``haiquan plan`` (optimise a cooperation plan).
+
+Each command parses its options, calls one function of :mod:`haiquan.priorities.service` and
+prints the result; errors are translated by :func:`haiquan.cli.main`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from haiquan.cli._console import console
+
+__all__ = ["register"]
+
+InputOption = Annotated[
+    Path | None,
+    typer.Option("--input", "-i", help="Trade file; default: the Vietnam IMF DOTS example in "
+                 "HAIQUAN_SHARED_DATA."),
+]
+FormatOption = Annotated[
+    str | None, typer.Option("--format", "-f", help="Trade file format (dots, census, ...).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+ForecastOption = Annotated[
+    str, typer.Option("--forecast", help="model: haiquan.forecast ensembles (thorough, slower); "
+                      "trend: ten-year log-linear trend (fast).")
+]
+
+_SHORT = {
+    "current_trade": "trade", "share": "share", "forecast_growth": "growth",
+    "trade_intensity": "intens.", "untapped_potential": "potent.", "mirror_gap": "mirror",
+    "fta_in_force": "FTA", "aeo_mra": "no MRA", "eco_exchange": "no eCO",
+    "single_window_connected": "no SW",
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``haiquan priorities`` and ``haiquan plan`` on the root app."""
+
+    @app.command("priorities")
+    def priorities(
+        input: InputOption = None,
+        format: FormatOption = None,
+        home: Annotated[str | None, typer.Option(help="Home country; default "
+                                                 "HAIQUAN_HOME_COUNTRY.")] = None,
+        horizon: Annotated[int, typer.Option(help="Years ahead for forecast growth.")] = 5,
+        year: Annotated[int | None, typer.Option(help="Base year; default latest.")] = None,
+        weights: Annotated[Path | None, typer.Option(help="Scoring weights YAML.")] = None,
+        top: Annotated[int, typer.Option(help="Partners to show.")] = 20,
+        min_share: Annotated[float, typer.Option(help="Leave out partners below this share "
+                                                 "of trade.")] = 0.001,
+        sensitivity: Annotated[float, typer.Option(help="Relative weight change tested "
+                                                   "(0 skips).")] = 0.5,
+        forecast: ForecastOption = "model",
+        as_json: JsonOption = False,
+    ) -> None:
+        """Rank partners for cooperation; each criterion's points, and weight sensitivity."""
+        from haiquan.priorities.service import rank_partners
+
+        report = rank_partners(input=input, format=format, home=home, horizon=horizon,
+                               year=year, weights=weights, min_share=min_share,
+                               sensitivity=sensitivity or None,
+                               forecast=forecast)  # type: ignore[arg-type]
+        scores = report.scores
+        if as_json:
+            payload = {
+                "attrs": scores.attrs,
+                "data_source": report.data_source,
+                "scores": json.loads(scores.head(top).to_json(orient="records")),
+                "sensitivity": (json.loads(report.sensitivity.to_json(orient="records"))
+                                if report.sensitivity is not None else None),
+            }
+            typer.echo(json.dumps(payload, indent=2, default=str))
+            return
+        attrs = scores.attrs
+        criteria = list(attrs["weights"])
+        table = Table(title=f"Cooperation priorities for {attrs['home']} — base year "
+                      f"{attrs['year']}, horizon {attrs['horizon']} years (points out of 100)")
+        for column in ("#", "partner", "name", "score"):
+            table.add_column(column, justify="right" if column in ("#", "score") else "left")
+        for criterion in criteria:
+            table.add_column(f"{_SHORT[criterion]}\n{attrs['weights'][criterion]:.0%}",
+                             justify="right")
+        table.add_column("trade M USD", justify="right")
+        for row in scores.head(top).itertuples(index=False):
+            record = row._asdict()
+            table.add_row(str(record["rank"]), record["partner"], record["name"],
+                          f"{record['score']:.1f}",
+                          *(f"{record[c]:.1f}" for c in criteria),
+                          f"{record['current_trade_value'] / 1e6:,.0f}")
+        console.print(table)
+        notes = [f"{attrs['left_out']} partners below {attrs['min_share']:.1%} of trade left out"]
+        if attrs["unavailable"]:
+            notes.append("no data for " + ", ".join(attrs["unavailable"])
+                         + " (weights re-normalised over the rest)")
+        imputed = scores.loc[scores["imputed"] != "", ["partner", "imputed"]].head(top)
+        if len(imputed):
+            notes.append("median used for missing values: " + "; ".join(
+                f"{p} ({c})" for p, c in imputed.itertuples(index=False)))
+        notes.append(f"cooperation flags as of {attrs['on']} (haiquan.reference agreements); "
+                     f"growth from the {attrs['forecast']} forecast")
+        notes.append(f"data: {report.data_source}")
+        for note in notes:
+            console.print(f"  • {note}")
+        if report.sensitivity is not None and len(report.sensitivity):
+            sens = Table(title=f"Sensitivity: each weight ×(1 ± {sensitivity:g})")
+            for column in ("criterion", "weight", "→", "rank corr.", "top-10 out", "entered",
+                           "left", "largest move"):
+                sens.add_column(column)
+            for row in report.sensitivity.itertuples(index=False):
+                sens.add_row(row.criterion, f"{row.weight_share:.0%}",
+                             f"{row.new_weight_share:.0%}", f"{row.spearman:.3f}",
+                             str(row.top_changed), row.entered, row.left,
+                             f"{row.mover} {row.mover_from}→{row.mover_to}" if row.mover
+                             else "no rank changed")
+            console.print(sens)
+
+    @app.command("plan")
+    def plan(
+        catalogue: Annotated[Path | None, typer.Option(
+            "--catalogue", "-c", help="Initiatives catalogue YAML; default: the Vietnam "
+            "example.")] = None,
+        input: InputOption = None,
+        format: FormatOption = None,
+        first_year: Annotated[int | None, typer.Option(help="First plan year; default the "
+                                                       "year after the data ends.")] = None,
+        years: Annotated[int, typer.Option(help="Plan length in years.")] = 5,
+        staff: Annotated[float | None, typer.Option(help="Staff-months per year; default "
+                                                    "the catalogue's resources.")] = None,
+        budget: Annotated[float | None, typer.Option(help="Budget USD per year; default the "
+                                                     "catalogue's resources.")] = None,
+        forecast: ForecastOption = "model",
+        as_json: JsonOption = False,
+    ) -> None:
+        """Choose and schedule initiatives within yearly staff and budget (MILP, HiGHS)."""
+        from haiquan.priorities.service import plan_cooperation
+
+        result = plan_cooperation(catalogue=catalogue, input=input, format=format,
+                                  first_year=first_year, years=years, staff_months=staff,
+                                  budget_usd=budget,
+                                  forecast=forecast)  # type: ignore[arg-type]
+        if as_json:
+            typer.echo(result.model_dump_json(indent=2))
+            return
+        last = result.first_year + result.years - 1
+        console.print(f"[bold]Cooperation plan for {result.home}, {result.first_year}–{last}"
+                      f"[/]: {result.status}, MIP gap {result.mip_gap:.2e}, solved in "
+                      f"{result.solve_seconds:.2f} s; discounted benefit "
+                      f"{result.objective_usd / 1e6:,.1f} M USD")
+        chosen = Table(title="Chosen initiatives")
+        for column in ("start", "end", "id", "partners", "benefit M USD", "required"):
+            chosen.add_column(column)
+        for item in result.chosen:
+            chosen.add_row(str(item.start_year), str(item.completion_year), item.id,
+                           ", ".join(item.partners), f"{item.benefit_usd / 1e6:,.1f}",
+                           "yes" if item.required else "")
+        console.print(chosen)
+        usage = Table(title="Resources per year (used / limit)")
+        for column in ("year", "staff-months", "budget USD", "+1 staff-month: re-solve",
+                       "LP dual"):
+            usage.add_column(column, justify="right")
+        shadows = {s.year: s for s in result.shadow_staff_month}
+        for use in result.usage:
+            shadow = shadows.get(use.year)
+            usage.add_row(
+                str(use.year), f"{use.staff_months_used:g} / {use.staff_months_limit:g}",
+                f"{use.budget_usd_used:,.0f} / {use.budget_usd_limit:,.0f}",
+                f"{shadow.resolve_gain_usd:,.0f}" if shadow else "",
+                f"{shadow.lp_dual_usd:,.0f}" if shadow and shadow.lp_dual_usd is not None
+                else "",
+            )
+        console.print(usage)
+        console.print("Not chosen: " + (", ".join(result.not_chosen) or "none"))
+        console.print("Binding: " + ("; ".join(b.description for b in result.binding) or "none"))
+        if result.budget_plus_10 is not None:
+            w = result.budget_plus_10
+            console.print(f"Budget +10 %: benefit +{w.gain_usd / 1e6:,.1f} M USD; entering "
+                          f"{', '.join(w.entered) or 'nothing'}; leaving "
+                          f"{', '.join(w.left) or 'nothing'}; rescheduled "
+                          f"{', '.join(w.moved) or 'nothing'}")
+        console.print(f"Data: {result.data_source}")
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"{len(result.assumptions)} figures in the catalogue are assumptions to "
+                      "replace (see --json, field `assumptions`).")

@@ -1,0 +1,94 @@
+"""Cooperation priorities: partner scoring and the cooperation-plan optimiser.
+
+Two entry points for the CLI and the web: :func:`score_partners` (one row per partner, each
+criterion's points, total and rank) and :func:`optimise_plan` (the best schedule of initiatives
+within yearly staff and budget, as a :class:`Plan`). :func:`rank_partners` and
+:func:`plan_cooperation` do the same from a file, the warehouse or the Vietnam example.
+See docs/priorities.md.
+"""
+
+from haiquan.priorities.catalogue import (
+    INITIATIVE_KINDS,
+    Benefit,
+    Catalogue,
+    Initiative,
+    InitiativeKind,
+    Resources,
+    Sourced,
+    example_catalogue_path,
+    load_catalogue,
+    parse_catalogue,
+)
+from haiquan.priorities.plan import (
+    BindingConstraint,
+    ChosenInitiative,
+    Plan,
+    PlanLimits,
+    ShadowValue,
+    WhatIf,
+    YearUse,
+    build_problem,
+    optimise_plan,
+)
+from haiquan.priorities.scoring import (
+    COOPERATION_FLAGS,
+    partner_criteria,
+    score_criteria,
+    score_partners,
+    weight_sensitivity,
+)
+from haiquan.priorities.service import (
+    EXAMPLE_TRADE_FILE,
+    PriorityReport,
+    plan_cooperation,
+    rank_partners,
+)
+from haiquan.priorities.trade import ForecastMethod, forecast_growth, partner_trade_forecast
+from haiquan.priorities.weights import (
+    CRITERIA,
+    Criterion,
+    ScoringWeights,
+    default_weights_path,
+    load_weights,
+    parse_weights,
+)
+
+__all__ = [
+    "COOPERATION_FLAGS",
+    "CRITERIA",
+    "EXAMPLE_TRADE_FILE",
+    "INITIATIVE_KINDS",
+    "Benefit",
+    "BindingConstraint",
+    "Catalogue",
+    "ChosenInitiative",
+    "Criterion",
+    "ForecastMethod",
+    "Initiative",
+    "InitiativeKind",
+    "Plan",
+    "PlanLimits",
+    "PriorityReport",
+    "Resources",
+    "ScoringWeights",
+    "ShadowValue",
+    "Sourced",
+    "WhatIf",
+    "YearUse",
+    "build_problem",
+    "default_weights_path",
+    "example_catalogue_path",
+    "forecast_growth",
+    "load_catalogue",
+    "load_weights",
+    "optimise_plan",
+    "parse_catalogue",
+    "parse_weights",
+    "partner_criteria",
+    "partner_trade_forecast",
+    "plan_cooperation",
+    "rank_partners",
+    "score_criteria",
+    "score_partners",
+    "weight_sensitivity",
+]

@@ -1,0 +1,99 @@
+"""Shared helpers for the priorities YAML files: reading them and explaining what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from haiquan.errors import CatalogueError
+
+__all__ = ["read_yaml_mapping", "raise_for_validation", "packaged_file"]
+
+
+def packaged_file(name: str) -> Path:
+    """Path of a YAML file shipped in ``haiquan/priorities/data``."""
+    return Path(str(resources.files("haiquan.priorities.data").joinpath(name)))
+
+
+def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
+    """Read a YAML file whose top level must be a mapping.
+
+    Raises:
+        CatalogueError: the file is missing, is not YAML, or is not a mapping.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise CatalogueError(
+            f"no {what} file at {file}",
+            expected=f"the path of a {what} YAML file",
+            got=str(file),
+            fix="check the path, or start from the example in haiquan/priorities/data/",
+        )
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CatalogueError(
+            f"{file}: the {what} is not valid YAML{where}",
+            expected="YAML text",
+            got=str(getattr(error, "problem", error)),
+            fix="correct the YAML syntax (indentation, colons, quotes) at that place",
+        ) from error
+    if not isinstance(data, Mapping):
+        raise CatalogueError(
+            f"{file}: the {what} must be a YAML mapping at its top level",
+            expected="keys such as version, title, ...",
+            got=type(data).__name__,
+            fix=f"start from the example {what} in haiquan/priorities/data/",
+        )
+    return dict(data)
+
+
+def _describe_location(loc: tuple[Any, ...], data: Mapping[str, Any], list_key: str) -> str:
+    """Turn a pydantic error location into ``initiatives[3] (id 'aeo-kor').benefit.share``."""
+    parts: list[str] = []
+    for index, item in enumerate(loc):
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if index > 0 and loc[index - 1] == list_key:
+                entries = data.get(list_key)
+                if isinstance(entries, list) and item < len(entries):
+                    entry = entries[item]
+                    if isinstance(entry, Mapping) and "id" in entry:
+                        label += f" (id {entry['id']!r})"
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "top level"
+
+
+def raise_for_validation(
+    error: pydantic.ValidationError,
+    *,
+    path: str | Path | None,
+    data: Mapping[str, Any],
+    what: str,
+    list_key: str = "",
+) -> CatalogueError:
+    """Build a :class:`CatalogueError` naming every bad entry of a YAML file."""
+    problems = []
+    for item in error.errors()[:10]:
+        where = _describe_location(tuple(item["loc"]), data, list_key)
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append({"where": where, "problem": message, "value": repr(item.get("input"))[:80]})
+    first = problems[0]
+    prefix = f"{path}: " if path else ""
+    return CatalogueError(
+        f"{prefix}{len(error.errors())} problem(s) in the {what}; first at {first['where']}: "
+        f"{first['problem']}",
+        expected=f"a {what} as described in docs/priorities.md",
+        got=f"{first['value']} at {first['where']}",
+        fix="correct the entries listed in details (or the first one above) and load again",
+        details={"problems": problems},
+    )

@@ -1,0 +1,391 @@
+"""Choose and schedule cooperation initiatives that fit yearly staff and budget limits.
+
+:func:`optimise_plan` turns a validated :class:`~haiquan.priorities.catalogue.Catalogue`, yearly
+limits and the partners' forecast trade into a :class:`Plan`: the optimal set of initiatives with
+start and completion years, the staff and budget each year uses, which constraints bind, what one
+more staff-month is worth, and what a 10 % larger budget would add.
+
+Benefits are counted inside the plan horizon only, discounted to the first plan year: an
+initiative contributes from the year after it is complete, so long projects started late are worth
+less — the plan favours what can pay off within the period the administration plans for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from haiquan.errors import InfeasibleError, InputError
+from haiquan.priorities.catalogue import Catalogue
+from haiquan.priorities.model import PlanProblem, Solution, solve
+
+__all__ = [
+    "BindingConstraint",
+    "ChosenInitiative",
+    "Plan",
+    "PlanLimits",
+    "ShadowValue",
+    "WhatIf",
+    "YearUse",
+    "build_problem",
+    "optimise_plan",
+]
+
+
+class PlanLimits(BaseModel):
+    """The plan period and the yearly resources available for cooperation initiatives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_year: int = Field(ge=1990, le=2200)
+    years: int = Field(default=5, ge=1, le=30)
+    staff_months_per_year: float | list[float]
+    budget_usd_per_year: float | list[float]
+
+    @field_validator("staff_months_per_year", "budget_usd_per_year")
+    @classmethod
+    def _non_negative(cls, value: float | list[float]) -> float | list[float]:
+        values = value if isinstance(value, list) else [value]
+        if any(v < 0 for v in values):
+            raise ValueError("a yearly limit cannot be negative")
+        return value
+
+    def _per_year(self, value: float | list[float], name: str) -> np.ndarray:
+        if isinstance(value, list):
+            if len(value) != self.years:
+                raise InputError(
+                    f"{name} has {len(value)} yearly values for a {self.years}-year plan",
+                    expected=f"one number, or a list of {self.years} numbers",
+                    got=str(value), fix="give one value per plan year",
+                )
+            return np.array(value, dtype=float)
+        return np.full(self.years, float(value))
+
+    def staff(self) -> np.ndarray:
+        """Staff-months available in each plan year."""
+        return self._per_year(self.staff_months_per_year, "staff_months_per_year")
+
+    def budget(self) -> np.ndarray:
+        """Budget (USD) available in each plan year."""
+        return self._per_year(self.budget_usd_per_year, "budget_usd_per_year")
+
+    @property
+    def plan_years(self) -> list[int]:
+        """The calendar years of the plan."""
+        return list(range(self.first_year, self.first_year + self.years))
+
+
+class ChosenInitiative(BaseModel):
+    """An initiative in the plan."""
+
+    id: str
+    name: str
+    kind: str
+    partners: list[str]
+    start_year: int
+    completion_year: int = Field(description="Last year of implementation.")
+    benefit_usd: float = Field(description="Discounted benefit inside the plan horizon.")
+    required: bool
+
+
+class YearUse(BaseModel):
+    """Resources used and available in one plan year."""
+
+    year: int
+    staff_months_used: float
+    staff_months_limit: float
+    budget_usd_used: float
+    budget_usd_limit: float
+
+
+class BindingConstraint(BaseModel):
+    """A constraint the optimal plan meets exactly, so it limits the benefit."""
+
+    kind: str  # "staff", "budget", "exclusion"
+    year: int | None = None
+    description: str
+
+
+class ShadowValue(BaseModel):
+    """What one more staff-month in a year is worth."""
+
+    year: int
+    resolve_gain_usd: float = Field(
+        description="Benefit gained by re-solving the integer programme with +1 staff-month."
+    )
+    resolve_uncertainty_usd: float = Field(
+        description="How far the re-solve may be from its optimum (its MIP gap in USD): a gain "
+        "smaller than this cannot be told from zero."
+    )
+    lp_dual_usd: float | None = Field(
+        description="Dual of the staff row in the LP relaxation (fractional initiatives)."
+    )
+
+
+class WhatIf(BaseModel):
+    """The plan under changed limits, compared with the optimal plan."""
+
+    description: str
+    objective_usd: float
+    gain_usd: float
+    entered: list[str]
+    left: list[str]
+    moved: list[str]
+
+
+class Plan(BaseModel):
+    """The optimal cooperation plan and what limits it."""
+
+    home: str
+    first_year: int
+    years: int
+    status: str
+    objective_usd: float = Field(description="Total discounted benefit of the plan, USD.")
+    mip_gap: float
+    solve_seconds: float
+    chosen: list[ChosenInitiative]
+    not_chosen: list[str]
+    usage: list[YearUse]
+    binding: list[BindingConstraint]
+    shadow_method: str
+    shadow_staff_month: list[ShadowValue]
+    budget_plus_10: WhatIf | None
+    assumptions: list[str]
+    warnings: list[str]
+    data_source: str = Field(default="", description="Where the trade data came from.")
+
+
+def _partner_trade(forecast: pd.DataFrame, flow: str) -> dict[tuple[str, int], float]:
+    wanted = ["import", "export"] if flow == "total" else [flow]
+    rows = forecast.loc[forecast["flow"].isin(wanted)]
+    grouped = rows.groupby(["partner", "year"])["value_usd"].sum()
+    return {(str(p), int(y)): float(v) for (p, y), v in grouped.items()}
+
+
+def build_problem(
+    catalogue: Catalogue, limits: PlanLimits, forecast: pd.DataFrame
+) -> tuple[PlanProblem, list[str]]:
+    """The arrays of the programme, and warnings about initiatives that can never pay off.
+
+    Args:
+        catalogue: the validated catalogue.
+        limits: plan period and yearly resources.
+        forecast: partner trade by year: columns ``partner``, ``flow`` (``import``/``export``),
+            ``year``, ``value_usd`` — home's trade with each partner, actual or forecast.
+    """
+    for column in ("partner", "flow", "year", "value_usd"):
+        if column not in forecast.columns:
+            raise InputError(
+                "the trade forecast lacks a column",
+                expected="columns partner, flow, year, value_usd",
+                got="columns " + ", ".join(map(str, forecast.columns)),
+                fix="build it with haiquan.priorities.partner_trade_forecast",
+            )
+    items = catalogue.initiatives
+    index = {item.id: k for k, item in enumerate(items)}
+    years = limits.plan_years
+    horizon = len(years)
+    rate = catalogue.discount_rate.value
+    discount = np.array([(1 + rate) ** -t for t in range(horizon)])
+    trade_by_flow = {flow: _partner_trade(forecast, flow) for flow in ("total", "import", "export")}
+    n = len(items)
+    benefit = np.zeros((n, horizon))
+    allowed = np.zeros((n, horizon), dtype=bool)
+    staff = np.zeros((n, horizon))
+    budget = np.zeros((n, horizon))
+    warnings: list[str] = []
+    needed_by_others = {p for item in items for p in item.prerequisites}
+    for k, item in enumerate(items):
+        trade = trade_by_flow[item.benefit.flow]
+        # Group members as of the plan's first year; home itself is not its own partner.
+        members = item.partner_countries(dt.date(years[0], 1, 1))
+        partners = [p for p in members if p != catalogue.home]
+        missing = [p for p in partners if (p, years[-1]) not in trade]
+        if missing:
+            warnings.append(f"{item.id}: no trade forecast for {', '.join(missing)}; "
+                            "their trade adds no benefit")
+        yearly = np.array([sum(trade.get((p, y), 0.0) for p in partners) for y in years])
+        gain = yearly * item.benefit.ad_valorem() * discount
+        for s in range(horizon):
+            done = s + item.duration
+            allowed[k, s] = done <= horizon and (
+                item.earliest_start is None or years[s] >= item.earliest_start
+            )
+            benefit[k, s] = gain[done:].sum() if done < horizon else 0.0
+            # A start that pays nothing within the horizon would only spend resources; it is
+            # not offered unless the initiative is required or others need it first.
+            if benefit[k, s] <= 0 and not item.required and item.id not in needed_by_others:
+                allowed[k, s] = False
+        staff[k] = [item.staff_in_year(t) for t in range(horizon)]
+        budget[k] = [item.budget_in_year(t) for t in range(horizon)]
+        if not allowed[k].any():
+            warnings.append(
+                f"{item.id}: cannot start, finish and pay off within {years[0]}–{years[-1]} "
+                f"(duration {item.duration} years"
+                + (f", earliest start {item.earliest_start})" if item.earliest_start else ")")
+            )
+    problem = PlanProblem(
+        ids=[item.id for item in items],
+        benefit=benefit,
+        allowed=allowed,
+        duration=np.array([item.duration for item in items]),
+        staff=staff,
+        budget=budget,
+        staff_limit=limits.staff(),
+        budget_limit=limits.budget(),
+        required=np.array([item.required for item in items], dtype=bool),
+        prerequisites=[(index[p], index[item.id]) for item in items for p in item.prerequisites],
+        exclusions=[(index[a], index[b]) for a, b in catalogue.exclusion_pairs()],
+    )
+    return problem, warnings
+
+
+def _binding(problem: PlanProblem, solution: Solution, years: list[int]) -> list[BindingConstraint]:
+    """Constraints the plan meets exactly, or so nearly that no initiative-year fits the rest.
+
+    In an integer programme a limit can bind without being used to the last unit: when the
+    slack is smaller than the smallest yearly need of any initiative, nothing more fits.
+    """
+    staff, budget = problem.usage(solution.starts)
+    found: list[BindingConstraint] = []
+    for t, year in enumerate(years):
+        for kind, used, limit, unit, need in (
+            ("staff", staff[t], problem.staff_limit[t], "staff-months", problem.staff),
+            ("budget", budget[t], problem.budget_limit[t], "USD", problem.budget),
+        ):
+            positive = need[need > 0]
+            smallest = float(positive.min()) if positive.size else 0.0
+            slack = limit - used
+            exact = slack <= 1e-6 * max(1.0, limit)
+            if limit > 0 and (exact or slack < smallest):
+                how = "fully used" if exact else (
+                    f"{slack:,.1f} left, less than any initiative needs in a year "
+                    f"({smallest:,.1f})")
+                found.append(BindingConstraint(
+                    kind=kind, year=year,
+                    description=f"{kind} {year}: {used:,.1f} of {limit:,.1f} {unit} used, {how}",
+                ))
+    for i, j in problem.exclusions:
+        chosen = [k for k in (i, j) if k in solution.starts]
+        if chosen:
+            other = j if chosen[0] == i else i
+            found.append(BindingConstraint(
+                kind="exclusion",
+                description=f"{problem.ids[chosen[0]]} is chosen, which rules out "
+                f"{problem.ids[other]}",
+            ))
+    return found
+
+
+def _what_if(base: Solution, other: Solution, problem: PlanProblem, text: str) -> WhatIf:
+    ids = problem.ids
+    return WhatIf(
+        description=text,
+        objective_usd=other.objective,
+        gain_usd=other.objective - base.objective,
+        entered=[ids[i] for i in sorted(set(other.starts) - set(base.starts))],
+        left=[ids[i] for i in sorted(set(base.starts) - set(other.starts))],
+        moved=[ids[i] for i in sorted(set(base.starts) & set(other.starts))
+               if base.starts[i] != other.starts[i]],
+    )
+
+
+def optimise_plan(
+    catalogue: Catalogue,
+    limits: PlanLimits,
+    forecast: pd.DataFrame,
+    *,
+    analyse: bool = True,
+    mip_rel_gap: float = 1e-4,
+    time_limit: float = 60.0,
+    analysis_time_limit: float = 10.0,
+) -> Plan:
+    """The benefit-maximising plan that fits the limits (see :mod:`haiquan.priorities.model`).
+
+    Args:
+        catalogue: validated initiatives.
+        limits: plan years and yearly staff-months and budget.
+        forecast: home's trade with each partner by year and flow (see :func:`build_problem`).
+        analyse: also compute shadow values and the +10 % budget what-if (``len(years) + 1``
+            more solves and one LP).
+        mip_rel_gap: relative optimality gap at which HiGHS stops (its default, 1e-4).
+        time_limit: seconds allowed for the main solve.
+        analysis_time_limit: seconds allowed for each what-if re-solve.
+
+    Shadow values are reported two ways: ``resolve_gain_usd`` re-solves the integer programme
+    with one more staff-month in that year (exact, but lumpy: often 0 because one staff-month
+    is not enough to add a whole initiative), and ``lp_dual_usd`` is the staff row's dual in the
+    LP relaxation (smooth, but assumes initiatives can be done in fractions).
+
+    Raises:
+        InfeasibleError: required initiatives cannot all fit; names them and the constraint.
+    """
+    problem, warnings = build_problem(catalogue, limits, forecast)
+    years = limits.plan_years
+    solution = solve(problem, mip_rel_gap=mip_rel_gap, time_limit=time_limit, duals=analyse)
+    if solution.status == "infeasible":
+        from haiquan.priorities._diagnose import explain_infeasible
+
+        raise explain_infeasible(problem, catalogue, years)
+    if solution.status == "error":
+        raise InfeasibleError(
+            "the solver failed", expected="an optimal or time-limited plan",
+            got=solution.message, fix="report this with the catalogue attached",
+        )
+    by_id = catalogue.by_id()
+    chosen = []
+    for i, s in sorted(solution.starts.items(), key=lambda p: (p[1], problem.ids[p[0]])):
+        item = by_id[problem.ids[i]]
+        chosen.append(ChosenInitiative(
+            id=item.id, name=item.name, kind=item.kind, partners=item.partners,
+            start_year=years[s], completion_year=years[s] + item.duration - 1,
+            benefit_usd=float(problem.benefit[i, s]), required=item.required,
+        ))
+    staff, budget = problem.usage(solution.starts)
+    usage = [YearUse(year=y, staff_months_used=float(staff[t]),
+                     staff_months_limit=float(problem.staff_limit[t]),
+                     budget_usd_used=float(budget[t]),
+                     budget_usd_limit=float(problem.budget_limit[t]))
+             for t, y in enumerate(years)]
+    shadows: list[ShadowValue] = []
+    what_if = None
+    if analyse:
+        for t, year in enumerate(years):
+            more = problem.staff_limit.copy()
+            more[t] += 1
+            again = solve(problem, staff_limit=more, mip_rel_gap=mip_rel_gap,
+                          time_limit=analysis_time_limit)
+            dual = solution.staff_dual[t] if solution.staff_dual is not None else None
+            # The optimal plan still fits with more staff, so the gain is never negative.
+            gain = max(0.0, again.objective - solution.objective)
+            uncertainty = (again.mip_gap if np.isfinite(again.mip_gap) else 1.0) * abs(
+                again.objective)
+            shadows.append(ShadowValue(
+                year=year, resolve_gain_usd=gain, resolve_uncertainty_usd=float(uncertainty),
+                lp_dual_usd=None if dual is None or np.isnan(dual) else float(dual),
+            ))
+        richer = solve(problem, budget_limit=problem.budget_limit * 1.1,
+                       mip_rel_gap=mip_rel_gap, time_limit=analysis_time_limit)
+        what_if = _what_if(solution, richer, problem, "budget +10 % in every plan year")
+    return Plan(
+        home=catalogue.home,
+        first_year=limits.first_year,
+        years=limits.years,
+        status=solution.status,
+        objective_usd=solution.objective,
+        mip_gap=solution.mip_gap,
+        solve_seconds=solution.seconds,
+        chosen=chosen,
+        not_chosen=[problem.ids[i] for i in range(len(problem.ids)) if i not in solution.starts],
+        usage=usage,
+        binding=_binding(problem, solution, years),
+        shadow_method="re-solve of the integer programme with +1 staff-month in one year; "
+        "and the LP relaxation's dual of that year's staff row",
+        shadow_staff_month=shadows,
+        budget_plus_10=what_if,
+        assumptions=catalogue.assumptions(),
+        warnings=warnings,
+    )

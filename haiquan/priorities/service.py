@@ -1,0 +1,152 @@
+"""One-call entry points for the CLI and the web: read the inputs, score or plan, return results.
+
+The CLI and HTTP edges call exactly one of these. Without an input file they use the ready
+Vietnam example: the IMF DOTS subset in the shared data folder (``HAIQUAN_SHARED_DATA``), the
+shipped weights and the shipped example catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pydantic
+
+from haiquan.errors import InputError
+from haiquan.priorities.catalogue import load_catalogue
+from haiquan.priorities.plan import Plan, PlanLimits, optimise_plan
+from haiquan.priorities.scoring import partner_criteria, score_criteria, weight_sensitivity
+from haiquan.priorities.trade import ForecastMethod, partner_trade_forecast
+from haiquan.priorities.weights import load_weights
+
+__all__ = ["EXAMPLE_TRADE_FILE", "PriorityReport", "plan_cooperation", "rank_partners"]
+
+#: The Vietnam example's trade data, relative to the shared data folder.
+EXAMPLE_TRADE_FILE = "trade/imf-dots-annual-1960-2020/vietnam_dots_annual_reported_and_mirror.csv"
+
+
+@dataclass(frozen=True)
+class PriorityReport:
+    """Partner scores and, when asked for, how they react to weight changes."""
+
+    scores: pd.DataFrame
+    sensitivity: pd.DataFrame | None
+    data_source: str
+
+
+def _flows(input: str | Path | None, format: str | None) -> tuple[pd.DataFrame, str]:
+    """Trade rows and a description of where they came from.
+
+    In order: the ``input`` file; else the warehouse's annual TOTAL rows when it holds any; else
+    the Vietnam DOTS example in the shared data folder.
+    """
+    from haiquan.settings import get_settings
+    from haiquan.warehouse.sources import read_trade_file
+
+    if input is not None:
+        return read_trade_file(input, format), f"file {input}"
+    settings = get_settings()
+    if settings.warehouse_file.is_file():
+        from haiquan.warehouse.queries import query_flows
+
+        rows = query_flows(frequency="A", commodity="TOTAL")
+        if len(rows):
+            label = " (SYNTHETIC demo rows included)" if rows.attrs.get("synthetic") else ""
+            return rows, f"warehouse {settings.warehouse_file}{label}"
+    path = Path(settings.shared_data) / EXAMPLE_TRADE_FILE
+    if not path.is_file():
+        raise InputError(
+            "no trade data given, none in the warehouse, and the Vietnam example data is not "
+            "where expected",
+            expected=f"--input FILE, a loaded warehouse, or the shared file {EXAMPLE_TRADE_FILE}",
+            got=str(path),
+            fix="pass --input FILE --format dots, run `haiquan load FILE`, or set "
+            "HAIQUAN_SHARED_DATA to ../shared/data",
+        )
+    return read_trade_file(path, "dots"), f"IMF DOTS example {path}"
+
+
+def rank_partners(
+    *,
+    input: str | Path | None = None,
+    format: str | None = None,
+    home: str | None = None,
+    horizon: int = 5,
+    year: int | None = None,
+    weights: str | Path | None = None,
+    min_share: float = 0.001,
+    sensitivity: float | None = 0.5,
+    on: dt.date | None = None,
+    forecast: ForecastMethod = "model",
+) -> PriorityReport:
+    """Score partners from a trade file, the warehouse, or the Vietnam example (in that order).
+
+    Args:
+        input: trade file; format from ``format`` or detected.
+        format: a name of :data:`haiquan.warehouse.sources.TRADE_FORMATS`.
+        home, horizon, year, min_share, on, forecast: see
+            :func:`~haiquan.priorities.partner_criteria`.
+        weights: weights YAML (the shipped defaults when None).
+        sensitivity: relative weight change for the sensitivity table; None skips it.
+    """
+    flows, source = _flows(input, format)
+    scoring = load_weights(weights)
+    criteria = partner_criteria(flows, home=home, horizon=horizon, year=year, on=on,
+                                min_share=min_share, forecast=forecast)
+    scores = score_criteria(criteria, scoring)
+    table = (weight_sensitivity(criteria, scoring, change=sensitivity)
+             if sensitivity is not None else None)
+    return PriorityReport(scores=scores, sensitivity=table, data_source=source)
+
+
+def plan_cooperation(
+    *,
+    catalogue: str | Path | None = None,
+    input: str | Path | None = None,
+    format: str | None = None,
+    first_year: int | None = None,
+    years: int = 5,
+    staff_months: float | None = None,
+    budget_usd: float | None = None,
+    analyse: bool = True,
+    forecast: ForecastMethod = "model",
+) -> Plan:
+    """Optimise a plan from a catalogue and trade data (file, warehouse, or Vietnam example).
+
+    The limits default to the catalogue's ``resources``; the first plan year defaults to the
+    year after the trade data ends. ``forecast`` chooses how partner trade is projected
+    (:data:`~haiquan.priorities.trade.ForecastMethod`).
+    """
+    items = load_catalogue(catalogue)
+    if staff_months is None or budget_usd is None:
+        if items.resources is None:
+            raise InputError(
+                "no staff or budget limits",
+                expected="--staff and --budget, or a `resources` section in the catalogue",
+                got="neither", fix="pass --staff 96 --budget 900000",
+            )
+        staff_months = staff_months if staff_months is not None else (
+            items.resources.staff_months_per_year.value)
+        budget_usd = budget_usd if budget_usd is not None else (
+            items.resources.budget_usd_per_year.value)
+    flows, source = _flows(input, format)
+    if first_year is None:
+        probe = partner_trade_forecast(flows, home=items.home, years=[], method="trend")
+        first_year = int(probe.attrs["base_year"]) + 1
+    try:
+        limits = PlanLimits(first_year=first_year, years=years,
+                            staff_months_per_year=staff_months, budget_usd_per_year=budget_usd)
+    except pydantic.ValidationError as error:
+        problem = error.errors()[0]
+        raise InputError(
+            "bad plan limits",
+            expected="a first year 1990-2200, 1-30 plan years, staff and budget of 0 or more",
+            got=f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
+            fix="correct --first-year, --years, --staff or --budget",
+        ) from error
+    trade = partner_trade_forecast(flows, home=items.home, years=limits.plan_years,
+                                   method=forecast)
+    plan = optimise_plan(items, limits, trade, analyse=analyse)
+    return plan.model_copy(update={"data_source": source})

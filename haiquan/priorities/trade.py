@@ -1,0 +1,98 @@
+"""Home's trade with each partner by year — actual, then forecast over the plan horizon.
+
+The plan's benefit model multiplies this trade by each initiative's ad-valorem saving, and the
+scoring's ``forecast_growth`` criterion reads its growth. Any table with the same columns (for
+example a scenario) can be passed to :func:`~haiquan.priorities.plan.optimise_plan` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from haiquan.errors import InputError
+from haiquan.priorities import _inputs
+
+__all__ = ["ForecastMethod", "forecast_growth", "partner_trade_forecast"]
+
+#: ``model``: haiquan.forecast's back-tested ensembles (trend where a series is skipped);
+#: ``trend``: the log-linear trend of the last ten years only (fast, for quick looks and tests).
+ForecastMethod = Literal["model", "trend"]
+
+
+def _trade(flows: pd.DataFrame, home: str) -> pd.DataFrame:
+    annual = _inputs.annual_totals(flows)
+    trade = _inputs.home_partner_trade(annual, home)
+    if trade.empty or not (trade["total"] > 0).any():
+        raise InputError(
+            f"no trade of {home} with partner countries in the flows",
+            expected=f"rows where {home} is reporter or partner", got=f"{len(flows)} rows",
+            fix="load a source that covers the home country",
+        )
+    # Home-reported values, falling back to the partner's mirror figure for a missing flow.
+    return trade.assign(
+        export=trade["export"].fillna(trade["mirror_export"]),
+        import_=trade["import"].fillna(trade["mirror_import"]),
+    )
+
+
+def partner_trade_forecast(
+    flows: pd.DataFrame,
+    *,
+    home: str,
+    years: list[int],
+    base_year: int | None = None,
+    method: ForecastMethod = "model",
+) -> pd.DataFrame:
+    """Home's imports from and exports to each partner country in ``years``.
+
+    Args:
+        flows: canonical trade-flow rows covering the home country.
+        home: ISO alpha-3 code of the home country.
+        years: the calendar years wanted (plan years); years up to the base year are actual.
+        base_year: last year of actual data to start from; the latest with data when None.
+        method: see :data:`ForecastMethod`.
+
+    Returns:
+        Columns ``partner``, ``flow`` (``import``/``export``), ``year``, ``value_usd``,
+        ``method``; ``attrs["base_year"]``.
+    """
+    trade = _trade(flows, home)
+    base = int(base_year if base_year is not None else trade.loc[trade["total"] > 0, "year"].max())
+    if method == "model":
+        out = _inputs.model_forecast(trade, flows, home, base, years)
+    elif method == "trend":
+        parts = []
+        for flow, column in (("export", "export"), ("import", "import_")):
+            part = _inputs.trend_forecast(trade, base, years, value=column)
+            parts.append(part.assign(
+                flow=flow, method=np.where(part["year"] <= base, "actual", "trend")))
+        out = pd.concat(parts, ignore_index=True)
+    else:
+        raise InputError(f"unknown forecast method {method!r}", expected="model or trend",
+                         got=repr(method), fix="pass --forecast model or --forecast trend")
+    out = out.loc[out["value_usd"].notna()]
+    out = out[["partner", "flow", "year", "value_usd", "method"]].reset_index(drop=True)
+    out.attrs["base_year"] = base
+    return out
+
+
+def forecast_growth(
+    flows: pd.DataFrame, *, home: str, base_year: int, horizon: int,
+    method: ForecastMethod = "model",
+) -> pd.Series:
+    """Yearly growth of total trade per partner from ``base_year`` to ``base_year + horizon``.
+
+    The compound rate (F / A)^(1/h) − 1 between actual total trade A in the base year and the
+    forecast F at the horizon, indexed by partner; NaN where either is missing or zero.
+    """
+    table = partner_trade_forecast(flows, home=home, years=[base_year, base_year + horizon],
+                                   base_year=base_year, method=method)
+    totals = table.groupby(["partner", "year"])["value_usd"].sum().unstack("year")
+    if base_year not in totals or base_year + horizon not in totals:
+        return pd.Series(dtype=float)
+    start, end = totals[base_year], totals[base_year + horizon]
+    ratio = (end / start.where(start > 0)).where(end > 0)
+    return np.power(ratio, 1.0 / horizon) - 1.0

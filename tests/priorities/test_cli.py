@@ -1,0 +1,75 @@
+"""``haiquan priorities`` and ``haiquan plan`` as a user runs them, on the real Vietnam example."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from haiquan.cli import app
+from haiquan.errors import InputError
+from haiquan.priorities import plan_cooperation
+from tests.conftest import require_shared
+from tests.priorities.conftest import VIETNAM_DOTS
+
+runner = CliRunner()
+
+
+def test_priorities_json_ranks_vietnams_partners() -> None:
+    path = require_shared(VIETNAM_DOTS)
+    result = runner.invoke(app, ["priorities", "--input", str(path), "--format", "dots",
+                                 "--forecast", "trend", "--top", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert len(payload["scores"]) == 5
+    assert payload["scores"][0]["rank"] == 1
+    assert {"CHN", "USA"} <= {row["partner"] for row in payload["scores"]}
+    assert payload["sensitivity"] and payload["attrs"]["home"] == "VNM"
+    assert payload["data_source"].startswith("file ")
+
+
+def test_plan_tables_show_the_plan_resources_and_what_ifs() -> None:
+    require_shared(VIETNAM_DOTS)
+    result = runner.invoke(app, ["plan", "--forecast", "trend"])
+    assert result.exit_code == 0, result.output
+    for words in ("Cooperation plan for VNM, 2021–2025: optimal", "Chosen initiatives",
+                  "aeo-programme-upgrade", "Resources per year", "Budget +10 %",
+                  "assumptions to replace", "IMF DOTS example"):
+        assert words in result.output
+
+
+def test_plan_json_is_a_plan() -> None:
+    require_shared(VIETNAM_DOTS)
+    result = runner.invoke(app, ["plan", "--forecast", "trend", "--json", "--staff", "40",
+                                 "--budget", "300000", "--years", "4"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.output)
+    assert plan["years"] == 4 and plan["status"] == "optimal"
+    assert all(u["staff_months_used"] <= 40 + 1e-9 for u in plan["usage"])
+    assert all(u["budget_usd_used"] <= 300000 + 1e-6 for u in plan["usage"])
+
+
+def test_a_bad_catalogue_exits_2_with_the_entry_and_fix(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ntitle: t\nhome: VNM\ndiscount_rate: 0.1\ninitiatives: []\n",
+                   encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", "from haiquan.cli import main; main()", "plan", "--catalogue",
+         str(bad), "--staff", "10", "--budget", "1000"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=300,
+    )
+    assert result.returncode == 2
+    assert "discount_rate" in result.stderr and "to fix" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_limits_are_explained_not_a_traceback() -> None:
+    require_shared(VIETNAM_DOTS)
+    with pytest.raises(InputError) as caught:
+        plan_cooperation(staff_months=-1, budget_usd=10, forecast="trend", analyse=False)
+    assert "staff_months_per_year" in str(caught.value) and caught.value.fix
