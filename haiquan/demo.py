@@ -69,7 +69,17 @@ def build_demo_warehouse(
                 frame, label="synthetic demo declarations", sha256=digest.hexdigest(),
                 synthetic=True, warehouse=warehouse))
             demo.synthetic_declarations = declarations
+    _load_commitment_examples(folder)
     return demo
+
+
+def _load_commitment_examples(folder: Path) -> None:
+    """Vietnam's known TFA notifications (real, when found) and the ASEAN example (packaged)."""
+    from haiquan.commitments import load_example
+
+    if (folder / "commitments" / "wto-tfa").is_dir():
+        load_example("vietnam-tfa")
+    load_example("vietnam-asean")
 
 
 @dataclass
@@ -115,7 +125,47 @@ def tour(home: str | None = None) -> list[DemoSection]:
                  "reading"]].rename(columns={"home_reported": "home_reported_usd",
                                              "partner_reported": "partner_reported_usd"}),
         "a gap beyond the normal CIF/FOB margin is a classic signal of mis-declaration"))
+    sections.extend(_priorities_and_plan(code))
+    sections.append(_commitments(code))
     for section in sections:
         section.table.attrs["synthetic"] = bool(section.table.attrs.get("synthetic")
                                                 or flows.attrs.get("synthetic"))
     return sections
+
+
+def _priorities_and_plan(home: str) -> list[DemoSection]:
+    from haiquan.priorities import plan_cooperation, rank_partners
+
+    report = rank_partners(home=home, forecast="trend", sensitivity=None)
+    scores = report.scores.head(10)
+    criteria = [c for c in scores.columns if f"{c}_value" in scores.columns]
+    keep = ["rank", "partner", "name", "score", *criteria]
+    plan = plan_cooperation(forecast="trend", analyse=False)
+    chosen = pd.DataFrame([c.model_dump(include={"id", "name", "partners", "start_year",
+                                                 "completion_year", "benefit_usd"})
+                           for c in plan.chosen])
+    return [
+        DemoSection(f"Cooperation priorities of {home} (score out of 100, by criterion)",
+                    scores[keep].rename(columns={c: f"{c}_points" for c in criteria}),
+                    "weights and reasons: haiquan/priorities/data/"
+                    "scoring_weights.yaml; growth from a log-linear trend (fast demo setting)"),
+        DemoSection(f"Optimal cooperation plan {plan.first_year}–"
+                    f"{plan.first_year + plan.years - 1} ({plan.status}, gap {plan.mip_gap:.1e})",
+                    chosen, "example catalogue: every number sourced or marked as an assumption "
+                    "to replace (haiquan plan lists them)"),
+    ]
+
+
+def _commitments(home: str) -> DemoSection:
+    from haiquan.commitments import implementation_rate, list_catalogues
+
+    rows = []
+    for entry in list_catalogues():
+        rate = implementation_rate(entry, home)
+        rows.append({"catalogue": rate.catalogue, "implemented": rate.implemented,
+                     "total": rate.total, "implementation_rate": rate.rate,
+                     "note": (rate.note or "")[:90]})
+    return DemoSection(f"Implementation of international commitments by {home} today",
+                       pd.DataFrame(rows),
+                       "TFA counted the TFA Database way; only notifications in the shared "
+                       "data are loaded, so this is not Vietnam's official percentage")
