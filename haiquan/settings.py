@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
+    # --- risk: declaration scoring and selectivity (haiquan.risk) ------------------------------
+    risk_model_dir: Path | None = Field(
+        default=None,
+        description="Folder of the risk model versions used by `haiquan risk` and "
+        "/api/risk/score; defaults to HOME/models/risk.",
+    )
+
     # --- reference: countries, HS, agreements (haiquan.reference) -----------------------------
     agreements_file: Path | None = Field(
         default=None,
@@ -95,6 +102,37 @@ class Settings(BaseSettings):
     )
     web_port: int = Field(
         default=8000, ge=1, le=65535, description="TCP port `haiquan serve` listens on."
+    )
+    web_cache_seconds: int = Field(
+        default=600,
+        ge=0,
+        description="Seconds the dashboard keeps expensive results (partner scores, plans) "
+        "before computing them again; 0 disables the cache.",
+    )
+
+    # --- forecast: trade forecasts, back-tests and their engines (haiquan.forecast) ----------
+    forecast_engine: Literal["local", "dask"] = Field(
+        default="local",
+        description="Where forecasts run: 'local' (this machine's processes) or 'dask' (a Dask "
+        "cluster through Fugue; see docs/forecast.md, also for Spark).",
+    )
+    forecast_dask_address: str | None = Field(
+        default=None,
+        description="Dask scheduler address (tcp://host:8786) used when forecast_engine=dask.",
+    )
+    forecast_n_jobs: int = Field(
+        default=-1,
+        description="Processes the local forecast engine may use (-1 = every core).",
+    )
+
+    # --- aeo: Authorised Economic Operator registry and MRA lists (haiquan.aeo) ---------------
+    aeo_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the AEO registry; defaults to SQLite at HOME/aeo.sqlite.",
+    )
+    aeo_arrangements_file: Path | None = Field(
+        default=None,
+        description="YAML of MRA exchange arrangements; defaults to the one shipped with haiquan.",
     )
 
     # --- exchange: the customs-to-customs gateway node -----------------------------------------

@@ -1,7 +1,12 @@
-"""``create_app()``: the FastAPI application.
+"""``create_app()``: the FastAPI application — the HTTP API and the dashboard.
 
-Errors are translated here, in one handler table, into the one JSON error shape
-(:meth:`haiquan.errors.HaiquanError.to_dict`). Stack traces are logged for 5xx only.
+Errors are translated here, in one handler table (:func:`haiquan.web.responses.exception_handlers`),
+into the one JSON error shape (:meth:`haiquan.errors.HaiquanError.to_dict`). Stack traces are
+logged for 5xx only.
+
+Every API router listed in ``ROUTER_MODULES`` is mounted behind
+:func:`haiquan.web.deps.default_policy` — an authenticated caller for everything, a named role
+(else administrator) for every write — and declares the error shape for 401/403/422/500.
 """
 
 from __future__ import annotations
@@ -9,30 +14,90 @@ from __future__ import annotations
 import importlib
 import logging
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request, Response
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from haiquan import __version__
-from haiquan.errors import HaiquanError
+from haiquan.errors import ConfigurationError
+from haiquan.settings import Settings, get_settings
+from haiquan.web.deps import default_policy
+from haiquan.web.responses import error_responses, exception_handlers
 from haiquan.web.routers import ROUTER_MODULES
 
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
+_MIN_PRODUCTION_SECRET = 32
 
-async def _haiquan_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, HaiquanError)
-    if error.status >= 500:
-        log.exception("server error on %s", request.url.path, exc_info=error)
-    return JSONResponse(error.to_dict(), status_code=error.status)
+# Scripts only from this server (Plotly's JavaScript included): no CDN, no inline script.
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://fastapi.tiangolo.com; frame-ancestors 'none'"
+)
 
 
-def create_app() -> FastAPI:
-    """Build the application with every router in ``ROUTER_MODULES``."""
-    app = FastAPI(title="haiquan", version=__version__)
-    app.add_exception_handler(HaiquanError, _haiquan_error)
+class _SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        path = request.url.path
+        docs = path in ("/docs", "/redoc")
+        response.headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if path.startswith("/api") or not path.startswith("/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _check_settings(settings: Settings) -> None:
+    if settings.mode != "local" and len(settings.secret_key) < _MIN_PRODUCTION_SECRET:
+        raise ConfigurationError(
+            "secret key too short for production",
+            expected=f"HAIQUAN_SECRET_KEY of at least {_MIN_PRODUCTION_SECRET} characters",
+            got=f"{len(settings.secret_key)} characters",
+            fix="export HAIQUAN_SECRET_KEY=$(openssl rand -hex 32)",
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application: every API router in ``ROUTER_MODULES`` and the dashboard.
+
+    Raises:
+        ConfigurationError: the settings are unsafe for the configured mode.
+    """
+    settings = settings or get_settings()
+    _check_settings(settings)
+    app = FastAPI(
+        title="haiquan",
+        version=__version__,
+        description=(
+            "HTTP API of haiquan, a customs administration's international cooperation "
+            "platform. Authenticate with `Authorization: Bearer <API token>` (create one with "
+            "`haiquan users token USERNAME`). Every error has the shape of `ErrorBody`."
+        ),
+        exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+    )
+    app.add_middleware(_SecurityHeaders)
+    guarded = [Depends(default_policy)]
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"haiquan.web.routers.{name}")
-        app.include_router(module.router)
+        if getattr(module, "PUBLIC", False):
+            app.include_router(module.router, responses=error_responses(422, 500))
+        else:
+            app.include_router(
+                module.router,
+                dependencies=guarded,
+                responses=error_responses(401, 403, 422, 500),
+            )
+    from haiquan.web.dashboard import router as dashboard_router
+
+    app.include_router(dashboard_router)
     return app

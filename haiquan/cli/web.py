@@ -1,0 +1,149 @@
+"""``haiquan serve`` and ``haiquan users ...``: the web server and its users and API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from haiquan.cli._console import console
+
+users_app = typer.Typer(
+    name="users",
+    help="Manage dashboard/API users and their API tokens.",
+    no_args_is_help=True,
+)
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from haiquan.web.auth import open_user_store
+
+    return open_user_store()
+
+
+@users_app.command("add")
+def add_user(
+    username: Annotated[str, typer.Argument(help="Login name, e.g. nguyen.an")],
+    role: Annotated[
+        str, typer.Option(help="viewer, analyst, risk_officer or administrator")
+    ] = "viewer",
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="HAIQUAN_NEW_PASSWORD",
+            help="Password (prompted; or set HAIQUAN_NEW_PASSWORD for scripts)",
+        ),
+    ] = ...,  # type: ignore[assignment]
+) -> None:
+    """Create a user who can log in to the dashboard."""
+    user = _store().add_user(username, password, role, name)
+    console.print(f"created user [bold]{user.username}[/] with role {user.role.value}")
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List users and their roles."""
+    table = Table("username", "name", "role", "active", "created")
+    for user in _store().list_users():
+        table.add_row(
+            user.username,
+            user.display_name,
+            user.role.value,
+            "yes" if user.active else "no",
+            f"{user.created_at:%Y-%m-%d}",
+        )
+    console.print(table)
+
+
+@users_app.command("set")
+def set_user(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str | None, typer.Option(help="New role")] = None,
+    active: Annotated[bool | None, typer.Option("--active/--inactive", help="Allow login")] = None,
+    new_password: Annotated[
+        bool, typer.Option("--password", help="Prompt for a new password")
+    ] = False,
+) -> None:
+    """Change a user's role, status or password (ends their open sessions)."""
+    password = (
+        typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        if new_password
+        else None
+    )
+    user = _store().update_user(username, role=role, active=active, password=password)
+    state = "active" if user.active else "inactive"
+    console.print(f"{user.username}: role {user.role.value}, {state}")
+
+
+@users_app.command("remove")
+def remove_user(username: Annotated[str, typer.Argument()]) -> None:
+    """Delete a user and their API tokens."""
+    _store().delete_user(username)
+    console.print(f"removed user {username}")
+
+
+@users_app.command("token")
+def create_token(
+    username: Annotated[str, typer.Argument(help="The user the token acts as")],
+    label: Annotated[str, typer.Option(help="What the token is for")] = "api",
+    days: Annotated[int | None, typer.Option(help="Lifetime in days (default: no expiry)")] = None,
+) -> None:
+    """Create an API token for machines; it is printed once, keep it secret."""
+    secret, token = _store().create_token(username, label, days)
+    expiry = f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "no expiry"
+    console.print(
+        f"token #{token.id} for {token.username} ({token.label}, {expiry}):", highlight=False
+    )
+    typer.echo(secret)
+
+
+@users_app.command("tokens")
+def list_tokens(
+    username: Annotated[str | None, typer.Argument(help="Only this user's tokens")] = None,
+) -> None:
+    """List API tokens (never their secrets)."""
+    table = Table("id", "user", "label", "prefix", "created", "expires", "last used", "revoked")
+    for t in _store().list_tokens(username):
+        table.add_row(
+            str(t.id),
+            t.username,
+            t.label,
+            t.prefix + "…",
+            f"{t.created_at:%Y-%m-%d}",
+            f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
+            "yes" if t.revoked else "no",
+        )
+    console.print(table)
+
+
+@users_app.command("revoke")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="Token id from `users tokens`")],
+) -> None:
+    """Revoke an API token."""
+    token = _store().revoke_token(token_id)
+    console.print(f"revoked token #{token.id} of {token.username}")
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``serve`` and the ``users`` group on the root app."""
+
+    @app.command()
+    def serve(
+        host: Annotated[
+            str | None, typer.Option(help="Address (default: HAIQUAN_WEB_HOST)")
+        ] = None,
+        port: Annotated[int | None, typer.Option(help="Port (default: HAIQUAN_WEB_PORT)")] = None,
+    ) -> None:
+        """Serve the dashboard and the HTTP API."""
+        from haiquan.web import serve as run
+
+        run(host, port)
+
+    app.add_typer(users_app)

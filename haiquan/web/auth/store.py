@@ -1,0 +1,450 @@
+"""The users and API tokens store: SQLAlchemy 2 over SQLite (or any SQLAlchemy URL).
+
+People log in with a username and password (hashed with scrypt); machines — a partner's script,
+a scheduled job — use API tokens, which are shown once at creation and stored only as a SHA-256
+digest. Every change that should end open sessions (password, role, deactivation) bumps the user's
+session epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from haiquan.errors import (
+    AuthenticationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+)
+from haiquan.settings import Settings, get_settings
+from haiquan.web.auth._tables import Base, TokenRow, UserRow
+from haiquan.web.auth.passwords import check_password_strength, hash_password, verify_password
+from haiquan.web.auth.roles import Role
+
+__all__ = ["TOKEN_PREFIX", "ApiToken", "User", "UserStore", "open_user_store"]
+
+#: Every API token starts with this, so secret scanners and log filters can recognise one.
+TOKEN_PREFIX = "hq_"
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+#: Hash checked when the username is unknown, so a failed login takes as long either way.
+_DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as the rest of haiquan sees it (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    session_epoch: int
+    created_at: datetime
+
+    def allows(self, needed: Role) -> bool:
+        """Whether this user may act with the ``needed`` role."""
+        return self.active and self.role.allows(needed)
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An API token's public facts (the secret itself is only ever returned by ``create_token``)."""
+
+    id: int
+    username: str
+    label: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked: bool
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes even for timezone=True columns; all ours are UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        active=row.active,
+        session_epoch=row.session_epoch,
+        created_at=_aware(row.created_at) or _now(),
+    )
+
+
+def _token(row: TokenRow, username: str) -> ApiToken:
+    return ApiToken(
+        id=row.id,
+        username=username,
+        label=row.label,
+        prefix=row.prefix,
+        created_at=_aware(row.created_at) or _now(),
+        expires_at=_aware(row.expires_at),
+        last_used_at=_aware(row.last_used_at),
+        revoked=row.revoked,
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _bad_login() -> AuthenticationError:
+    # One message for unknown user and wrong password: do not reveal which usernames exist.
+    return AuthenticationError(
+        "login failed",
+        expected="the username and password of an active user",
+        got="an unknown username, a wrong password or a deactivated account",
+        fix="check both, or ask an administrator (`haiquan users add` / `haiquan users list`)",
+    )
+
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _engine(url: str) -> Engine:
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            parsed = make_url(url)
+            connect_args: dict[str, object] = {}
+            if parsed.get_backend_name() == "sqlite":
+                connect_args["check_same_thread"] = False
+                if parsed.database and parsed.database != ":memory:":
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args=connect_args)
+            if parsed.get_backend_name() == "sqlite":
+
+                @event.listens_for(engine, "connect")
+                def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
+                    cursor = connection.cursor()
+                    cursor.execute("PRAGMA foreign_keys=ON")
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                    cursor.execute("PRAGMA busy_timeout=5000")
+                    cursor.close()
+
+            Base.metadata.create_all(engine)
+            _ENGINES[url] = engine
+        return engine
+
+
+class UserStore:
+    """Users and API tokens in one SQL database.
+
+    Args:
+        url: a SQLAlchemy URL, e.g. ``sqlite:////var/lib/haiquan/web.sqlite``.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # --- users ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_username(username: str) -> str:
+        name = username.strip().lower()
+        if not _USERNAME.match(name):
+            raise InputError(
+                "invalid username",
+                expected="2-64 characters: lowercase letters, digits, '.', '_', '-' or '@', "
+                "starting with a letter or digit",
+                got=repr(username),
+                fix="choose a username such as 'nguyen.an'",
+            )
+        return name
+
+    def _row(self, session: Session, username: str) -> UserRow:
+        row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+        if row is None:
+            raise NotFoundError(
+                "no such user",
+                expected="the username of an existing user",
+                got=repr(username),
+                fix="list users with `haiquan users list`",
+            )
+        return row
+
+    def add_user(
+        self, username: str, password: str, role: Role | str, display_name: str | None = None
+    ) -> User:
+        """Create a user.
+
+        Raises:
+            InputError: bad username, role or too-short password.
+            ConflictError: the username is taken.
+        """
+        name = self._check_username(username)
+        role = Role.parse(role)
+        check_password_strength(password)
+        with self._session() as session:
+            if session.scalar(select(UserRow).where(UserRow.username == name)) is not None:
+                raise ConflictError(
+                    "username already taken",
+                    expected="a new username",
+                    got=repr(name),
+                    fix="pick another username, or change this user with `haiquan users set`",
+                )
+            row = UserRow(
+                username=name,
+                display_name=(display_name or name).strip()[:200],
+                role=role.value,
+                password_hash=hash_password(password),
+                active=True,
+                session_epoch=0,
+                created_at=_now(),
+            )
+            session.add(row)
+            session.flush()
+            return _user(row)
+
+    def get_user(self, username: str) -> User:
+        """The user called ``username``; :class:`NotFoundError` if absent."""
+        with self._session() as session:
+            return _user(self._row(session, username))
+
+    def get_user_by_id(self, user_id: int) -> User | None:
+        """The user with this id, or ``None`` (a session may outlive its user)."""
+        with self._session() as session:
+            row = session.get(UserRow, user_id)
+            return None if row is None else _user(row)
+
+    def list_users(self) -> list[User]:
+        """Every user, by username."""
+        with self._session() as session:
+            return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+
+    def count_users(self) -> int:
+        """How many users exist (the demo creates a first one when there are none)."""
+        with self._session() as session:
+            return int(session.scalar(select(func.count()).select_from(UserRow)) or 0)
+
+    def _guard_last_admin(self, session: Session, row: UserRow) -> None:
+        if row.role != Role.ADMINISTRATOR.value or not row.active:
+            return
+        admins = session.scalar(
+            select(func.count())
+            .select_from(UserRow)
+            .where(UserRow.role == Role.ADMINISTRATOR.value, UserRow.active.is_(True))
+        )
+        if (admins or 0) <= 1:
+            raise ConflictError(
+                "cannot remove the last active administrator",
+                expected="at least one other active administrator",
+                got=f"{row.username!r} is the only one",
+                fix="make another user an administrator first",
+            )
+
+    def update_user(
+        self,
+        username: str,
+        *,
+        role: Role | str | None = None,
+        password: str | None = None,
+        active: bool | None = None,
+        display_name: str | None = None,
+    ) -> User:
+        """Change a user; a new role, password or status ends the user's open sessions.
+
+        Raises:
+            NotFoundError: no such user.
+            InputError: bad role or too-short password.
+            ConflictError: the change would leave no active administrator.
+        """
+        new_role = Role.parse(role) if role is not None else None
+        if password is not None:
+            check_password_strength(password)
+        with self._session() as session:
+            row = self._row(session, username)
+            ends_sessions = False
+            if (new_role is not None and new_role.value != row.role) or active is False:
+                self._guard_last_admin(session, row)
+            if new_role is not None and new_role.value != row.role:
+                row.role = new_role.value
+                ends_sessions = True
+            if password is not None:
+                row.password_hash = hash_password(password)
+                ends_sessions = True
+            if active is not None and active != row.active:
+                row.active = active
+                ends_sessions = True
+            if display_name is not None:
+                row.display_name = display_name.strip()[:200] or row.username
+            if ends_sessions:
+                row.session_epoch += 1
+            return _user(row)
+
+    def end_sessions(self, username: str) -> User:
+        """Log the user out everywhere by invalidating every session cookie issued so far."""
+        with self._session() as session:
+            row = self._row(session, username)
+            row.session_epoch += 1
+            return _user(row)
+
+    def delete_user(self, username: str) -> None:
+        """Delete a user and its tokens.
+
+        Raises:
+            NotFoundError: no such user.
+            ConflictError: this is the last active administrator.
+        """
+        with self._session() as session:
+            row = self._row(session, username)
+            self._guard_last_admin(session, row)
+            for token in session.scalars(select(TokenRow).where(TokenRow.user_id == row.id)):
+                session.delete(token)
+            session.delete(row)
+
+    def authenticate(self, username: str, password: str) -> User:
+        """The active user with this username and password.
+
+        Raises:
+            AuthenticationError: unknown user, wrong password or deactivated account (one
+                message for all three).
+        """
+        with self._session() as session:
+            row = session.scalar(
+                select(UserRow).where(UserRow.username == username.strip().lower())
+            )
+            if row is None:
+                verify_password(password, _DUMMY_HASH)
+                raise _bad_login()
+            if not verify_password(password, row.password_hash) or not row.active:
+                raise _bad_login()
+            return _user(row)
+
+    # --- API tokens -------------------------------------------------------------------------
+
+    def create_token(
+        self, username: str, label: str = "api", days: int | None = None
+    ) -> tuple[str, ApiToken]:
+        """Create an API token for ``username``; returns ``(secret, facts)``.
+
+        The secret is shown once: only its digest is stored.
+
+        Raises:
+            NotFoundError: no such user.
+            InputError: ``days`` is not positive.
+        """
+        if days is not None and days < 1:
+            raise InputError(
+                "token lifetime must be positive",
+                expected="a number of days of 1 or more, or none for no expiry",
+                got=str(days),
+                fix="pass --days 90, for instance",
+            )
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = _now()
+        with self._session() as session:
+            user = self._row(session, username)
+            row = TokenRow(
+                user_id=user.id,
+                label=(label.strip() or "api")[:200],
+                token_hash=_digest(secret),
+                prefix=secret[:10],
+                created_at=now,
+                expires_at=now + timedelta(days=days) if days else None,
+                last_used_at=None,
+                revoked=False,
+            )
+            session.add(row)
+            session.flush()
+            return secret, _token(row, user.username)
+
+    def list_tokens(self, username: str | None = None) -> list[ApiToken]:
+        """Tokens of one user, or of everyone."""
+        with self._session() as session:
+            query = select(TokenRow, UserRow.username).join(UserRow, TokenRow.user_id == UserRow.id)
+            if username is not None:
+                query = query.where(UserRow.username == self._row(session, username).username)
+            rows = session.execute(query.order_by(TokenRow.id)).all()
+            return [_token(token, name) for token, name in rows]
+
+    def revoke_token(self, token_id: int, username: str | None = None) -> ApiToken:
+        """Revoke a token (kept for the audit trail). With ``username``, only that user's."""
+        with self._session() as session:
+            row = session.get(TokenRow, token_id)
+            owner = session.get(UserRow, row.user_id) if row is not None else None
+            if (
+                row is None
+                or owner is None
+                or (username is not None and owner.username != username)
+            ):
+                raise NotFoundError(
+                    "no such API token",
+                    expected="the id of one of your tokens",
+                    got=str(token_id),
+                    fix="list tokens with GET /api/me/tokens or `haiquan users tokens`",
+                )
+            row.revoked = True
+            return _token(row, owner.username)
+
+    def user_for_token(self, secret: str) -> User:
+        """The active user owning this token.
+
+        Raises:
+            AuthenticationError: unknown, revoked or expired token, or deactivated user.
+        """
+        now = _now()
+        with self._session() as session:
+            row = session.scalar(select(TokenRow).where(TokenRow.token_hash == _digest(secret)))
+            owner = session.get(UserRow, row.user_id) if row is not None else None
+            expires = _aware(row.expires_at) if row is not None else None
+            if row is None or owner is None or row.revoked or not owner.active:
+                raise AuthenticationError(
+                    "API token not accepted",
+                    expected="a current API token of an active user",
+                    got="an unknown or revoked token"
+                    if row is None or row.revoked
+                    else "a token of a deactivated user",
+                    fix="create a new one with `haiquan users token USERNAME`",
+                )
+            if expires is not None and expires <= now:
+                raise AuthenticationError(
+                    "API token expired",
+                    expected="a token whose expiry is in the future",
+                    got=f"a token that expired on {expires:%Y-%m-%d}",
+                    fix="create a new one with `haiquan users token USERNAME`",
+                )
+            last = _aware(row.last_used_at)
+            if last is None or now - last > _TOUCH_EVERY:
+                row.last_used_at = now
+            return _user(owner)
+
+
+def open_user_store(settings: Settings | None = None) -> UserStore:
+    """The users store configured by ``web_database_url`` (default: SQLite under HOME)."""
+    settings = settings or get_settings()
+    return UserStore(settings.web_database)

@@ -1,0 +1,60 @@
+"""Rendering helpers shared by the dashboard pages: templates, navigation, charts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from haiquan import __version__
+from haiquan.settings import get_settings
+from haiquan.web.auth import User
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+
+
+#: The pages shown in the navigation bar, in order; page modules append themselves.
+NAV: list[NavItem] = []
+
+
+def chart_json(figure: Mapping[str, Any]) -> str:
+    """A Plotly figure (``{"data": [...], "layout": {...}}``) as JSON safe inside ``<script>``.
+
+    >>> chart_json({"data": [], "layout": {"title": {"text": "</script>"}}})
+    '{"data": [], "layout": {"title": {"text": "\\\\u003c/script>"}}}'
+    """
+    return json.dumps(figure, default=str, allow_nan=False).replace("<", "\\u003c")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    user: User | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a dashboard template with the navigation, the user and the CSRF token."""
+    session = getattr(request.state, "session", None)
+    settings = get_settings()
+    full = {
+        "nav": NAV,
+        "user": user,
+        "csrf": session.csrf if session is not None else "",
+        "version": __version__,
+        "home_country": settings.home_country,
+        "path": request.url.path,
+        **context,
+    }
+    return TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)

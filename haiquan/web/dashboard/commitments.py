@@ -1,0 +1,135 @@
+"""``/commitments``: implementation of WTO TFA, WCO SAFE, RKC and ASEAN commitments.
+
+Rates are computed by :mod:`haiquan.commitments` the way each commitment's owner counts them;
+results are cached until the warehouse (where status records live) changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from haiquan.commitments import (
+    ImplementationRate,
+    deadlines,
+    implementation_rate,
+    list_catalogues,
+    progress_by_group,
+    rate_timeline,
+)
+from haiquan.settings import get_settings
+from haiquan.web._cache import cached, warehouse_stamp
+from haiquan.web.dashboard._render import chart_json, render
+from haiquan.web.dashboard.charts import PALETTE, line_chart, stacked_bars
+from haiquan.web.deps import PageUser
+
+__all__ = ["commitments_overview", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+#: Colours of the counting classes, the same on every chart.
+CLASS_COLOURS = {
+    "implemented": "#009E73",
+    "partially": "#56B4E9",
+    "scheduled": "#56B4E9",
+    "not_yet": "#E69F00",
+    "date_unknown": "#E69F00",
+    "not_designated": "#999999",
+    "no_record": "#cccccc",
+}
+
+
+def _compute(country: str, day: dt.date) -> dict[str, Any]:
+    rates: list[ImplementationRate] = []
+    groups: dict[str, pd.DataFrame] = {}
+    timelines: dict[str, pd.DataFrame] = {}
+    titles: dict[str, str] = {}
+    for catalogue in list_catalogues():
+        titles[catalogue.id] = catalogue.title
+        rates.append(implementation_rate(catalogue, country, day))
+        groups[catalogue.id] = progress_by_group(catalogue, country, day)
+        timelines[catalogue.id] = rate_timeline(catalogue, country, end=day)
+    due = deadlines(None, country, day, months=12)
+    return {"rates": rates, "groups": groups, "timelines": timelines, "titles": titles, "due": due}
+
+
+def commitments_overview(day: dt.date | None = None) -> dict[str, Any]:
+    """Rates, progress by group, rate history and deadlines of the home country (cached)."""
+    country = get_settings().home_country
+    day = day or dt.date.today()
+    return cached("commitments", lambda: _compute(country, day), day, warehouse_stamp())
+
+
+def _group_chart(title: str, frame: pd.DataFrame, classes: list[str]) -> dict[str, Any]:
+    figure = stacked_bars(
+        [f"{g} {t}"[:48] for g, t in zip(frame["group"], frame["title"], strict=True)],
+        {c: frame[c].tolist() for c in classes},
+        title=title,
+        value_label="items" if "units" not in title else "units",
+        labels={c: c.replace("_", " ") for c in classes},
+    )
+    for trace, name in zip(figure["data"], classes, strict=True):
+        trace["marker"]["color"] = CLASS_COLOURS.get(name, PALETTE[0])
+    return figure
+
+
+def page_context() -> dict[str, Any]:
+    """What the commitments page shows."""
+    data = commitments_overview()
+    charts: dict[str, str] = {}
+    sections = []
+    for rate in data["rates"]:
+        frame = data["groups"][rate.catalogue]
+        classes = list(rate.counts)
+        chart_id = f"groups-{rate.catalogue}"
+        charts[chart_id] = chart_json(
+            _group_chart(f"{data['titles'][rate.catalogue]}: progress by group", frame, classes)
+        )
+        sections.append({"rate": rate, "title": data["titles"][rate.catalogue], "chart": chart_id})
+    history = line_chart(
+        [],
+        {},
+        title="Implementation rate over time (dotted: projection from notified dates)",
+        value_label="rate",
+        percent=True,
+    )
+    for i, (catalogue, frame) in enumerate(data["timelines"].items()):
+        for projected in (False, True):
+            part = frame[frame["projected"] == projected] if "projected" in frame else frame
+            if part.empty:
+                continue
+            history["data"].append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": data["titles"][catalogue] + (" (projection)" if projected else ""),
+                    "x": [str(d) for d in part["date"]],
+                    "y": part["rate"].astype(float).tolist(),
+                    "line": {
+                        "color": PALETTE[i % len(PALETTE)],
+                        "dash": "dot" if projected else "solid",
+                    },
+                    "showlegend": not projected,
+                }
+            )
+    charts["history"] = chart_json(history)
+    due = data["due"]
+    return {
+        "title": "Commitments",
+        "sections": sections,
+        "charts": charts,
+        "due": due.head(40).to_dict(orient="records"),
+        "due_total": len(due),
+        "overdue": int((due["state"] == "overdue").sum()) if not due.empty else 0,
+        "synthetic": False,
+    }
+
+
+@router.get("/commitments", response_class=HTMLResponse)
+def commitments_page(request: Request, user: PageUser) -> HTMLResponse:
+    """Progress on international commitments."""
+    return render(request, "commitments.html", page_context(), user)

@@ -1,0 +1,137 @@
+"""``/partners/{code}``: one partner — trade history with mirror figures, a forecast fan chart
+and the indicators of the relationship."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+
+from haiquan.reference.countries import country
+from haiquan.settings import get_settings
+from haiquan.web.dashboard._render import chart_json, render
+from haiquan.web.dashboard.charts import fan_chart, line_chart
+from haiquan.web.dashboard.trade import indicators, partner_forecast, partner_history
+from haiquan.web.deps import PageUser
+
+__all__ = ["INDICATOR_LABELS", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+#: Indicators shown on the page, with how to read each one.
+INDICATOR_LABELS: dict[str, tuple[str, str]] = {
+    "total_trade": ("Total trade", "usd"),
+    "balance": ("Trade balance (exports − imports)", "usd"),
+    "trade_share": ("Share of the home country's trade", "pct"),
+    "export_share": ("Share of exports", "pct"),
+    "import_share": ("Share of imports", "pct"),
+    "export_yoy": ("Export growth on the year before", "pct"),
+    "import_yoy": ("Import growth on the year before", "pct"),
+    "export_cagr": ("Export growth a year over 5 years", "pct"),
+    "import_cagr": ("Import growth a year over 5 years", "pct"),
+    "grubel_lloyd": ("Intra-industry trade (Grubel-Lloyd, 0-1)", "ratio"),
+    "export_intensity": ("Export intensity (1 = as expected from world shares)", "ratio"),
+    "import_intensity": ("Import intensity", "ratio"),
+    "export_cif_fob_ratio": ("Partner-reported imports / our exports (mirror)", "ratio"),
+    "import_cif_fob_ratio": ("Our imports / partner-reported exports (mirror)", "ratio"),
+}
+
+
+def _format(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    number = float(value)
+    if kind == "usd":
+        return f"{number / 1e9:,.2f} bn USD"
+    if kind == "pct":
+        return f"{100 * number:.1f} %"
+    return f"{number:.2f}"
+
+
+def page_context(code: str) -> dict[str, Any]:
+    """What a partner page shows."""
+    partner = country(code)
+    home = get_settings().home_country
+    history = partner_history(partner.alpha_3)
+    years = sorted(history["period"].unique())
+    series: dict[str, list[float | None]] = {}
+    for flow in ("export", "import"):
+        part = history[history["flow"] == flow].set_index("period").reindex(years)
+        series[f"{flow}s (reported by {home})"] = [
+            None if v != v else v / 1e9 for v in part["value_usd"]
+        ]
+        if "mirror_usd" in part:
+            series[f"{flow}s (mirror: reported by {partner.alpha_3})"] = [
+                None if v != v else v / 1e9 for v in part["mirror_usd"]
+            ]
+    history_chart = line_chart(
+        years, series, title=f"Trade with {partner.name}", value_label="billion USD"
+    )
+    for trace in history_chart["data"]:
+        if "mirror" in trace["name"]:
+            trace["line"]["dash"] = "dot"
+    charts = {"history": chart_json(history_chart)}
+    forecast = partner_forecast(partner.alpha_3)
+    models: dict[str, str] = {}
+    if not forecast.empty:
+        for flow in ("export", "import"):
+            rows = forecast[forecast["flow"] == flow].sort_values("period")
+            past = history[history["flow"] == flow].dropna(subset=["value_usd"])
+            past = past.sort_values("period")
+            if rows.empty:
+                continue
+            models[flow] = str(rows["model"].iloc[0])
+            charts[f"forecast_{flow}"] = chart_json(
+                fan_chart(
+                    past["period"].tolist(),
+                    (past["value_usd"] / 1e9).tolist(),
+                    rows["period"].tolist(),
+                    (rows["yhat"] / 1e9).tolist(),
+                    [
+                        ("95%", (rows["lo_95"] / 1e9).tolist(), (rows["hi_95"] / 1e9).tolist()),
+                        ("80%", (rows["lo_80"] / 1e9).tolist(), (rows["hi_80"] / 1e9).tolist()),
+                    ],
+                    title=f"{flow.capitalize()}s to {partner.name}: forecast"
+                    if flow == "export"
+                    else f"Imports from {partner.name}: forecast",
+                    value_label="billion USD",
+                )
+            )
+    table = indicators()
+    row = table[table["partner"] == partner.alpha_3]
+    facts = []
+    if not row.empty:
+        record = row.iloc[0].to_dict()
+        facts = [
+            (label, _format(record.get(key), kind))
+            for key, (label, kind) in INDICATOR_LABELS.items()
+            if key in record
+        ]
+        year = record.get("year")
+    else:
+        year = None
+    return {
+        "title": partner.name,
+        "partner": partner,
+        "charts": charts,
+        "models": models,
+        "facts": facts,
+        "indicator_year": year,
+        "synthetic": bool(
+            history.attrs.get("synthetic")
+            or forecast.attrs.get("synthetic")
+            or table.attrs.get("synthetic")
+        ),
+    }
+
+
+@router.get("/partners/{code}", response_class=HTMLResponse)
+def partner_page(
+    request: Request,
+    user: PageUser,
+    code: Annotated[str, Path(min_length=2, max_length=3, pattern="^[A-Za-z0-9]{2,3}$")],
+) -> HTMLResponse:
+    """One partner's history, forecast and indicators."""
+    return render(request, "partner.html", page_context(code), user)

@@ -1,0 +1,132 @@
+"""``/risk``: the risk queue — the newest declarations in the warehouse scored by the current
+risk model, highest score first, with the reasons behind each score.
+
+Scoring runs :func:`haiquan.risk.service.score_declarations` (batch mode: channel rates are met
+exactly within the scored set; reasons are computed for red and yellow only, as the library
+does by default). Results are cached until the warehouse or the model changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from haiquan.errors import NotFoundError
+from haiquan.risk.service import score_declarations
+from haiquan.risk.store import default_model_dir, load_model
+from haiquan.warehouse.store import Warehouse
+from haiquan.web._cache import cached, warehouse_stamp
+from haiquan.web.dashboard._render import chart_json, render
+from haiquan.web.dashboard.charts import grouped_bars
+from haiquan.web.deps import PageUser
+
+__all__ = ["RECENT", "risk_queue", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+#: How many of the newest declarations are scored for the queue.
+RECENT = 1000
+QUEUE = 50
+CHANNELS = ("red", "yellow", "blue", "green")
+
+
+def recent_declarations(limit: int = RECENT) -> pd.DataFrame:
+    """The newest declaration goods items in the warehouse, with whether their load is synthetic.
+
+    Raises:
+        NotFoundError: no warehouse, or no declarations in it.
+    """
+    with Warehouse.open(read_only=True) as warehouse:
+        if not warehouse.has_table("declarations"):
+            raise NotFoundError(
+                "no declarations in the warehouse",
+                expected="declarations loaded into the warehouse",
+                got="none",
+                fix="load a declarations file, or build the demo (`haiquan demo`)",
+            )
+        frame = warehouse.frame(
+            "SELECT d.*, l.synthetic AS load_synthetic FROM declarations d "
+            "JOIN loads l USING (load_id) ORDER BY d.date DESC, d.declaration_id LIMIT ?",
+            [int(limit)],
+        )
+    synthetic = bool(frame["load_synthetic"].any()) if len(frame) else False
+    frame = frame.drop(columns=["load_synthetic", "load_id"]).sort_values("date")
+    frame = frame.reset_index(drop=True)
+    frame.attrs["synthetic"] = synthetic
+    return frame
+
+
+def _model_stamp(model_dir: Path) -> float:
+    current = model_dir / "CURRENT"
+    try:
+        return current.stat().st_mtime if current.exists() else model_dir.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Scores, channels and reasons of the newest declarations, highest score first.
+
+    Returns the scored table (with date, office, importer, HS code, origin, value) and facts
+    about the model (``version``, ``synthetic``).
+
+    Raises:
+        NotFoundError: no declarations, or no trained risk model.
+    """
+    model_dir = default_model_dir()
+
+    def compute() -> tuple[pd.DataFrame, dict[str, Any]]:
+        declarations = recent_declarations(limit)
+        model = load_model(model_dir)
+        scored = score_declarations(declarations, model, mode="batch")
+        keep = ["date", "office", "importer", "hs_code", "origin_country", "value"]
+        table = pd.concat([scored, declarations[keep]], axis=1)
+        table = table.sort_values("score", ascending=False).reset_index(drop=True)
+        facts = {
+            "version": str(model.meta.get("version", "")),
+            "synthetic": bool(declarations.attrs.get("synthetic")),
+            "scored": len(table),
+        }
+        return table, facts
+
+    return cached("risk.queue", compute, limit, warehouse_stamp(), _model_stamp(model_dir))
+
+
+def page_context() -> dict[str, Any]:
+    """What the risk page shows, or an empty state saying what is missing."""
+    try:
+        table, facts = risk_queue()
+    except NotFoundError as error:
+        return {"title": "Risk queue", "empty": error.summary, "fix": error.fix}
+    counts = table["channel"].value_counts()
+    levels = ("low", "medium", "high", "very high")
+    by_level = table.groupby(["level", "channel"]).size()
+    figure = grouped_bars(
+        list(levels),
+        {c: [int(by_level.get((lv, c), 0)) for lv in levels] for c in CHANNELS},
+        title=f"{facts['scored']} newest declarations by risk level and channel",
+        value_label="goods items",
+    )
+    figure["layout"]["barmode"] = "stack"
+    colours = {"red": "#D55E00", "yellow": "#E69F00", "blue": "#0072B2", "green": "#009E73"}
+    for trace in figure["data"]:
+        trace["marker"]["color"] = colours[trace["name"]]
+    return {
+        "title": "Risk queue",
+        "empty": None,
+        "facts": facts,
+        "channels": [(c, int(counts.get(c, 0))) for c in CHANNELS],
+        "queue": table.head(QUEUE).to_dict(orient="records"),
+        "charts": {"levels": chart_json(figure)},
+        "synthetic": facts["synthetic"],
+    }
+
+
+@router.get("/risk", response_class=HTMLResponse)
+def risk_page(request: Request, user: PageUser) -> HTMLResponse:
+    """The highest-scored declarations with their reasons."""
+    return render(request, "risk.html", page_context(), user)

@@ -1,0 +1,208 @@
+"""The one JSON error shape of the HTTP API, declared in OpenAPI, and the handler table.
+
+Every error — ours (:class:`~haiquan.errors.HaiquanError`), FastAPI's request validation, an
+unknown path, a wrong method, an unexpected crash — leaves the server as::
+
+    {"error": {"code": "...", "status": 404, "message": "...",
+               "expected": "...", "got": "...", "fix": "...", "details": {...}}}
+
+Partner administrations and scripts parse this, so it is a contract: ``ErrorBody`` declares it in
+OpenAPI for every route, and ``tests/web/test_error_shape.py`` holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from haiquan.errors import HaiquanError, NotFoundError, ValidationError
+
+__all__ = [
+    "ERROR_DESCRIPTIONS",
+    "ErrorBody",
+    "ErrorDetail",
+    "LoginRequired",
+    "error_responses",
+    "exception_handlers",
+]
+
+log = logging.getLogger(__name__)
+
+#: What each error status means on this API (shown in OpenAPI).
+ERROR_DESCRIPTIONS: Mapping[int, str] = {
+    400: "Bad input; nothing was changed.",
+    401: "Not authenticated: no, expired or invalid session cookie or API token.",
+    403: "Authenticated, but the user's role does not allow this.",
+    404: "The thing asked for does not exist (or the code is unknown).",
+    405: "This path does not accept this HTTP method.",
+    409: "The request clashes with stored state.",
+    413: "The request body is too large.",
+    422: "The request or a value in it breaks its rules; nothing was changed.",
+    500: "Server error; the message says what to check.",
+    502: "A partner node could not be reached or refused.",
+}
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, what was expected, what came and how to fix it."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. 'not_found'.")
+    status: int = Field(description="The HTTP status, repeated for clients that lose it.")
+    message: str = Field(description="One readable sentence built from the parts below.")
+    expected: str | None = Field(default=None, description="What the server expected.")
+    got: str | None = Field(default=None, description="What it received instead.")
+    fix: str | None = Field(default=None, description="What the caller can do about it.")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="Structured extra facts (e.g. validation errors)."
+    )
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of every haiquan HTTP answer."""
+
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """An OpenAPI ``responses=`` mapping declaring ``ErrorBody`` for each status.
+
+    >>> sorted(error_responses(404, 401))
+    [401, 404]
+    """
+    return {
+        status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS.get(status, "Error.")}
+        for status in statuses
+    }
+
+
+class LoginRequired(Exception):
+    """A dashboard page was asked for without a valid session: send the browser to log in."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def _json(error: HaiquanError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    # Dashboard pages answer a browser with a readable page; the API always answers JSON.
+    path = request.url.path
+    return (
+        not path.startswith(("/api", "/static"))
+        and path not in ("/openapi.json",)
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _html(request: Request, error: HaiquanError) -> Response:
+    from haiquan.web.dashboard._render import TEMPLATES
+
+    return TEMPLATES.TemplateResponse(
+        request,
+        "error.html",
+        {"error": error, "title": "Error", "nav": [], "user": None, "csrf": ""},
+        status_code=error.status,
+    )
+
+
+async def _haiquan_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HaiquanError)
+    if error.status >= 500:
+        log.error("server error on %s", request.url.path, exc_info=error)
+    if _wants_html(request):
+        return _html(request, error)
+    return _json(error)
+
+
+def _location(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)] if isinstance(loc, list | tuple) else []
+    return ".".join(parts) or "request"
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = jsonable_encoder(error.errors())
+    for problem in problems:
+        problem.pop("url", None)
+        problem.pop("ctx", None)
+    first = problems[0] if problems else {}
+    where = _location(first.get("loc", ()))
+    got = first.get("input")
+    wrapped = ValidationError(
+        f"request does not match the API at {where}",
+        expected=str(first.get("msg", "a request as described in /openapi.json")),
+        got=repr(got)[:200] if got is not None else "nothing",
+        fix="see the parameter's schema in /docs (OpenAPI) and correct the request",
+        details={"errors": problems},
+    )
+    return _json(wrapped)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 404:
+        wrapped: HaiquanError = NotFoundError(
+            "no such path",
+            expected="a path listed in /openapi.json",
+            got=f"{request.method} {request.url.path}",
+            fix="check the URL; the API lives under /api and is documented at /docs",
+        )
+        if _wants_html(request):
+            return _html(request, wrapped)
+    else:
+        wrapped = HaiquanError(
+            str(error.detail),
+            expected="a request this path accepts",
+            got=f"{request.method} {request.url.path}",
+            fix="see /docs for the methods this path accepts",
+        )
+        wrapped.status = error.status_code  # type: ignore[misc]
+        wrapped.code = {405: "method_not_allowed"}.get(error.status_code, "http_error")  # type: ignore[misc]
+    response = _json(wrapped)
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+async def _crash(request: Request, error: Exception) -> Response:
+    log.error("unhandled error on %s", request.url.path, exc_info=error)
+    wrapped = HaiquanError(
+        "internal server error",
+        expected="the request to be handled",
+        got=type(error).__name__,
+        fix="retry later; if it persists, send the server log to the administrator",
+    )
+    return _json(wrapped)
+
+
+async def _login_required(request: Request, error: Exception) -> Response:
+    assert isinstance(error, LoginRequired)
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/login?next={quote(error.next_path, safe='/')}", status_code=303)
+
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def exception_handlers() -> dict[Any, Handler]:
+    """The one handler table: each exception type and the function that answers it."""
+    return {
+        HaiquanError: _haiquan_error,
+        RequestValidationError: _validation_error,
+        StarletteHTTPException: _http_error,
+        LoginRequired: _login_required,
+        Exception: _crash,
+    }

@@ -1,0 +1,155 @@
+"""``/api/commitments``: implementation rates, progress, deadlines, and recording status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import pydantic
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from haiquan.commitments import (
+    ImplementationRate,
+    LoadResult,
+    StatusRecord,
+    deadlines,
+    load_catalogue,
+    progress_by_group,
+    record_status,
+)
+from haiquan.errors import ValidationError
+from haiquan.web._cache import cached, clear_cache, warehouse_stamp
+from haiquan.web.dashboard.commitments import commitments_overview
+from haiquan.web.deps import AnalystUser, CurrentUser, SettingsDep
+from haiquan.web.responses import error_responses
+
+router = APIRouter(prefix="/api/commitments", tags=["commitments"])
+
+CatalogueId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")]
+
+
+class GroupProgress(BaseModel):
+    """Units (or items) of one article, chapter or pillar in each counting class."""
+
+    group: str
+    title: str
+    items: int
+    total: float
+    classes: dict[str, float]
+    rate: float | None
+
+
+class Deadline(BaseModel):
+    """An item due soon or overdue."""
+
+    catalogue: str
+    country: str
+    group: str | None
+    item: str
+    title: str
+    due: dt.date
+    due_kind: str | None
+    status: str | None
+    responsible_unit: str | None
+    days_left: int
+    state: str
+
+
+class StatusCreate(BaseModel):
+    """The state of one item for one country from ``effective_date`` on (TFA: the category and
+    dates notified; others: the status reported), with its evidence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    catalogue: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
+    item: str = Field(min_length=1, max_length=32, pattern=r"^\S+$")
+    country: str = Field(min_length=2, max_length=3, pattern=r"^[A-Za-z]{2,3}$")
+    effective_date: dt.date
+    category: Literal["A", "B", "C"] | None = None
+    indicative_date: dt.date | None = None
+    definitive_date: dt.date | None = None
+    status: Literal["implemented", "partially", "not_yet"] | None = None
+    evidence: str | None = Field(default=None, max_length=2000)
+    responsible_unit: str | None = Field(default=None, max_length=200)
+    source: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _clean(value: Any) -> Any:
+    return None if value != value else value  # NaN -> None
+
+
+@router.get("/rates", response_model=list[ImplementationRate])
+def rates(_: CurrentUser) -> list[ImplementationRate]:
+    """Today's implementation rate of every catalogue for the home country."""
+    return list(commitments_overview()["rates"])
+
+
+@router.get(
+    "/{catalogue}/progress", response_model=list[GroupProgress], responses=error_responses(404)
+)
+def progress(catalogue: CatalogueId, _: CurrentUser, settings: SettingsDep) -> list[GroupProgress]:
+    """Progress of one catalogue by article, chapter or pillar for the home country."""
+    frame = cached(
+        "commitments.progress",
+        lambda: progress_by_group(load_catalogue(catalogue), settings.home_country),
+        catalogue,
+        dt.date.today(),
+        warehouse_stamp(),
+    )
+    fixed = {"group", "title", "items", "total", "rate"}
+    return [
+        GroupProgress(
+            group=str(row["group"]),
+            title=str(row["title"]),
+            items=int(row["items"]),
+            total=float(row["total"]),
+            classes={k: float(v) for k, v in row.items() if k not in fixed},
+            rate=_clean(row["rate"]),
+        )
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+@router.get("/deadlines", response_model=list[Deadline])
+def upcoming_deadlines(
+    _: CurrentUser,
+    settings: SettingsDep,
+    months: Annotated[int, Query(ge=0, le=120, description="How far ahead to look.")] = 6,
+) -> list[Deadline]:
+    """Items of every catalogue due within ``months`` and items overdue, soonest first."""
+    frame = cached(
+        "commitments.deadlines",
+        lambda: deadlines(None, settings.home_country, months=months),
+        months,
+        dt.date.today(),
+        warehouse_stamp(),
+    )
+    return [
+        Deadline(**{k: _clean(v) for k, v in row.items()})
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+@router.post(
+    "/status",
+    response_model=LoadResult,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404),
+)
+def add_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
+    """Record the state of one item from a date on (history is kept; nothing is overwritten)."""
+    try:
+        record = StatusRecord(**body.model_dump())
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        raise ValidationError(
+            "status record breaks its rules",
+            expected=str(first["msg"]),
+            got=repr(first.get("input"))[:200],
+            fix="correct the field " + ".".join(str(p) for p in first["loc"]),
+        ) from None
+    result = record_status(record)
+    clear_cache("commitments")
+    return result

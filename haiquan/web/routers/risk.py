@@ -1,0 +1,86 @@
+"""``/api/risk``: score declarations to risk levels and control channels.
+
+The model is loaded once per process (cached by model directory) from ``HAIQUAN_RISK_MODEL_DIR``
+(default ``HOME/models/risk``); train one with ``haiquan risk train``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from haiquan.declarations import DeclarationRecord
+from haiquan.risk.service import score_records
+from haiquan.risk.store import default_model_dir, load_model
+from haiquan.web.auth import Role
+from haiquan.web.deps import require_role
+from haiquan.web.responses import error_responses
+
+router = APIRouter(prefix="/api/risk", tags=["risk"])
+
+_SCORERS = [Depends(require_role(Role.RISK_OFFICER, Role.ANALYST))]
+
+
+class RiskScoreRequest(BaseModel):
+    """Declarations to score, one goods item each (canonical layout)."""
+
+    declarations: Annotated[list[DeclarationRecord], Field(min_length=1, max_length=1000)]
+    mode: Literal["stream", "batch"] = Field(
+        default="stream",
+        description="stream: each declaration against the model's reference scores (rates hold "
+        "on average); batch: channels filled at exact rates within this request.",
+    )
+    explain: bool = Field(default=True, description="include the top reasons of each score")
+
+
+class RiskScorePublic(BaseModel):
+    declaration_id: str
+    item_number: int
+    score: float = Field(ge=0, le=1, description="0-1, higher is riskier")
+    level: Literal["low", "medium", "high", "very high"]
+    channel: Literal["red", "yellow", "blue", "green"]
+    selection: Literal["alert", "random", "risk", "none"]
+    reasons: str
+
+
+class RiskScoreResponse(BaseModel):
+    model_version: str
+    results: list[RiskScorePublic]
+
+
+class RiskModelPublic(BaseModel):
+    version: str
+    created: str
+    training: dict[str, object]
+    evaluation: dict[str, object] | None
+
+
+@router.post(
+    "/score",
+    response_model=RiskScoreResponse,
+    dependencies=_SCORERS,
+    responses=error_responses(404),
+)
+def score(body: RiskScoreRequest) -> RiskScoreResponse:
+    """Score declarations: risk score, level, channel, and the reasons behind each score."""
+    model = load_model(default_model_dir())
+    scored = score_records(body.declarations, model, mode=body.mode, explain=body.explain)
+    return RiskScoreResponse(
+        model_version=str(model.meta.get("version")),
+        results=[RiskScorePublic(**row) for row in scored],
+    )
+
+
+@router.get("/model", response_model=RiskModelPublic, responses=error_responses(404))
+def model_info() -> RiskModelPublic:
+    """The risk model in use: version, training period and its evaluation."""
+    model = load_model(default_model_dir())
+    meta = model.meta
+    return RiskModelPublic(
+        version=str(meta.get("version")),
+        created=str(meta.get("created")),
+        training=meta.get("training", {}),
+        evaluation=meta.get("evaluation"),
+    )

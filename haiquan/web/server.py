@@ -1,0 +1,170 @@
+"""Run the application with uvicorn: in the foreground (``haiquan serve``) or in a background
+thread (``haiquan demo`` and the tests, which need the server and something else at once).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from haiquan.errors import ConfigurationError
+from haiquan.settings import get_settings
+from haiquan.web.app import create_app
+
+__all__ = ["ServerHandle", "serve", "start_server", "warm_up"]
+
+log = logging.getLogger(__name__)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise ConfigurationError(
+            "cannot listen on the web address",
+            expected=f"a free port on {host}",
+            got=f"{host}:{port} ({error.strerror})",
+            fix="choose another port with --port or HAIQUAN_WEB_PORT, or stop the other server",
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(),
+        log_level=log_level.lower(),
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def warm_up() -> None:
+    """Compute the dashboard's expensive results (scores, plan, indicators, rates) now, so the
+    first visitor does not wait for them. Failures are logged, not raised: a page whose data is
+    missing says so itself."""
+    from haiquan.web.dashboard import commitments, plan, priorities, trade
+
+    for name, compute in (
+        ("trade totals", trade.home_totals),
+        ("largest partners", trade.trade_partners),
+        ("indicators", trade.indicators),
+        ("partner scores", priorities.priority_report),
+        ("cooperation plan", plan.cooperation_plan),
+        ("commitments", commitments.commitments_overview),
+    ):
+        started = time.monotonic()
+        try:
+            compute()
+        except Exception as error:  # noqa: BLE001 - a warm-up must never stop the server
+            log.info("warm-up of %s skipped: %s", name, error)
+        else:
+            log.info("warm-up of %s took %.1f s", name, time.monotonic() - started)
+
+
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str = "info",
+    warm: bool = True,
+) -> None:
+    """Serve the dashboard and API until interrupted (Ctrl-C).
+
+    Args:
+        host: address to listen on; defaults to the ``web_host`` setting (loopback).
+        port: TCP port; defaults to the ``web_port`` setting.
+        log_level: uvicorn's log level.
+        warm: compute the expensive page results in the background from the start.
+
+    Raises:
+        ConfigurationError: the address is taken or the settings are unsafe.
+    """
+    settings = get_settings()
+    host = host or settings.web_host
+    port = settings.web_port if port is None else port
+    sock = _bind(host, port)
+    server = uvicorn.Server(_config(log_level))
+    from haiquan.web.auth import open_user_store
+
+    if open_user_store(settings).count_users() == 0:
+        log.warning(
+            "no users yet: nobody can log in; create one with "
+            "`haiquan users add NAME --role administrator`"
+        )
+    if warm:
+        threading.Thread(target=warm_up, name="haiquan-web-warm-up", daemon=True).start()
+    server.run(sockets=[sock])
+
+
+@dataclass
+class ServerHandle:
+    """A server running in a background thread; ``stop()`` it (or use it as a context manager)."""
+
+    host: str
+    port: int
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:53211``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the server to finish and wait for its thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def start_server(
+    host: str = "127.0.0.1", port: int = 0, log_level: str = "warning", timeout: float = 20.0
+) -> ServerHandle:
+    """Start the app in a background thread and return once it accepts connections.
+
+    Args:
+        host: address to listen on.
+        port: TCP port; ``0`` picks a free one (read it from ``handle.port``).
+        log_level: uvicorn's log level.
+        timeout: seconds to wait for start-up.
+
+    Raises:
+        ConfigurationError: the port is taken, the settings are unsafe, or start-up timed out.
+    """
+    sock = _bind(host, port)
+    actual_port = sock.getsockname()[1]
+    server = uvicorn.Server(_config(log_level))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="haiquan-web", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise ConfigurationError(
+                "the web server did not start",
+                expected=f"a server listening on {host}:{actual_port} within {timeout:.0f} s",
+                got="a server that stopped or hung during start-up",
+                fix="run `haiquan serve` in a terminal to see its log",
+            )
+        time.sleep(0.02)
+    return ServerHandle(host=host, port=actual_port, _server=server, _thread=thread)

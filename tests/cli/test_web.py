@@ -1,0 +1,63 @@
+"""``haiquan users ...`` end to end through the real command and the real users store."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from haiquan.cli import app
+from haiquan.web.auth import Role, open_user_store
+
+runner = CliRunner()
+PASSWORD = "a-long-cli-passphrase"
+
+
+def test_add_list_token_and_use_it(isolated_settings) -> None:
+    added = runner.invoke(
+        app, ["users", "add", "nguyen.an", "--role", "analyst"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert added.exit_code == 0, added.output
+    store = open_user_store()
+    assert store.authenticate("nguyen.an", PASSWORD).role is Role.ANALYST
+
+    listed = runner.invoke(app, ["users", "list"])
+    assert "nguyen.an" in listed.output and "analyst" in listed.output
+
+    made = runner.invoke(app, ["users", "token", "nguyen.an", "--label", "etl", "--days", "5"])
+    assert made.exit_code == 0
+    secret = made.output.strip().splitlines()[-1]
+    assert store.user_for_token(secret).username == "nguyen.an"
+
+    tokens = runner.invoke(app, ["users", "tokens", "nguyen.an"])
+    assert "etl" in tokens.output and secret not in tokens.output
+
+    revoked = runner.invoke(app, ["users", "revoke", "1"])
+    assert revoked.exit_code == 0
+    assert store.list_tokens("nguyen.an")[0].revoked
+
+
+def test_set_role_and_remove(isolated_settings) -> None:
+    store = open_user_store()
+    store.add_user("boss", PASSWORD, "administrator")
+    store.add_user("an", PASSWORD, "viewer")
+    assert runner.invoke(app, ["users", "set", "an", "--role", "risk officer"]).exit_code == 0
+    assert store.get_user("an").role is Role.RISK_OFFICER
+    assert runner.invoke(app, ["users", "set", "an", "--inactive"]).exit_code == 0
+    assert not store.get_user("an").active
+    assert runner.invoke(app, ["users", "remove", "an"]).exit_code == 0
+    assert [u.username for u in store.list_users()] == ["boss"]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["users", "add", "x"], ["users", "add", "ok-name", "--role", "king"]],
+)
+def test_bad_input_is_refused_and_stores_nothing(isolated_settings, arguments) -> None:
+    result = runner.invoke(app, arguments, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code != 0
+    assert open_user_store().count_users() == 0
+
+
+def test_serve_is_a_command() -> None:
+    result = runner.invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from haiquan.errors import AuthenticationError, ConflictError, InputError, NotFoundError
+from haiquan.web.auth import Role, UserStore
+from haiquan.web.auth._tables import TokenRow
+
+PASSWORD = "a-long-test-passphrase"
+
+
+def _database_bytes(settings) -> bytes:
+    # SQLite in WAL mode keeps recent writes in web.sqlite-wal: read every file of the store.
+    return b"".join(p.read_bytes() for p in settings.home.glob("web.sqlite*"))
+
+
+def test_add_then_authenticate(store: UserStore) -> None:
+    created = store.add_user("Nguyen.An", PASSWORD, "analyst", "Nguyễn An")
+    assert created.username == "nguyen.an"
+    user = store.authenticate("nguyen.an", PASSWORD)
+    assert (user.id, user.role, user.display_name) == (created.id, Role.ANALYST, "Nguyễn An")
+
+
+def test_wrong_password_and_unknown_user_fail_alike(store: UserStore) -> None:
+    store.add_user("an", PASSWORD, "viewer")
+    with pytest.raises(AuthenticationError) as wrong:
+        store.authenticate("an", "not-the-password")
+    with pytest.raises(AuthenticationError) as unknown:
+        store.authenticate("nobody", PASSWORD)
+    assert str(wrong.value) == str(unknown.value)
+
+
+def test_password_never_stored_in_clear(store: UserStore, isolated_settings) -> None:
+    store.add_user("an", PASSWORD, "viewer")
+    raw = _database_bytes(isolated_settings)
+    assert b"scrypt$" in raw  # the hash is there (also in the WAL file) ...
+    assert PASSWORD.encode() not in raw  # ... the password is not
+
+
+def test_duplicate_username_conflicts_and_changes_nothing(store: UserStore) -> None:
+    store.add_user("an", PASSWORD, "viewer")
+    with pytest.raises(ConflictError):
+        store.add_user("AN", "another-long-password", "administrator")
+    assert [(u.username, u.role) for u in store.list_users()] == [("an", Role.VIEWER)]
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role"),
+    [
+        ("x", PASSWORD, "viewer"),
+        ("bad name", PASSWORD, "viewer"),
+        ("an", "short", "viewer"),
+        ("an", PASSWORD, "superuser"),
+    ],
+)
+def test_bad_input_creates_nothing(
+    store: UserStore, username: str, password: str, role: str
+) -> None:
+    with pytest.raises(InputError):
+        store.add_user(username, password, role)
+    assert store.count_users() == 0
+
+
+def test_role_or_password_change_ends_sessions(store: UserStore) -> None:
+    store.add_user("an", PASSWORD, "viewer")
+    store.add_user("boss", PASSWORD, "administrator")
+    epoch = store.get_user("an").session_epoch
+    assert store.update_user("an", display_name="An").session_epoch == epoch
+    assert store.update_user("an", role="analyst").session_epoch == epoch + 1
+    assert store.update_user("an", password="another-long-one").session_epoch == epoch + 2
+    assert store.authenticate("an", "another-long-one").role is Role.ANALYST
+
+
+def test_deactivated_user_cannot_log_in(store: UserStore) -> None:
+    store.add_user("an", PASSWORD, "viewer")
+    store.update_user("an", active=False)
+    with pytest.raises(AuthenticationError):
+        store.authenticate("an", PASSWORD)
+
+
+def test_last_administrator_is_kept(store: UserStore) -> None:
+    store.add_user("boss", PASSWORD, "administrator")
+    with pytest.raises(ConflictError):
+        store.update_user("boss", role="viewer")
+    with pytest.raises(ConflictError):
+        store.delete_user("boss")
+    with pytest.raises(ConflictError):
+        store.update_user("boss", active=False)
+    store.add_user("boss2", PASSWORD, "administrator")
+    store.delete_user("boss")
+    assert [u.username for u in store.list_users()] == ["boss2"]
+
+
+def test_token_round_trip_and_revocation(store: UserStore) -> None:
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, token = store.create_token("robot", "nightly job", days=30)
+    assert secret.startswith("hq_") and token.prefix == secret[:10]
+    assert store.user_for_token(secret).username == "robot"
+    assert store.list_tokens("robot")[0].last_used_at is not None
+    store.revoke_token(token.id)
+    with pytest.raises(AuthenticationError):
+        store.user_for_token(secret)
+
+
+def test_token_expires(store: UserStore) -> None:
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, token = store.create_token("robot", days=1)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    with store._session() as session:  # age the token as time would
+        session.execute(update(TokenRow).where(TokenRow.id == token.id).values(expires_at=past))
+    with pytest.raises(AuthenticationError, match="expired"):
+        store.user_for_token(secret)
+
+
+def test_token_of_deactivated_user_refused(store: UserStore) -> None:
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, _ = store.create_token("robot")
+    store.update_user("robot", active=False)
+    with pytest.raises(AuthenticationError):
+        store.user_for_token(secret)
+
+
+def test_revoke_someone_elses_token_is_not_found(store: UserStore) -> None:
+    store.add_user("a1", PASSWORD, "viewer")
+    store.add_user("a2", PASSWORD, "viewer")
+    _, token = store.create_token("a1")
+    with pytest.raises(NotFoundError):
+        store.revoke_token(token.id, username="a2")
+    assert not store.list_tokens("a1")[0].revoked
+
+
+def test_token_only_stored_as_digest(store: UserStore, isolated_settings) -> None:
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, _ = store.create_token("robot", "nightly")
+    raw = _database_bytes(isolated_settings)
+    assert b"nightly" in raw
+    assert secret.encode() not in raw

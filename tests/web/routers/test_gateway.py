@@ -1,0 +1,40 @@
+"""``/api/gateway``: monitoring of this server's gateway node."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from ..conftest import Account
+
+
+def test_summary_and_messages(
+    gateway_traffic: list[str], http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    summary = http.get("/api/gateway/summary", headers=viewer.headers).json()
+    assert summary["outbox"]["pending"] == 2 and summary["pending_by_partner"] == {"THA": 2}
+    listed = http.get(
+        "/api/gateway/messages", params={"state": "pending"}, headers=viewer.headers
+    ).json()
+    assert {m["message_id"] for m in listed} == set(gateway_traffic)
+    assert all("cannot be reached" in m["last_error"] for m in listed)
+    one = http.get(f"/api/gateway/messages/{gateway_traffic[0]}", headers=viewer.headers)
+    assert one.json()["envelope"]["document_type"] == "risk-alert"
+
+
+def test_unknown_message_is_404(
+    gateway_traffic: list[str], http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    answer = http.get("/api/gateway/messages/absent-000", headers=viewer.headers)
+    assert answer.status_code == 404
+
+
+def test_no_node_is_404_with_the_fix(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    error = http.get("/api/gateway/summary", headers=viewer.headers).json()["error"]
+    assert error["status"] == 404 and "haiquan gateway init" in error["fix"]

@@ -1,0 +1,114 @@
+"""The one JSON error shape is a contract with partner administrations: hold it here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from haiquan.web import create_app
+from haiquan.web.responses import ErrorBody
+
+from .conftest import Account
+
+SHAPE_KEYS = {"code", "status", "message", "expected", "got", "fix", "details"}
+
+
+def assert_error_shape(answer: httpx.Response, status: int, code: str | None = None) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    body = answer.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == SHAPE_KEYS
+    ErrorBody.model_validate(body)
+    assert body["error"]["status"] == status
+    assert body["error"]["message"] and body["error"]["fix"]
+    if code is not None:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+def test_openapi_declares_error_body_on_every_operation() -> None:
+    spec = create_app().openapi()
+    assert set(spec["components"]["schemas"]["ErrorDetail"]["required"]) == {
+        "code",
+        "status",
+        "message",
+    }
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    checked = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            errors = {s: r for s, r in operation["responses"].items() if s[0] in "45"}
+            assert "422" in errors and "500" in errors, f"{method} {path}"
+            if path != "/api/health":
+                assert {"401", "403"} <= set(errors), f"{method} {path} lacks 401/403"
+            for status, response in errors.items():
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+                checked += 1
+    assert checked > 20
+
+
+def test_unknown_path_is_404_in_shape(http: httpx.Client) -> None:
+    error = assert_error_shape(http.get("/api/no-such-thing"), 404, "not_found")
+    assert error["got"] == "GET /api/no-such-thing"
+
+
+def test_wrong_method_is_405_in_shape(http: httpx.Client) -> None:
+    assert_error_shape(http.put("/api/health"), 405, "method_not_allowed")
+
+
+def test_no_credentials_is_401_in_shape(http: httpx.Client) -> None:
+    answer = http.get("/api/me")
+    assert_error_shape(answer, 401, "not_authenticated")
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_role_refusal_is_403_in_shape(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    error = assert_error_shape(http.get("/api/users", headers=viewer.headers), 403)
+    assert error["code"] == "permission_denied" and "viewer" in error["got"]
+
+
+def test_request_validation_is_422_in_shape(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    admin = make_account("administrator")
+    answer = http.post("/api/users", headers=admin.headers, json={"username": "ok-name"})
+    error = assert_error_shape(answer, 422, "validation_failed")
+    assert error["details"]["errors"][0]["loc"] == ["body", "password"]
+    assert "password" in error["message"]
+
+
+def test_malformed_json_is_422_in_shape(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    admin = make_account("administrator")
+    headers = {**admin.headers, "content-type": "application/json"}
+    assert_error_shape(http.post("/api/users", headers=headers, content=b"{not json"), 422)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [("get", "/api/users/nobody", 404, "not_found"), ("delete", "/api/users/nobody", 404, None)],
+)
+def test_library_errors_keep_their_status(
+    http: httpx.Client,
+    make_account: Callable[..., Account],
+    method: str,
+    path: str,
+    status: int,
+    code: str | None,
+) -> None:
+    admin = make_account("administrator")
+    assert_error_shape(http.request(method, path, headers=admin.headers), status, code)
+
+
+def test_conflict_is_409_in_shape(http: httpx.Client, make_account: Callable[..., Account]) -> None:
+    admin = make_account("administrator")
+    body = {"username": admin.user.username, "password": "another-long-password"}
+    assert_error_shape(http.post("/api/users", headers=admin.headers, json=body), 409, "conflict")
