@@ -35,10 +35,13 @@ def demo(
         if section.note:
             console.print(f"[dim]{section.note}[/]")
     if serve:
+        from haiquan.web.auth import demo_login
         from haiquan.web.server import serve as run_server
 
+        username, password = demo_login()
         console.rule("Dashboard")
-        console.print(f"open http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        console.print(f"open http://127.0.0.1:{port}/ and log in as [bold]{username}[/] with "
+                      f"password [bold]{password}[/] (a new one each run; Ctrl-C to stop)")
         run_server(host="127.0.0.1", port=port)
 
 
