@@ -1,0 +1,235 @@
+"""``haiquan risk``: train, score, monitor and retrain the declaration risk model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from haiquan.cli._console import console
+
+__all__ = ["register"]
+
+risk_app = typer.Typer(
+    name="risk",
+    help="Risk management of declarations: train, score to channels, drift, retrain.",
+    no_args_is_help=True,
+)
+
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="Model directory (default HAIQUAN_RISK_MODEL_DIR or HOME/models/risk)."
+    ),
+]
+RoundsOpt = Annotated[
+    int, typer.Option("--max-rounds", min=1, help="Boosting rounds at most per candidate.")
+]
+WindowOpt = Annotated[
+    int,
+    typer.Option("--selection-days", min=1, help="Last days of training data held out to select."),
+]
+LayoutOpt = Annotated[
+    str, typer.Option("--layout", help="Column layout of the files: kcs or canonical.")
+]
+
+
+def _layout(value: str) -> Any:
+    from haiquan.errors import InputError
+
+    if value not in ("kcs", "canonical"):
+        raise InputError(
+            "unknown layout",
+            expected="kcs or canonical",
+            got=repr(value),
+            fix="pass --layout kcs or --layout canonical",
+        )
+    return value
+
+
+def _config(max_rounds: int, selection_days: int) -> Any:
+    from haiquan.risk.model import TrainingConfig
+
+    return TrainingConfig(max_rounds=max_rounds, selection_days=selection_days)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    console.print(f"model [bold]{report['version']}[/] saved in {report['model_dir']}")
+    training = report["training"]
+    console.print(
+        f"trained on {training['rows']} declarations {training['from']} .. "
+        f"{training['to']}; selected on {training['selection_window_from']} .. "
+        f"{training['to']}; {report['chosen']['rounds']} rounds"
+    )
+    evaluation = report.get("evaluation")
+    if not evaluation:
+        return
+    table = Table(title="evaluation on the valid file (never used to train or select)")
+    for column in ("selector", "inspected", "precision", "recall", "revenue", "AUC"):
+        table.add_column(column, justify="left" if column == "selector" else "right")
+    rows = [("model", evaluation["model"]), *evaluation["baselines"].items()]
+    for name, result in rows:
+        for rate, at in result["at"].items():
+            table.add_row(
+                name,
+                rate,
+                f"{at['precision']:.3f}",
+                f"{at['recall']:.3f}",
+                f"{at['revenue']:.3f}",
+                f"{result['auc']:.3f}",
+            )
+    console.print(table)
+
+
+@risk_app.command("train")
+def train(
+    train: Annotated[Path, typer.Option("--train", help="Labelled declarations to train on.")],
+    model: ModelOpt = None,
+    valid: Annotated[
+        Path | None,
+        typer.Option("--valid", help="Later labelled declarations, scored for the report only."),
+    ] = None,
+    layout: LayoutOpt = "kcs",
+    max_rounds: RoundsOpt = 2000,
+    selection_days: WindowOpt = 61,
+) -> None:
+    """Train a model on time-ordered data and save it as a new version."""
+    from haiquan.risk.service import train_risk_model
+
+    config = _config(max_rounds, selection_days)
+    _print_report(
+        train_risk_model(train, model, valid=valid, layout=_layout(layout), config=config)
+    )
+
+
+@risk_app.command("retrain")
+def retrain(
+    new: Annotated[
+        list[Path],
+        typer.Option("--new", help="Newly labelled declarations (repeat for several files)."),
+    ],
+    model: ModelOpt = None,
+    valid: Annotated[Path | None, typer.Option("--valid", help="File for the report.")] = None,
+    layout: LayoutOpt = "kcs",
+    max_rounds: RoundsOpt = 2000,
+    selection_days: WindowOpt = 61,
+) -> None:
+    """Retrain on the current version's data plus new labelled data, as a new version."""
+    from haiquan.risk.service import retrain_risk_model
+
+    config = _config(max_rounds, selection_days)
+    report = retrain_risk_model(new, model, valid=valid, layout=_layout(layout), config=config)
+    console.print(f"added {report['added_rows']} declarations")
+    _print_report(report)
+
+
+@risk_app.command("score")
+def score(
+    input: Annotated[Path, typer.Option("--input", help="Declarations to score.")],
+    output: Annotated[Path, typer.Option("--output", help="CSV of scores to write.")],
+    model: ModelOpt = None,
+    layout: LayoutOpt = "kcs",
+    alerts: Annotated[
+        Path | None, typer.Option("--alerts", help="YAML list of partner alerts to apply.")
+    ] = None,
+    explain: Annotated[
+        str, typer.Option("--explain", help="Reasons for: inspected (red/yellow), all, none.")
+    ] = "inspected",
+) -> None:
+    """Score declarations and route them to channels (columns: declaration_id, score, level,
+    channel, reasons)."""
+    from haiquan.errors import InputError
+    from haiquan.risk.service import score_file
+
+    if explain not in ("inspected", "all", "none"):
+        raise InputError(
+            "unknown --explain",
+            expected="inspected, all or none",
+            got=repr(explain),
+            fix="pass one of the three",
+        )
+    summary = score_file(
+        input,
+        output,
+        model,
+        layout=_layout(layout),
+        alerts_path=alerts,
+        explain=explain,  # type: ignore[arg-type]
+    )
+    console.print(
+        f"scored {summary['rows']} declarations with model {summary['version']} "
+        f"-> {summary['output']}"
+    )
+    console.print("channels: " + ", ".join(f"{k} {v}" for k, v in summary["channels"].items()))
+    console.print("levels: " + ", ".join(f"{k} {v}" for k, v in summary["levels"].items()))
+
+
+@risk_app.command("drift")
+def drift(
+    input: Annotated[Path, typer.Option("--input", help="Recent declarations.")],
+    model: ModelOpt = None,
+    layout: LayoutOpt = "kcs",
+    top: Annotated[int, typer.Option("--top", help="Features to show, worst first.")] = 15,
+) -> None:
+    """Population stability index of each feature: training data vs recent declarations."""
+    from haiquan.risk.service import drift_report
+
+    report = drift_report(input, model, layout=_layout(layout))
+    table = Table(title="feature drift (PSI)")
+    for column in ("feature", "kind", "psi", "status"):
+        table.add_column(column)
+    for row in report.head(top).itertuples():
+        table.add_row(str(row.feature), str(row.kind), f"{row.psi:.4f}", str(row.status))
+    console.print(table)
+    for kind in ("declaration", "history"):
+        part = report[report["kind"] == kind]
+        counts = part["status"].value_counts().to_dict()
+        console.print(f"{kind} features: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@risk_app.command("versions")
+def versions(model: ModelOpt = None) -> None:
+    """List the model versions kept in the model directory."""
+    from haiquan.risk.store import default_model_dir, list_versions
+
+    table = Table(title="risk model versions")
+    for column in (
+        "version",
+        "current",
+        "created",
+        "rows",
+        "trained to",
+        "valid AUC",
+        "valid prec@5%",
+    ):
+        table.add_column(column)
+    for v in list_versions(model or default_model_dir()):
+        table.add_row(
+            v["version"],
+            "*" if v["current"] else "",
+            str(v["created"]),
+            str(v["training_rows"]),
+            str(v["training_to"]),
+            "" if v["valid_auc"] is None else f"{v['valid_auc']:.3f}",
+            "" if v["valid_precision_at_5"] is None else f"{v['valid_precision_at_5']:.3f}",
+        )
+    console.print(table)
+
+
+@risk_app.command("use")
+def use(
+    version: Annotated[str, typer.Argument(help="Version to make current, e.g. v0001.")],
+    model: ModelOpt = None,
+) -> None:
+    """Make another kept version the current one (roll back or forward)."""
+    from haiquan.risk.store import default_model_dir, use_version
+
+    use_version(model or default_model_dir(), version)
+    console.print(f"{version} is now the current risk model")
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``haiquan risk`` on the root app."""
+    app.add_typer(risk_app, name="risk")

@@ -1,0 +1,37 @@
+"""Customs declarations: the canonical layout, readers for source layouts, a synthetic generator.
+
+>>> from haiquan.declarations import DECLARATION_COLUMNS
+>>> DECLARATION_COLUMNS[:3]
+('declaration_id', 'item_number', 'date')
+"""
+
+from haiquan.declarations.columns import (
+    DECLARATION_COLUMNS,
+    KCS_COLUMNS,
+    LABEL_COLUMNS,
+    REQUIRED_COLUMNS,
+    UNKNOWN_COUNTRY,
+)
+from haiquan.declarations.reader import Layout, normalise_declarations, read_declarations
+from haiquan.declarations.records import (
+    DeclarationRecord,
+    records_to_columns,
+    records_to_frame,
+)
+from haiquan.declarations.synthetic import SYNTHETIC_LABEL, generate_synthetic_declarations
+
+__all__ = [
+    "DECLARATION_COLUMNS",
+    "DeclarationRecord",
+    "KCS_COLUMNS",
+    "LABEL_COLUMNS",
+    "Layout",
+    "REQUIRED_COLUMNS",
+    "SYNTHETIC_LABEL",
+    "UNKNOWN_COUNTRY",
+    "generate_synthetic_declarations",
+    "normalise_declarations",
+    "read_declarations",
+    "records_to_columns",
+    "records_to_frame",
+]

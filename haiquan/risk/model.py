@@ -1,0 +1,324 @@
+"""The risk model: LightGBM on the history features, trained and selected on time-ordered data.
+
+Selection never looks at the future: the last ``selection_days`` of the training data are held
+out, each candidate configuration is trained on the earlier days with early stopping on the
+held-out days, the one with the best precision at a 5 % inspection rate wins (AUC breaks ties),
+and it is refitted on all training days with the chosen number of rounds. A file given as
+``valid`` is only scored afterwards, for the report — it never steers training or selection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from haiquan.errors import DataFileError
+from haiquan.risk.alerts import AeoDirectory
+from haiquan.risk.drift import reference_distribution
+from haiquan.risk.evaluation import evaluate_scores, selection_metrics
+from haiquan.risk.features import CATEGORICAL, FeatureBuilder, columns_of
+
+__all__ = ["DEFAULT_CANDIDATES", "RiskModel", "TrainingConfig", "describe_feature", "train_model"]
+
+#: Candidate LightGBM configurations compared on the selection window.
+DEFAULT_CANDIDATES: tuple[dict[str, Any], ...] = (
+    # Depth is bounded on purpose: SHAP explanations (pred_contrib) cost grows with leaves x
+    # depth^2, and every declaration sent to control needs one within milliseconds. An
+    # unbounded 127-leaf model scored +0.003 precision@5 % on the KCS selection window but
+    # explained ~10x slower (docs/risk.md).
+    {
+        "num_leaves": 31,
+        "max_depth": 6,
+        "learning_rate": 0.05,
+        "min_child_samples": 10,
+        "colsample_bytree": 0.5,
+    },
+    {
+        "num_leaves": 63,
+        "max_depth": 8,
+        "learning_rate": 0.05,
+        "min_child_samples": 5,
+        "colsample_bytree": 0.5,
+    },
+)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How a model is trained and selected.
+
+    Attributes:
+        candidates: LightGBM parameter sets to compare.
+        selection_days: the last days of the training data held out to select (>= 1).
+        max_rounds: boosting rounds at most; early stopping usually ends sooner.
+        early_stopping: rounds without AUC gain on the selection window before stopping.
+        refit: refit the winner on all training days (else keep the model trained before them).
+        seed: LightGBM's seed, for reproducible models.
+        threads: LightGBM threads.
+    """
+
+    candidates: tuple[dict[str, Any], ...] = DEFAULT_CANDIDATES
+    selection_days: int = 61
+    max_rounds: int = 2000
+    early_stopping: int = 50
+    refit: bool = True
+    seed: int = 0
+    threads: int = 1
+
+
+@dataclass
+class RiskModel:
+    """A trained booster with the feature builder (and its history) it was trained with."""
+
+    booster: lgb.Booster
+    builder: FeatureBuilder
+    reference: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.builder.feature_names
+
+    def features(self, frame: pd.DataFrame, aeo: AeoDirectory | None = None) -> np.ndarray:
+        """Features of declarations to score (history kept with the model + earlier batch rows)."""
+        return self.builder.transform(columns_of(frame), aeo=aeo)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Scores in 0-1, higher is riskier."""
+        return np.asarray(
+            self.booster.predict(features, num_threads=1 if len(features) < 256 else 0), dtype=float
+        )
+
+    def explain(self, features: np.ndarray, top: int = 3) -> list[str]:
+        """The ``top`` features pushing each score up (LightGBM ``pred_contrib``, SHAP values)."""
+        if len(features) == 0:
+            return []
+        threads = 1 if len(features) < 256 else 0  # one row: thread start-up costs more
+        contrib = np.asarray(
+            self.booster.predict(features, pred_contrib=True, num_threads=threads)
+        )[:, :-1]
+        names = self.feature_names
+        out = []
+        for row, values in zip(contrib, features, strict=True):
+            order = np.argsort(-row)[:top]
+            parts = [
+                f"{describe_feature(names[j], values[j], self._category(names[j], values[j]))}"
+                f" (+{row[j]:.2f})"
+                for j in order
+                if row[j] > 0
+            ]
+            out.append("; ".join(parts))
+        return out
+
+    def _category(self, name: str, value: float) -> str | None:
+        if name not in CATEGORICAL or not np.isfinite(value):
+            return None
+        values = self.builder.categories.get(name, [])
+        return values[int(value)] if 0 <= int(value) < len(values) else None
+
+
+_LABELS = {
+    "log_value": "declared value",
+    "log_mass": "net mass",
+    "log_value_per_kg": "value per kg",
+    "tax_rate": "tax rate",
+    "log_tax_at_stake": "tax at stake",
+    "departure_differs_from_origin": "departure country differs from origin",
+    "importer_is_aeo": "importer is an AEO",
+    "seller_is_partner_aeo": "seller is an MRA partner's AEO",
+}
+
+
+def describe_feature(name: str, value: float, category: str | None = None) -> str:
+    """A reader's phrase for a feature and its value, e.g. ``fraud rate of hs6_origin 0.31``.
+
+    >>> describe_feature("importer_fraud_rate", 0.4321)
+    'past fraud rate of importer 0.43'
+    >>> describe_feature("log_value_per_kg", float(np.log1p(99.0)))
+    'value per kg 99'
+    """
+    if category is not None:
+        return f"{name} {category}"
+    if not np.isfinite(value):
+        return f"{name} missing"
+    if name.startswith("log_") and "_vs_" not in name:
+        return f"{_LABELS.get(name, name)} {np.expm1(value):,.0f}"
+    if name in _LABELS:
+        return f"{_LABELS[name]} {value:g}"
+    if name.endswith("_fraud_rate"):
+        return f"past fraud rate of {name[:-11]} {value:.2f}"
+    if name.endswith("_count"):
+        return f"past declarations of {name[:-6]} {value:.0f}"
+    if name.startswith("new_"):
+        return f"first declaration of {name[4:]}" if value else f"known {name[4:]}"
+    if name.endswith("_z"):
+        return f"{name[:-2].replace('log_', '').replace('_vs_', ' vs past ')} z-score {value:+.1f}"
+    return f"{name} {value:.3g}"
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    missing = frame["fraud"].isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise DataFileError(
+            "training declarations need inspection results",
+            problems=[
+                {"row": int(i) + 2, "column": "fraud", "problem": "empty"} for i in rows[:20]
+            ],
+            total_bad_rows=len(rows),
+            expected="fraud = 0 or 1 on every training row",
+            got=f"{len(rows)} row(s) without a result",
+            fix="train only on inspected declarations (drop the rows without results)",
+        )
+    labels = frame["fraud"].to_numpy(dtype=float)
+    if labels.min() == labels.max():
+        raise DataFileError(
+            "training declarations need both outcomes",
+            expected="some rows with fraud = 1 and some with fraud = 0",
+            got=f"every row has fraud = {int(labels[0]) if len(labels) else 'nothing'}",
+            fix="train on a longer period that includes detected frauds",
+        )
+    return frame
+
+
+def train_model(
+    train: pd.DataFrame,
+    config: TrainingConfig | None = None,
+    aeo: AeoDirectory | None = None,
+    valid: pd.DataFrame | None = None,
+) -> RiskModel:
+    """Train, select and refit a model on labelled canonical declarations.
+
+    Args:
+        train: labelled declarations (``fraud`` known on every row), any order.
+        config: candidates and selection window; :class:`TrainingConfig` defaults otherwise.
+        aeo: AEO status provider for the AEO features.
+        valid: later labelled declarations scored for the report only (``meta["evaluation"]``).
+
+    Raises:
+        DataFileError: labels missing, only one outcome, or too few days to hold some out.
+    """
+    config = config or TrainingConfig()
+    train = _labelled(train).sort_values("date", kind="stable").reset_index(drop=True)
+    builder, features = FeatureBuilder.fit(train, aeo=aeo)
+    labels = train["fraud"].to_numpy(dtype=float)
+    day = train["date"].to_numpy().astype("datetime64[D]")
+    cut = day.max() - np.timedelta64(config.selection_days - 1, "D")
+    fit_rows, sel_rows = day < cut, day >= cut
+    if fit_rows.sum() < 50 or sel_rows.sum() < 20 or len(np.unique(labels[sel_rows])) < 2:
+        raise DataFileError(
+            "too little training data to hold out a selection window",
+            expected=f"at least 50 rows before and 20 rows (both outcomes) in the last "
+            f"{config.selection_days} days",
+            got=f"{int(fit_rows.sum())} rows before and {int(sel_rows.sum())} in the window",
+            fix="train on a longer period, or lower the selection window",
+        )
+    tax = (train["value"] * train["tax_rate"] / 100).to_numpy(dtype=float)
+    categorical = builder.categorical_indices
+    results = []
+    best: tuple[float, float, int, dict[str, Any], lgb.Booster] | None = None
+    for params in config.candidates:
+        full = {
+            "objective": "binary",
+            "metric": "auc",
+            "verbose": -1,
+            "seed": config.seed,
+            "num_threads": config.threads,
+            "deterministic": True,
+            **params,
+        }
+        data = lgb.Dataset(
+            features[fit_rows],
+            labels[fit_rows],
+            categorical_feature=categorical,
+            free_raw_data=False,
+        )
+        check = lgb.Dataset(
+            features[sel_rows], labels[sel_rows], reference=data, categorical_feature=categorical
+        )
+        booster = lgb.train(
+            full,
+            data,
+            num_boost_round=config.max_rounds,
+            valid_sets=[check],
+            callbacks=[lgb.early_stopping(config.early_stopping, verbose=False)],
+        )
+        scores = np.asarray(
+            booster.predict(features[sel_rows], num_iteration=booster.best_iteration), dtype=float
+        )
+        metrics = evaluate_scores(labels[sel_rows], scores, tax[sel_rows])
+        p5 = selection_metrics(labels[sel_rows], scores, tax[sel_rows], 0.05)["precision"]
+        results.append(
+            {"params": params, "rounds": int(booster.best_iteration), "selection": metrics}
+        )
+        key = (p5, metrics["auc"])
+        if best is None or key > best[:2]:
+            best = (p5, metrics["auc"], int(booster.best_iteration), full, booster)
+    assert best is not None
+    _, _, rounds, chosen, booster = best
+    if config.refit:
+        rounds = max(1, int(round(rounds * 1.1)))  # a little more data, a little more rounds
+        data = lgb.Dataset(features, labels, categorical_feature=categorical)
+        booster = lgb.train(chosen, data, num_boost_round=rounds)
+    reference = np.sort(np.asarray(booster.predict(features[sel_rows]), dtype=float))
+    reference = np.quantile(reference, np.linspace(0, 1, 1001))
+    meta: dict[str, Any] = {
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "training": {
+            "rows": int(len(train)),
+            "from": str(day.min()),
+            "to": str(day.max()),
+            "fraud_rate": float(labels.mean()),
+            "selection_window_from": str(cut),
+        },
+        "chosen": {
+            "params": {k: v for k, v in chosen.items() if k not in ("verbose",)},
+            "rounds": rounds,
+            "refit": config.refit,
+        },
+        "candidates": results,
+        "drift_reference": reference_distribution(
+            features, builder.feature_names, set(CATEGORICAL)
+        ),
+    }
+    model = RiskModel(booster=booster, builder=builder, reference=reference, meta=meta)
+    if valid is not None:
+        meta["evaluation"] = evaluate_model(model, valid, aeo=aeo)
+    return model
+
+
+def evaluate_model(
+    model: RiskModel,
+    frame: pd.DataFrame,
+    aeo: AeoDirectory | None = None,
+    rates: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """Score labelled declarations as at scoring time and compare with the baselines.
+
+    Baselines: ``random`` (seeded), ``highest_value`` (value first) and ``importer_history``
+    (past fraud rate of the importer, from the same leak-free history as the model).
+    """
+    frame = _labelled(frame).sort_values("date", kind="stable").reset_index(drop=True)
+    features = model.features(frame, aeo=aeo)
+    scores = model.predict(features)
+    labels = frame["fraud"].to_numpy(dtype=float)
+    tax = (frame["value"] * frame["tax_rate"] / 100).to_numpy(dtype=float)
+    kwargs: dict[str, Any] = {} if rates is None else {"rates": rates}
+    names = model.feature_names
+    baselines: Mapping[str, np.ndarray] = {
+        "random": np.random.default_rng(0).random(len(frame)),
+        "highest_value": frame["value"].to_numpy(dtype=float),
+        "importer_history": features[:, names.index("importer_fraud_rate")],
+    }
+    return {
+        "model": evaluate_scores(labels, scores, tax, **kwargs),
+        "baselines": {
+            name: evaluate_scores(labels, s, tax, **kwargs) for name, s in baselines.items()
+        },
+    }

@@ -1,0 +1,199 @@
+"""Selectivity and drift rules (policy) as dated, sourced YAML data, validated on load.
+
+Rates and thresholds change by decision of the administration, so they are data with a validity
+period and a source (``haiquan/risk/rules/*.yaml``), never constants in code. A file holds
+``rule_sets``; :func:`load_selectivity_rules` and :func:`load_drift_rules` return the set valid on a
+date. A malformed file raises :class:`~haiquan.errors.CatalogueError` saying which field is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from haiquan.errors import CatalogueError
+
+__all__ = [
+    "AeoBenefits",
+    "ChannelRates",
+    "DriftRules",
+    "Exploration",
+    "LevelThresholds",
+    "SelectivityRules",
+    "load_drift_rules",
+    "load_selectivity_rules",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Dated(_Strict):
+    name: str = Field(min_length=1)
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    source: str = Field(min_length=10, description="where the rule comes from")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Any:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        return self
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class ChannelRates(_Strict):
+    """Share of declarations per channel; green takes what is left."""
+
+    red: float = Field(ge=0, le=1)
+    yellow: float = Field(ge=0, le=1)
+    blue: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _total(self) -> ChannelRates:
+        if self.red + self.yellow + self.blue > 1:
+            raise ValueError("red + yellow + blue exceed 1 (100 % of declarations)")
+        return self
+
+
+class Exploration(_Strict):
+    share_of_red: float = Field(ge=0, le=1)
+    seed: int
+
+
+class AeoBenefits(_Strict):
+    home_aeo_score_factor: float = Field(gt=0, le=1)
+    partner_aeo_score_factor: float = Field(gt=0, le=1)
+    exploration_weight: float = Field(ge=0, le=1)
+
+
+class AlertHandling(_Strict):
+    channel: Literal["red", "yellow"]
+
+
+class LevelThresholds(_Strict):
+    """Score percentiles from which a declaration is medium, high, very high risk."""
+
+    very_high: float = Field(gt=0, lt=1)
+    high: float = Field(gt=0, lt=1)
+    medium: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> LevelThresholds:
+        if not self.medium < self.high < self.very_high:
+            raise ValueError("levels must rise: medium < high < very_high")
+        return self
+
+
+class SelectivityRules(_Dated):
+    channels: ChannelRates
+    exploration: Exploration
+    aeo: AeoBenefits
+    alerts: AlertHandling
+    levels: LevelThresholds
+
+
+class DriftRules(_Dated):
+    bins: int = Field(ge=2, le=100)
+    moderate: float = Field(gt=0)
+    significant: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> DriftRules:
+        if self.moderate >= self.significant:
+            raise ValueError("moderate must be below significant")
+        return self
+
+
+_R = TypeVar("_R", bound=_Dated)
+
+
+def _load(kind: str, model: type[_R], path: Path | None, on: dt.date | None) -> _R:
+    stamp = Path(path).stat().st_mtime_ns if path is not None and Path(path).is_file() else 0
+    sets = _parsed(kind, model, None if path is None else str(path), stamp)
+    day = on or dt.date.today()
+    for rule_set in sets:
+        if rule_set.valid_on(day):
+            return rule_set
+    where = str(path) if path else f"haiquan/risk/rules/{kind}.yaml"
+    raise CatalogueError(
+        f"{where}: no {kind} rule set is valid on {day}",
+        expected="a rule set whose validity covers the date",
+        got=", ".join(f"{s.name} {s.valid_from}..{s.valid_to or ''}" for s in sets),
+        fix="add a rule set for this period",
+    )
+
+
+@lru_cache(maxsize=32)
+def _parsed(kind: str, model: type[_R], path: str | None, stamp: int) -> tuple[_R, ...]:
+    """Validated rule sets of a file, oldest first (cached per file version: scoring one
+    declaration must not re-read YAML)."""
+    where = path or f"haiquan/risk/rules/{kind}.yaml"
+    try:
+        if path is None:
+            text = resources.files("haiquan.risk.rules").joinpath(f"{kind}.yaml").read_text("utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as error:
+        raise CatalogueError(
+            f"cannot read the {kind} rules",
+            expected="a readable YAML file",
+            got=f"{where}: {str(error).splitlines()[0]}",
+            fix="correct the YAML syntax or path",
+        ) from error
+    if (
+        not isinstance(data, dict)
+        or data.get("kind") != kind
+        or not isinstance(data.get("rule_sets"), list)
+        or not data["rule_sets"]
+    ):
+        raise CatalogueError(
+            f"{where} is not a {kind} rules file",
+            expected=f"a mapping with kind: {kind} and a non-empty list rule_sets",
+            got=repr(data)[:120],
+            fix=f"start the file with 'kind: {kind}' and list the rule sets under 'rule_sets:'",
+        )
+    sets: list[_R] = []
+    for number, raw in enumerate(data["rule_sets"], start=1):
+        try:
+            sets.append(model.model_validate(raw))
+        except PydanticValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "(rule set)"
+            raise CatalogueError(
+                f"{where}: rule set {number} is invalid at {field}",
+                expected=first["msg"],
+                got=repr(first.get("input"))[:120],
+                fix=f"correct {field} in rule set {number}",
+            ) from None
+    ordered = sorted(sets, key=lambda s: s.valid_from)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if before.valid_to is None or before.valid_to >= after.valid_from:
+            raise CatalogueError(
+                f"{where}: rule sets {before.name!r} and {after.name!r} overlap",
+                expected="validity periods that do not overlap",
+                got=f"{before.valid_from}..{before.valid_to} and {after.valid_from}..",
+                fix=f"end {before.name!r} the day before {after.valid_from}",
+            )
+    return tuple(ordered)
+
+
+def load_selectivity_rules(path: Path | None = None, on: dt.date | None = None) -> SelectivityRules:
+    """The selectivity rule set valid on ``on`` (today by default) from the package or ``path``."""
+    return _load("selectivity", SelectivityRules, path, on)
+
+
+def load_drift_rules(path: Path | None = None, on: dt.date | None = None) -> DriftRules:
+    """The drift thresholds valid on ``on`` (today by default)."""
+    return _load("drift", DriftRules, path, on)

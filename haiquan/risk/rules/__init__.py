@@ -1,0 +1,1 @@
+"""Package data: selectivity and drift rules as dated YAML (read by haiquan.risk.policy)."""

@@ -1,0 +1,240 @@
+"""Selectivity: route scored declarations to control channels, as ASYCUDA does.
+
+Order of decisions, each noted in the declaration's reasons:
+
+1. **Partner alerts** — a declaration matching a valid :class:`PartnerAlert` goes to the alert
+   channel (red by default), whatever its score.
+2. **Random exploration** — a share of physical inspections is drawn at random (seeded), so the
+   model keeps receiving labels on declarations it would not pick and does not go blind.
+3. **Risk ranking** — the remaining red, then yellow, then blue places are filled by score, after
+   AEO and MRA-partner AEO scores are multiplied by their benefit factors; the rest is green.
+
+In ``batch`` mode the places are counted on the batch (exact rates). In ``stream`` mode (one
+declaration at a time, as through the API) each declaration is compared with the model's reference
+score distribution and exploration is a seeded draw per declaration id, so the rates hold on
+average.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from haiquan.risk.alerts import AeoDirectory, PartnerAlert
+from haiquan.risk.policy import SelectivityRules
+
+__all__ = [
+    "CHANNELS",
+    "LEVELS",
+    "Columns",
+    "Mode",
+    "assign_levels",
+    "route_columns",
+    "route_declarations",
+]
+
+CHANNELS = ("red", "yellow", "blue", "green")
+LEVELS = ("low", "medium", "high", "very high")
+Mode = Literal["batch", "stream"]
+#: A canonical frame, or a mapping of column name to array (the fast path for single items).
+Columns: TypeAlias = pd.DataFrame | Mapping[str, Any]
+
+
+def assign_levels(percentiles: np.ndarray, rules: SelectivityRules) -> np.ndarray:
+    """Risk level per declaration from its score percentile (0-1) against the reference scores.
+
+    >>> from haiquan.risk.policy import load_selectivity_rules
+    >>> assign_levels(np.array([0.5, 0.9, 0.96, 0.99]), load_selectivity_rules()).tolist()
+    ['low', 'medium', 'high', 'very high']
+    """
+    t = rules.levels
+    index = (
+        (percentiles >= t.medium).astype(int)
+        + (percentiles >= t.high).astype(int)
+        + (percentiles >= t.very_high).astype(int)
+    )
+    return np.array(LEVELS, dtype=object)[index]
+
+
+def _uniform(seed: int, ids: Sequence[str]) -> np.ndarray:
+    """A reproducible uniform draw per declaration id (independent of batch order)."""
+    out = np.empty(len(ids))
+    for i, ident in enumerate(ids):
+        digest = hashlib.blake2b(f"{seed}:{ident}".encode(), digest_size=8).digest()
+        out[i] = int.from_bytes(digest, "big") / 2**64
+    return out
+
+
+def _dates(frame: Columns) -> np.ndarray:
+    return np.asarray(pd.DatetimeIndex(np.asarray(frame["date"])).date)
+
+
+def _aeo_factors(
+    frame: Columns, rules: SelectivityRules, aeo: AeoDirectory | None
+) -> tuple[np.ndarray, list[str]]:
+    n = len(frame["declaration_id"])
+    factor = np.ones(n)
+    notes = [""] * n
+    if aeo is None:
+        return factor, notes
+    dates = _dates(frame)
+    importers = np.asarray(frame["importer"])
+    sellers = np.asarray(frame["seller"])
+    departures = np.asarray(frame["departure_country"])
+    for i in range(n):
+        if importers[i] and aeo.is_home_aeo(importers[i], dates[i]):
+            factor[i] = rules.aeo.home_aeo_score_factor
+            notes[i] = f"AEO importer: score x{factor[i]:g}"
+        elif (
+            sellers[i] and departures[i] and aeo.is_partner_aeo(sellers[i], departures[i], dates[i])
+        ):
+            factor[i] = rules.aeo.partner_aeo_score_factor
+            notes[i] = f"AEO of MRA partner {departures[i]}: score x{factor[i]:g}"
+    return factor, notes
+
+
+def _alert_hits(frame: Columns, alerts: Sequence[PartnerAlert]) -> list[str]:
+    n = len(frame["declaration_id"])
+    hits = [""] * n
+    if not alerts:
+        return hits
+    dates = _dates(frame)
+    cols = {
+        c: np.asarray(frame[c])
+        for c in ("hs_code", "origin_country", "departure_country", "seller", "importer")
+    }
+    for i in range(n):
+        for alert in alerts:
+            if alert.matches(
+                date=dates[i],
+                hs_code=str(cols["hs_code"][i]),
+                origin_country=cols["origin_country"][i],
+                departure_country=cols["departure_country"][i],
+                seller=cols["seller"][i],
+                importer=cols["importer"][i],
+            ):
+                hits[i] = (
+                    f"partner alert {alert.alert_id} from {alert.issuing_country}: {alert.reason}"
+                )
+                break
+    return hits
+
+
+def route_columns(
+    frame: Columns,
+    scores: np.ndarray,
+    rules: SelectivityRules,
+    *,
+    reference: np.ndarray,
+    aeo: AeoDirectory | None = None,
+    alerts: Sequence[PartnerAlert] = (),
+    mode: Mode = "batch",
+) -> dict[str, np.ndarray]:
+    """Level, channel and selectivity notes per declaration.
+
+    Args:
+        frame: canonical declarations (a frame, or a mapping of column arrays), for ids, dates
+            and alert criteria.
+        scores: model scores, 0-1, higher is riskier.
+        rules: the selectivity rule set in force.
+        reference: sorted scores of the model on its selection window; percentiles are read
+            against it (levels in both modes, channels in ``stream`` mode).
+        aeo: AEO status provider; no AEO benefits when ``None``.
+        alerts: partner alerts to apply.
+        mode: ``"batch"`` fills exact rates within this batch; ``"stream"`` decides each
+            declaration alone.
+
+    Returns:
+        Arrays ``level``, ``channel``, ``percentile``, ``selection`` (alert / random / risk /
+        none) and ``notes``; :func:`route_declarations` gives them as a frame.
+    """
+    n = len(np.asarray(frame["declaration_id"]))
+    scores = np.asarray(scores, dtype=float)
+    percentile = np.searchsorted(reference, scores, side="right") / max(len(reference), 1)
+    levels = assign_levels(percentile, rules)
+    factor, aeo_notes = _aeo_factors(frame, rules, aeo)
+    adjusted = scores * factor
+    hits = _alert_hits(frame, alerts)
+    alerted = np.array([h != "" for h in hits], dtype=bool)
+    channel = np.full(n, "green", dtype=object)
+    selection = np.full(n, "none", dtype=object)
+    rates = rules.channels
+    explore_weight = np.where(factor < 1, rules.aeo.exploration_weight, 1.0)
+    ids = [str(v) for v in np.asarray(frame["declaration_id"])]
+    channel[alerted] = rules.alerts.channel
+    selection[alerted] = "alert"
+    if mode == "batch":
+        n_red = int(round(rates.red * n))
+        n_explore = int(round(rules.exploration.share_of_red * n_red))
+        free = ~alerted
+        weights = explore_weight * free
+        if n_explore and weights.sum() > 0:
+            rng = np.random.default_rng(rules.exploration.seed)
+            k = min(n_explore, int((weights > 0).sum()))
+            picked = rng.choice(n, size=k, replace=False, p=weights / weights.sum())
+            channel[picked] = "red"
+            selection[picked] = "random"
+        taken = int((channel == "red").sum())
+        order = np.argsort(-adjusted, kind="stable")
+        order = order[selection[order] == "none"]
+        start = 0
+        for name, count in (
+            ("red", max(n_red - taken, 0)),
+            ("yellow", int(round(rates.yellow * n))),
+            ("blue", int(round(rates.blue * n))),
+        ):
+            chosen = order[start : start + count]
+            channel[chosen] = name
+            selection[chosen] = "risk"
+            start += count
+    else:
+        adjusted_pct = np.searchsorted(reference, adjusted, side="right") / max(len(reference), 1)
+        draw = _uniform(rules.exploration.seed, ids)
+        explore = (draw < rates.red * rules.exploration.share_of_red * explore_weight) & ~alerted
+        channel[explore] = "red"
+        selection[explore] = "random"
+        risk_red = rates.red * (1 - rules.exploration.share_of_red)
+        bounds = (
+            ("red", 1 - risk_red),
+            ("yellow", 1 - risk_red - rates.yellow),
+            ("blue", 1 - risk_red - rates.yellow - rates.blue),
+        )
+        open_rows = selection == "none"
+        for name, bound in bounds:
+            chosen = open_rows & (adjusted_pct > bound)
+            channel[chosen] = name
+            selection[chosen] = "risk"
+            open_rows &= ~chosen
+    notes = []
+    for i in range(n):
+        parts = [p for p in (hits[i], aeo_notes[i]) if p]
+        if selection[i] == "random":
+            parts.append("random selection for control (exploration)")
+        notes.append("; ".join(parts))
+    return {
+        "level": levels,
+        "channel": channel,
+        "percentile": percentile,
+        "selection": selection,
+        "notes": np.array(notes, dtype=object),
+    }
+
+
+def route_declarations(
+    frame: Columns,
+    scores: np.ndarray,
+    rules: SelectivityRules,
+    *,
+    reference: np.ndarray,
+    aeo: AeoDirectory | None = None,
+    alerts: Sequence[PartnerAlert] = (),
+    mode: Mode = "batch",
+) -> pd.DataFrame:
+    """:func:`route_columns` as a frame: level, channel, percentile, selection, notes."""
+    return pd.DataFrame(
+        route_columns(frame, scores, rules, reference=reference, aeo=aeo, alerts=alerts, mode=mode)
+    )

@@ -1,0 +1,294 @@
+"""The risk engine's entry points: one function per CLI command and API route.
+
+Each reads its inputs, calls the model, selectivity and drift modules, and returns plain data —
+the CLI and the HTTP router only format the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from haiquan.declarations import DeclarationRecord, Layout, read_declarations
+from haiquan.declarations.records import records_to_columns
+from haiquan.errors import ValidationError
+from haiquan.risk.alerts import AeoDirectory, PartnerAlert
+from haiquan.risk.drift import psi_report
+from haiquan.risk.features import columns_of
+from haiquan.risk.model import RiskModel, TrainingConfig, train_model
+from haiquan.risk.policy import SelectivityRules, load_drift_rules, load_selectivity_rules
+from haiquan.risk.selectivity import Mode, route_columns
+from haiquan.risk.store import (
+    default_model_dir,
+    load_model,
+    load_training_data,
+    save_model,
+)
+
+__all__ = [
+    "Explain",
+    "SCORE_COLUMNS",
+    "drift_report",
+    "read_partner_alerts",
+    "retrain_risk_model",
+    "score_declarations",
+    "score_file",
+    "score_records",
+    "train_risk_model",
+]
+
+Explain = Literal["all", "inspected", "none"]
+#: Columns of a scores file.
+SCORE_COLUMNS = (
+    "declaration_id",
+    "item_number",
+    "score",
+    "level",
+    "channel",
+    "selection",
+    "reasons",
+)
+
+
+def train_risk_model(
+    train: Path,
+    model_dir: Path | None = None,
+    valid: Path | None = None,
+    layout: Layout = "kcs",
+    config: TrainingConfig | None = None,
+    aeo: AeoDirectory | None = None,
+) -> dict[str, Any]:
+    """Train on a labelled file, report on ``valid`` if given, save as a new version.
+
+    Returns:
+        ``{"model_dir", "version", "chosen", "candidates", "evaluation"}``.
+    """
+    frame = read_declarations(train, layout=layout)
+    valid_frame = read_declarations(valid, layout=layout) if valid is not None else None
+    return _train_and_save(frame, Path(model_dir or default_model_dir()), valid_frame, config, aeo)
+
+
+def retrain_risk_model(
+    new: Sequence[Path],
+    model_dir: Path | None = None,
+    valid: Path | None = None,
+    layout: Layout = "kcs",
+    config: TrainingConfig | None = None,
+    aeo: AeoDirectory | None = None,
+) -> dict[str, Any]:
+    """Retrain the current version's data plus newly labelled declarations as a new version.
+
+    A declaration present in both keeps the newer row (a corrected inspection result wins).
+    """
+    root = Path(model_dir or default_model_dir())
+    old = load_training_data(root)
+    frames = [old] + [read_declarations(path, layout=layout) for path in new]
+    frame = pd.concat(frames, ignore_index=True).drop_duplicates(
+        ["declaration_id", "item_number"], keep="last"
+    )
+    valid_frame = read_declarations(valid, layout=layout) if valid is not None else None
+    report = _train_and_save(frame, root, valid_frame, config, aeo)
+    report["added_rows"] = int(len(frame) - len(old))
+    return report
+
+
+def _train_and_save(
+    frame: pd.DataFrame,
+    root: Path,
+    valid: pd.DataFrame | None,
+    config: TrainingConfig | None,
+    aeo: AeoDirectory | None,
+) -> dict[str, Any]:
+    model = train_model(frame, config=config, aeo=aeo, valid=valid)
+    version = save_model(model, root, frame)
+    return {
+        "model_dir": str(root),
+        "version": version,
+        "training": model.meta["training"],
+        "chosen": model.meta["chosen"],
+        "candidates": model.meta["candidates"],
+        "evaluation": model.meta.get("evaluation"),
+    }
+
+
+def score_declarations(
+    frame: pd.DataFrame,
+    model: RiskModel,
+    *,
+    rules: SelectivityRules | None = None,
+    aeo: AeoDirectory | None = None,
+    alerts: Sequence[PartnerAlert] = (),
+    mode: Mode = "batch",
+    explain: Explain = "inspected",
+    top_reasons: int = 3,
+) -> pd.DataFrame:
+    """Score, level, channel and reasons for canonical declarations, in input order.
+
+    History features use the model's training history and earlier-dated rows of ``frame``
+    (never labels of ``frame``). Reasons come from LightGBM ``pred_contrib``; computing them is
+    much slower than scoring, so by default only declarations sent to red or yellow get them.
+    """
+    columns = columns_of(frame)
+    return pd.DataFrame(
+        _score(
+            columns,
+            model,
+            rules=rules,
+            aeo=aeo,
+            alerts=alerts,
+            mode=mode,
+            explain=explain,
+            top_reasons=top_reasons,
+        ),
+        columns=list(SCORE_COLUMNS),
+    )
+
+
+def score_records(
+    records: Sequence[DeclarationRecord],
+    model: RiskModel,
+    *,
+    aeo: AeoDirectory | None = None,
+    alerts: Sequence[PartnerAlert] = (),
+    mode: Mode = "stream",
+    explain: bool = True,
+) -> list[dict[str, Any]]:
+    """:func:`score_declarations` for validated records (the API), without building frames.
+
+    One declaration takes well under a millisecond of pandas-free work plus the model.
+    """
+    columns = records_to_columns(records)
+    scored = _score(
+        columns, model, aeo=aeo, alerts=alerts, mode=mode, explain="all" if explain else "none"
+    )
+    keys = list(SCORE_COLUMNS)
+    return [
+        {
+            k: scored[k][i].item() if isinstance(scored[k][i], np.generic) else scored[k][i]
+            for k in keys
+        }
+        for i in range(len(records))
+    ]
+
+
+def _score(
+    columns: Mapping[str, np.ndarray],
+    model: RiskModel,
+    *,
+    rules: SelectivityRules | None = None,
+    aeo: AeoDirectory | None = None,
+    alerts: Sequence[PartnerAlert] = (),
+    mode: Mode = "batch",
+    explain: Explain = "inspected",
+    top_reasons: int = 3,
+) -> dict[str, np.ndarray]:
+    n = len(columns["declaration_id"])
+    if rules is None:
+        dates = np.asarray(columns["date"])
+        last = pd.Timestamp(dates.max()).date() if n else dt.date.today()
+        rules = load_selectivity_rules(on=last)
+    features = model.builder.transform(columns, aeo=aeo)
+    scores = model.predict(features)
+    routed = route_columns(
+        columns, scores, rules, reference=model.reference, aeo=aeo, alerts=alerts, mode=mode
+    )
+    channel = routed["channel"]
+    if explain == "all":
+        wanted = np.ones(n, dtype=bool)
+    elif explain == "inspected":
+        wanted = np.isin(channel, ("red", "yellow"))
+    else:
+        wanted = np.zeros(n, dtype=bool)
+    reasons = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(wanted)
+    if len(rows):
+        reasons[rows] = model.explain(features[rows], top=top_reasons)
+    notes = routed["notes"]
+    combined = np.array(
+        ["; ".join(p for p in (a, b) if p) for a, b in zip(notes, reasons, strict=True)],
+        dtype=object,
+    )
+    return {
+        "declaration_id": np.asarray(columns["declaration_id"]),
+        "item_number": np.asarray(columns["item_number"]),
+        "score": np.round(scores, 6),
+        "level": routed["level"],
+        "channel": channel,
+        "selection": routed["selection"],
+        "reasons": combined,
+    }
+
+
+def score_file(
+    input_path: Path,
+    output_path: Path,
+    model_dir: Path | None = None,
+    layout: Layout = "kcs",
+    *,
+    alerts_path: Path | None = None,
+    aeo: AeoDirectory | None = None,
+    explain: Explain = "inspected",
+) -> dict[str, Any]:
+    """Score a declarations file (labels may be absent) into a CSV of :data:`SCORE_COLUMNS`.
+
+    Returns:
+        ``{"rows", "output", "version", "channels": {channel: count}, "levels": {...}}``.
+    """
+    model = load_model(model_dir)
+    frame = read_declarations(input_path, layout=layout)
+    alerts = read_partner_alerts(alerts_path) if alerts_path is not None else []
+    scored = score_declarations(frame, model, aeo=aeo, alerts=alerts, explain=explain)
+    Path(output_path).parent.mkdir(parents=True, exist_ok=True)
+    scored.to_csv(output_path, index=False)
+    return {
+        "rows": int(len(scored)),
+        "output": str(output_path),
+        "version": model.meta.get("version"),
+        "channels": scored["channel"].value_counts().to_dict(),
+        "levels": scored["level"].value_counts().to_dict(),
+    }
+
+
+def drift_report(
+    input_path: Path, model_dir: Path | None = None, layout: Layout = "kcs"
+) -> pd.DataFrame:
+    """PSI of each feature between the model's training data and the declarations in a file."""
+    model = load_model(model_dir)
+    frame = read_declarations(input_path, layout=layout)
+    features = model.features(frame)
+    last = pd.Timestamp(frame["date"].max()).date() if len(frame) else None
+    return psi_report(
+        model.meta["drift_reference"], features, model.feature_names, load_drift_rules(on=last)
+    )
+
+
+def read_partner_alerts(path: Path) -> list[PartnerAlert]:
+    """Partner alerts from a YAML list (the gateway bridge writes the same fields)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as error:
+        raise ValidationError(
+            "cannot read the partner alerts",
+            expected="a readable YAML list of alerts",
+            got=str(error).splitlines()[0],
+            fix="check the path and the YAML syntax",
+        ) from error
+    try:
+        return TypeAdapter(list[PartnerAlert]).validate_python(data)
+    except PydanticValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValidationError(
+            f"{path}: alert field {where} is invalid",
+            expected=first["msg"],
+            got=repr(first.get("input"))[:100],
+            fix="correct the alert (fields: see PartnerAlert in docs/risk.md)",
+        ) from None

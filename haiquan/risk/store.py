@@ -1,0 +1,164 @@
+"""Model directories: versions kept side by side, one marked current, loaded once per process.
+
+::
+
+    MODEL_DIR/
+      CURRENT                 the name of the version in use, e.g. v0002
+      versions/v0001/         model.txt (LightGBM), history.npz, meta.json, training.parquet
+      versions/v0002/
+
+Training or retraining writes a new version and only then moves ``CURRENT``, so a failed run
+never leaves a half-written model in use, and an older version can be put back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from haiquan.errors import NotFoundError
+from haiquan.risk.features import FeatureBuilder
+from haiquan.risk.model import RiskModel
+from haiquan.settings import get_settings
+
+__all__ = [
+    "default_model_dir",
+    "list_versions",
+    "load_model",
+    "load_training_data",
+    "save_model",
+    "use_version",
+]
+
+_CACHE: dict[tuple[str, str], RiskModel] = {}
+_LOCK = threading.Lock()
+
+
+def default_model_dir() -> Path:
+    """``HAIQUAN_RISK_MODEL_DIR``, else ``HOME/models/risk``."""
+    settings = get_settings()
+    return Path(settings.risk_model_dir or settings.home / "models" / "risk")
+
+
+def list_versions(model_dir: Path) -> list[dict[str, Any]]:
+    """Every version with its creation time, training period, and whether it is current."""
+    root = Path(model_dir) / "versions"
+    current = _current(Path(model_dir), required=False)
+    out = []
+    for path in sorted(root.glob("v*")) if root.is_dir() else []:
+        meta_file = path / "meta.json"
+        if not meta_file.is_file():
+            continue
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        evaluation = meta.get("evaluation", {}).get("model", {})
+        out.append(
+            {
+                "version": path.name,
+                "current": path.name == current,
+                "created": meta.get("created"),
+                "training_rows": meta.get("training", {}).get("rows"),
+                "training_to": meta.get("training", {}).get("to"),
+                "valid_auc": evaluation.get("auc"),
+                "valid_precision_at_5": evaluation.get("at", {}).get("5%", {}).get("precision"),
+            }
+        )
+    return out
+
+
+def _current(model_dir: Path, required: bool = True) -> str | None:
+    marker = model_dir / "CURRENT"
+    if marker.is_file():
+        return marker.read_text(encoding="utf-8").strip()
+    if required:
+        raise NotFoundError(
+            f"no risk model in {model_dir}",
+            expected="a model directory written by `haiquan risk train`",
+            got="no CURRENT file",
+            fix=f"train one: haiquan risk train --train TRAIN.csv --model {model_dir}",
+        )
+    return None
+
+
+def save_model(model: RiskModel, model_dir: Path, training: pd.DataFrame) -> str:
+    """Write ``model`` as the next version and make it current; returns the version name."""
+    root = Path(model_dir) / "versions"
+    root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[1:]) for p in root.glob("v*") if p.name[1:].isdigit()]
+    version = f"v{max(numbers, default=0) + 1:04d}"
+    tmp = root / f".{version}.tmp"
+    tmp.mkdir()
+    model.booster.save_model(str(tmp / "model.txt"))
+    np.savez(str(tmp / "history.npz"), **model.builder.to_arrays())  # type: ignore[arg-type]
+    meta = dict(
+        model.meta,
+        version=version,
+        builder=model.builder.settings(),
+        reference=[float(x) for x in model.reference],
+        feature_names=model.feature_names,
+    )
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+    training.to_parquet(tmp / "training.parquet", index=False)
+    tmp.rename(root / version)
+    use_version(model_dir, version)
+    return version
+
+
+def use_version(model_dir: Path, version: str) -> None:
+    """Make ``version`` current (atomically)."""
+    if not (Path(model_dir) / "versions" / version / "meta.json").is_file():
+        raise NotFoundError(
+            f"no model version {version!r} in {model_dir}",
+            expected="one of " + ", ".join(v["version"] for v in list_versions(model_dir)),
+            got=repr(version),
+            fix="list the versions with `haiquan risk versions`",
+        )
+    marker = Path(model_dir) / "CURRENT"
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(version, encoding="utf-8")
+    os.replace(tmp, marker)
+
+
+def load_model(model_dir: Path | None = None, version: str | None = None) -> RiskModel:
+    """The model of ``model_dir`` (current version unless named), cached per process."""
+    root = Path(model_dir or default_model_dir()).resolve()
+    name = version or _current(root)
+    assert name is not None
+    key = (str(root), name)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        path = root / "versions" / name
+        if not (path / "meta.json").is_file():
+            raise NotFoundError(
+                f"model version {name!r} is missing from {root}",
+                expected="versions/<name>/meta.json",
+                got="no such file",
+                fix="run `haiquan risk versions` and pick an existing version",
+            )
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        with np.load(path / "history.npz") as arrays:
+            builder = FeatureBuilder.from_arrays(dict(arrays), meta["builder"])
+        booster = lgb.Booster(model_file=str(path / "model.txt"))
+        model = RiskModel(
+            booster=booster,
+            builder=builder,
+            reference=np.asarray(meta["reference"], dtype=float),
+            meta=meta,
+        )
+        _CACHE[key] = model
+        return model
+
+
+def load_training_data(model_dir: Path, version: str | None = None) -> pd.DataFrame:
+    """The labelled declarations a version was trained on (for retraining)."""
+    root = Path(model_dir)
+    name = version or _current(root)
+    return pd.read_parquet(root / "versions" / str(name) / "training.parquet")

@@ -1,0 +1,86 @@
+"""``POST /api/risk/score`` on a real uvicorn server on 127.0.0.1, with real API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+
+from haiquan.declarations import DeclarationRecord, records_to_frame
+from haiquan.risk.model import RiskModel
+from haiquan.risk.service import score_declarations
+from haiquan.risk.store import default_model_dir, load_model, save_model
+from haiquan.settings import Settings
+from haiquan.web import start_server
+from haiquan.web.auth import open_user_store
+
+
+def _token(settings: Settings, role: str) -> dict[str, str]:
+    store = open_user_store(settings)
+    name = f"{role.replace('_', '-')}-user"
+    store.add_user(name, "a-long-test-passphrase", role)
+    secret, _ = store.create_token(name, "test")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def http(isolated_settings: Settings) -> Iterator[httpx.Client]:
+    handle = start_server("127.0.0.1", 0)
+    try:
+        with httpx.Client(base_url=handle.url, timeout=20, trust_env=False) as client:
+            yield client
+    finally:
+        handle.stop()
+
+
+def _declaration(row: pd.Series) -> dict[str, Any]:
+    fields = DeclarationRecord.model_fields
+    out = {k: row[k] for k in fields if k in row.index and row[k] is not None}
+    out["date"] = str(pd.Timestamp(row["date"]).date())
+    out["item_number"] = int(out["item_number"])
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in out.items()}
+
+
+def test_score_one_declaration_like_the_library(
+    http: httpx.Client, isolated_settings: Settings, small_model: RiskModel,
+    synthetic_train: pd.DataFrame, synthetic_later: pd.DataFrame,
+) -> None:
+    save_model(small_model, default_model_dir(), synthetic_train)
+    headers = _token(isolated_settings, "risk_officer")
+    body = {"declarations": [_declaration(synthetic_later.iloc[0])]}
+    answer = http.post("/api/risk/score", json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["model_version"] == "v0001"
+    result = data["results"][0]
+    assert result["declaration_id"] == synthetic_later.iloc[0]["declaration_id"]
+    record = DeclarationRecord.model_validate(body["declarations"][0])
+    expected = score_declarations(records_to_frame([record]), load_model(), mode="stream",
+                                  explain="all")
+    assert result["score"] == pytest.approx(float(expected["score"].iloc[0]))
+    assert result["channel"] == expected["channel"].iloc[0]
+    assert result["level"] in ("low", "medium", "high", "very high")
+    assert "(+" in result["reasons"]
+    info = http.get("/api/risk/model", headers=headers)
+    assert info.status_code == 200 and info.json()["version"] == "v0001"
+
+
+def test_roles_bad_input_and_missing_model(
+    http: httpx.Client, isolated_settings: Settings, synthetic_later: pd.DataFrame
+) -> None:
+    body = {"declarations": [_declaration(synthetic_later.iloc[0])]}
+    assert http.post("/api/risk/score", json=body).status_code == 401
+    viewer = _token(isolated_settings, "viewer")
+    assert http.post("/api/risk/score", json=body, headers=viewer).status_code == 403
+    officer = _token(isolated_settings, "risk_officer")
+    missing = http.post("/api/risk/score", json=body, headers=officer)
+    assert missing.status_code == 404
+    assert "haiquan risk train" in missing.json()["error"]["fix"]
+    bad = {"declarations": [dict(body["declarations"][0], hs_code="8471")]}
+    refused = http.post("/api/risk/score", json=bad, headers=officer)
+    assert refused.status_code == 422
+    assert "error" in refused.json()

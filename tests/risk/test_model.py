@@ -1,0 +1,64 @@
+"""Training and selecting on time-ordered data; predictions, explanations, refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from haiquan.errors import DataFileError
+from haiquan.risk.model import RiskModel, describe_feature, train_model
+from tests.risk.conftest import SMALL
+
+
+def test_selection_window_is_the_last_days(small_model: RiskModel) -> None:
+    training = small_model.meta["training"]
+    assert training["to"] == "2024-12-31"
+    assert training["selection_window_from"] == "2024-11-02"  # 60 days, inclusive
+    assert small_model.meta["chosen"]["rounds"] >= 1
+
+
+def test_beats_random_on_later_months(small_model: RiskModel) -> None:
+    evaluation = small_model.meta["evaluation"]
+    model = evaluation["model"]
+    random = evaluation["baselines"]["random"]
+    assert model["auc"] > 0.7
+    assert model["at"]["10%"]["precision"] > 2 * random["at"]["10%"]["precision"]
+    assert set(evaluation["baselines"]) == {"random", "highest_value", "importer_history"}
+
+
+def test_scores_are_probabilities_and_reasons_name_features(
+    small_model: RiskModel, synthetic_later: pd.DataFrame
+) -> None:
+    features = small_model.features(synthetic_later.head(50))
+    scores = small_model.predict(features)
+    assert scores.shape == (50,)
+    assert ((scores >= 0) & (scores <= 1)).all()
+    reasons = small_model.explain(features[:5], top=2)
+    assert len(reasons) == 5
+    assert all(r.count("(+") <= 2 for r in reasons)
+    assert any("(+" in r for r in reasons)
+
+
+def test_unlabelled_or_one_sided_training_data_is_refused(synthetic_train: pd.DataFrame) -> None:
+    unlabelled = synthetic_train.copy()
+    unlabelled.loc[5, "fraud"] = pd.NA
+    with pytest.raises(DataFileError, match="inspection results") as caught:
+        train_model(unlabelled, config=SMALL)
+    assert caught.value.problems[0]["row"] == 7
+    honest = synthetic_train.copy()
+    honest["fraud"] = pd.array(np.zeros(len(honest), dtype=int), dtype="Int8")
+    with pytest.raises(DataFileError, match="both outcomes"):
+        train_model(honest, config=SMALL)
+
+
+def test_too_short_a_period_is_refused(synthetic_train: pd.DataFrame) -> None:
+    short = synthetic_train[synthetic_train["date"] < pd.Timestamp("2024-02-15")]
+    with pytest.raises(DataFileError, match="selection window"):
+        train_model(short.reset_index(drop=True), config=SMALL)
+
+
+def test_describe_feature_reads_well() -> None:
+    assert describe_feature("new_importer", 1.0) == "first declaration of importer"
+    assert describe_feature("hs6_count", 12.0) == "past declarations of hs6 12"
+    assert describe_feature("office", 3.0, "HCM01") == "office HCM01"

@@ -1,0 +1,102 @@
+"""Channels at configured rates, seeded exploration, AEO benefits and partner alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from haiquan.declarations import generate_synthetic_declarations
+from haiquan.risk.alerts import InMemoryAeoDirectory, PartnerAlert
+from haiquan.risk.policy import load_selectivity_rules
+from haiquan.risk.selectivity import assign_levels, route_declarations
+
+RULES = load_selectivity_rules(on=dt.date(2024, 6, 1))
+REFERENCE = np.linspace(0, 1, 1001)
+
+
+@pytest.fixture
+def batch() -> tuple[pd.DataFrame, np.ndarray]:
+    frame = generate_synthetic_declarations(2000, seed=31, start="2024-06-01", days=20)
+    scores = np.random.default_rng(0).random(len(frame))
+    return frame, scores
+
+
+def test_batch_fills_exact_rates_with_exploration(batch: tuple[pd.DataFrame, np.ndarray]) -> None:
+    frame, scores = batch
+    routed = route_declarations(frame, scores, RULES, reference=REFERENCE)
+    counts = routed["channel"].value_counts()
+    n = len(frame)
+    assert counts["red"] == round(RULES.channels.red * n)
+    assert counts["yellow"] == round(RULES.channels.yellow * n)
+    assert counts["blue"] == round(RULES.channels.blue * n)
+    random_red = (routed["selection"] == "random").sum()
+    assert random_red == round(RULES.exploration.share_of_red * counts["red"])
+    # risk-selected reds are the highest scores among the rest
+    risk_red = routed["selection"].eq("risk") & routed["channel"].eq("red")
+    yellow = routed["channel"].eq("yellow")
+    assert scores[risk_red.to_numpy()].min() >= scores[yellow.to_numpy()].max()
+
+
+def test_exploration_is_seeded(batch: tuple[pd.DataFrame, np.ndarray]) -> None:
+    frame, scores = batch
+    a = route_declarations(frame, scores, RULES, reference=REFERENCE)
+    b = route_declarations(frame, scores, RULES, reference=REFERENCE)
+    assert a["channel"].equals(b["channel"])
+    other = RULES.model_copy(
+        update={"exploration": RULES.exploration.model_copy(update={"seed": 99})}
+    )
+    c = route_declarations(frame, scores, other, reference=REFERENCE)
+    assert not a["selection"].eq("random").equals(c["selection"].eq("random"))
+
+
+def test_partner_alert_sends_matches_to_red(batch: tuple[pd.DataFrame, np.ndarray]) -> None:
+    frame, _ = batch
+    scores = np.zeros(len(frame))  # nothing risky by score
+    alert = PartnerAlert(
+        alert_id="KR-7",
+        issuing_country="KOR",
+        valid_from="2024-01-01",
+        valid_to="2024-12-31",
+        hs_prefix="61",
+        origin_country="CHN",
+        reason="undervalued garments",
+    )
+    routed = route_declarations(frame, scores, RULES, reference=REFERENCE, alerts=[alert])
+    matches = frame["hs_code"].str.startswith("61") & frame["origin_country"].eq("CHN")
+    assert matches.any()
+    assert routed.loc[matches, "channel"].eq("red").all()
+    assert routed.loc[matches, "notes"].str.contains("KR-7").all()
+    expired = alert.model_copy(update={"valid_to": dt.date(2024, 1, 31)})
+    routed = route_declarations(frame, scores, RULES, reference=REFERENCE, alerts=[expired])
+    assert not routed["selection"].eq("alert").any()
+
+
+def test_aeo_lowers_the_chance_of_inspection(batch: tuple[pd.DataFrame, np.ndarray]) -> None:
+    frame, scores = batch
+    top = frame["importer"].value_counts().index[0]
+    aeo = InMemoryAeoDirectory(home=[(top, None, None)])
+    plain = route_declarations(frame, scores, RULES, reference=REFERENCE)
+    benefit = route_declarations(frame, scores, RULES, reference=REFERENCE, aeo=aeo)
+    mine = frame["importer"].eq(top)
+    assert benefit.loc[mine, "channel"].eq("red").sum() < plain.loc[mine, "channel"].eq("red").sum()
+    assert benefit.loc[mine, "notes"].str.contains("AEO importer").all()
+
+
+def test_stream_mode_holds_rates_on_average(batch: tuple[pd.DataFrame, np.ndarray]) -> None:
+    frame, scores = batch
+    routed = route_declarations(frame, scores, RULES, reference=REFERENCE, mode="stream")
+    share = routed["channel"].value_counts(normalize=True)
+    assert abs(share["red"] - RULES.channels.red) < 0.02
+    assert abs(share["yellow"] - RULES.channels.yellow) < 0.025
+    one = route_declarations(
+        frame.iloc[[7]], scores[[7]], RULES, reference=REFERENCE, mode="stream"
+    )
+    assert one["channel"].iloc[0] == routed["channel"].iloc[7]  # same answer alone or in bulk
+
+
+def test_levels_follow_percentiles() -> None:
+    levels = assign_levels(np.array([0.0, 0.86, 0.951, 0.99]), RULES)
+    assert levels.tolist() == ["low", "medium", "high", "very high"]
