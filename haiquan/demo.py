@@ -70,7 +70,23 @@ def build_demo_warehouse(
                 synthetic=True, warehouse=warehouse))
             demo.synthetic_declarations = declarations
     _load_commitment_examples(folder)
+    if declarations:
+        _ensure_risk_model(seed)
     return demo
+
+
+def _ensure_risk_model(seed: int) -> None:
+    """A risk model for the demo's risk queue, trained on synthetic labelled declarations that
+    end before the demo's own (synthetic) declarations begin."""
+    from haiquan.declarations import generate_synthetic_declarations
+    from haiquan.risk.model import train_model
+    from haiquan.risk.store import default_model_dir, save_model
+
+    model_dir = default_model_dir()
+    if (model_dir / "CURRENT").exists():
+        return
+    training = generate_synthetic_declarations(3000, seed=seed + 1, start="2023-01-01")
+    save_model(train_model(training), model_dir, training)
 
 
 def _load_commitment_examples(folder: Path) -> None:
@@ -126,6 +142,7 @@ def tour(home: str | None = None) -> list[DemoSection]:
                                              "partner_reported": "partner_reported_usd"}),
         "a gap beyond the normal CIF/FOB margin is a classic signal of mis-declaration"))
     sections.extend(_priorities_and_plan(code))
+    sections.append(_risk_queue())
     sections.append(_commitments(code))
     for section in sections:
         section.table.attrs["synthetic"] = bool(section.table.attrs.get("synthetic")
@@ -169,3 +186,23 @@ def _commitments(home: str) -> DemoSection:
                        pd.DataFrame(rows),
                        "TFA counted the TFA Database way; only notifications in the shared "
                        "data are loaded, so this is not Vietnam's official percentage")
+
+
+def _risk_queue() -> DemoSection:
+    from haiquan.risk.service import score_declarations
+    from haiquan.risk.store import load_model
+    from haiquan.warehouse.queries import recent_declarations
+
+    declarations = recent_declarations(1000)
+    scored = score_declarations(declarations, load_model())
+    merged = scored.merge(declarations[["declaration_id", "item_number", "importer", "hs_code",
+                                        "origin_country"]],
+                          on=["declaration_id", "item_number"])
+    top = merged.sort_values("score", ascending=False).head(8)
+    table = top[["declaration_id", "importer", "hs_code", "origin_country", "score", "level",
+                 "channel", "reasons"]].reset_index(drop=True)
+    table.attrs["synthetic"] = declarations.attrs.get("synthetic", False)
+    counts = scored["channel"].value_counts().to_dict()
+    return DemoSection("Risk queue: the highest-scored of the latest 1,000 declarations", table,
+                       "channels filled at the configured rates: " + ", ".join(
+                           f"{k} {v}" for k, v in counts.items()))

@@ -13,13 +13,14 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from haiquan.errors import InputError
+from haiquan.errors import InputError, NotFoundError
 from haiquan.settings import get_settings
 from haiquan.warehouse.schema import FLOWS, FREQUENCIES, TRADE_FLOW_COLUMNS
 from haiquan.warehouse.store import TABLES, Warehouse
 
 __all__ = [
     "available_years",
+    "recent_declarations",
     "export_table",
     "list_loads",
     "partner_series",
@@ -255,6 +256,33 @@ def top_commodities(
         )
 
     return _label(_with(warehouse, work))
+
+
+def recent_declarations(limit: int = 1000) -> pd.DataFrame:
+    """The newest declaration goods items in the warehouse, with whether their load is synthetic.
+
+    Raises:
+        NotFoundError: no warehouse, or no declarations in it.
+    """
+    with Warehouse.open(read_only=True) as warehouse:
+        if not warehouse.has_table("declarations"):
+            raise NotFoundError(
+                "no declarations in the warehouse",
+                expected="declarations loaded into the warehouse",
+                got="none",
+                fix="load a declarations file, or build the demo (`haiquan demo`)",
+            )
+        frame = warehouse.frame(
+            "SELECT d.*, l.synthetic AS load_synthetic FROM declarations d "
+            "JOIN loads l USING (load_id) ORDER BY d.date DESC, d.declaration_id LIMIT ?",
+            [int(limit)],
+        )
+    synthetic = bool(frame["load_synthetic"].any()) if len(frame) else False
+    frame = frame.drop(columns=["load_synthetic", "load_id"]).sort_values("date")
+    frame = frame.reset_index(drop=True)
+    frame.attrs["synthetic"] = synthetic
+    return frame
+
 
 
 def available_years(reporter: str | None = None, warehouse: Warehouse | None = None) -> list[str]:

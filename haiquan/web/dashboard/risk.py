@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from haiquan.errors import NotFoundError
 from haiquan.risk.service import score_declarations
 from haiquan.risk.store import default_model_dir, load_model
-from haiquan.warehouse.store import Warehouse
+from haiquan.warehouse.queries import recent_declarations
 from haiquan.web._cache import cached, warehouse_stamp
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars
@@ -32,32 +32,6 @@ router = APIRouter(include_in_schema=False)
 RECENT = 1000
 QUEUE = 50
 CHANNELS = ("red", "yellow", "blue", "green")
-
-
-def recent_declarations(limit: int = RECENT) -> pd.DataFrame:
-    """The newest declaration goods items in the warehouse, with whether their load is synthetic.
-
-    Raises:
-        NotFoundError: no warehouse, or no declarations in it.
-    """
-    with Warehouse.open(read_only=True) as warehouse:
-        if not warehouse.has_table("declarations"):
-            raise NotFoundError(
-                "no declarations in the warehouse",
-                expected="declarations loaded into the warehouse",
-                got="none",
-                fix="load a declarations file, or build the demo (`haiquan demo`)",
-            )
-        frame = warehouse.frame(
-            "SELECT d.*, l.synthetic AS load_synthetic FROM declarations d "
-            "JOIN loads l USING (load_id) ORDER BY d.date DESC, d.declaration_id LIMIT ?",
-            [int(limit)],
-        )
-    synthetic = bool(frame["load_synthetic"].any()) if len(frame) else False
-    frame = frame.drop(columns=["load_synthetic", "load_id"]).sort_values("date")
-    frame = frame.reset_index(drop=True)
-    frame.attrs["synthetic"] = synthetic
-    return frame
 
 
 def _model_stamp(model_dir: Path) -> float:
