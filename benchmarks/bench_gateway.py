@@ -1,0 +1,246 @@
+"""Benchmark: sustained signed, persisted, receipted messages per second between two nodes.
+
+Target (issue 5): at least 1,000 messages/s with p99 latency under 100 ms, and zero lost or
+duplicated across a crash. Three processes, as deployed: this one is the
+back office queueing documents at the offered rate with ``node.send_many`` every 10 ms
+(validate, envelope, outbox rows in one transaction); the
+sending node's worker (``python -m haiquan.exchange serve --no-receive``) delivers the outbox;
+the receiving node (THA) is another ``serve`` process on 127.0.0.1. Latency is from
+``send`` (the envelope's creation) to the moment the sender has stored the receiver's verified
+signed receipt. A second, shorter run kills the receiver with SIGKILL half-way and restarts
+it; afterwards the receiver's inbox is compared with what was sent. Documents are SYNTHETIC
+risk alerts.
+
+    .venv/bin/python benchmarks/bench_gateway.py [--rate 1200] [--seconds 10]
+        [--crash-seconds 6] [--backends sqlite,postgresql] [--dispatchers 2] [--batch 200]
+        [--tick 0.01]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+from sqlalchemy import func, select
+
+from haiquan.exchange import GatewayNode
+from haiquan.exchange.store import inbox, outbox
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _alert(i: int) -> dict[str, object]:
+    return {
+        "alert_id": f"SYN-RA-{i:08d}",
+        "risk_category": "undervaluation",
+        "severity": "medium",
+        "issued_at": "2026-11-25T08:00:00Z",
+        "shipment": {"transport_document": f"SYNBL{i:08d}", "container_ids": ["MSCU1234567"],
+                     "port_of_loading": "VNSGN", "port_of_discharge": "THLCH",
+                     "hs_codes": ["610910"]},
+        "indicators": ["SYNTHETIC benchmark alert"],
+        "requested_action": "inform",
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Node:
+    """A node served by its own process."""
+
+    def __init__(self, home: Path, port: int, *extra: str) -> None:
+        self.home, self.port, self.extra = home, port, extra
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.cpu_before = 0.0  # CPU of earlier incarnations (before a kill), after start-up
+        self.cpu_at_start = 0.0  # CPU the current incarnation spent starting (imports)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "haiquan.exchange", "serve", "--home", str(self.home),
+             "--port", str(self.port), *self.extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        if "--no-receive" in self.extra:
+            time.sleep(3.0)  # no HTTP to poll: give the worker time to import and connect
+            self.cpu_at_start = _cpu_seconds(self.proc.pid)
+            return
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/exchange/v1/node", timeout=1)
+                self.cpu_at_start = _cpu_seconds(self.proc.pid)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("receiver did not start")
+
+    def cpu(self) -> float:
+        """CPU seconds used by this node, across restarts."""
+        alive = self.proc is not None and self.proc.poll() is None
+        now = _cpu_seconds(self.proc.pid) - self.cpu_at_start if alive and self.proc else 0.0
+        return self.cpu_before + now
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.cpu_before += _cpu_seconds(self.proc.pid) - self.cpu_at_start
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+
+def run(backend: str, rate: float, seconds: float, dispatchers: int, batch: int,
+        crash: bool, tick: float) -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    schemas: list[str] = []
+    admin = None
+    urls: list[str | None] = [None, None]
+    if backend == "postgresql":
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN, autocommit=True)
+        for i in range(2):
+            schemas.append(f"bench_{uuid.uuid4().hex[:8]}")
+            admin.execute(f"CREATE SCHEMA {schemas[-1]}")
+            urls[i] = PG_URL.format(schema=schemas[-1])
+    port = _port()
+    sender = GatewayNode.init(work / "vnm", country="VNM", endpoint=f"http://127.0.0.1:{_port()}",
+                              database_url=urls[0], max_batch=batch, retry_base_seconds=0.05,
+                              retry_max_seconds=0.5)
+    receiver_node = GatewayNode.init(work / "tha", country="THA",
+                                     endpoint=f"http://127.0.0.1:{port}", database_url=urls[1],
+                                     max_batch=batch)
+    sender.add_partner("THA", receiver_node.config.endpoint, jwks=receiver_node.jwks())
+    receiver_node.add_partner("VNM", sender.config.endpoint, jwks=sender.jwks())
+    receiver = Node(work / "tha", port)
+    receiver.start()
+    worker = Node(work / "vnm", _port(), "--no-receive", "--dispatchers", str(dispatchers))
+    worker.start()
+    base_cpu = (worker.cpu(), receiver.cpu())
+    producer_cpu = time.process_time()
+    total = int(rate * seconds)
+    per_tick = max(1, round(rate * tick))
+    sent: list[str] = []
+    start = time.perf_counter()
+    crashed_at = None
+    i = 0
+    while i < total:
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        count = min(per_tick, total - i)
+        sent.extend(sender.send_many("risk-alert", [_alert(i + k) for k in range(count)],
+                                     receiver="THA"))
+        i += count
+        if crash and crashed_at is None and i >= total // 2:
+            receiver.kill()  # SIGKILL; the back office goes on queueing during the outage
+            crashed_at = time.perf_counter() - start
+            restart = threading.Thread(target=receiver.start)
+            restart.start()
+    offered_for = time.perf_counter() - start
+    if crashed_at is not None:
+        restart.join()
+    producer_cpu = time.process_time() - producer_cpu
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with sender.store.read() as conn:
+            left = conn.execute(select(func.count()).where(outbox.c.state != "delivered")).scalar()
+        if not left:
+            break
+        time.sleep(0.05)
+    worker_cpu, receiver_cpu = worker.cpu() - base_cpu[0], receiver.cpu() - base_cpu[1]
+    worker.kill()
+    with sender.store.read() as conn:
+        rows = conn.execute(select(outbox.c.created_at, outbox.c.delivered_at, outbox.c.state)
+                            .order_by(outbox.c.seq)).all()
+    with receiver_node.store.read() as conn:
+        received = [r[0] for r in conn.execute(select(inbox.c.message_id))]
+    receiver.kill()
+    created = np.array([r[0] for r in rows])
+    done = np.array([r[1] if r[1] is not None else np.nan for r in rows])
+    latency = (done - created) * 1000
+    lost = len(set(sent) - set(received))
+    duplicated = len(received) - len(set(received))
+    result = {
+        "sent": float(len(sent)),
+        "offered_per_s": len(sent) / offered_for,
+        "delivered_per_s": float(np.sum(~np.isnan(done)) / (np.nanmax(done) - created.min())),
+        "p50_ms": float(np.nanpercentile(latency, 50)),
+        "p99_ms": float(np.nanpercentile(latency, 99)),
+        "lost": float(lost),
+        "duplicated": float(duplicated),
+        "undelivered": float(np.sum(np.isnan(done))),
+        "cpu_producer_us": producer_cpu / len(sent) * 1e6,
+        "cpu_worker_us": worker_cpu / len(sent) * 1e6,
+        "cpu_receiver_us": receiver_cpu / len(sent) * 1e6,
+        "load": os.getloadavg()[0],
+    }
+    sender.close()
+    receiver_node.close()
+    if admin is not None:
+        for schema in schemas:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=1200.0, help="offered messages per second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the steady run")
+    parser.add_argument("--crash-seconds", type=float, default=6.0,
+                        help="length of the crash run (0: skip it)")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--dispatchers", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--tick", type=float, default=0.01,
+                        help="the back office queues what is due every TICK seconds (send_many)")
+    args = parser.parse_args()
+    print(f"gateway benchmark: VNM -> THA on 127.0.0.1, offered {args.rate:.0f} msg/s, "
+          f"{args.dispatchers} dispatcher thread(s), batch <= {args.batch}; "
+          f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    print(f"{'backend':<11} {'run':<7} {'sent':>6} {'offered/s':>10} {'delivered/s':>12} "
+          f"{'p50 ms':>8} {'p99 ms':>8} {'lost':>5} {'dup':>4}   CPU us/msg (back office, "
+          f"sender worker, receiver); load")
+    for backend in args.backends.split(","):
+        runs = [("steady", args.seconds, False)]
+        if args.crash_seconds > 0:
+            runs.append(("crash", args.crash_seconds, True))
+        for label, seconds, crash in runs:
+            r = run(backend, args.rate, seconds, args.dispatchers, args.batch, crash, args.tick)
+            print(f"{backend:<11} {label:<7} {r['sent']:>6.0f} {r['offered_per_s']:>10.0f} "
+                  f"{r['delivered_per_s']:>12.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+                  f"{r['lost']:>5.0f} {r['duplicated']:>4.0f}   "
+                  f"{r['cpu_producer_us']:.0f}, {r['cpu_worker_us']:.0f}, "
+                  f"{r['cpu_receiver_us']:.0f}; {r['load']:.1f}", flush=True)
+    print("Latency: from send to the sender holding the receiver's verified signed receipt. "
+          "In the crash run the receiver is SIGKILLed half-way and restarted (it takes seconds "
+          "to start); its delivered/s and latency include that outage, and lost/dup compare "
+          "the receiver's inbox with what was sent. CPU us/msg excludes process start-up.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Small helpers shared by the exchange modules: clocks, digests, YAML/JSON files."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from haiquan.errors import ConfigurationError
+
+__all__ = [
+    "b64url",
+    "digest_text",
+    "dump_json",
+    "load_yaml_mapping",
+    "parse_time",
+    "utcnow",
+    "write_private_file",
+]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (every stored time is UTC)."""
+    return datetime.now(UTC)
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an ISO 8601 time; a naive time is taken as UTC."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def b64url(data: bytes) -> str:
+    """Base64url without padding, as JOSE writes it."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def digest_text(text: str) -> str:
+    """The payload digest written in envelopes: ``sha-256:`` + base64url of SHA-256 of UTF-8.
+
+    >>> digest_text("")
+    'sha-256:47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU'
+    """
+    return "sha-256:" + b64url(hashlib.sha256(text.encode("utf-8")).digest())
+
+
+def dump_json(value: Any) -> str:
+    """Compact JSON with sorted keys, so the same value always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping, or say clearly why it does not."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ConfigurationError(
+            f"the {what} file is missing",
+            expected=f"a file at {path}",
+            got="no such file",
+            fix="run `haiquan gateway init` first, or pass the right --home",
+        ) from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigurationError(
+            f"the {what} file {path} is not valid YAML",
+            expected="YAML text",
+            got=str(error).splitlines()[0],
+            fix=f"correct the YAML syntax of {path}",
+        ) from error
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"the {what} file {path} has the wrong shape",
+            expected="a YAML mapping (key: value lines) at the top level",
+            got=type(data).__name__,
+            fix=f"rewrite {path} as a mapping; see docs/gateway-operations.md",
+        )
+    return data
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, atomically (keys must never be half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

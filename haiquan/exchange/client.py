@@ -1,0 +1,87 @@
+"""HTTP client for talking to a partner node: post envelope batches, fetch its JWKS."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from haiquan.errors import DeliveryError
+
+__all__ = ["BatchReply", "GatewayClient", "JWKS_PATH", "MESSAGES_PATH", "NODE_PATH"]
+
+MESSAGES_PATH = "/exchange/v1/messages"
+JWKS_PATH = "/.well-known/jwks.json"
+NODE_PATH = "/exchange/v1/node"
+
+
+@dataclass(frozen=True)
+class BatchReply:
+    """What a partner answered to a batch: the HTTP status and its JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class GatewayClient:
+    """A pooled HTTP client (keep-alive) for one node's outgoing traffic."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self._http = httpx.Client(
+            timeout=timeout, limits=httpx.Limits(max_connections=32), trust_env=False
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def post_batch(self, endpoint: str, tokens: list[str]) -> BatchReply:
+        """POST ``{"messages": tokens}``; raise DeliveryError when the partner can't be reached."""
+        body = json.dumps({"messages": tokens}).encode("utf-8")
+        try:
+            response = self._http.post(
+                endpoint + MESSAGES_PATH,
+                content=body,
+                headers={"content-type": "application/json"},
+            )
+        except httpx.HTTPError as error:
+            raise DeliveryError(
+                f"partner node at {endpoint} cannot be reached",
+                expected="an HTTP answer",
+                got=f"{type(error).__name__}: {error}",
+                fix="the message stays pending and is retried; check the partner's endpoint",
+            ) from error
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        return BatchReply(response.status_code, data if isinstance(data, dict) else {})
+
+    def is_up(self, endpoint: str) -> bool:
+        """Whether the partner node answers at all (a cheap probe before sending again)."""
+        try:
+            return self._http.get(endpoint + NODE_PATH, timeout=5.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def fetch_jwks(self, endpoint: str) -> dict[str, Any]:
+        """The partner's published JWKS."""
+        try:
+            response = self._http.get(endpoint + JWKS_PATH)
+            response.raise_for_status()
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise DeliveryError(
+                f"cannot read the JWKS of {endpoint}",
+                expected=f"JSON at {endpoint}{JWKS_PATH}",
+                got=f"{type(error).__name__}: {error}",
+                fix="check the endpoint, or pass the partner's JWKS file with --jwks",
+            ) from error
+        if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+            raise DeliveryError(
+                f"the JWKS of {endpoint} has no keys",
+                expected='{"keys": [...]}',
+                got=str(data)[:80],
+            )
+        return data

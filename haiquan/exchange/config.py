@@ -1,0 +1,74 @@
+"""``node.yaml``: who this node is and how it behaves, validated on load.
+
+::
+
+    country: VNM                          # ISO 3166 alpha-3 of the administration
+    name: Vietnam Customs C2C gateway
+    endpoint: https://c2c.customs.gov.vn  # the URL partners post to
+    database_url: null                    # null: SQLite gateway.db in the node home
+    max_payload_bytes: 1048576
+    replay_window_seconds: 300
+    max_batch: 200                        # envelopes per HTTP request
+    retry_base_seconds: 1.0               # first retry delay; doubles per attempt
+    retry_max_seconds: 300.0
+    lease_seconds: 30.0                   # how long a worker holds claimed outbox rows
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from haiquan.errors import ConfigurationError
+from haiquan.exchange._util import load_yaml_mapping
+
+__all__ = ["NodeConfig"]
+
+
+class NodeConfig(BaseModel):
+    """The settings of one gateway node."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: str = Field(pattern=r"^[A-Z]{3}$")
+    name: str = ""
+    endpoint: str = Field(pattern=r"^https?://[^\s]+$")
+    database_url: str | None = None
+    max_payload_bytes: int = Field(default=1_048_576, gt=0, le=64 * 1_048_576)
+    replay_window_seconds: int = Field(default=300, gt=0, le=7 * 86_400)
+    max_batch: int = Field(default=200, ge=1, le=5000)
+    retry_base_seconds: float = Field(default=1.0, gt=0)
+    retry_max_seconds: float = Field(default=300.0, gt=0)
+    lease_seconds: float = Field(default=30.0, gt=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @classmethod
+    def load(cls, path: Path) -> NodeConfig:
+        """Read ``node.yaml``, refusing a wrong field with the file, the field and the fix."""
+        data = load_yaml_mapping(path, "node configuration")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "top level"
+            raise ConfigurationError(
+                f"the node configuration {path} is invalid at {where}",
+                expected="the fields described in docs/gateway-operations.md",
+                got=f"{first['msg']} (value {first.get('input')!r})",
+                fix=f"correct {where} in {path}",
+                details={"problems": [
+                    {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+                    for e in error.errors()
+                ]},
+            ) from error
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.model_dump(), sort_keys=False), encoding="utf-8")

@@ -1,0 +1,249 @@
+"""The sending loop: claim due outbox messages, sign, post in batches, record receipts.
+
+A message stays ``pending`` until this node holds the receiver's signed receipt for it, verified
+with the receiver's trusted key and matching the message id and payload digest. When the partner
+cannot be reached, answers with a server error, or sends a receipt that does not verify, the
+message is retried with exponential backoff and jitter (``retry_base_seconds`` doubling up to
+``retry_max_seconds``) — for as long as it takes. When the partner refuses a message with a
+signed 4xx error (it will never accept it as it is) the message becomes ``failed`` with the
+partner's reason; an operator can requeue it after fixing the cause.
+
+Every attempt signs the unchanged envelope afresh, with the attempt time as ``iat``, so a message
+retried after an outage is not mistaken for a replay. When a partner is unreachable the worker
+stops sending to it (a circuit breaker, per worker, with the same backoff) instead of re-signing
+every queued message on every pass, and probes it with a cheap ``GET /exchange/v1/node`` before
+sending again.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from haiquan.errors import DeliveryError, HaiquanError
+from haiquan.exchange.envelope import ENVELOPE_TYP, BatchResult, Receipt, SignedError
+from haiquan.exchange.store import ClaimedMessage
+
+if TYPE_CHECKING:
+    from haiquan.exchange.node import GatewayNode
+
+__all__ = ["DispatchReport", "backoff_delay", "dispatch_once", "run_dispatcher"]
+
+
+@dataclass
+class DispatchReport:
+    """What one pass of the dispatcher did."""
+
+    claimed: int = 0
+    delivered: int = 0
+    failed: int = 0
+    retried: int = 0
+    errors: list[str] = field(default_factory=list)
+    unreachable: set[str] = field(default_factory=set)
+
+    def add(self, other: DispatchReport) -> None:
+        self.claimed += other.claimed
+        self.delivered += other.delivered
+        self.failed += other.failed
+        self.retried += other.retried
+        self.errors.extend(other.errors)
+        self.unreachable |= other.unreachable
+
+
+def backoff_delay(attempts: int, base: float, cap: float) -> float:
+    """Delay before retry number ``attempts + 1``: exponential, capped, with ±25 % jitter.
+
+    >>> 0.75 <= backoff_delay(0, 1.0, 60.0) <= 1.25
+    True
+    >>> backoff_delay(30, 1.0, 60.0) <= 75.0
+    True
+    """
+    delay = min(base * (2 ** min(attempts, 30)), cap)
+    return delay * random.uniform(0.75, 1.25)
+
+
+def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchReport:
+    """Claim due messages (up to ``limit``), deliver them in batches, record the outcome."""
+    config = node.config
+    node.trust.reload_if_changed()
+    node.keyring.reload_if_changed()
+    now = time.time()
+    down = node.partners_down
+    for country, (until, failures) in list(down.items()):
+        # A partner found down is probed with a cheap GET before anything is signed for it.
+        if until <= now and not _probe(node, country):
+            delay = backoff_delay(failures, config.retry_base_seconds, config.retry_max_seconds)
+            down[country] = (now + delay, failures + 1)
+    claimed = node.store.claim(
+        node.worker_id,
+        limit=limit or config.max_batch * 4,
+        lease_seconds=config.lease_seconds,
+        skip_receivers=[country for country, (until, _) in down.items() if until > now],
+    )
+    report = DispatchReport(claimed=len(claimed))
+    by_receiver: dict[str, list[ClaimedMessage]] = defaultdict(list)
+    for message in claimed:
+        by_receiver[message.receiver].append(message)
+    for receiver, messages in by_receiver.items():
+        for start in range(0, len(messages), config.max_batch):
+            chunk = messages[start : start + config.max_batch]
+            if receiver in report.unreachable:
+                # Circuit open: put the rest off without signing and posting them again.
+                until = down[receiver][0]
+                node.store.reschedule(
+                    [(m.message_id, until, f"{receiver} unreachable; waiting") for m in chunk],
+                    attempted=False,
+                )
+                report.retried += len(chunk)
+                continue
+            report.add(_deliver(node, receiver, chunk))
+            if receiver in report.unreachable:
+                failures = down.get(receiver, (0.0, 0))[1] + 1
+                delay = backoff_delay(failures - 1, config.retry_base_seconds,
+                                      config.retry_max_seconds)
+                down[receiver] = (time.time() + delay, failures)
+        if receiver not in report.unreachable:
+            down.pop(receiver, None)
+    return report
+
+
+def _probe(node: GatewayNode, country: str) -> bool:
+    try:
+        return node.client.is_up(node.trust.partner(country).endpoint)
+    except HaiquanError:
+        return False
+
+
+def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -> DispatchReport:
+    config = node.config
+    report = DispatchReport()
+    now = time.time()
+
+    def retry_all(reason: str) -> DispatchReport:
+        node.store.reschedule([
+            (m.message_id, now + backoff_delay(m.attempts, config.retry_base_seconds,
+                                               config.retry_max_seconds), reason)
+            for m in messages
+        ])
+        report.retried += len(messages)
+        report.errors.append(reason)
+        return report
+
+    try:
+        partner = node.trust.partner(receiver)
+    except HaiquanError as error:
+        node.store.mark_failed([(m.message_id, str(error)) for m in messages])
+        report.failed += len(messages)
+        return report
+    iat = int(now)
+    tokens = [
+        node.keyring.sign(m.envelope.encode("utf-8"), {"typ": ENVELOPE_TYP, "iat": iat})
+        for m in messages
+    ]
+    try:
+        reply = node.client.post_batch(partner.endpoint, tokens)
+    except DeliveryError as error:
+        report.unreachable.add(receiver)
+        return retry_all(str(error))
+    token = reply.body.get("receipt")
+    if reply.status != 200 or not isinstance(token, str):
+        error_body = reply.body.get("error")
+        reason = (
+            error_body.get("message") if isinstance(error_body, dict) else None
+        ) or "no signed receipt in the answer"
+        report.unreachable.add(receiver)
+        return retry_all(f"{receiver} answered HTTP {reply.status}: {reason}")
+    try:
+        batch = _read_receipt(node, receiver, token)
+    except (HaiquanError, ValueError) as error:
+        return retry_all(f"the receipt from {receiver} is not acceptable: {error}")
+    if len(batch.results) != len(messages):
+        return retry_all(f"the receipt from {receiver} covers {len(batch.results)} of "
+                         f"{len(messages)} messages")
+
+    delivered: list[str] = []
+    failed: list[tuple[str, str]] = []
+    retries: list[tuple[str, float, str]] = []
+    for message, entry in zip(messages, batch.results, strict=True):
+        outcome, reason = _judge(receiver, message, entry)
+        if outcome == "delivered":
+            delivered.append(message.message_id)
+        elif outcome == "failed":
+            failed.append((message.message_id, reason))
+        else:
+            due = now + backoff_delay(
+                message.attempts, config.retry_base_seconds, config.retry_max_seconds
+            )
+            retries.append((message.message_id, due, reason))
+            report.errors.append(reason)
+    node.store.mark_delivered(node.worker_id, receiver, token, delivered)
+    node.store.mark_failed(failed)
+    node.store.reschedule(retries)
+    report.delivered += len(delivered)
+    report.failed += len(failed)
+    report.retried += len(retries)
+    return report
+
+
+def _read_receipt(node: GatewayNode, receiver: str, token: str) -> BatchResult:
+    """Verify the receiver's signed batch receipt with its trusted key."""
+    verified = node.trust.verify(token)
+    if verified.partner != receiver:
+        raise DeliveryError(
+            "the receipt is signed by another node",
+            expected=receiver,
+            got=verified.partner,
+            fix="check the partner's endpoint in trust.yaml",
+        )
+    return BatchResult.model_validate_json(verified.payload)
+
+
+def _judge(
+    receiver: str, message: ClaimedMessage, entry: Receipt | SignedError
+) -> tuple[str, str]:
+    """("delivered", "") | ("failed", reason) | ("retry", reason) for one message."""
+    if entry.message_id != message.message_id:
+        return "retry", f"the receipt names message {entry.message_id!r} in its place"
+    if isinstance(entry, Receipt):
+        digest = json.loads(message.envelope)["payload_digest"]
+        if entry.payload_digest != digest or entry.receiver != receiver:
+            return "retry", "the receipt's digest or receiver differs from the message sent"
+        return "delivered", ""
+    reason = f"refused by {receiver}: {entry.error.get('message', 'no reason given')}"
+    if int(entry.error.get("status", 500)) >= 500:
+        return "retry", reason
+    return "failed", reason
+
+
+def run_dispatcher(
+    node: GatewayNode,
+    stop: threading.Event,
+    *,
+    idle_seconds: float = 0.05,
+) -> None:
+    """Dispatch until ``stop`` is set; sleep when idle, wake early on ``node.wakeup``.
+
+    An idle worker polls the store every ``idle_seconds`` (a cheap indexed query), because a
+    back office in another process writes the outbox without a way to wake this thread.
+    """
+    while not stop.is_set():
+        node.wakeup.clear()  # a send() from now on wakes the wait below at once
+        try:
+            report = dispatch_once(node)
+        except Exception:  # noqa: BLE001 - a database blip must not kill the sender loop
+            node.log.exception("dispatcher pass failed; retrying shortly")
+            stop.wait(idle_seconds)
+            continue
+        if report.claimed:
+            continue
+        # Nothing claimable now. Messages already due are leased by another worker or wait for
+        # a partner that is down: poll again after idle_seconds, or sooner if one falls due.
+        due = node.store.next_due()
+        ahead = None if due is None else due - time.time()
+        wait = idle_seconds if ahead is None or ahead <= 0 else min(idle_seconds, ahead)
+        node.wakeup.wait(wait)

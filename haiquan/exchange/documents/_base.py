@@ -1,0 +1,157 @@
+"""What every document type has: a name, a version, a format, and a validator.
+
+JSON documents are checked against a JSON Schema (2020-12) shipped in
+``haiquan/exchange/schemas/`` and then by the type's own business rules (those a schema cannot
+say, such as "the issuing country is the sender"). The same validation runs on send and on
+receipt, so a node never sends what its partner would refuse, and never accepts what it would not
+send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any, Literal
+
+import fastjsonschema
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+from haiquan.errors import ValidationError
+
+__all__ = ["DocumentContext", "DocumentType", "JsonDocumentType", "Rule", "problem"]
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """Who sends a document to whom: the business rules compare it with the envelope."""
+
+    sender: str
+    receiver: str
+
+
+#: A business rule: returns a list of problems (empty when the document is fine).
+Rule = Callable[[Any, DocumentContext], list[str]]
+
+
+def problem(path: str, text: str) -> str:
+    """One problem line, ``path: text``."""
+    return f"{path}: {text}"
+
+
+class DocumentType:
+    """Base of the document types. Subclasses implement :meth:`validate`."""
+
+    name: str
+    version: str
+    format: Literal["json", "xml"]
+    description: str
+
+    def validate(self, payload: str, context: DocumentContext) -> Any:
+        """Check the payload text; return it parsed, or raise ValidationError."""
+        raise NotImplementedError
+
+    def serialise(self, document: Any) -> str:
+        """Turn a document given to ``node.send`` into the payload text."""
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "format": self.format,
+            "description": self.description,
+        }
+
+
+@dataclass
+class JsonDocumentType(DocumentType):
+    """A JSON document validated by a packaged JSON Schema and business rules."""
+
+    name: str
+    version: str
+    schema_file: str
+    description: str
+    rules: list[Rule] = field(default_factory=list)
+    format: Literal["json", "xml"] = "json"
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        text = resources.files("haiquan.exchange").joinpath("schemas").joinpath(self.schema_file)
+        schema: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+        return schema
+
+    @cached_property
+    def _validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.schema, format_checker=FormatChecker())
+
+    @cached_property
+    def _fast(self) -> Callable[[Any], Any]:
+        # Generated Python code: ~30x faster than jsonschema on a valid document, which is the
+        # common case at 1,000 messages/s. Formats are checked exactly as jsonschema does.
+        return fastjsonschema.compile(self.schema, formats={"date": _is_date})  # type: ignore[no-any-return]
+
+    def schema_problems(self, document: Any) -> list[str]:
+        """The schema violations of ``document`` (empty when valid), each with its JSON path."""
+        try:
+            self._fast(document)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            errors = sorted(self._validator.iter_errors(document), key=lambda e: list(e.path))
+            return [problem(_path(e), e.message) for e in errors[:20]]
+
+    def serialise(self, document: Any) -> str:
+        if isinstance(document, str | bytes):
+            return document.decode("utf-8") if isinstance(document, bytes) else document
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+    def validate(self, payload: str, context: DocumentContext) -> Any:
+        try:
+            document = json.loads(payload)
+        except ValueError as error:
+            raise ValidationError(
+                f"the {self.name} payload is malformed JSON",
+                expected="a JSON object",
+                got=str(error),
+                fix="send well-formed JSON text (UTF-8)",
+            ) from error
+        problems = self.schema_problems(document)
+        if not problems:
+            for rule in self.rules:
+                problems.extend(rule(document, context))
+        if problems:
+            raise ValidationError(
+                f"the {self.name} document breaks its rules ({len(problems)} problem(s))",
+                expected=f"a document valid against schemas/{self.schema_file} and the "
+                f"{self.name} business rules",
+                got="; ".join(problems[:5]),
+                fix="correct the fields named and send again",
+                details={"problems": problems, "document_type": self.name},
+            )
+        return document
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(value: Any) -> bool:
+    """The ``date`` format as jsonschema checks it (RFC 3339 full-date, a real calendar day)."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _path(error: jsonschema.ValidationError) -> str:
+    return "/" + "/".join(str(p) for p in error.absolute_path)

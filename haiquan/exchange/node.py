@@ -1,0 +1,346 @@
+"""``GatewayNode``: one administration's gateway — config, keys, trust store, store, and verbs.
+
+This is the library API other subpackages (the AEO registry, the back office) call::
+
+    node = GatewayNode.from_home("/srv/haiquan/gateway")
+    mid = node.send("atiga-form-d", form_d, receiver="THA")
+    node.dispatch_once()                       # or run `haiquan gateway serve`
+    for message in node.inbox(after=cursor):   # received, not yet acknowledged
+        ...
+    node.acknowledge([m.message_id for m in batch])
+
+A node home holds ``node.yaml`` (:class:`~haiquan.exchange.config.NodeConfig`), ``trust.yaml``
+(:class:`~haiquan.exchange.trust.TrustStore`), ``keys/keyring.json`` and, by default, the SQLite
+store ``gateway.db``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from haiquan.errors import ConfigurationError, ConflictError, PayloadTooLargeError
+from haiquan.exchange.client import GatewayClient
+from haiquan.exchange.config import NodeConfig
+from haiquan.exchange.dispatcher import DispatchReport, dispatch_once
+from haiquan.exchange.documents import DocumentContext, document_type
+from haiquan.exchange.envelope import Envelope
+from haiquan.exchange.keys import KeyAlgorithm, NodeKey, NodeKeyring
+from haiquan.exchange.monitoring import (
+    InboxMessage,
+    MessageDetail,
+    MessageSummary,
+    MessageView,
+    get_message,
+    list_messages,
+    message_summary,
+    pull_inbox,
+)
+from haiquan.exchange.receiver import Receiver
+from haiquan.exchange.store import GatewayStore, outbox
+from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore
+
+__all__ = ["GatewayNode", "default_gateway_home"]
+
+
+def default_gateway_home() -> Path:
+    """``HAIQUAN_GATEWAY_HOME``, else ``HAIQUAN_HOME/gateway``."""
+    from haiquan.settings import get_settings
+
+    settings = get_settings()
+    return settings.gateway_home or settings.home / "gateway"
+
+
+class GatewayNode:
+    """A gateway node opened from its home folder. Use :meth:`init` or :meth:`from_home`."""
+
+    def __init__(self, home: Path, config: NodeConfig) -> None:
+        self.home = home
+        self.config = config
+        self.keyring = NodeKeyring.load(home / "keys" / "keyring.json", config.country)
+        self.trust = TrustStore.load(home / "trust.yaml")
+        self.store = GatewayStore(self.database_url)
+        self.receiver = Receiver(config, self.keyring, self.trust, self.store)
+        self.client = GatewayClient(timeout=config.request_timeout_seconds)
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.wakeup = threading.Event()
+        #: partner -> (unreachable until, consecutive failures), for this worker's dispatcher.
+        self.partners_down: dict[str, tuple[float, int]] = {}
+        self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
+
+    # --- opening -----------------------------------------------------------------------------
+    @classmethod
+    def init(
+        cls,
+        home: Path | str | None = None,
+        *,
+        country: str,
+        endpoint: str,
+        name: str = "",
+        database_url: str | None = None,
+        algorithm: KeyAlgorithm = "Ed25519",
+        **options: Any,
+    ) -> GatewayNode:
+        """Create a node home: ``node.yaml`` and a first signing key. Refuses to overwrite."""
+        from haiquan.reference.countries import country as lookup_country
+        from haiquan.settings import get_settings
+
+        home = Path(home) if home is not None else default_gateway_home()
+        if (home / "node.yaml").exists():
+            raise ConflictError(
+                f"a gateway node already exists in {home}",
+                expected="an empty or new folder",
+                got=f"{home / 'node.yaml'}",
+                fix="open it with GatewayNode.from_home, or choose another --home",
+            )
+        settings = get_settings()
+        code = lookup_country(country).alpha_3
+        options.setdefault("max_payload_bytes", settings.gateway_max_payload_bytes)
+        options.setdefault("replay_window_seconds", settings.gateway_replay_window_seconds)
+        config = NodeConfig(
+            country=code, endpoint=endpoint, name=name, database_url=database_url, **options
+        )
+        config.save(home / "node.yaml")
+        NodeKeyring.create(home / "keys" / "keyring.json", code, alg=algorithm)
+        return cls(home, config)
+
+    @classmethod
+    def from_home(cls, home: Path | str | None = None) -> GatewayNode:
+        """Open the node whose files are in ``home`` (default: the gateway home setting)."""
+        home = Path(home) if home is not None else default_gateway_home()
+        return cls(home, NodeConfig.load(home / "node.yaml"))
+
+    @property
+    def database_url(self) -> str:
+        """node.yaml's ``database_url``, else the setting, else SQLite in the home."""
+        from haiquan.settings import get_settings
+
+        return (
+            self.config.database_url
+            or get_settings().gateway_database_url
+            or f"sqlite:///{(self.home / 'gateway.db').resolve()}"
+        )
+
+    @property
+    def country(self) -> str:
+        return self.config.country
+
+    def close(self) -> None:
+        self.client.close()
+        self.store.close()
+
+    def __enter__(self) -> GatewayNode:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- keys and partners ---------------------------------------------------------------------
+    def jwks(self) -> dict[str, Any]:
+        """This node's public JWKS (what partners put in their trust store)."""
+        return self.keyring.jwks()
+
+    def rotate_key(self, algorithm: KeyAlgorithm | None = None) -> NodeKey:
+        """Start signing with a new key; the old one stays published until it expires."""
+        return self.keyring.rotate(alg=algorithm)
+
+    def add_partner(
+        self, country: str, endpoint: str, *, jwks: dict[str, Any] | None = None, name: str = ""
+    ) -> PartnerConfig:
+        """Trust a partner node: its endpoint and its public keys (fetched when not given)."""
+        from haiquan.reference.countries import country as lookup_country
+
+        code = lookup_country(country).alpha_3
+        endpoint = endpoint.rstrip("/")
+        if jwks is None:
+            jwks = self.client.fetch_jwks(endpoint)
+        partner = PartnerConfig(name=name, endpoint=endpoint, keys=_trusted_keys(jwks, code))
+        self.trust.set_partner(code, partner)
+        return partner
+
+    def refresh_partner(self, country: str) -> PartnerConfig:
+        """Re-read a partner's JWKS from its endpoint (after it rotated its key)."""
+        current = self.trust.partner(country)
+        return self.add_partner(country, current.endpoint, name=current.name)
+
+    # --- sending -------------------------------------------------------------------------------
+    def send(
+        self,
+        document_type_name: str,
+        document: Any,
+        *,
+        receiver: str,
+        conversation_id: str | None = None,
+        message_id: str | None = None,
+        document_version: str | None = None,
+    ) -> str:
+        """Validate a document and put it in the outbox for ``receiver``; return its message id.
+
+        Sending again with the same ``message_id`` and the same document returns that id and
+        changes nothing (a back office may retry safely); the same id with another document is
+        refused.
+        """
+        envelope, row = self._prepare(
+            document_type_name, document, receiver, conversation_id, message_id, document_version
+        )
+        try:
+            self.store.enqueue([row])
+        except IntegrityError as error:
+            return self._same_message(envelope, error)
+        self.wakeup.set()
+        return envelope.message_id
+
+    def send_many(
+        self, document_type_name: str, documents: list[Any], *, receiver: str
+    ) -> list[str]:
+        """Validate and queue several documents of one type in one transaction (a back office
+        sending in bulk); all are queued or, if one is invalid, none. Returns the message ids."""
+        prepared = [
+            self._prepare(document_type_name, document, receiver, None, None, None)
+            for document in documents
+        ]
+        self.store.enqueue([row for _, row in prepared])
+        self.wakeup.set()
+        return [envelope.message_id for envelope, _ in prepared]
+
+    def _prepare(
+        self,
+        document_type_name: str,
+        document: Any,
+        receiver: str,
+        conversation_id: str | None,
+        message_id: str | None,
+        document_version: str | None,
+    ) -> tuple[Envelope, dict[str, Any]]:
+        doc = document_type(document_type_name, document_version)
+        self.trust.partner(receiver)
+        payload = doc.serialise(document)
+        size = len(payload.encode("utf-8"))
+        if size > self.config.max_payload_bytes:
+            raise PayloadTooLargeError(
+                f"the {doc.name} document is too large to send",
+                expected=f"at most {self.config.max_payload_bytes} bytes",
+                got=f"{size} bytes",
+                fix="split the document or raise max_payload_bytes with the partner's agreement",
+            )
+        doc.validate(payload, DocumentContext(self.country, receiver))
+        envelope = Envelope.build(
+            sender=self.country,
+            receiver=receiver,
+            document_type=doc.name,
+            document_version=doc.version,
+            payload_format=doc.format,
+            payload=payload,
+            message_id=message_id,
+            conversation_id=conversation_id,
+        )
+        row = {
+            "message_id": envelope.message_id,
+            "conversation_id": envelope.conversation_id,
+            "receiver": receiver,
+            "document_type": doc.name,
+            "document_version": doc.version,
+            "created_at": envelope.created_at.timestamp(),
+            "envelope": envelope.to_json(),
+        }
+        return envelope, row
+
+    def _same_message(self, envelope: Envelope, error: Exception) -> str:
+        with self.store.read() as conn:
+            held = conn.execute(
+                select(outbox.c.envelope).where(outbox.c.message_id == envelope.message_id)
+            ).scalar()
+        if held is not None:
+            previous = Envelope.model_validate_json(held)
+            if (previous.payload_digest, previous.receiver, previous.document_type) == (
+                envelope.payload_digest, envelope.receiver, envelope.document_type
+            ):
+                return previous.message_id
+        raise ConflictError(
+            f"message id {envelope.message_id} is already used for another document",
+            expected="a new message id, or the very same document to retry",
+            got="a different document under the same id",
+            fix="leave message_id out to get a fresh one",
+        ) from error
+
+    def dispatch_once(self, *, limit: int | None = None) -> DispatchReport:
+        """Deliver what is due now, once (tests and cron-style operation)."""
+        return dispatch_once(self, limit=limit)
+
+    def dispatch_until_idle(self, *, max_passes: int = 100) -> DispatchReport:
+        """Dispatch until nothing due is left (or ``max_passes``); retries wait for their time."""
+        total = DispatchReport()
+        for _ in range(max_passes):
+            report = self.dispatch_once()
+            total.add(report)
+            if report.claimed == 0:
+                break
+        return total
+
+    def requeue(self, message_ids: list[str]) -> int:
+        """Put failed messages back in the queue (after the partner fixed its side)."""
+        count = self.store.requeue(message_ids)
+        self.wakeup.set()
+        return count
+
+    # --- receiving and monitoring ------------------------------------------------------------
+    def receive_body(self, body: bytes) -> dict[str, Any]:
+        """Handle an incoming HTTP body: ``{"results": [...], "receipt": jws}``; see
+        :class:`~haiquan.exchange.receiver.Receiver`."""
+        return self.receiver.receive_body(body).to_dict()
+
+    def inbox(
+        self, *, after: int = 0, limit: int = 100, include_acknowledged: bool = False
+    ) -> list[InboxMessage]:
+        """Received messages after cursor ``after`` (their ``seq``), oldest first."""
+        return pull_inbox(
+            self.store, after=after, limit=limit, include_acknowledged=include_acknowledged
+        )
+
+    def acknowledge(self, message_ids: list[str]) -> int:
+        """The back office has taken these messages; returns how many were newly acknowledged."""
+        return self.store.acknowledge(message_ids)
+
+    def summary(self) -> MessageSummary:
+        return message_summary(self.store)
+
+    def messages(self, **filters: Any) -> list[MessageView]:
+        return list_messages(self.store, **filters)
+
+    def message(self, message_id: str) -> MessageDetail:
+        return get_message(self.store, message_id)
+
+
+def _trusted_keys(jwks: dict[str, Any], country: str) -> list[TrustedKey]:
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not keys:
+        raise ConfigurationError(
+            f"the JWKS of {country} has no keys",
+            expected='{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": ..., "exp": ...}]}',
+            got=str(jwks)[:80],
+            fix="ask the partner for its gateway JWKS (GET /.well-known/jwks.json)",
+        )
+    trusted = []
+    for jwk in keys:
+        kid, exp = jwk.get("kid"), jwk.get("exp")
+        if not isinstance(kid, str) or not isinstance(exp, int):
+            raise ConfigurationError(
+                f"a key in the JWKS of {country} lacks kid or exp",
+                expected="every key with a kid and exp (Unix seconds when it stops verifying)",
+                got=f"kid={kid!r} exp={exp!r}",
+                fix="publish keys with exp, or edit trust.yaml with the agreed expiry",
+            )
+        public = {k: v for k, v in jwk.items() if k not in {"d", "exp"}}
+        trusted.append(
+            TrustedKey(kid=kid, expires_at=datetime.fromtimestamp(exp, UTC), jwk=public)
+        )
+    return trusted

@@ -1,0 +1,282 @@
+"""The trust store: which partner nodes this node accepts, where they live, and their keys.
+
+A node trusts only the partners written in ``trust.yaml``; for each one it keeps the endpoint and
+the public keys read from the partner's JWKS, each with its expiry. A JWS verifies only with a key
+of a configured partner that has not expired — so a rotated-out key keeps verifying until its end
+date, and an expired or unknown key is refused. ``trust.yaml`` is validated on load::
+
+    partners:
+      THA:
+        name: Thai Customs Department
+        endpoint: https://gateway.customs.go.th
+        keys:
+          - kid: THA-20261125-1a2b3c4d
+            expires_at: '2028-11-25T00:00:00+00:00'
+            jwk: {kty: OKP, crv: Ed25519, x: ...}
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from haiquan.errors import ConfigurationError, PermissionDeniedError, SignatureError
+from haiquan.exchange._util import load_yaml_mapping, utcnow
+from haiquan.exchange.keys import ALGORITHMS, JoseKey, import_public_jwk
+
+__all__ = ["PartnerConfig", "TrustStore", "TrustedKey", "VerifiedJWS", "read_jws_header"]
+
+_log = logging.getLogger(__name__)
+
+
+class TrustedKey(BaseModel):
+    """One public key of a partner, valid until ``expires_at``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kid: str = Field(min_length=1)
+    expires_at: datetime
+    jwk: dict[str, Any]
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class PartnerConfig(BaseModel):
+    """A trusted partner node."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    endpoint: str = Field(pattern=r"^https?://")
+    keys: list[TrustedKey] = Field(min_length=1)
+
+
+class _TrustFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    partners: dict[str, PartnerConfig] = Field(default_factory=dict)
+
+    @field_validator("partners")
+    @classmethod
+    def _country_codes(cls, value: dict[str, PartnerConfig]) -> dict[str, PartnerConfig]:
+        for code in value:
+            if len(code) != 3 or not code.isalpha() or not code.isupper():
+                raise ValueError(f"partner {code!r} is not an ISO 3166 alpha-3 code such as THA")
+        return value
+
+
+@dataclass(frozen=True)
+class VerifiedJWS:
+    """A JWS whose signature verified with a trusted partner key."""
+
+    partner: str
+    kid: str
+    header: dict[str, Any]
+    payload: bytes
+
+
+def read_jws_header(token: str) -> dict[str, Any]:
+    """Decode the protected header of a compact JWS without verifying it (to find the key)."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[2]:
+        raise SignatureError(
+            "the message is not signed",
+            expected="a JWS in compact serialisation: header.payload.signature",
+            got=f"{len(parts)} dot-separated part(s)" if len(parts) != 3 else "an empty part",
+            fix="sign the envelope with the sender node's key (see docs/exchange-protocol.md)",
+        )
+    try:
+        raw = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4))
+        header = json.loads(raw)
+    except (ValueError, binascii.Error) as error:
+        raise SignatureError(
+            "the JWS header cannot be read",
+            expected="base64url-encoded JSON",
+            got=parts[0][:40],
+            fix="send a JWS produced by a JOSE library",
+        ) from error
+    if not isinstance(header, dict):
+        raise SignatureError(
+            "the JWS header is not an object", expected="a JSON object", got=type(header).__name__
+        )
+    return header
+
+
+class TrustStore:
+    """The partners this node trusts (``trust.yaml``), with a key index for verification."""
+
+    def __init__(self, path: Path, partners: dict[str, PartnerConfig]) -> None:
+        self.path = path
+        self.partners = partners
+        self._index: dict[str, tuple[str, TrustedKey, JoseKey]] = {}
+        self._mtime = self._stat()
+        self._reindex()
+
+    def _stat(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def _reindex(self) -> None:
+        index = {}
+        for country, partner in self.partners.items():
+            for trusted in partner.keys:
+                index[trusted.kid] = (country, trusted, import_public_jwk(trusted.jwk))
+        self._index = index
+
+    def reload_if_changed(self) -> bool:
+        """Re-read ``trust.yaml`` if another process (the CLI) changed it.
+
+        A file that does not validate is logged and kept out: the trust in force stays until
+        the file is corrected, so a bad edit cannot stop a running node. Returns whether the new
+        file was taken.
+        """
+        mtime = self._stat()
+        if mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        try:
+            fresh = TrustStore.load(self.path)
+        except ConfigurationError as error:
+            _log.error("trust store not reloaded, the previous one stays in force: %s", error)
+            return False
+        self.partners, self._index = fresh.partners, fresh._index
+        return True
+
+    @classmethod
+    def load(cls, path: Path) -> TrustStore:
+        """Read and validate ``trust.yaml``; a missing file means no partner yet."""
+        if not path.exists():
+            return cls(path, {})
+        data = load_yaml_mapping(path, "trust store")
+        try:
+            parsed = _TrustFile.model_validate(data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigurationError(
+                f"the trust store {path} is invalid at {where or 'top level'}",
+                expected="partners: {ISO3: {endpoint: https://..., "
+                "keys: [{kid, expires_at, jwk}]}}",
+                got=first["msg"],
+                fix="correct the file, or re-add the partner with `haiquan gateway partner add`",
+            ) from error
+        return cls(path, parsed.partners)
+
+    def save(self) -> None:
+        data = _TrustFile(partners=self.partners).model_dump(mode="json")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+
+    def set_partner(self, country: str, partner: PartnerConfig) -> None:
+        """Add or replace a partner (its key list is replaced by the one given) and save."""
+        for trusted in partner.keys:
+            import_public_jwk(trusted.jwk)
+        self.partners[country] = partner
+        self.save()
+        self._mtime = self._stat()
+        self._reindex()
+
+    def partner(self, country: str) -> PartnerConfig:
+        try:
+            return self.partners[country]
+        except KeyError as error:
+            raise PermissionDeniedError(
+                f"{country} is not a trusted partner of this node",
+                expected="one of " + (", ".join(sorted(self.partners)) or "(no partner yet)"),
+                got=country,
+                fix=f"add it first: haiquan gateway partner add {country} --endpoint URL",
+            ) from error
+
+    def verify(self, token: str, *, at: datetime | None = None) -> VerifiedJWS:
+        """Verify a compact JWS with the trusted key its ``kid`` names.
+
+        Raises:
+            SignatureError: not a JWS, bad algorithm, expired key or a signature that fails.
+            PermissionDeniedError: the key belongs to no trusted partner.
+        """
+        header = read_jws_header(token)
+        kid = header.get("kid")
+        found = self._index.get(kid) if isinstance(kid, str) else None
+        if found is None:
+            raise PermissionDeniedError(
+                "the message is signed by an unknown sender",
+                expected="a key id of a partner in this node's trust store",
+                got=repr(kid),
+                fix="the receiving administration must add the sender as a partner "
+                "(haiquan gateway partner add), or the sender must publish its new key",
+            )
+        country, trusted, key = found
+        moment = at or utcnow()
+        if trusted.expires_at <= moment:
+            raise SignatureError(
+                f"the signing key {kid} of {country} has expired",
+                expected=f"a key valid at {moment:%Y-%m-%dT%H:%M:%SZ}",
+                got=f"a key that expired at {trusted.expires_at:%Y-%m-%dT%H:%M:%SZ}",
+                fix=f"{country} must sign with its current key; refresh its keys with "
+                f"`haiquan gateway partner refresh {country}`",
+            )
+        alg = ALGORITHMS[key.key_type]
+        if header.get("alg") != alg:
+            raise SignatureError(
+                "the JWS algorithm does not match the partner key",
+                expected=alg,
+                got=repr(header.get("alg")),
+                fix="sign with the algorithm published in the key's JWKS entry",
+            )
+        if "crit" in header or header.get("b64") is not None:
+            raise SignatureError(
+                "the JWS uses header extensions this node does not implement",
+                expected="no crit or b64 header parameters",
+                got=", ".join(k for k in ("crit", "b64") if k in header),
+                fix="sign a plain compact JWS",
+            )
+        signing_input, _, encoded_signature = token.rpartition(".")
+        try:
+            signature = _b64decode(encoded_signature)
+            payload = _b64decode(signing_input.partition(".")[2])
+            _verify(key, signature, signing_input.encode("ascii"))
+        except (InvalidSignature, ValueError, binascii.Error, UnicodeEncodeError) as error:
+            raise SignatureError(
+                "the signature does not verify: the message was altered or not signed by "
+                f"{country}",
+                expected=f"a valid {alg} signature by key {kid}",
+                got=type(error).__name__,
+                fix="resend the message exactly as signed",
+            ) from error
+        return VerifiedJWS(country, str(kid), header, payload)
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _verify(key: JoseKey, signature: bytes, signing_input: bytes) -> None:
+    """Check a raw JWS signature (Ed25519, or ES256 as r || s) with ``cryptography``."""
+    if len(signature) != 64:
+        raise InvalidSignature("a JWS signature of Ed25519 or ES256 is 64 bytes")
+    public = key.public_key
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        der = encode_dss_signature(
+            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        )
+        public.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+    else:
+        public.verify(signature, signing_input)  # type: ignore[union-attr,call-arg]

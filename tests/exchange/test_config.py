@@ -1,0 +1,103 @@
+"""node.yaml and trust.yaml are validated on load: one test per kind of bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from haiquan.errors import ConfigurationError
+from haiquan.exchange import GatewayNode, NodeConfig, TrustStore
+
+from .conftest import NodeFactory
+
+GOOD_NODE = "country: VNM\nendpoint: http://127.0.0.1:8801\n"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_node_file_loads(tmp_path: Path) -> None:
+    config = NodeConfig.load(_write(tmp_path, "node.yaml", GOOD_NODE + "max_batch: 50\n"))
+    assert (config.country, config.max_batch, config.replay_window_seconds) == ("VNM", 50, 300)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("country: [VNM\n", "not valid YAML"),
+        ("- VNM\n- THA\n", "wrong shape"),
+        ("endpoint: http://127.0.0.1:8801\n", "invalid at country"),
+        ("country: Vietnam\nendpoint: http://127.0.0.1:8801\n", "invalid at country"),
+        ("country: VNM\nendpoint: ftp://example\n", "invalid at endpoint"),
+        (GOOD_NODE + "max_batch: lots\n", "invalid at max_batch"),
+        (GOOD_NODE + "max_payload_bytes: -1\n", "invalid at max_payload_bytes"),
+        (GOOD_NODE + "colour: blue\n", "invalid at colour"),
+    ],
+    ids=["not-yaml", "not-mapping", "no-country", "bad-country", "bad-endpoint", "bad-type",
+         "out-of-range", "unknown-field"],
+)
+def test_a_bad_node_file_is_refused_clearly(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, "node.yaml", text)
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        NodeConfig.load(path)
+    assert str(path) in str(caught.value) and caught.value.fix
+
+
+def test_a_missing_node_is_refused_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="gateway init"):
+        GatewayNode.from_home(tmp_path / "nowhere")
+
+
+def test_init_refuses_to_overwrite_a_node(make_node: NodeFactory) -> None:
+    from haiquan.errors import ConflictError
+
+    node = make_node("VNM")
+    with pytest.raises(ConflictError, match="already exists"):
+        GatewayNode.init(node.home, country="VNM", endpoint="http://127.0.0.1:1")
+
+
+JWK = "{kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("partners: {THA: {endpoint: [x\n", "not valid YAML"),
+        ("[THA]\n", "wrong shape"),
+        (f"partners: {{Thailand: {{endpoint: 'http://x', keys: [{{kid: k, "
+         f"expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}}}\n", "alpha-3"),
+        ("partners: {THA: {endpoint: 'http://x', keys: []}}\n", "invalid at partners.THA.keys"),
+        (f"partners: {{THA: {{keys: [{{kid: k, expires_at: '2030-01-01T00:00:00Z', "
+         f"jwk: {JWK}}}]}}}}\n", "invalid at partners.THA.endpoint"),
+        (f"partners: {{THA: {{endpoint: 'http://x', keys: [{{kid: k, expires_at: soon, "
+         f"jwk: {JWK}}}]}}}}\n", "expires_at"),
+        ("partners: {THA: {endpoint: 'http://x', keys: [{kid: k, expires_at: "
+         "'2030-01-01T00:00:00Z', jwk: {kty: RSA, n: abc, e: AQAB}}]}}\n", "unsupported"),
+        ("trusted: everyone\n", "invalid at trusted"),
+    ],
+    ids=["not-yaml", "not-mapping", "bad-country", "no-keys", "no-endpoint", "bad-expiry",
+         "rsa-key", "unknown-field"],
+)
+def test_a_bad_trust_file_is_refused_clearly(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, "trust.yaml", text)
+    with pytest.raises(ConfigurationError, match=message):
+        TrustStore.load(path)
+
+
+def test_a_bad_trust_file_written_while_serving_keeps_the_old_trust(
+    make_node: NodeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    vnm, tha, mys = make_node("VNM"), make_node("THA"), make_node("MYS")
+    vnm.add_partner("THA", tha.config.endpoint, jwks=tha.jwks())
+    running = TrustStore.load(vnm.home / "trust.yaml")  # what a serving process holds
+    (vnm.home / "trust.yaml").write_text("partners: [broken\n")
+    assert running.reload_if_changed() is False
+    assert "previous one stays in force" in caplog.text
+    assert list(running.partners) == ["THA"]
+    vnm.add_partner("MYS", mys.config.endpoint, jwks=mys.jwks())  # a good edit is taken
+    assert running.reload_if_changed() is True
+    assert sorted(running.partners) == ["MYS", "THA"]

@@ -1,0 +1,240 @@
+"""The receiver refuses every kind of bad input with a precise, signed error and stores nothing.
+
+These run the receiver in process (the HTTP edge is covered in test_http.py); each case checks the
+error code, that the refusal verifies with the receiver's key, and that the inbox is unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from haiquan.errors import InputError, PayloadTooLargeError
+from haiquan.exchange import Envelope, GatewayNode
+from haiquan.exchange._util import digest_text, dump_json
+from haiquan.exchange.envelope import ENVELOPE_TYP
+from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore
+
+from .conftest import NodeFactory, link
+from .samples import form_d, risk_alert
+
+
+def envelope(sender: str = "VNM", receiver: str = "THA", **changes: Any) -> Envelope:
+    payload = changes.pop("payload", None)
+    doc_type = changes.pop("document_type", "atiga-form-d")
+    fmt = changes.pop("payload_format", "json")
+    text = payload if payload is not None else json.dumps(form_d(sender, receiver))
+    return Envelope.build(sender=sender, receiver=receiver, document_type=doc_type,
+                          document_version=changes.pop("document_version", "1"),
+                          payload_format=fmt, payload=text, **changes)
+
+
+def sign(node: GatewayNode, body: Envelope | dict[str, Any] | str, *, iat: int | None = None,
+         typ: str = ENVELOPE_TYP) -> str:
+    if isinstance(body, Envelope):
+        text = body.to_json()
+    elif isinstance(body, dict):
+        text = dump_json(body)
+    else:
+        text = body
+    return node.keyring.sign(text.encode(), {"typ": typ, "iat": iat or int(time.time())})
+
+
+def post(node: GatewayNode, *tokens: Any) -> list[dict[str, Any]]:
+    """Post a batch; return its results, each with ``signed``: its entry in the receiver's
+    batch receipt, verified with the receiver's published key."""
+    answer = node.receive_body(json.dumps({"messages": list(tokens)}).encode())
+    trust = TrustStore(node.home / "verifier.yaml", {})
+    trust.set_partner(node.country, PartnerConfig(
+        endpoint=node.config.endpoint, keys=[
+            TrustedKey(kid=k["kid"], expires_at=datetime.fromtimestamp(k["exp"], UTC), jwk=k)
+            for k in node.jwks()["keys"]]))
+    verified = trust.verify(answer["receipt"])
+    batch = json.loads(verified.payload)
+    assert batch["type"] == "batch-result" and batch["receiver"] == node.country
+    assert len(batch["results"]) == len(answer["results"]) == len(tokens)
+    for result, entry in zip(answer["results"], batch["results"], strict=True):
+        result["signed"] = entry
+        assert entry["message_id"] == result["message_id"]
+    return list(answer["results"])
+
+
+@pytest.fixture
+def nodes(make_node: NodeFactory) -> tuple[GatewayNode, GatewayNode, GatewayNode]:
+    vnm, tha, mys = make_node("VNM"), make_node("THA"), make_node("MYS")
+    link(vnm, tha)
+    mys.add_partner("THA", tha.config.endpoint, jwks=tha.jwks())
+    return vnm, tha, mys
+
+
+def refused(sender: GatewayNode, receiver: GatewayNode, result: dict[str, Any], code: str,
+            status: int) -> dict[str, Any]:
+    """Check a refusal: its code and status, and that it is signed by the receiver."""
+    assert result["status"] == "refused", result
+    assert result["error"]["code"] == code, result["error"]
+    assert result["error"]["status"] == status
+    assert result["error"]["expected"] and result["error"]["fix"]
+    signed = result["signed"]
+    assert signed["type"] == "error" and signed["error"] == result["error"]
+    assert receiver.inbox(include_acknowledged=True) == []
+    return result["error"]
+
+
+def test_a_valid_envelope_is_accepted_once_and_a_retry_is_a_duplicate(nodes) -> None:
+    vnm, tha, _ = nodes
+    env = envelope()
+    first = post(tha, sign(vnm, env))
+    again = post(tha, sign(vnm, env))
+    assert [first[0]["status"], again[0]["status"]] == ["accepted", "duplicate"]
+    receipt = again[0]["signed"]
+    assert receipt["type"] == "receipt" and receipt["status"] == "duplicate"
+    assert receipt["payload_digest"] == env.payload_digest
+    inbox = tha.inbox()
+    assert [m.message_id for m in inbox] == [env.message_id]
+    assert tha.message(env.message_id).duplicates_received == 1
+
+
+def test_unsigned_envelopes_are_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    plain = envelope().to_json()
+    error = refused(vnm, tha, post(tha, plain)[0], "bad_signature", 401)
+    assert "not signed" in error["message"]
+    header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"haiquan-envelope+jws"}').decode()
+    body = base64.urlsafe_b64encode(plain.encode()).decode()
+    refused(vnm, tha, post(tha, f"{header}.{body}.")[0], "bad_signature", 401)
+    refused(vnm, tha, post(tha, {"envelope": plain})[0], "bad_signature", 401)
+
+
+def test_a_tampered_envelope_is_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    header, _, signature = sign(vnm, envelope()).split(".")
+    changed = envelope(receiver="THA")  # another message id, same signature: forged
+    body = base64.urlsafe_b64encode(changed.to_json().encode()).rstrip(b"=").decode()
+    error = refused(vnm, tha, post(tha, f"{header}.{body}.{signature}")[0], "bad_signature", 401)
+    assert "altered" in error["message"]
+
+
+def test_an_unknown_sender_is_refused(nodes) -> None:
+    vnm, tha, mys = nodes
+    token = sign(mys, envelope(sender="MYS", document_type="risk-alert",
+                               payload=json.dumps(risk_alert())))
+    error = refused(mys, tha, post(tha, token)[0], "permission_denied", 403)
+    assert "unknown sender" in error["message"]
+
+
+def test_a_sender_cannot_sign_in_another_country_name(nodes) -> None:
+    vnm, tha, _ = nodes
+    token = sign(vnm, envelope(sender="MYS"))
+    error = refused(vnm, tha, post(tha, token)[0], "permission_denied", 403)
+    assert "not the signer" in error["message"]
+
+
+def test_a_message_for_another_administration_is_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    token = sign(vnm, envelope(receiver="MYS"))
+    error = refused(vnm, tha, post(tha, token)[0], "permission_denied", 403)
+    assert "addressed to another" in error["message"] and error["got"] == "MYS"
+
+
+def test_an_expired_key_is_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    partner = tha.trust.partner("VNM")
+    past = datetime.now(UTC) - timedelta(seconds=5)
+    keys = [k.model_copy(update={"expires_at": past}) for k in partner.keys]
+    tha.trust.set_partner("VNM", PartnerConfig(endpoint=partner.endpoint, keys=keys))
+    error = refused(vnm, tha, post(tha, sign(vnm, envelope()))[0], "bad_signature", 401)
+    assert "expired" in error["message"]
+
+
+@pytest.mark.parametrize("offset", [-3600, 3600])
+def test_a_replay_outside_the_time_window_is_refused(nodes, offset: int) -> None:
+    vnm, tha, _ = nodes
+    token = sign(vnm, envelope(), iat=int(time.time()) + offset)
+    error = refused(vnm, tha, post(tha, token)[0], "conflict", 409)
+    assert "replay window" in error["message"]
+
+
+def test_a_payload_failing_its_schema_is_refused_with_the_problems(nodes) -> None:
+    vnm, tha, _ = nodes
+    bad = form_d()
+    del bad["items"][0]["hs_code"]
+    bad["items"][1]["origin_criterion"] = {"code": "RVC"}
+    error = refused(vnm, tha, post(tha, sign(vnm, envelope(payload=json.dumps(bad))))[0],
+                    "validation_failed", 422)
+    assert any("hs_code" in p for p in error["details"]["problems"])
+
+
+def test_an_unknown_document_type_is_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    token = sign(vnm, envelope(document_type="bill-of-lading"))
+    error = refused(vnm, tha, post(tha, token)[0], "unknown_code", 404)
+    assert "bill-of-lading" in error["got"]
+    token = sign(vnm, envelope(document_version="9"))
+    refused(vnm, tha, post(tha, token)[0], "unknown_code", 404)
+
+
+def test_an_oversized_payload_is_refused(make_node: NodeFactory) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA", max_payload_bytes=4000)
+    link(vnm, tha)
+    big = form_d()
+    big["items"][0]["description"] = "x" * 500
+    big["items"] = [dict(big["items"][0], item_number=i + 1) for i in range(12)]
+    refused(vnm, tha, post(tha, sign(vnm, envelope(payload=json.dumps(big))))[0],
+            "payload_too_large", 413)
+    with pytest.raises(PayloadTooLargeError):
+        tha.receive_body(b"x" * (tha.receiver.max_request_bytes + 1))
+
+
+def test_malformed_json_and_xml_payloads_are_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    error = refused(vnm, tha, post(tha, sign(vnm, envelope(payload='{"reference_number": ')))[0],
+                    "validation_failed", 422)
+    assert "malformed JSON" in error["message"]
+    xml = envelope(document_type="wco-declaration", document_version="3.6",
+                   payload_format="xml", payload="<Declaration><unclosed></Declaration>")
+    error = refused(vnm, tha, post(tha, sign(vnm, xml))[0], "validation_failed", 422)
+    assert "malformed XML" in error["message"]
+
+
+def test_a_malformed_envelope_or_digest_is_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    raw = json.loads(envelope().to_json())
+    raw["payload_digest"] = digest_text("something else")
+    error = refused(vnm, tha, post(tha, sign(vnm, raw))[0], "validation_failed", 422)
+    assert "digest" in error["message"]
+    refused(vnm, tha, post(tha, sign(vnm, "not json at all"))[0], "validation_failed", 422)
+    raw = json.loads(envelope().to_json())
+    raw["message_id"] = "x"
+    refused(vnm, tha, post(tha, sign(vnm, raw))[0], "validation_failed", 422)
+
+
+def test_a_reused_message_id_with_other_content_is_refused(nodes) -> None:
+    vnm, tha, _ = nodes
+    first = envelope()
+    assert post(tha, sign(vnm, first))[0]["status"] == "accepted"
+    other = form_d(ref="VN-2026-999999")
+    second = envelope(payload=json.dumps(other), message_id=first.message_id)
+    result = post(tha, sign(vnm, second))[0]
+    assert result["status"] == "refused" and result["error"]["code"] == "conflict"
+    assert [m.message_id for m in tha.inbox()] == [first.message_id]
+
+
+def test_one_bad_envelope_does_not_spoil_its_batch(nodes) -> None:
+    vnm, tha, _ = nodes
+    good = envelope()
+    results = post(tha, sign(vnm, envelope(receiver="MYS")), sign(vnm, good), "garbage")
+    assert [r["status"] for r in results] == ["refused", "accepted", "refused"]
+    assert [m.message_id for m in tha.inbox()] == [good.message_id]
+
+
+def test_a_malformed_body_is_refused_as_a_whole(nodes) -> None:
+    _, tha, _ = nodes
+    for body in (b"{not json", b'{"messages": []}', b"[1, 2]"):
+        with pytest.raises(InputError):
+            tha.receive_body(body)
+    assert tha.inbox() == []
