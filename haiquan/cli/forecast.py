@@ -1,0 +1,132 @@
+"""``haiquan forecast`` and ``haiquan backtest``.
+
+Each command parses its options, calls one function of :mod:`haiquan.forecast.flows`
+(``forecast_file`` / ``backtest_file``, which read a source file or the warehouse) and prints or
+writes the result; errors are translated by :func:`haiquan.cli.main`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from haiquan.cli._console import console
+
+__all__ = ["register"]
+
+InputOption = Annotated[
+    Path | None,
+    typer.Option("--input", "-i", help="A trade file to forecast instead of the warehouse."),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", "-f", help="The file's format (census, dots, baci, canonical); "
+                 "detected from its columns when left out."),
+]
+HorizonOption = Annotated[int, typer.Option("--horizon", "-h", min=1, help="Periods ahead.")]
+ReporterOption = Annotated[str | None, typer.Option("--reporter", help="Reporter, alpha-3.")]
+FlowOption = Annotated[str | None, typer.Option("--flow", help="import or export (default both).")]
+FrequencyOption = Annotated[str | None, typer.Option("--frequency", help="M, Q or A.")]
+PartnerOption = Annotated[
+    list[str] | None,
+    typer.Option("--partner", "-p", help="Partner code (repeat for several); default all."),
+]
+LevelOption = Annotated[
+    int, typer.Option("--commodity-level", help="0 = TOTAL rows; 2/4/6 = HS codes of that size.")
+]
+MembersOption = Annotated[
+    str | None,
+    typer.Option("--members", help="Comma-separated ensemble candidates (docs/forecast.md); "
+                 "default DOTM,ETSdamped,DSTM,SeasonalNaive,DOTMrecent."),
+]
+EngineOption = Annotated[
+    str | None, typer.Option("--engine", help="local or dask; default HAIQUAN_FORECAST_ENGINE.")
+]
+
+
+def _config(horizon: int, members: str | None):  # type: ignore[no-untyped-def]
+    from haiquan.forecast import ForecastConfig
+
+    config = ForecastConfig(horizon=horizon)
+    if members:
+        config = config.with_(members=[m.strip() for m in members.split(",") if m.strip()])
+    return config
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``haiquan forecast`` and ``haiquan backtest`` on the root app."""
+
+    @app.command()
+    def forecast(
+        input: InputOption = None,
+        format: FormatOption = None,
+        horizon: HorizonOption = 12,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV to write; "
+                          "columns reporter, partner, flow, period, yhat, lo_80, hi_80, lo_95, "
+                          "hi_95, model.")] = None,
+        reporter: ReporterOption = None,
+        flow: FlowOption = None,
+        frequency: FrequencyOption = None,
+        partner: PartnerOption = None,
+        commodity_level: LevelOption = 0,
+        reconcile: Annotated[str | None, typer.Option(
+            "--reconcile", help="Make countries add up to a WORLD total: bottom_up, mint_ols "
+            "or mint_wls.")] = None,
+        members: MembersOption = None,
+        engine: EngineOption = None,
+    ) -> None:
+        """Forecast every series of a slice with intervals (80 %, 95 %) and a weighted ensemble."""
+        from haiquan.forecast import OUTPUT_COLUMNS, forecast_file, make_engine
+
+        result = forecast_file(
+            input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
+            partners=partner, commodity_level=commodity_level, reconcile=reconcile,
+            config=_config(horizon, members), engine=make_engine(engine))
+        series = result.attrs.get("series")
+        if output is not None:
+            result[OUTPUT_COLUMNS].to_csv(output, index=False)
+            console.print(f"wrote {len(result)} rows for {result['unique_id'].nunique()} series "
+                          f"to {output}")
+        else:
+            from haiquan.cli._tables import print_frame
+
+            print_frame(result[OUTPUT_COLUMNS], "forecasts (value in M USD)", usd_note=False)
+        if series is not None:
+            counts = series["series_class"].value_counts().to_dict()
+            console.print("series by method: " + ", ".join(
+                f"{k} {v}" for k, v in sorted(counts.items())))
+
+    @app.command()
+    def backtest(
+        input: InputOption = None,
+        format: FormatOption = None,
+        horizon: HorizonOption = 12,
+        reporter: ReporterOption = None,
+        flow: FlowOption = None,
+        frequency: Annotated[str, typer.Option("--frequency", help="M, Q or A.")] = "M",
+        partner: PartnerOption = None,
+        commodity_level: LevelOption = 0,
+        members: MembersOption = None,
+        engine: EngineOption = None,
+        per_series: Annotated[bool, typer.Option("--per-series", help="Also print each "
+                              "series' scores.")] = False,
+        store: Annotated[bool, typer.Option("--store/--no-store", help="Save the run and its "
+                         "scores in the warehouse (forecast_runs, forecast_scores).")] = True,
+    ) -> None:
+        """Hold out the last HORIZON periods: MASE, sMAPE and coverage vs seasonal naive."""
+        from haiquan.cli._tables import print_frame
+        from haiquan.forecast import backtest_file, make_engine
+
+        result = backtest_file(
+            input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
+            partners=partner, commodity_level=commodity_level,
+            config=_config(horizon, members), engine=make_engine(engine), store=store)
+        if per_series:
+            columns = [c for c in ("partner", "flow", "commodity", "model", "mase", "smape",
+                                   "coverage_80", "coverage_95") if c in result.scores]
+            print_frame(result.scores[columns], "per series")
+        print_frame(result.summary, f"hold-out after {result.cutoff:%Y-%m}: mean over series")
+        for note in result.notes:
+            console.print(note)

@@ -1,0 +1,64 @@
+"""Trade forecasts with back-tested accuracy: models, ensembles, reconciliation, engines.
+
+The public entry points are :func:`forecast_flows` (canonical trade rows in, one row per series
+and future period out), :func:`forecast_file` (the same from a source file) and
+:func:`backtest_flows` (hold-out scores, optionally stored in the warehouse). Underneath,
+:class:`Forecaster` works on any long ``id, time, target`` panel and :func:`make_engine` chooses
+where the per-series work runs (this machine, or Dask through Fugue). See docs/forecast.md.
+"""
+
+from haiquan.forecast.config import ForecastConfig
+from haiquan.forecast.engines import DaskEngine, ForecastEngine, LocalEngine, make_engine
+from haiquan.forecast.ensemble import EnsembleChoice, choose_ensemble, combine_forecasts
+from haiquan.forecast.flows import (
+    OUTPUT_COLUMNS,
+    backtest_file,
+    backtest_flows,
+    forecast_file,
+    forecast_flows,
+    load_slice,
+    read_flows,
+)
+from haiquan.forecast.forecaster import BENCHMARK, ENSEMBLE, BacktestResult, Forecaster
+from haiquan.forecast.metrics import coverage, mase, naive_scale, score_forecasts, smape
+from haiquan.forecast.models import DEFAULT_MEMBERS, MODEL_CATALOGUE, build_model
+from haiquan.forecast.panel import flows_to_panel, select_slice
+from haiquan.forecast.reconcile import build_hierarchy, reconcile_forecasts
+from haiquan.forecast.store import list_runs, run_scores, save_backtest
+
+__all__ = [
+    "BENCHMARK",
+    "DEFAULT_MEMBERS",
+    "ENSEMBLE",
+    "MODEL_CATALOGUE",
+    "OUTPUT_COLUMNS",
+    "BacktestResult",
+    "DaskEngine",
+    "EnsembleChoice",
+    "ForecastConfig",
+    "ForecastEngine",
+    "Forecaster",
+    "LocalEngine",
+    "backtest_file",
+    "backtest_flows",
+    "build_hierarchy",
+    "build_model",
+    "choose_ensemble",
+    "combine_forecasts",
+    "coverage",
+    "flows_to_panel",
+    "forecast_file",
+    "forecast_flows",
+    "list_runs",
+    "load_slice",
+    "make_engine",
+    "mase",
+    "naive_scale",
+    "read_flows",
+    "reconcile_forecasts",
+    "run_scores",
+    "save_backtest",
+    "score_forecasts",
+    "select_slice",
+    "smape",
+]

@@ -1,0 +1,244 @@
+"""Run the member models of every series: rolling-origin back-tests and the final forecasts.
+
+This is the heavy, embarrassingly parallel part: each series is handled on its own, so an engine
+may split the panel over processes or a cluster and get the same numbers. Everything that pools
+information across series (choosing the ensemble, calibrating intervals) happens afterwards in
+:mod:`.ensemble`, on the small table this module returns.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from haiquan.forecast.config import ForecastConfig
+from haiquan.forecast.models import (
+    FALLBACK_METHOD,
+    INTERMITTENT_METHOD,
+    SHORT_METHOD,
+    build_model,
+)
+
+__all__ = ["classify_series", "member_columns", "member_schema", "run_members"]
+
+#: Series classes, in the ``series_class`` column.
+REGULAR, SHORT, INTERMITTENT = "regular", "short", "intermittent"
+
+
+def member_columns(levels: Sequence[int]) -> list[str]:
+    """Columns of the member table, in order."""
+    bounds = [f"{side}_{level}" for level in levels for side in ("lo", "hi")]
+    return ["unique_id", "kind", "cutoff", "ds", "member", "y", "mean", *bounds]
+
+
+def member_schema(levels: Sequence[int]) -> str:
+    """The member table's Fugue schema (for engines that need it declared)."""
+    types = {"unique_id": "str", "kind": "str", "cutoff": "datetime", "ds": "datetime",
+             "member": "str"}
+    return ",".join(f"{c}:{types.get(c, 'double')}" for c in member_columns(levels))
+
+
+def classify_series(panel: pd.DataFrame, config: ForecastConfig, season_length: int
+                    ) -> pd.DataFrame:
+    """One row per series: ``n_obs``, ``zero_share``, ``series_class``, ``log``.
+
+    Classes: *regular* (long enough to back-test the ensemble), *intermittent* (many zero
+    periods; long enough for conformal intervals), *short* (everything else with at least
+    ``config.min_obs`` values) and *skipped*.
+    """
+    grouped = panel.groupby("unique_id", sort=True)["y"]
+    info = pd.DataFrame({
+        "n_obs": grouped.size(),
+        "zero_share": grouped.apply(lambda v: float((v <= 0).mean())),
+        "positive": grouped.min() > 0,
+        "last_ds": panel.groupby("unique_id", sort=True)["ds"].max(),
+    })
+    regular_min = config.regular_min_obs(season_length)
+    intermittent_min = (config.cv_windows + 1) * config.horizon + 1
+    klass = np.where(info["n_obs"] < config.min_obs, "skipped", SHORT)
+    klass = np.where((info["zero_share"] >= config.intermittent_share)
+                     & (info["n_obs"] >= intermittent_min), INTERMITTENT, klass)
+    klass = np.where((info["zero_share"] < config.intermittent_share)
+                     & (info["n_obs"] >= regular_min), REGULAR, klass)
+    info["series_class"] = klass
+    info["log"] = info["positive"] & config.log_transform & (info["series_class"] != INTERMITTENT)
+    if config.drop_stale:
+        newest = info["last_ds"].max()
+        info.loc[info["last_ds"] < newest, "series_class"] = "skipped"
+    return info.reset_index()
+
+
+def run_members(
+    panel: pd.DataFrame,
+    config: ForecastConfig,
+    *,
+    season_length: int,
+    pandas_freq: str,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Back-test and forecast every member on every series of ``panel``.
+
+    Args:
+        panel: ``unique_id, ds, y, series_class, log`` (from :func:`classify_series`), one
+            frequency only.
+        n_jobs: processes statsforecast may use here (engines that split the panel pass 1).
+
+    Returns:
+        The member table (:func:`member_columns`): ``kind`` is ``cv`` for a rolling-origin
+        back-test row (``y`` holds the actual value) and ``forecast`` for a final forecast row.
+        Values are on the original scale.
+    """
+    frames = []
+    work = panel.sort_values(["unique_id", "ds"])
+    for klass, runner in ((REGULAR, _run_regular), (SHORT, _run_short),
+                          (INTERMITTENT, _run_intermittent)):
+        part = work[work["series_class"] == klass]
+        if part.empty:
+            continue
+        frames.append(runner(part, config, season_length, pandas_freq, n_jobs))
+    columns = member_columns(config.levels)
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+        for c in ("unique_id", "kind", "member"):
+            empty[c] = empty[c].astype(object)
+        for c in ("cutoff", "ds"):
+            empty[c] = empty[c].astype("datetime64[ns]")
+        return empty
+    out = pd.concat(frames, ignore_index=True)
+    out["cutoff"] = pd.to_datetime(out["cutoff"]).astype("datetime64[ns]")
+    out["ds"] = pd.to_datetime(out["ds"]).astype("datetime64[ns]")
+    return out[columns]
+
+
+def _run_regular(part: pd.DataFrame, config: ForecastConfig, season: int, freq: str,
+                 n_jobs: int) -> pd.DataFrame:
+    """Each member is estimated once, at the first rolling origin, and carried forward.
+
+    statsforecast's ``forward`` applies a fitted model to a longer series without estimating
+    it again: the later origins (and, unless ``config.final_refit``, the final forecast) cost
+    one filter pass instead of a fit. This is statsforecast's ``cross_validation(refit=False)``
+    done by hand so that the final forecast can reuse the same fit.
+    """
+    names = [n for n in config.members if build_model(n, season) is not None]
+    levels = sorted(config.levels)
+    h, step, windows = config.horizon, config.step, config.cv_windows
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for uid, group in part.groupby("unique_id", sort=True):
+            y = group["y"].to_numpy(dtype="float64")
+            logged = bool(group["log"].iloc[0])
+            work = np.log(y) if logged else y
+            stamps = pd.DatetimeIndex(group["ds"])
+            future = pd.date_range(stamps[-1], periods=h + 1, freq=freq)[1:]
+            origins = [len(y) - h - (windows - 1 - i) * step for i in range(windows)]
+            for name in names:
+                fitted = _fit(build_model(name, season), work[: origins[0]])
+                for origin in origins:
+                    result = (_apply(fitted, work[:origin], h, levels)
+                              if hasattr(fitted, "forward") else
+                              _apply_new(build_model(name, season), work[:origin], h, levels))
+                    frames.append(_frame(uid, "cv", stamps[origin - 1],
+                                         stamps[origin:origin + h], name, y[origin:origin + h],
+                                         result, levels, logged))
+                if config.final_refit or not hasattr(fitted, "forward"):
+                    result = _apply_new(build_model(name, season), work, h, levels)
+                else:
+                    result = _apply(fitted, work, h, levels)
+                frames.append(_frame(uid, "forecast", pd.NaT, future, name, None, result,
+                                     levels, logged))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _fit(model: Any, y: np.ndarray) -> Any | None:
+    try:
+        return model.fit(y)
+    except Exception:  # a member that cannot fit a series gets no weight, the others go on
+        return None
+
+
+def _apply(model: Any | None, y: np.ndarray, h: int, levels: list[int]) -> dict | None:
+    if model is None:
+        return None
+    try:
+        return dict(model.forward(y=y, h=h, level=levels))
+    except Exception:
+        return None
+
+
+def _apply_new(model: Any, y: np.ndarray, h: int, levels: list[int]) -> dict | None:
+    try:
+        return dict(model.forecast(y=y, h=h, level=levels))
+    except Exception:
+        return None
+
+
+def _frame(uid: str, kind: str, cutoff: Any, ds: Any, member: str, actual: np.ndarray | None,
+           result: dict | None, levels: list[int], logged: bool) -> pd.DataFrame:
+    n = len(ds)
+    nan = np.full(n, np.nan)
+    cols: dict[str, Any] = {"unique_id": uid, "kind": kind, "cutoff": cutoff, "ds": ds,
+                            "member": member, "y": actual if actual is not None else nan}
+    values = {"mean": nan if result is None else np.asarray(result["mean"], dtype="float64")}
+    for level in levels:
+        for side in ("lo", "hi"):
+            key = f"{side}-{level}"
+            values[f"{side}_{level}"] = (nan if result is None or key not in result
+                                         else np.asarray(result[key], dtype="float64"))
+    for key, array in values.items():
+        array = np.exp(array) if logged else array
+        cols[key] = np.clip(array, 0.0, None)
+    return pd.DataFrame(cols)
+
+
+def _run_short(part: pd.DataFrame, config: ForecastConfig, season: int, freq: str,
+               n_jobs: int) -> pd.DataFrame:
+    """A non-seasonal AutoETS; Naive where even that cannot be estimated (very few values)."""
+    from statsforecast.models import AutoETS, Naive
+
+    levels = sorted(config.levels)
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for uid, group in part.groupby("unique_id", sort=True):
+            y = group["y"].to_numpy(dtype="float64")
+            logged = bool(group["log"].iloc[0])
+            work = np.log(y) if logged else y
+            future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1,
+                                   freq=freq)[1:]
+            label, result = SHORT_METHOD, _apply_new(AutoETS(season_length=1, model="ZZN"),
+                                                     work, config.horizon, levels)
+            if result is None or not np.all(np.isfinite(result["mean"])):
+                label, result = FALLBACK_METHOD, _apply_new(Naive(), work, config.horizon,
+                                                            levels)
+            frames.append(_frame(uid, "forecast", pd.NaT, future, label, None, result,
+                                 levels, logged))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _run_intermittent(part: pd.DataFrame, config: ForecastConfig, season: int, freq: str,
+                      n_jobs: int) -> pd.DataFrame:
+    """Croston SBA with conformal intervals from its own rolling origins; Naive if it fails."""
+    from statsforecast.models import CrostonSBA, Naive
+    from statsforecast.utils import ConformalIntervals
+
+    levels = sorted(config.levels)
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for uid, group in part.groupby("unique_id", sort=True):
+            y = group["y"].to_numpy(dtype="float64")
+            future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1,
+                                   freq=freq)[1:]
+            model = CrostonSBA(prediction_intervals=ConformalIntervals(
+                h=config.horizon, n_windows=config.cv_windows))
+            label, result = INTERMITTENT_METHOD, _apply_new(model, y, config.horizon, levels)
+            if result is None:
+                label, result = FALLBACK_METHOD, _apply_new(Naive(), y, config.horizon, levels)
+            frames.append(_frame(uid, "forecast", pd.NaT, future, label, None, result,
+                                 levels, False))
+    return pd.concat(frames, ignore_index=True)

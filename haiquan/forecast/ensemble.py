@@ -1,0 +1,224 @@
+"""Choose, weight and calibrate the ensemble from rolling-origin back-tests — never by hand.
+
+For every regular series the members were back-tested at ``cv_windows`` origins inside the data
+(:mod:`._members`). From those errors, scaled like MASE so series of every size count alike:
+
+1. *Weights.* Each series keeps its ``k`` best members, weighted by inverse back-test error, and
+   the weights are shrunk by ``lam`` towards the panel-wide inverse-error weights (one series'
+   two windows are a noisy ranking; the panel's ranking is steadier).
+2. *Choosing k and lam.* Every (k, lam) on a small grid is scored leave-one-window-out: weights
+   from the other windows, error on the held one. The best pair wins. With one window the
+   choice is in-sample, and the run's notes say so.
+3. *Intervals.* The combined bounds are the weighted mean of the members' bounds (quantile
+   averaging); each level's width is then scaled by the median over windows of the factor
+   whose coverage in that window is closest to nominal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EnsembleChoice", "choose_ensemble", "combine_forecasts"]
+
+_LAMBDAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+_SCALE_GRID = np.round(np.arange(0.5, 3.01, 0.05), 2)
+
+
+@dataclass
+class EnsembleChoice:
+    """What the back-tests chose.
+
+    Attributes:
+        members: member names, in the order of the weight columns.
+        top_k: members kept per series.
+        shrink: weight given to the panel-wide weights (0 = per-series only).
+        interval_scale: width factor per level.
+        backtest_mase: leave-one-window-out mean MASE of the chosen ensemble.
+        member_mase: back-test mean MASE of each member alone (same windows).
+        weights: ``unique_id`` x member weights (rows sum to 1).
+        grid: every (top_k, shrink) tried with its leave-one-window-out MASE.
+        in_sample: the choice could not be held out (one window only).
+    """
+
+    members: list[str]
+    top_k: int
+    shrink: float
+    interval_scale: dict[int, float]
+    backtest_mase: float
+    member_mase: dict[str, float]
+    weights: pd.DataFrame
+    grid: pd.DataFrame = field(repr=False)
+    in_sample: bool = False
+
+
+def _cube(cv: pd.DataFrame, column: str, members: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Member table column -> array [series, member, window, step].
+
+    Windows are numbered within each series (series need not end on the same date) and steps
+    within each window; missing cells are NaN.
+    """
+    frame = cv[cv["member"].isin(members)].sort_values(["unique_id", "member", "cutoff", "ds"])
+    ids = sorted(frame["unique_id"].unique())
+    window = frame.groupby(["unique_id", "member"])["cutoff"].rank(method="dense") - 1
+    frame = frame.assign(window=window.astype("int64"),
+                         step=frame.groupby(["unique_id", "member", "cutoff"]).cumcount())
+    windows, steps = int(frame["window"].max()) + 1, int(frame["step"].max()) + 1
+    index = pd.MultiIndex.from_product([ids, members, range(windows), range(steps)],
+                                       names=["unique_id", "member", "window", "step"])
+    cube = frame.set_index(["unique_id", "member", "window", "step"])[column].reindex(index)
+    return cube.to_numpy(dtype="float64").reshape(len(ids), len(members), windows, steps), ids
+
+
+def _weights(errors: np.ndarray, k: int, lam: float) -> np.ndarray:
+    """errors [series, member] -> weights [series, member] (top-k inverse error, shrunk)."""
+    safe = np.where(np.isfinite(errors), errors, np.inf)
+    safe = np.maximum(safe, 1e-9)
+    rank = np.argsort(np.argsort(safe, axis=1), axis=1)
+    local = np.where(rank < k, 1.0 / safe, 0.0)
+    local_sum = local.sum(axis=1, keepdims=True)
+    local = np.divide(local, local_sum, out=np.full_like(local, 1.0 / local.shape[1]),
+                      where=local_sum > 0)
+    pooled_err = np.nanmean(np.where(np.isfinite(errors), errors, np.nan), axis=0)
+    pooled_err = np.where(np.isfinite(pooled_err), np.maximum(pooled_err, 1e-9), np.inf)
+    pooled_rank = np.argsort(np.argsort(pooled_err))
+    pooled = np.where(pooled_rank < k, 1.0 / pooled_err, 0.0)
+    pooled = pooled / pooled.sum() if pooled.sum() > 0 else np.full_like(pooled, 1 / len(pooled))
+    return (1 - lam) * local + lam * pooled[None, :]
+
+
+def _combine(weights: np.ndarray, cube: np.ndarray) -> np.ndarray:
+    """weights [s, m] x cube [s, m, w, t] -> [s, w, t], ignoring NaN members."""
+    filled = np.nan_to_num(cube, nan=0.0)
+    return np.einsum("sm,smwt->swt", weights, filled)
+
+
+def choose_ensemble(
+    cv: pd.DataFrame, scales: pd.Series, members: Sequence[str], levels: Sequence[int],
+    *, calibrate: bool = True,
+) -> EnsembleChoice:
+    """Choose top-k, shrinkage and interval scales from the back-test rows of the member table.
+
+    Args:
+        cv: member-table rows with ``kind == "cv"`` for the regular series.
+        scales: per-series error scale (in-sample seasonal-naive MAE); missing or zero scales
+            fall back to the series' mean absolute value so every series can be weighted.
+        members: member names present in ``cv``.
+        levels: interval levels to calibrate.
+    """
+    names = [m for m in members if m in set(cv["member"])]
+    predicted, ids = _cube(cv, "mean", names)
+    actual = _cube(cv, "y", names)[0][:, 0]  # [s, w, t]
+    level_of_series = np.nanmean(np.abs(actual), axis=(1, 2))
+    scale = scales.reindex(ids).to_numpy(dtype="float64")
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale,
+                     np.maximum(level_of_series, 1e-9))
+    abs_err = np.abs(predicted - actual[:, None]) / scale[:, None, None, None]
+    err_sw = np.nanmean(abs_err, axis=3)  # [s, m, w]
+    n_windows = err_sw.shape[2]
+    rows = []
+    for k in range(1, len(names) + 1):
+        for lam in _LAMBDAS:
+            if k == len(names) and lam not in (0.0, 1.0):
+                continue
+            scores = []
+            for held in range(n_windows):
+                others = [w for w in range(n_windows) if w != held] or [held]
+                weights = _weights(np.nanmean(err_sw[:, :, others], axis=2), k, lam)
+                combined = _combine(weights, predicted[:, :, [held]])[:, 0]
+                scores.append(np.abs(combined - actual[:, held]).mean(axis=1) / scale)
+            rows.append({"top_k": k, "shrink": lam,
+                         "mase": float(np.nanmean(np.mean(scores, axis=0)))})
+    grid = pd.DataFrame(rows).sort_values(["mase", "top_k"]).reset_index(drop=True)
+    best = grid.iloc[0]
+    k, lam = int(best["top_k"]), float(best["shrink"])
+    weights = _weights(np.nanmean(err_sw, axis=2), k, lam)
+    interval_scale = {level: 1.0 for level in levels}
+    if calibrate:
+        centre = _combine(weights, predicted)
+        for level in levels:
+            lo = _combine(weights, _cube(cv, f"lo_{level}", names)[0])
+            hi = _combine(weights, _cube(cv, f"hi_{level}", names)[0])
+            interval_scale[level] = round(_calibrate(actual, centre, lo, hi, level / 100), 4)
+    return EnsembleChoice(
+        members=names, top_k=k, shrink=lam, interval_scale=interval_scale,
+        backtest_mase=float(best["mase"]),
+        member_mase={n: float(np.nanmean(err_sw[:, i])) for i, n in enumerate(names)},
+        weights=pd.DataFrame(weights, index=pd.Index(ids, name="unique_id"), columns=names),
+        grid=grid, in_sample=n_windows == 1,
+    )
+
+
+def _calibrate(actual: np.ndarray, centre: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+               nominal: float) -> float:
+    """Median over windows of each window's best width factor.
+
+    Arrays are [series, window, step]. One extraordinary window (2020 for trade) would
+    otherwise set the width for every year; the median lets the typical window decide.
+    """
+    factors = [_calibrate_window(actual[:, w], centre[:, w], lo[:, w], hi[:, w], nominal)
+               for w in range(actual.shape[1])]
+    return float(np.median(factors))
+
+
+def _calibrate_window(actual: np.ndarray, centre: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                      nominal: float) -> float:
+    best, best_gap = 1.0, np.inf
+    for factor in _SCALE_GRID:
+        low = centre - factor * (centre - lo)
+        high = centre + factor * (hi - centre)
+        covered = float(np.nanmean((actual >= low) & (actual <= high)))
+        # Ties (and near-ties) go to the wider interval: under-coverage misleads users more.
+        gap = abs(covered - nominal) - (1e-6 if covered >= nominal else 0.0)
+        if gap < best_gap - 1e-12:
+            best, best_gap = float(factor), gap
+    return best
+
+
+def combine_forecasts(
+    forecasts: pd.DataFrame, choice: EnsembleChoice, levels: Sequence[int]
+) -> pd.DataFrame:
+    """Final ensemble forecasts of the regular series.
+
+    Args:
+        forecasts: member-table rows with ``kind == "forecast"``.
+
+    Returns:
+        ``unique_id, ds, yhat, lo_<l>, hi_<l>, model`` where ``model`` names the members kept
+        and their weights, e.g. ``Ensemble(ETS:0.41+DOTM:0.35+MSTL:0.24)``.
+    """
+    rows = forecasts[forecasts["member"].isin(choice.members)
+                     & forecasts["unique_id"].isin(choice.weights.index)]
+    weights = choice.weights.rename_axis(columns="member").stack().rename("weight").reset_index()
+    merged = rows.merge(weights, on=["unique_id", "member"], how="inner")
+    value_cols = ["mean", *[f"{s}_{lv}" for lv in levels for s in ("lo", "hi")]]
+    # A member that failed on a series (NaN) drops out and the others' weights are rescaled.
+    usable = merged["mean"].notna()
+    weight = merged["weight"].where(usable, 0.0)
+    weighted = merged[value_cols].fillna(0.0).mul(weight, axis=0)
+    weighted[["unique_id", "ds"]] = merged[["unique_id", "ds"]]
+    weighted["_w"] = weight
+    out = weighted.groupby(["unique_id", "ds"], sort=True)[[*value_cols, "_w"]].sum()
+    out = out[value_cols].div(out["_w"].where(out["_w"] > 0), axis=0).reset_index()
+    out = out.rename(columns={"mean": "yhat"})
+    for level in levels:
+        factor = choice.interval_scale.get(level, 1.0)
+        out[f"lo_{level}"] = (out["yhat"] - factor * (out["yhat"] - out[f"lo_{level}"])).clip(
+            lower=0.0)
+        out[f"hi_{level}"] = out["yhat"] + factor * (out[f"hi_{level}"] - out["yhat"])
+    # Each level was calibrated on its own; keep wider levels at least as wide as narrower ones.
+    ordered = sorted(levels)
+    for narrow, wide in zip(ordered, ordered[1:], strict=False):
+        out[f"lo_{wide}"] = np.minimum(out[f"lo_{wide}"], out[f"lo_{narrow}"])
+        out[f"hi_{wide}"] = np.maximum(out[f"hi_{wide}"], out[f"hi_{narrow}"])
+    labels = {uid: _label(row) for uid, row in choice.weights.iterrows()}
+    out["model"] = out["unique_id"].map(labels)
+    return out
+
+
+def _label(weights: pd.Series) -> str:
+    kept = weights[weights > 0.005].sort_values(ascending=False)
+    return "Ensemble(" + "+".join(f"{name}:{value:.2f}" for name, value in kept.items()) + ")"

@@ -1,0 +1,251 @@
+"""Forecasts and back-tests of canonical trade-flow tables — the functions other domains call.
+
+``forecast_flows(flows, horizon)`` takes rows as :func:`haiquan.warehouse.queries.query_flows`
+or :func:`haiquan.warehouse.sources.read_trade_file` return them and gives one row per series and
+future period, with the series keys, the canonical ``period`` text, ``yhat``, the intervals and
+the ``model`` that produced them. ``forecast_file`` does the same straight from a source file
+(no warehouse needed); ``backtest_flows`` scores a hold-out and can store the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from haiquan.forecast.config import ForecastConfig
+from haiquan.forecast.engines import ForecastEngine, make_engine
+from haiquan.forecast.forecaster import BacktestResult, Forecaster
+from haiquan.forecast.panel import SERIES_KEYS, flows_to_panel, select_slice, timestamp_to_period
+from haiquan.forecast.reconcile import build_hierarchy, reconcile_forecasts
+
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "backtest_file",
+    "backtest_flows",
+    "forecast_file",
+    "forecast_flows",
+    "load_slice",
+    "read_flows",
+]
+
+#: The columns of ``haiquan forecast --output`` (the contract other tools read).
+OUTPUT_COLUMNS = ["reporter", "partner", "flow", "period", "yhat", "lo_80", "hi_80", "lo_95",
+                  "hi_95", "model"]
+
+
+def _config(config: ForecastConfig | None, horizon: int | None) -> ForecastConfig:
+    config = config or ForecastConfig()
+    return config.with_(horizon=horizon) if horizon is not None else config
+
+
+def forecast_flows(
+    flows: pd.DataFrame,
+    horizon: int | None = 12,
+    *,
+    config: ForecastConfig | None = None,
+    engine: ForecastEngine | None = None,
+    reconcile: str | None = None,
+    keys: Sequence[str] = SERIES_KEYS,
+) -> pd.DataFrame:
+    """Forecast every series of a canonical trade table ``horizon`` periods ahead.
+
+    Args:
+        flows: canonical trade rows; each (reporter, partner, flow, frequency, commodity) is
+            one series. Several frequencies may be mixed; each is forecast on its own.
+        horizon: periods ahead (overrides ``config.horizon``).
+        config: ensemble, interval and series-class settings.
+        engine: local or Dask (:func:`~haiquan.forecast.engines.make_engine`).
+        reconcile: ``None`` for independent forecasts, or ``bottom_up`` / ``mint_ols`` /
+            ``mint_wls`` to make the countries add up to a ``WORLD`` total (and HS codes to
+            their partner's total); the input's named groups are then left out.
+        keys: columns identifying a series.
+
+    Returns:
+        ``unique_id``, the key columns, ``period`` (canonical text), ``ds``, ``yhat``,
+        ``lo_<l>``/``hi_<l>``, ``model`` and ``series_class``, in ``value_usd`` units. Series
+        skipped (too short, stale) are absent; ``result.attrs["series"]`` lists every series
+        with its class and method.
+    """
+    config = _config(config, horizon)
+    engine = engine or make_engine()
+    parts, series_tables = [], []
+    for frequency, rows in flows.groupby("frequency", sort=True):
+        S, tags = None, None
+        if reconcile:
+            rows, S, tags = build_hierarchy(select_slice(rows, countries_only=True))
+        panel, series = flows_to_panel(rows, keys=keys)
+        forecaster = Forecaster(config, engine, frequency=str(frequency))
+        out = forecaster.forecast(panel)
+        if reconcile and S is not None and tags is not None:
+            out = reconcile_forecasts(out, S, tags, levels=config.levels, method=reconcile)
+            out["model"] = out["model"] + f"+{reconcile}"
+        out["period"] = timestamp_to_period(out["ds"], str(frequency)).to_numpy()
+        parts.append(out.merge(series, on="unique_id", how="left"))
+        assert forecaster.series_ is not None
+        series_tables.append(forecaster.series_.merge(series, on="unique_id", how="left"))
+    result = pd.concat(parts, ignore_index=True)
+    key_cols = list(dict.fromkeys([*keys, "frequency"]))
+    bounds = [f"{s}_{lv}" for lv in config.levels for s in ("lo", "hi")]
+    result = result[["unique_id", *key_cols, "period", "ds", "yhat", *bounds, "model",
+                     "series_class"]]
+    result.attrs["series"] = pd.concat(series_tables, ignore_index=True)
+    return result
+
+
+def backtest_flows(
+    flows: pd.DataFrame,
+    horizon: int | None = 12,
+    *,
+    config: ForecastConfig | None = None,
+    engine: ForecastEngine | None = None,
+    keys: Sequence[str] = SERIES_KEYS,
+    store: bool = False,
+    label: str = "",
+) -> BacktestResult:
+    """Hold out the last ``horizon`` periods of each frequency, forecast them and score.
+
+    Args:
+        store: save the run and its scores in the warehouse (``forecast_runs``,
+            ``forecast_scores``); the result's ``notes`` then name the run id.
+        label: free text stored with the run (e.g. the slice or file).
+
+    Returns:
+        The :class:`~haiquan.forecast.forecaster.BacktestResult` of the single frequency in
+        ``flows``; key columns are added to ``scores``.
+
+    Raises:
+        InputError: ``flows`` mixes frequencies (back-test one at a time).
+    """
+    from haiquan.errors import InputError
+
+    config = _config(config, horizon)
+    frequencies = sorted(flows["frequency"].astype(str).unique())
+    if len(frequencies) != 1:
+        raise InputError("a back-test takes one frequency", expected="rows of M, Q or A only",
+                         got=", ".join(frequencies), fix="pass --frequency M")
+    panel, series = flows_to_panel(flows, keys=keys)
+    forecaster = Forecaster(config, engine or make_engine(), frequency=frequencies[0])
+    result = forecaster.backtest(panel)
+    result.scores = result.scores.merge(series, on="unique_id", how="left")
+    if store:
+        from haiquan.forecast.store import save_backtest
+
+        run_id = save_backtest(result, config, label=label)
+        result.notes.append(f"stored as run {run_id}")
+    return result
+
+
+def read_flows(path: str | Path, format: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Canonical rows of a source file, and how to write partner codes back.
+
+    For the Census format the series are keyed by the Census code (two codes can name one
+    country over time) and the returned mapping gives, for each code, the partner to print:
+    the ISO alpha-3 code for a country, the Census code otherwise.
+    """
+    from haiquan.warehouse.sources import detect_format, read_trade_file
+
+    chosen = format or detect_format(path)
+    if chosen != "census":
+        return read_trade_file(path, chosen), {}
+    from haiquan.warehouse.sources.census import read_census
+
+    flows = read_census(path)
+    is_country = flows["partner"].astype(str).str.len() == 3
+    shown = flows["partner"].where(is_country, flows["census_code"])
+    mapping = dict(zip(flows["census_code"], shown, strict=False))
+    # Keep the canonical partner beside the code so a slice can name EUROPEAN_UNION or 0003.
+    flows = flows.assign(canonical_partner=flows["partner"], partner=flows["census_code"])
+    return flows.drop(columns="census_code"), mapping
+
+
+def load_slice(
+    path: str | Path | None = None,
+    format: str | None = None,
+    *,
+    reporter: str | None = None,
+    flow: str | None = None,
+    frequency: str | None = None,
+    partners: Sequence[str] | None = None,
+    commodity_level: int | None = 0,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Canonical rows of one slice, from a source file or (``path=None``) the warehouse.
+
+    Returns:
+        ``(rows, shown)``: ``shown`` maps series partner codes to the partner to print (see
+        :func:`read_flows`); it is empty for the warehouse and for formats other than Census.
+    """
+    if path is None:
+        from haiquan.warehouse.queries import query_flows
+
+        rows = query_flows(reporter=reporter, partners=partners, flow=flow, frequency=frequency,
+                           commodity=None)
+        return select_slice(rows, commodity_level=commodity_level), {}
+    flows, shown = read_flows(path, format)
+    if partners and shown:
+        wanted = {p.upper() for p in partners}
+        named = flows["canonical_partner"].astype(str).str.upper().isin(wanted)
+        partners = sorted({code for code, partner in shown.items()
+                           if partner.upper() in wanted or code in wanted}
+                          | set(flows.loc[named, "partner"]))
+    rows = select_slice(flows, reporter=reporter, flow=flow, frequency=frequency,
+                        partners=partners, commodity_level=commodity_level)
+    return rows, shown
+
+
+def forecast_file(
+    path: str | Path | None,
+    format: str | None = None,
+    horizon: int = 12,
+    *,
+    reporter: str | None = None,
+    flow: str | None = None,
+    frequency: str | None = None,
+    partners: Sequence[str] | None = None,
+    commodity_level: int | None = 0,
+    reconcile: str | None = None,
+    config: ForecastConfig | None = None,
+    engine: ForecastEngine | None = None,
+) -> pd.DataFrame:
+    """Forecast a slice of a source file (or of the warehouse when ``path`` is ``None``).
+
+    The output has :data:`OUTPUT_COLUMNS` first. Partners keep the file's codes — for the
+    Census file ISO alpha-3 for countries and the Census code otherwise — so the output lines
+    up with the input.
+    """
+    rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
+                             partners=partners, commodity_level=commodity_level)
+    result = forecast_flows(rows, horizon, config=config, engine=engine, reconcile=reconcile)
+    if shown:
+        result["partner"] = result["partner"].map(shown).fillna(result["partner"])
+        series = result.attrs["series"]
+        series["partner"] = series["partner"].map(shown).fillna(series["partner"])
+    first = [c for c in OUTPUT_COLUMNS if c in result.columns]
+    return result[[*first, *[c for c in result.columns if c not in first]]]
+
+
+def backtest_file(
+    path: str | Path | None,
+    format: str | None = None,
+    horizon: int = 12,
+    *,
+    reporter: str | None = None,
+    flow: str | None = None,
+    frequency: str | None = "M",
+    partners: Sequence[str] | None = None,
+    commodity_level: int | None = 0,
+    config: ForecastConfig | None = None,
+    engine: ForecastEngine | None = None,
+    store: bool = True,
+) -> BacktestResult:
+    """Back-test a slice of a source file (or of the warehouse) and store the run."""
+    rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
+                             partners=partners, commodity_level=commodity_level)
+    label = f"{path or 'warehouse'} reporter={reporter} flow={flow} frequency={frequency}"
+    result = backtest_flows(rows, horizon, config=config, engine=engine, store=store,
+                            label=label)
+    if shown:
+        result.scores["partner"] = result.scores["partner"].map(shown).fillna(
+            result.scores["partner"])
+    return result

@@ -1,0 +1,53 @@
+"""``haiquan forecast`` and ``haiquan backtest`` on the real Census file (a few partners)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from haiquan.cli import app
+from haiquan.forecast import list_runs
+
+runner = CliRunner()
+
+FAST = ("--members", "DOTM,SeasonalNaive", "--engine", "local")
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200", "HAIQUAN_FORECAST_N_JOBS": "1"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_forecast_writes_the_output_contract(census_file: str, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    text = run("forecast", "--input", census_file, "--format", "census", "--horizon", "12",
+               "--output", str(out), "--partner", "VNM", "--partner", "0003", *FAST)
+    assert "wrote 48 rows for 4 series" in text
+    frame = pd.read_csv(out, dtype={"partner": str, "period": str})
+    assert frame.columns.tolist() == ["reporter", "partner", "flow", "period", "yhat", "lo_80",
+                                      "hi_80", "lo_95", "hi_95", "model"]
+    assert set(frame["partner"]) == {"VNM", "0003"}
+    assert frame["period"].str.fullmatch(r"\d{4}-\d{2}").all()
+    assert frame["period"].min() == "2023-07" and frame["period"].max() == "2024-06"
+    assert frame["model"].str.startswith("Ensemble(").all()
+
+
+def test_backtest_prints_scores_and_stores_the_run(census_file: str) -> None:
+    text = run("backtest", "--input", census_file, "--format", "census", "--horizon", "6",
+               "--partner", "VNM", "--partner", "MEX", "--per-series", *FAST)
+    assert "hold-out after 2022-12" in text
+    assert "SeasonalNaive(benchmark)" in text and "Ensemble" in text
+    assert "stored as run 1" in text
+    assert list_runs()["run_id"].tolist() == [1]
+
+
+def test_bad_input_is_reported_not_raised(census_file: str) -> None:
+    result = runner.invoke(app, ["forecast", "--input", census_file, "--format", "census",
+                                 "--members", "Prophet"])
+    assert result.exit_code != 0
+    assert "unknown ensemble members" in str(result.exception) + result.output

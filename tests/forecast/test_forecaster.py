@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from haiquan.errors import InputError
+from haiquan.forecast import BENCHMARK, ENSEMBLE, Forecaster, flows_to_panel
+from haiquan.forecast.models import INTERMITTENT_METHOD, SHORT_METHOD
+
+
+@pytest.fixture
+def mixed_panel(make_flows) -> pd.DataFrame:
+    """Two regular series, a short one, an intermittent one, a too-short one, a stale one."""
+    flows = make_flows({"CHN": 96, "MEX": 96, "VNM": 20, "LAO": 96, "KHM": 2},
+                       zeros=["LAO"])
+    stale = make_flows({"ISR": 80}, end="2015-12")
+    panel, _ = flows_to_panel(pd.concat([flows, stale], ignore_index=True))
+    return panel
+
+
+def test_each_series_gets_a_method_suited_to_it(mixed_panel, quick_config, local_engine) -> None:
+    forecaster = Forecaster(quick_config, local_engine)
+    out = forecaster.forecast(mixed_panel)
+    classes = forecaster.series_.set_index("unique_id")["series_class"]
+    assert classes["USA|CHN|export|M|TOTAL"] == "regular"
+    assert classes["USA|VNM|export|M|TOTAL"] == "short"
+    assert classes["USA|LAO|export|M|TOTAL"] == "intermittent"
+    assert classes["USA|KHM|export|M|TOTAL"] == "skipped"
+    assert classes["USA|ISR|export|M|TOTAL"] == "skipped"
+    models = out.groupby("unique_id")["model"].first()
+    assert models["USA|CHN|export|M|TOTAL"].startswith("Ensemble(")
+    assert models["USA|VNM|export|M|TOTAL"] == SHORT_METHOD
+    assert models["USA|LAO|export|M|TOTAL"] == INTERMITTENT_METHOD
+    assert set(out["unique_id"]) == {"USA|CHN|export|M|TOTAL", "USA|MEX|export|M|TOTAL",
+                                     "USA|VNM|export|M|TOTAL", "USA|LAO|export|M|TOTAL"}
+    assert (out.groupby("unique_id").size() == 6).all()
+    first = out.groupby("unique_id")["ds"].min()
+    assert (first == pd.Timestamp("2023-07-01")).all()
+
+
+def test_intervals_are_ordered_and_non_negative(mixed_panel, quick_config, local_engine) -> None:
+    out = Forecaster(quick_config, local_engine).forecast(mixed_panel)
+    assert out[["yhat", "lo_80", "hi_80", "lo_95", "hi_95"]].notna().all().all()
+    assert (out["lo_95"] >= 0).all()
+    assert (out["lo_95"] <= out["lo_80"] + 1e-6).all()
+    assert (out["lo_80"] <= out["yhat"] + 1e-6).all()
+    assert (out["yhat"] <= out["hi_80"] + 1e-6).all()
+    assert (out["hi_80"] <= out["hi_95"] + 1e-6).all()
+
+
+def test_forecast_follows_the_level_of_the_series(make_flows, quick_config, local_engine) -> None:
+    panel, _ = flows_to_panel(make_flows({"CHN": 96, "MEX": 96}))
+    out = Forecaster(quick_config, local_engine).forecast(panel)
+    for uid, group in out.groupby("unique_id"):
+        last_year = panel.loc[panel["unique_id"] == uid, "y"].tail(12).mean()
+        assert 0.7 < group["yhat"].mean() / last_year < 1.4
+
+
+def test_columns_are_configurable(make_flows, quick_config, local_engine) -> None:
+    panel, _ = flows_to_panel(make_flows({"CHN": 96}))
+    renamed = panel.rename(columns={"unique_id": "series", "ds": "month", "y": "usd"})
+    out = Forecaster(quick_config, local_engine, id_col="series", time_col="month",
+                     target_col="usd").forecast(renamed, h=3)
+    assert {"series", "month", "yhat"} <= set(out.columns)
+    assert len(out) == 3
+
+
+def test_predict_refuses_beyond_the_fitted_horizon(make_flows, quick_config,
+                                                   local_engine) -> None:
+    panel, _ = flows_to_panel(make_flows({"CHN": 96}))
+    forecaster = Forecaster(quick_config, local_engine).fit(panel)
+    with pytest.raises(InputError, match="beyond the fitted horizon"):
+        forecaster.predict(12)
+    with pytest.raises(InputError, match="not fitted"):
+        Forecaster(quick_config, local_engine).predict()
+
+
+def test_negative_targets_are_refused(make_flows, quick_config, local_engine) -> None:
+    panel, _ = flows_to_panel(make_flows({"CHN": 40}))
+    panel.loc[3, "y"] = -1.0
+    with pytest.raises(InputError, match="zero or more"):
+        Forecaster(quick_config, local_engine).forecast(panel)
+
+
+def test_backtest_scores_members_ensemble_and_benchmark(make_flows, quick_config,
+                                                        local_engine) -> None:
+    panel, _ = flows_to_panel(make_flows({"CHN": 96, "MEX": 96, "VNM": 20}))
+    result = Forecaster(quick_config, local_engine).backtest(panel)
+    assert result.cutoff == pd.Timestamp("2022-12-01")
+    models = set(result.scores["model"])
+    assert {ENSEMBLE, BENCHMARK, "DOTM", "SeasonalNaive"} <= models
+    ensemble = result.scores[result.scores["model"] == ENSEMBLE]
+    assert len(ensemble) == 3  # the short series is scored with its own method
+    assert ensemble["mase"].notna().all()
+    assert ((ensemble["coverage_95"] >= 0) & (ensemble["coverage_95"] <= 1)).all()
+    # On the long, smooth, growing synthetic series the ensemble beats repeating last year.
+    regular = result.scores[result.scores["unique_id"] != "USA|VNM|export|M|TOTAL"]
+    mean = regular.groupby("model")["mase"].mean()
+    assert mean[ENSEMBLE] < mean[BENCHMARK]
+    # The benchmark computed directly agrees with statsforecast's SeasonalNaive member.
+    member = result.scores[result.scores["model"] == "SeasonalNaive"].set_index("unique_id")
+    bench = result.scores[result.scores["model"] == BENCHMARK].set_index("unique_id")
+    assert np.allclose(member["mase"], bench.loc[member.index, "mase"])
+
+
+def test_a_series_too_short_for_ets_falls_back_to_naive(make_flows, quick_config,
+                                                        local_engine) -> None:
+    from haiquan.forecast.models import FALLBACK_METHOD
+
+    panel, _ = flows_to_panel(make_flows({"KHM": 4, "CHN": 96}))
+    out = Forecaster(quick_config, local_engine).forecast(panel)
+    khm = out[out["unique_id"] == "USA|KHM|export|M|TOTAL"]
+    assert khm["model"].unique().tolist() == [FALLBACK_METHOD]
+    last = panel.loc[panel["unique_id"] == "USA|KHM|export|M|TOTAL", "y"].iloc[-1]
+    assert np.allclose(khm["yhat"], last)
+    assert (khm["lo_95"] < khm["yhat"]).all() and (khm["hi_95"] > khm["yhat"]).all()
