@@ -108,7 +108,10 @@ def _text(values: Any) -> np.ndarray:
 def _prefix(values: np.ndarray, length: int) -> np.ndarray:
     if len(values) <= _SMALL:
         return np.array([v[:length] for v in values], dtype=object)
-    return pd.Series(values, dtype=object).str.slice(0, length).to_numpy(dtype=object)
+    # slice each distinct code once (a batch repeats few HS codes), then spread back
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    sliced = np.array([v[:length] for v in uniques], dtype=object)
+    return sliced[codes]
 
 
 def _derive(columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
@@ -180,13 +183,22 @@ def _exclusive_before(codes: np.ndarray, day: np.ndarray, values: np.ndarray) ->
     order = np.argsort((codes << _DAY_BITS) | day, kind="stable")  # by code, then day
     c = codes[order]
     d = day[order]
-    v = values[order]
-    running = np.cumsum(v, axis=0) - v  # sum of all rows before, in sorted order
     new_code = np.r_[True, c[1:] != c[:-1]]
     code_start = np.maximum.accumulate(np.where(new_code, np.arange(n), 0))
     new_day = new_code | np.r_[True, d[1:] != d[:-1]]
     day_start = np.maximum.accumulate(np.where(new_day, np.arange(n), 0))
-    before = running[day_start] - running[code_start]
+    # Columns of all zeros (labels at scoring time) sum to zero and columns of all ones (the
+    # count) to the number of rows between the two starts: no cumulative sum needed (exact).
+    zero = ~values.any(axis=0)
+    one = ~zero & (values == 1.0).all(axis=0)
+    general = np.flatnonzero(~zero & ~one)
+    before = np.zeros((n, values.shape[1]), dtype=np.result_type(values, np.float64))
+    if one.any():
+        before[:, one] = (day_start - code_start).astype(float)[:, None]
+    if len(general):
+        v = values[order][:, general]
+        running = np.cumsum(v, axis=0) - v  # sum of all rows before, in sorted order
+        before[:, general] = running[day_start] - running[code_start]
     out = np.empty_like(before)
     out[order] = before
     return out

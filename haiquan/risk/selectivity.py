@@ -159,12 +159,11 @@ def route_columns(
     factor, aeo_notes = _aeo_factors(frame, rules, aeo)
     adjusted = scores * factor
     hits = _alert_hits(frame, alerts)
-    alerted = np.array([h != "" for h in hits], dtype=bool)
+    alerted = np.array([h != "" for h in hits], dtype=bool) if alerts else np.zeros(n, dtype=bool)
     channel = np.full(n, "green", dtype=object)
     selection = np.full(n, "none", dtype=object)
     rates = rules.channels
     explore_weight = np.where(factor < 1, rules.aeo.exploration_weight, 1.0)
-    ids = [str(v) for v in np.asarray(frame["declaration_id"])]
     channel[alerted] = rules.alerts.channel
     selection[alerted] = "alert"
     if mode == "batch":
@@ -193,6 +192,7 @@ def route_columns(
             start += count
     else:
         adjusted_pct = np.searchsorted(reference, adjusted, side="right") / max(len(reference), 1)
+        ids = [str(v) for v in np.asarray(frame["declaration_id"])]
         draw = _uniform(rules.exploration.seed, ids)
         explore = (draw < rates.red * rules.exploration.share_of_red * explore_weight) & ~alerted
         channel[explore] = "red"
@@ -209,18 +209,23 @@ def route_columns(
             channel[chosen] = name
             selection[chosen] = "risk"
             open_rows &= ~chosen
-    notes = []
-    for i in range(n):
+    random = selection == "random"
+    notes_array = np.full(n, "", dtype=object)
+    # only rows with an alert, an AEO note or a random pick have notes (vectorised batch path)
+    noted = random | alerted
+    if aeo is not None:
+        noted |= np.array([a != "" for a in aeo_notes], dtype=bool)
+    for i in np.flatnonzero(noted).tolist():
         parts = [p for p in (hits[i], aeo_notes[i]) if p]
-        if selection[i] == "random":
+        if random[i]:
             parts.append("random selection for control (exploration)")
-        notes.append("; ".join(parts))
+        notes_array[i] = "; ".join(parts)
     return {
         "level": levels,
         "channel": channel,
         "percentile": percentile,
         "selection": selection,
-        "notes": np.array(notes, dtype=object),
+        "notes": notes_array,
     }
 
 

@@ -212,10 +212,13 @@ def _score(
     if len(rows):
         reasons[rows] = model.explain(features[rows], top=top_reasons)
     notes = routed["notes"]
-    combined = np.array(
-        ["; ".join(p for p in (a, b) if p) for a, b in zip(notes, reasons, strict=True)],
-        dtype=object,
-    )
+    combined = np.asarray(notes, dtype=object).copy()
+    # join notes and reasons only where both exist (most batch rows have neither)
+    has_note = combined != ""
+    for i in np.flatnonzero(has_note & (reasons != "")).tolist():
+        combined[i] = f"{combined[i]}; {reasons[i]}"
+    only_reason = ~has_note & (reasons != "")
+    combined[only_reason] = reasons[only_reason]
     return {
         "declaration_id": np.asarray(columns["declaration_id"]),
         "item_number": np.asarray(columns["item_number"]),

@@ -51,7 +51,7 @@ def test_score_one_declaration_like_the_library(
 ) -> None:
     save_model(small_model, default_model_dir(), synthetic_train)
     headers = _token(isolated_settings, "risk_officer")
-    body = {"declarations": [_declaration(synthetic_later.iloc[0])]}
+    body = {"declarations": [_declaration(synthetic_later.iloc[0])], "explain": True}
     answer = http.post("/api/risk/score", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
     data = answer.json()
@@ -67,6 +67,35 @@ def test_score_one_declaration_like_the_library(
     assert "(+" in result["reasons"]
     info = http.get("/api/risk/model", headers=headers)
     assert info.status_code == 200 and info.json()["version"] == "v0001"
+    # reasons cost far more than the score: only when asked, in the body or the query
+    plain = http.post("/api/risk/score", json={"declarations": body["declarations"]},
+                      headers=headers).json()["results"][0]
+    assert plain["score"] == result["score"] and plain["channel"] == result["channel"]
+    assert "(+" not in plain["reasons"]
+    asked = http.post("/api/risk/score?explain=true", json={"declarations": body["declarations"]},
+                      headers=headers).json()["results"][0]
+    assert asked["reasons"] == result["reasons"]
+
+
+def test_revoked_token_stops_at_once_despite_the_token_cache(
+    http: httpx.Client, isolated_settings: Settings, small_model: RiskModel,
+    synthetic_train: pd.DataFrame, synthetic_later: pd.DataFrame,
+) -> None:
+    save_model(small_model, default_model_dir(), synthetic_train)
+    headers = _token(isolated_settings, "risk_officer")
+    body = {"declarations": [_declaration(synthetic_later.iloc[0])]}
+    for _ in range(3):  # the token is now remembered by the server process
+        assert http.post("/api/risk/score", json=body, headers=headers).status_code == 200
+    tokens = http.get("/api/me/tokens", headers=headers).json()
+    assert http.delete(f"/api/me/tokens/{tokens[0]['id']}", headers=headers).status_code == 200
+    refused = http.post("/api/risk/score", json=body, headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "not_authenticated"
+    # a change made through the store (as `haiquan users` does) is seen at once as well
+    other = _token(isolated_settings, "analyst")
+    assert http.post("/api/risk/score", json=body, headers=other).status_code == 200
+    open_user_store(isolated_settings).update_user("analyst-user", role="viewer")
+    assert http.post("/api/risk/score", json=body, headers=other).status_code == 403
 
 
 def test_roles_bad_input_and_missing_model(
