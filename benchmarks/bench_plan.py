@@ -4,8 +4,12 @@ Target (issue 4): under 10 s to an optimal plan. Prints the solve time, HiGHS's 
 size of the programme and the time of the full analysis (shadow values by re-solve, LP duals and
 the +10 % budget what-if). The catalogue and trade are SYNTHETIC (seeded), not real data.
 
-    .venv/bin/python benchmarks/bench_plan.py [--initiatives 200] [--years 5] [--seeds 7 8 9]
-        [--no-analysis]
+    .venv/bin/python benchmarks/bench_plan.py [--initiatives 200] [--years 5] [--seeds 1 2 3]
+        [--time-limit 60] [--no-analysis]
+
+Seeds 1-7 by default; a summary table (CPU and wall seconds, status, gap per seed) ends the run.
+CPU time (``time.process_time``) is printed next to wall time because on a shared machine the
+wall clock mostly measures the other processes.
 """
 
 from __future__ import annotations
@@ -81,8 +85,10 @@ def synthetic_trade(years: list[int], seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run(n: int, years: int, seed: int, analyse: bool) -> None:
-    """Generate, solve and print the figures for one seed."""
+def run(
+    n: int, years: int, seed: int, analyse: bool, time_limit: float = 60.0
+) -> tuple[float, float, str, float]:
+    """Generate, solve and print the figures for one seed; (CPU s, wall s, status, gap)."""
     catalogue = parse_catalogue(synthetic_catalogue(n, seed))
     # Limits at about a quarter of what the whole catalogue would need: tight, as in real life.
     need_staff = sum(i.staff_months_per_year.value for i in catalogue.initiatives)
@@ -94,7 +100,7 @@ def run(n: int, years: int, seed: int, analyse: bool) -> None:
     problem, _ = build_problem(catalogue, limits, trade)
     variables = int(problem.allowed.sum())
     cpu = time.process_time()
-    solution = solve(problem, time_limit=60)
+    solution = solve(problem, time_limit=time_limit)
     cpu = time.process_time() - cpu
     print(f"SYNTHETIC catalogue: {n} initiatives, {years} years, seed {seed}; "
           f"{variables} binary variables")
@@ -102,8 +108,10 @@ def run(n: int, years: int, seed: int, analyse: bool) -> None:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores), status {solution.status}, "
           f"MIP gap {solution.mip_gap:.2e} (HiGHS stops at 1e-4), {len(solution.starts)} "
           f"initiatives chosen, benefit {solution.objective / 1e6:,.1f} M USD")
-    met = solution.seconds < 10 and solution.status == "optimal"
-    print(f"  target < 10 s to optimality: {'met' if met else 'NOT met'} (wall clock)")
+    optimal = solution.status == "optimal"
+    verdict = {True: "met", False: "NOT met"}
+    print(f"  target < 10 s to optimality: {verdict[optimal and cpu < 10]} in CPU time, "
+          f"{verdict[optimal and solution.seconds < 10]} in wall time")
     if analyse:
         started = time.perf_counter()
         plan = optimise_plan(catalogue, limits, trade, analyse=True)
@@ -112,19 +120,26 @@ def run(n: int, years: int, seed: int, analyse: bool) -> None:
         print(f"  full optimise_plan with analysis ({years + 1} re-solves of at most 10 s, "
               f"and the LP duals): {elapsed:.2f} s; {len(plan.binding)} binding constraints; "
               f"budget +10 % adds {gain:,.1f} M USD")
+    return cpu, solution.seconds, solution.status, solution.mip_gap
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--initiatives", type=int, default=200)
     parser.add_argument("--years", type=int, default=5)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[7])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7])
+    parser.add_argument("--time-limit", type=float, default=60.0,
+                        help="wall-clock seconds allowed for the timed solve (HiGHS's limit)")
     parser.add_argument("--no-analysis", action="store_true",
                         help="time the solve only, not the shadow values and what-if")
     args = parser.parse_args()
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-    for seed in args.seeds:
-        run(args.initiatives, args.years, seed, analyse=not args.no_analysis)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    results = {seed: run(args.initiatives, args.years, seed, analyse=not args.no_analysis,
+                         time_limit=args.time_limit)
+               for seed in args.seeds}
+    print("\nseed   CPU s  wall s  status      MIP gap")
+    for seed, (cpu, wall, status, gap) in results.items():
+        print(f"{seed:>4} {cpu:7.2f} {wall:7.2f}  {status:<10} {gap:.2e}")
 
 
 if __name__ == "__main__":

@@ -208,7 +208,12 @@ def build_problem(
             warnings.append(f"{item.id}: no trade forecast for {', '.join(missing)}; "
                             "their trade adds no benefit")
         yearly = np.array([sum(trade.get((p, y), 0.0) for p in partners) for y in years])
-        gain = yearly * item.benefit.ad_valorem() * discount
+        # Trade × share first, then the saving: the product share × saving of two tiny
+        # fractions can underflow to zero where the benefit itself does not.
+        effect = item.benefit
+        saving = effect.size.value * (
+            effect.value_per_day.value if effect.value_per_day is not None else 1.0)
+        gain = yearly * effect.share_affected.value * saving * discount
         for s in range(horizon):
             done = s + item.duration
             allowed[k, s] = done <= horizon and (

@@ -117,3 +117,25 @@ def test_lp_duals_price_the_binding_staff_year() -> None:
     assert solution.starts == {0: 0}
     assert solution.staff_dual is not None
     assert abs(solution.staff_dual[0] - 6.0) < 1e-6
+
+
+def _lp_bound(problem: PlanProblem) -> float:
+    from scipy import optimize
+
+    from haiquan.priorities.model import _matrices
+
+    _, cost, matrix, lower, upper = _matrices(problem, problem.staff_limit, problem.budget_limit)
+    if not len(cost):
+        return 0.0
+    result = optimize.milp(cost, integrality=np.zeros(len(cost)), bounds=optimize.Bounds(0, 1),
+                           constraints=optimize.LinearConstraint(matrix, lower, upper))
+    assert result.status == 0
+    return -float(result.fun)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_the_lp_bound_is_valid(problem: PlanProblem) -> None:
+    expected = brute_force(problem)
+    if expected is not None:
+        assert _lp_bound(problem) >= expected - 1e-6

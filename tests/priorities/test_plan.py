@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -138,7 +139,7 @@ def test_limits_per_year_must_match_the_plan_length() -> None:
         limits(staff=[1, 2]).staff()
 
 
-INFEASIBLE = {
+INFEASIBLE: dict[str, tuple[Callable[[], Any], dict[str, Any], list[str], str]] = {
     "too much staff": (
         lambda: _two(50, 1, a={"required": True}), {"staff": 10}, ["a"], "staff"),
     "too much budget": (
