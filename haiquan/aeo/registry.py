@@ -143,13 +143,7 @@ class AeoRegistry:
         """Register a newly authorised operator; its first status event is ``granted``."""
         try:
             with self._write() as connection:
-                connection.execute(operators.insert().values(
-                    **operator.model_dump(exclude={"roles"}), roles=json.dumps(operator.roles),
-                    created_at=_now()))
-                connection.execute(status_events.insert().values(
-                    aeo_id=operator.aeo_id, status=AeoStatus.granted.value,
-                    effective=operator.granted_on, reason="authorisation granted",
-                    recorded_at=_now()))
+                self._insert(connection, operator)
         except IntegrityError as error:
             raise ConflictError(
                 f"AEO {operator.aeo_id} is already registered",
@@ -176,14 +170,18 @@ class AeoRegistry:
             )
         with self._write() as connection:
             for operator in batch:
-                connection.execute(operators.insert().values(
-                    **operator.model_dump(exclude={"roles"}), roles=json.dumps(operator.roles),
-                    created_at=_now()))
-                connection.execute(status_events.insert().values(
-                    aeo_id=operator.aeo_id, status=AeoStatus.granted.value,
-                    effective=operator.granted_on, reason="authorisation granted",
-                    recorded_at=_now()))
+                self._insert(connection, operator)
         return len(batch)
+
+    @staticmethod
+    def _insert(connection: Connection, operator: OperatorCreate) -> None:
+        """The operator's row and its first status event, ``granted``."""
+        connection.execute(operators.insert().values(
+            **operator.model_dump(exclude={"roles"}), roles=json.dumps(operator.roles),
+            created_at=_now()))
+        connection.execute(status_events.insert().values(
+            aeo_id=operator.aeo_id, status=AeoStatus.granted.value,
+            effective=operator.granted_on, reason="authorisation granted", recorded_at=_now()))
 
     def change_status(self, aeo_id: str, change: StatusChange) -> OperatorPublic:
         """Record a status change (suspension, reinstatement, revocation, expiry)."""
