@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 import logging
 
-from fastapi import Depends, FastAPI, Request, Response
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from fastapi import Depends, FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haiquan import __version__
 from haiquan.errors import ConfigurationError
@@ -43,18 +44,37 @@ _DOCS_CSP = (
 )
 
 
-class _SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        path = request.url.path
+class _SecurityHeaders:
+    """Security headers on every HTTP response.
+
+    A plain ASGI middleware: it only edits the response start message. (Starlette's
+    ``BaseHTTPMiddleware`` runs every request through extra tasks and memory streams, which
+    cost about 0.6 ms per request, a third of a bare request's time.)
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
         docs = path in ("/docs", "/redoc")
-        response.headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if path.startswith("/api") or not path.startswith("/static"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        no_store = path.startswith("/api") or not path.startswith("/static")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _CSP)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                if no_store:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _check_settings(settings: Settings) -> None:

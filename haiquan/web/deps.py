@@ -16,6 +16,12 @@ CSRF token in the ``X-CSRF-Token`` header (the dashboard puts it in a ``<meta>``
 site cannot make a logged-in browser write. Every router mounted by :func:`haiquan.web.create_app`
 requires an authenticated caller, and a write route that names no role is held to
 ``administrator``: forgetting a role fails closed.
+
+Per-request cost: the cheap dependencies are ``async def`` so FastAPI runs them on the event loop
+instead of handing each one to a worker thread (a hop costs far more than the work), and a
+verified API token is remembered for a short while
+(:data:`haiquan.web.auth.store.TOKEN_CACHE_SECONDS`), so an API call needs no database query.
+Only database work goes to a worker thread.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from haiquan.errors import AuthenticationError, PermissionDeniedError
@@ -67,18 +74,29 @@ _cookie = APIKeyCookie(
     description="The dashboard's signed session cookie, set by POST /login.",
 )
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def current_settings() -> Settings:
+    """The process-wide settings (``async``: no worker thread for a cached value)."""
+    return get_settings()
 
 
-def get_user_store(settings: SettingsDep) -> UserStore:
-    """The users store configured in settings (engines are cached, so this is cheap)."""
-    return UserStore(settings.web_database)
+SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+_STORES: dict[str, UserStore] = {}
+
+
+async def get_user_store(settings: SettingsDep) -> UserStore:
+    """The users store configured in settings (one per database URL per process)."""
+    url = settings.web_database
+    store = _STORES.get(url)
+    if store is None:
+        store = _STORES.setdefault(url, UserStore(url))
+    return store
 
 
 UserStoreDep = Annotated[UserStore, Depends(get_user_store)]
 
 
-def get_signer(settings: SettingsDep) -> SessionSigner:
+async def get_signer(settings: SettingsDep) -> SessionSigner:
     """The session cookie signer for the configured secret and session length."""
     return SessionSigner(settings.secret_key, settings.session_minutes)
 
@@ -114,7 +132,7 @@ def read_session(value: str, store: UserStore, signer: SessionSigner) -> tuple[U
     return user, session
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     store: UserStoreDep,
     signer: SignerDep,
@@ -132,9 +150,13 @@ def authenticate(
     if bearer is not None:
         if bearer.scheme.lower() != "bearer":
             raise _no_credentials()
-        user = store.user_for_token(bearer.credentials)
+        remembered = store.cached_user_for_token(bearer.credentials)
+        if remembered is not None:
+            user = remembered
+        else:  # a database query: not on the event loop
+            user = await run_in_threadpool(store.user_for_token, bearer.credentials)
     elif cookie:
-        user, session = read_session(cookie, store, signer)
+        user, session = await run_in_threadpool(read_session, cookie, store, signer)
         if request.method in UNSAFE_METHODS:
             sent = request.headers.get("x-csrf-token")
             if sent != session.csrf:
@@ -197,7 +219,7 @@ class RoleRequirement:
             raise ValueError("require_role needs at least one role")
         self.roles = tuple(Role.parse(r) for r in roles)
 
-    def __call__(self, user: CurrentUser) -> User:
+    async def __call__(self, user: CurrentUser) -> User:
         if not any(user.allows(role) for role in self.roles):
             names = " or ".join(r.value for r in self.roles)
             raise PermissionDeniedError(
@@ -244,12 +266,12 @@ def _names_a_role(route: object) -> bool:
     return bool(found)
 
 
-def default_policy(request: Request, user: CurrentUser) -> User:
+async def default_policy(request: Request, user: CurrentUser) -> User:
     """Mounted on every API router: authenticate, and hold unnamed writes to administrator.
 
     Reads need any active user. A write route should name its role with :func:`require_role`;
     one that does not is treated as administrator-only, so a forgotten role fails closed.
     """
     if request.method in UNSAFE_METHODS and not _names_a_role(request.scope.get("route")):
-        return _ADMIN_ONLY(user)
+        return await _ADMIN_ONLY(user)
     return user

@@ -4,6 +4,13 @@ People log in with a username and password (hashed with scrypt); machines — a 
 a scheduled job — use API tokens, which are shown once at creation and stored only as a SHA-256
 digest. Every change that should end open sessions (password, role, deactivation) bumps the user's
 session epoch.
+
+A verified token is remembered in this process for :data:`TOKEN_CACHE_SECONDS`, so a busy API
+client costs one dictionary look-up per request instead of a database query. Any change made
+through a :class:`UserStore` in this process (revocation, password/role/status change, "log out
+everywhere", deletion) forgets the remembered tokens of that database at once; a change made by
+another process (``haiquan users revoke`` from a shell while the server runs) takes effect in the
+server within :data:`TOKEN_CACHE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import hashlib
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +50,8 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 #: Hash checked when the username is unknown, so a failed login takes as long either way.
 _DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
 _TOUCH_EVERY = timedelta(minutes=1)
+#: How long a verified API token is trusted without asking the database again (see above).
+TOKEN_CACHE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,21 @@ def _bad_login() -> AuthenticationError:
     )
 
 
+# (database URL, token digest) -> (trusted until, monotonic; token expiry; user)
+_VERIFIED: dict[tuple[str, str], tuple[float, datetime | None, User]] = {}
+_VERIFIED_LOCK = threading.Lock()
+# Bumped by every forget: a look-up that raced with a change does not remember its answer.
+_GENERATION: dict[str, int] = {}
+
+
+def _forget_tokens(url: str) -> None:
+    """Forget every remembered token of the database at ``url`` (after any user/token change)."""
+    with _VERIFIED_LOCK:
+        _GENERATION[url] = _GENERATION.get(url, 0) + 1
+        for key in [k for k in _VERIFIED if k[0] == url]:
+            del _VERIFIED[key]
+
+
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
@@ -170,6 +195,17 @@ class UserStore:
     def _session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _changing(self) -> Iterator[Session]:
+        """A session for a change to users or tokens: remembered tokens are forgotten both
+        before (so no request re-remembers an old answer mid-change) and after it commits."""
+        _forget_tokens(self.url)
+        try:
+            with self._session() as session:
+                yield session
+        finally:
+            _forget_tokens(self.url)
 
     # --- users ------------------------------------------------------------------------------
 
@@ -286,7 +322,7 @@ class UserStore:
         new_role = Role.parse(role) if role is not None else None
         if password is not None:
             check_password_strength(password)
-        with self._session() as session:
+        with self._changing() as session:
             row = self._row(session, username)
             ends_sessions = False
             if (new_role is not None and new_role.value != row.role) or active is False:
@@ -308,7 +344,7 @@ class UserStore:
 
     def end_sessions(self, username: str) -> User:
         """Log the user out everywhere by invalidating every session cookie issued so far."""
-        with self._session() as session:
+        with self._changing() as session:
             row = self._row(session, username)
             row.session_epoch += 1
             return _user(row)
@@ -320,7 +356,7 @@ class UserStore:
             NotFoundError: no such user.
             ConflictError: this is the last active administrator.
         """
-        with self._session() as session:
+        with self._changing() as session:
             row = self._row(session, username)
             self._guard_last_admin(session, row)
             for token in session.scalars(select(TokenRow).where(TokenRow.user_id == row.id)):
@@ -394,7 +430,7 @@ class UserStore:
 
     def revoke_token(self, token_id: int, username: str | None = None) -> ApiToken:
         """Revoke a token (kept for the audit trail). With ``username``, only that user's."""
-        with self._session() as session:
+        with self._changing() as session:
             row = session.get(TokenRow, token_id)
             owner = session.get(UserRow, row.user_id) if row is not None else None
             if (
@@ -411,13 +447,33 @@ class UserStore:
             row.revoked = True
             return _token(row, owner.username)
 
+    def cached_user_for_token(self, secret: str) -> User | None:
+        """The user of a token verified less than :data:`TOKEN_CACHE_SECONDS` ago and not
+        expired since, else ``None`` (then call :meth:`user_for_token`). Never touches the
+        database."""
+        key = (self.url, _digest(secret))
+        hit = _VERIFIED.get(key)
+        if hit is None:
+            return None
+        until, expires, user = hit
+        if time.monotonic() >= until or (expires is not None and expires <= _now()):
+            with _VERIFIED_LOCK:
+                _VERIFIED.pop(key, None)
+            return None
+        return user
+
     def user_for_token(self, secret: str) -> User:
-        """The active user owning this token.
+        """The active user owning this token (remembered for :data:`TOKEN_CACHE_SECONDS`).
 
         Raises:
             AuthenticationError: unknown, revoked or expired token, or deactivated user.
         """
+        cached = self.cached_user_for_token(secret)
+        if cached is not None:
+            return cached
         now = _now()
+        started = time.monotonic()
+        generation = _GENERATION.get(self.url, 0)
         with self._session() as session:
             row = session.scalar(select(TokenRow).where(TokenRow.token_hash == _digest(secret)))
             owner = session.get(UserRow, row.user_id) if row is not None else None
@@ -441,7 +497,15 @@ class UserStore:
             last = _aware(row.last_used_at)
             if last is None or now - last > _TOUCH_EVERY:
                 row.last_used_at = now
-            return _user(owner)
+            user = _user(owner)
+        with _VERIFIED_LOCK:
+            if _GENERATION.get(self.url, 0) == generation:
+                _VERIFIED[(self.url, row.token_hash)] = (
+                    started + TOKEN_CACHE_SECONDS,
+                    expires,
+                    user,
+                )
+        return user
 
 
 def open_user_store(settings: Settings | None = None) -> UserStore:

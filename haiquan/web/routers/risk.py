@@ -2,13 +2,17 @@
 
 The model is loaded once per process (cached by model directory) from ``HAIQUAN_RISK_MODEL_DIR``
 (default ``HOME/models/risk``); train one with ``haiquan risk train``.
+
+Reasons (LightGBM ``pred_contrib``) cost about six times the score itself for one declaration,
+so ``POST /api/risk/score`` gives them only when asked: ``"explain": true`` in the body or
+``?explain=true``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from haiquan.declarations import DeclarationRecord
@@ -32,7 +36,11 @@ class RiskScoreRequest(BaseModel):
         description="stream: each declaration against the model's reference scores (rates hold "
         "on average); batch: channels filled at exact rates within this request.",
     )
-    explain: bool = Field(default=True, description="include the top reasons of each score")
+    explain: bool = Field(
+        default=False,
+        description="include the top reasons of each score (LightGBM contributions: about six "
+        "times the cost of the score; also ?explain=true)",
+    )
 
 
 class RiskScorePublic(BaseModel):
@@ -63,10 +71,18 @@ class RiskModelPublic(BaseModel):
     dependencies=_SCORERS,
     responses=error_responses(404),
 )
-def score(body: RiskScoreRequest) -> RiskScoreResponse:
-    """Score declarations: risk score, level, channel, and the reasons behind each score."""
+def score(
+    body: RiskScoreRequest,
+    explain: Annotated[
+        bool, Query(description="include the top reasons of each score (as in the body)")
+    ] = False,
+) -> RiskScoreResponse:
+    """Score declarations: risk score, level, channel and selection notes; the reasons behind
+    each score only with ``explain`` (in the body or the query), which costs far more."""
     model = load_model(default_model_dir())
-    scored = score_records(body.declarations, model, mode=body.mode, explain=body.explain)
+    scored = score_records(
+        body.declarations, model, mode=body.mode, explain=body.explain or explain
+    )
     return RiskScoreResponse(
         model_version=str(model.meta.get("version")),
         results=[RiskScorePublic(**row) for row in scored],

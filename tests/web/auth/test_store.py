@@ -138,3 +138,55 @@ def test_token_only_stored_as_digest(store: UserStore, isolated_settings) -> Non
     raw = _database_bytes(isolated_settings)
     assert b"nightly" in raw
     assert secret.encode() not in raw
+
+
+def test_cached_token_is_forgotten_at_once_on_revocation(store: UserStore) -> None:
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, token = store.create_token("robot")
+    assert store.user_for_token(secret).username == "robot"
+    assert store.cached_user_for_token(secret) is not None  # remembered: no query next time
+    store.revoke_token(token.id)
+    assert store.cached_user_for_token(secret) is None
+    with pytest.raises(AuthenticationError):
+        store.user_for_token(secret)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.update_user("robot", active=False),
+        lambda s: s.delete_user("robot"),
+    ],
+    ids=["deactivated", "deleted"],
+)
+def test_cached_token_refused_at_once_when_its_user_goes(store: UserStore, change) -> None:
+    store.add_user("admin", PASSWORD, "administrator")
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, _ = store.create_token("robot")
+    store.user_for_token(secret)
+    change(store)
+    with pytest.raises(AuthenticationError):
+        store.user_for_token(secret)
+
+
+def test_cached_token_sees_a_role_change_at_once(store: UserStore) -> None:
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, _ = store.create_token("robot")
+    assert store.user_for_token(secret).role is Role.ANALYST
+    store.update_user("robot", role="viewer")
+    assert store.user_for_token(secret).role is Role.VIEWER
+    store.end_sessions("robot")
+    assert store.cached_user_for_token(secret) is None
+
+
+def test_cached_token_still_expires(store: UserStore, monkeypatch) -> None:
+    from haiquan.web.auth import store as store_module
+
+    store.add_user("robot", PASSWORD, "analyst")
+    secret, _ = store.create_token("robot", days=1)
+    store.user_for_token(secret)
+    later = datetime.now(UTC) + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(store_module, "_now", lambda: later)
+    assert store.cached_user_for_token(secret) is None
+    with pytest.raises(AuthenticationError, match="expired"):
+        store.user_for_token(secret)
