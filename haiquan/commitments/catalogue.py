@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from haiquan.commitments._shared_items import expand_items_from
 from haiquan.errors import CatalogueError, NotFoundError, UnknownCodeError
 from haiquan.reference.countries import country
 from haiquan.settings import get_settings
@@ -319,6 +320,7 @@ def read_catalogue_file(path: Path | str) -> Catalogue:
             fix="start from a packaged catalogue in haiquan/commitments/catalogues/",
             details={"path": str(path)},
         )
+    data = expand_items_from(data, path)
     try:
         return Catalogue.model_validate(data)
     except PydanticValidationError as error:
