@@ -62,6 +62,7 @@ def expand_items_from(data: dict[str, Any], path: Path) -> dict[str, Any]:
             "not here",
             expected=f"{file}", got=str(error).splitlines()[0],
             fix="set HAIQUAN_SHARED_DATA to the folder holding commitments/ (../shared/data)",
+            details={"needs_shared_data": str(file)},
         ) from error
     missing = [c for c in columns.values() if c not in table.columns]
     if missing:

@@ -362,7 +362,8 @@ def _catalogue_files() -> dict[str, Path]:
 
 
 @lru_cache(maxsize=32)
-def _cached(path: str, mtime: float) -> Catalogue:
+def _cached(path: str, mtime: float, shared_data: str) -> Catalogue:
+    # shared_data is part of the key: some catalogues read their items from that folder.
     return read_catalogue_file(path)
 
 
@@ -382,7 +383,7 @@ def load_catalogue(catalogue_id: str) -> Catalogue:
             got=repr(catalogue_id),
             fix="list them with `haiquan commitments catalogues`",
         )
-    catalogue = _cached(str(path), path.stat().st_mtime)
+    catalogue = _cached(str(path), path.stat().st_mtime, str(get_settings().shared_data))
     if catalogue.id != catalogue_id:
         raise CatalogueError(
             f"{path} declares id {catalogue.id!r}",
@@ -394,8 +395,19 @@ def load_catalogue(catalogue_id: str) -> Catalogue:
 
 
 def list_catalogues() -> list[Catalogue]:
-    """Every available catalogue, packaged and installed."""
-    return [load_catalogue(name) for name in _catalogue_files()]
+    """Every available catalogue, packaged and installed.
+
+    A packaged catalogue whose items are read from the public data set is left out when that data
+    set is absent (``load_catalogue`` on it says so); any other problem is raised.
+    """
+    found = []
+    for name in _catalogue_files():
+        try:
+            found.append(load_catalogue(name))
+        except CatalogueError as error:
+            if "needs_shared_data" not in error.details:
+                raise
+    return found
 
 
 def install_catalogue(path: Path | str) -> Catalogue:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from haiquan.commitments.catalogue import read_catalogue_file
+from haiquan.commitments.catalogue import list_catalogues, read_catalogue_file
 from haiquan.errors import CatalogueError
 from haiquan.settings import reset_settings
 
@@ -31,6 +31,8 @@ def test_without_the_data_set_the_error_says_where_to_point(
     reset_settings()
     with pytest.raises(CatalogueError, match="HAIQUAN_SHARED_DATA"):
         read_catalogue_file(PACKAGED / "wto_tfa.yaml")
+    # the catalogues that need nothing from the data set stay available
+    assert {c.id for c in list_catalogues()} == {"asean", "wco_safe"}
 
 
 def test_overrides_must_name_real_items(tmp_path: Path) -> None:
