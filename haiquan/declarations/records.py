@@ -39,8 +39,10 @@ class DeclarationRecord(BaseModel):
     seller: str | None = None
     courier: str | None = None
     hs_code: str = Field(pattern=r"^\d{6,10}$", description="6-10 digits as text")
-    departure_country: str = Field(description="ISO alpha-2 or alpha-3; stored as alpha-3")
-    origin_country: str = Field(description="ISO alpha-2 or alpha-3; stored as alpha-3")
+    departure_country: str = Field(pattern=r"^[A-Za-z]{2,3}$",
+                    description="ISO alpha-2 or alpha-3; stored as alpha-3")
+    origin_country: str = Field(pattern=r"^[A-Za-z]{2,3}$",
+                    description="ISO alpha-2 or alpha-3; stored as alpha-3")
     origin_indicator: str | None = None
     net_mass_kg: float = Field(ge=0, allow_inf_nan=False)
     value: float = Field(ge=0, allow_inf_nan=False)
