@@ -20,6 +20,7 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from haiquan.errors import InputError
+from haiquan.settings import get_settings
 from haiquan.warehouse.schema import TRADE_FLOW_COLUMNS, check_trade_flows
 from haiquan.warehouse.sources import detect_format, read_trade_file
 from haiquan.warehouse.store import Warehouse
@@ -206,6 +207,18 @@ def load_declarations_file(
 
     file = Path(path)
     sha256 = file_sha256(file) if file.is_file() else ""
+    # A file loaded before is recognised by its hash without reading and checking it again.
+    if warehouse is not None:
+        previous = _previous_load(warehouse, "declarations", sha256)
+    elif sha256 and get_settings().warehouse_file.exists():
+        with Warehouse.open(read_only=True) as reader:
+            previous = (_previous_load(reader, "declarations", sha256)
+                        if reader.has_table("loads") else None)
+    else:
+        previous = None
+    if previous is not None:
+        return LoadResult(load_id=previous[0], path=str(file), format=layout, sha256=sha256,
+                          rows=previous[1], already_loaded=True, synthetic=synthetic)
     frame = read_declarations(file, layout=layout)
     if warehouse is None:
         with Warehouse.open() as opened:
