@@ -392,9 +392,15 @@ def _find_cycle(by_id: Mapping[str, Initiative]) -> list[str]:
 def parse_catalogue(data: Mapping[str, Any], *, path: str | Path | None = None) -> Catalogue:
     """Validate a catalogue already read into Python data.
 
+    Figures written as ``{from_baci: ...}`` are computed first
+    (:func:`~haiquan.priorities.computed.resolve_computed_figures`).
+
     Raises:
         CatalogueError: naming each bad entry (by id) and what is wrong with it.
     """
+    from haiquan.priorities.computed import resolve_computed_figures
+
+    data = resolve_computed_figures(data)
     try:
         return Catalogue.model_validate(data)
     except pydantic.ValidationError as error:

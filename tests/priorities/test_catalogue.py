@@ -10,10 +10,12 @@ import pytest
 
 from haiquan.errors import CatalogueError
 from haiquan.priorities import load_catalogue, parse_catalogue
-from tests.priorities.conftest import assumed, catalogue_dict, initiative
+from tests.conftest import require_shared
+from tests.priorities.conftest import BACI, assumed, catalogue_dict, initiative
 
 
 def test_example_catalogue_loads_and_lists_its_assumptions() -> None:
+    require_shared(BACI)  # two of its shares are computed from BACI when it loads
     catalogue = load_catalogue()
     assert catalogue.home == "VNM"
     assert len(catalogue.initiatives) >= 10

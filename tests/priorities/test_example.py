@@ -19,7 +19,7 @@ def test_baci_shares_in_the_example_match_baci_2020() -> None:
     checked = 0
     for item in load_catalogue().initiatives:
         share = item.benefit.share_affected
-        if share.source and share.source.startswith("BACI 2020"):
+        if share.source and share.source.startswith("CEPII BACI 2020, computed"):
             chapters = exports.loc[exports["k"].isin(item.commodities), "v"].sum()
             assert share.value == pytest.approx(chapters / total, abs=0.001), item.id
             checked += 1

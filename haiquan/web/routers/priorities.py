@@ -11,8 +11,12 @@ from haiquan.priorities.plan import Plan
 from haiquan.web.dashboard.plan import cooperation_plan
 from haiquan.web.dashboard.priorities import priority_report
 from haiquan.web.deps import CurrentUser
+from haiquan.web.responses import error_responses
 
-router = APIRouter(prefix="/api/priorities", tags=["priorities"])
+# 400: no trade data configured (no warehouse rows and no shared example data); the body says
+# which file was looked for and how to provide one.
+router = APIRouter(prefix="/api/priorities", tags=["priorities"],
+                   responses=error_responses(400))
 
 
 class PartnerScorePublic(BaseModel):
