@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 
+import fastapi_offline
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,11 +42,14 @@ _CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+# The API explorer's own assets are served locally too (a customs network may have no internet);
+# its page starts the explorer with one inline script, allowed on that page only.
 _DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://fastapi.tiangolo.com; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'"
 )
+_DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+_DOCS_PREFIX = "/static/api-docs"
 
 
 class _SecurityHeaders:
@@ -60,7 +68,7 @@ class _SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        docs = path in ("/docs", "/redoc")
+        docs = path == "/docs"
         no_store = path.startswith("/api") or not path.startswith("/static")
 
         async def send_with_headers(message: Message) -> None:
@@ -87,6 +95,26 @@ def _check_settings(settings: Settings) -> None:
         )
 
 
+def _add_api_explorers(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI), with its JavaScript served by this app.
+
+    The assets come from the installed ``fastapi-offline`` package (Swagger UI 5, which reads
+    OpenAPI 3.1), so the explorer works on a network without internet access. ReDoc is not
+    offered: it loads its logo from cdn.redoc.ly whatever its options say.
+    """
+    app.mount(_DOCS_PREFIX, StaticFiles(directory=_DOCS_ASSETS), name="api-docs")
+    title = f"{app.title} API"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=title,
+            swagger_js_url=f"{_DOCS_PREFIX}/swagger-ui-bundle.js",
+            swagger_css_url=f"{_DOCS_PREFIX}/swagger-ui.css",
+            swagger_favicon_url=f"{_DOCS_PREFIX}/favicon.png",
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application: every API router in ``ROUTER_MODULES`` and the dashboard.
 
@@ -104,8 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "`haiquan users token USERNAME`). Every error has the shape of `ErrorBody`."
         ),
         exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(_SecurityHeaders)
+    _add_api_explorers(app)
     guarded = [Depends(default_policy)]
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"haiquan.web.routers.{name}")
