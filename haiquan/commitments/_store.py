@@ -47,28 +47,49 @@ CREATE TABLE IF NOT EXISTS commitment_loads (
 );
 """
 
+_TABLE_COUNT = _SCHEMA.count("CREATE TABLE")
 _DATE_COLUMNS = ("effective_date", "indicative_date", "definitive_date")
+
+
+def _has_tables(connection: duckdb.DuckDBPyConnection) -> bool:
+    found = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'commitment%'"
+    ).fetchone()
+    return bool(found and found[0] >= _TABLE_COUNT)
 
 
 @contextmanager
 def _connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse's commitment tables.
+
+    Reads open the file read-only, so a dashboard reading status records never takes the write
+    lock a loading process needs; reading a warehouse without these tables (or no warehouse) is
+    reading an empty history, served from an empty in-memory copy of the schema.
+    """
     path = Path(get_settings().warehouse_file)
-    if read_only and not path.exists():
-        # Reading an absent warehouse is reading an empty history; do not create a file for it.
-        connection = duckdb.connect(":memory:")
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            connection = duckdb.connect(str(path))
-        except duckdb.IOException as error:
-            raise ConfigurationError(
-                f"cannot open the warehouse {path}",
-                expected="a DuckDB file no other process is writing",
-                got=str(error).splitlines()[0],
-                fix="wait for the other haiquan process to finish, or set HAIQUAN_WAREHOUSE_PATH",
-            ) from error
+    connection: duckdb.DuckDBPyConnection | None = None
     try:
+        if read_only and path.exists():
+            connection = duckdb.connect(str(path), read_only=True)
+            if not _has_tables(connection):
+                connection.close()
+                connection = None
+        elif not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        raise ConfigurationError(
+            f"cannot open the warehouse {path}",
+            expected="a DuckDB file no other process is writing",
+            got=str(error).splitlines()[0],
+            fix="wait for the other haiquan process to finish, or set HAIQUAN_WAREHOUSE_PATH",
+        ) from error
+    if connection is None:
+        connection = duckdb.connect(":memory:")
         connection.execute(_SCHEMA)
+    elif not read_only:
+        connection.execute(_SCHEMA)
+    try:
         yield connection
     finally:
         connection.close()
