@@ -173,15 +173,23 @@ def _priorities_and_plan(home: str) -> list[DemoSection]:
     ]
 
 
+def _count(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
 def _commitments(home: str) -> DemoSection:
     from haiquan.commitments import implementation_rate, list_catalogues
 
     rows = []
     for entry in list_catalogues():
         rate = implementation_rate(entry, home)
-        rows.append({"catalogue": rate.catalogue, "implemented": rate.implemented,
-                     "total": rate.total, "implementation_rate": rate.rate,
-                     "note": (rate.note or "")[:90]})
+        empty = rate.total == 0
+        rows.append({"catalogue": rate.catalogue,
+                     # Counts are whole unless TFA units weigh measures; show them as counted.
+                     "implemented": _count(rate.implemented), "total": _count(rate.total),
+                     "implementation_rate": None if empty else rate.rate,
+                     "note": ("the catalogue lists no items yet: enter the ones tracked "
+                              "(docs/commitments.md)" if empty else (rate.note or "")[:90])})
     return DemoSection(f"Implementation of international commitments by {home} today",
                        pd.DataFrame(rows),
                        "TFA counted the TFA Database way; only notifications in the shared "
