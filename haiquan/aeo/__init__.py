@@ -30,23 +30,27 @@ from haiquan.aeo.models import (
     StatusChange,
     StatusEvent,
 )
+from haiquan.aeo.overview import AeoOverview, MraPartnerState, aeo_overview
 from haiquan.aeo.registry import AeoRegistry
 
 __all__ = [
     "AEO_LIST_DOCUMENT",
     "CSV_COLUMNS",
     "EXCHANGEABLE_FIELDS",
+    "AeoOverview",
     "AeoRegistry",
     "AeoStatus",
     "AppliedList",
     "ConsentRecord",
     "MraArrangement",
+    "MraPartnerState",
     "OperatorCreate",
     "OperatorPublic",
     "PartnerOperator",
     "RegistryAeoDirectory",
     "StatusChange",
     "StatusEvent",
+    "aeo_overview",
     "apply_inbox",
     "apply_partner_list",
     "arrangement",

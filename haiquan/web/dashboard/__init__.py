@@ -22,6 +22,7 @@ PAGE_MODULES: list[tuple[str, str | None, str | None]] = [
     ("priorities", "/priorities", "Priorities"),
     ("plan", "/plan", "Plan"),
     ("commitments", "/commitments", "Commitments"),
+    ("aeo", "/aeo", "AEO"),
     ("gateway", "/gateway", "Gateway"),
     ("risk", "/risk", "Risk queue"),
 ]
