@@ -127,8 +127,9 @@ def register(app: typer.Typer) -> None:
             "example.")] = None,
         input: InputOption = None,
         format: FormatOption = None,
-        first_year: Annotated[int | None, typer.Option(help="First plan year; default the "
-                                                       "year after the data ends.")] = None,
+        first_year: Annotated[int | None, typer.Option(
+            help="First plan year; default next calendar year (or the year after the data "
+                 "ends, if later).")] = None,
         years: Annotated[int, typer.Option(help="Plan length in years.")] = 5,
         staff: Annotated[float | None, typer.Option(help="Staff-months per year; default "
                                                     "the catalogue's resources.")] = None,

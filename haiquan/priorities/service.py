@@ -115,9 +115,9 @@ def plan_cooperation(
 ) -> Plan:
     """Optimise a plan from a catalogue and trade data (file, warehouse, or Vietnam example).
 
-    The limits default to the catalogue's ``resources``; the first plan year defaults to the
-    year after the trade data ends. ``forecast`` chooses how partner trade is projected
-    (:data:`~haiquan.priorities.trade.ForecastMethod`).
+    The limits default to the catalogue's ``resources``; the first plan year defaults to next
+    calendar year (or the year after the trade data ends, when that is later). ``forecast``
+    chooses how partner trade is projected (:data:`~haiquan.priorities.trade.ForecastMethod`).
     """
     items = load_catalogue(catalogue)
     if staff_months is None or budget_usd is None:
@@ -133,8 +133,10 @@ def plan_cooperation(
             items.resources.budget_usd_per_year.value)
     flows, source = _flows(input, format)
     if first_year is None:
+        # A plan is made for the years ahead: next calendar year, or the year after the data
+        # ends if the data runs later; years between the data's end and the plan are forecast.
         probe = partner_trade_forecast(flows, home=items.home, years=[], method="trend")
-        first_year = int(probe.attrs["base_year"]) + 1
+        first_year = max(int(probe.attrs["base_year"]) + 1, dt.date.today().year + 1)
     try:
         limits = PlanLimits(first_year=first_year, years=years,
                             staff_months_per_year=staff_months, budget_usd_per_year=budget_usd)

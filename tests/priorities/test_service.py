@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from haiquan.errors import InputError
-from haiquan.priorities import rank_partners
+from haiquan.priorities import plan_cooperation, rank_partners
 from haiquan.settings import reset_settings
 from haiquan.warehouse.loading import load_trade_frame
+from tests.priorities.conftest import catalogue_dict, initiative
 
 
 def _rows(factory: Callable[..., pd.DataFrame]) -> pd.DataFrame:
@@ -41,3 +44,15 @@ def test_without_any_data_the_error_says_how_to_get_some(
     with pytest.raises(InputError) as caught:
         rank_partners(forecast="trend")
     assert "haiquan load" in str(caught.value) and "HAIQUAN_SHARED_DATA" in str(caught.value)
+
+
+def test_the_plan_starts_next_year_when_the_data_ended_earlier(
+    flows_factory: Callable[..., pd.DataFrame], tmp_path: Path
+) -> None:
+    load_trade_frame(_rows(flows_factory), label="test rows", sha256="1" * 64)
+    catalogue = tmp_path / "plan_catalogue.yaml"
+    catalogue.write_text(yaml.safe_dump(catalogue_dict(initiative("a", partners=["KOR"]))))
+    plan = plan_cooperation(catalogue=catalogue, forecast="trend", staff_months=10,
+                            budget_usd=50_000, years=3, analyse=False)
+    assert plan.first_year == max(2021, dt.date.today().year + 1)
+    assert plan.years == 3
