@@ -2,21 +2,39 @@
 
 Run from the repository root (the real data is read in place from ../shared/data)::
 
-    .venv/bin/python benchmarks/bench_risk.py                 # trains a model first (~1-2 min)
+    .venv/bin/python benchmarks/bench_risk.py                 # trains a model first (~10-30 s)
     .venv/bin/python benchmarks/bench_risk.py --model DIR     # reuse a model trained on train.csv
 
-Quality: a model trained on the train file (Jan-Dec 2020; selected on its last 61 days) is
-evaluated on the valid file (Jan-Mar 2021), which never steers training or selection, against the
-baselines. Batch: declarations per second through ``score_declarations`` on the valid file
-repeated to ``--rows``. HTTP: one declaration per request to ``POST /api/risk/score`` on a real
-uvicorn server on 127.0.0.1 with a real API token (latency measured by the client).
+Quality and speed are printed together, so one is never bought with the other unseen:
+
+* **Quality**: the model trained on the train file (Jan-Dec 2020; selected on its last 61 days)
+  is evaluated on the valid file (Jan-Mar 2021), which never steers training or selection:
+  precision, recall and revenue at 1, 2, 5 and 10 % inspected, AUC, against the baselines.
+* **Batch**: what is timed is ``score_declarations(frame, model, explain="none")`` on 100,000
+  declarations (the valid file repeated), given as the canonical frame that reading the KCS file
+  produces. That covers computing every feature from the declaration columns (text codes,
+  values, dates, history look-ups, earlier rows of the batch), LightGBM's prediction, risk levels
+  and channels at exact batch rates, and the output frame. It does not cover reading and
+  validating the CSV, nor reasons: both are timed and printed on their own lines, and so is the
+  whole ``score_file`` (read KCS CSV, validate, score, write the scores CSV). Wall time (both
+  cores may work: LightGBM predicts with every core) and CPU time of the process (all threads).
+* **HTTP**: one declaration per request to ``POST /api/risk/score`` on the full application
+  served by uvicorn in a separate process on 127.0.0.1, with a real API token; the client is
+  httpx with one persistent connection. After a warm-up, ``--requests`` sequential requests are
+  timed by the client (p50/p95/p99) and the CPU time of the server process is read from /proc.
+
+The machine is shared: load averages are printed with each section, and figures are lower bounds
+when other jobs run.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
-import statistics
+import resource
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,16 +50,29 @@ TRAIN = DATA / "customs-declarations" / "df_syn_train_eng.csv"
 VALID = DATA / "customs-declarations" / "df_syn_valid_eng.csv"
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _quality(model: Any, valid: pd.DataFrame) -> None:
     from haiquan.risk.model import evaluate_model
 
-    evaluation = model.meta.get("evaluation") or evaluate_model(model, valid)
+    evaluation = evaluate_model(model, valid)
     print("\n== selection quality on the valid file (2021-01..03; not used to train or select)")
     chosen = model.meta["chosen"]
+    trees = model.booster.num_trees()
+    leaves = sum(t["num_leaves"] for t in model.booster.dump_model()["tree_info"])
     print(
-        f"model {model.meta.get('version')}: {chosen['rounds']} rounds, "
-        f"num_leaves={chosen['params'].get('num_leaves')}, "
-        f"max_depth={chosen['params'].get('max_depth')}"
+        f"model {model.meta.get('version')}: {chosen['rounds']} rounds ({trees} trees, "
+        f"{leaves:,} leaves), num_leaves={chosen['params'].get('num_leaves')}, "
+        f"max_depth={chosen['params'].get('max_depth')}, "
+        f"learning_rate={chosen['params'].get('learning_rate')}"
     )
     print(f"{'selector':<18}{'rate':>6}{'precision':>11}{'recall':>9}{'revenue':>9}{'AUC':>8}")
     rows = [("lightgbm (ours)", evaluation["model"]), *evaluation["baselines"].items()]
@@ -63,28 +94,37 @@ def _quality(model: Any, valid: pd.DataFrame) -> None:
     )
 
 
-def _batch(model: Any, valid: pd.DataFrame, rows: int) -> None:
-    from haiquan.declarations import read_declarations
-    from haiquan.risk.service import score_declarations
+def _batch(model: Any, model_dir: Path, valid: pd.DataFrame, rows: int) -> None:
+    from haiquan.risk.service import score_declarations, score_file
 
     copies = int(np.ceil(rows / len(valid)))
     big = pd.concat([valid] * copies, ignore_index=True).head(rows)
     big["declaration_id"] = [f"B{i:08d}" for i in range(len(big))]
-    print(f"\n== batch scoring, {len(big):,} declarations (valid file repeated)")
+    print(
+        f"\n== batch scoring, {len(big):,} declarations (valid file repeated), "
+        f"load average {_load()}"
+    )
+    print(
+        "timed: score_declarations(frame, model, explain='none') = features from the "
+        "declaration columns + LightGBM predict + levels + channels (batch rates) + output frame"
+    )
     score_declarations(big.head(2000), model, explain="none")  # warm caches
     timings = []
     for _ in range(3):
         start, cpu = time.perf_counter(), time.process_time()
         score_declarations(big, model, explain="none")
         timings.append((time.perf_counter() - start, time.process_time() - cpu))
+    runs = ", ".join(f"{w:.2f} s wall / {c:.2f} s CPU" for w, c in timings)
     best, cpu_best = min(timings)
+    print(f"  runs: {runs}")
     print(
         f"score + level + channel:           {len(big) / best:>12,.0f} declarations/s wall "
-        f"(best of 3: {best:.2f} s; target >= 100,000/s)"
+        f"(best of 3: {best:.2f} s; target >= 100,000/s: "
+        f"{'MET' if len(big) / best >= 100_000 else 'NOT MET'})"
     )
     print(
         f"  per CPU-second of this process:  {len(big) / cpu_best:>12,.0f} declarations "
-        "(less sensitive to other jobs on the machine)"
+        "(all threads; less sensitive to other jobs on the machine)"
     )
     _batch_stages(model, big)
     start = time.perf_counter()
@@ -97,13 +137,30 @@ def _batch(model: Any, valid: pd.DataFrame, rows: int) -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big.csv"
-        out = big.copy()
-        out["date"] = out["date"].dt.strftime("%Y-%m-%d")
-        out.to_csv(path, index=False)
+        _kcs_file(len(big), path)
+        from haiquan.declarations import read_declarations
+
         start = time.perf_counter()
-        read_declarations(path, layout="canonical")
+        read_declarations(path)
         took = time.perf_counter() - start
-    print(f"reading + validating the CSV:      {len(big) / took:>12,.0f} declarations/s")
+        print(f"reading + validating the KCS CSV: {len(big) / took:>12,.0f} declarations/s")
+        start, cpu = time.perf_counter(), time.process_time()
+        score_file(path, Path(folder) / "scores.csv", model_dir, explain="none")
+        took, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(
+            f"score_file end to end (KCS CSV in, scores CSV out): {len(big) / took:,.0f} "
+            f"declarations/s wall, {len(big) / cpu:,.0f} per CPU-second"
+        )
+
+
+def _kcs_file(rows: int, path: Path) -> None:
+    """The valid file's own rows, as text, repeated to ``rows`` with new declaration ids: the
+    KCS-layout file an administration would send."""
+    raw = pd.read_csv(VALID, dtype=str, keep_default_na=False)
+    copies = int(np.ceil(rows / len(raw)))
+    big = pd.concat([raw] * copies, ignore_index=True).head(rows)
+    big[big.columns[0]] = [f"{i:08d}" for i in range(len(big))]
+    big.to_csv(path, index=False)
 
 
 def _batch_stages(model: Any, big: pd.DataFrame) -> None:
@@ -131,17 +188,38 @@ def _batch_stages(model: Any, big: pd.DataFrame) -> None:
     )
 
 
-def _http(model_dir: Path, valid: pd.DataFrame, requests: int) -> None:
+def _proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (Linux /proc), else ``None``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+_SERVE = (
+    "import sys; from haiquan.web.server import serve; "
+    "serve('127.0.0.1', int(sys.argv[1]), log_level='warning', warm=False)"
+)
+
+
+def _http(model: Any, model_dir: Path, valid: pd.DataFrame, requests: int) -> None:
     import httpx
 
     from haiquan.declarations import DeclarationRecord
+    from haiquan.risk.service import score_records
     from haiquan.settings import get_settings, reset_settings
-    from haiquan.web import start_server
     from haiquan.web.auth import open_user_store
 
     home = tempfile.mkdtemp(prefix="haiquan-bench-risk-")
-    os.environ["HAIQUAN_HOME"] = home
-    os.environ["HAIQUAN_RISK_MODEL_DIR"] = str(model_dir)
+    env = dict(os.environ, HAIQUAN_HOME=home, HAIQUAN_RISK_MODEL_DIR=str(model_dir))
+    os.environ.update(HAIQUAN_HOME=home, HAIQUAN_RISK_MODEL_DIR=str(model_dir))
     reset_settings()
     store = open_user_store(get_settings())
     store.add_user("bench-officer", "a-long-benchmark-passphrase", "risk_officer")
@@ -150,111 +228,117 @@ def _http(model_dir: Path, valid: pd.DataFrame, requests: int) -> None:
     fields = list(DeclarationRecord.model_fields)
     bodies = []
     for row in valid.head(500).to_dict("records"):
-        item = {k: row[k] for k in fields if row.get(k) is not None}
+        item = {k: row[k] for k in fields if row.get(k) is not None and row[k] == row[k]}
         item["date"] = str(pd.Timestamp(row["date"]).date())
         item["item_number"] = int(item["item_number"])
         bodies.append(item)
-    handle = start_server("127.0.0.1", 0)
+    port = _free_port()
+    uvloop = importlib.util.find_spec("uvloop") is not None
+    httptools = importlib.util.find_spec("httptools") is not None
+    children_before = _children_cpu()
+    server = subprocess.Popen([sys.executable, "-c", _SERVE, str(port)], env=env, cwd=str(ROOT))
+    url = f"http://127.0.0.1:{port}"
     print(
-        f"\n== HTTP: POST /api/risk/score, one declaration per request, {requests} requests "
-        f"({handle.url}, uvicorn, token auth)"
+        f"\n== HTTP: POST /api/risk/score, one declaration per request; full application in "
+        f"its own uvicorn process (pid {server.pid}, {url}; event loop "
+        f"{'uvloop' if uvloop else 'asyncio'}, HTTP parser {'httptools' if httptools else 'h11'}"
+        f"), token auth, httpx client with one persistent connection"
     )
     try:
-        with httpx.Client(base_url=handle.url, timeout=30, trust_env=False) as client:
-            # where the time goes: the server without scoring, with and without authentication
-            for label, path, auth in (
-                ("GET /api/health (no auth)", "/api/health", {}),
-                ("GET /api/risk/model (auth)", "/api/risk/model", headers),
-            ):
-                latencies = []
-                for i in range(requests // 2 + 20):
+        with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    client.get("/api/health").raise_for_status()
+                    break
+                except httpx.TransportError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        sys.exit("the server did not start")
+                    time.sleep(0.2)
+            # the server answers as the library does (same score, level and channel)
+            for body in bodies[:20]:
+                answer = client.post(
+                    "/api/risk/score", json={"declarations": [body]}, headers=headers
+                )
+                answer.raise_for_status()
+                got = answer.json()["results"][0]
+                record = DeclarationRecord.model_validate(body)
+                want = score_records([record], model, explain=False)[0]
+                if (got["score"], got["channel"], got["level"]) != (
+                    want["score"],
+                    want["channel"],
+                    want["level"],
+                ):
+                    sys.exit(f"server and library disagree: {got} != {want}")
+            print(f"load average {_load()} (server checked against the library on 20 rows)")
+            cases: list[tuple[str, str, dict[str, str], bool | None]] = [
+                ("GET /api/health (no auth)", "/api/health", {}, None),
+                ("POST score explain=false", "/api/risk/score", headers, False),
+                ("POST score explain=true", "/api/risk/score", headers, True),
+            ]
+            for label, path, auth, explain in cases:
+                for i in range(max(200, requests // 10)):  # warm-up, not timed
+                    _call(client, path, auth, explain, bodies[i % len(bodies)])
+                latencies = np.empty(requests)
+                server_cpu = _proc_cpu(server.pid)
+                client_cpu = time.process_time()
+                for i in range(requests):
+                    body = bodies[i % len(bodies)]
                     start = time.perf_counter()
-                    client.get(path, headers=auth).raise_for_status()
-                    if i >= 20:
-                        latencies.append((time.perf_counter() - start) * 1000)
-                q = np.percentile(latencies, [50, 99])
-                print(f"{label:<28} p50 {q[0]:.2f} ms  p99 {q[1]:.2f} ms")
-            for explain in (True, False):
-                latencies = []
-                for i in range(requests + 50):
-                    if i == 50:
-                        cpu = time.process_time()
-                    body = {"declarations": [bodies[i % len(bodies)]], "explain": explain}
-                    start = time.perf_counter()
-                    answer = client.post("/api/risk/score", json=body, headers=headers)
-                    took = time.perf_counter() - start
-                    if answer.status_code != 200:
-                        sys.exit(f"request failed: {answer.status_code} {answer.text}")
-                    if i >= 50:  # the first requests warm the model cache and connections
-                        latencies.append(took * 1000)
-                cpu_ms = (time.process_time() - cpu) * 1000 / len(latencies)
-                q = np.percentile(latencies, [50, 90, 99])
+                    _call(client, path, auth, explain, body)
+                    latencies[i] = (time.perf_counter() - start) * 1000
+                client_ms = (time.process_time() - client_cpu) * 1000 / requests
+                after = _proc_cpu(server.pid)
+                server_ms = (
+                    f"{(after - server_cpu) * 1000 / requests:.2f} ms"
+                    if after is not None and server_cpu is not None
+                    else "n/a"
+                )
+                q = np.percentile(latencies, [50, 95, 99])
+                target = ""
+                if explain is False:
+                    target = f"  (target p99 < 5 ms: {'MET' if q[2] < 5 else 'NOT MET'})"
                 print(
-                    f"explain={str(explain):<5}  p50 {q[0]:.2f} ms  p90 {q[1]:.2f} ms  "
-                    f"p99 {q[2]:.2f} ms  max {max(latencies):.2f} ms  "
-                    f"mean {statistics.fmean(latencies):.2f} ms  (target p99 < 5 ms)"
+                    f"{label:<27} {requests} requests: p50 {q[0]:.2f} ms  p95 {q[1]:.2f} ms  "
+                    f"p99 {q[2]:.2f} ms  max {latencies.max():.2f} ms{target}"
                 )
                 print(
-                    f"               CPU {cpu_ms:.2f} ms per request (server and client: one "
-                    "process; less sensitive to other jobs than wall time)"
+                    f"{'':<27} CPU per request: server {server_ms}, client {client_ms:.2f} ms; "
+                    f"load average {_load()}"
                 )
     finally:
-        handle.stop()
-    _http_bare(headers, bodies, requests)
-
-
-def _http_bare(headers: dict[str, str], bodies: list[dict[str, Any]], requests: int) -> None:
-    """The risk router alone (with its token check) in a bare FastAPI app: isolates the route
-    from the full application's middleware."""
-    import socket
-    import threading
-
-    import httpx
-    import uvicorn
-    from fastapi import FastAPI
-
-    from haiquan.web.routers import risk
-
-    app = FastAPI()
-    app.include_router(risk.router)
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     print(
-        f"-- the same route in a bare FastAPI app (router + token check, no middleware), "
-        f"port {port}"
+        f"server process CPU in all (start-up, checks, warm-ups, timed requests): "
+        f"{_children_cpu() - children_before:.1f} s (getrusage of children)"
     )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as c:
-            for explain in (True, False):
-                latencies = []
-                for i in range(requests + 50):
-                    body = {"declarations": [bodies[i % len(bodies)]], "explain": explain}
-                    start = time.perf_counter()
-                    c.post("/api/risk/score", json=body, headers=headers).raise_for_status()
-                    if i >= 50:
-                        latencies.append((time.perf_counter() - start) * 1000)
-                q = np.percentile(latencies, [50, 90, 99])
-                print(
-                    f"explain={str(explain):<5}  p50 {q[0]:.2f} ms  p90 {q[1]:.2f} ms  "
-                    f"p99 {q[2]:.2f} ms  (target p99 < 5 ms)"
-                )
-    finally:
-        server.should_exit = True
-        thread.join(10)
+
+
+def _call(
+    client: Any, path: str, headers: dict[str, str], explain: bool | None, body: dict[str, Any]
+) -> None:
+    if explain is None:
+        answer = client.get(path, headers=headers)
+    else:
+        answer = client.post(
+            path, json={"declarations": [body], "explain": explain}, headers=headers
+        )
+    if answer.status_code != 200:
+        sys.exit(f"request failed: {answer.status_code} {answer.text}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="model directory (else train one)")
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--skip-http", action="store_true", help="quality and batch only")
+    parser.add_argument("--http-only", action="store_true", help="quality and HTTP only")
     args = parser.parse_args()
     for path in (TRAIN, VALID):
         if not path.is_file():
@@ -264,20 +348,25 @@ def main() -> None:
     from haiquan.risk.store import load_model
 
     print(
-        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
+        f"machine: {os.cpu_count()} CPUs, load average {_load()} "
         "(other jobs share the CPUs; figures are lower bounds)"
     )
     model_dir = args.model
     if model_dir is None:
         model_dir = Path(tempfile.mkdtemp(prefix="haiquan-bench-model-"))
-        start = time.perf_counter()
-        train_risk_model(TRAIN, model_dir, valid=VALID)
-        print(f"trained in {time.perf_counter() - start:.1f} s -> {model_dir}")
+        start, cpu = time.perf_counter(), time.process_time()
+        train_risk_model(TRAIN, model_dir)
+        print(
+            f"trained in {time.perf_counter() - start:.1f} s wall, "
+            f"{time.process_time() - cpu:.1f} s CPU -> {model_dir}"
+        )
     model = load_model(model_dir)
     valid = read_declarations(VALID)
     _quality(model, valid)
-    _batch(model, valid, args.rows)
-    _http(model_dir, valid, args.requests)
+    if not args.http_only:
+        _batch(model, model_dir, valid, args.rows)
+    if not args.skip_http:
+        _http(model, model_dir, valid, args.requests)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ average.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias
@@ -35,6 +36,7 @@ __all__ = [
     "assign_levels",
     "route_columns",
     "route_declarations",
+    "route_one",
 ]
 
 CHANNELS = ("red", "yellow", "blue", "green")
@@ -226,6 +228,77 @@ def route_columns(
         "percentile": percentile,
         "selection": selection,
         "notes": notes_array,
+    }
+
+
+def route_one(
+    row: Mapping[str, Any],
+    score: float,
+    rules: SelectivityRules,
+    *,
+    reference: np.ndarray,
+    aeo: AeoDirectory | None = None,
+    alerts: Sequence[PartnerAlert] = (),
+) -> dict[str, Any]:
+    """:func:`route_columns` in ``stream`` mode for one declaration (a mapping of canonical
+    fields, ``date`` a :class:`datetime.date`): the same decisions in plain Python, as scalars.
+    """
+    size = max(len(reference), 1)
+    percentile = bisect.bisect_right(reference, score) / size
+    t = rules.levels
+    level = LEVELS[(percentile >= t.medium) + (percentile >= t.high) + (percentile >= t.very_high)]
+    date = row["date"]
+    factor, aeo_note = 1.0, ""
+    if aeo is not None:
+        importer, seller = row.get("importer"), row.get("seller")
+        departure = row.get("departure_country")
+        if importer and aeo.is_home_aeo(importer, date):
+            factor = rules.aeo.home_aeo_score_factor
+            aeo_note = f"AEO importer: score x{factor:g}"
+        elif seller and departure and aeo.is_partner_aeo(seller, departure, date):
+            factor = rules.aeo.partner_aeo_score_factor
+            aeo_note = f"AEO of MRA partner {departure}: score x{factor:g}"
+    hit = ""
+    for alert in alerts:
+        if alert.matches(
+            date=date,
+            hs_code=str(row.get("hs_code")),
+            origin_country=row.get("origin_country"),
+            departure_country=row.get("departure_country"),
+            seller=row.get("seller"),
+            importer=row.get("importer"),
+        ):
+            hit = f"partner alert {alert.alert_id} from {alert.issuing_country}: {alert.reason}"
+            break
+    rates = rules.channels
+    explore_weight = rules.aeo.exploration_weight if factor < 1 else 1.0
+    channel, selection = "green", "none"
+    if hit:
+        channel, selection = rules.alerts.channel, "alert"
+    else:
+        draw = _uniform(rules.exploration.seed, [str(row["declaration_id"])])[0]
+        if draw < rates.red * rules.exploration.share_of_red * explore_weight:
+            channel, selection = "red", "random"
+    if selection == "none":
+        adjusted = bisect.bisect_right(reference, score * factor) / size
+        risk_red = rates.red * (1 - rules.exploration.share_of_red)
+        for name, bound in (
+            ("red", 1 - risk_red),
+            ("yellow", 1 - risk_red - rates.yellow),
+            ("blue", 1 - risk_red - rates.yellow - rates.blue),
+        ):
+            if adjusted > bound:
+                channel, selection = name, "risk"
+                break
+    parts = [p for p in (hit, aeo_note) if p]
+    if selection == "random":
+        parts.append("random selection for control (exploration)")
+    return {
+        "level": level,
+        "channel": channel,
+        "percentile": percentile,
+        "selection": selection,
+        "notes": "; ".join(parts),
     }
 
 

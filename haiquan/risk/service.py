@@ -25,7 +25,7 @@ from haiquan.risk.drift import psi_report
 from haiquan.risk.features import columns_of
 from haiquan.risk.model import RiskModel, TrainingConfig, train_model
 from haiquan.risk.policy import SelectivityRules, load_drift_rules, load_selectivity_rules
-from haiquan.risk.selectivity import Mode, route_columns
+from haiquan.risk.selectivity import Mode, route_columns, route_one
 from haiquan.risk.store import (
     default_model_dir,
     load_model,
@@ -163,8 +163,14 @@ def score_records(
 ) -> list[dict[str, Any]]:
     """:func:`score_declarations` for validated records (the API), without building frames.
 
-    One declaration takes well under a millisecond of pandas-free work plus the model.
+    One declaration (the usual API call) takes the fast path: its features come from
+    :meth:`~haiquan.risk.features.FeatureBuilder.transform_one` (dictionary look-ups, the same
+    numbers as a batch of that declaration alone), about a tenth of a millisecond with the model.
     """
+    if len(records) == 1:
+        return [
+            _score_one(dict(records[0]), model, aeo=aeo, alerts=alerts, mode=mode, explain=explain)
+        ]
     columns = records_to_columns(records)
     scored = _score(
         columns, model, aeo=aeo, alerts=alerts, mode=mode, explain="all" if explain else "none"
@@ -177,6 +183,73 @@ def score_records(
         }
         for i in range(len(records))
     ]
+
+
+#: Columns routing reads (ids, alert criteria, AEO parties), besides the score and the date.
+_ROUTING_COLUMNS = (
+    "declaration_id",
+    "hs_code",
+    "origin_country",
+    "departure_country",
+    "seller",
+    "importer",
+)
+
+
+def _score_one(
+    row: Mapping[str, Any],
+    model: RiskModel,
+    *,
+    aeo: AeoDirectory | None,
+    alerts: Sequence[PartnerAlert],
+    mode: Mode,
+    explain: bool,
+) -> dict[str, Any]:
+    """:func:`_score` of one declaration (a mapping of canonical fields), without the
+    per-column arrays: the same features, score, routing and reasons."""
+    date = row["date"]
+    day = date if type(date) is dt.date else pd.Timestamp(date).date()
+    rules = load_selectivity_rules(on=day)
+    features = model.builder.transform_one(row, aeo=aeo)[None, :]
+    scores = model.predict(features)
+    if mode == "stream":
+        routed = route_one(
+            {**row, "date": day},
+            float(scores[0]),
+            rules,
+            reference=model.reference,
+            aeo=aeo,
+            alerts=alerts,
+        )
+    else:  # a batch of one: the batch rules (rates rounded on one declaration)
+        columns: dict[str, np.ndarray] = {}
+        for name in _ROUTING_COLUMNS:
+            columns[name] = np.empty(1, dtype=object)
+            columns[name][0] = row.get(name)
+        columns["date"] = np.array([date], dtype="datetime64[D]")
+        routed = {
+            k: v[0]
+            for k, v in route_columns(
+                columns,
+                scores,
+                rules,
+                reference=model.reference,
+                aeo=aeo,
+                alerts=alerts,
+                mode=mode,
+            ).items()
+        }
+    note = str(routed["notes"])
+    reasons = model.explain(features)[0] if explain else ""
+    return {
+        "declaration_id": row["declaration_id"],
+        "item_number": row["item_number"],
+        "score": float(np.round(scores, 6)[0]),
+        "level": str(routed["level"]),
+        "channel": str(routed["channel"]),
+        "selection": str(routed["selection"]),
+        "reasons": f"{note}; {reasons}" if note and reasons else note or reasons,
+    }
 
 
 def _score(

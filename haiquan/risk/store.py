@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,15 @@ __all__ = [
     "list_versions",
     "load_model",
     "load_training_data",
+    "loaded_model",
     "save_model",
     "use_version",
 ]
 
 _CACHE: dict[tuple[str, str], RiskModel] = {}
+#: Per model directory, the ``stat`` of its ``CURRENT`` file and the version it named.
+_SETTLED_NS = 2_000_000_000  # a CURRENT file older than this is trusted by its stat alone
+_CURRENT: dict[str, tuple[tuple[int, int, int], str]] = {}
 _LOCK = threading.Lock()
 
 
@@ -126,15 +131,19 @@ def use_version(model_dir: Path, version: str) -> None:
 
 
 def load_model(model_dir: Path | None = None, version: str | None = None) -> RiskModel:
-    """The model of ``model_dir`` (current version unless named), cached per process."""
-    root = Path(model_dir or default_model_dir()).resolve()
-    name = version or _current(root)
-    assert name is not None
-    key = (str(root), name)
+    """The model of ``model_dir`` (current version unless named), cached per process.
+
+    Asking again costs one ``stat`` of ``CURRENT`` (the API asks on every request): the version
+    it names is re-read only when the file changed, so ``haiquan risk use`` or a retraining is
+    seen by a running server at its next request.
+    """
+    root_text = os.path.abspath(model_dir or default_model_dir())
+    name = version or _current_cached(root_text)
     with _LOCK:
-        cached = _CACHE.get(key)
+        cached = _CACHE.get((root_text, name))
         if cached is not None:
             return cached
+        root = Path(root_text)
         path = root / "versions" / name
         if not (path / "meta.json").is_file():
             raise NotFoundError(
@@ -153,8 +162,42 @@ def load_model(model_dir: Path | None = None, version: str | None = None) -> Ris
             reference=np.asarray(meta["reference"], dtype=float),
             meta=meta,
         )
-        _CACHE[key] = model
+        _CACHE[(root_text, name)] = model
         return model
+
+
+def loaded_model(model_dir: Path | None = None) -> RiskModel | None:
+    """The current model of ``model_dir`` if this process has it in memory already, else
+    ``None`` (then :func:`load_model` reads it from disk: call that off the event loop).
+
+    Raises:
+        NotFoundError: no model was trained in ``model_dir``.
+    """
+    root_text = os.path.abspath(model_dir or default_model_dir())
+    return _CACHE.get((root_text, _current_cached(root_text)))
+
+
+def _current_cached(root: str) -> str:
+    """The version ``CURRENT`` names, re-read only when its ``stat`` changes (``use_version``
+    replaces the file, so its inode and modification time change) or is too recent to trust:
+    file times tick in milliseconds and a freed inode number can come back, so two changes in
+    one tick could look alike ("racy git")."""
+    marker = os.path.join(root, "CURRENT")
+    try:
+        info = os.stat(marker)
+    except OSError:
+        _CURRENT.pop(root, None)
+        name = _current(Path(root))  # raises NotFoundError: no model trained there
+        assert name is not None
+        return name
+    stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    known = _CURRENT.get(root)
+    if known is not None and known[0] == stamp and time.time_ns() - stamp[1] > _SETTLED_NS:
+        return known[1]
+    name = _current(Path(root))
+    assert name is not None
+    _CURRENT[root] = (stamp, name)
+    return name
 
 
 def load_training_data(model_dir: Path, version: str | None = None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pytest
 from haiquan.declarations import DeclarationRecord, records_to_frame
 from haiquan.risk.model import RiskModel
 from haiquan.risk.service import score_declarations
-from haiquan.risk.store import default_model_dir, load_model, save_model
+from haiquan.risk.store import default_model_dir, load_model, save_model, use_version
 from haiquan.settings import Settings
 from haiquan.web import start_server
 from haiquan.web.auth import open_user_store
@@ -113,3 +113,33 @@ def test_roles_bad_input_and_missing_model(
     refused = http.post("/api/risk/score", json=bad, headers=officer)
     assert refused.status_code == 422
     assert "error" in refused.json()
+
+
+def test_the_server_follows_the_current_version_and_scores_several(
+    http: httpx.Client, isolated_settings: Settings, small_model: RiskModel,
+    synthetic_train: pd.DataFrame, synthetic_later: pd.DataFrame,
+) -> None:
+    root = default_model_dir()
+    save_model(small_model, root, synthetic_train)
+    save_model(small_model, root, synthetic_train)
+    headers = _token(isolated_settings, "risk_officer")
+    one = {"declarations": [_declaration(synthetic_later.iloc[0])]}
+
+    def version() -> str:
+        return str(http.post("/api/risk/score", json=one, headers=headers).json()["model_version"])
+
+    assert version() == "v0002"
+    use_version(root, "v0001")  # as `haiquan risk use v0001` does, while the server runs
+    assert version() == "v0001"
+    # several declarations (the worker-thread path): each as the library scores the batch
+    rows = [synthetic_later.iloc[i] for i in range(3)]
+    answer = http.post(
+        "/api/risk/score", json={"declarations": [_declaration(r) for r in rows]}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    records = [DeclarationRecord.model_validate(_declaration(r)) for r in rows]
+    expected = score_declarations(records_to_frame(records), load_model(root), mode="stream",
+                                  explain="none")
+    got = answer.json()["results"]
+    assert [r["score"] for r in got] == pytest.approx(expected["score"].tolist())
+    assert [r["channel"] for r in got] == expected["channel"].tolist()

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haiquan.declarations import generate_synthetic_declarations
+from haiquan.risk._sums import exclusive_before
 from haiquan.risk.alerts import InMemoryAeoDirectory
-from haiquan.risk.features import FeatureBuilder, _exclusive_before, columns_of
+from haiquan.risk.features import FeatureBuilder, columns_of
 
 
 @settings(max_examples=60, deadline=None)
@@ -18,7 +19,7 @@ def test_exclusive_before_matches_brute_force(rows: list[tuple[int, int, int]]) 
     codes = np.array([r[0] for r in rows], dtype=np.int64)
     day = np.array([r[1] for r in rows], dtype=np.int64)
     values = np.array([[r[2], 1.0] for r in rows], dtype=float).reshape(-1, 2)
-    got = _exclusive_before(codes, day, values)
+    got = exclusive_before(codes, day, values)
     for i, (c, d, _) in enumerate(rows):
         earlier = [j for j, r in enumerate(rows) if r[0] == c and r[1] < d]
         assert np.allclose(got[i], values[earlier].sum(axis=0) if earlier else 0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +11,14 @@ import pandas as pd
 import pytest
 
 from haiquan.errors import NotFoundError
+from haiquan.risk import store
 from haiquan.risk.model import RiskModel
 from haiquan.risk.store import (
     default_model_dir,
     list_versions,
     load_model,
     load_training_data,
+    loaded_model,
     save_model,
     use_version,
 )
@@ -60,3 +64,39 @@ def test_default_dir_follows_settings(
 
     reset_settings()
     assert default_model_dir() == tmp_path / "elsewhere"
+
+
+def test_a_version_switch_reaches_the_process_at_once(
+    model_dir: Path, small_model: RiskModel, synthetic_train: pd.DataFrame
+) -> None:
+    assert load_model(model_dir).meta["version"] == "v0001"
+    save_model(small_model, model_dir, synthetic_train)
+    assert load_model(model_dir).meta["version"] == "v0002"  # within the same clock tick
+    use_version(model_dir, "v0001")
+    assert load_model(model_dir).meta["version"] == "v0001"
+    assert loaded_model(model_dir) is load_model(model_dir)
+
+
+def test_a_settled_current_file_is_checked_by_stat_alone(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = model_dir / "CURRENT"
+    old = time.time_ns() - 60 * 10**9  # written a minute ago: its stat can be trusted
+    os.utime(marker, ns=(old, old))
+    assert load_model(model_dir).meta["version"] == "v0001"
+    reads: list[Path] = []
+    real = store._current
+
+    def counting(root: Path, required: bool = True) -> str | None:
+        reads.append(root)
+        return real(root, required)
+
+    monkeypatch.setattr(store, "_current", counting)
+    for _ in range(5):
+        assert load_model(model_dir).meta["version"] == "v0001"
+    assert reads == []  # no file read per request
+    marker.write_text("v0002", encoding="utf-8")  # a change shows in the stat (size, time)
+    os.utime(marker, ns=(old + 10**9, old + 10**9))
+    with pytest.raises(NotFoundError, match="v0002"):
+        load_model(model_dir)  # re-read: names a version that does not exist
+    assert len(reads) == 1
