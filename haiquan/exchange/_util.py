@@ -18,6 +18,7 @@ __all__ = [
     "b64url",
     "digest_text",
     "dump_json",
+    "format_time",
     "load_yaml_mapping",
     "parse_time",
     "utcnow",
@@ -28,6 +29,15 @@ __all__ = [
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (every stored time is UTC)."""
     return datetime.now(UTC)
+
+
+def format_time(timestamp: float) -> str:
+    """A Unix time as ISO 8601 UTC the way pydantic writes it (``…T10:00:00.123456Z``).
+
+    >>> format_time(0.5)
+    '1970-01-01T00:00:00.500000Z'
+    """
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_time(value: str) -> datetime:

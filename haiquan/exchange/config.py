@@ -9,6 +9,7 @@
     max_payload_bytes: 1048576
     replay_window_seconds: 300
     max_batch: 200                        # envelopes per HTTP request
+    batch_linger_seconds: 0.02            # least time between two partial batches of a worker
     retry_base_seconds: 1.0               # first retry delay; doubles per attempt
     retry_max_seconds: 300.0
     lease_seconds: 30.0                   # how long a worker holds claimed outbox rows
@@ -39,6 +40,7 @@ class NodeConfig(BaseModel):
     max_payload_bytes: int = Field(default=1_048_576, gt=0, le=64 * 1_048_576)
     replay_window_seconds: int = Field(default=300, gt=0, le=7 * 86_400)
     max_batch: int = Field(default=200, ge=1, le=5000)
+    batch_linger_seconds: float = Field(default=0.02, ge=0, le=5)
     retry_base_seconds: float = Field(default=1.0, gt=0)
     retry_max_seconds: float = Field(default=300.0, gt=0)
     lease_seconds: float = Field(default=30.0, gt=0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -97,16 +97,34 @@ class Envelope(BaseModel):
 def parse_envelope(data: bytes | str) -> Envelope:
     """Parse envelope JSON and check its digest, with a precise error when it is wrong."""
     try:
-        raw = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
+        # pydantic parses and validates the JSON in one pass (the common, valid case) ...
+        envelope = Envelope.model_validate_json(data)
+    except PydanticValidationError as first_error:
+        # ... and on failure the error is worded from the standard parser's view.
+        try:
+            raw = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValidationError(
+                "the signed envelope is not JSON",
+                expected="a JSON object as the JWS payload",
+                got=str(error),
+                fix="sign the envelope's JSON text, not another encoding",
+            ) from error
+        _raise_invalid(raw, first_error)
+    actual = digest_text(envelope.payload)
+    if actual != envelope.payload_digest:
         raise ValidationError(
-            "the signed envelope is not JSON",
-            expected="a JSON object as the JWS payload",
-            got=str(error),
-            fix="sign the envelope's JSON text, not another encoding",
-        ) from error
+            "the payload does not match its digest",
+            expected=envelope.payload_digest,
+            got=actual,
+            fix="compute payload_digest over the exact UTF-8 payload text",
+        )
+    return envelope
+
+
+def _raise_invalid(raw: Any, fallback: PydanticValidationError) -> NoReturn:
     try:
-        envelope = Envelope.model_validate(raw)
+        Envelope.model_validate(raw)
     except PydanticValidationError as error:
         first = error.errors()[0]
         raise ValidationError(
@@ -119,15 +137,12 @@ def parse_envelope(data: bytes | str) -> Envelope:
                 for e in error.errors()[:10]
             ]},
         ) from error
-    actual = digest_text(envelope.payload)
-    if actual != envelope.payload_digest:
-        raise ValidationError(
-            "the payload does not match its digest",
-            expected=envelope.payload_digest,
-            got=actual,
-            fix="compute payload_digest over the exact UTF-8 payload text",
-        )
-    return envelope
+    raise ValidationError(  # valid as data but not as JSON text: say what pydantic said
+        "the envelope is invalid",
+        expected="an envelope as in docs/exchange-protocol.md",
+        got=fallback.errors()[0]["msg"],
+        fix="correct the envelope and resend",
+    ) from fallback
 
 
 class Receipt(BaseModel):

@@ -13,11 +13,14 @@ Routes (all JSON):
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from haiquan import __version__
 from haiquan.errors import HaiquanError, InputError, PayloadTooLargeError
@@ -37,61 +40,143 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_gateway_app(node: GatewayNode) -> FastAPI:
-    """A FastAPI app serving ``node``."""
-    app = FastAPI(title=f"haiquan gateway {node.country}", version=__version__)
+class _GatewayApp(FastAPI):
+    """The node's FastAPI app with a raw ASGI fast path for ``POST /exchange/v1/messages``.
 
-    @app.exception_handler(HaiquanError)
-    async def _signed_error(request: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, HaiquanError)
-        if error.status >= 500:
-            node.log.exception("server error on %s", request.url.path, exc_info=error)
-        return JSONResponse(node.receiver.signed_error(error), status_code=error.status)
+    That route carries every message, so it skips FastAPI's and Starlette's per-request
+    machinery (middleware stack, dependency solving, request objects; ~0.2 ms of CPU per request
+    on the development machine) and runs the receiver in the event loop rather than handing it
+    to a worker thread (~0.5 ms per request for the hand-over and wake-ups). The receiver's work
+    is CPU-bound Python under the GIL, so a thread gained no parallelism; a batch being stored
+    delays the node's other requests by that batch's time (tens of milliseconds). The route
+    stays declared on the app for the OpenAPI description; both paths answer alike.
+    """
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        # A bug or a database outage: log it, and still answer in the signed error shape so the
-        # sender knows to retry (a 5xx is never final).
-        node.log.exception("unexpected error on %s", request.url.path, exc_info=error)
-        wrapped = HaiquanError(
-            "the receiving node failed while handling the request",
-            expected="a node able to store messages",
-            got=type(error).__name__,
-            fix="the sender retries automatically; the receiving operator should check its logs",
+    node: GatewayNode
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["method"] == "POST"
+                and scope["path"] == MESSAGES_PATH):
+            await _fast_messages(self.node, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+async def _fast_messages(node: GatewayNode, scope: Scope, receive: Receive, send: Send) -> None:
+    headers = dict(scope["headers"])
+    status = 200
+    try:
+        body = await _read_body(
+            node,
+            headers.get(b"content-length", b"").decode("latin-1"),
+            headers.get(b"content-type", b"").decode("latin-1"),
+            _asgi_chunks(receive),
         )
-        return JSONResponse(node.receiver.signed_error(wrapped), status_code=500)
+        outcome = node.receiver.receive_body(body)
+        payload = outcome.to_json()
+    except _Disconnected:
+        return
+    except Exception as error:  # noqa: BLE001 - every failure is answered as a signed error
+        status, answer = _error_answer(node, error, MESSAGES_PATH)
+        payload = json.dumps(answer).encode("utf-8")
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode("ascii"))],
+    })
+    await send({"type": "http.response.body", "body": payload})
 
-    @app.post(MESSAGES_PATH, responses=_ERRORS)
-    async def receive_messages(request: Request) -> dict[str, Any]:
-        """Receive a batch of signed envelopes."""
-        limit = node.receiver.max_request_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+
+class _Disconnected(Exception):
+    """The client went away before sending its whole body."""
+
+
+async def _asgi_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def _read_body(
+    node: GatewayNode, declared: str, content_type: str, chunks: AsyncIterator[bytes]
+) -> bytes:
+    """The request body, refused early when larger than a full batch or not JSON."""
+    limit = node.receiver.max_request_bytes
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(
+            "the request is too large",
+            expected=f"at most {limit} bytes",
+            got=f"{declared} bytes",
+            fix="send fewer envelopes per request",
+        )
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
             raise PayloadTooLargeError(
                 "the request is too large",
                 expected=f"at most {limit} bytes",
-                got=f"{declared} bytes",
+                got=f"more than {limit} bytes",
                 fix="send fewer envelopes per request",
             )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLargeError(
-                    "the request is too large",
-                    expected=f"at most {limit} bytes",
-                    got=f"more than {limit} bytes",
-                    fix="send fewer envelopes per request",
-                )
-            chunks.append(chunk)
-        if request.headers.get("content-type", "").split(";")[0] != "application/json":
-            raise InputError(
-                "the request must be JSON",
-                expected="content-type application/json",
-                got=request.headers.get("content-type", "none"),
-            )
-        return await run_in_threadpool(node.receive_body, b"".join(chunks))
+        parts.append(chunk)
+    if content_type.split(";")[0] != "application/json":
+        raise InputError(
+            "the request must be JSON",
+            expected="content-type application/json",
+            got=content_type or "none",
+        )
+    return b"".join(parts)
+
+
+def _error_answer(node: GatewayNode, error: Exception, path: str) -> tuple[int, dict[str, Any]]:
+    """The status and signed error body for a failure; logged with its trace when a 5xx."""
+    if isinstance(error, HaiquanError):
+        if error.status >= 500:
+            node.log.exception("server error on %s", path, exc_info=error)
+        return error.status, node.receiver.signed_error(error)
+    # A bug or a database outage: log it, and still answer in the signed error shape so the
+    # sender knows to retry (a 5xx is never final).
+    node.log.exception("unexpected error on %s", path, exc_info=error)
+    wrapped = HaiquanError(
+        "the receiving node failed while handling the request",
+        expected="a node able to store messages",
+        got=type(error).__name__,
+        fix="the sender retries automatically; the receiving operator should check its logs",
+    )
+    return 500, node.receiver.signed_error(wrapped)
+
+
+def create_gateway_app(node: GatewayNode) -> FastAPI:
+    """A FastAPI app serving ``node``."""
+    app = _GatewayApp(title=f"haiquan gateway {node.country}", version=__version__)
+    app.node = node
+
+    async def _signed_error(request: Request, error: Exception) -> JSONResponse:
+        status, answer = _error_answer(node, error, request.url.path)
+        return JSONResponse(answer, status_code=status)
+
+    app.add_exception_handler(HaiquanError, _signed_error)
+    app.add_exception_handler(Exception, _signed_error)
+
+    @app.post(MESSAGES_PATH, responses=_ERRORS, response_class=Response)
+    async def receive_messages(request: Request) -> Response:
+        """Receive a batch of signed envelopes (served by the app's ASGI fast path; this
+        route describes it in OpenAPI and answers the same way if reached)."""
+        body = await _read_body(
+            node,
+            request.headers.get("content-length", ""),
+            request.headers.get("content-type", ""),
+            request.stream(),
+        )
+        outcome = await run_in_threadpool(node.receiver.receive_body, body)
+        return Response(outcome.to_json(), media_type="application/json")
 
     @app.get(JWKS_PATH)
     def jwks() -> dict[str, Any]:

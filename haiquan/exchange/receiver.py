@@ -32,14 +32,13 @@ from haiquan.errors import (
     SignatureError,
     ValidationError,
 )
+from haiquan.exchange._util import dump_json, format_time
 from haiquan.exchange.config import NodeConfig
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import (
     ENVELOPE_TYP,
     RESULT_TYP,
-    BatchResult,
     Envelope,
-    Receipt,
     SignedError,
     parse_envelope,
 )
@@ -55,16 +54,21 @@ _JWS_OVERHEAD = 16_384
 
 @dataclass(frozen=True)
 class ResultItem:
-    """The outcome for one envelope (the signed truth is the batch's receipt JWS)."""
+    """The outcome for one envelope (the signed truth is the batch's receipt JWS).
+
+    ``entry`` is the entry of the signed batch result, as JSON-ready data: a ``Receipt`` or a
+    ``SignedError`` of :mod:`haiquan.exchange.envelope` (built as plain data, not as models,
+    because this runs for every message).
+    """
 
     message_id: str | None
     status: Literal["accepted", "duplicate", "refused"]
-    entry: Receipt | SignedError
+    entry: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
         item: dict[str, Any] = {"message_id": self.message_id, "status": self.status}
-        if isinstance(self.entry, SignedError):
-            item["error"] = self.entry.error
+        if self.status == "refused":
+            item["error"] = self.entry["error"]
         return item
 
 
@@ -77,6 +81,10 @@ class BatchOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {"results": [item.to_dict() for item in self.items], "receipt": self.receipt}
+
+    def to_json(self) -> bytes:
+        """The HTTP answer body."""
+        return json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8")
 
 
 class Receiver:
@@ -97,10 +105,10 @@ class Receiver:
         return min(per_message * self.config.max_batch, 64 * 1_048_576 + per_message)
 
     # --- signing answers -----------------------------------------------------------------------
-    def sign_result(self, model: BatchResult | SignedError) -> str:
-        return self.keyring.sign(
-            model.model_dump_json().encode("utf-8"), {"typ": RESULT_TYP}
-        )
+    def sign_result(self, model: SignedError | dict[str, Any]) -> str:
+        """Sign a batch result (given as data) or a lone error with ``typ`` haiquan-result+jws."""
+        text = dump_json(model) if isinstance(model, dict) else model.model_dump_json()
+        return self.keyring.sign(text.encode("utf-8"), {"typ": RESULT_TYP})
 
     def signed_error(
         self, error: HaiquanError, message_id: str | None = None, sender: str | None = None
@@ -201,11 +209,12 @@ class Receiver:
                 )
                 results[index] = self._refusal(reused, envelope.message_id, envelope.sender)
         items = [r for r in results if r is not None]
-        signed = BatchResult(
-            receiver=self.config.country,
-            issued_at=datetime.fromtimestamp(now, UTC),
-            results=[item.entry for item in items],
-        )
+        signed = {  # a BatchResult (haiquan.exchange.envelope), written as data
+            "type": "batch-result",
+            "receiver": self.config.country,
+            "issued_at": format_time(now),
+            "results": [item.entry for item in items],
+        }
         return BatchOutcome(items, self.sign_result(signed))
 
     def check(self, token: Any, now: float) -> tuple[Envelope, str]:
@@ -234,7 +243,7 @@ class Receiver:
                 got=repr(header.get("typ")),
                 fix="sign envelopes with typ haiquan-envelope+jws",
             )
-        verified = self.trust.verify(token, at=datetime.fromtimestamp(now, UTC))
+        verified = self.trust.verify(token, at=datetime.fromtimestamp(now, UTC), header=header)
         iat = verified.header.get("iat")
         window = self.config.replay_window_seconds
         if not isinstance(iat, int | float) or abs(now - iat) > window:
@@ -283,14 +292,15 @@ class Receiver:
     def _receipt(
         self, envelope: Envelope, status: Literal["accepted", "duplicate"], received_at: float
     ) -> ResultItem:
-        receipt = Receipt(
-            message_id=envelope.message_id,
-            sender=envelope.sender,
-            receiver=envelope.receiver,
-            payload_digest=envelope.payload_digest,
-            received_at=datetime.fromtimestamp(received_at, UTC),
-            status=status,
-        )
+        receipt = {  # a Receipt (haiquan.exchange.envelope), written as data
+            "type": "receipt",
+            "message_id": envelope.message_id,
+            "sender": envelope.sender,
+            "receiver": envelope.receiver,
+            "payload_digest": envelope.payload_digest,
+            "received_at": format_time(received_at),
+            "status": status,
+        }
         return ResultItem(envelope.message_id, status, receipt)
 
     def _refusal(
@@ -299,7 +309,7 @@ class Receiver:
         signed = SignedError.of(
             error, receiver=self.config.country, message_id=message_id, sender=sender
         )
-        return ResultItem(message_id, "refused", signed)
+        return ResultItem(message_id, "refused", signed.model_dump(mode="json"))
 
 
 def _peek(token: Any) -> tuple[str | None, str | None]:

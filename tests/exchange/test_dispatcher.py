@@ -142,3 +142,35 @@ def test_killing_the_receiver_mid_stream_loses_and_duplicates_nothing(
     assert set(received) == set(ids)  # nothing lost
     assert vnm.summary().outbox == {"pending": 0, "delivered": total, "failed": 0}
     assert [m.message_id for m in tha.inbox(limit=total + 1)] == received  # back office: once
+
+
+def test_the_dispatcher_loop_delivers_even_when_the_outbox_cannot_be_watched(
+    make_node: NodeFactory, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wake-up watcher is an optimisation: a database that refuses it (or drops its
+    connection) leaves the dispatcher polling, still delivering and still lingering."""
+    import threading
+
+    from haiquan.exchange.dispatcher import run_dispatcher
+
+    vnm, tha = make_node("VNM", batch_linger_seconds=0.05), make_node("THA")
+    link(vnm, tha)
+    serve(tha)
+
+    def broken() -> None:
+        raise OSError("no watching today")
+
+    monkeypatch.setattr(vnm.store, "watcher", broken)
+    stop = threading.Event()
+    loop = threading.Thread(target=run_dispatcher, args=(vnm, stop), daemon=True)
+    loop.start()
+    try:
+        first = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+        wait_delivered(vnm, [first], timeout=30)
+        more = vnm.send_many("risk-alert", [samples.risk_alert()] * 5, receiver="THA")
+        wait_delivered(vnm, more, timeout=30)
+    finally:
+        stop.set()
+        loop.join(timeout=10)
+    assert not loop.is_alive()
+    assert sorted(inbox_ids(tha)) == sorted([first, *more])

@@ -36,3 +36,25 @@ def test_a_changed_payload_no_longer_matches_its_digest(payload: str, other: str
     else:
         with pytest.raises(ValidationError, match="digest"):
             parse_envelope(changed)
+
+
+@given(payload=st.text(max_size=500) | st.sampled_from(
+    ['"payload_digest":"sha-256:forged"', '{"payload_digest":"x"}', '\\"payload_digest\\":\\"']))
+def test_the_digest_read_from_a_stored_envelope_is_its_own(payload: str) -> None:
+    """The dispatcher reads ``payload_digest`` from the stored envelope text without parsing
+    it; a payload that mentions the key must not be mistaken for it."""
+    from haiquan.exchange.store import ClaimedMessage
+
+    envelope = Envelope.build(sender="VNM", receiver="THA", document_type="risk-alert",
+                              document_version="1", payload_format="json", payload=payload)
+    claimed = ClaimedMessage(envelope.message_id, "THA", envelope.to_json(), 0)
+    assert claimed.payload_digest == envelope.payload_digest
+
+
+def test_an_envelope_that_is_not_json_or_not_an_envelope_is_refused_precisely() -> None:
+    with pytest.raises(ValidationError, match="not JSON"):
+        parse_envelope(b"{not json")
+    with pytest.raises(ValidationError, match="envelope is invalid at message_id") as caught:
+        parse_envelope(b'{"protocol": "haiquan-c2c/1", "sender": "vietnam"}')
+    fields = {p["field"] for p in caught.value.details["problems"]}
+    assert {"sender", "message_id", "payload"} <= fields

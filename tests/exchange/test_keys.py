@@ -128,3 +128,16 @@ def test_jws_header_extensions_and_bad_signatures_are_refused(tmp_path: Path) ->
     for signature in (short, "!!!!", base64.urlsafe_b64encode(b"\0" * 64).decode().rstrip("=")):
         with pytest.raises(SignatureError, match="does not verify"):
             trust.verify(f"{header}.{body}.{signature}")
+
+
+@pytest.mark.parametrize("alg", ["Ed25519", "ES256"])
+def test_sign_many_gives_the_same_verifiable_tokens_as_sign(tmp_path: Path, alg: str) -> None:
+    ring = NodeKeyring.create(tmp_path / "keyring.json", "THA", alg=alg)  # type: ignore[arg-type]
+    trust = _trust_for(ring, tmp_path / "trust.yaml")
+    payloads = [b"", b"one", "hai quan \u1ea3".encode()]
+    tokens = ring.sign_many(payloads, {"typ": "x", "iat": 1})
+    assert [trust.verify(t).payload for t in tokens] == payloads
+    assert {t.split(".")[0] for t in tokens} == {ring.sign(b"", {"typ": "x", "iat": 1})
+                                                 .split(".")[0]}
+    if alg == "Ed25519":  # deterministic signatures: exactly what sign() gives
+        assert tokens == [ring.sign(p, {"typ": "x", "iat": 1}) for p in payloads]

@@ -99,6 +99,24 @@ def test_a_valid_envelope_is_accepted_once_and_a_retry_is_a_duplicate(nodes) -> 
     assert tha.message(env.message_id).duplicates_received == 1
 
 
+def test_the_signed_batch_result_is_the_documented_model(nodes) -> None:
+    """The receiver writes its batch result as plain data for speed; it must stay exactly a
+    ``BatchResult`` of receipts and errors (what a partner validates)."""
+    from haiquan.exchange.envelope import BatchResult, Receipt, SignedError
+
+    vnm, tha, _ = nodes
+    env = envelope()
+    answer = tha.receive_body(json.dumps({"messages": [sign(vnm, env), "not a jws"]}).encode())
+    payload = vnm.trust.verify(answer["receipt"]).payload
+    batch = BatchResult.model_validate_json(payload)
+    receipt, error = batch.results
+    assert isinstance(receipt, Receipt) and isinstance(error, SignedError)
+    assert (receipt.message_id, receipt.payload_digest, receipt.status) == (
+        env.message_id, env.payload_digest, "accepted")
+    assert error.error["code"] == "bad_signature"
+    assert json.loads(payload) == json.loads(batch.model_dump_json())  # nothing dropped
+
+
 def test_unsigned_envelopes_are_refused(nodes) -> None:
     vnm, tha, _ = nodes
     plain = envelope().to_json()

@@ -128,3 +128,48 @@ def _delivered_by(node) -> dict[str, int]:
             .where(outbox.c.delivered_by.is_not(None))
             .group_by(outbox.c.delivered_by)
         ).all())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_idle_worker_wakes_when_another_process_queues_not_when_the_inbox_fills(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    import threading
+
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_schema")()
+    else:
+        url = f"sqlite:///{tmp_path / 'gw.db'}"
+    worker, back_office = GatewayStore(url), GatewayStore(url)  # two connections, as processes
+    watcher = worker.watcher()
+    stop, wakeup = threading.Event(), threading.Event()
+    try:
+        watcher.arm()
+        started = time.monotonic()
+        back_office.store_received(
+            [InboxRow("VNM", "m-00000001", "m-00000001", "risk-alert", "1", 0.0, "sha-256:x",
+                      "{}", "jws")]
+        )
+        watcher.wait(0.6, stop, wakeup)  # an inbox commit leaves the sender asleep
+        assert time.monotonic() - started >= 0.55
+
+        watcher.arm()
+        waiting = threading.Thread(target=watcher.wait, args=(60.0, stop, wakeup))
+        waiting.start()
+        back_office.enqueue([_row(1)])
+        waiting.join(timeout=20)
+        assert not waiting.is_alive(), "the worker slept through a queued message"
+    finally:
+        stop.set()
+        watcher.close()
+        worker.close()
+        back_office.close()
+
+
+def test_next_due_waits_for_a_lease_held_by_another_worker(tmp_path: Path) -> None:
+    store = GatewayStore(f"sqlite:///{tmp_path / 'gw.db'}")
+    store.enqueue([_row(i) for i in range(3)])
+    assert (store.next_due() or 0) <= time.time()
+    store.claim("w1", limit=3, lease_seconds=60)
+    assert (store.next_due() or 0) > time.time() + 50  # nothing claimable before the lease ends
+    store.close()
