@@ -3,31 +3,40 @@
 The panel: every partner-country x flow series with complete, strictly positive data from
 2000-01 to the file's end (2023-06) — 334 series; Census aggregates (codes below 1000) are left
 out. The last 12 months (2022-07 .. 2023-06) are held out; everything the ensemble chooses
-(members, weights, interval widths) is chosen on rolling origins strictly before them.
+(rule, weights, interval widths) is chosen on rolling origins strictly before them.
 
-Prints, for each member model alone and for the ensemble: mean MASE (scaled by the in-sample
-seasonal-naive MAE, season 12), mean sMAPE, 95 % interval coverage and wall time. A member's
-time is one plain fit-and-forecast of every series; the ensemble's time is the whole
-``Forecaster.backtest`` fit + predict (member back-tests included). numba compiles first on a
-few series and that is not timed.
+First, *inner validation*: the same whole procedure is run at origins before the hold-out
+(``--inner 2019-06,2020-06,2021-06``: data up to that month, the next 12 months scored), which is
+the evidence the design was chosen on. Then the hold-out. Each table prints, for every model the
+run fits (the members, on logs as the ensemble runs them) and for the ensemble: mean MASE (scaled
+by the in-sample seasonal-naive MAE, season 12), mean sMAPE, 80 % and 95 % interval coverage;
+then the ensemble's gain over the best single model of the same run, and the wall and CPU time of
+the hold-out run (the whole ``Forecaster.backtest`` fit + predict: three rolling-origin
+back-tests, the final refit, choosing the rule, calibrating). A first small run warms up
+compiled code and is not timed.
 
-    .venv/bin/python benchmarks/bench_forecast.py [--series N] [--n-jobs 2] [--members ETS,DOTM]
+    .venv/bin/python benchmarks/bench_forecast.py [--series N] [--n-jobs 2] [--inner ""]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
-import warnings
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from haiquan.forecast import ENSEMBLE, ForecastConfig, Forecaster, LocalEngine, build_model
-from haiquan.forecast.metrics import naive_scale, score_forecasts
+from haiquan.forecast import (
+    BENCHMARK,
+    ENSEMBLE,
+    BacktestResult,
+    ForecastConfig,
+    Forecaster,
+    LocalEngine,
+)
 from haiquan.warehouse.sources.census import read_census
 
 CENSUS = Path("trade/us-census-country-monthly/us_census_goods_by_country_monthly_long.csv.gz")
@@ -48,33 +57,48 @@ def census_panel(shared: Path) -> pd.DataFrame:
     }).sort_values(["unique_id", "ds"]).reset_index(drop=True)
 
 
-def _plain_forecast(panel: pd.DataFrame, n_jobs: int, *, name: str) -> pd.DataFrame:
-    """One member alone, on logs as the ensemble runs it: fit and forecast each series."""
-    frames = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for uid, group in panel.groupby("unique_id", sort=True):
-            out = build_model(name, 12).forecast(y=np.log(group["y"].to_numpy()), h=12,
-                                                 level=[80, 95])
-            frame = pd.DataFrame({
-                "unique_id": uid, "model": name, "yhat": np.exp(out["mean"]),
-                "ds": pd.date_range(group["ds"].iloc[-1], periods=13, freq="MS")[1:]})
-            for level in (80, 95):
-                frame[f"lo_{level}"] = np.exp(out[f"lo-{level}"])
-                frame[f"hi_{level}"] = np.exp(out[f"hi-{level}"])
-            frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def time_member(name: str, train: pd.DataFrame, test: pd.DataFrame, scales: pd.Series,
-                n_jobs: int) -> dict[str, float | str]:
-    """Scores and wall time of one plain forecast of every series by one member."""
-    started = time.perf_counter()
-    table = LocalEngine(n_jobs).map_series(train, partial(_plain_forecast, name=name), "")
-    seconds = time.perf_counter() - started
-    scores = score_forecasts(table, test, scales)
-    return {"model": name, "mase": scores["mase"].mean(), "smape": scores["smape"].mean(),
-            "coverage_95": scores["coverage_95"].mean(), "seconds": seconds}
+def run_origin(panel: pd.DataFrame, origin: pd.Timestamp, config: ForecastConfig,
+               n_jobs: int) -> tuple[pd.DataFrame, BacktestResult, float, float]:
+    """Forecast the 12 months after ``origin`` from the data up to it; a table per model."""
+    data = panel[panel["ds"] <= origin + pd.DateOffset(months=12)]
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    result = Forecaster(config, LocalEngine(n_jobs)).backtest(data)
+    wall, cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
+    summary = result.summary.set_index("model")
+    rows = []
+    for model in [*result.choice.members, ENSEMBLE, BENCHMARK] if result.choice else []:
+        if model in summary.index:
+            row = summary.loc[model]
+            name = {BENCHMARK: "SeasonalNaive (raw, normal intervals)"}.get(model, model)
+            rows.append({"model": name, "mase": row["mase"], "smape": row["smape"],
+                         "coverage_80": row["coverage_80"], "coverage_95": row["coverage_95"]})
+    return pd.DataFrame(rows), result, wall, cpu
+
+
+def report(table: pd.DataFrame, result: BacktestResult, title: str) -> float:
+    """Print one origin's table; return the ensemble's gain over the best single model."""
+    print(f"\n== {title} ==")
+    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
+        print(table.to_string(index=False))
+    singles = table[~table["model"].isin([ENSEMBLE]) & ~table["model"].str.contains("raw")]
+    best = singles.sort_values("mase").iloc[0]
+    ens = table[table["model"] == ENSEMBLE].iloc[0]
+    gain = 1 - ens["mase"] / best["mase"]
+    print(f"best single model: {best['model']} MASE {best['mase']:.3f}; ensemble "
+          f"{ens['mase']:.3f} ({gain:+.1%} better; target +5.0%)")
+    choice = result.choice
+    if choice is not None:
+        print(f"chosen on the run's own rolling origins: {choice.rule}; leave-one-window-out "
+              f"MASE {choice.backtest_mase:.3f}; interval scale "
+              f"{({k: round(v, 2) for k, v in choice.interval_scale.items()})}")
+    return gain
 
 
 def main() -> None:
@@ -85,7 +109,8 @@ def main() -> None:
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--members", default=None, help="comma-separated ensemble members")
     parser.add_argument("--windows", type=int, default=None, help="rolling origins")
-    parser.add_argument("--skip-members", action="store_true", help="time the ensemble only")
+    parser.add_argument("--inner", default="2019-06,2020-06,2021-06",
+                        help="inner-validation origins before the hold-out (\"\" = none)")
     parser.add_argument("--no-final-refit", action="store_true",
                         help="carry the first-origin fit forward to the final forecast")
     args = parser.parse_args()
@@ -93,9 +118,6 @@ def main() -> None:
     panel = census_panel(args.shared)
     if args.series:
         panel = panel[panel["unique_id"].isin(panel["unique_id"].unique()[: args.series])]
-    cutoff = panel["ds"].max() - pd.DateOffset(months=12)
-    train, test = panel[panel["ds"] <= cutoff], panel[panel["ds"] > cutoff]
-    scales = train.groupby("unique_id")["y"].apply(lambda v: naive_scale(v.to_numpy(), 12))
     config = ForecastConfig(horizon=12)
     if args.members:
         config = config.with_(members=args.members.split(","))
@@ -103,42 +125,33 @@ def main() -> None:
         config = config.with_(cv_windows=args.windows)
     if args.no_final_refit:
         config = config.with_(final_refit=False)
-    print(f"{panel['unique_id'].nunique()} series, train to {cutoff:%Y-%m}, hold out 12 months; "
-          f"members {','.join(config.members)}, {config.cv_windows} rolling origins, "
-          f"final_refit={config.final_refit}, n_jobs={args.n_jobs}")
+    holdout = panel["ds"].max() - pd.DateOffset(months=12)
+    print(f"{panel['unique_id'].nunique()} series; members {','.join(config.members)}; "
+          f"{config.cv_windows} rolling origins; final_refit={config.final_refit}; "
+          f"n_jobs={args.n_jobs}; loadavg {Path('/proc/loadavg').read_text().strip()}")
 
     warm = panel[panel["unique_id"].isin(panel["unique_id"].unique()[:3])]
-    Forecaster(config, LocalEngine(1)).backtest(warm)  # numba compiles here, untimed
+    Forecaster(config, LocalEngine(1)).backtest(warm)  # compiled code warms up here, untimed
 
-    rows = []
-    if not args.skip_members:
-        for name in config.members:
-            rows.append(time_member(name, train, test, scales, args.n_jobs))
-    result = Forecaster(config, LocalEngine(args.n_jobs)).backtest(panel)
-    ens = result.summary[result.summary["model"] == ENSEMBLE].iloc[0]
-    rows.append({"model": "Ensemble", "mase": ens["mase"], "smape": ens["smape"],
-                 "coverage_95": ens["coverage_95"], "seconds": result.seconds})
-    bench = result.summary[result.summary["model"].str.contains("benchmark")].iloc[0]
-    rows.append({"model": "SeasonalNaive (raw, benchmark)", "mase": bench["mase"],
-                 "smape": bench["smape"], "coverage_95": bench["coverage_95"],
-                 "seconds": float("nan")})
-    table = pd.DataFrame(rows)
-    with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 120):
-        print(table.to_string(index=False))
-    singles = table[~table["model"].isin(["Ensemble", "SeasonalNaive (raw, benchmark)"])]
-    if not singles.empty:
-        best = singles.sort_values("mase").iloc[0]
-        gain = 1 - ens["mase"] / best["mase"]
-        print(f"best single model: {best['model']} MASE {best['mase']:.3f}; ensemble "
-              f"{ens['mase']:.3f} ({gain:+.1%} better; target +5.0%)")
-    choice = result.choice
-    if choice is not None:
-        print(f"chosen on rolling origins: top_k={choice.top_k} shrink={choice.shrink} "
-              f"interval scale {({k: round(v, 2) for k, v in choice.interval_scale.items()})}; "
-              "back-test MASE by member "
-              + ", ".join(f"{k} {v:.3f}" for k, v in choice.member_mase.items()))
-    print(f"ensemble wall time {result.seconds:.1f} s for {panel['unique_id'].nunique()} series "
-          f"(target < 60 s)")
+    inner = [pd.Timestamp(f"{text}-01") for text in args.inner.split(",") if text.strip()]
+    gains = []
+    for origin in inner:
+        if origin + pd.DateOffset(months=12) > holdout:
+            raise SystemExit(f"inner origin {origin:%Y-%m} overlaps the hold-out")
+        table, result, wall, cpu = run_origin(panel, origin, config, args.n_jobs)
+        gains.append(report(table, result, f"inner validation: data to {origin:%Y-%m}, "
+                            f"scored {origin + pd.DateOffset(months=1):%Y-%m} .. "
+                            f"{origin + pd.DateOffset(months=12):%Y-%m} ({wall:.0f} s)"))
+    if gains:
+        print(f"\ninner validation: mean gain of the ensemble over each origin's best single "
+              f"model {np.mean(gains):+.1%}")
+
+    table, result, wall, cpu = run_origin(panel, holdout, config, args.n_jobs)
+    report(table, result, f"HOLD-OUT: data to {holdout:%Y-%m}, scored 12 months to "
+           f"{panel['ds'].max():%Y-%m}")
+    print(f"hold-out run: wall {wall:.1f} s, CPU {cpu:.1f} s (this process and its workers) "
+          f"for {panel['unique_id'].nunique()} series on {args.n_jobs} processes (target "
+          f"< 60 s wall); loadavg {Path('/proc/loadavg').read_text().strip()}")
 
 
 if __name__ == "__main__":

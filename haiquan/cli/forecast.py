@@ -39,7 +39,7 @@ LevelOption = Annotated[
 MembersOption = Annotated[
     str | None,
     typer.Option("--members", help="Comma-separated ensemble candidates (docs/forecast.md); "
-                 "default DOTM,ETSdamped,DSTM,SeasonalNaive,DOTMrecent."),
+                 "default DOTM,ETSdamped,ETSnotrend,DSTM,OTM,MSTL,SeasonalNaive."),
 ]
 EngineOption = Annotated[
     str | None, typer.Option("--engine", help="local or dask; default HAIQUAN_FORECAST_ENGINE.")
@@ -80,11 +80,11 @@ def register(app: typer.Typer) -> None:
         """Forecast every series of a slice with intervals (80 %, 95 %) and a weighted ensemble."""
         from haiquan.forecast import OUTPUT_COLUMNS, forecast_file, make_engine
 
-        result = forecast_file(
+        run = forecast_file(
             input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
             partners=partner, commodity_level=commodity_level, reconcile=reconcile,
             config=_config(horizon, members), engine=make_engine(engine))
-        series = result.attrs.get("series")
+        result, series = run.forecasts, run.series
         if output is not None:
             result[OUTPUT_COLUMNS].to_csv(output, index=False)
             console.print(f"wrote {len(result)} rows for {result['unique_id'].nunique()} series "
@@ -93,10 +93,9 @@ def register(app: typer.Typer) -> None:
             from haiquan.cli._tables import print_frame
 
             print_frame(result[OUTPUT_COLUMNS], "forecasts (value in M USD)", usd_note=False)
-        if series is not None:
-            counts = series["series_class"].value_counts().to_dict()
-            console.print("series by method: " + ", ".join(
-                f"{k} {v}" for k, v in sorted(counts.items())))
+        counts = series["series_class"].value_counts().to_dict()
+        console.print("series by method: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(counts.items())))
 
     @app.command()
     def backtest(

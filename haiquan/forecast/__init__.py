@@ -12,12 +12,14 @@ from haiquan.forecast.engines import DaskEngine, ForecastEngine, LocalEngine, ma
 from haiquan.forecast.ensemble import EnsembleChoice, choose_ensemble, combine_forecasts
 from haiquan.forecast.flows import (
     OUTPUT_COLUMNS,
+    FlowForecast,
     backtest_file,
     backtest_flows,
     forecast_file,
     forecast_flows,
     load_slice,
     read_flows,
+    run_flow_forecast,
 )
 from haiquan.forecast.forecaster import BENCHMARK, ENSEMBLE, BacktestResult, Forecaster
 from haiquan.forecast.metrics import coverage, mase, naive_scale, score_forecasts, smape
@@ -35,6 +37,7 @@ __all__ = [
     "BacktestResult",
     "DaskEngine",
     "EnsembleChoice",
+    "FlowForecast",
     "ForecastConfig",
     "ForecastEngine",
     "Forecaster",
@@ -56,6 +59,7 @@ __all__ = [
     "naive_scale",
     "read_flows",
     "reconcile_forecasts",
+    "run_flow_forecast",
     "run_scores",
     "save_backtest",
     "score_forecasts",

@@ -41,7 +41,7 @@ class ForecastConfig:
     levels: tuple[int, ...] = (80, 95)
     members: tuple[str, ...] = DEFAULT_MEMBERS
     log_transform: bool = True
-    cv_windows: int = 2
+    cv_windows: int = 3
     cv_step: int | None = None
     final_refit: bool = True
     calibrate_intervals: bool = True
@@ -67,7 +67,7 @@ class ForecastConfig:
                              got=str(list(self.levels)), fix="use levels 80 and 95")
         if self.cv_windows < 1:
             raise InputError("the ensemble needs back-test windows", expected="1 or more",
-                             got=str(self.cv_windows), fix="use 2 windows")
+                             got=str(self.cv_windows), fix="use 3 windows")
 
     @property
     def step(self) -> int:

@@ -10,6 +10,7 @@ the ``model`` that produced them. ``forecast_file`` does the same straight from 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -22,17 +23,33 @@ from haiquan.forecast.reconcile import build_hierarchy, reconcile_forecasts
 
 __all__ = [
     "OUTPUT_COLUMNS",
+    "FlowForecast",
     "backtest_file",
     "backtest_flows",
     "forecast_file",
     "forecast_flows",
     "load_slice",
     "read_flows",
+    "run_flow_forecast",
 ]
 
 #: The columns of ``haiquan forecast --output`` (the contract other tools read).
 OUTPUT_COLUMNS = ["reporter", "partner", "flow", "period", "yhat", "lo_80", "hi_80", "lo_95",
                   "hi_95", "model"]
+
+
+@dataclass
+class FlowForecast:
+    """Forecasts of a trade table and the series they came from.
+
+    Attributes:
+        forecasts: one row per forecast series and future period (see :func:`forecast_flows`).
+        series: every series of the input, forecast or not, with its keys, ``series_class``
+            (regular / short / intermittent / skipped) and ``method``.
+    """
+
+    forecasts: pd.DataFrame
+    series: pd.DataFrame
 
 
 def _config(config: ForecastConfig | None, horizon: int | None) -> ForecastConfig:
@@ -65,9 +82,23 @@ def forecast_flows(
     Returns:
         ``unique_id``, the key columns, ``period`` (canonical text), ``ds``, ``yhat``,
         ``lo_<l>``/``hi_<l>``, ``model`` and ``series_class``, in ``value_usd`` units. Series
-        skipped (too short, stale) are absent; ``result.attrs["series"]`` lists every series
-        with its class and method.
+        skipped (too short, stale) are absent; :func:`run_flow_forecast` also lists every
+        series with its class and method.
     """
+    return run_flow_forecast(flows, horizon, config=config, engine=engine,
+                             reconcile=reconcile, keys=keys).forecasts
+
+
+def run_flow_forecast(
+    flows: pd.DataFrame,
+    horizon: int | None = 12,
+    *,
+    config: ForecastConfig | None = None,
+    engine: ForecastEngine | None = None,
+    reconcile: str | None = None,
+    keys: Sequence[str] = SERIES_KEYS,
+) -> FlowForecast:
+    """:func:`forecast_flows` plus the table of every series and how it was forecast."""
     config = _config(config, horizon)
     engine = engine or make_engine()
     parts, series_tables = [], []
@@ -90,8 +121,7 @@ def forecast_flows(
     bounds = [f"{s}_{lv}" for lv in config.levels for s in ("lo", "hi")]
     result = result[["unique_id", *key_cols, "period", "ds", "yhat", *bounds, "model",
                      "series_class"]]
-    result.attrs["series"] = pd.concat(series_tables, ignore_index=True)
-    return result
+    return FlowForecast(forecasts=result, series=pd.concat(series_tables, ignore_index=True))
 
 
 def backtest_flows(
@@ -207,22 +237,23 @@ def forecast_file(
     reconcile: str | None = None,
     config: ForecastConfig | None = None,
     engine: ForecastEngine | None = None,
-) -> pd.DataFrame:
+) -> FlowForecast:
     """Forecast a slice of a source file (or of the warehouse when ``path`` is ``None``).
 
-    The output has :data:`OUTPUT_COLUMNS` first. Partners keep the file's codes — for the
+    The forecasts have :data:`OUTPUT_COLUMNS` first. Partners keep the file's codes — for the
     Census file ISO alpha-3 for countries and the Census code otherwise — so the output lines
-    up with the input.
+    up with the input; ``series`` lists every series of the slice with its class and method.
     """
     rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
                              partners=partners, commodity_level=commodity_level)
-    result = forecast_flows(rows, horizon, config=config, engine=engine, reconcile=reconcile)
+    run = run_flow_forecast(rows, horizon, config=config, engine=engine, reconcile=reconcile)
+    result, series = run.forecasts, run.series
     if shown:
         result["partner"] = result["partner"].map(shown).fillna(result["partner"])
-        series = result.attrs["series"]
         series["partner"] = series["partner"].map(shown).fillna(series["partner"])
     first = [c for c in OUTPUT_COLUMNS if c in result.columns]
-    return result[[*first, *[c for c in result.columns if c not in first]]]
+    return FlowForecast(forecasts=result[[*first, *[c for c in result.columns if c not in first]]],
+                        series=series)
 
 
 def backtest_file(

@@ -59,7 +59,9 @@ def save_backtest(result: BacktestResult, config: ForecastConfig, *, label: str 
 
     choice = None
     if result.choice is not None:
-        choice = json.dumps({"top_k": result.choice.top_k, "shrink": result.choice.shrink,
+        choice = json.dumps({"rule": result.choice.rule, "weighting": result.choice.weighting,
+                             "geometric": result.choice.geometric,
+                             "top_k": result.choice.top_k, "shrink": result.choice.shrink,
                              "interval_scale": result.choice.interval_scale,
                              "backtest_mase": result.choice.backtest_mase})
     settings = {k: v for k, v in asdict(config).items() if k != "extra"}

@@ -78,3 +78,42 @@ def test_combined_forecast_is_the_weighted_mean_with_a_label() -> None:
     w1, w2 = choice.weights.loc["a", "m1"], choice.weights.loc["a", "m2"]
     assert out["yhat"].tolist() == pytest.approx([10 * w1 + 30 * w2, 20 * w1 + 40 * w2])
     assert out["model"].iloc[0].startswith("Ensemble(m1:")
+
+
+def test_members_that_err_by_opposite_factors_are_combined_geometrically() -> None:
+    # Trade errors are multiplicative: one member is r times too high where the other is r
+    # times too low. Their geometric mean is exact, no arithmetic weighting is.
+    rng = np.random.default_rng(3)
+    rows = []
+    for uid in ("a", "b", "c"):
+        for cutoff in pd.date_range("2020-01-01", periods=3, freq="6MS"):
+            ds = pd.date_range(cutoff + pd.DateOffset(months=1), periods=4, freq="MS")
+            truth = 100 * np.exp(rng.normal(0, 0.1, 4))
+            factor = np.exp(rng.uniform(0.1, 0.6, 4))
+            for member, mean in (("high", truth * factor), ("low", truth / factor)):
+                rows.append(pd.DataFrame({
+                    "unique_id": uid, "kind": "cv", "cutoff": cutoff, "ds": ds,
+                    "member": member, "y": truth, "mean": mean, "lo_80": mean * 0.9,
+                    "hi_80": mean * 1.1, "lo_95": mean * 0.8, "hi_95": mean * 1.2}))
+    cv = pd.concat(rows, ignore_index=True)
+    choice = choose_ensemble(cv, pd.Series(1.0, index=["a", "b", "c"]), ["high", "low"], LEVELS,
+                             calibrate=False)
+    assert choice.geometric and choice.weighting == "equal"
+    assert choice.backtest_mase == pytest.approx(0.0, abs=1e-9)
+    assert choice.rule == "equal weights, geometric mean"
+    finals = cv[cv["cutoff"] == cv["cutoff"].max()].assign(kind="forecast")
+    out = combine_forecasts(finals, choice, LEVELS)
+    truth = finals[finals["member"] == "high"].sort_values(["unique_id", "ds"])["y"].to_numpy()
+    assert out.sort_values(["unique_id", "ds"])["yhat"].to_numpy() == pytest.approx(truth)
+    assert out["model"].iloc[0] == "Ensemble(geometric high:0.50+low:0.50)"
+
+
+def test_equally_good_members_get_equal_weights() -> None:
+    # Ties between rules go to the simplest one: equal weights before inverse-error weights.
+    errors = {f"s{i}": {"m1": 2.0, "m2": 2.0} for i in range(4)}
+    cv = member_table(errors, windows=3)
+    choice = choose_ensemble(cv, pd.Series(1.0, index=list(errors)), ["m1", "m2"], LEVELS,
+                             calibrate=False)
+    assert choice.weighting == "equal" and not choice.geometric
+    assert np.allclose(choice.weights.to_numpy(), 0.5)
+    assert choice.grid.iloc[0]["weighting"] == "equal"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from haiquan.errors import NotFoundError
@@ -22,6 +24,8 @@ def test_backtest_runs_and_scores_are_stored_in_the_warehouse(make_flows, quick_
     assert first["label"] == "synthetic" and first["horizon"] == 6 and first["series"] == 2
     assert first["ensemble_mase"] == pytest.approx(
         result.summary.set_index("model").loc["Ensemble", "mase"])
+    assert result.choice is not None
+    assert json.loads(first["choice"])["rule"] == result.choice.rule
     scores = run_scores(1)
     assert set(scores["unique_id"]) == {"USA|CHN|export|M|TOTAL", "USA|MEX|export|M|TOTAL"}
     assert "Ensemble" in set(scores["model"])
