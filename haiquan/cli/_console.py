@@ -1,8 +1,31 @@
 """Rich consoles shared by the CLI commands (wide when writing to a file or a pipe)."""
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 error_console = Console(stderr=True, soft_wrap=True)
+
+
+@contextmanager
+def native_output_to_stderr() -> Iterator[None]:
+    """Send what native libraries write to standard output to standard error meanwhile.
+
+    The HiGHS inside scipy sometimes prints a debugging line straight to file descriptor 1 while
+    it solves a large programme; on standard output it would break ``--json`` (and tables piped
+    into other tools). Only the CLI does this — a single-threaded process — never the library,
+    which also runs inside the web server's threads.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haiquan.cli._console import console
+from haiquan.cli._console import console, native_output_to_stderr
 
 __all__ = ["register"]
 
@@ -141,10 +141,11 @@ def register(app: typer.Typer) -> None:
         """Choose and schedule initiatives within yearly staff and budget (MILP, HiGHS)."""
         from haiquan.priorities.service import plan_cooperation
 
-        result = plan_cooperation(catalogue=catalogue, input=input, format=format,
-                                  first_year=first_year, years=years, staff_months=staff,
-                                  budget_usd=budget,
-                                  forecast=forecast)  # type: ignore[arg-type]
+        with native_output_to_stderr():
+            result = plan_cooperation(catalogue=catalogue, input=input, format=format,
+                                      first_year=first_year, years=years, staff_months=staff,
+                                      budget_usd=budget,
+                                      forecast=forecast)  # type: ignore[arg-type]
         if as_json:
             typer.echo(result.model_dump_json(indent=2))
             return
