@@ -71,14 +71,10 @@ def aeo_overview(registry: AeoRegistry, on: dt.date | None = None) -> AeoOvervie
          and day <= o.valid_until <= horizon),
         key=lambda o: (o.valid_until or day, o.aeo_id),
     )
-    history = registry.partner_history()
     partners = []
     for item in load_arrangements():
         for partner in item.partners:
-            received = [r for r in history
-                        if r["country"] == partner and r["mra_id"] == item.mra_id]
-            last = max(received, key=lambda r: r["sequence"]) if received else None
-            sent = registry.last_sent(item.mra_id, partner)
+            last = registry.last_received_list(partner, item.mra_id)
             partners.append(MraPartnerState(
                 mra_id=item.mra_id,
                 partner=partner,
@@ -88,9 +84,9 @@ def aeo_overview(registry: AeoRegistry, on: dt.date | None = None) -> AeoOvervie
                 home_operators_consenting=sum(
                     1 for o in operators
                     if o.status == AeoStatus.granted and o.consents.get(item.mra_id)),
-                last_sent_sequence=sent[0] if sent else None,
-                last_received_sequence=int(last["sequence"]) if last else None,
-                last_received_as_of=last["as_of"] if last else None,
+                last_sent_sequence=registry.last_sent_sequence(item.mra_id, partner),
+                last_received_sequence=last[0] if last else None,
+                last_received_as_of=last[1] if last else None,
                 partner_operators=len(registry.partner_state(partner, item.mra_id)),
                 source=item.source,
                 assumption=item.assumption,

@@ -305,6 +305,15 @@ class AeoRegistry:
             return None
         return int(row.sequence), json.loads(row.snapshot)
 
+    def last_sent_sequence(self, mra_id: str, partner: str) -> int | None:
+        """The sequence of the last list sent to a partner (without reading its snapshot)."""
+        query = (select(sent_lists.c.sequence).where(sent_lists.c.mra_id == mra_id,
+                                                     sent_lists.c.partner == partner)
+                 .order_by(sent_lists.c.sequence.desc()).limit(1))
+        with self.engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return int(found) if found is not None else None
+
     def record_sent(self, mra_id: str, partner: str, sequence: int, list_type: str,
                     as_of: dt.date, snapshot: dict[str, Any], message_id: str | None) -> None:
         with self._write() as connection:
@@ -315,12 +324,18 @@ class AeoRegistry:
 
     # --- lists received from partners ----------------------------------------------------------
     def last_received(self, country: str, mra_id: str) -> int | None:
-        query = (select(received_lists.c.sequence)
+        """The sequence of the partner's last list applied under the MRA, if any."""
+        last = self.last_received_list(country, mra_id)
+        return last[0] if last is not None else None
+
+    def last_received_list(self, country: str, mra_id: str) -> tuple[int, dt.date] | None:
+        """(sequence, as-of date) of the partner's last list applied under the MRA, if any."""
+        query = (select(received_lists.c.sequence, received_lists.c.as_of)
                  .where(received_lists.c.country == country, received_lists.c.mra_id == mra_id)
                  .order_by(received_lists.c.sequence.desc()).limit(1))
         with self.engine.connect() as connection:
-            found = connection.execute(query).scalar()
-        return int(found) if found is not None else None
+            row = connection.execute(query).first()
+        return (int(row.sequence), row.as_of) if row is not None else None
 
     def partner_state(self, country: str, mra_id: str) -> dict[str, dict[str, Any]]:
         """The partner's operators as its lists stand now (latest entry per operator)."""
