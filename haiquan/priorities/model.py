@@ -7,8 +7,16 @@ years the programme is::
     subject to  Σ_s x[i, s] ≤ 1          (= 1 for a required initiative)       each i
                 Σ staff[i, y - s] · x[i, s] ≤ staff_limit[y]                   each year y
                 Σ budget[i, y - s] · x[i, s] ≤ budget_limit[y]                 each year y
-                x[j, s] ≤ Σ_{s' + duration[i] ≤ s} x[i, s']    j needs i finished, each s
+                Σ_{s' ≤ s} x[j, s'] ≤ Σ_{s' + duration[i] ≤ s} x[i, s']
+                                                   j needs i finished, each s
                 Σ_s x[i, s] + Σ_s x[j, s] ≤ 1                  i and j exclude each other
+
+The prerequisite rows say "j started by year s needs i finished by then". Writing them for the
+starts up to s together, not for the start in s alone, gives the same integer plans but a tighter
+LP relaxation: the per-year form lets the relaxation start half of i early and two halves of j
+later (j in all, i in half), which the cumulative form forbids. On the benchmark catalogues it
+cut the structured family's solve times by about a tenth and the worst one by about a third
+(docs/priorities.md).
 
 Only starts allowed by the catalogue (earliest start, finishing within the horizon) get a
 variable. Keeping this module free of YAML and pydantic lets the tests compare it with brute force
@@ -128,9 +136,10 @@ def _matrices(
         for s in range(years):
             if (j, s) not in column:
                 continue
+            started = [(column[(j, t)], 1.0) for t in range(s + 1) if (j, t) in column]
             done = [(column[(i, t)], -1.0) for t in range(years)
                     if (i, t) in column and t + problem.duration[i] <= s]
-            add_row([(column[(j, s)], 1.0), *done], -np.inf, 0.0)
+            add_row([*started, *done], -np.inf, 0.0)
     for i, j in problem.exclusions:
         entries = [(k, 1.0) for k in by_initiative.get(i, []) + by_initiative.get(j, [])]
         add_row(entries, -np.inf, 1.0)

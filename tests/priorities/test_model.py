@@ -139,3 +139,20 @@ def test_the_lp_bound_is_valid(problem: PlanProblem) -> None:
     expected = brute_force(problem)
     if expected is not None:
         assert _lp_bound(problem) >= expected - 1e-6
+
+
+def test_the_prerequisite_rows_are_cumulative() -> None:
+    # a (worth nothing itself) needs 2 staff-months in year 0, where only 1 is available, so the
+    # integer plan is empty; b (worth 100) needs a finished and may start in year 1 or 2.
+    # Prerequisite rows written per start year let the relaxation start half of a and both
+    # halves of b (bound 100); written for the starts up to each year, b is held to half of a.
+    problem = PlanProblem(
+        ids=["a", "b"], benefit=np.array([[0.0, 0.0, 0.0], [0.0, 100.0, 100.0]]),
+        allowed=np.array([[True, False, False], [False, True, True]]),
+        duration=np.array([1, 1]), staff=np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+        budget=np.zeros((2, 3)), staff_limit=np.array([1.0, 5.0, 5.0]),
+        budget_limit=np.array([5.0, 5.0, 5.0]), required=np.zeros(2, bool),
+        prerequisites=[(0, 1)],
+    )
+    assert solve(problem, mip_rel_gap=0.0).starts == {}
+    assert _lp_bound(problem) <= 50.0 + 1e-6
