@@ -118,14 +118,26 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def configured_database_url() -> str:
+    """The registry's database: ``HAIQUAN_AEO_DATABASE_URL``, else ``aeo.sqlite`` in the home."""
+    settings = get_settings()
+    if settings.aeo_database_url:
+        return settings.aeo_database_url
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{settings.home / 'aeo.sqlite'}"
+
+
 class AeoRegistry:
-    """The registry behind one database URL."""
+    """The registry behind one database URL.
+
+    Opening one creates an engine (a connection pool) and the tables if missing, so a long-running
+    process keeps one per database (the web app does: :func:`haiquan.web.routers.aeo.registry`)
+    rather than one per request.
+    """
 
     def __init__(self, database_url: str | None = None) -> None:
-        settings = get_settings()
         if database_url is None:
-            settings.home.mkdir(parents=True, exist_ok=True)
-            database_url = settings.aeo_database_url or f"sqlite:///{settings.home / 'aeo.sqlite'}"
+            database_url = configured_database_url()
         self.database_url = database_url
         self.engine: Engine = create_engine(database_url)
         metadata.create_all(self.engine)

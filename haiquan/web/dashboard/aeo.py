@@ -13,11 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from haiquan.aeo import AeoRegistry
 from haiquan.aeo.overview import EXPIRY_WINDOW_DAYS, aeo_overview
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars
 from haiquan.web.deps import PageUser
+from haiquan.web.routers.aeo import registry
 
 __all__ = ["page_context", "router"]
 
@@ -29,11 +29,7 @@ SHOWN = 200
 
 def page_context(query: str = "", on: dt.date | None = None) -> dict[str, Any]:
     """What the AEO page shows."""
-    registry = AeoRegistry()
-    try:
-        view = aeo_overview(registry, on)
-    finally:
-        registry.close()
+    view = aeo_overview(registry(), on)
     needle = query.strip().lower()
     matching = [o for o in view.operators
                 if not needle or needle in o.aeo_id.lower() or needle in o.name.lower()]

@@ -16,6 +16,7 @@ from haiquan.aeo import (
     PartnerOperator,
     StatusChange,
 )
+from haiquan.aeo.registry import configured_database_url
 from haiquan.web.deps import CurrentUser, RiskOfficerUser
 from haiquan.web.responses import error_responses
 
@@ -24,8 +25,16 @@ router = APIRouter(prefix="/api/aeo", tags=["aeo"])
 AeoId = Annotated[str, Path(pattern=r"^[A-Za-z0-9/_-]{3,35}$")]
 
 
-def _registry() -> AeoRegistry:
-    return AeoRegistry()
+_REGISTRIES: dict[str, AeoRegistry] = {}
+
+
+def registry() -> AeoRegistry:
+    """The configured registry, opened once per database URL in this process."""
+    url = configured_database_url()
+    found = _REGISTRIES.get(url)
+    if found is None:
+        found = _REGISTRIES.setdefault(url, AeoRegistry(url))
+    return found
 
 
 @router.get("/operators", response_model=list[OperatorPublic])
@@ -35,7 +44,7 @@ def list_operators(
     state: Annotated[AeoStatus | None, Query(alias="status")] = None,
 ) -> list[OperatorPublic]:
     """Home AEOs with their status on a day."""
-    return _registry().operators(on, status=state)
+    return registry().operators(on, status=state)
 
 
 @router.get("/operators/{aeo_id}", response_model=OperatorPublic,
@@ -44,21 +53,21 @@ def get_operator(
     aeo_id: AeoId, _: CurrentUser, on: Annotated[dt.date | None, Query()] = None
 ) -> OperatorPublic:
     """One home AEO, its status on a day and its full history."""
-    return _registry().operator(aeo_id, on=on)
+    return registry().operator(aeo_id, on=on)
 
 
 @router.post("/operators", response_model=OperatorPublic, status_code=status.HTTP_201_CREATED,
              responses=error_responses(409, 422))
 def add_operator(body: OperatorCreate, _: RiskOfficerUser) -> OperatorPublic:
     """Register a newly authorised operator (risk officer or administrator)."""
-    return _registry().add_operator(body)
+    return registry().add_operator(body)
 
 
 @router.post("/operators/{aeo_id}/status", response_model=OperatorPublic,
              responses=error_responses(404, 422))
 def change_status(aeo_id: AeoId, body: StatusChange, _: RiskOfficerUser) -> OperatorPublic:
     """Record a suspension, reinstatement, revocation or expiry."""
-    return _registry().change_status(aeo_id, body)
+    return registry().change_status(aeo_id, body)
 
 
 @router.post("/operators/{aeo_id}/consent", response_model=ConsentRecord,
@@ -70,7 +79,7 @@ def set_consent(
     effective: Annotated[dt.date | None, Query()] = None,
 ) -> ConsentRecord:
     """Record the operator's consent (or its withdrawal) to be shared under an MRA."""
-    return _registry().set_consent(aeo_id, mra_id, consent, effective)
+    return registry().set_consent(aeo_id, mra_id, consent, effective)
 
 
 @router.get("/partners", response_model=list[PartnerOperator])
@@ -79,4 +88,4 @@ def partner_operators(
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
 ) -> list[PartnerOperator]:
     """Partners' AEOs as their latest lists report them."""
-    return _registry().partner_operators(country)
+    return registry().partner_operators(country)
