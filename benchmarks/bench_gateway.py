@@ -42,7 +42,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from haiquan.exchange import GatewayNode
-from haiquan.exchange.store import inbox, outbox
+from haiquan.exchange.tables import inbox, outbox
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"

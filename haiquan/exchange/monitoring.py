@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from haiquan.errors import NotFoundError
 from haiquan.exchange.envelope import Envelope
-from haiquan.exchange.store import GatewayStore, inbox, outbox, receipts
+from haiquan.exchange.store import GatewayStore
+from haiquan.exchange.tables import inbox, outbox, receipts
 
 __all__ = [
     "InboxMessage",

@@ -46,7 +46,8 @@ from haiquan.exchange.monitoring import (
     pull_inbox,
 )
 from haiquan.exchange.receiver import Receiver
-from haiquan.exchange.store import GatewayStore, outbox
+from haiquan.exchange.store import GatewayStore
+from haiquan.exchange.tables import outbox
 from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore
 
 __all__ = ["GatewayNode", "default_gateway_home"]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 
 from haiquan.exchange import GatewayNode
-from haiquan.exchange.store import inbox, outbox
+from haiquan.exchange.tables import inbox, outbox
 
 
 def wait_delivered(node: GatewayNode, ids: Iterable[str], timeout: float = 60.0) -> None:
