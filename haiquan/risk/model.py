@@ -137,37 +137,101 @@ _LABELS = {
     "log_value_per_kg": "value per kg",
     "tax_rate": "tax rate",
     "log_tax_at_stake": "tax at stake",
-    "departure_differs_from_origin": "departure country differs from origin",
-    "importer_is_aeo": "importer is an AEO",
-    "seller_is_partner_aeo": "seller is an MRA partner's AEO",
+}
+
+#: Yes/no features: what a 1 and a 0 mean.
+_FLAGS = {
+    "departure_differs_from_origin": ("departure country differs from origin",
+                                      "departure country is the origin"),
+    "importer_is_aeo": ("importer is an AEO", "importer is not an AEO"),
+    "seller_is_partner_aeo": ("seller is an MRA partner's AEO",
+                              "seller is not an MRA partner's AEO"),
+}
+
+#: History keys (``haiquan.risk.features.COUNT_KEYS``) as an officer names them.
+_KEYS = {
+    "importer": "importer",
+    "declarant": "declarant",
+    "seller": "seller",
+    "courier": "courier",
+    "hs6": "HS subheading",
+    "hs4": "HS heading",
+    "hs2": "HS chapter",
+    "origin": "origin country",
+    "origin_country": "origin country",
+    "departure": "departure country",
+    "route": "route (departure and origin country)",
+    "office": "customs office",
+    "tax_type": "tax type",
+    "importer_hs6": "importer and HS subheading",
+    "declarant_importer": "declarant and importer",
+    "seller_hs6": "seller and HS subheading",
+    "hs6_origin": "HS subheading and origin",
+    "hs6_tax_type": "HS subheading and tax type",
+    "hs4_origin": "HS heading and origin",
+    "import_type": "import type",
+    "import_use": "import use",
+    "payment_type": "payment type",
+    "transport_mode": "transport mode",
+    "origin_indicator": "origin indicator",
 }
 
 
+def _key(name: str) -> str:
+    return _KEYS.get(name, name.replace("_", " "))
+
+
+def _comparison(name: str, value: float) -> str:
+    """``log_value_per_kg_vs_hs4_diff`` and ``..._z``: a value against its key's past ones."""
+    column, rest = name.split("_vs_", 1)
+    key, measure = rest.rsplit("_", 1)
+    label, against = _LABELS.get(column, column), f"the past average for its {_key(key)}"
+    if not np.isfinite(value):
+        return f"{label}: no past declarations of its {_key(key)} to compare with"
+    if measure == "z":
+        side = "above" if value >= 0 else "below"
+        return f"{label} {abs(value):.1f} standard deviations {side} {against}"
+    if column.startswith("log_"):
+        ratio = float(np.exp(value))
+        if ratio >= 1:
+            return f"{label} {ratio:.1f} times {against}"
+        return f"{label} {1 - ratio:.0%} below {against}"
+    side = "above" if value >= 0 else "below"
+    return f"{label} {abs(value):.3g} {side} {against}"
+
+
 def describe_feature(name: str, value: float, category: str | None = None) -> str:
-    """A reader's phrase for a feature and its value, e.g. ``fraud rate of hs6_origin 0.31``.
+    """A risk officer's phrase for a feature and its value (the reasons of a score).
+
+    Feature names are for the model; a reason must read as an officer would say it.
 
     >>> describe_feature("importer_fraud_rate", 0.4321)
-    'past fraud rate of importer 0.43'
+    'past fraud rate of this importer 43%'
     >>> describe_feature("log_value_per_kg", float(np.log1p(99.0)))
     'value per kg 99'
+    >>> describe_feature("log_value_per_kg_vs_hs4_diff", float(np.log(0.25)))
+    'value per kg 75% below the past average for its HS heading'
     """
+    if "_vs_" in name:
+        return _comparison(name, value)
     if category is not None:
-        return f"{name} {category}"
+        return f"{_key(name)} {category}"
     if not np.isfinite(value):
-        return f"{name} missing"
-    if name.startswith("log_") and "_vs_" not in name:
+        return f"{_LABELS.get(name, _FLAGS.get(name, (_key(name),))[0])} unknown"
+    if name.startswith("log_"):
         return f"{_LABELS.get(name, name)} {np.expm1(value):,.0f}"
+    if name in _FLAGS:
+        return _FLAGS[name][0 if value else 1]
     if name in _LABELS:
         return f"{_LABELS[name]} {value:g}"
     if name.endswith("_fraud_rate"):
-        return f"past fraud rate of {name[:-11]} {value:.2f}"
+        return f"past fraud rate of this {_key(name[:-11])} {value:.0%}"
     if name.endswith("_count"):
-        return f"past declarations of {name[:-6]} {value:.0f}"
+        return f"{value:,.0f} past declarations of this {_key(name[:-6])}"
     if name.startswith("new_"):
-        return f"first declaration of {name[4:]}" if value else f"known {name[4:]}"
-    if name.endswith("_z"):
-        return f"{name[:-2].replace('log_', '').replace('_vs_', ' vs past ')} z-score {value:+.1f}"
-    return f"{name} {value:.3g}"
+        key = _key(name[4:])
+        return f"first declaration of this {key}" if value else f"{key} declared before"
+    return f"{_key(name)} {value:.3g}"
 
 
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:

@@ -59,6 +59,21 @@ def test_too_short_a_period_is_refused(synthetic_train: pd.DataFrame) -> None:
 
 
 def test_describe_feature_reads_well() -> None:
-    assert describe_feature("new_importer", 1.0) == "first declaration of importer"
-    assert describe_feature("hs6_count", 12.0) == "past declarations of hs6 12"
-    assert describe_feature("office", 3.0, "HCM01") == "office HCM01"
+    assert describe_feature("new_importer", 1.0) == "first declaration of this importer"
+    assert describe_feature("new_route", 0.0) == (
+        "route (departure and origin country) declared before")
+    assert describe_feature("hs6_count", 1234.0) == "1,234 past declarations of this HS subheading"
+    assert describe_feature("hs6_origin_fraud_rate", 0.31) == (
+        "past fraud rate of this HS subheading and origin 31%")
+    assert describe_feature("office", 3.0, "HCM01") == "customs office HCM01"
+    assert describe_feature("importer_is_aeo", 1.0) == "importer is an AEO"
+    assert describe_feature("importer_is_aeo", 0.0) == "importer is not an AEO"
+    assert describe_feature("tax_rate", 0.1) == "tax rate 0.1"
+    assert describe_feature("log_value_per_kg_vs_hs6_diff", float(np.log(3.0))) == (
+        "value per kg 3.0 times the past average for its HS subheading")
+    assert describe_feature("tax_rate_vs_hs4_diff", -5.0) == (
+        "tax rate 5 below the past average for its HS heading")
+    assert describe_feature("log_mass_vs_hs4_z", -5.5) == (
+        "net mass 5.5 standard deviations below the past average for its HS heading")
+    assert describe_feature("log_value_vs_hs6_z", float("nan")) == (
+        "declared value: no past declarations of its HS subheading to compare with")
