@@ -19,6 +19,7 @@ For every regular series the members were back-tested at ``cv_windows`` origins 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -146,7 +147,11 @@ def choose_ensemble(
     scale = np.where(np.isfinite(scale) & (scale > 0), scale,
                      np.maximum(level_of_series, 1e-9))
     abs_err = np.abs(predicted - actual[:, None]) / scale[:, None, None, None]
-    err_sw = np.nanmean(abs_err, axis=3)  # [s, m, w]
+    with warnings.catch_warnings():
+        # A member that failed on a series leaves a window all-NaN; its mean is NaN (the rules
+        # below skip NaN), which numpy also reports as a warning the user cannot act on.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        err_sw = np.nanmean(abs_err, axis=3)  # [s, m, w]
     n_windows = err_sw.shape[2]
     rules: list[tuple[str, bool, int, float]] = [
         ("equal", geometric, len(names), 1.0) for geometric in (False, True)]
