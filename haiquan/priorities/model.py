@@ -26,7 +26,9 @@ on small random problems.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import optimize, sparse
@@ -155,6 +157,7 @@ def solve(
     mip_rel_gap: float = 1e-4,
     time_limit: float = 60.0,
     duals: bool = False,
+    solver_seed: int | None = None,
 ) -> Solution:
     """Solve the programme (optionally with other limits, for what-ifs and shadow values).
 
@@ -168,6 +171,9 @@ def solve(
         duals: also solve the LP relaxation and return the staff and budget rows' duals: the
             benefit per extra staff-month (or dollar) each year if initiatives could be done in
             fractions — a smooth complement to re-solving the integer programme.
+        solver_seed: HiGHS's random seed (its default when None). The plan's benefit does not
+            depend on it beyond the gap, but the time to prove optimality does, by tens of per
+            cent: ``benchmarks/bench_plan.py --solver-seeds`` measures that spread.
     """
     staff = problem.staff_limit if staff_limit is None else np.asarray(staff_limit, float)
     budget = problem.budget_limit if budget_limit is None else np.asarray(budget_limit, float)
@@ -185,13 +191,20 @@ def solve(
     row_scale = np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(upper), upper, 0)),
                                            np.abs(np.where(np.isfinite(lower), lower, 0))))
     scaled = sparse.diags(1.0 / row_scale) @ matrix
-    result = optimize.milp(
-        cost * scale_cost,
-        integrality=np.ones(len(variables)),
-        bounds=optimize.Bounds(0, 1),
-        constraints=optimize.LinearConstraint(scaled, lower / row_scale, upper / row_scale),
-        options={"mip_rel_gap": mip_rel_gap, "time_limit": time_limit, "presolve": True},
-    )
+    options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap, "time_limit": time_limit,
+                               "presolve": True}
+    with warnings.catch_warnings():
+        if solver_seed is not None:
+            # scipy passes options it does not list to HiGHS as they are, and says so.
+            options["random_seed"] = int(solver_seed)
+            warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
+        result = optimize.milp(
+            cost * scale_cost,
+            integrality=np.ones(len(variables)),
+            bounds=optimize.Bounds(0, 1),
+            constraints=optimize.LinearConstraint(scaled, lower / row_scale, upper / row_scale),
+            options=options,
+        )
     seconds = time.perf_counter() - started
     if result.status == 2:
         return Solution("infeasible", float("nan"), {}, float("nan"), seconds, result.message)

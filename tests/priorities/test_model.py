@@ -156,3 +156,18 @@ def test_the_prerequisite_rows_are_cumulative() -> None:
     )
     assert solve(problem, mip_rel_gap=0.0).starts == {}
     assert _lp_bound(problem) <= 50.0 + 1e-6
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(0, 2**20))
+def test_the_solver_seed_changes_nothing_but_time(problem: PlanProblem, seed: int) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's note about an option it does not list
+        seeded = solve(problem, mip_rel_gap=0.0, solver_seed=seed)
+    expected = brute_force(problem)
+    if expected is None:
+        assert seeded.status == "infeasible"
+    else:
+        assert seeded.status == "optimal" and abs(seeded.objective - expected) < 1e-6
