@@ -11,6 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from haiquan import yaml_text
 from haiquan.errors import CatalogueError, UnknownCodeError
 from haiquan.reference.countries import country
 
@@ -72,7 +73,7 @@ def load_arrangements(path: Path | None = None) -> tuple[MraArrangement, ...]:
 @cache
 def _load(text: str, label: str) -> tuple[MraArrangement, ...]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml_text.safe_load(text)
     except yaml.YAMLError as error:
         raise CatalogueError(f"{label} is not valid YAML", expected="a YAML mapping",
                              got=str(error).splitlines()[0],

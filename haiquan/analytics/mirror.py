@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from haiquan import yaml_text
 from haiquan.analytics._frames import (
     annual_values,
     is_country,
@@ -72,7 +73,7 @@ def load_thresholds(path: str | Path | None = None) -> MirrorThresholds:
     else:
         text = Path(path).read_text(encoding="utf-8")
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml_text.safe_load(text)
     except yaml.YAMLError as error:
         raise CatalogueError(f"{where} is not valid YAML", got=str(error),
                              fix="correct the YAML syntax") from error

@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from haiquan import yaml_text
 from haiquan.commitments._shared_items import expand_items_from
 from haiquan.errors import CatalogueError, NotFoundError, UnknownCodeError
 from haiquan.reference.countries import country
@@ -303,7 +304,7 @@ def read_catalogue_file(path: Path | str) -> Catalogue:
             fix="check the path",
         ) from error
     try:
-        data = yaml.safe_load(text)
+        data = yaml_text.safe_load(text)
     except yaml.YAMLError as error:
         raise CatalogueError(
             f"{path} is not valid YAML",

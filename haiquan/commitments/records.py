@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from haiquan import yaml_text
 from haiquan.commitments.catalogue import Catalogue, load_catalogue
 from haiquan.errors import DataFileError, HaiquanError, UnknownCodeError, ValidationError
 from haiquan.reference.countries import find_country
@@ -277,7 +278,7 @@ def read_status_file(path: Path | str) -> list[StatusRecord]:
         first_row = 2
     else:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as error:
             raise DataFileError(
                 "status YAML is not valid YAML",

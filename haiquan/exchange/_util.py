@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from haiquan import yaml_text
 from haiquan.errors import ConfigurationError
 
 __all__ = [
@@ -77,7 +78,7 @@ def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
             fix="run `haiquan gateway init` first, or pass the right --home",
         ) from error
     try:
-        data = yaml.safe_load(text)
+        data = yaml_text.safe_load(text)
     except yaml.YAMLError as error:
         raise ConfigurationError(
             f"the {what} file {path} is not valid YAML",

@@ -10,6 +10,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from haiquan import yaml_text
 from haiquan.errors import CatalogueError
 
 __all__ = ["read_yaml_mapping", "raise_for_validation", "packaged_file"]
@@ -35,7 +36,7 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
             fix="check the path, or start from the example in haiquan/priorities/data/",
         )
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml_text.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -29,6 +29,7 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from haiquan import yaml_text
 from haiquan.errors import CatalogueError, UnknownCodeError, ValidationError
 from haiquan.reference.countries import country, country_groups
 from haiquan.settings import get_settings
@@ -353,7 +354,7 @@ def _read(path: Path | None) -> tuple[str, str]:
 def _load(path: Path | None) -> tuple[Agreement, ...]:
     name, text = _read(path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml_text.safe_load(text)
     except yaml.YAMLError as error:
         raise CatalogueError(
             f"{name} is not valid YAML",

@@ -19,8 +19,8 @@ from importlib import resources
 from typing import Any
 
 import pycountry
-import yaml
 
+from haiquan import yaml_text
 from haiquan.errors import CatalogueError, UnknownCodeError
 
 __all__ = [
@@ -100,7 +100,7 @@ def _by_code() -> dict[str, Country]:
 
 def _load_yaml(name: str) -> Any:
     text = resources.files("haiquan.reference.data").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml_text.safe_load(text)
 
 
 @cache

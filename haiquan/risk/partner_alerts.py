@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from haiquan import yaml_text
 from haiquan.errors import CatalogueError
 from haiquan.reference.countries import country
 from haiquan.risk.alerts import PartnerAlert
@@ -54,7 +55,7 @@ class AlertPolicy(BaseModel):
 def load_alert_policy() -> AlertPolicy:
     text = resources.files("haiquan.risk").joinpath("rules/partner_alerts.yaml").read_text("utf-8")
     try:
-        return AlertPolicy.model_validate(yaml.safe_load(text))
+        return AlertPolicy.model_validate(yaml_text.safe_load(text))
     except Exception as error:  # pydantic or YAML: either way the shipped file is wrong
         raise CatalogueError("haiquan/risk/rules/partner_alerts.yaml is malformed",
                              expected="kind, default_validity_days, minimum_severity, source",
@@ -99,7 +100,7 @@ class _Inbox(Protocol):
 def _read(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
-    return list(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    return list(yaml_text.safe_load(path.read_text(encoding="utf-8")) or [])
 
 
 def pull_gateway_alerts(node: _Inbox, path: Path | None = None) -> list[PartnerAlert]:

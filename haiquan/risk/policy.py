@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from haiquan import yaml_text
 from haiquan.errors import CatalogueError
 
 __all__ = [
@@ -144,7 +145,7 @@ def _parsed(kind: str, model: type[_R], path: str | None, stamp: int) -> tuple[_
             text = resources.files("haiquan.risk.rules").joinpath(f"{kind}.yaml").read_text("utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data = yaml_text.safe_load(text)
     except (OSError, yaml.YAMLError) as error:
         raise CatalogueError(
             f"cannot read the {kind} rules",

@@ -17,6 +17,7 @@ import yaml
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from haiquan import yaml_text
 from haiquan.declarations import DeclarationRecord, Layout, read_declarations
 from haiquan.declarations.records import records_to_columns
 from haiquan.errors import ValidationError
@@ -349,7 +350,7 @@ def drift_report(
 def read_partner_alerts(path: Path) -> list[PartnerAlert]:
     """Partner alerts from a YAML list (the gateway bridge writes the same fields)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        data = yaml_text.safe_load(Path(path).read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as error:
         raise ValidationError(
             "cannot read the partner alerts",
