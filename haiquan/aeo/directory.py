@@ -12,6 +12,7 @@ from typing import Any
 from haiquan.aeo.arrangements import load_arrangements
 from haiquan.aeo.models import AeoStatus
 from haiquan.aeo.registry import AeoRegistry
+from haiquan.reference.countries import country as lookup_country
 
 __all__ = ["RegistryAeoDirectory"]
 
@@ -64,3 +65,21 @@ class RegistryAeoDirectory:
             return False
         start, end = latest["valid_from"], latest["valid_until"]
         return (start is None or start <= on_date) and (end is None or on_date <= end)
+
+    def check_partner_aeo(self, operator_id: str, country: str, on_date: dt.date
+                          ) -> tuple[str, bool]:
+        """:meth:`is_partner_aeo` for a question a person asks, with the country checked.
+
+        The risk engine calls :meth:`is_partner_aeo` for every declaration and takes an unknown
+        departure country as "not recognised"; a person who types a code wants to hear that the
+        code is wrong instead. ``country`` may be any ISO 3166 code the reference data knows
+        (``KR``, ``KOR``, ``410``).
+
+        Returns:
+            The country's alpha-3 code and whether the operator was recognised that day.
+
+        Raises:
+            UnknownCodeError: ``country`` is not an ISO 3166 country.
+        """
+        code = lookup_country(country.strip()).alpha_3
+        return code, self.is_partner_aeo(operator_id, code, on_date)

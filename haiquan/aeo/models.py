@@ -13,7 +13,7 @@ import re
 from enum import StrEnum
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = [
     "AEO_ID_PATTERN",
@@ -69,6 +69,18 @@ class OperatorCreate(BaseModel):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("valid_until")
+    @classmethod
+    def _validity_after_grant(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        granted = info.data.get("granted_on")  # absent when granted_on itself was invalid
+        if value is not None and granted is not None and value < granted:
+            raise ValueError(
+                f"valid until {value} is before the grant date {granted}; an authorisation "
+                "ends on or after the day it is granted: check both dates (leave valid_until "
+                "out for an open-ended authorisation)"
+            )
+        return value
 
 
 class StatusChange(BaseModel):

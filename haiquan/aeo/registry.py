@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from haiquan.aeo.arrangements import arrangement
 from haiquan.aeo.models import (
     AeoStatus,
     ConsentRecord,
@@ -220,9 +221,16 @@ class AeoRegistry:
 
     def set_consent(self, aeo_id: str, mra_id: str, consent: bool,
                     effective: dt.date | None = None) -> ConsentRecord:
-        """Record whether the operator agrees to be shared under an MRA (from a date)."""
+        """Record whether the operator agrees to be shared under an MRA (from a date).
+
+        Raises:
+            NotFoundError: no such operator.
+            UnknownCodeError: the MRA has no entry in the arrangements file
+                (:func:`haiquan.aeo.arrangements.arrangement`), so nothing could be shared.
+        """
         self.operator(aeo_id)
-        record = ConsentRecord(aeo_id=aeo_id.upper(), mra_id=mra_id, consent=consent,
+        mra_id = arrangement(mra_id.strip().upper()).mra_id
+        record = ConsentRecord(aeo_id=aeo_id.strip().upper(), mra_id=mra_id, consent=consent,
                                effective=effective or dt.date.today())
         with self._write() as connection:
             connection.execute(consents.insert().values(**record.model_dump(),

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from haiquan.cli._console import console
 from haiquan.cli._tables import print_frame
@@ -18,6 +19,19 @@ aeo_app = typer.Typer(help="The AEO registry and mutual recognition with partner
                       no_args_is_help=True)
 
 Day = Annotated[str | None, typer.Option(help="A date YYYY-MM-DD (default today).")]
+GatewayHome = Annotated[Path | None, typer.Option(
+    help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway).")]
+
+
+def _consents(given: dict[str, bool]) -> str:
+    """Consents as people read them.
+
+    >>> _consents({"VN_KOR_AEO_MRA": True, "AAMRA": False}), _consents({})
+    ('AAMRA: no; VN_KOR_AEO_MRA: yes', 'none')
+    """
+    if not given:
+        return "none"
+    return "; ".join(f"{mra}: {'yes' if ok else 'no'}" for mra, ok in sorted(given.items()))
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -80,7 +94,8 @@ def consent(
     from haiquan.aeo import AeoRegistry
 
     record = AeoRegistry().set_consent(aeo_id, mra_id, not withdraw, _day(effective))
-    console.print(f"{record.aeo_id} under {record.mra_id}: consent={record.consent} "
+    given = "given" if record.consent else "withdrawn"
+    console.print(f"{record.aeo_id} under {record.mra_id}: consent {given} "
                   f"from {record.effective}")
 
 
@@ -90,9 +105,9 @@ def list_operators(on: Day = None) -> None:
     from haiquan.aeo import AeoRegistry
 
     operators = AeoRegistry().operators(_day(on))
-    frame = pd.DataFrame([o.model_dump(include={"aeo_id", "name", "status", "status_since",
-                                                "granted_on", "valid_until", "consents"})
-                          for o in operators])
+    frame = pd.DataFrame([{**o.model_dump(include={"aeo_id", "name", "status", "status_since",
+                                                   "granted_on", "valid_until"}),
+                           "consents": _consents(o.consents)} for o in operators])
     if frame.empty:
         console.print("the registry has no operators yet (`haiquan aeo add` or `aeo import`)")
         return
@@ -105,8 +120,8 @@ def show(aeo_id: Annotated[str, typer.Argument()], on: Day = None) -> None:
     from haiquan.aeo import AeoRegistry
 
     found = AeoRegistry().operator(aeo_id, on=_day(on))
-    console.print(f"[bold]{found.aeo_id}[/] {found.name} — {found.status} since "
-                  f"{found.status_since}; consents {found.consents or 'none'}")
+    console.print(f"[bold]{escape(found.aeo_id)}[/] {escape(found.name)} — {found.status} "
+                  f"since {found.status_since}; consents: {escape(_consents(found.consents))}")
     print_frame(pd.DataFrame([e.model_dump() for e in found.history]), "History")
 
 
@@ -151,8 +166,8 @@ def check(
     day = _day(on) or dt.date.today()
     directory = RegistryAeoDirectory(AeoRegistry())
     if country:
-        answer = directory.is_partner_aeo(operator_id, country.upper(), day)
-        console.print(f"{operator_id} recognised as an AEO of {country.upper()} on {day}: "
+        code, answer = directory.check_partner_aeo(operator_id, country, day)
+        console.print(f"{operator_id} recognised as an AEO of {code} on {day}: "
                       f"{'yes' if answer else 'no'}")
     else:
         answer = directory.is_home_aeo(operator_id, day)
@@ -164,13 +179,13 @@ def send(
     mra_id: Annotated[str, typer.Argument()],
     partner: Annotated[str, typer.Argument(help="Partner country, alpha-3.")],
     full: Annotated[bool, typer.Option("--full", help="Send a full list, not a delta.")] = False,
-    gateway_home: Annotated[Path | None, typer.Option(help="Gateway node folder.")] = None,
+    gateway_home: GatewayHome = None,
 ) -> None:
     """Put the next AEO list for a partner in the gateway's outbox."""
     from haiquan.aeo import AeoRegistry, send_list
-    from haiquan.exchange import GatewayNode
+    from haiquan.cli.gateway import open_node
 
-    with GatewayNode.from_home(gateway_home) as node:
+    with open_node(gateway_home, "--gateway-home") as node:
         message_id, document = send_list(node, AeoRegistry(), mra_id, partner.upper(),
                                          list_type="full" if full else "delta")
     console.print(f"queued {document['list_type']} list {document['sequence']} "
@@ -178,12 +193,12 @@ def send(
 
 
 @aeo_app.command("apply-inbox")
-def apply(gateway_home: Annotated[Path | None, typer.Option()] = None) -> None:
+def apply(gateway_home: GatewayHome = None) -> None:
     """Apply every partner AEO list waiting in the gateway inbox."""
     from haiquan.aeo import AeoRegistry, apply_inbox
-    from haiquan.exchange import GatewayNode
+    from haiquan.cli.gateway import open_node
 
-    with GatewayNode.from_home(gateway_home) as node:
+    with open_node(gateway_home, "--gateway-home") as node:
         applied = apply_inbox(node, AeoRegistry())
     for result in applied:
         console.print(f"{result.country} {result.mra_id} list {result.sequence} "

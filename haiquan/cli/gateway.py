@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from haiquan.cli._console import console
 
-__all__ = ["gateway_app", "register"]
+if TYPE_CHECKING:
+    from haiquan.exchange import GatewayNode, MessageSummary
+
+__all__ = ["gateway_app", "open_node", "register"]
 
 gateway_app = typer.Typer(
     help="The customs-to-customs exchange gateway: init, partners, serve, send, messages.",
@@ -35,10 +38,69 @@ def register(app: typer.Typer) -> None:
     app.add_typer(gateway_app, name="gateway")
 
 
-def _open(home: Path | None) -> Any:
-    from haiquan.exchange import GatewayNode
+def open_node(home: Path | None, option: str = "--home") -> GatewayNode:
+    """Open the gateway node in ``home``; without one, name the ``option`` the user typed.
 
-    return GatewayNode.from_home(home)
+    ``haiquan gateway`` calls the folder ``--home``; ``haiquan aeo`` and ``haiquan alerts`` call
+    it ``--gateway-home``, so each passes its own option name for the message.
+    """
+    from haiquan.errors import NotFoundError
+    from haiquan.exchange import GatewayNode
+    from haiquan.exchange.node import default_gateway_home
+
+    folder = home if home is not None else default_gateway_home()
+    if not (folder / "node.yaml").is_file():
+        got = ("a folder without node.yaml" if home is not None
+               else f"no {option}, and the default folder (HAIQUAN_GATEWAY_HOME, else "
+               "HAIQUAN_HOME/gateway) has no node.yaml")
+        raise NotFoundError(
+            f"no gateway node in {folder}",
+            expected=f"the folder of a node (holding node.yaml), named with {option}",
+            got=got,
+            fix=f"pass {option} with your node's folder, or create a node there with "
+            f"`haiquan gateway init --country VNM --endpoint https://... --home {folder}`",
+        )
+    return GatewayNode.from_home(folder)
+
+
+def _open(home: Path | None) -> GatewayNode:
+    return open_node(home, "--home")
+
+
+def _read_file(path: Path, what: str, expected: str, fix: str) -> bytes:
+    """The bytes of a file the user named, or a DataFileError that says why not."""
+    from haiquan.errors import DataFileError
+
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise DataFileError(
+            f"the {what} cannot be read", path=str(path), expected=expected,
+            got=error.strerror or type(error).__name__, fix=fix,
+        ) from error
+
+
+def _json_text(raw: bytes, path: Path, what: str, fix: str) -> str:
+    """``raw`` as UTF-8 JSON text (kept as written), or a DataFileError naming line and column."""
+    from haiquan.errors import DataFileError
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataFileError(
+            f"the {what} is not UTF-8 text", path=str(path), expected="a UTF-8 JSON file",
+            got=f"byte {error.start} is {raw[error.start:error.start + 1]!r}",
+            fix=f"save the file as UTF-8 JSON; {fix}",
+        ) from error
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataFileError(
+            f"the {what} is not valid JSON", path=str(path), expected="a JSON object",
+            got=f"{error.msg} at line {error.lineno}, column {error.colno}",
+            fix=f"correct the JSON there; {fix}",
+        ) from error
+    return text
 
 
 def _print_json(value: Any) -> None:
@@ -94,7 +156,11 @@ def partner_add(
     home: HomeOption = None,
 ) -> None:
     """Trust a partner node and its public keys."""
-    keys = json.loads(jwks_file.read_text(encoding="utf-8")) if jwks_file else None
+    keys = None
+    if jwks_file is not None:
+        fix = "pass the JSON file the partner's `haiquan gateway jwks` printed"
+        raw = _read_file(jwks_file, "JWKS file", "a readable JSON file", fix)
+        keys = json.loads(_json_text(raw, jwks_file, "JWKS file", fix))
     partner = _open(home).add_partner(country, endpoint, jwks=keys, name=name)
     for key in partner.keys:
         console.print(f"trusted key {key.kid} until {key.expires_at:%Y-%m-%d}")
@@ -145,8 +211,15 @@ def send(
     home: HomeOption = None,
 ) -> None:
     """Validate a document and queue it for a partner; prints the message id."""
-    raw = file.read_bytes()
-    document: Any = raw if file.suffix.lower() == ".xml" else raw.decode("utf-8")
+    from haiquan.exchange import document_type as lookup
+
+    doc = lookup(document_type)
+    fix = f"see docs/examples/atiga-form-d.json for a sample {document_type} document" if (
+        document_type == "atiga-form-d") else f"give a {doc.format.upper()} {document_type} file"
+    raw = _read_file(file, f"{document_type} document", f"a readable {doc.format.upper()} file",
+                     fix)
+    document: Any = raw if doc.format == "xml" else _json_text(raw, file,
+                                                                f"{document_type} document", fix)
     mid = _open(home).send(
         document_type, document, receiver=to.upper(), conversation_id=conversation,
         message_id=message_id,
@@ -190,9 +263,54 @@ def show(message_id: str, home: HomeOption = None) -> None:
 
 
 @gateway_app.command("status")
-def status(home: HomeOption = None) -> None:
-    """Counts of messages by state."""
-    _print_json(_open(home).summary().model_dump(mode="json"))
+def status(
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Counts of messages by state: the outbox, the inbox, and what waits for each partner."""
+    summary = _open(home).summary()
+    if as_json:
+        _print_json(summary.model_dump(mode="json"))
+        return
+    _print_summary(summary)
+
+
+def _print_summary(summary: MessageSummary) -> None:
+    table = Table("messages", "count", title="Gateway status")
+    table.columns[1].justify = "right"
+    for state in ("pending", "delivered", "failed"):
+        table.add_row(f"outbox {state}", str(summary.outbox.get(state, 0)))
+    for state, count in sorted(summary.outbox.items()):
+        if state not in ("pending", "delivered", "failed"):
+            table.add_row(f"outbox {state}", str(count))
+    table.add_row("inbox received", str(summary.inbox_received))
+    table.add_row("inbox not yet acknowledged", str(summary.inbox_unacknowledged))
+    table.add_row("duplicates received", str(summary.duplicates_received))
+    age = summary.oldest_pending_age_seconds
+    table.add_row("oldest pending", "none" if age is None else _duration(age))
+    console.print(table)
+    if summary.pending_by_partner:
+        waiting = Table("partner", "pending", title="Pending by partner")
+        waiting.columns[1].justify = "right"
+        for partner, count in sorted(summary.pending_by_partner.items()):
+            waiting.add_row(partner, str(count))
+        console.print(waiting)
+
+
+def _duration(seconds: float) -> str:
+    """A short human duration.
+
+    >>> _duration(42.4), _duration(3725), _duration(90000)
+    ('42 s', '1 h 2 min', '1 d 1 h')
+    """
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    if whole < 86_400:
+        return f"{whole // 3600} h {whole % 3600 // 60} min"
+    return f"{whole // 86_400} d {whole % 86_400 // 3600} h"
 
 
 @gateway_app.command("inbox")
@@ -208,14 +326,24 @@ def inbox(
 
 @gateway_app.command("ack")
 def ack(message_ids: list[str], home: HomeOption = None) -> None:
-    """Acknowledge received messages (the back office has them)."""
+    """Acknowledge received messages (the back office has them); all or none.
+
+    An id that is not in the inbox is refused and nothing is acknowledged; acknowledging a
+    message again is harmless.
+    """
     count = _open(home).acknowledge(message_ids)
-    console.print(f"{count} message(s) acknowledged")
+    again = len(set(message_ids)) - count
+    console.print(f"{count} message(s) acknowledged"
+                  + (f", {again} already acknowledged before" if again else ""))
 
 
 @gateway_app.command("requeue")
 def requeue(message_ids: list[str], home: HomeOption = None) -> None:
-    """Send failed messages again after the cause was fixed."""
+    """Send failed messages again after the cause was fixed; all or none.
+
+    An id that is not in the outbox, or whose message has not failed, is refused and nothing is
+    requeued.
+    """
     console.print(f"{_open(home).requeue(message_ids)} message(s) requeued")
 
 

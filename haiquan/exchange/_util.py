@@ -75,7 +75,9 @@ def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
             f"the {what} file is missing",
             expected=f"a file at {path}",
             got="no such file",
-            fix="run `haiquan gateway init` first, or pass the right --home",
+            fix="create the node with `haiquan gateway init`, or point to the folder that "
+            "holds it: --home for `haiquan gateway` commands, --gateway-home for `haiquan aeo` "
+            "and `haiquan alerts`, or the HAIQUAN_GATEWAY_HOME setting",
         ) from error
     try:
         data = yaml_text.safe_load(text)

@@ -25,16 +25,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from joserfc.errors import JoseError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from haiquan.errors import ConfigurationError, ConflictError, PayloadTooLargeError
+from haiquan.errors import (
+    ConfigurationError,
+    ConflictError,
+    PayloadTooLargeError,
+    ValidationError,
+)
 from haiquan.exchange.client import GatewayClient
 from haiquan.exchange.config import NodeConfig
 from haiquan.exchange.dispatcher import DispatchReport, dispatch_once
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import Envelope
-from haiquan.exchange.keys import KeyAlgorithm, NodeKey, NodeKeyring
+from haiquan.exchange.keys import KeyAlgorithm, NodeKey, NodeKeyring, import_public_jwk
 from haiquan.exchange.monitoring import (
     InboxMessage,
     MessageDetail,
@@ -101,7 +107,8 @@ class GatewayNode:
                 f"a gateway node already exists in {home}",
                 expected="an empty or new folder",
                 got=f"{home / 'node.yaml'}",
-                fix="open it with GatewayNode.from_home, or choose another --home",
+                fix=f"use the node that is there (e.g. `haiquan gateway status --home {home}`; "
+                "GatewayNode.from_home in Python), or give another folder with --home",
             )
         settings = get_settings()
         code = lookup_country(country).alpha_3
@@ -288,7 +295,12 @@ class GatewayNode:
         return total
 
     def requeue(self, message_ids: list[str]) -> int:
-        """Put failed messages back in the queue (after the partner fixed its side)."""
+        """Put failed messages back in the queue (after the partner fixed its side).
+
+        Raises:
+            NotFoundError: an id is not in the outbox (nothing is requeued).
+            ConflictError: an id names a message that has not failed (nothing is requeued).
+        """
         count = self.store.requeue(message_ids)
         self.wakeup.set()
         return count
@@ -308,7 +320,11 @@ class GatewayNode:
         )
 
     def acknowledge(self, message_ids: list[str]) -> int:
-        """The back office has taken these messages; returns how many were newly acknowledged."""
+        """The back office has taken these messages; returns how many were newly acknowledged.
+
+        Raises:
+            NotFoundError: an id is not in the inbox (nothing is acknowledged).
+        """
         return self.store.acknowledge(message_ids)
 
     def summary(self) -> MessageSummary:
@@ -322,25 +338,36 @@ class GatewayNode:
 
 
 def _trusted_keys(jwks: dict[str, Any], country: str) -> list[TrustedKey]:
+    """The keys of a partner's JWKS, each checked: a bad JWKS is the partner's input (422)."""
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not isinstance(keys, list) or not keys:
-        raise ConfigurationError(
+        raise ValidationError(
             f"the JWKS of {country} has no keys",
             expected='{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": ..., "exp": ...}]}',
             got=str(jwks)[:80],
-            fix="ask the partner for its gateway JWKS (GET /.well-known/jwks.json)",
+            fix="ask the partner for its gateway JWKS (GET /.well-known/jwks.json, or "
+            "`haiquan gateway jwks` on its node)",
         )
     trusted = []
     for jwk in keys:
-        kid, exp = jwk.get("kid"), jwk.get("exp")
+        kid, exp = (jwk.get("kid"), jwk.get("exp")) if isinstance(jwk, dict) else (None, None)
         if not isinstance(kid, str) or not isinstance(exp, int):
-            raise ConfigurationError(
+            raise ValidationError(
                 f"a key in the JWKS of {country} lacks kid or exp",
                 expected="every key with a kid and exp (Unix seconds when it stops verifying)",
-                got=f"kid={kid!r} exp={exp!r}",
+                got=f"kid={kid!r} exp={exp!r}" if isinstance(jwk, dict) else repr(jwk)[:80],
                 fix="publish keys with exp, or edit trust.yaml with the agreed expiry",
             )
         public = {k: v for k, v in jwk.items() if k not in {"d", "exp"}}
+        try:
+            import_public_jwk(public)
+        except (ConfigurationError, JoseError, ValueError, TypeError, KeyError) as error:
+            raise ValidationError(
+                f"key {kid} in the JWKS of {country} cannot be used",
+                expected="an Ed25519 (kty OKP) or P-256 (kty EC) public JWK",
+                got=f"{type(error).__name__}: {error}"[:200],
+                fix="ask the partner for the JWKS its gateway publishes",
+            ) from error
         trusted.append(
             TrustedKey(kid=kid, expires_at=datetime.fromtimestamp(exp, UTC), jwk=public)
         )

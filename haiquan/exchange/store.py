@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
-from haiquan.errors import ConfigurationError
+from haiquan.errors import ConfigurationError, ConflictError, NotFoundError
 from haiquan.exchange._wakeup import OutboxWatcher, PostgresWatcher, SqliteWatcher
 from haiquan.exchange.tables import inbox, metadata, outbox, receipts
 
@@ -344,14 +344,35 @@ class GatewayStore:
             conn.execute(stmt, [{"mid": m, "due": d, "why": w} for m, d, w in retries])
 
     def requeue(self, message_ids: Iterable[str]) -> int:
-        """Send failed messages again (after the cause was fixed); returns how many."""
-        stmt = (
-            update(outbox)
-            .where(outbox.c.message_id.in_(list(message_ids)), outbox.c.state == "failed")
-            .values(state="pending", next_attempt_at=time.time(), last_error=None)
-        )
+        """Send failed messages again (after the cause was fixed); returns how many.
+
+        All or nothing: when an id is not in the outbox, or names a message that has not
+        failed, nothing is requeued and the error lists those ids.
+        """
+        ids = list(dict.fromkeys(message_ids))
+        if not ids:
+            return 0
         with self.write() as conn:
-            count = conn.execute(stmt).rowcount
+            states = dict(conn.execute(
+                select(outbox.c.message_id, outbox.c.state).where(outbox.c.message_id.in_(ids))
+            ).all())
+            _refuse_unknown(ids, states, "outbox", "sent",
+                            "`haiquan gateway messages --direction out --state failed`")
+            not_failed = {m: s for m, s in states.items() if s != "failed"}
+            if not_failed:
+                raise ConflictError(
+                    "only failed messages can be requeued; nothing was requeued",
+                    expected="ids of messages in state failed",
+                    got=", ".join(f"{m} ({s})" for m, s in sorted(not_failed.items())[:10]),
+                    fix="leave those ids out: pending messages are retried on their own and "
+                    "delivered ones are done",
+                    details={"not_failed": not_failed},
+                )
+            count = conn.execute(
+                update(outbox)
+                .where(outbox.c.message_id.in_(ids), outbox.c.state == "failed")
+                .values(state="pending", next_attempt_at=time.time(), last_error=None)
+            ).rowcount
             self._notify(conn)
             return count
 
@@ -398,16 +419,40 @@ class GatewayStore:
         return {key: now for key in inserted}, duplicates
 
     def acknowledge(self, message_ids: Iterable[str]) -> int:
-        """Mark inbox messages as taken by the back office; returns how many changed."""
-        ids = list(message_ids)
+        """Mark inbox messages as taken by the back office; returns how many changed.
+
+        Acknowledging a message again changes nothing (a retry is safe). All or nothing: when an
+        id is not in the inbox, nothing is acknowledged and the error lists the unknown ids.
+        """
+        ids = list(dict.fromkeys(message_ids))
         if not ids:
             return 0
         with self.write() as conn:
+            held = {m: "received" for m in conn.execute(
+                select(inbox.c.message_id).where(inbox.c.message_id.in_(ids))
+            ).scalars()}
+            _refuse_unknown(ids, held, "inbox", "received", "`haiquan gateway inbox`")
             return conn.execute(
                 update(inbox)
                 .where(inbox.c.message_id.in_(ids), inbox.c.acknowledged_at.is_(None))
                 .values(acknowledged_at=time.time())
             ).rowcount
+
+
+def _refuse_unknown(ids: list[str], held: dict[str, str], box: str, verb: str,
+                    listing: str) -> None:
+    """Raise NotFoundError naming the ids that ``held`` lacks (before anything is changed)."""
+    unknown = [m for m in ids if m not in held]
+    if unknown:
+        raise NotFoundError(
+            f"{len(unknown)} of {len(ids)} message id(s) are not in the {box}; "
+            "nothing was changed",
+            expected=f"ids of messages this node {verb}",
+            got=", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more"
+                                           if len(unknown) > 10 else ""),
+            fix=f"check the ids (list them with {listing}) and run the command again",
+            details={"unknown": unknown},
+        )
 
 
 _INSERT_RECEIPT = receipts.insert().returning(receipts.c.id)

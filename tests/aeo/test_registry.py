@@ -59,3 +59,35 @@ def test_consent_is_dated(registry_factory: Callable[[str], AeoRegistry]) -> Non
         "VN_KOR_AEO_MRA": True}
     assert registry.operator("VN-AEO-0003", on=D("2024-09-01")).consents == {
         "VN_KOR_AEO_MRA": False}
+
+
+def test_validity_ending_before_the_grant_is_refused(
+    registry_factory: Callable[[str], AeoRegistry],
+) -> None:
+    from pydantic import ValidationError as PydanticValidationError
+
+    with pytest.raises(PydanticValidationError, match="before the grant date 2025-01-15") as caught:
+        operator("VN-AEO-0009", granted="2025-01-15", valid_until=D("2024-01-14"))
+    assert caught.value.errors()[0]["loc"] == ("valid_until",)
+    # The same day is a (short) validity, not an error.
+    registry = registry_factory("VNM")
+    registry.add_operator(operator("VN-AEO-0010", granted="2025-01-15",
+                                   valid_until=D("2025-01-15")))
+    assert registry.operator("VN-AEO-0010", on=D("2025-01-15")).status == AeoStatus.granted
+
+
+def test_consent_only_under_an_arranged_mra(
+    registry_factory: Callable[[str], AeoRegistry],
+) -> None:
+    from haiquan.errors import UnknownCodeError
+
+    registry = registry_factory("VNM")
+    registry.add_operator(operator("VN-AEO-0004"))
+    with pytest.raises(UnknownCodeError, match="NO_SUCH_MRA") as caught:
+        registry.set_consent("VN-AEO-0004", "NO_SUCH_MRA", True, D("2024-03-01"))
+    assert "VN_KOR_AEO_MRA" in str(caught.value)  # the known ones are listed
+    assert registry.operator("VN-AEO-0004", on=D("2024-04-01")).consents == {}
+    with pytest.raises(NotFoundError, match="VN-AEO-9999"):
+        registry.set_consent("VN-AEO-9999", "VN_KOR_AEO_MRA", True)
+    record = registry.set_consent("vn-aeo-0004", " vn_kor_aeo_mra ", True, D("2024-03-01"))
+    assert (record.aeo_id, record.mra_id) == ("VN-AEO-0004", "VN_KOR_AEO_MRA")

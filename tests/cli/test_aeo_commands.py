@@ -27,3 +27,41 @@ def test_bad_values_are_explained() -> None:
     assert "granted_on" in result.stderr and "Traceback" not in result.stderr
     missing = haiquan("aeo", "show", "VN-AEO-0404")
     assert missing.returncode == 2 and "haiquan aeo list" in missing.stderr
+
+
+def refused(result, *fragments: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+
+
+def test_bad_registry_data_is_refused_and_nothing_is_stored() -> None:
+    refused(haiquan("aeo", "add", "VN-AEO-0009", "--name", "X", "--granted", "2025-01-15",
+                    "--valid-until", "2024-01-14"),
+            "valid_until", "before the grant date 2025-01-15")
+    refused(haiquan("aeo", "show", "VN-AEO-0009"), "no AEO VN-AEO-0009")
+
+    assert haiquan("aeo", "add", "VN-AEO-0001", "--name", "Saigon Garment JSC", "--granted",
+                   "2024-01-15").returncode == 0
+    refused(haiquan("aeo", "consent", "VN-AEO-0001", "NO_SUCH_MRA"),
+            "NO_SUCH_MRA", "VN_KOR_AEO_MRA", "arrangements file")
+    assert "consents: none" in haiquan("aeo", "show", "VN-AEO-0001").stdout
+
+    refused(haiquan("aeo", "check", "VN-AEO-0001", "--country", "XXX"),
+            "unknown country code 'XXX'")
+    answer = haiquan("aeo", "check", "KR-AEO-0042", "--country", "kr", "--on", "2025-03-01")
+    assert answer.returncode == 0 and "an AEO of KOR on 2025-03-01: no" in answer.stdout
+
+
+def test_consents_print_as_text() -> None:
+    assert haiquan("aeo", "add", "VN-AEO-0001", "--name", "Saigon Garment JSC", "--granted",
+                   "2024-01-15").returncode == 0
+    given = haiquan("aeo", "consent", "VN-AEO-0001", "VN_KOR_AEO_MRA", "--effective",
+                    "2024-02-01")
+    assert "consent given from 2024-02-01" in given.stdout
+    haiquan("aeo", "consent", "VN-AEO-0001", "AAMRA", "--withdraw", "--effective", "2024-02-01")
+    listed = haiquan("aeo", "list").stdout
+    shown = haiquan("aeo", "show", "VN-AEO-0001").stdout
+    for text in (listed, shown):
+        assert "AAMRA: no; VN_KOR_AEO_MRA: yes" in text and "{'" not in text, text

@@ -54,7 +54,7 @@ def test_gateway_commands_end_to_end(tmp_path: Path, serve) -> None:
     assert "delivered 1" in run("dispatch", "--home", str(vnm))
     shown = json.loads(run("show", message_id, "--home", str(vnm)))
     assert shown["state"] == "delivered" and shown["receipt_jws"]
-    status = json.loads(run("status", "--home", str(vnm)))
+    status = json.loads(run("status", "--json", "--home", str(vnm)))
     assert status["outbox"]["delivered"] == 1
     lines = run("inbox", "--home", str(tha)).splitlines()
     assert json.loads(lines[0])["message_id"] == message_id
