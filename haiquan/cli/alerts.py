@@ -16,35 +16,42 @@ __all__ = ["register"]
 alerts_app = typer.Typer(help="Partner high-risk alerts received through the gateway.",
                          no_args_is_help=True)
 
+_FILE_HELP = (
+    "Alerts file (default HAIQUAN_HOME/risk/partner_alerts.yaml, i.e. "
+    ".haiquan/risk/partner_alerts.yaml under the current folder unless HAIQUAN_HOME is set: "
+    "the file `haiquan risk score`, the API and the dashboard apply)."
+)
+
 
 @alerts_app.command("pull")
 def pull(
     gateway_home: Annotated[Path | None, typer.Option(help="Gateway node folder.")] = None,
-    file: Annotated[Path | None, typer.Option(help="Alerts file (default HOME/risk/...).")] = None,
+    file: Annotated[Path | None, typer.Option(help=_FILE_HELP)] = None,
 ) -> None:
-    """Move alerts waiting in the gateway inbox into the alerts file selectivity reads."""
+    """Move alerts waiting in the gateway inbox into the alerts file that `haiquan risk score`,
+    the API and the dashboard's risk queue apply."""
     from haiquan.exchange import GatewayNode
     from haiquan.risk.partner_alerts import default_alerts_file, pull_gateway_alerts
 
     with GatewayNode.from_home(gateway_home) as node:
         added = pull_gateway_alerts(node, file)
-    console.print(f"{len(added)} new alert rule(s) kept in {file or default_alerts_file()}")
+    path = Path(file or default_alerts_file()).absolute()
+    console.print(f"{len(added)} new alert rule(s) kept in {path}", highlight=False)
 
 
 @alerts_app.command("list")
 def list_alerts(
-    file: Annotated[Path | None, typer.Option(help="Alerts file (default HOME/risk/...).")] = None,
+    file: Annotated[Path | None, typer.Option(help=_FILE_HELP)] = None,
 ) -> None:
     """The partner alerts selectivity applies."""
-    from haiquan.risk.partner_alerts import default_alerts_file
-    from haiquan.risk.service import read_partner_alerts
+    from haiquan.risk.partner_alerts import default_alerts_file, read_partner_alerts
 
-    path = file or default_alerts_file()
+    path = Path(file or default_alerts_file()).absolute()
     if not path.exists():
-        console.print(f"no alerts kept yet ({path}); run `haiquan alerts pull`")
+        console.print(f"no alerts kept yet ({path}); run `haiquan alerts pull`", highlight=False)
         return
     alerts = read_partner_alerts(path)
-    print_frame(pd.DataFrame([a.model_dump() for a in alerts]), "Partner alerts")
+    print_frame(pd.DataFrame([a.model_dump() for a in alerts]), f"Partner alerts in {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -123,6 +123,11 @@ def retrain(
     report = retrain_risk_model(new, model, valid=valid, layout=_layout(layout), config=config)
     console.print(f"added {report['added_rows']} declarations")
     _print_report(report)
+    if report.get("synthetic"):
+        console.print(
+            "[bold yellow]warning:[/] this version still holds the SYNTHETIC training data of "
+            "the version it was retrained from; train on real data with `haiquan risk train`"
+        )
 
 
 @risk_app.command("score")
@@ -132,14 +137,23 @@ def score(
     model: ModelOpt = None,
     layout: LayoutOpt = "kcs",
     alerts: Annotated[
-        Path | None, typer.Option("--alerts", help="YAML list of partner alerts to apply.")
+        Path | None,
+        typer.Option(
+            "--alerts",
+            help="YAML list of partner alerts to apply (default: the file `haiquan alerts pull` "
+            "fills, HAIQUAN_HOME/risk/partner_alerts.yaml, if present).",
+        ),
     ] = None,
+    no_alerts: Annotated[
+        bool, typer.Option("--no-alerts", help="Apply no partner alerts.")
+    ] = False,
     explain: Annotated[
         str, typer.Option("--explain", help="Reasons for: inspected (red/yellow), all, none.")
     ] = "inspected",
 ) -> None:
     """Score declarations and route them to channels (columns: declaration_id, score, level,
-    channel, reasons)."""
+    channel, reasons). Partner alerts kept by `haiquan alerts pull` are applied unless
+    --no-alerts."""
     from haiquan.errors import InputError
     from haiquan.risk.service import score_file
 
@@ -150,18 +164,48 @@ def score(
             got=repr(explain),
             fix="pass one of the three",
         )
+    if alerts is not None and no_alerts:
+        raise InputError(
+            "--alerts and --no-alerts contradict each other",
+            expected="one of them",
+            got="both",
+            fix="drop --no-alerts to apply the file, or --alerts to apply none",
+        )
     summary = score_file(
         input,
         output,
         model,
         layout=_layout(layout),
         alerts_path=alerts,
+        apply_alerts=not no_alerts,
         explain=explain,  # type: ignore[arg-type]
     )
+    if summary["synthetic_model"]:
+        console.print(
+            f"[bold yellow]warning:[/] model {summary['version']} was trained on SYNTHETIC "
+            "declarations (the demo's), not real ones: its scores say nothing about real "
+            "risk; train one on real labelled data with `haiquan risk train`",
+            highlight=False,
+        )
     console.print(
         f"scored {summary['rows']} declarations with model {summary['version']} "
         f"-> {summary['output']}"
     )
+    applied = summary["alerts"]
+    if applied["file"] is None:
+        console.print("partner alerts: none applied (--no-alerts)")
+    elif applied["kept"] == 0:
+        console.print(
+            f"partner alerts: 0 applied (none kept in {applied['file']}; "
+            "`haiquan alerts pull` fetches them)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"partner alerts: {applied['active']} active of {applied['kept']} in "
+            f"{applied['file']} applied; {applied['matched']} declarations matched",
+            highlight=False,
+        )
     console.print("channels: " + ", ".join(f"{k} {v}" for k, v in summary["channels"].items()))
     console.print("levels: " + ", ".join(f"{k} {v}" for k, v in summary["levels"].items()))
 
@@ -171,18 +215,30 @@ def drift(
     input: Annotated[Path, typer.Option("--input", help="Recent declarations.")],
     model: ModelOpt = None,
     layout: LayoutOpt = "kcs",
-    top: Annotated[int, typer.Option("--top", help="Features to show, worst first.")] = 15,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top", help="Features to show per kind (declaration, then history), worst first."
+        ),
+    ] = 15,
 ) -> None:
-    """Population stability index of each feature: training data vs recent declarations."""
+    """Population stability index of each feature: training data vs recent declarations.
+    Declaration features come first; history features shift by design and are listed apart."""
     from haiquan.risk.service import drift_report
 
     report = drift_report(input, model, layout=_layout(layout))
-    table = Table(title="feature drift (PSI)")
-    for column in ("feature", "kind", "psi", "status"):
-        table.add_column(column)
-    for row in report.head(top).itertuples():
-        table.add_row(str(row.feature), str(row.kind), f"{row.psi:.4f}", str(row.status))
-    console.print(table)
+    titles = {
+        "declaration": "declaration features: drift here means trade changed (PSI)",
+        "history": "history features: shift by design after training, read with care (PSI)",
+    }
+    for kind, title in titles.items():
+        part = report[report["kind"] == kind]
+        table = Table(title=title)
+        for column in ("feature", "kind", "psi", "status"):
+            table.add_column(column)
+        for row in part.head(top).itertuples():
+            table.add_row(str(row.feature), str(row.kind), f"{row.psi:.4f}", str(row.status))
+        console.print(table)
     for kind in ("declaration", "history"):
         part = report[report["kind"] == kind]
         counts = part["status"].value_counts().to_dict()
@@ -198,6 +254,7 @@ def versions(model: ModelOpt = None) -> None:
     for column in (
         "version",
         "current",
+        "training data",
         "created",
         "rows",
         "trained to",
@@ -209,6 +266,7 @@ def versions(model: ModelOpt = None) -> None:
         table.add_row(
             v["version"],
             "*" if v["current"] else "",
+            {True: "SYNTHETIC", False: "real"}.get(v["synthetic"], "not recorded"),
             str(v["created"]),
             str(v["training_rows"]),
             str(v["training_to"]),

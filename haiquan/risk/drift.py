@@ -85,14 +85,16 @@ def psi_report(
     names: Sequence[str],
     rules: DriftRules,
 ) -> pd.DataFrame:
-    """PSI per feature and its status (``stable``, ``moderate``, ``significant``), worst first.
+    """PSI per feature and its status (``stable``, ``moderate``, ``significant``):
+    ``declaration`` features first, then ``history`` features, each worst first.
 
     ``kind`` tells history features (counts, past fraud rates, novelty flags, comparisons with
     past values) from features of the
     declaration itself: history features shift by design after training, because every scored
     declaration sees the whole training period behind it, while early training rows saw little.
     Shifts in ``declaration`` features (values, rates, origins, offices) are the ones that say
-    trade has changed and the model may need retraining.
+    trade has changed and the model may need retraining, so they come first: sorted by PSI
+    alone, the expected history shifts would fill the top of the report.
     """
     rows = []
     for j, name in enumerate(names):
@@ -116,6 +118,11 @@ def psi_report(
                 "kind": "history" if history else "declaration",
             }
         )
+    frame = pd.DataFrame(rows, columns=["feature", "psi", "status", "kind"])
+    order = frame["kind"].map({"declaration": 0, "history": 1})
     return (
-        pd.DataFrame(rows).sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
+        frame.assign(_order=order)
+        .sort_values(["_order", "psi"], ascending=[True, False], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
     )

@@ -24,7 +24,14 @@ from haiquan.risk.drift import reference_distribution
 from haiquan.risk.evaluation import evaluate_scores, selection_metrics
 from haiquan.risk.features import CATEGORICAL, FeatureBuilder, columns_of
 
-__all__ = ["DEFAULT_CANDIDATES", "RiskModel", "TrainingConfig", "describe_feature", "train_model"]
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "RiskModel",
+    "TrainingConfig",
+    "describe_feature",
+    "require_labels",
+    "train_model",
+]
 
 #: Candidate LightGBM configurations compared on the selection window.
 DEFAULT_CANDIDATES: tuple[dict[str, Any], ...] = (
@@ -234,20 +241,39 @@ def describe_feature(name: str, value: float, category: str | None = None) -> st
     return f"{_key(name)} {value:.3g}"
 
 
-def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+def require_labels(frame: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
+    """``frame`` itself when every row has an inspection result (``fraud``).
+
+    Call it on a frame in the order of its file, with the file's ``path``: bad rows are
+    numbered as a spreadsheet shows that file (header = row 1, first data row = 2).
+
+    Raises:
+        DataFileError: rows without a result, the first ones listed.
+    """
     missing = frame["fraud"].isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)
+        every = len(rows) == len(frame)
         raise DataFileError(
             "training declarations need inspection results",
+            path=path,
             problems=[
                 {"row": int(i) + 2, "column": "fraud", "problem": "empty"} for i in rows[:20]
             ],
             total_bad_rows=len(rows),
-            expected="fraud = 0 or 1 on every training row",
-            got=f"{len(rows)} row(s) without a result",
+            expected="fraud = 0 or 1 on every training row (column Fraud in the KCS layout)",
+            got=(
+                f"no result on any of the {len(rows)} rows (no fraud column?)"
+                if every
+                else f"{len(rows)} of {len(frame)} row(s) without a result"
+            ),
             fix="train only on inspected declarations (drop the rows without results)",
         )
+    return frame
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    require_labels(frame)
     labels = frame["fraud"].to_numpy(dtype=float)
     if labels.min() == labels.max():
         raise DataFileError(

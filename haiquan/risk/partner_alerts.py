@@ -3,10 +3,13 @@
 A partner's alert names a shipment (transport document, HS codes, port of loading, parties); at
 the border the declaration is what gets routed, so each alert becomes one :class:`PartnerAlert`
 per HS code, matching declarations of that HS prefix leaving the alert's country of loading (or
-the issuing country), within the alert's validity. Alerts are kept in a YAML file that
-``haiquan risk score --alerts FILE`` reads; pulling is safe to repeat: an alert already kept (same
-issuer and id) is not added twice, and a gateway message is acknowledged only after the file is
-written, so nothing is lost if the process stops in between.
+the issuing country), within the alert's validity. Alerts are kept in a YAML file,
+:func:`default_alerts_file` (``HOME/risk/partner_alerts.yaml``), which scoring reads unless told
+otherwise (``haiquan risk score``, ``POST /api/risk/score`` and the dashboard's risk queue);
+pulling is safe to repeat: an alert already kept (same issuer and id) is not added twice, and a
+gateway message is acknowledged only after the file is written, so nothing is lost if the process
+stops in between. A damaged file raises :class:`~haiquan.errors.ValidationError` naming the file,
+and pulling then changes nothing (the messages stay in the inbox).
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
-from haiquan.errors import CatalogueError
+from haiquan.errors import CatalogueError, ValidationError
 from haiquan.reference.countries import country
 from haiquan.risk.alerts import PartnerAlert
 from haiquan.settings import get_settings
@@ -31,9 +38,12 @@ from haiquan.settings import get_settings
 __all__ = [
     "RISK_ALERT_DOCUMENT",
     "AlertPolicy",
+    "active_alerts",
     "alerts_from_document",
     "default_alerts_file",
+    "kept_alerts",
     "pull_gateway_alerts",
+    "read_partner_alerts",
 ]
 
 RISK_ALERT_DOCUMENT = "risk-alert"
@@ -97,10 +107,130 @@ class _Inbox(Protocol):
     def acknowledge(self, message_ids: list[str]) -> int: ...
 
 
+_FIELDS = ", ".join(PartnerAlert.model_fields)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """The first line of a YAML error with the line it is on (as an editor numbers lines)."""
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    mark = getattr(error, "problem_mark", None)
+    return f"{problem} (line {mark.line + 1})" if mark is not None else str(problem)
+
+
+def read_partner_alerts(path: Path) -> list[PartnerAlert]:
+    """Partner alerts from a YAML list (``haiquan alerts pull`` writes the same fields).
+
+    Each item is a mapping of :class:`~haiquan.risk.alerts.PartnerAlert` fields: ``alert_id``,
+    ``issuing_country``, ``valid_from``, ``valid_to``, ``reason`` and at least one of
+    ``hs_prefix``, ``origin_country``, ``departure_country``, ``seller``, ``importer``. An
+    empty file holds no alerts.
+
+    Raises:
+        ValidationError: the file cannot be read, is not YAML, is not a list of alerts, or an
+            alert breaks its rules; the message names the file and the item.
+    """
+    file = Path(path)
+    try:
+        data = yaml_text.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValidationError(
+            f"cannot read the partner alerts file {file}",
+            expected="a readable YAML file listing alerts",
+            got=f"{type(error).__name__}: {error.strerror or error}",
+            fix="check the path, or run `haiquan alerts pull` to create the file",
+        ) from error
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        got = (
+            _yaml_problem(error) if isinstance(error, yaml.YAMLError) else "bytes not in UTF-8"
+        )
+        raise ValidationError(
+            f"the partner alerts file {file} is damaged",
+            expected="a UTF-8 YAML list of alerts, dates written YYYY-MM-DD",
+            got=got,
+            fix="correct the file (format in docs/risk.md, 'Partner alerts file'), or move it "
+            "away and run `haiquan alerts pull` again",
+        ) from error
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ValidationError(
+            f"the partner alerts file {file} is not a list",
+            expected="a YAML list, one '- alert_id: ...' item per alert",
+            got=f"a {type(data).__name__}",
+            fix="write each alert as an item of a list (docs/risk.md, 'Partner alerts file')",
+        )
+    try:
+        return TypeAdapter(list[PartnerAlert]).validate_python(data)
+    except PydanticValidationError as error:
+        first = error.errors()[0]
+        loc = list(first["loc"])
+        item = f"item {int(loc[0]) + 1}" if loc and isinstance(loc[0], int) else "an item"
+        field = ".".join(str(p) for p in loc[1:]) or "the alert"
+        raise ValidationError(
+            f"{file}: {item}, {field} is invalid",
+            expected=f"{first['msg']} (fields: {_FIELDS})",
+            got=repr(first.get("input"))[:100],
+            fix="correct the alert (format in docs/risk.md, 'Partner alerts file')",
+        ) from None
+
+
+#: Alerts read per file, with the ``stat`` they were read at: the API asks on every request.
+_KEPT: dict[str, tuple[tuple[int, int, int], tuple[PartnerAlert, ...]]] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def kept_alerts(path: Path | None = None) -> tuple[PartnerAlert, ...]:
+    """The partner alerts scoring applies: ``path``, else :func:`default_alerts_file`.
+
+    The default file may be absent (no alert pulled yet): then there are none. A file given
+    explicitly must exist. The file is re-read only when its ``stat`` changes, so asking again
+    costs one ``stat``.
+
+    Raises:
+        ValidationError: a file given by ``path`` is missing, or the file is damaged.
+    """
+    file = Path(path) if path is not None else default_alerts_file()
+    key = os.path.abspath(file)
+    try:
+        info = os.stat(key)
+    except OSError:
+        if path is None:
+            return ()
+        return tuple(read_partner_alerts(file))  # raises, saying the file cannot be read
+    stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    with _KEPT_LOCK:
+        known = _KEPT.get(key)
+        # a file changed within the last 2 s is read again: two edits in one tick of the file
+        # clock, of the same size, would otherwise look alike
+        if known is not None and known[0] == stamp and time.time_ns() - info.st_mtime_ns > 2e9:
+            return known[1]
+    alerts = tuple(read_partner_alerts(file))
+    with _KEPT_LOCK:
+        _KEPT[key] = (stamp, alerts)
+    return alerts
+
+
+def active_alerts(
+    alerts: Iterable[PartnerAlert], first: dt.date, last: dt.date
+) -> list[PartnerAlert]:
+    """The alerts in force on at least one day from ``first`` to ``last`` (both included).
+
+    >>> a = PartnerAlert(alert_id="A1", issuing_country="KOR", valid_from=dt.date(2025, 3, 1),
+    ...                  valid_to=dt.date(2025, 3, 31), hs_prefix="8517", reason="test")
+    >>> len(active_alerts([a], dt.date(2025, 3, 30), dt.date(2025, 4, 2)))
+    1
+    >>> len(active_alerts([a], dt.date(2025, 4, 1), dt.date(2025, 4, 2)))
+    0
+    """
+    return [a for a in alerts if a.valid_from <= last and first <= a.valid_to]
+
+
 def _read(path: Path) -> list[dict[str, Any]]:
+    """The alerts kept in ``path`` as mappings, validated (a damaged file raises)."""
     if not path.exists():
         return []
-    return list(yaml_text.safe_load(path.read_text(encoding="utf-8")) or [])
+    alerts: Sequence[PartnerAlert] = read_partner_alerts(path)
+    return [a.model_dump(mode="json", exclude_none=True) for a in alerts]
 
 
 def pull_gateway_alerts(node: _Inbox, path: Path | None = None) -> list[PartnerAlert]:

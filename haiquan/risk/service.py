@@ -13,18 +13,19 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import TypeAdapter
-from pydantic import ValidationError as PydanticValidationError
 
-from haiquan import yaml_text
 from haiquan.declarations import DeclarationRecord, Layout, read_declarations
 from haiquan.declarations.records import records_to_columns
-from haiquan.errors import ValidationError
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
 from haiquan.risk.drift import psi_report
 from haiquan.risk.features import columns_of
-from haiquan.risk.model import RiskModel, TrainingConfig, train_model
+from haiquan.risk.model import RiskModel, TrainingConfig, require_labels, train_model
+from haiquan.risk.partner_alerts import (
+    active_alerts,
+    default_alerts_file,
+    kept_alerts,
+    read_partner_alerts,
+)
 from haiquan.risk.policy import SelectivityRules, load_drift_rules, load_selectivity_rules
 from haiquan.risk.selectivity import Mode, route_columns, route_one
 from haiquan.risk.store import (
@@ -32,11 +33,13 @@ from haiquan.risk.store import (
     load_model,
     load_training_data,
     save_model,
+    version_meta,
 )
 
 __all__ = [
     "Explain",
     "SCORE_COLUMNS",
+    "alerts_in_force",
     "drift_report",
     "read_partner_alerts",
     "retrain_risk_model",
@@ -72,7 +75,7 @@ def train_risk_model(
     Returns:
         ``{"model_dir", "version", "chosen", "candidates", "evaluation"}``.
     """
-    frame = read_declarations(train, layout=layout)
+    frame = require_labels(read_declarations(train, layout=layout), path=str(train))
     valid_frame = read_declarations(valid, layout=layout) if valid is not None else None
     return _train_and_save(frame, Path(model_dir or default_model_dir()), valid_frame, config, aeo)
 
@@ -88,15 +91,24 @@ def retrain_risk_model(
     """Retrain the current version's data plus newly labelled declarations as a new version.
 
     A declaration present in both keeps the newer row (a corrected inspection result wins).
+    The new version is marked synthetic when the current one was (its data is carried over).
+
+    Raises:
+        DataFileError: a new file has rows without inspection results; the rows are numbered
+            as in that file (header = row 1) and the file is named.
     """
     root = Path(model_dir or default_model_dir())
     old = load_training_data(root)
-    frames = [old] + [read_declarations(path, layout=layout) for path in new]
+    synthetic = bool(version_meta(root).get("synthetic"))
+    # each file is checked on its own, so row numbers are the user's, not the combined data's
+    frames = [old] + [
+        require_labels(read_declarations(path, layout=layout), path=str(path)) for path in new
+    ]
     frame = pd.concat(frames, ignore_index=True).drop_duplicates(
         ["declaration_id", "item_number"], keep="last"
     )
     valid_frame = read_declarations(valid, layout=layout) if valid is not None else None
-    report = _train_and_save(frame, root, valid_frame, config, aeo)
+    report = _train_and_save(frame, root, valid_frame, config, aeo, synthetic=synthetic or None)
     report["added_rows"] = int(len(frame) - len(old))
     return report
 
@@ -107,12 +119,14 @@ def _train_and_save(
     valid: pd.DataFrame | None,
     config: TrainingConfig | None,
     aeo: AeoDirectory | None,
+    synthetic: bool | None = None,
 ) -> dict[str, Any]:
     model = train_model(frame, config=config, aeo=aeo, valid=valid)
-    version = save_model(model, root, frame)
+    version = save_model(model, root, frame, synthetic=synthetic)
     return {
         "model_dir": str(root),
         "version": version,
+        "synthetic": bool(version_meta(root, version).get("synthetic")),
         "training": model.meta["training"],
         "chosen": model.meta["chosen"],
         "candidates": model.meta["candidates"],
@@ -304,6 +318,32 @@ def _score(
     }
 
 
+def alerts_in_force(
+    dates: Any, path: Path | None = None, *, apply: bool = True
+) -> tuple[list[PartnerAlert], dict[str, Any]]:
+    """The partner alerts to apply to declarations lodged on ``dates``, and what was applied.
+
+    Reads ``path``, else the kept alerts file (:func:`default_alerts_file`, absent = no alerts);
+    ``apply=False`` applies none. Only alerts in force on some day between the first and the last
+    date are returned (the others cannot match).
+
+    Returns:
+        ``(alerts, {"file", "kept", "active"})``: ``file`` is the file read (``None`` when
+        alerts are not applied), ``kept`` the alerts in it, ``active`` the ones returned.
+    """
+    if not apply:
+        return [], {"file": None, "kept": 0, "active": 0}
+    kept = kept_alerts(path)
+    file = str(path if path is not None else default_alerts_file())
+    days = np.asarray(dates, dtype="datetime64[D]")
+    if not kept or not len(days):
+        return [], {"file": file, "kept": len(kept), "active": 0}
+    first = pd.Timestamp(days.min()).date()
+    last = pd.Timestamp(days.max()).date()
+    active = active_alerts(kept, first, last)
+    return active, {"file": file, "kept": len(kept), "active": len(active)}
+
+
 def score_file(
     input_path: Path,
     output_path: Path,
@@ -311,26 +351,37 @@ def score_file(
     layout: Layout = "kcs",
     *,
     alerts_path: Path | None = None,
+    apply_alerts: bool = True,
     aeo: AeoDirectory | None = None,
     explain: Explain = "inspected",
 ) -> dict[str, Any]:
     """Score a declarations file (labels may be absent) into a CSV of :data:`SCORE_COLUMNS`.
 
+    Partner alerts come from ``alerts_path``, else from the kept alerts file that
+    ``haiquan alerts pull`` fills (``HOME/risk/partner_alerts.yaml``); ``apply_alerts=False``
+    applies none.
+
     Returns:
-        ``{"rows", "output", "version", "channels": {channel: count}, "levels": {...}}``.
+        ``{"rows", "output", "version", "synthetic_model", "channels": {channel: count},
+        "levels": {...}, "alerts": {"file", "kept", "active", "matched"}}``;
+        ``synthetic_model`` is true when the model was trained on synthetic declarations
+        (the demo's), ``matched`` counts declarations routed by an alert.
     """
     model = load_model(model_dir)
     frame = read_declarations(input_path, layout=layout)
-    alerts = read_partner_alerts(alerts_path) if alerts_path is not None else []
+    alerts, applied = alerts_in_force(frame["date"], alerts_path, apply=apply_alerts)
     scored = score_declarations(frame, model, aeo=aeo, alerts=alerts, explain=explain)
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     scored.to_csv(output_path, index=False)
+    applied["matched"] = int((scored["selection"] == "alert").sum())
     return {
         "rows": int(len(scored)),
         "output": str(output_path),
         "version": model.meta.get("version"),
+        "synthetic_model": bool(model.meta.get("synthetic")),
         "channels": scored["channel"].value_counts().to_dict(),
         "levels": scored["level"].value_counts().to_dict(),
+        "alerts": applied,
     }
 
 
@@ -345,27 +396,3 @@ def drift_report(
     return psi_report(
         model.meta["drift_reference"], features, model.feature_names, load_drift_rules(on=last)
     )
-
-
-def read_partner_alerts(path: Path) -> list[PartnerAlert]:
-    """Partner alerts from a YAML list (the gateway bridge writes the same fields)."""
-    try:
-        data = yaml_text.safe_load(Path(path).read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError) as error:
-        raise ValidationError(
-            "cannot read the partner alerts",
-            expected="a readable YAML list of alerts",
-            got=str(error).splitlines()[0],
-            fix="check the path and the YAML syntax",
-        ) from error
-    try:
-        return TypeAdapter(list[PartnerAlert]).validate_python(data)
-    except PydanticValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ValidationError(
-            f"{path}: alert field {where} is invalid",
-            expected=first["msg"],
-            got=repr(first.get("input"))[:100],
-            fix="correct the alert (fields: see PartnerAlert in docs/risk.md)",
-        ) from None

@@ -24,6 +24,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from haiquan.declarations import SYNTHETIC_LABEL
 from haiquan.errors import NotFoundError
 from haiquan.risk.features import FeatureBuilder
 from haiquan.risk.model import RiskModel
@@ -37,6 +38,7 @@ __all__ = [
     "loaded_model",
     "save_model",
     "use_version",
+    "version_meta",
 ]
 
 _CACHE: dict[tuple[str, str], RiskModel] = {}
@@ -53,7 +55,8 @@ def default_model_dir() -> Path:
 
 
 def list_versions(model_dir: Path) -> list[dict[str, Any]]:
-    """Every version with its creation time, training period, and whether it is current."""
+    """Every version with its creation time, training period, whether it is current, and
+    whether it was trained on synthetic declarations (``synthetic``)."""
     root = Path(model_dir) / "versions"
     current = _current(Path(model_dir), required=False)
     out = []
@@ -67,6 +70,8 @@ def list_versions(model_dir: Path) -> list[dict[str, Any]]:
             {
                 "version": path.name,
                 "current": path.name == current,
+                # None: saved before the flag was recorded
+                "synthetic": meta.get("synthetic"),
                 "created": meta.get("created"),
                 "training_rows": meta.get("training", {}).get("rows"),
                 "training_to": meta.get("training", {}).get("to"),
@@ -91,8 +96,22 @@ def _current(model_dir: Path, required: bool = True) -> str | None:
     return None
 
 
-def save_model(model: RiskModel, model_dir: Path, training: pd.DataFrame) -> str:
-    """Write ``model`` as the next version and make it current; returns the version name."""
+def _is_synthetic(training: pd.DataFrame) -> bool:
+    """Whether a training frame says it is synthetic (the generator and the warehouse mark it)."""
+    attrs = training.attrs
+    return bool(attrs.get("synthetic")) or attrs.get("source") == SYNTHETIC_LABEL
+
+
+def save_model(
+    model: RiskModel, model_dir: Path, training: pd.DataFrame, *, synthetic: bool | None = None
+) -> str:
+    """Write ``model`` as the next version and make it current; returns the version name.
+
+    ``synthetic`` records in ``meta.json`` whether the training data was synthetic (the demo's
+    model); by default it is read from the frame (``generate_synthetic_declarations`` and the
+    warehouse mark their frames). Scoring with a synthetic model warns; ``haiquan risk
+    versions`` shows it.
+    """
     root = Path(model_dir) / "versions"
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name[1:]) for p in root.glob("v*") if p.name[1:].isdigit()]
@@ -104,6 +123,7 @@ def save_model(model: RiskModel, model_dir: Path, training: pd.DataFrame) -> str
     meta = dict(
         model.meta,
         version=version,
+        synthetic=_is_synthetic(training) if synthetic is None else bool(synthetic),
         builder=model.builder.settings(),
         reference=[float(x) for x in model.reference],
         feature_names=model.feature_names,
@@ -113,6 +133,13 @@ def save_model(model: RiskModel, model_dir: Path, training: pd.DataFrame) -> str
     tmp.rename(root / version)
     use_version(model_dir, version)
     return version
+
+
+def version_meta(model_dir: Path, version: str | None = None) -> dict[str, Any]:
+    """``meta.json`` of a version (the current one unless named), read from disk."""
+    root = Path(model_dir)
+    name = version or _current(root)
+    return dict(json.loads((root / "versions" / str(name) / "meta.json").read_text("utf-8")))
 
 
 def use_version(model_dir: Path, version: str) -> None:

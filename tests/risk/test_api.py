@@ -12,6 +12,7 @@ import pytest
 
 from haiquan.declarations import DeclarationRecord, records_to_frame
 from haiquan.risk.model import RiskModel
+from haiquan.risk.partner_alerts import default_alerts_file
 from haiquan.risk.service import score_declarations
 from haiquan.risk.store import default_model_dir, load_model, save_model, use_version
 from haiquan.settings import Settings
@@ -143,3 +144,40 @@ def test_the_server_follows_the_current_version_and_scores_several(
     got = answer.json()["results"]
     assert [r["score"] for r in got] == pytest.approx(expected["score"].tolist())
     assert [r["channel"] for r in got] == expected["channel"].tolist()
+
+
+def test_pulled_alerts_and_a_synthetic_model_reach_the_api(
+    http: httpx.Client, isolated_settings: Settings, small_model: RiskModel,
+    synthetic_train: pd.DataFrame, synthetic_later: pd.DataFrame,
+) -> None:
+    save_model(small_model, default_model_dir(), synthetic_train)  # synthetic training data
+    headers = _token(isolated_settings, "risk_officer")
+    row = synthetic_later.iloc[0]
+    one = {"declarations": [_declaration(row)]}
+    first = http.post("/api/risk/score", json=one, headers=headers).json()
+    assert first["alerts_applied"] == 0 and first["model_synthetic"] is True
+    assert first["results"][0]["selection"] != "alert"
+    kept = default_alerts_file()  # what `haiquan alerts pull` fills
+    kept.parent.mkdir(parents=True)
+    kept.write_text(
+        f"- alert_id: KR-9\n  issuing_country: KOR\n  valid_from: 2025-01-01\n"
+        f"  valid_to: 2025-12-31\n  hs_prefix: '{row['hs_code'][:6]}'\n  reason: test\n",
+        encoding="utf-8",
+    )
+    for body in (one, {**one, "mode": "batch"}, {**one, "explain": True}):
+        answer = http.post("/api/risk/score", json=body, headers=headers).json()
+        assert answer["alerts_applied"] == 1
+        assert answer["results"][0]["selection"] == "alert"
+        assert answer["results"][0]["channel"] == "red"
+        assert "KR-9" in answer["results"][0]["reasons"]
+    off = http.post("/api/risk/score", json={**one, "partner_alerts": False},
+                    headers=headers).json()
+    assert off["alerts_applied"] == 0 and off["results"][0]["selection"] != "alert"
+    info = http.get("/api/risk/model", headers=headers).json()
+    assert info["synthetic"] is True
+    # a damaged file on the server is the operator's to fix, not the caller's: 500, explained
+    kept.write_text("- alert_id: KR-9\n  valid_from: [2025\n", encoding="utf-8")
+    broken = http.post("/api/risk/score", json=one, headers=headers)
+    assert broken.status_code == 500
+    error = broken.json()["error"]
+    assert str(kept) in error["message"] and error["fix"]

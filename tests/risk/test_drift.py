@@ -51,3 +51,20 @@ def test_history_features_are_told_apart() -> None:
     kinds = report.set_index("feature")["kind"].to_dict()
     assert kinds == {"importer_count": "history", "log_value_vs_hs6_z": "history",
                      "new_route": "history", "log_value": "declaration"}
+
+
+def test_declaration_features_come_before_larger_history_shifts() -> None:
+    rng = np.random.default_rng(3)
+    names = ["importer_count", "hs6_fraud_rate", "log_value", "tax_rate"]
+    train = rng.normal(size=(3000, 4))
+    recent = rng.normal(size=(1500, 4))
+    recent[:, 0] += 3.0  # history shifts by design, far more than ...
+    recent[:, 1] += 2.0
+    recent[:, 2] += 0.5  # ... the declaration feature that signals changed trade
+    report = psi_report(reference_distribution(train, names, set()), recent, names,
+                        load_drift_rules())
+    assert report["feature"].tolist()[:2] == ["log_value", "tax_rate"]
+    assert report["kind"].tolist() == ["declaration", "declaration", "history", "history"]
+    assert report["feature"].tolist()[2:] == ["importer_count", "hs6_fraud_rate"]
+    # under a PSI-only order the history features would have come first
+    assert report["psi"].max() > report.loc[0, "psi"]

@@ -3,7 +3,9 @@ risk model, highest score first, with the reasons behind each score.
 
 Scoring runs :func:`haiquan.risk.service.score_declarations` (batch mode: channel rates are met
 exactly within the scored set; reasons are computed for red and yellow only, as the library
-does by default). Results are cached until the warehouse or the model changes.
+does by default). Partner alerts kept by ``haiquan alerts pull`` (``HOME/risk/
+partner_alerts.yaml``) are applied, as ``haiquan risk score`` does. Results are cached until the
+warehouse, the model or the alerts file changes.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from haiquan.errors import NotFoundError
-from haiquan.risk.service import score_declarations
+from haiquan.errors import NotFoundError, ValidationError
+from haiquan.risk.partner_alerts import default_alerts_file
+from haiquan.risk.service import alerts_in_force, score_declarations
 from haiquan.risk.store import default_model_dir, load_model
 from haiquan.warehouse.queries import recent_declarations
 from haiquan.web._cache import cached, warehouse_stamp
@@ -42,39 +45,64 @@ def _model_stamp(model_dir: Path) -> float:
         return 0.0
 
 
+def _file_stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
+
+
 def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Scores, channels and reasons of the newest declarations, highest score first.
 
-    Returns the scored table (with date, office, importer, HS code, origin, value) and facts
-    about the model (``version``, ``synthetic``).
+    Returns the scored table (with date, office, importer, HS code, origin, value) and facts:
+    ``version``, ``synthetic`` (the declarations), ``model_synthetic`` (the model was trained on
+    synthetic declarations), ``scored``, and ``alerts`` (partner alerts in force applied),
+    ``alerts_kept`` (in the kept alerts file), ``alert_matches``.
 
     Raises:
         NotFoundError: no declarations, or no trained risk model.
+        ValidationError: the kept partner alerts file is damaged.
     """
     model_dir = default_model_dir()
+    alerts_file = default_alerts_file()
 
     def compute() -> tuple[pd.DataFrame, dict[str, Any]]:
         declarations = recent_declarations(limit)
         model = load_model(model_dir)
-        scored = score_declarations(declarations, model, mode="batch")
+        alerts, applied = alerts_in_force(declarations["date"])
+        scored = score_declarations(declarations, model, mode="batch", alerts=alerts)
         keep = ["date", "office", "importer", "hs_code", "origin_country", "value"]
         table = pd.concat([scored, declarations[keep]], axis=1)
         table = table.sort_values("score", ascending=False).reset_index(drop=True)
         facts = {
             "version": str(model.meta.get("version", "")),
             "synthetic": bool(declarations.attrs.get("synthetic")),
+            "model_synthetic": bool(model.meta.get("synthetic")),
             "scored": len(table),
+            "alerts": applied["active"],
+            "alerts_kept": applied["kept"],
+            "alert_matches": int((scored["selection"] == "alert").sum()),
         }
         return table, facts
 
-    return cached("risk.queue", compute, limit, warehouse_stamp(), _model_stamp(model_dir))
+    return cached(
+        "risk.queue",
+        compute,
+        limit,
+        warehouse_stamp(),
+        _model_stamp(model_dir),
+        str(alerts_file),
+        _file_stamp(alerts_file),
+    )
 
 
 def page_context() -> dict[str, Any]:
     """What the risk page shows, or an empty state saying what is missing."""
     try:
         table, facts = risk_queue()
-    except NotFoundError as error:
+    except (NotFoundError, ValidationError) as error:
         return {"title": "Risk queue", "empty": error.summary, "fix": error.fix}
     counts = table["channel"].value_counts()
     levels = ("low", "medium", "high", "very high")
@@ -96,7 +124,8 @@ def page_context() -> dict[str, Any]:
         "channels": [(c, int(counts.get(c, 0))) for c in CHANNELS],
         "queue": table.head(QUEUE).to_dict(orient="records"),
         "charts": {"levels": chart_json(figure)},
-        "synthetic": facts["synthetic"],
+        # scores of a model trained on synthetic data are demo figures too: show the banner
+        "synthetic": facts["synthetic"] or facts["model_synthetic"],
     }
 
 

@@ -11,6 +11,10 @@ request after a new version run in a worker thread, so they never hold other req
 Reasons (LightGBM ``pred_contrib``) cost several times the score itself for one declaration
 (docs/risk.md gives the measured figures), so ``POST /api/risk/score`` gives them only when
 asked: ``"explain": true`` in the body or ``?explain=true``.
+
+Partner alerts kept by ``haiquan alerts pull`` (``HOME/risk/partner_alerts.yaml``) are applied
+unless ``"partner_alerts": false``; the file is re-read only when it changes (one ``stat`` per
+request), and the answer says how many alerts were in force.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from haiquan.declarations import DeclarationRecord
+from haiquan.errors import ConfigurationError, ValidationError
+from haiquan.risk.alerts import PartnerAlert
 from haiquan.risk.model import RiskModel
-from haiquan.risk.service import score_records
+from haiquan.risk.service import alerts_in_force, score_records
 from haiquan.risk.store import default_model_dir, load_model, loaded_model
 from haiquan.web.auth import Role
 from haiquan.web.deps import require_role
@@ -48,6 +54,11 @@ class RiskScoreRequest(BaseModel):
         description="include the top reasons of each score (LightGBM contributions: several "
         "times the cost of the score; also ?explain=true)",
     )
+    partner_alerts: bool = Field(
+        default=True,
+        description="apply the partner alerts kept by `haiquan alerts pull` "
+        "(HOME/risk/partner_alerts.yaml); false applies none",
+    )
 
 
 class RiskScorePublic(BaseModel):
@@ -62,11 +73,21 @@ class RiskScorePublic(BaseModel):
 
 class RiskScoreResponse(BaseModel):
     model_version: str
+    model_synthetic: bool = Field(
+        description="the model was trained on synthetic declarations (the demo's): its scores "
+        "say nothing about real risk"
+    )
+    alerts_applied: int = Field(
+        ge=0, description="partner alerts in force on the declarations' dates, applied"
+    )
     results: list[RiskScorePublic]
 
 
 class RiskModelPublic(BaseModel):
     version: str
+    synthetic: bool = Field(
+        description="trained on synthetic declarations (the demo's), not real ones"
+    )
     created: str
     training: dict[str, object]
     evaluation: dict[str, object] | None
@@ -76,7 +97,7 @@ class RiskModelPublic(BaseModel):
     "/score",
     response_model=RiskScoreResponse,
     dependencies=_SCORERS,
-    responses=error_responses(404),
+    responses=error_responses(404, 422, 500),
 )
 async def score(
     body: RiskScoreRequest,
@@ -98,12 +119,29 @@ def _load_and_score(body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
     return _score(load_model(default_model_dir()), body, explain)
 
 
+def _alerts(body: RiskScoreRequest) -> list[PartnerAlert]:
+    if not body.partner_alerts:
+        return []
+    try:
+        alerts, _ = alerts_in_force([d.date for d in body.declarations])
+    except ValidationError as error:
+        # the server's own file is damaged, not the caller's request: scoring without the
+        # alerts would hide them, so the request fails and the operator is told
+        raise ConfigurationError(
+            error.summary, expected=error.expected, got=error.got, fix=error.fix
+        ) from error
+    return alerts
+
+
 def _score(model: RiskModel, body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
+    alerts = _alerts(body)
     scored = score_records(
-        body.declarations, model, mode=body.mode, explain=body.explain or explain
+        body.declarations, model, mode=body.mode, explain=body.explain or explain, alerts=alerts
     )
     return RiskScoreResponse(
         model_version=str(model.meta.get("version")),
+        model_synthetic=bool(model.meta.get("synthetic")),
+        alerts_applied=len(alerts),
         results=[RiskScorePublic(**row) for row in scored],
     )
 
@@ -115,6 +153,7 @@ def model_info() -> RiskModelPublic:
     meta = model.meta
     return RiskModelPublic(
         version=str(meta.get("version")),
+        synthetic=bool(meta.get("synthetic")),
         created=str(meta.get("created")),
         training=meta.get("training", {}),
         evaluation=meta.get("evaluation"),

@@ -1,0 +1,40 @@
+"""The dashboard's risk queue applies the partner alerts `haiquan alerts pull` keeps, and shows
+the demo banner when the model was trained on synthetic declarations."""
+
+from __future__ import annotations
+
+from haiquan.risk.partner_alerts import default_alerts_file
+from haiquan.settings import Settings
+from haiquan.warehouse.queries import recent_declarations
+from haiquan.web.dashboard.risk import page_context, risk_queue
+
+
+def test_risk_queue_applies_the_kept_alerts(risk_warehouse: Settings) -> None:
+    table, facts = risk_queue()
+    assert facts["alerts"] == 0 and facts["alert_matches"] == 0
+    assert facts["model_synthetic"] is True  # the fixture trains on generated declarations
+    assert page_context()["synthetic"] is True
+    hs4 = str(recent_declarations(1000)["hs_code"].iloc[-1])[:4]
+    kept = default_alerts_file()
+    kept.parent.mkdir(parents=True)
+    kept.write_text(
+        f"- alert_id: TH-3\n  issuing_country: THA\n  valid_from: 2024-01-01\n"
+        f"  valid_to: 2024-12-31\n  hs_prefix: '{hs4}'\n  reason: test\n"
+        f"- alert_id: TH-1\n  issuing_country: THA\n  valid_from: 2020-01-01\n"
+        f"  valid_to: 2020-12-31\n  hs_prefix: '{hs4}'\n  reason: long over\n",
+        encoding="utf-8",
+    )
+    table, facts = risk_queue()  # the file is part of the cache key: scored again
+    matched = table["hs_code"].astype(str).str.startswith(hs4)
+    assert facts["alerts"] == 1 and facts["alerts_kept"] == 2
+    assert facts["alert_matches"] == int(matched.sum()) > 0
+    assert (table.loc[matched, "selection"] == "alert").all()
+    assert (table.loc[matched, "channel"] == "red").all()
+
+
+def test_a_damaged_alerts_file_empties_the_queue_with_the_fix(risk_warehouse: Settings) -> None:
+    kept = default_alerts_file()
+    kept.parent.mkdir(parents=True)
+    kept.write_text("- alert_id: [\n", encoding="utf-8")
+    context = page_context()
+    assert str(kept) in context["empty"] and "alerts pull" in context["fix"]
