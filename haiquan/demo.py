@@ -18,7 +18,14 @@ from haiquan.settings import get_settings
 from haiquan.warehouse.loading import LoadResult, load_trade_file, load_trade_frame
 from haiquan.warehouse.store import Warehouse
 
-__all__ = ["DEMO_FILES", "DemoSection", "DemoWarehouse", "build_demo_warehouse", "tour"]
+__all__ = [
+    "DEMO_FILES",
+    "DemoSection",
+    "DemoWarehouse",
+    "build_demo_warehouse",
+    "latest_periods",
+    "tour",
+]
 
 #: Real files the demo loads when they are present, relative to the shared data folder.
 DEMO_FILES = (
@@ -86,7 +93,7 @@ def _ensure_risk_model(seed: int) -> None:
     if (model_dir / "CURRENT").exists():
         return
     training = generate_synthetic_declarations(3000, seed=seed + 1, start="2023-01-01")
-    save_model(train_model(training), model_dir, training)
+    save_model(train_model(training), model_dir, training, synthetic=True)
 
 
 def _load_commitment_examples(folder: Path) -> None:
@@ -96,6 +103,23 @@ def _load_commitment_examples(folder: Path) -> None:
     if (folder / "commitments" / "wto-tfa").is_dir():
         load_example("vietnam-tfa")
     load_example("vietnam-asean")
+
+
+def latest_periods(series: pd.DataFrame, periods: int) -> pd.DataFrame:
+    """Every flow's rows in the ``periods`` latest periods of a partner series, newest last.
+
+    (The series comes sorted by flow, then period, so its last rows are one flow's only.)
+
+    >>> frame = pd.DataFrame({"period": ["2019", "2020", "2019", "2020"],
+    ...                       "flow": ["export", "export", "import", "import"]})
+    >>> latest_periods(frame, 1).to_dict("list")
+    {'period': ['2020', '2020'], 'flow': ['export', 'import']}
+    """
+    latest = sorted(series["period"].unique())[-periods:]
+    chosen = series[series["period"].isin(latest)].sort_values(["period", "flow"])
+    table = chosen.reset_index(drop=True)
+    table.attrs = dict(series.attrs)
+    return table
 
 
 @dataclass
@@ -116,7 +140,7 @@ def tour(home: str | None = None) -> list[DemoSection]:
     sections = [
         DemoSection(f"Top 10 partners of {code} (latest year)", top_partners(code, n=10)),
         DemoSection(f"{code}–KOR trade with Korea's mirror figures",
-                    partner_series("KOR", code).tail(6),
+                    latest_periods(partner_series("KOR", code), 3),
                     "mirror = what Korea reports for the same flow"),
     ]
     commodities = top_commodities(code, n=8)

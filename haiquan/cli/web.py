@@ -141,9 +141,17 @@ def register(app: typer.Typer) -> None:
         ] = None,
         port: Annotated[int | None, typer.Option(help="Port (default: HAIQUAN_WEB_PORT)")] = None,
     ) -> None:
-        """Serve the dashboard and the HTTP API."""
+        """Serve the dashboard and the HTTP API (Ctrl-C stops it)."""
         from haiquan.web import serve as run
 
-        run(host, port)
+        def announce(url: str) -> None:
+            console.print(
+                f"Serving the dashboard at [bold]{url}/[/] and the API at {url}/api "
+                f"(explorer: {url}/docs); press Ctrl-C to stop.",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+        run(host, port, on_listening=announce)
 
     app.add_typer(users_app)

@@ -140,10 +140,25 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     first = problems[0] if problems else {}
     where = _location(first.get("loc", ()))
     got = first.get("input")
+    shown = repr(got)[:200] if got is not None else "nothing"
+    if _wants_html(request):
+        # A dashboard page's address or form: the reader is a person with a browser, and the
+        # pages are not in /openapi.json, so point at the address instead.
+        return _html(request, ValidationError(
+            f"this page's address or form does not fit at {where}",
+            expected=str(first.get("msg", "an address the dashboard links to")),
+            got=shown,
+            fix=(
+                "use a 2- or 3-letter ISO 3166 country code, e.g. /partners/KOR"
+                if request.url.path.startswith("/partners/")
+                else "correct the address or the form, or follow a link from the dashboard"
+            ),
+            details={"errors": problems},
+        ))
     wrapped = ValidationError(
         f"request does not match the API at {where}",
         expected=str(first.get("msg", "a request as described in /openapi.json")),
-        got=repr(got)[:200] if got is not None else "nothing",
+        got=shown,
         fix="see the parameter's schema in /docs (OpenAPI) and correct the request",
         details={"errors": problems},
     )

@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -40,6 +41,18 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+def _base_url(host: str, port: int) -> str:
+    """The URL a server on ``host``:``port`` answers at.
+
+    >>> _base_url("127.0.0.1", 8000)
+    'http://127.0.0.1:8000'
+    >>> _base_url("::1", 8080)
+    'http://[::1]:8080'
+    """
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 def _config(log_level: str) -> uvicorn.Config:
@@ -80,14 +93,17 @@ def serve(
     port: int | None = None,
     log_level: str = "info",
     warm: bool = True,
+    on_listening: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the dashboard and API until interrupted (Ctrl-C).
 
     Args:
         host: address to listen on; defaults to the ``web_host`` setting (loopback).
-        port: TCP port; defaults to the ``web_port`` setting.
+        port: TCP port; defaults to the ``web_port`` setting (``0`` picks a free one).
         log_level: uvicorn's log level.
         warm: compute the expensive page results in the background from the start.
+        on_listening: called with the base URL once the port is bound, before serving
+            (``haiquan serve`` prints it).
 
     Raises:
         ConfigurationError: the address is taken or the settings are unsafe.
@@ -97,6 +113,8 @@ def serve(
     port = settings.web_port if port is None else port
     sock = _bind(host, port)
     server = uvicorn.Server(_config(log_level))
+    if on_listening is not None:
+        on_listening(_base_url(host, sock.getsockname()[1]))
     from haiquan.web.auth import open_user_store
 
     if open_user_store(settings).count_users() == 0:
@@ -121,8 +139,7 @@ class ServerHandle:
     @property
     def url(self) -> str:
         """The base URL, e.g. ``http://127.0.0.1:53211``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return _base_url(self.host, self.port)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the server to finish and wait for its thread."""

@@ -61,3 +61,20 @@ def test_bad_input_is_refused_and_stores_nothing(isolated_settings, arguments) -
 def test_serve_is_a_command() -> None:
     result = runner.invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
+
+
+def test_serve_prints_its_url_and_how_to_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from haiquan.web import server
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: served.append(sockets))
+    monkeypatch.setattr(server, "warm_up", lambda: None)
+    result = runner.invoke(app, ["serve", "--host", "127.0.0.1", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert served, "the server was not started"
+    port = served[0][0].getsockname()[1]  # type: ignore[index]
+    served[0][0].close()  # type: ignore[index]
+    assert f"http://127.0.0.1:{port}/" in result.output
+    assert "Ctrl-C" in result.output

@@ -19,6 +19,24 @@ from haiquan.web.auth import User
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 
+def sentence_case(text: object) -> str:
+    """Upper-case the first letter only: identifiers and codes in the rest keep their case.
+
+    (Jinja's ``capitalize`` lower-cases everything after the first letter, which turns a
+    country code ``XXX`` into ``xxx``.)
+
+    >>> sentence_case("unknown country code 'XXX'")
+    "Unknown country code 'XXX'"
+    >>> sentence_case("")
+    ''
+    """
+    value = str(text)
+    return value[:1].upper() + value[1:]
+
+
+TEMPLATES.env.filters["sentence"] = sentence_case
+
+
 @dataclass(frozen=True)
 class NavItem:
     path: str

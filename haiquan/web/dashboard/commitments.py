@@ -83,13 +83,16 @@ def page_context() -> dict[str, Any]:
     charts: dict[str, str] = {}
     sections = []
     for rate in data["rates"]:
-        frame = data["groups"][rate.catalogue]
-        classes = list(rate.counts)
+        title = data["titles"][rate.catalogue]
         chart_id = f"groups-{rate.catalogue}"
-        charts[chart_id] = chart_json(
-            _group_chart(f"{data['titles'][rate.catalogue]}: progress by group", frame, classes)
-        )
-        sections.append({"rate": rate, "title": data["titles"][rate.catalogue], "chart": chart_id})
+        # A catalogue without items has no rate (0 of 0 is not 0 %), as the CLI's demo says.
+        empty = rate.total == 0
+        if not empty:
+            frame = data["groups"][rate.catalogue]
+            charts[chart_id] = chart_json(
+                _group_chart(f"{title}: progress by group", frame, list(rate.counts))
+            )
+        sections.append({"rate": rate, "title": title, "chart": chart_id, "empty": empty})
     history = line_chart(
         [],
         {},
@@ -100,6 +103,8 @@ def page_context() -> dict[str, Any]:
     for i, (catalogue, frame) in enumerate(data["timelines"].items()):
         for projected in (False, True):
             part = frame[frame["projected"] == projected] if "projected" in frame else frame
+            if "total" in part:
+                part = part[part["total"] > 0]  # nothing tracked on that date: no rate
             if part.empty:
                 continue
             history["data"].append(

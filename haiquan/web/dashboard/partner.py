@@ -4,6 +4,7 @@ and the indicators of the relationship."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -16,7 +17,7 @@ from haiquan.web.dashboard.charts import fan_chart, line_chart
 from haiquan.web.dashboard.trade import indicators, partner_forecast, partner_history
 from haiquan.web.deps import PageUser
 
-__all__ = ["INDICATOR_LABELS", "router"]
+__all__ = ["INDICATOR_LABELS", "MODEL_NAMES", "describe_model", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,6 +38,59 @@ INDICATOR_LABELS: dict[str, tuple[str, str]] = {
     "export_cif_fob_ratio": ("Partner-reported imports / our exports (mirror)", "ratio"),
     "import_cif_fob_ratio": ("Our imports / partner-reported exports (mirror)", "ratio"),
 }
+
+
+#: How the forecast models' short names (haiquan.forecast's catalogue) read on the page.
+MODEL_NAMES: dict[str, str] = {
+    "ETS": "ETS",
+    "ETSdamped": "damped ETS",
+    "ETSnotrend": "ETS without trend",
+    "ETSrecent": "ETS on the last six seasons",
+    "DOTM": "dynamic optimised Theta",
+    "DOTMrecent": "dynamic optimised Theta on the last six seasons",
+    "OTM": "optimised Theta",
+    "DSTM": "dynamic standard Theta",
+    "Theta": "Theta",
+    "MSTL": "seasonal decomposition (MSTL)",
+    "SeasonalNaive": "seasonal naive",
+    "CES": "complex exponential smoothing",
+    "ARIMA": "ARIMA",
+    "RWDrift": "random walk with drift",
+    "ETS(non-seasonal)": "non-seasonal ETS (the series is too short to back-test)",
+    "Naive": "the last value carried forward (the series is too short to model)",
+    "CrostonSBA": "Croston SBA (a series with many zero years)",
+}
+
+_ENSEMBLE = re.compile(r"^Ensemble\((?P<geometric>geometric )?(?P<members>[^()]*)\)$")
+
+
+def describe_model(label: str) -> str:
+    """A reader's description of a forecast's model label (the label itself when unknown).
+
+    >>> describe_model("Ensemble(OTM:0.66+ETSdamped:0.34)")
+    'ensemble of 2 models: optimised Theta 66 %, damped ETS 34 %'
+    >>> describe_model("Ensemble(geometric DOTM:1.00)")
+    'dynamic optimised Theta (the only model kept; geometric mean)'
+    >>> describe_model("ETS(non-seasonal)")
+    'non-seasonal ETS (the series is too short to back-test)'
+    >>> describe_model("Something(new)")
+    'Something(new)'
+    """
+    match = _ENSEMBLE.match(label)
+    if match is None:
+        return MODEL_NAMES.get(label, label)
+    members: list[tuple[str, float]] = []
+    for part in match["members"].split("+"):
+        name, _, weight = part.partition(":")
+        try:
+            members.append((MODEL_NAMES.get(name, name), float(weight)))
+        except ValueError:
+            return label
+    how = " (geometric mean)" if match["geometric"] else ""
+    if len(members) == 1:
+        return f"{members[0][0]} (the only model kept{'; geometric mean' if how else ''})"
+    shares = ", ".join(f"{name} {100 * weight:.0f} %" for name, weight in members)
+    return f"ensemble of {len(members)} models{how}: {shares}"
 
 
 def _format(value: Any, kind: str) -> str:
@@ -74,7 +128,7 @@ def page_context(code: str) -> dict[str, Any]:
             trace["line"]["dash"] = "dot"
     charts = {"history": chart_json(history_chart)}
     forecast = partner_forecast(partner.alpha_3)
-    models: dict[str, str] = {}
+    models: dict[str, dict[str, str]] = {}
     if not forecast.empty:
         for flow in ("export", "import"):
             rows = forecast[forecast["flow"] == flow].sort_values("period")
@@ -82,7 +136,8 @@ def page_context(code: str) -> dict[str, Any]:
             past = past.sort_values("period")
             if rows.empty:
                 continue
-            models[flow] = str(rows["model"].iloc[0])
+            label = str(rows["model"].iloc[0])
+            models[flow] = {"label": label, "text": describe_model(label)}
             charts[f"forecast_{flow}"] = chart_json(
                 fan_chart(
                     past["period"].tolist(),

@@ -6,26 +6,117 @@ own staff and budget limits; it is cached because the optimisation takes seconds
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from haiquan.priorities.plan import Plan
+from haiquan.priorities.catalogue import load_catalogue
+from haiquan.priorities.plan import BindingConstraint, Plan
 from haiquan.priorities.service import plan_cooperation
 from haiquan.web._cache import cached
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars, timeline_chart
 from haiquan.web.deps import PageUser
 
-__all__ = ["cooperation_plan", "router"]
+__all__ = [
+    "AssumptionGroup",
+    "assumption_groups",
+    "cooperation_plan",
+    "initiative_names",
+    "readable",
+    "router",
+]
 
 router = APIRouter(include_in_schema=False)
+
+#: How each catalogue figure reads on the page (the dotted path stays in a tooltip).
+FIGURE_LABELS: dict[str, str] = {
+    "discount_rate": "discount rate",
+    "resources.staff_months_per_year": "staff-months available a year",
+    "resources.budget_usd_per_year": "budget available a year (USD)",
+    "duration_years": "duration (years)",
+    "staff_months_per_year": "staff-months a year while implementing",
+    "budget_usd_per_year": "budget a year while implementing (USD)",
+    "running_staff_months_per_year": "staff-months a year to run it once done",
+    "running_budget_usd_per_year": "budget a year to run it once done (USD)",
+    "benefit.share_affected": "share of the partners' trade affected",
+    "benefit.size": "size of the effect",
+    "benefit.value_per_day": "value of one day saved",
+}
+
+_INITIATIVE_PATH = re.compile(r"^initiatives\[(?P<id>[^\]]+)\]\.(?P<figure>.+)$")
+
+
+@dataclass
+class AssumptionGroup:
+    """The assumed figures of one initiative (or of the plan as a whole)."""
+
+    title: str
+    id: str | None
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (label, dotted path)
 
 
 def cooperation_plan() -> Plan:
     """The optimal plan for the configured catalogue and trade data (cached)."""
     return cached("priorities.plan", lambda: plan_cooperation(), per_home=False)
+
+
+def initiative_names() -> dict[str, str]:
+    """Initiative id → name in the catalogue the plan is built from (cached; do not change it)."""
+    return cached(
+        "priorities.names",
+        lambda: {item.id: item.name for item in load_catalogue().initiatives},
+        per_home=False,
+    )
+
+
+def assumption_groups(paths: list[str], names: Mapping[str, str]) -> list[AssumptionGroup]:
+    """Group the catalogue's assumed figures by initiative, with readable labels.
+
+    Every path appears once, in catalogue order; figures outside any initiative come first.
+
+    >>> groups = assumption_groups(
+    ...     ["discount_rate", "initiatives[a-kor].benefit.size"], {"a-kor": "MRA with Korea"})
+    >>> [(g.title, g.figures) for g in groups]
+    [('The plan as a whole', [('discount rate', 'discount_rate')]), \
+('MRA with Korea', [('size of the effect', 'initiatives[a-kor].benefit.size')])]
+    """
+    general = AssumptionGroup("The plan as a whole", None)
+    groups: dict[str, AssumptionGroup] = {}
+    for path in paths:
+        match = _INITIATIVE_PATH.match(path)
+        if match is None:
+            general.figures.append((FIGURE_LABELS.get(path, path), path))
+            continue
+        item, figure = match["id"], match["figure"]
+        group = groups.setdefault(item, AssumptionGroup(names.get(item, item), item))
+        group.figures.append((FIGURE_LABELS.get(figure, figure), path))
+    return ([general] if general.figures else []) + list(groups.values())
+
+
+def readable(text: str, names: Mapping[str, str]) -> str:
+    """A sentence from the optimiser with initiative ids replaced by their names.
+
+    >>> readable("a-tha is chosen, which rules out a-asean",
+    ...          {"a-tha": "MRA with Thailand", "a-asean": "ASEAN-wide MRA"})
+    '“MRA with Thailand” is chosen, which rules out “ASEAN-wide MRA”'
+    """
+    if not names:
+        return text
+    ids = sorted(names, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])")
+    return pattern.sub(lambda m: f"“{names[m.group(1)]}”", text)
+
+
+def _binding_lines(
+    binding: list[BindingConstraint], names: Mapping[str, str]
+) -> list[dict[str, str]]:
+    # Ids stay available in the tooltip: the CLI and the API speak in ids.
+    return [{"text": readable(b.description, names), "raw": b.description} for b in binding]
 
 
 def page_context() -> dict[str, Any]:
@@ -65,10 +156,15 @@ def page_context() -> dict[str, Any]:
         title="Budget per year",
         value_label="USD",
     )
+    names = {**initiative_names(), **{c.id: c.name for c in plan.chosen}}
+    what_if = plan.budget_plus_10
     return {
         "title": "Cooperation plan",
         "plan": plan,
         "chosen": chosen,
+        "binding": _binding_lines(plan.binding, names),
+        "assumption_groups": assumption_groups(plan.assumptions, names),
+        "what_if_entered": [names.get(i, i) for i in what_if.entered] if what_if else [],
         "charts": {
             "timeline": chart_json(timeline),
             "staff": chart_json(staff),

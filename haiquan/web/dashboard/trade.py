@@ -11,15 +11,23 @@ from __future__ import annotations
 import pandas as pd
 
 from haiquan.analytics import load_flows, partner_indicators
+from haiquan.errors import ValidationError
 from haiquan.forecast import forecast_flows
 from haiquan.reference.countries import country
 from haiquan.settings import get_settings
-from haiquan.warehouse.queries import partner_series, query_flows, top_commodities, top_partners
+from haiquan.warehouse.queries import (
+    available_years,
+    partner_series,
+    query_flows,
+    top_commodities,
+    top_partners,
+)
 from haiquan.web._cache import cached, warehouse_stamp
 
 __all__ = [
     "FORECAST_HORIZON",
     "home_totals",
+    "known_year",
     "indicators",
     "partner_forecast",
     "partner_history",
@@ -55,14 +63,72 @@ def home_totals() -> pd.DataFrame:
     return cached("trade.totals", compute, warehouse_stamp())
 
 
-def trade_partners(n: int = 15) -> pd.DataFrame:
-    """The home country's largest partners in the latest year (:func:`top_partners`)."""
-    return cached("trade.partners", lambda: top_partners(n=n), n, warehouse_stamp())
+def _year_list(years: list[str]) -> str:
+    if len(years) > 6 and all(y.isdigit() for y in years):
+        numbers = [int(y) for y in years]
+        if numbers == list(range(numbers[0], numbers[-1] + 1)):
+            return f"{years[0]} to {years[-1]}"
+    return ", ".join(years)
 
 
-def trade_commodities(n: int = 10) -> pd.DataFrame:
-    """The home country's largest export commodities (:func:`top_commodities`)."""
-    return cached("trade.commodities", lambda: top_commodities(n=n), n, warehouse_stamp())
+def known_year(year: int) -> str:
+    """``year`` as the warehouse's annual period, when the home country has trade in it.
+
+    Raises:
+        ValidationError: no annual trade of the home country in that year (the message names
+            the years there are).
+        NotFoundError: no warehouse at all.
+    """
+    home = get_settings().home_country
+    years = cached("trade.years", lambda: available_years(home), warehouse_stamp())
+    if str(year) not in years:
+        raise ValidationError(
+            f"no annual trade of {home} in {year}",
+            expected="a year the warehouse holds: " + (_year_list(years) or "none"),
+            got=str(year),
+            fix="pass one of those years, or leave out `year` for the latest",
+            details={"available_years": years},
+        )
+    return str(year)
+
+
+def trade_partners(n: int = 15, year: int | None = None) -> pd.DataFrame:
+    """The home country's largest partners in ``year`` (default: the latest), by
+    :func:`top_partners`.
+
+    Raises:
+        ValidationError: no trade in ``year``.
+    """
+    period = None if year is None else known_year(year)
+    return cached(
+        "trade.partners", lambda: top_partners(period=period, n=n), n, period, warehouse_stamp()
+    )
+
+
+def trade_commodities(n: int = 10, year: int | None = None) -> pd.DataFrame:
+    """The home country's largest export commodities in ``year`` (default: the latest year
+    with commodity detail), by :func:`top_commodities`.
+
+    Raises:
+        ValidationError: no trade in ``year``, or none broken down by commodity.
+    """
+    period = None if year is None else known_year(year)
+    frame = cached(
+        "trade.commodities",
+        lambda: top_commodities(period=period, n=n),
+        n,
+        period,
+        warehouse_stamp(),
+    )
+    if period is not None and frame.empty:
+        raise ValidationError(
+            f"no trade of {get_settings().home_country} by commodity in {year}",
+            expected="a year with exports broken down by HS code",
+            got=f"{year}: totals only",
+            fix="leave out `year` for the latest year with commodity detail, or load an HS "
+            "file covering it (e.g. BACI)",
+        )
+    return frame
 
 
 def partner_history(partner: str) -> pd.DataFrame:

@@ -134,10 +134,23 @@ class PartnerForecast(BaseModel):
     rows: list[ForecastPoint]
 
 
+Year = Annotated[
+    int | None,
+    Query(
+        ge=1900,
+        le=2200,
+        description="Calendar year (default: the latest). A year without data is refused "
+        "with 422, naming the years there are.",
+    ),
+]
+
+
 @router.get("/partners", response_model=TradePartners, responses=_LOOKUP)
-def partners(_: CurrentUser, n: Annotated[int, Query(ge=1, le=200)] = 20) -> TradePartners:
-    """The home country's ``n`` largest partner countries in the latest year."""
-    frame = trade_partners(n)
+def partners(
+    _: CurrentUser, n: Annotated[int, Query(ge=1, le=200)] = 20, year: Year = None
+) -> TradePartners:
+    """The home country's ``n`` largest partner countries in ``year`` (default: the latest)."""
+    frame = trade_partners(n, year)
     return TradePartners(
         synthetic=bool(frame.attrs.get("synthetic")),
         rows=[TradePartner(**r) for r in _records(frame)],
@@ -145,9 +158,12 @@ def partners(_: CurrentUser, n: Annotated[int, Query(ge=1, le=200)] = 20) -> Tra
 
 
 @router.get("/commodities", response_model=Commodities, responses=_LOOKUP)
-def commodities(_: CurrentUser, n: Annotated[int, Query(ge=1, le=200)] = 20) -> Commodities:
-    """The home country's ``n`` largest export commodities (HS) in the latest year."""
-    frame = trade_commodities(n)
+def commodities(
+    _: CurrentUser, n: Annotated[int, Query(ge=1, le=200)] = 20, year: Year = None
+) -> Commodities:
+    """The home country's ``n`` largest export commodities (HS) in ``year`` (default: the
+    latest year with commodity detail)."""
+    frame = trade_commodities(n, year)
     return Commodities(
         synthetic=bool(frame.attrs.get("synthetic")),
         rows=[Commodity(**r) for r in _records(frame)],

@@ -39,7 +39,7 @@ def test_wrong_password_shows_an_error_and_no_session(
     page.fill("input[name=username]", account.user.username)
     page.fill("input[name=password]", "not-the-password")
     page.click("button[type=submit]")
-    assert "login failed" in page.inner_text("[role=alert]")
+    assert "Login failed." in page.inner_text("[role=alert]")
     assert page.context.cookies() == []
     # The 401 of the failed login itself is the only console error allowed.
     assert all("401" in e for e in browser_page.console.errors)

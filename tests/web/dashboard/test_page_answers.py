@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+from markupsafe import escape
 
 from ..conftest import Account, login
 
@@ -89,3 +90,111 @@ def test_gateway_page_shows_pending_messages_and_their_errors(
     assert page.status_code == 200
     assert "cannot be reached" in page.text  # the failure table shows the delivery error
     assert page.text.count("risk-alert") >= 1 and "THA" in page.text
+
+
+def test_error_page_keeps_the_case_of_codes(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    page = http.get("/partners/XXX", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    heading = page.text[page.text.index("<h1>") : page.text.index("</h1>")]
+    assert escape("'XXX'") in heading and escape("'xxx'") not in page.text
+    assert heading.startswith("<h1>Unknown")
+
+
+def test_failed_login_message_starts_with_a_capital(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    account = make_account("viewer")
+    page = http.post("/login", data={"username": account.user.username, "password": "wrong!"})
+    assert page.status_code == 401
+    assert "Login failed." in page.text and "login failed." not in page.text
+
+
+def test_bad_partner_address_is_an_html_page_for_a_browser(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    page = http.get("/partners/WORLD", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert "To fix" in page.text and "/partners/KOR" in page.text and "WORLD" in page.text
+    # A script asking for JSON still gets the one error shape.
+    answer = http.get("/partners/WORLD", headers={"Accept": "application/json"})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "validation_failed"
+
+
+def test_api_validation_stays_json_for_a_browser(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    answer = http.get("/api/trade/partners?n=0", headers={"Accept": "text/html"})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/json")
+
+
+def test_partner_page_describes_the_forecast_model_for_readers(
+    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    from haiquan.web.dashboard.trade import partner_forecast
+
+    login(http, make_account("viewer"))
+    page = http.get("/partners/KOR")
+    assert page.status_code == 200
+    labels = set(partner_forecast("KOR")["model"])
+    assert labels
+    for label in labels:
+        # The exact label stays in the tooltip; the text reads as words.
+        assert f'title="{escape(label)}"' in page.text
+        assert f"Model: {escape(label)}" not in page.text
+    assert "Model: <span" in page.text
+
+
+def test_plan_page_groups_assumptions_by_initiative_name(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    from haiquan.priorities.catalogue import load_catalogue
+    from haiquan.web.dashboard.plan import cooperation_plan
+
+    login(http, make_account("viewer"))
+    page = http.get("/plan")
+    assert page.status_code == 200
+    plan = cooperation_plan()
+    names = {item.id: item.name for item in load_catalogue().initiatives}
+    section = page.text[page.text.index('<div id="assumptions">') :]
+    section = section[: section.index("</section>")]
+    # Nothing lost: every assumed figure is listed once, with its path in the tooltip.
+    for path in plan.assumptions:
+        assert section.count(f'title="{escape(path)}"') == 1, path
+    # Grouped by initiative, each under its name and with its count.
+    grouped = {p.split("]")[0].removeprefix("initiatives[") for p in plan.assumptions if "[" in p}
+    assert section.count("<details>") == len(grouped) + 1  # + the plan-wide figures
+    for item in grouped:
+        count = sum(p.startswith(f"initiatives[{item}]") for p in plan.assumptions)
+        assert f"{escape(names[item])} <small" in section
+        assert f"{item}</small>: {count} figure" in section
+    # Binding limits name initiatives by name, not id (ids in the tooltip).
+    binding = page.text[page.text.index('<ul id="binding">') :]
+    binding = binding[: binding.index("</ul>")]
+    for limit in plan.binding:
+        if limit.kind == "exclusion":
+            text = binding[binding.index(f'title="{limit.description}">') :]
+            visible = text[text.index(">") + 1 : text.index("</li>")]
+            assert not any(f" {i} " in f" {visible} " for i in names), visible
+            assert any(escape(n) in visible for n in names.values())
+
+
+def test_commitments_page_shows_no_rate_for_a_catalogue_without_items(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    from haiquan.commitments import list_catalogues
+
+    login(http, make_account("viewer"))
+    page = http.get("/commitments")
+    assert page.status_code == 200
+    title = next(c.title for c in list_catalogues() if c.id == "wco_safe")
+    kpi = page.text[page.text.index(f'<div class="kpi-label">{escape(title)}</div>') :]
+    kpi = kpi[: kpi.index("</div></div>")]
+    assert "no items tracked yet" in kpi and "0.0%" not in kpi and "0 of 0" not in kpi
+    assert 'id="groups-wco_safe"' not in page.text

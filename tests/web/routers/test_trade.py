@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pandas as pd
+import pytest
 
 from haiquan.warehouse.queries import top_partners
 
 from ..conftest import Account
+from ..test_error_shape import assert_error_shape
 
 
 def test_partners_match_the_warehouse_and_say_synthetic(
@@ -66,3 +69,55 @@ def test_no_warehouse_is_a_clear_404(
     viewer = make_account("viewer")
     error = http.get("/api/trade/partners", headers=viewer.headers).json()["error"]
     assert error["status"] == 404 and "haiquan demo" in error["fix"]
+
+
+def test_partners_of_a_given_year(
+    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    body = http.get(
+        "/api/trade/partners", params={"n": 5, "year": 2012}, headers=viewer.headers
+    ).json()
+    expected = top_partners(period="2012", n=5)
+    assert {r["period"] for r in body["rows"]} == {"2012"}
+    assert [r["partner"] for r in body["rows"]] == expected["partner"].tolist()
+    # Not silently the latest year.
+    latest = http.get("/api/trade/partners", params={"n": 5}, headers=viewer.headers).json()
+    assert latest["rows"][0]["period"] == "2020"
+    assert body["rows"][0]["total_usd"] != latest["rows"][0]["total_usd"]
+
+
+@pytest.mark.parametrize("path", ["/api/trade/partners", "/api/trade/commodities"])
+def test_a_year_without_data_is_422_naming_the_years_there_are(
+    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account], path: str
+) -> None:
+    viewer = make_account("viewer")
+    answer = http.get(path, params={"year": 1999}, headers=viewer.headers)
+    error = assert_error_shape(answer, 422, "validation_failed")
+    assert error["got"] == "1999"
+    assert "2008 to 2020" in error["expected"]
+    assert error["details"]["available_years"][0] == "2008"
+
+
+def test_commodities_of_a_given_year(
+    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    from haiquan.warehouse.loading import load_trade_frame
+    from haiquan.warehouse.synthetic import generate_synthetic_trade
+
+    viewer = make_account("viewer")
+    # The generated trade has totals only: a year with no commodity detail is refused.
+    totals_only = http.get(
+        "/api/trade/commodities", params={"year": 2015}, headers=viewer.headers
+    )
+    assert "by commodity" in assert_error_shape(totals_only, 422)["message"]
+    rows = generate_synthetic_trade(first_year=2015, last_year=2016, seed=3)
+    rows = rows[(rows["reporter"] == "VNM") & (rows["flow"] == "export")]
+    detail = pd.concat([rows.assign(commodity=code) for code in ("03", "85")])
+    load_trade_frame(detail, label="synthetic HS", sha256="2" * 64, synthetic=True)
+    for year in (2015, 2016):
+        body = http.get(
+            "/api/trade/commodities", params={"year": year}, headers=viewer.headers
+        ).json()
+        assert {r["period"] for r in body["rows"]} == {str(year)}
+        assert {r["commodity"] for r in body["rows"]} == {"03", "85"}
