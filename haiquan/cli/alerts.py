@@ -30,10 +30,10 @@ def pull(
 ) -> None:
     """Move alerts waiting in the gateway inbox into the alerts file that `haiquan risk score`,
     the API and the dashboard's risk queue apply."""
-    from haiquan.exchange import GatewayNode
+    from haiquan.cli.gateway import open_node
     from haiquan.risk.partner_alerts import default_alerts_file, pull_gateway_alerts
 
-    with GatewayNode.from_home(gateway_home) as node:
+    with open_node(gateway_home, "--gateway-home") as node:
         added = pull_gateway_alerts(node, file)
     path = Path(file or default_alerts_file()).absolute()
     console.print(f"{len(added)} new alert rule(s) kept in {path}", highlight=False)

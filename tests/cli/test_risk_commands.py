@@ -17,6 +17,7 @@ from haiquan.risk.model import RiskModel
 from haiquan.risk.partner_alerts import default_alerts_file
 from haiquan.risk.store import save_model
 from haiquan.settings import Settings
+from tests.cli.conftest import Haiquan, refused
 from tests.risk.conftest import (  # noqa: F401 - fixtures
     model_dir,
     small_model,
@@ -145,3 +146,11 @@ def test_alerts_help_and_list_name_the_real_file(
     assert "HAIQUAN_HOME/risk/partner_alerts.yaml" in helped and "HOME/risk/..." not in helped
     said = _run("alerts", "list")
     assert f"no alerts kept yet ({default_alerts_file().absolute()})" in said
+
+
+def test_alerts_pull_without_a_node_names_its_option(
+    isolated_settings: Settings, tmp_path: Path, haiquan: Haiquan
+) -> None:
+    result = haiquan("alerts", "pull", "--gateway-home", str(tmp_path / "none"))
+    refused(result, "--gateway-home", "haiquan gateway init")
+    assert not default_alerts_file().exists()
