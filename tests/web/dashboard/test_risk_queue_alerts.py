@@ -3,10 +3,16 @@ the demo banner when the model was trained on synthetic declarations."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import httpx
+
 from haiquan.risk.partner_alerts import default_alerts_file
 from haiquan.settings import Settings
 from haiquan.warehouse.queries import recent_declarations
 from haiquan.web.dashboard.risk import page_context, risk_queue
+
+from ..conftest import Account, login
 
 
 def test_risk_queue_applies_the_kept_alerts(risk_warehouse: Settings) -> None:
@@ -38,3 +44,20 @@ def test_a_damaged_alerts_file_empties_the_queue_with_the_fix(risk_warehouse: Se
     kept.write_text("- alert_id: [\n", encoding="utf-8")
     context = page_context()
     assert str(kept) in context["empty"] and "alerts pull" in context["fix"]
+
+
+def test_the_page_says_how_many_alerts_were_applied(
+    risk_warehouse: Settings, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    before = http.get("/risk").text
+    assert "none kept" in " ".join(before[before.index('id="alerts"'):].split())
+    kept = default_alerts_file()
+    kept.parent.mkdir(parents=True)
+    hs4 = str(recent_declarations(1000)["hs_code"].iloc[-1])[:4]
+    kept.write_text("- alert_id: TH-1\n  issuing_country: THA\n  valid_from: 2020-01-01\n"
+                    f"  valid_to: 2030-12-31\n  hs_prefix: '{hs4}'\n  reason: undervaluation\n",
+                    encoding="utf-8")
+    after = http.get("/risk").text
+    line = after[after.index('id="alerts"'):after.index("</p>", after.index('id="alerts"'))]
+    assert "1 in force of 1 kept" in " ".join(line.split())
