@@ -391,7 +391,16 @@ class AeoRegistry:
             return [dict(r._mapping) for r in connection.execute(query)]
 
     def partner_operators(self, country: str | None = None) -> list[PartnerOperator]:
-        """Partner AEOs as their latest lists report them."""
+        """Partner AEOs as their latest lists report them (of one country when given).
+
+        Raises:
+            UnknownCodeError: ``country`` is not an ISO 3166 country (an empty answer would
+                read as "that partner has no AEOs").
+        """
+        if country is not None:
+            from haiquan.reference.countries import country as lookup_country
+
+            country = lookup_country(country).alpha_3
         latest: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in self.partner_history(country):
             latest[(row["country"], row["mra_id"], row["aeo_id"])] = row

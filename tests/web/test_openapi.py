@@ -20,14 +20,15 @@ from haiquan.web.auth import UserStore
 from .conftest import Account
 
 #: Operations whose valid-looking input may still name something unknown to the reference data
-#: (a commitment item id is checked against its catalogue, a trade year against the warehouse,
-#: not the schema), or break a rule across fields that JSON Schema cannot state (an AEO
-#: authorisation's valid_until on or after its grant date), answered 422.
+#: (a commitment item id checked against its catalogue, a trade year against the warehouse, an
+#: AEO partner country against ISO 3166), or break a rule across fields that JSON Schema cannot
+#: state (an AEO authorisation's valid_until on or after its grant date): answered 404 or 422.
 CHECKED_AGAINST_DATA = {
     "POST /api/commitments/status",
     "GET /api/trade/partners",
     "GET /api/trade/commodities",
     "POST /api/aeo/operators",
+    "GET /api/aeo/partners",
 }
 
 #: Operations whose library models break their own OpenAPI schema; reported to their owners.

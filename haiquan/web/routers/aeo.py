@@ -82,7 +82,8 @@ def set_consent(
     return registry().set_consent(aeo_id, mra_id, consent, effective)
 
 
-@router.get("/partners", response_model=list[PartnerOperator])
+@router.get("/partners", response_model=list[PartnerOperator],
+            responses=error_responses(404, 422))
 def partner_operators(
     _: CurrentUser,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,

@@ -72,6 +72,8 @@ def test_partner_aeos_come_from_the_latest_list(
     assert http.get("/api/aeo/partners", params={"country": "JPN"}, headers=viewer).json() == []
     bad = http.get("/api/aeo/partners", params={"country": "korea"}, headers=viewer)
     assert bad.status_code == 422
+    unknown = http.get("/api/aeo/partners", params={"country": "XXX"}, headers=viewer)
+    assert unknown.status_code == 404 and "XXX" in unknown.json()["error"]["message"]
 
 
 def test_one_registry_per_database_in_the_process(isolated_settings: object) -> None:
