@@ -192,7 +192,8 @@ def gravity_panel(
     """
     if flow not in ("export", "import"):
         raise InputError("the gravity flow must be export or import", expected="export or import",
-                         got=repr(flow), fix="pass flow='export' or flow='import'")
+                         got=repr(flow),
+                         fix="choose export or import (on the command line: --flow export)")
     table = annual if annual is not None else annual_values(flows)
     rows = table.loc[(table["year"] == year) & (table["flow"] == flow)
                      & (table["commodity"] == "TOTAL")

@@ -173,7 +173,7 @@ def _pivot(annual: pd.DataFrame, reporter: str, flow: str, partner_mask: bool = 
 
 
 def _world_totals(annual: pd.DataFrame, flow: str, year: int) -> pd.Series:
-    """Each reporter's total of one flow with the world (its WORLD row) in a year."""
+    """Each country reporter's total of one flow with the world (its WORLD row) in a year."""
     rows = annual.loc[
         (annual["partner"] == "WORLD")
         & (annual["flow"] == flow)
@@ -182,6 +182,35 @@ def _world_totals(annual: pd.DataFrame, flow: str, year: int) -> pd.Series:
         & is_country(annual["reporter"])
     ]
     return rows.set_index("reporter")["value_usd"]
+
+
+def _world_total(annual: pd.DataFrame, flow: str, year: int) -> float:
+    """World trade of one flow in a year: the WORLD reporter's row with the WORLD partner.
+
+    Only the IMF's own world aggregate is complete (the DOTS "World" table, reporter WORLD in the
+    canonical rows, compiled from every reporter). Summing whichever country reporters happen to
+    be loaded would give a "world" of two or three countries and intensities that look like
+    figures but mean nothing, so without that row the total is NaN and the intensity is reported
+    as not available.
+    """
+    rows = annual.loc[
+        (annual["reporter"] == "WORLD")
+        & (annual["partner"] == "WORLD")
+        & (annual["flow"] == flow)
+        & (annual["commodity"] == "TOTAL")
+        & (annual["year"] == year)
+    ]
+    value = float(rows["value_usd"].max()) if len(rows) else float("nan")
+    return value if value > 0 else float("nan")
+
+
+def _intensity_note(year: int) -> str:
+    """What to load so that trade intensity can be computed for ``year``."""
+    return (
+        f"trade intensity not available for {year}: it needs world trade, the IMF DOTS World "
+        "table and each partner's own WORLD rows; load the full DOTS file "
+        "(haiquan load dots_bilateral_annual_1960_2020.parquet --format dots, or --input it)"
+    )
 
 
 def concentration(
@@ -235,7 +264,8 @@ def partner_indicators(
     Args:
         flows: canonical trade-flow rows. They must hold the home country's TOTAL rows by partner
             for ``year`` (and ``year - 1``, ``year - span`` for growth). Trade intensity also
-            needs each partner's own WORLD rows (DOTS has them); mirror columns need the partners'
+            needs each partner's own WORLD rows and the world total (reporter WORLD, partner
+            WORLD: the full DOTS file has both); mirror columns need the partners'
             own rows with the home country. Missing inputs give NaN, not an error.
         home: alpha-3 code; defaults to the ``home_country`` setting.
         year: defaults to the latest year the home country reported.
@@ -249,7 +279,9 @@ def partner_indicators(
         ``partner_reported_imports``, ``export_cif_fob_ratio``, ``partner_reported_exports``,
         ``import_cif_fob_ratio``, ``mirror_flag``. ``attrs["concentration"]`` holds the
         records of :func:`concentration`; ``attrs["synthetic"]`` is true when any input row is
-        generated demo data.
+        generated demo data; ``attrs["intensity_available"]`` is false when the rows lack the
+        world total (the DOTS World table) for ``year``, and ``attrs["notes"]`` then says what
+        to load.
     """
     from haiquan.analytics.mirror import mirror_gaps
 
@@ -284,16 +316,18 @@ def partner_indicators(
                                                                   strict=True)]
     world_imports = _world_totals(annual, "import", chosen)
     world_exports = _world_totals(annual, "export", chosen)
+    world_import_total = _world_total(annual, "import", chosen)
+    world_export_total = _world_total(annual, "export", chosen)
     out["export_intensity"] = trade_intensity(
         out["exports"], out["exports"].sum(),
-        world_imports.reindex(partners).to_numpy(dtype="float64"),
-        world_imports.sum() if len(world_imports) else np.nan,
+        world_imports.reindex(partners).to_numpy(dtype="float64"), world_import_total,
     )
     out["import_intensity"] = trade_intensity(
         out["imports"], out["imports"].sum(),
-        world_exports.reindex(partners).to_numpy(dtype="float64"),
-        world_exports.sum() if len(world_exports) else np.nan,
+        world_exports.reindex(partners).to_numpy(dtype="float64"), world_export_total,
     )
+    intensity_available = not (np.isnan(world_import_total) and np.isnan(world_export_total))
+    notes = [] if intensity_available else [_intensity_note(chosen)]
     gaps = mirror_gaps(flows, code, chosen, annual=annual)
     for direction, prefix, column in (("export", "export", "partner_reported_imports"),
                                       ("import", "import", "partner_reported_exports")):
@@ -308,4 +342,6 @@ def partner_indicators(
     out.attrs["concentration"] = _concentration(annual, code, chosen, 2).to_dict("records")
     out.attrs["home"] = code
     out.attrs["synthetic"] = is_synthetic(flows)
+    out.attrs["intensity_available"] = intensity_available
+    out.attrs["notes"] = notes
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +40,16 @@ YearOption = Annotated[
 TopOption = Annotated[int, typer.Option("--top", min=1, help="Rows to show.")]
 
 
+class GravityFlow(StrEnum):
+    """The flows ``haiquan gravity --flow`` models."""
+
+    export = "export"
+    import_ = "import"
+
+
 def _text(value: object, kind: str) -> str:
+    if kind == "n/a":
+        return "n/a"
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if kind == "money" and isinstance(value, (int, float)):
@@ -81,6 +91,8 @@ def indicators(
     flows = load_flows(input, format, first_year=year - span if year else None, last_year=year)
     table = partner_indicators(flows, home, year, span=span)
     first = table["year"].iloc[0] if len(table) else year
+    # Not available is not the same as an empty cell: say so in every row.
+    intensity_kind = "number" if table.attrs.get("intensity_available", True) else "n/a"
     _print(table.head(top), f"{table.attrs.get('home', home)} trade by partner, {first} "
            "(million USD)", {
                "partner": ("partner", "text"),
@@ -93,7 +105,7 @@ def indicators(
                "export_cagr": (f"exp CAGR {span}y", "percent"),
                "import_cagr": (f"imp CAGR {span}y", "percent"),
                "grubel_lloyd": ("GL", "number"),
-               "export_intensity": ("exp TII", "number"),
+               "export_intensity": ("exp TII", intensity_kind),
                "export_cif_fob_ratio": ("mirror exp", "number"),
                "import_cif_fob_ratio": ("mirror imp", "number"),
                "mirror_flag": ("gap flag", "text"),
@@ -107,6 +119,8 @@ def indicators(
         "equivalent_partners": ("equivalent partners", "number"),
         "hhi_products": ("HHI products", "number"),
     })
+    for note in table.attrs.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}")
 
 
 def mirror_gaps(
@@ -166,7 +180,8 @@ def gravity(
     year: YearOption = None,
     input: InputOption = None,
     format: FormatOption = None,
-    flow: Annotated[str, typer.Option("--flow", help="export or import potential.")] = "export",
+    flow: Annotated[GravityFlow, typer.Option(
+        "--flow", help="export or import potential.")] = GravityFlow.export,
     top: TopOption = 20,
 ) -> None:
     """PPML gravity: the EU15 reference check, or expected trade and untapped potential."""
@@ -182,12 +197,12 @@ def gravity(
                       f"(s.e. {result.details['published_std_error']:.6f})")
         return
     table = untapped_potential(load_flows(input, format, first_year=year, last_year=year),
-                               home, year, flow=flow)
+                               home, year, flow=flow.value)
     model = table.attrs["model"]
     console.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs)")
     for term, row in model.coefficients.iterrows():
         console.print(f"  {term} = {row['estimate']:.3f} (s.e. {row['std_error']:.3f})")
-    _print(table.head(top), f"Untapped {flow} potential of {model.details['home']}, "
+    _print(table.head(top), f"Untapped {flow.value} potential of {model.details['home']}, "
            f"{model.details['year']} (million USD; no distance in the model)", {
                "partner": ("partner", "text"),
                "actual": ("actual", "money"),

@@ -64,9 +64,16 @@ def _country(value: str | None) -> str:
     return value or get_settings().home_country
 
 
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+def _is_rate(column: str) -> bool:
+    return column == "rate" or column.endswith("_rate")
+
+
+def _cell(value: Any, column: str = "") -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
+    if _is_rate(column) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Rates are fractions in the library; people read them in per cent, as `rate` prints.
+        return f"{value * 100:.1f} %"
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
@@ -75,10 +82,20 @@ def _cell(value: Any) -> str:
 def _print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
     table = Table(title=title, show_lines=False)
     for column in frame.columns:
-        table.add_column(str(column), overflow="fold")
+        table.add_column(str(column), overflow="fold",
+                         justify="right" if _is_rate(str(column)) else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(_cell(v, str(c)) for v, c in zip(row, frame.columns, strict=True)))
     console.print(table)
+
+
+def _days(days_left: int) -> str:
+    """Days to a due date in words: never a negative count of days."""
+    if days_left < 0:
+        return f"{-days_left:,} days late"
+    if days_left == 0:
+        return "today"
+    return f"in {days_left:,} days"
 
 
 @commitments_app.command("catalogues")
@@ -341,7 +358,9 @@ def deadlines_command(
         months,
         in_force=_date(in_force, "--in-force"),
     )
-    _print_frame(frame.drop(columns=["country"]), "Deadlines")
+    shown = frame.drop(columns=["country"])
+    shown["days_left"] = [_days(int(d)) for d in shown["days_left"]]
+    _print_frame(shown.rename(columns={"days_left": "when"}), "Deadlines")
 
 
 @commitments_app.command("report")

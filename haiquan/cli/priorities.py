@@ -31,12 +31,23 @@ ForecastOption = Annotated[
                       "trend: ten-year log-linear trend (fast).")
 ]
 
-_SHORT = {
+#: Column headers in the words an officer uses; a 0/1 criterion scored "lower" rewards its
+#: absence (cooperation still to build), so its header says "no ... yet".
+_LABELS = {
     "current_trade": "trade", "share": "share", "forecast_growth": "growth",
-    "trade_intensity": "intens.", "untapped_potential": "potent.", "mirror_gap": "mirror",
-    "fta_in_force": "FTA", "aeo_mra": "no MRA", "eco_exchange": "no eCO",
-    "single_window_connected": "no SW",
+    "trade_intensity": "intensity", "untapped_potential": "potential", "mirror_gap": "mirror gap",
+    "fta_in_force": "FTA in force", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
+    "single_window_connected": "single window link",
 }
+_FLAGS = {"fta_in_force": "FTA", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
+          "single_window_connected": "single window link"}
+
+
+def _header(criterion: str, direction: str) -> str:
+    if criterion in _FLAGS:
+        name = _FLAGS[criterion]
+        return f"no {name} yet" if direction == "lower" else _LABELS[criterion]
+    return _LABELS.get(criterion, criterion.replace("_", " "))
 
 
 def register(app: typer.Typer) -> None:
@@ -84,8 +95,8 @@ def register(app: typer.Typer) -> None:
         for column in ("#", "partner", "name", "score"):
             table.add_column(column, justify="right" if column in ("#", "score") else "left")
         for criterion in criteria:
-            table.add_column(f"{_SHORT[criterion]}\n{attrs['weights'][criterion]:.0%}",
-                             justify="right")
+            header = _header(criterion, attrs.get("directions", {}).get(criterion, "higher"))
+            table.add_column(f"{header}\n{attrs['weights'][criterion]:.0%}", justify="right")
         table.add_column("trade M USD", justify="right")
         for row in scores.head(top).itertuples(index=False):
             record = row._asdict()
@@ -107,6 +118,8 @@ def register(app: typer.Typer) -> None:
         notes.append(f"data: {report.data_source}")
         for note in notes:
             console.print(f"  • {note}")
+        for warning in attrs.get("warnings", []):
+            console.print(f"[yellow]warning:[/] {warning}")
         if report.sensitivity is not None and len(report.sensitivity):
             sens = Table(title=f"Sensitivity: each weight ×(1 ± {sensitivity:g})")
             for column in ("criterion", "weight", "→", "rank corr.", "top-10 out", "entered",

@@ -77,6 +77,9 @@ class CatalogueItem(_Strict):
 
     ``units`` is how many counting units the item holds (the TFA Database counts notifiable items,
     e.g. 7.7 holds 6). ``None`` means the count is not known from a source we read.
+    ``event`` marks a ``due`` that is the day a region-wide event happened (a signing, a launch)
+    rather than a date the country must meet: it is upcoming before that day and history after,
+    never overdue.
     """
 
     id: str = Field(min_length=1)
@@ -90,6 +93,7 @@ class CatalogueItem(_Strict):
     parts: list[str] = Field(default_factory=list)
     due: dt.date | None = None
     date_precision: Literal["day", "month", "year"] = "day"
+    event: bool = False
     verified: bool = True
     note: str | None = None
 
@@ -325,16 +329,36 @@ def read_catalogue_file(path: Path | str) -> Catalogue:
     try:
         return Catalogue.model_validate(data)
     except PydanticValidationError as error:
-        first = error.errors()[0]
-        where = _location(data, first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
+        errors = error.errors()
+        places = [
+            (_location(data, item["loc"]), item["msg"].removeprefix("Value error, "), item)
+            for item in errors[:_MAX_PROBLEMS]
+        ]
+        where, message, first = places[0]
+        more = "; ".join(f"{w}: {m}" for w, m, _ in places[1:])
+        rest = len(errors) - len(places)
         raise CatalogueError(
-            f"{path}: {where}: {message}",
+            f"{path}: {where}: {message}"
+            + (f" (also {more}" + (f"; and {rest} more" if rest else "") + ")" if more else ""),
             expected="a catalogue as described in docs/commitments.md",
-            got=repr(first.get("input"))[:120] if first["loc"] else "the catalogue as written",
-            fix=f"correct {where} in {path.name}",
+            got=_input_text(first.get("input")) if first["loc"] else "the catalogue as written",
+            fix=f"correct {where} in {path.name}" + (" and the others named" if more else ""),
             details={"path": str(path), "location": where, "errors": error.error_count()},
         ) from error
+
+
+#: Problems of a catalogue named in one error message.
+_MAX_PROBLEMS = 10
+
+
+def _input_text(value: Any) -> str:
+    """The value that came, short: a whole group or item is named by its id, not dumped."""
+    if isinstance(value, dict):
+        return f"the entry with id {value['id']!r}" if "id" in value else "that entry"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _location(data: Any, loc: tuple[Any, ...]) -> str:

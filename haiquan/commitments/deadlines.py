@@ -62,6 +62,9 @@ def due_dates(
 
     ``in_force`` is the date the convention entered into force for the country, when the
     catalogue's ``parties`` block does not give it (needed for RKC implementation periods).
+    ``due_kind`` says where each date comes from: ``definitive date``, ``indicative date``,
+    ``milestone`` (a target of the catalogue), ``event`` (the day a region-wide event happened)
+    or the implementation period.
     """
     cat = load_catalogue(catalogue) if isinstance(catalogue, str) else catalogue
     code = lookup_country(country).alpha_3
@@ -70,6 +73,7 @@ def due_dates(
     party = cat.parties.get(code)
     start = in_force or (party.in_force if party else None)
     periods = cat.implementation_periods.months_by_type if cat.implementation_periods else {}
+    events = {item.id for item in cat.items() if item.event}
     dues: list[dt.date | None] = []
     kinds: list[str | None] = []
     for row in state.to_dict(orient="records"):
@@ -80,7 +84,7 @@ def due_dates(
         elif row["indicative_date"] is not None:
             due, kind = row["indicative_date"], "indicative date"
         elif row["due"] is not None:
-            due, kind = row["due"], "milestone"
+            due, kind = row["due"], "event" if row["item"] in events else "milestone"
         elif start is not None and row["type"] in periods:
             due = add_months(start, periods[row["type"]])
             kind = f"{periods[row['type']]}-month implementation period"
@@ -112,6 +116,7 @@ def deadlines(
 
     Returns:
         A DataFrame with :data:`DEADLINE_COLUMNS`; ``days_left`` is negative when overdue.
+        Past region-wide events (``due_kind`` ``event``) are not listed: they are not overdue.
     """
     if months < 0:
         raise InputError(
@@ -140,6 +145,8 @@ def deadlines(
             overdue = due < day
             if (overdue and not include_overdue) or due > horizon:
                 continue
+            if overdue and row["due_kind"] == "event":
+                continue  # it happened: history, not a task (module docstring)
             rows.append(
                 {
                     "catalogue": row["catalogue"],

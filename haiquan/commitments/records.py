@@ -127,65 +127,123 @@ def check_record(record: StatusRecord, catalogue: Catalogue | None = None) -> St
 
     Raises:
         ValidationError: unknown item, a category on a catalogue that has none, or a category A
-            item with implementation dates (A means "from entry into force").
+            item with implementation dates (A means "from entry into force"); the first of
+            them (a status file's load reports them all).
     """
-    cat = catalogue or load_catalogue(record.catalogue)
+    found = _rule_problems(record, catalogue or load_catalogue(record.catalogue))
+    if found:
+        raise found[0][1]
+    return record
+
+
+def _rule_problems(record: StatusRecord, cat: Catalogue) -> list[tuple[str, ValidationError]]:
+    """Every rule of its catalogue the record breaks, with the column at fault."""
+    found: list[tuple[str, ValidationError]] = []
     if cat.id != record.catalogue:
-        raise ValidationError(
+        found.append(("catalogue", ValidationError(
             f"record is for catalogue {record.catalogue!r}",
             expected=cat.id,
             got=record.catalogue,
             fix="check the catalogue column",
-        )
-    ids = {i.id for i in cat.items()}
-    if record.item not in ids:
-        sample = ", ".join(sorted(ids)[:6])
-        raise ValidationError(
-            f"no item {record.item!r} in catalogue {cat.id}",
-            expected=f"an item id such as {sample}",
-            got=repr(record.item),
-            fix=f'see `haiquan commitments show {cat.id}`; write measure numbers as text ("7.1")',
-        )
+        )))
+    problem = _item_problem(cat, record.item)
+    if problem is not None:
+        found.append(("item", problem))
     if record.category is not None and cat.method != "tfa":
-        raise ValidationError(
+        found.append(("category", ValidationError(
             f"category {record.category} given for {cat.id}, which has no categories",
             expected="no category (categories A/B/C are for the WTO TFA)",
             got=record.category,
             fix="leave the category empty and use status",
-        )
+        )))
     if record.category == "A" and (record.indicative_date or record.definitive_date):
-        raise ValidationError(
+        found.append(("category", ValidationError(
             f"item {record.item} is category A but has implementation dates",
             expected="no indicative/definitive date for category A (due at entry into force)",
             got=f"indicative {record.indicative_date}, definitive {record.definitive_date}",
             fix="remove the dates, or use category B or C",
-        )
-    return record
+        )))
+    return found
 
 
-def _problem_of(error: Exception) -> tuple[str | None, str]:
+def _item_problem(cat: Catalogue, item: str) -> ValidationError | None:
+    """The error for an item id the catalogue does not hold, or None."""
+    ids = {i.id for i in cat.items()}
+    if item in ids:
+        return None
+    sample = ", ".join(sorted(ids)[:6])
+    return ValidationError(
+        f"no item {item!r} in catalogue {cat.id}",
+        expected=f"an item id such as {sample}",
+        got=repr(item),
+        fix=f'see `haiquan commitments show {cat.id}`; write measure numbers as text ("7.1")',
+    )
+
+
+def _raw_item_problem(
+    row: Mapping[str, Any], catalogues: dict[str, Catalogue]
+) -> tuple[str, ValidationError] | None:
+    """The item check on a row that failed validation elsewhere, when its catalogue is known."""
+    name, item = row.get("catalogue"), row.get("item")
+    if not name or item in (None, ""):
+        return None
+    if str(name) not in catalogues:
+        try:
+            catalogues[str(name)] = load_catalogue(str(name))
+        except HaiquanError:
+            return None
+    problem = _item_problem(catalogues[str(name)], str(item))
+    return ("item", problem) if problem is not None else None
+
+
+def _problems_of(error: Exception) -> list[tuple[str | None, str]]:
+    """Every (column, problem) an exception reports about one row."""
     if isinstance(error, PydanticValidationError):
-        first = error.errors()[0]
-        column = str(first["loc"][0]) if first["loc"] else None
-        message = first["msg"].removeprefix("Value error, ")
-        if column == "category":
-            message = "category must be A, B or C"
-        elif column == "status":
-            message = "status must be implemented, partially or not_yet"
-        elif first["type"] == "extra_forbidden":
-            message = f"unknown column {column!r}; allowed: {', '.join(RECORD_COLUMNS)}"
-        return column, message
+        found = []
+        for item in error.errors():
+            column = str(item["loc"][0]) if item["loc"] else None
+            message = item["msg"].removeprefix("Value error, ")
+            if column == "category":
+                message = "category must be A, B or C"
+            elif column == "status":
+                message = "status must be implemented, partially or not_yet"
+            elif item["type"] == "extra_forbidden":
+                message = f"unknown column {column!r}; allowed: {', '.join(RECORD_COLUMNS)}"
+            found.append((column, message))
+        return found
     if isinstance(error, UnknownCodeError):
-        return "country", str(error.summary)
-    if isinstance(error, HaiquanError):
-        return None, str(error)
-    return None, str(error)
+        return [("country", str(error.summary))]
+    return [(None, str(error))]
+
+
+def _row_problem(
+    number: int, row: Mapping[str, Any], found: Sequence[tuple[str | None, str]]
+) -> dict[str, Any]:
+    """One entry per bad row holding all of its problems, so none is hidden behind the first."""
+    if len(found) == 1:
+        column, message = found[0]
+        problem: dict[str, Any] = {"row": number, "column": column, "problem": message}
+        value = row.get(column) if column else None
+        if value is not None:
+            problem["value"] = str(value)
+        return problem
+    parts = []
+    for column, message in found:
+        value = row.get(column) if column else None
+        shown = value not in (None, "") and str(value) not in message
+        parts.append(message + (f" (value {str(value)!r})" if shown else ""))
+    columns = [c for c, _ in found if c]
+    return {
+        "row": number,
+        "column": ", ".join(dict.fromkeys(columns)) or None,
+        "problem": f"{len(found)} problems: " + "; ".join(parts),
+    }
 
 
 def _validated(
     rows: Sequence[Mapping[str, Any]], path: str | None, first_row: int
 ) -> list[StatusRecord]:
-    """Validate every row; raise one :class:`DataFileError` listing all bad rows."""
+    """Validate every row; raise one :class:`DataFileError` with every problem of each bad row."""
     problems: list[dict[str, Any]] = []
     records: list[StatusRecord] = []
     seen: dict[tuple[str, str, str, dt.date], int] = {}
@@ -196,14 +254,16 @@ def _validated(
             record = StatusRecord.model_validate(dict(row))
             if record.catalogue not in catalogues:
                 catalogues[record.catalogue] = load_catalogue(record.catalogue)
-            check_record(record, catalogues[record.catalogue])
         except (PydanticValidationError, HaiquanError) as error:
-            column, message = _problem_of(error)
-            value = row.get(column) if column else None
-            problem: dict[str, Any] = {"row": number, "column": column, "problem": message}
-            if value is not None:
-                problem["value"] = str(value)
-            problems.append(problem)
+            found = _problems_of(error)
+            extra = _raw_item_problem(row, catalogues)
+            if extra is not None and not any(column == "item" for column, _ in found):
+                found.append((extra[0], str(extra[1])))
+            problems.append(_row_problem(number, row, found))
+            continue
+        broken = _rule_problems(record, catalogues[record.catalogue])
+        if broken:
+            problems.append(_row_problem(number, row, [(c, str(e)) for c, e in broken]))
             continue
         key = (record.catalogue, record.item, record.country, record.effective_date)
         if key in seen:
@@ -220,7 +280,7 @@ def _validated(
         records.append(record)
     if problems:
         raise DataFileError(
-            "status records rejected; nothing was stored",
+            f"{len(problems)} status record(s) rejected; nothing was stored",
             path=path,
             problems=problems,
             expected="one valid record per row (see docs/commitments.md, status files)",

@@ -20,6 +20,7 @@ from haiquan.errors import InputError
 __all__ = [
     "annual_totals",
     "base_indicators",
+    "choose_base_year",
     "gravity_potential",
     "home_partner_trade",
     "model_forecast",
@@ -30,6 +31,10 @@ __all__ = [
 TREND_YEARS = 10
 #: Yearly growth the trend may extrapolate, so one odd series cannot dominate a plan.
 GROWTH_BOUNDS = (-0.25, 0.40)
+#: A base year must hold trade with at least this fraction of the most partners any year holds.
+BROAD_COVERAGE = 0.5
+#: Fewer partners than this in the base year is "a handful": the ranking says so.
+FEW_PARTNERS = 10
 
 
 def annual_totals(flows: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +68,8 @@ def annual_totals(flows: pd.DataFrame) -> pd.DataFrame:
             have = parts[0].set_index(keys).index
             full = full.loc[~full.set_index(keys).index.isin(have)]
         parts.append(full)
-    out = pd.concat(parts, ignore_index=True)
+    # Only non-empty pieces: pandas is changing how empty frames shape the result's dtypes.
+    out = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
     for column in ("reporter", "partner", "flow"):
         out[column] = out[column].astype(str)
     out["year"] = out["year"].astype(int)
@@ -103,6 +109,65 @@ def home_partner_trade(annual: pd.DataFrame, home: str) -> pd.DataFrame:
     ].fillna(table["mirror_import"]).fillna(0)
     table = table.reset_index()
     return table.loc[table["partner"] != home].reset_index(drop=True)
+
+
+def choose_base_year(trade: pd.DataFrame, year: int | None = None) -> tuple[int, list[str]]:
+    """The base year of the priorities, and warnings about how well it covers the partners.
+
+    Without ``year``: the latest year in which home traded with at least
+    :data:`BROAD_COVERAGE` of the largest number of partners any year holds. A file that adds a
+    few rows for a later year (a forecast, a typo such as 2031) then does not become the base
+    year and silently shrink the ranking to the partners present that year. A warning names
+    the later years passed over, and any base year with fewer than :data:`FEW_PARTNERS`
+    partners or thin coverage (possible when ``year`` is given).
+
+    Args:
+        trade: rows of :func:`home_partner_trade` (``partner``, ``year``, ``total``).
+        year: the base year asked for, or None to choose.
+
+    Returns:
+        The year, and the warnings (empty when the year covers the partners well).
+
+    >>> rows = [(p, 2020, 1.0) for p in "ABCDEFGHIJKL"] + [("A", 2031, 1.0)]
+    >>> table = pd.DataFrame(rows, columns=["partner", "year", "total"])
+    >>> chosen, warnings = choose_base_year(table)
+    >>> chosen, len(warnings)
+    (2020, 1)
+    """
+    counts = trade.loc[trade["total"] > 0].groupby("year")["partner"].nunique()
+    if counts.empty:
+        raise InputError(
+            "no trade with partner countries to choose a base year from",
+            expected="rows of the home country's trade with partner countries",
+            got="none with a value above zero",
+            fix="load a source that covers the home country",
+        )
+    most = int(counts.max())
+    broad = counts.loc[counts >= BROAD_COVERAGE * most]
+    warnings: list[str] = []
+    if year is None:
+        chosen = int(broad.index.max())
+        later = counts.loc[counts.index > chosen]
+        if len(later):
+            listed = ", ".join(f"{y}: {n}" for y, n in later.head(5).items())
+            more = " ..." if len(later) > 5 else ""
+            warnings.append(
+                f"base year {chosen}: the latest year with trade of most partners "
+                f"({int(counts[chosen])} of up to {most}); later years hold too few partners "
+                f"to rank on and were not used (partners per year: {listed}{more}); "
+                "pass --year to choose another"
+            )
+    else:
+        chosen = int(year)
+    have = int(counts.get(chosen, 0))
+    if have and (have < FEW_PARTNERS or have < BROAD_COVERAGE * most):
+        warnings.append(
+            f"base year {chosen} holds trade with only {have} partner countries (up to {most} "
+            f"in other years): the ranking compares only these"
+            + (f"; {int(broad.index.max())} is the latest year with most partners"
+               if have < BROAD_COVERAGE * most else "")
+        )
+    return chosen, warnings
 
 
 def _mirror_gap(row: pd.Series) -> float:
@@ -178,7 +243,8 @@ def model_forecast(
         years: years wanted (those up to ``base_year`` are actual values).
 
     Returns:
-        Columns ``partner``, ``flow``, ``year``, ``value_usd``, ``method``.
+        Columns ``partner``, ``flow``, ``year``, ``value_usd``, ``method``; years without a
+        value are left out.
     """
     from haiquan.forecast import forecast_flows
 
@@ -216,8 +282,19 @@ def model_forecast(
         fallback = trend.loc[(trend["year"] > base_year) & ~trend["partner"].isin(have)]
         fallback = fallback.assign(method="trend (series not forecast by haiquan.forecast)")
         out.extend([actual, fallback, model_rows])
-    table = pd.concat(out, ignore_index=True)
-    return table[["partner", "flow", "year", "value_usd", "method"]]
+    columns = ["partner", "flow", "year", "value_usd", "method"]
+    # Rows without a value say nothing (the caller drops them), and empty or all-NA pieces (a
+    # flow with every series modelled has no fallback rows) are left out before concatenating:
+    # pandas is changing how they count when it settles the result's dtypes (FutureWarning).
+    pieces = [piece[columns].dropna(subset=["value_usd"]) for piece in out]
+    pieces = [piece for piece in pieces if len(piece)]
+    if not pieces:
+        return pd.DataFrame({
+            "partner": pd.Series(dtype=object), "flow": pd.Series(dtype=object),
+            "year": pd.Series(dtype="int64"), "value_usd": pd.Series(dtype=float),
+            "method": pd.Series(dtype=object),
+        })
+    return pd.concat(pieces, ignore_index=True)
 
 
 def trend_forecast(

@@ -31,7 +31,7 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
     if not file.is_file():
         raise CatalogueError(
             f"no {what} file at {file}",
-            expected=f"the path of a {what} YAML file",
+            expected=f"the path of a YAML file holding the {what}",
             got=str(file),
             fix="check the path, or start from the example in haiquan/priorities/data/",
         )
@@ -74,6 +74,18 @@ def _describe_location(loc: tuple[Any, ...], data: Mapping[str, Any], list_key: 
     return "".join(parts) or "top level"
 
 
+#: Problems named in the message; the JSON error's ``details`` holds the same list.
+MAX_PROBLEMS = 10
+
+
+def _value_text(value: Any) -> str | None:
+    """What came, short: a value as written, never a dump of a whole entry or file."""
+    if isinstance(value, (Mapping, list)):
+        return None  # the problem names the entry; a dump of it says nothing more
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def raise_for_validation(
     error: pydantic.ValidationError,
     *,
@@ -82,19 +94,28 @@ def raise_for_validation(
     what: str,
     list_key: str = "",
 ) -> CatalogueError:
-    """Build a :class:`CatalogueError` naming every bad entry of a YAML file."""
-    problems = []
-    for item in error.errors()[:10]:
+    """Build a :class:`CatalogueError` naming every bad entry of a YAML file.
+
+    The message itself lists the problems (up to :data:`MAX_PROBLEMS`), because the CLI prints
+    only the message; ``details["problems"]`` holds the same list for the JSON error shape.
+    """
+    errors = error.errors()
+    problems: list[dict[str, str | None]] = []
+    lines: list[str] = []
+    for number, item in enumerate(errors[:MAX_PROBLEMS], 1):
         where = _describe_location(tuple(item["loc"]), data, list_key)
         message = str(item["msg"]).removeprefix("Value error, ")
-        problems.append({"where": where, "problem": message, "value": repr(item.get("input"))[:80]})
-    first = problems[0]
+        value = _value_text(item.get("input"))
+        problems.append({"where": where, "problem": message, "value": value})
+        written = f" (written {value})" if value and value not in message else ""
+        lines.append(f"({number}) {where}: {message}{written}")
+    listed = "; ".join(lines)
+    more = f"; and {len(errors) - len(problems)} more" if len(errors) > len(problems) else ""
     prefix = f"{path}: " if path else ""
     return CatalogueError(
-        f"{prefix}{len(error.errors())} problem(s) in the {what}; first at {first['where']}: "
-        f"{first['problem']}",
-        expected=f"a {what} as described in docs/priorities.md",
-        got=f"{first['value']} at {first['where']}",
-        fix="correct the entries listed in details (or the first one above) and load again",
-        details={"problems": problems},
+        f"{prefix}{len(errors)} problem(s) in the {what}",
+        expected=f"the {what} format described in docs/priorities.md",
+        got=listed + more,
+        fix="correct each entry named above and load again",
+        details={"problems": problems, "total": len(errors)},
     )

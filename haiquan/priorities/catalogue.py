@@ -288,13 +288,13 @@ class Catalogue(BaseModel):
     @model_validator(mode="after")
     def _cross_references(self) -> Catalogue:
         ids = [item.id for item in self.initiatives]
-        seen: set[str] = set()
-        for item_id in ids:
-            if item_id in seen:
+        for item_id in dict.fromkeys(ids):
+            places = [f"initiatives[{i}]" for i, other in enumerate(ids) if other == item_id]
+            if len(places) > 1:
                 raise ValueError(
-                    f"initiative id {item_id!r} appears more than once; ids are unique"
+                    f"initiative id {item_id!r} is used by {' and '.join(places)}; "
+                    "ids are unique, so rename all but one"
                 )
-            seen.add(item_id)
         by_id = {item.id: item for item in self.initiatives}
         for item in self.initiatives:
             for field, others in (("prerequisites", item.prerequisites),

@@ -86,7 +86,9 @@ def partner_criteria(
         flows: canonical trade-flow rows (annual DOTS, or monthly rows summed into full years).
         home: the home country (``HAIQUAN_HOME_COUNTRY`` when None).
         horizon: years ahead over which forecast growth is measured.
-        year: base year; the latest year home reported trade when None.
+        year: base year; when None the latest year in which home traded with most of its
+            partners (:func:`~haiquan.priorities._inputs.choose_base_year`), so a few stray
+            rows of a later year do not shrink the ranking to the partners present then.
         on: the day the cooperation state is read for (today when None).
         potential: untapped potential per partner (a fraction, indexed by partner code); when
             None it is estimated by PPML gravity (:mod:`haiquan.analytics`), which needs many
@@ -101,7 +103,8 @@ def partner_criteria(
     Returns:
         One row per partner with ``partner``, ``name`` and a column per criterion of
         :data:`~haiquan.priorities.weights.CRITERIA` (NaN where the data cannot tell).
-        ``attrs`` holds ``home``, ``year``, ``horizon`` and ``on``.
+        ``attrs`` holds ``home``, ``year``, ``horizon``, ``on`` and ``warnings`` (about the
+        base year's coverage of the partners).
 
     Raises:
         InputError: no trade of the home country in the flows, or bad arguments.
@@ -120,7 +123,7 @@ def partner_criteria(
             got=f"{len(flows)} rows with reporters {sorted(set(flows['reporter']))[:5]} ...",
             fix="load a source that covers the home country, or pass --home",
         )
-    base_year = int(year if year is not None else reported.max())
+    base_year, warnings = _inputs.choose_base_year(trade, year)
     table = (_inputs.base_indicators(flows, home, base_year)
              if (reported == base_year).any() else pd.DataFrame())
     if table.empty:
@@ -148,7 +151,8 @@ def partner_criteria(
     table.insert(1, "name", table["partner"].map(_name))
     table = table[["partner", "name", *CRITERIA]]
     table.attrs.update({"home": home, "year": base_year, "horizon": horizon, "forecast": forecast,
-                        "on": day.isoformat(), "min_share": min_share, "left_out": left_out})
+                        "on": day.isoformat(), "min_share": min_share, "left_out": left_out,
+                        "warnings": warnings})
     return table
 
 
@@ -173,7 +177,8 @@ def score_criteria(criteria: pd.DataFrame, weights: ScoringWeights) -> pd.DataFr
     Returns:
         One row per partner sorted by rank: ``rank``, ``partner``, ``name``, ``score`` (0-100),
         one column per weighted criterion with its contribution in points, ``imputed``, and the
-        raw values as ``<criterion>_value``. ``attrs["weights"]`` holds the weights used.
+        raw values as ``<criterion>_value``. ``attrs["weights"]`` holds the weights used,
+        ``attrs["directions"]`` whether a higher or a lower raw value earns the points.
     """
     raw = weights.weights()
     scaled_by = {
@@ -212,6 +217,7 @@ def score_criteria(criteria: pd.DataFrame, weights: ScoringWeights) -> pd.DataFr
                *[c for c in out.columns if c.endswith("_value")]]]
     out.attrs.update(criteria.attrs)
     out.attrs["weights"] = {c: w / total_weight for c, w in available.items()}
+    out.attrs["directions"] = {c: weights.criteria[c].direction for c in available}
     out.attrs["unavailable"] = unavailable
     return out
 

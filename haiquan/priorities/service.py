@@ -151,4 +151,5 @@ def plan_cooperation(
     trade = partner_trade_forecast(flows, home=items.home, years=limits.plan_years,
                                    method=forecast)
     plan = optimise_plan(items, limits, trade, analyse=analyse)
-    return plan.model_copy(update={"data_source": source})
+    return plan.model_copy(update={"data_source": source,
+                                   "warnings": [*trade.attrs["warnings"], *plan.warnings]})

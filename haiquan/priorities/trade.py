@@ -52,15 +52,17 @@ def partner_trade_forecast(
         flows: canonical trade-flow rows covering the home country.
         home: ISO alpha-3 code of the home country.
         years: the calendar years wanted (plan years); years up to the base year are actual.
-        base_year: last year of actual data to start from; the latest with data when None.
+        base_year: last year of actual data to start from; when None the latest year with
+            trade of most partners (:func:`~haiquan.priorities._inputs.choose_base_year`).
         method: see :data:`ForecastMethod`.
 
     Returns:
         Columns ``partner``, ``flow`` (``import``/``export``), ``year``, ``value_usd``,
-        ``method``; ``attrs["base_year"]``.
+        ``method``; ``attrs["base_year"]`` and ``attrs["warnings"]`` (the base year's
+        coverage).
     """
     trade = _trade(flows, home)
-    base = int(base_year if base_year is not None else trade.loc[trade["total"] > 0, "year"].max())
+    base, warnings = _inputs.choose_base_year(trade, base_year)
     if method == "model":
         out = _inputs.model_forecast(trade, flows, home, base, years)
     elif method == "trend":
@@ -69,13 +71,15 @@ def partner_trade_forecast(
             part = _inputs.trend_forecast(trade, base, years, value=column)
             parts.append(part.assign(
                 flow=flow, method=np.where(part["year"] <= base, "actual", "trend")))
-        out = pd.concat(parts, ignore_index=True)
+        # Empty pieces left out: pandas warns they will soon shape the result's dtypes.
+        out = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
     else:
         raise InputError(f"unknown forecast method {method!r}", expected="model or trend",
                          got=repr(method), fix="pass --forecast model or --forecast trend")
     out = out.loc[out["value_usd"].notna()]
     out = out[["partner", "flow", "year", "value_usd", "method"]].reset_index(drop=True)
     out.attrs["base_year"] = base
+    out.attrs["warnings"] = warnings
     return out
 
 

@@ -89,6 +89,7 @@ class Agreement(BaseModel):
     in_force: dt.date | None = None
     ends: dt.date | None = None
     under: str | None = None
+    sides: tuple[tuple[str, ...], tuple[str, ...]] | None = None
     source: str
     verified: bool
     note: str | None = None
@@ -114,6 +115,22 @@ class Agreement(BaseModel):
     def applies_to(self, code: str, on: dt.date) -> bool:
         """True when the agreement applies to the country (alpha-3) on the day."""
         return code in self.members(on)
+
+    def covers(self, first: str, second: str, on: dt.date) -> bool:
+        """True when the agreement governs trade between two countries (alpha-3) on a day.
+
+        Both must apply it. An agreement with ``sides`` (a group of countries with a third
+        party, such as ASEAN-China) covers a pair only across the sides: it gives nothing between
+        two ASEAN members, which trade under their own agreement (ATIGA). Without ``sides`` any
+        two parties are covered (ATIGA, RCEP, CPTPP, a bilateral).
+        """
+        members = self.members(on)
+        if first == second or first not in members or second not in members:
+            return False
+        if self.sides is None:
+            return True
+        one, other = ({c for code in side for c in _expand(code, on)} for side in self.sides)
+        return (first in one and second in other) or (first in other and second in one)
 
     def lists(self, code: str) -> bool:
         """True when the country is named as a party (or is in a named group), on any date."""
@@ -305,6 +322,8 @@ def _check(path: Path | str, index: int, item: Agreement, seen: set[str]) -> Non
                 got="no note",
                 fix="add a note, or set verified: true once checked",
             )
+    if item.sides is not None:
+        _check_sides(path, index, item, item.sides)
     dates = [
         ("signed", item.signed),
         ("provisional_from", item.provisional_from),
@@ -332,6 +351,37 @@ def _check(path: Path | str, index: int, item: Agreement, seen: set[str]) -> Non
             expected="a note saying what is not checked",
             got="no note",
             fix="add a note, or set verified: true once checked",
+        )
+
+
+def _check_sides(
+    path: Path | str, index: int, item: Agreement, sides: tuple[tuple[str, ...], ...]
+) -> None:
+    """Each party on exactly one of the two sides, and nothing else named there."""
+    parties = [party.country for party in item.parties]
+    named = [code for side in sides for code in side]
+    strangers = sorted(set(named) - set(parties))
+    twice = sorted({code for code in named if named.count(code) > 1})
+    left_out = [code for code in parties if code not in named]
+    if strangers or twice or left_out or not all(sides):
+        got = "; ".join(
+            text for text in (
+                "not parties: " + ", ".join(strangers) if strangers else "",
+                "on both sides or twice: " + ", ".join(twice) if twice else "",
+                "on no side: " + ", ".join(left_out) if left_out else "",
+                "an empty side" if not all(sides) else "",
+            ) if text
+        )
+        raise _problem(
+            path,
+            index,
+            item,
+            "the sides do not split the parties in two",
+            expected="two non-empty lists of party codes, each party on exactly one side "
+            "(e.g. the ASEAN members, and the partner)",
+            got=got,
+            fix="list every party once under sides, or remove sides when any two parties "
+            "are covered",
         )
 
 
@@ -483,7 +533,14 @@ def _order(item: Agreement) -> tuple[dt.date, str]:
 def agreements_between(
     a: str, b: str, on: dt.date | None = None, *, kind: AgreementKind | str | None = None
 ) -> list[Agreement]:
-    """The agreements that apply to both countries on a day.
+    """The agreements that govern trade between two countries on a day.
+
+    Both countries must apply the agreement, and when it joins two sides (ASEAN and China in
+    ACFTA) they must be on opposite sides (:meth:`Agreement.covers`): between two ASEAN members
+    only ATIGA, RCEP and any bilateral agreement count.
+
+    >>> [x.id for x in agreements_between("VNM", "THA", dt.date(2024, 1, 1), kind="fta")]
+    ['ATIGA', 'RCEP']
 
     >>> [x.id for x in agreements_between("VNM", "GBR", dt.date(2021, 6, 1))]
     ['UKVFTA']
@@ -492,7 +549,7 @@ def agreements_between(
     """
     first, second = _alpha3(a), _alpha3(b)
     day = _day(on)
-    return [item for item in agreements(first, day, kind=kind) if item.applies_to(second, day)]
+    return [item for item in agreements(first, day, kind=kind) if item.covers(first, second, day)]
 
 
 def cooperation_state(

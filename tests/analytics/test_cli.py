@@ -27,6 +27,8 @@ def test_indicators_from_a_file() -> None:
     assert "VNM trade by partner, 2020" in out
     assert "77,151.2" in out  # exports to the United States, million USD
     assert "Concentration (HHI)" in out
+    # The Vietnam extract has no world total: intensity is "n/a" with a note, not a number.
+    assert "n/a" in out and "trade intensity not available for 2020" in out
 
 
 def test_mirror_gaps() -> None:
@@ -52,3 +54,10 @@ def test_rca_on_totals_is_an_input_error() -> None:
 def test_without_input_or_warehouse() -> None:
     result = runner.invoke(app, ["indicators"])
     assert result.exception is not None and "no warehouse" in str(result.exception)
+
+
+def test_gravity_flow_is_checked_in_command_line_words() -> None:
+    result = runner.invoke(app, ["gravity", "--flow", "both"], env={"COLUMNS": "220"})
+    assert result.exit_code == 2
+    assert "'both' is not one of 'export', 'import'" in result.output
+    assert "flow=" not in result.output

@@ -69,8 +69,10 @@ def test_panel_codes_common_membership() -> None:
         ["VNM", "THA", 1], ["VNM", "USA", 0]]
     imports = gravity_panel(make_flows(rows), 2020, flow="import")
     assert imports[["exporter", "importer"]].values.tolist() == [["VNM", "THA"]]
-    with pytest.raises(InputError, match="export or import"):
+    with pytest.raises(InputError, match="export or import") as caught:
         gravity_panel(make_flows(rows), 2020, flow="re-export")
+    assert caught.value.fix is not None and "--flow export" in caught.value.fix
+    assert "flow=" not in str(caught.value)
 
 
 def test_too_few_reporters() -> None:

@@ -142,6 +142,7 @@ def test_partner_indicators_by_hand(flows_factory: Callable[..., pd.DataFrame]) 
         ("VNM", "WORLD", "export", "2020", 100.0),
         ("KOR", "VNM", "import", "2020", 63.6),
         ("KOR", "WORLD", "import", "2020", 400.0), ("JPN", "WORLD", "import", "2020", 600.0),
+        ("WORLD", "WORLD", "import", "2020", 1000.0),  # the DOTS World table
     ]
     table = partner_indicators(flows_factory(rows), "VNM", 2020, span=2).set_index("partner")
     assert list(table.index) == ["KOR", "JPN"]
@@ -159,6 +160,31 @@ def test_partner_indicators_by_hand(flows_factory: Callable[..., pd.DataFrame]) 
     assert not kor["mirror_flag"]
     hhis = pd.DataFrame.from_records(table.attrs["concentration"]).set_index("flow")
     assert hhis.loc["export", "hhi_partners"] == pytest.approx(0.6**2 + 0.4**2)
+
+
+def test_intensity_is_not_available_without_the_world_table(
+    flows_factory: Callable[..., pd.DataFrame],
+) -> None:
+    # The demo warehouse: VNM by partner plus the US (Census) with its own WORLD row. The sum of
+    # the two reporters is no world total, so the intensity must not be computed from it.
+    rows = [
+        ("VNM", "USA", "export", "2020", 77.0), ("VNM", "KOR", "export", "2020", 19.0),
+        ("VNM", "WORLD", "import", "2020", 260.0),
+        ("USA", "WORLD", "import", "2020", 2400.0), ("USA", "VNM", "import", "2020", 80.0),
+    ]
+    table = partner_indicators(flows_factory(rows), "VNM", 2020)
+    assert table["export_intensity"].isna().all()
+    assert table["import_intensity"].isna().all()
+    assert table.attrs["intensity_available"] is False
+    assert "not available for 2020" in table.attrs["notes"][0]
+    assert "dots_bilateral_annual_1960_2020.parquet" in table.attrs["notes"][0]
+    with_world = partner_indicators(
+        flows_factory([*rows, ("WORLD", "WORLD", "import", "2020", 17_000.0)]), "VNM", 2020
+    ).set_index("partner")
+    assert with_world.attrs["intensity_available"] is True and not with_world.attrs["notes"]
+    # (77 / 96) / (2400 / 17000)
+    assert with_world.loc["USA", "export_intensity"] == pytest.approx((77 / 96) / (2400 / 17000))
+    assert np.isnan(with_world.loc["KOR", "export_intensity"])  # KOR's WORLD row is absent
 
 
 def test_missing_year_says_which_years_exist(flows_factory: Callable[..., pd.DataFrame]) -> None:
@@ -190,6 +216,7 @@ def test_vietnam_2020_on_real_dots(vietnam_dots: pd.DataFrame) -> None:
     assert table.loc["USA", "balance"] > 0 and table.loc["CHN", "balance"] < 0
     # The Vietnam extract lacks the partners' WORLD rows, so intensity is unknown, not invented.
     assert table["export_intensity"].isna().all()
+    assert table.attrs["intensity_available"] is False
 
 
 def test_trade_intensity_on_real_dots(dots_2020: pd.DataFrame) -> None:
@@ -197,5 +224,6 @@ def test_trade_intensity_on_real_dots(dots_2020: pd.DataFrame) -> None:
     # Vietnam sells the US far more than the US weight in world imports (27 % vs ~13 %).
     assert table.loc["USA", "export_intensity"] > 1.5
     assert table["export_intensity"].notna().sum() > 50
+    assert table.attrs["intensity_available"] is True
     hhis = concentration(dots_2020, "VNM", 2020).set_index("flow")
     assert 0 < hhis.loc["export", "hhi_partners"] < 0.2

@@ -85,6 +85,28 @@ def test_load_status_deadlines_timeline_report_export(tmp_path: Path) -> None:
     assert len(export.read_text(encoding="utf-8-sig").splitlines()) == 37
 
 
+def test_rates_are_per_cent_in_every_table() -> None:
+    run("load-example", "vietnam-asean")
+    by_group = run("rate", "asean", "--on", "2025-06-01", "--by-group")
+    compared = run("compare", "asean", "--countries", "VNM,THA", "--on", "2025-06-01")
+    timeline = run("timeline", "asean")
+    for out in (by_group, compared, timeline):
+        assert " %" in out
+        assert "0.2 " not in out and "0.3333" not in out and "0.4444" not in out
+    assert "0.0 %" in compared  # THA reported nothing
+
+
+def test_deadlines_say_days_late_never_negative_days() -> None:
+    import re
+
+    run("load-example", "vietnam-asean")
+    out = run("deadlines", "--catalogue", "asean", "--on", "2025-06-01", "--months", "6")
+    # AAMRA.4, a target of 2024-09-30 with no report, is late: 244 days, not "-244".
+    assert "AAMRA.4" in out and "244 days late" in out
+    assert not re.search(r"(?<![\d-])-\d", out)
+    assert "ACTS.1" not in out and "1998" not in out  # the 1998 signing is history, not a task
+
+
 def test_catalogue_commands(tmp_path: Path) -> None:
     assert "rkc_general_annex" in run("catalogues")
     assert "Pre-arrival Processing" in run("show", "wto_tfa")

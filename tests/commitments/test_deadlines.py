@@ -72,7 +72,17 @@ def test_asean_milestones_are_due_on_their_dates() -> None:
     result = deadlines("asean", "VNM", D(2023, 6, 1), months=7)
     due = result[result["state"] == "due"]
     assert list(due["item"]) == ["AAMRA.2", "AAMRA.3"]
-    assert set(result["due_kind"]) == {"milestone"}
+    assert set(due["due_kind"]) == {"event"}  # a signing and a pilot ahead: listed as due
+
+
+def test_past_region_wide_events_are_history_not_overdue() -> None:
+    # The 1998 AFAFGIT signing and the ASW signings happened: no "overdue -10,206 days".
+    result = deadlines("asean", "VNM", D(2026, 11, 25), months=6)
+    assert not {"ACTS.1", "ASW.1", "ASW.2", "ASW.3", "ASW.5", "ACTS.4"} & set(result["item"])
+    assert (result["due_kind"] != "event").all()
+    # A target date that has passed without a report is still overdue.
+    assert list(result["item"]) == ["AAMRA.4"]
+    assert result.iloc[0]["state"] == "overdue" and result.iloc[0]["due_kind"] == "milestone"
 
 
 def test_all_catalogues_by_default_for_the_home_country(

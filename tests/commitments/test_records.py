@@ -120,6 +120,31 @@ def test_every_bad_row_is_listed_not_only_the_first(tmp_path: Path) -> None:
     assert "and 2 more bad rows" in str(caught.value)
 
 
+def test_every_problem_of_a_row_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "row.csv"
+    # Row 2: bad category, bad status and an item the catalogue lacks. Row 3: category A with a
+    # definitive date and an unknown item (both rules of the catalogue).
+    path.write_text(
+        "catalogue,item,country,effective_date,category,status,definitive_date\n"
+        "wto_tfa,9.99,VNM,2022-05-06,Z,done,\n"
+        "wto_tfa,8.88,VNM,2022-05-06,A,,2023-01-01\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as caught:
+        read_status_file(path)
+    error = caught.value
+    assert error.total_bad_rows == 2
+    first, second = error.problems
+    assert first["row"] == 2 and first["column"] == "category, status, item"
+    assert "category must be A, B or C" in first["problem"]
+    assert "status must be implemented" in first["problem"]
+    assert "no item '9.99'" in first["problem"]
+    assert second["row"] == 3 and "no item '8.88'" in second["problem"]
+    assert "category A but has implementation dates" in second["problem"]
+    message = str(error)
+    assert "2 status record(s) rejected" in message and "'done'" in message
+
+
 def test_spellings_people_use_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "words.csv"
     path.write_text(

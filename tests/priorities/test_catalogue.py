@@ -78,7 +78,8 @@ BAD_CATALOGUES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "bad commodity": (_set(["initiatives", 0, "commodities"], ["8471.3"]), "HS code"),
     "clearance days without value of a day": (
         _set(["initiatives", 0, "benefit", "effect"], "clearance_days"), "value_per_day"),
-    "duplicate id": (_set(["initiatives", 1, "id"], "a"), "more than once"),
+    "duplicate id": (_set(["initiatives", 1, "id"], "a"),
+                     "'a' is used by initiatives[0] and initiatives[1]"),
     "unknown prerequisite": (_set(["initiatives", 0, "prerequisites"], ["zzz"]),
                              "no initiative has that id"),
     "self exclusion": (_set(["initiatives", 0, "excludes"], ["a"]), "itself"),
@@ -102,9 +103,22 @@ def test_each_kind_of_bad_catalogue_is_explained(case: str) -> None:
     change(data)
     with pytest.raises(CatalogueError) as caught:
         parse_catalogue(data)
-    text = str(caught.value) + repr(caught.value.details)
-    assert words in text
-    assert caught.value.fix
+    message = str(caught.value)
+    # The CLI prints only the message, so every problem must be in it, not only in details.
+    assert words in message
+    assert caught.value.fix and "details" not in caught.value.fix
+    # Grammar, and no dump of the whole catalogue (a dict's repr) as what came.
+    assert "a initiatives" not in message and "{'version'" not in message
+
+
+def test_every_problem_is_in_the_message_capped() -> None:
+    items = [initiative(f"i{n}", partners=["XYZ"]) for n in range(12)]
+    with pytest.raises(CatalogueError) as caught:
+        parse_catalogue(catalogue_dict(*items))
+    message = str(caught.value)
+    assert message.count("unknown partner") == 10 and "and 2 more" in message
+    assert "12 problem(s) in the initiatives catalogue" in message
+    assert caught.value.details["total"] == 12 and len(caught.value.details["problems"]) == 10
 
 
 def test_an_error_names_the_entry_by_id() -> None:

@@ -76,3 +76,36 @@ def test_bad_limits_are_explained_not_a_traceback() -> None:
     with pytest.raises(InputError) as caught:
         plan_cooperation(staff_months=-1, budget_usd=10, forecast="trend", analyse=False)
     assert "staff_months_per_year" in str(caught.value) and caught.value.fix
+
+
+def test_priorities_ignore_a_stray_later_year_and_say_so(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from haiquan.warehouse.sources import read_trade_file
+    from haiquan.warehouse.sources.canonical import write
+
+    flows = read_trade_file(require_shared(VIETNAM_DOTS), "dots")
+    stray = flows.loc[(flows["reporter"] == "VNM") & (flows["period"] == "2020")
+                      & flows["partner"].isin(["KOR", "JPN", "THA"])].assign(period="2031")
+    path = write(pd.concat([flows, stray], ignore_index=True), tmp_path / "flows.parquet")
+    result = runner.invoke(app, ["priorities", "--input", str(path), "--format", "canonical",
+                                 "--forecast", "trend", "--top", "5", "--sensitivity", "0"],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "base year 2020" in out
+    assert "later years hold too few partners" in out and "2031: 3" in out
+    # Headers in an officer's words, not "no eCO" / "no SW" (Rich may wrap them).
+    assert "e-C/O" in out and "single window" in out
+    assert "eCO" not in out and "no SW" not in out
+    assert "FutureWarning" not in out
+
+
+def test_priority_headers_follow_the_direction_of_each_flag() -> None:
+    from haiquan.cli.priorities import _header
+
+    assert _header("eco_exchange", "lower") == "no e-C/O exchange yet"
+    assert _header("single_window_connected", "lower") == "no single window link yet"
+    assert _header("aeo_mra", "lower") == "no AEO MRA yet"
+    assert _header("fta_in_force", "higher") == "FTA in force"
+    assert _header("aeo_mra", "higher") == "AEO MRA"

@@ -103,3 +103,54 @@ def test_model_forecast_uses_haiquan_forecast_and_falls_back_to_trend(
     assert (future["value_usd"] > 0).all()
     actual = table.loc[table["year"] == 2020]
     assert (actual["method"] == "actual").all()
+
+
+def _spread(partners: int, first: int = 2016, last: int = 2020) -> list[tuple[str, str, str, str,
+                                                                              float]]:
+    codes = ["KOR", "JPN", "THA", "LAO", "CHN", "USA", "DEU", "FRA", "SGP", "MYS", "IDN", "IND"]
+    return [("VNM", code, "export", str(year), 100.0 + year - first)
+            for year in range(first, last + 1) for code in codes[:partners]]
+
+
+def test_base_year_skips_a_later_year_with_few_partners(flows_factory: Factory) -> None:
+    # A canonical file adds a few far-future rows: 2031 must not become the base year.
+    flows = flows_factory([*_spread(12), ("VNM", "KOR", "export", "2031", 5.0),
+                           ("VNM", "JPN", "export", "2031", 5.0)])
+    trade = _inputs.home_partner_trade(_inputs.annual_totals(flows), "VNM")
+    year, warnings = _inputs.choose_base_year(trade)
+    assert year == 2020
+    assert len(warnings) == 1 and "base year 2020" in warnings[0] and "2031: 2" in warnings[0]
+    table = partner_trade_forecast(flows, home="VNM", years=[2021], method="trend")
+    assert table.attrs["base_year"] == 2020 and table.attrs["warnings"] == warnings
+
+
+def test_base_year_asked_for_with_few_partners_is_warned(flows_factory: Factory) -> None:
+    flows = flows_factory([*_spread(12), ("VNM", "KOR", "export", "2031", 5.0)])
+    trade = _inputs.home_partner_trade(_inputs.annual_totals(flows), "VNM")
+    year, warnings = _inputs.choose_base_year(trade, 2031)
+    assert year == 2031
+    assert "only 1 partner countries (up to 12" in warnings[0]
+    assert "2020 is the latest year with most partners" in warnings[0]
+    assert _inputs.choose_base_year(trade, 2020) == (2020, [])
+
+
+def test_a_handful_of_partners_is_warned_even_when_every_year_has_few(
+    flows_factory: Factory,
+) -> None:
+    trade = _inputs.home_partner_trade(_inputs.annual_totals(flows_factory(_spread(3))), "VNM")
+    year, warnings = _inputs.choose_base_year(trade)
+    assert year == 2020 and "only 3 partner countries" in warnings[0]
+
+
+def test_model_forecast_without_future_years_raises_no_future_warning(
+    vietnam_dots: pd.DataFrame,
+) -> None:
+    import warnings
+
+    keep = vietnam_dots["partner"].isin(["KOR", "JPN", "VNM"]) & vietnam_dots["reporter"].isin(
+        ["VNM", "KOR", "JPN"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        table = partner_trade_forecast(vietnam_dots.loc[keep], home="VNM", years=[2020])
+    assert set(table["partner"]) == {"KOR", "JPN"} and (table["method"] == "actual").all()
+    assert table["year"].dtype == "int64" and table["value_usd"].dtype == "float64"

@@ -159,3 +159,18 @@ def test_vietnam_ranking_on_real_dots_data(vietnam_dots: pd.DataFrame) -> None:
     assert table.loc["KOR", "eco_exchange_value"] == 1
     assert table.loc["USA", "fta_in_force_value"] == 0
     assert table.loc["CHN", "current_trade_value"] == pytest.approx(133.47e9, rel=1e-3)
+
+
+def test_fta_criterion_counts_only_agreements_between_the_pair() -> None:
+    import datetime as dt
+
+    from haiquan.priorities.scoring import _cooperation
+
+    on = dt.date(2024, 6, 1)
+    # Germany and France both apply EVFTA, but it is an agreement of the EU with Vietnam.
+    germany = _cooperation("DEU", ["FRA", "VNM"], on).set_index("partner")
+    assert germany.loc["FRA", "fta_in_force"] == 0
+    assert germany.loc["VNM", "fta_in_force"] == 1
+    # Two ASEAN members: ATIGA (and RCEP) keep the flag; an ASEAN+1 agreement does not.
+    thailand = _cooperation("THA", ["SGP", "CHN"], on).set_index("partner")
+    assert thailand.loc["SGP", "fta_in_force"] == 1 and thailand.loc["CHN", "fta_in_force"] == 1

@@ -40,6 +40,7 @@ BAD_FILES = {
     "unverified_without_note.yaml": ("unverified without a note", "AB_ECO"),
     "unknown_under.yaml": ("'under' names an agreement", "AB_ECO"),
     "one_party.yaml": ("two parties or more", "AB_FTA"),
+    "sides_do_not_split_the_parties.yaml": ("not parties: JPN; on no side: KOR", "AB_FTA"),
     "unknown_field.yaml": ("field 'entry_into_force'", "AB_FTA"),
     "not_a_list.yaml": ("has no list of agreements", None),
     "invalid_yaml.yaml": ("is not valid YAML", None),
@@ -157,6 +158,23 @@ def test_codes_are_checked_and_normalised() -> None:
     assert cooperation_state("VN", "410", dt.date(2024, 1, 1)).partner == "KOR"
     with pytest.raises(UnknownCodeError):
         cooperation_state("VNM", "XYZ")
+
+
+ASEAN_PLUS_ONE = ["ACFTA", "AKFTA", "AJCEP", "AANZFTA", "AIFTA", "AHKFTA"]
+
+
+def test_asean_plus_one_agreements_cover_only_pairs_across_their_sides() -> None:
+    on = dt.date(2024, 6, 1)
+    for ident in ASEAN_PLUS_ONE:
+        item = agreement(ident)
+        assert item.sides is not None, ident
+        assert item.applies_to("THA", on) and item.applies_to("SGP", on)
+        assert not item.covers("THA", "SGP", on), ident
+    assert agreement("ACFTA").covers("THA", "CHN", on)
+    assert [a.id for a in agreements_between("THA", "SGP", on, kind="fta")] == ["ATIGA", "RCEP"]
+    # RCEP has no sides: every two applying parties are covered, ASEAN or not.
+    assert agreement("RCEP").sides is None and agreement("RCEP").covers("CHN", "JPN", on)
+    assert not agreement("EVFTA").covers("DEU", "FRA", on)
 
 
 def test_agreement_by_id() -> None:

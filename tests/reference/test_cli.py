@@ -54,6 +54,17 @@ def test_show_agreements_with_partner_gives_the_flags() -> None:
     assert "fta_in_force" in out and "VN_KOR_EODES" in out and "VKFTA" in out
 
 
+@pytest.mark.parametrize("args", [("--partner", "THA"), ("--country", "THA", "--partner", "SGP")])
+def test_show_agreements_between_asean_members_lists_only_atiga_and_rcep(
+    args: tuple[str, ...],
+) -> None:
+    out = _run("show", "agreements", *args, "--on", "2024-06-01")
+    fta_line = next(line for line in out.splitlines() if "fta_in_force" in line)
+    assert "ATIGA, RCEP" in fta_line
+    for ident in ("ACFTA", "AKFTA", "AJCEP", "AANZFTA", "AIFTA", "AHKFTA"):
+        assert ident not in out
+
+
 def test_show_agreements_all_marks_unverified_notes() -> None:
     out = _run("show", "agreements", "--all", "--on", "2025-06-01")
     assert "VN_KOR_AEO_MRA" in out and "not yet" in out
