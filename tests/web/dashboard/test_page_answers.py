@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx
@@ -198,3 +199,17 @@ def test_commitments_page_shows_no_rate_for_a_catalogue_without_items(
     kpi = kpi[: kpi.index("</div></div>")]
     assert "no items tracked yet" in kpi and "0.0%" not in kpi and "0 of 0" not in kpi
     assert 'id="groups-wco_safe"' not in page.text
+
+
+def test_commitments_deadlines_say_late_or_in_days_not_negative_numbers(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    page = http.get("/commitments").text
+    table = page[page.index('<table id="deadlines">') :]
+    table = table[: table.index("</table>")]
+    rows = table.split("<tr>")[2:]
+    overdue = [r for r in rows if ">overdue<" in r]
+    assert overdue, "the shipped catalogues have targets already past (e.g. ASEAN AAMRA.4)"
+    assert all(re.search(r"<td>\d+ days late</td>", r) for r in overdue)
+    assert not re.search(r"<td[^>]*>-\d", table)
