@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from haiquan.cli._console import console
@@ -55,6 +56,40 @@ def _config(horizon: int, members: str | None):  # type: ignore[no-untyped-def]
     return config
 
 
+def _musd(value: float) -> str:
+    """US dollars as million USD with one decimal: 9610427285.3 -> '9,610.4'."""
+    return "" if pd.isna(value) else f"{value / 1e6:,.1f}"
+
+
+def _print_forecasts(result: pd.DataFrame) -> None:
+    """The forecasts on screen: values in million USD, each interval in one column, and the
+    (long) model label once per series below the table rather than cut short in every row."""
+    from rich.table import Table
+
+    reporters = sorted(result["reporter"].astype(str).unique())
+    one_reporter = len(reporters) == 1
+    title = "forecasts, million USD" + (f" ({reporters[0]} reporting)" if one_reporter else "")
+    table = Table(title=title)
+    keys = ["partner", "flow", "period"] if one_reporter else ["reporter", "partner", "flow",
+                                                                "period"]
+    # On a narrow terminal cells fold onto more lines; a figure is never cut short with "…".
+    for key in keys:
+        table.add_column(key, overflow="fold")
+    table.add_column("forecast", justify="right", overflow="fold")
+    for level in (80, 95):
+        table.add_column(f"{level} % interval", justify="right", overflow="fold")
+    for row in result.itertuples(index=False):
+        table.add_row(*(str(getattr(row, k)) for k in keys), _musd(row.yhat),
+                      f"{_musd(row.lo_80)} – {_musd(row.hi_80)}",
+                      f"{_musd(row.lo_95)} – {_musd(row.hi_95)}")
+    console.print(table)
+    models = result.drop_duplicates([*keys[:-1], "model"])
+    console.print("model of each series:")
+    for row in models.itertuples(index=False):
+        console.print("  " + " ".join(str(getattr(row, k)) for k in keys[:-1]) + f": {row.model}",
+                      soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     """Mount ``haiquan forecast`` and ``haiquan backtest`` on the root app."""
 
@@ -90,9 +125,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"wrote {len(result)} rows for {result['unique_id'].nunique()} series "
                           f"to {output}")
         else:
-            from haiquan.cli._tables import print_frame
-
-            print_frame(result[OUTPUT_COLUMNS], "forecasts (value in M USD)", usd_note=False)
+            _print_forecasts(result[OUTPUT_COLUMNS])
         counts = series["series_class"].value_counts().to_dict()
         console.print("series by method: " + ", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())))

@@ -15,11 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from haiquan.errors import InputError, UnknownCodeError
 from haiquan.forecast.config import ForecastConfig
 from haiquan.forecast.engines import ForecastEngine, make_engine
 from haiquan.forecast.forecaster import BacktestResult, Forecaster
 from haiquan.forecast.panel import SERIES_KEYS, flows_to_panel, select_slice, timestamp_to_period
-from haiquan.forecast.reconcile import build_hierarchy, reconcile_forecasts
+from haiquan.forecast.reconcile import (
+    TOTAL_PARTNER,
+    build_hierarchy,
+    check_method,
+    reconcile_forecasts,
+)
+from haiquan.warehouse.schema import FLOWS, FREQUENCIES
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -99,6 +106,7 @@ def run_flow_forecast(
     keys: Sequence[str] = SERIES_KEYS,
 ) -> FlowForecast:
     """:func:`forecast_flows` plus the table of every series and how it was forecast."""
+    check_method(reconcile)
     config = _config(config, horizon)
     engine = engine or make_engine()
     parts, series_tables = [], []
@@ -148,8 +156,6 @@ def backtest_flows(
     Raises:
         InputError: ``flows`` mixes frequencies (back-test one at a time).
     """
-    from haiquan.errors import InputError
-
     config = _config(config, horizon)
     frequencies = sorted(flows["frequency"].astype(str).unique())
     if len(frequencies) != 1:
@@ -170,9 +176,11 @@ def backtest_flows(
 def read_flows(path: str | Path, format: str | None = None) -> tuple[pd.DataFrame, dict]:
     """Canonical rows of a source file, and how to write partner codes back.
 
-    For the Census format the series are keyed by the Census code (two codes can name one
-    country over time) and the returned mapping gives, for each code, the partner to print:
-    the ISO alpha-3 code for a country, the Census code otherwise.
+    Series are keyed by the canonical partner (ISO alpha-3 for a country, a named group such as
+    ``EUROPEAN_UNION`` or ``CENSUS_5080`` otherwise), so slices and reconciliation see ISO codes.
+    For the Census format the returned mapping gives, for each canonical partner, the partner to
+    print: the ISO alpha-3 code for a country, the four-digit Census code otherwise; rows keep
+    that code in a ``census_code`` column.
     """
     from haiquan.warehouse.sources import detect_format, read_trade_file
 
@@ -184,10 +192,56 @@ def read_flows(path: str | Path, format: str | None = None) -> tuple[pd.DataFram
     flows = read_census(path)
     is_country = flows["partner"].astype(str).str.len() == 3
     shown = flows["partner"].where(is_country, flows["census_code"])
-    mapping = dict(zip(flows["census_code"], shown, strict=False))
-    # Keep the canonical partner beside the code so a slice can name EUROPEAN_UNION or 0003.
-    flows = flows.assign(canonical_partner=flows["partner"], partner=flows["census_code"])
-    return flows.drop(columns="census_code"), mapping
+    # The Census reader gives every code its own partner (a second code of one country becomes
+    # CENSUS_<code>), so this mapping is one to one.
+    mapping = dict(zip(flows["partner"], shown, strict=False))
+    return flows, mapping
+
+
+def _choice(value: str | None, allowed: Sequence[str], name: str, case: str) -> str | None:
+    """``value`` normalised to the case of ``allowed``, or an error listing the valid values."""
+    if value is None:
+        return None
+    text = value.strip().lower() if case == "lower" else value.strip().upper()
+    if text not in allowed:
+        raise InputError(
+            f"unknown {name} {value!r}",
+            expected="one of " + ", ".join(allowed),
+            got=repr(value),
+            fix=f"use one of the values listed, e.g. --{name} {allowed[0]}",
+        )
+    return text
+
+
+def _partner_codes(partners: Sequence[str], flows: pd.DataFrame,
+                   shown: dict[str, str]) -> list[str]:
+    """The canonical partner codes the user's ``--partner`` values name in ``flows``.
+
+    A value may be an ISO alpha-3 code, a named group, or a code the source prints (the Census
+    code of an aggregate, e.g. ``0003``). A value that names no partner of the data fails,
+    naming it: a mistyped code must not widen the slice to every partner.
+    """
+    present = set(flows["partner"].astype(str))
+    printed = {str(v).upper(): k for k, v in shown.items()}
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for value in partners:
+        code = value.strip().upper()
+        if code in present:
+            chosen.append(code)
+        elif code in printed or code.zfill(4) in printed:
+            chosen.append(printed.get(code) or printed[code.zfill(4)])
+        else:
+            unknown.append(value)
+    if unknown:
+        raise UnknownCodeError(
+            "unknown partner " + ", ".join(repr(u) for u in unknown),
+            expected="partners of the data: ISO 3166 alpha-3 codes (VNM, CHN) or named groups "
+            "(WORLD, EUROPEAN_UNION)" + (", or their Census codes (0003)" if shown else ""),
+            got=", ".join(unknown) + f" (not among the {len(present)} partners of the data)",
+            fix="check the spelling; look a country's code up with `haiquan show country NAME`",
+        )
+    return list(dict.fromkeys(chosen))
 
 
 def load_slice(
@@ -205,22 +259,32 @@ def load_slice(
     Returns:
         ``(rows, shown)``: ``shown`` maps series partner codes to the partner to print (see
         :func:`read_flows`); it is empty for the warehouse and for formats other than Census.
+
+    Raises:
+        InputError: ``flow`` or ``frequency`` is not a valid value, or nothing matches.
+        UnknownCodeError: a partner that is not in the data (the slice is never widened).
     """
+    flow = _choice(flow, FLOWS, "flow", "lower")
+    frequency = _choice(frequency, FREQUENCIES, "frequency", "upper")
     if path is None:
         from haiquan.warehouse.queries import query_flows
 
-        rows = query_flows(reporter=reporter, partners=partners, flow=flow, frequency=frequency,
-                           commodity=None)
-        return select_slice(rows, commodity_level=commodity_level), {}
+        rows = query_flows(reporter=reporter, flow=flow, frequency=frequency, commodity=None)
+        codes = _partner_codes(partners, rows, {}) if partners else None
+        return select_slice(rows, partners=codes, commodity_level=commodity_level), {}
     flows, shown = read_flows(path, format)
-    if partners and shown:
-        wanted = {p.upper() for p in partners}
-        named = flows["canonical_partner"].astype(str).str.upper().isin(wanted)
-        partners = sorted({code for code, partner in shown.items()
-                           if partner.upper() in wanted or code in wanted}
-                          | set(flows.loc[named, "partner"]))
+    for name, value in (("flow", flow), ("frequency", frequency)):
+        have = sorted(flows[name].astype(str).unique())
+        if value is not None and value not in have:
+            raise InputError(
+                f"the file has no rows of {name} {value}",
+                expected=f"a {name} the file holds: " + ", ".join(have),
+                got=repr(value),
+                fix=f"pass --{name} {have[0]}, or leave --{name} out",
+            )
+    codes = _partner_codes(partners, flows, shown) if partners else None
     rows = select_slice(flows, reporter=reporter, flow=flow, frequency=frequency,
-                        partners=partners, commodity_level=commodity_level)
+                        partners=codes, commodity_level=commodity_level)
     return rows, shown
 
 
@@ -243,11 +307,16 @@ def forecast_file(
     The forecasts have :data:`OUTPUT_COLUMNS` first. Partners keep the file's codes — for the
     Census file ISO alpha-3 for countries and the Census code otherwise — so the output lines
     up with the input; ``series`` lists every series of the slice with its class and method.
+    With ``reconcile`` the ``WORLD`` rows are the sum of the slice's countries, not the file's
+    own world total, so they keep the partner ``WORLD``.
     """
+    check_method(reconcile)
     rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
                              partners=partners, commodity_level=commodity_level)
     run = run_flow_forecast(rows, horizon, config=config, engine=engine, reconcile=reconcile)
     result, series = run.forecasts, run.series
+    if reconcile:
+        shown = {k: v for k, v in shown.items() if k != TOTAL_PARTNER}
     if shown:
         result["partner"] = result["partner"].map(shown).fillna(result["partner"])
         series["partner"] = series["partner"].map(shown).fillna(series["partner"])

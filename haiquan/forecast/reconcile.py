@@ -17,13 +17,28 @@ import pandas as pd
 
 from haiquan.errors import InputError
 
-__all__ = ["RECONCILERS", "build_hierarchy", "reconcile_forecasts"]
+__all__ = ["RECONCILERS", "build_hierarchy", "check_method", "reconcile_forecasts"]
 
 #: ``--reconcile`` choices -> hierarchicalforecast reconciler factories.
 RECONCILERS = ("bottom_up", "mint_ols", "mint_wls")
 
 #: Partner code of the recomputed total of a slice's countries.
 TOTAL_PARTNER = "WORLD"
+
+
+def check_method(method: str | None) -> None:
+    """Refuse an unknown reconciliation method before any work is done (``None`` is none).
+
+    >>> check_method("magic")
+    Traceback (most recent call last):
+    ...
+    haiquan.errors.InputError: unknown reconciliation method 'magic': expected one of bottom_up, \
+mint_ols, mint_wls, got 'magic'; to fix: use --reconcile mint_wls (or bottom_up, mint_ols)
+    """
+    if method is not None and method not in RECONCILERS:
+        raise InputError(f"unknown reconciliation method {method!r}",
+                         expected="one of " + ", ".join(RECONCILERS), got=repr(method),
+                         fix="use --reconcile mint_wls (or bottom_up, mint_ols)")
 
 
 def build_hierarchy(
@@ -114,10 +129,7 @@ def reconcile_forecasts(
 
     factories = {"bottom_up": BottomUp, "mint_ols": lambda: MinTrace(method="ols"),
                  "mint_wls": lambda: MinTrace(method="wls_struct")}
-    if method not in factories:
-        raise InputError(f"unknown reconciliation method {method!r}",
-                         expected="one of " + ", ".join(RECONCILERS), got=repr(method),
-                         fix="use --reconcile mint_wls")
+    check_method(method)
     ids = set(S["unique_id"])
     have = set(forecasts["unique_id"])
     if ids - have:

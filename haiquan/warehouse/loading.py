@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel
 
-from haiquan.errors import InputError
+from haiquan.errors import ConfigurationError, InputError
 from haiquan.settings import get_settings
 from haiquan.warehouse.schema import TRADE_FLOW_COLUMNS, check_trade_flows
 from haiquan.warehouse.sources import detect_format, read_trade_file
@@ -27,6 +28,7 @@ from haiquan.warehouse.store import Warehouse
 
 __all__ = [
     "LoadResult",
+    "declarations_schema",
     "file_sha256",
     "load_declarations_file",
     "load_trade_file",
@@ -237,6 +239,56 @@ def store_declarations_frame(
     return _store_declarations(warehouse, frame, label, sha256, layout, synthetic)
 
 
+#: Declaration column kind (:class:`~haiquan.declarations.columns.ColumnSpec`) -> DuckDB type.
+_DECLARATION_SQL_TYPES = {"id": "VARCHAR", "code": "VARCHAR", "hs": "VARCHAR",
+                          "country": "VARCHAR", "date": "DATE", "number": "DOUBLE",
+                          "int": "BIGINT", "label": "TINYINT"}
+
+
+def declarations_schema() -> dict[str, str]:
+    """Column -> DuckDB type of the ``declarations`` table, from the canonical declaration layout.
+
+    >>> declarations_schema()["courier"], declarations_schema()["date"]
+    ('VARCHAR', 'DATE')
+    """
+    from haiquan.declarations.columns import DECLARATION_COLUMNS, column_spec
+
+    types = {name: _DECLARATION_SQL_TYPES[column_spec(name).kind] for name in DECLARATION_COLUMNS}
+    return types | {"load_id": "INTEGER"}
+
+
+def _declarations_table(warehouse: Warehouse) -> None:
+    """Create the ``declarations`` table with its declared types, or bring an old one to them.
+
+    Warehouses built before the types were declared took them from their first load: a demo
+    load without couriers made ``courier`` of type NULL and ``date`` a TIMESTAMP_NS, and a later
+    file with couriers could not be inserted. Such columns are converted in place (inside the
+    caller's transaction, so a failure changes nothing).
+    """
+    connection = warehouse.connection
+    declared = declarations_schema()
+    if not warehouse.has_table("declarations"):
+        columns = ", ".join(f"{name} {kind}" for name, kind in declared.items())
+        connection.execute(f"CREATE TABLE declarations ({columns})")
+        return
+    current = {str(row[0]): str(row[1]) for row in
+               connection.execute("DESCRIBE declarations").fetchall()}
+    for name, kind in declared.items():
+        try:
+            if name not in current:
+                connection.execute(f"ALTER TABLE declarations ADD COLUMN {name} {kind}")
+            elif current[name] != kind:
+                connection.execute(f"ALTER TABLE declarations ALTER {name} SET DATA TYPE {kind}")
+        except duckdb.Error as error:
+            raise ConfigurationError(
+                "the warehouse's declarations table cannot be brought to the declared types",
+                expected=f"column {name} convertible to {kind}",
+                got=f"{current.get(name, 'no column')}: {str(error).splitlines()[0]}",
+                fix="export the table (`haiquan export declarations old.csv`), delete the "
+                f"warehouse file {warehouse.path} and load the declaration files again",
+            ) from error
+
+
 def _store_declarations(
     warehouse: Warehouse, frame: pd.DataFrame, label: str, sha256: str, layout: str,
     synthetic: bool,
@@ -252,10 +304,7 @@ def _store_declarations(
                                format=layout, rows=len(frame), set_aside=[], synthetic=synthetic)
         incoming = frame.assign(load_id=load_id)
         connection.register("incoming_declarations", incoming)
-        if not warehouse.has_table("declarations"):
-            connection.execute(
-                "CREATE TABLE declarations AS SELECT * FROM incoming_declarations LIMIT 0"
-            )
+        _declarations_table(warehouse)
         before = connection.execute("SELECT count(*) FROM declarations").fetchone()
         connection.execute(
             "DELETE FROM declarations d WHERE d.declaration_id IN "

@@ -278,6 +278,9 @@ def recent_declarations(limit: int = 1000) -> pd.DataFrame:
             [int(limit)],
         )
     synthetic = bool(frame["load_synthetic"].any()) if len(frame) else False
+    # The table stores DATE; readers of declarations get day-precision datetime64[ns] as the
+    # file readers give it.
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame = frame.drop(columns=["load_synthetic", "load_id"]).sort_values("date")
     frame = frame.reset_index(drop=True)
     frame.attrs["synthetic"] = synthetic

@@ -8,8 +8,11 @@ column and sort correctly within a frequency: ``2023-06`` (M), ``2023Q2`` (Q), `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 
 import pandas as pd
+import pycountry
 
 from haiquan.errors import DataFileError
 
@@ -19,6 +22,8 @@ __all__ = [
     "TRADE_FLOW_COLUMNS",
     "check_trade_flows",
     "empty_trade_flows",
+    "is_known_partner",
+    "known_partner_codes",
 ]
 
 #: Column -> pandas dtype of the canonical table, in order.
@@ -47,6 +52,38 @@ _PERIOD_PATTERNS = {
 }
 _COMMODITY = re.compile(r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8}|\d{10})$")
 _PARTNER = re.compile(r"^([A-Z]{3}|[A-Z0-9_]{4,})$")
+
+
+#: A partner the U.S. Census file reports under a second code (see ``sources/census.py``).
+_CENSUS_PARTNER = re.compile(r"^CENSUS_\d{4}$")
+
+
+@cache
+def known_partner_codes() -> frozenset[str]:
+    """Every reporter or partner code a trade row may carry, from the reference data.
+
+    ISO 3166-1 alpha-3 codes (and XKX, Kosovo), former countries of ISO 3166-3 (ANT, the
+    Netherlands Antilles, which BACI still reports), the named aggregates trade sources report
+    (``country_aliases.yaml``: WORLD, EUROPEAN_UNION ...) and the dated groups
+    (``country_groups.yaml``: ASEAN, EU27 ...).
+
+    >>> {"VNM", "WORLD", "EUROPEAN_UNION", "ASEAN"} <= known_partner_codes()
+    True
+    >>> "VNZ" in known_partner_codes()
+    False
+    """
+    from haiquan.reference.countries import _aliases, _by_code, country_groups
+
+    # _by_code/_aliases are the reference module's own tables; reading them here keeps one
+    # source of truth for the codes (reference does not yet export the list).
+    alpha_3 = {c.alpha_3 for c in _by_code().values()}
+    former = {str(c.alpha_3) for c in pycountry.historic_countries}
+    return frozenset(alpha_3 | former | set(_aliases()[1].values()) | set(country_groups()))
+
+
+def is_known_partner(code: str) -> bool:
+    """Whether ``code`` (already upper-case) is a known reporter or partner code."""
+    return code in known_partner_codes() or bool(_CENSUS_PARTNER.match(code))
 
 
 def empty_trade_flows() -> pd.DataFrame:
@@ -109,7 +146,7 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
     # Code-like columns repeat a few hundred values over millions of rows: normalise and check
     # each distinct value once, then map back.
     def tidy(column: str, case: str | None, pattern: re.Pattern[str] | None,
-             allowed: tuple[str, ...] | None, problem: str) -> None:
+             allowed: tuple[str, ...] | Callable[[str], bool] | None, problem: str) -> None:
         codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
         cleaned = [str(u).strip() for u in uniques]
         if case == "upper":
@@ -117,7 +154,8 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
         elif case == "lower":
             cleaned = [c.lower() for c in cleaned]
         ok = [
-            (pattern is None or bool(pattern.match(c))) and (allowed is None or c in allowed)
+            (pattern is None or bool(pattern.match(c)))
+            and (allowed is None or (allowed(c) if callable(allowed) else c in allowed))
             for c in cleaned
         ]
         lookup = pd.Series(cleaned + [None], dtype="object")
@@ -125,9 +163,13 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
         good = pd.Series(ok + [False]).to_numpy()[codes]
         flag(pd.Series(~good, index=out.index), column, problem)
 
-    tidy("reporter", "upper", _PARTNER, None, "expected an ISO 3166 alpha-3 code such as VNM")
-    tidy("partner", "upper", _PARTNER, None,
-         "expected an ISO 3166 alpha-3 code (USA) or a named group (WORLD, EUROPEAN_UNION)")
+    # Codes are read case-insensitively (kor is stored as KOR), then looked up: a code that is
+    # neither an ISO 3166 country nor a named group fails the file.
+    unknown_code = ("unknown code: expected an ISO 3166 alpha-3 code (VNM) or a named group "
+                    "(WORLD, EUROPEAN_UNION, ASEAN); look a country up with "
+                    "`haiquan show country NAME`")
+    tidy("reporter", "upper", _PARTNER, is_known_partner, unknown_code)
+    tidy("partner", "upper", _PARTNER, is_known_partner, unknown_code)
     tidy("flow", "lower", None, FLOWS, "expected one of " + ", ".join(FLOWS))
     tidy("frequency", "upper", None, FREQUENCIES, "expected M, Q or A")
     tidy("commodity", None, _COMMODITY,  None,

@@ -52,3 +52,17 @@ def test_demo_without_server_labels_synthetic_declarations() -> None:
     assert result.returncode == 0, result.stderr
     assert "Top 10 partners" in result.stdout
     assert "SYNTHETIC" in result.stdout
+
+
+def test_real_declarations_load_after_the_demo_declarations() -> None:
+    # `haiquan demo` stores synthetic declarations first; they have no courier, and the table
+    # used to take its column types from them, so the real file then failed to load.
+    from haiquan.declarations import generate_synthetic_declarations
+    from haiquan.warehouse.loading import store_declarations_frame
+
+    store_declarations_frame(generate_synthetic_declarations(20, seed=1),
+                             label="synthetic demo declarations", sha256="demo", synthetic=True)
+    path = require_shared("customs-declarations/df_syn_valid_eng.csv")
+    loaded = haiquan("load", "--declarations", str(path))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "loaded 8,134 rows" in loaded.stdout

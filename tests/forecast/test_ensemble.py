@@ -117,3 +117,17 @@ def test_equally_good_members_get_equal_weights() -> None:
     assert choice.weighting == "equal" and not choice.geometric
     assert np.allclose(choice.weights.to_numpy(), 0.5)
     assert choice.grid.iloc[0]["weighting"] == "equal"
+
+
+def test_model_labels_are_the_forms_docs_forecast_md_shows() -> None:
+    from pathlib import Path
+
+    from haiquan.forecast.ensemble import _label
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "forecast.md").read_text()
+    weights = pd.Series({"ETSdamped": 0.14, "DOTM": 0.86})
+    for geometric in (False, True):
+        label = _label(weights, geometric)
+        # the docs show each form with DOTM first: '`Ensemble(DOTM:0.14+...'
+        head = label.split("DOTM")[0]
+        assert f"`{head}DOTM:0.14+" in docs, label

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from haiquan.errors import InputError
-from haiquan.forecast import OUTPUT_COLUMNS, backtest_flows, forecast_file, run_flow_forecast
+from haiquan.errors import InputError, UnknownCodeError
+from haiquan.forecast import (
+    OUTPUT_COLUMNS,
+    backtest_flows,
+    forecast_file,
+    load_slice,
+    run_flow_forecast,
+)
 
 
 def test_census_forecast_keeps_iso_codes_and_census_codes(census_file, quick_config,
@@ -47,3 +53,63 @@ def test_forecasts_of_two_slices_concatenate(make_flows, quick_config, local_eng
     assert not both.attrs
     assert set(both["partner"]) == {"CHN", "VNM"} and len(both) == 12
     assert [run.series["series_class"].tolist() for run in runs] == [["regular"], ["regular"]]
+
+
+def test_unknown_partner_is_refused_not_widened(census_file) -> None:
+    # A mistyped partner used to drop the filter and forecast all 526 series.
+    with pytest.raises(UnknownCodeError) as caught:
+        load_slice(census_file, "census", partners=["VNM", "XYZ"])
+    message = str(caught.value)
+    assert "'XYZ'" in message and "haiquan show country" in message
+    assert "'VNM'" not in message
+
+
+def test_partners_are_named_by_iso_group_or_census_code(census_file) -> None:
+    rows, shown = load_slice(census_file, "census", flow="import",
+                             partners=["vnm", "EUROPEAN_UNION", "0003", "5080"])
+    assert set(rows["partner"]) == {"VNM", "EUROPEAN_UNION", "CENSUS_5080"}
+    assert shown["VNM"] == "VNM" and shown["EUROPEAN_UNION"] == "0003"
+    assert shown["CENSUS_5080"] == "5080"
+
+
+@pytest.mark.parametrize(
+    ("filters", "words"),
+    [
+        ({"flow": "imports"}, "expected one of import, export, re-export, re-import"),
+        ({"frequency": "W"}, "expected one of M, Q, A"),
+        ({"frequency": "Q"}, "the file has no rows of frequency Q"),
+    ],
+)
+def test_bad_flow_or_frequency_lists_the_valid_values(census_file, filters, words) -> None:
+    with pytest.raises(InputError) as caught:
+        load_slice(census_file, "census", partners=["VNM"], **filters)
+    message = str(caught.value)
+    assert words in message
+    # the message names the user's own filters, never the Census code behind VNM (5520)
+    assert "5520" not in message
+
+
+def test_unknown_partner_in_the_warehouse_is_refused(make_flows) -> None:
+    from haiquan.warehouse.loading import load_trade_frame
+
+    load_trade_frame(make_flows({"CHN": 24}), label="test", sha256="x", synthetic=True)
+    rows, _ = load_slice(None, partners=["chn"])
+    assert set(rows["partner"]) == {"CHN"}
+    with pytest.raises(UnknownCodeError, match="'VNM'"):
+        load_slice(None, partners=["VNM"])
+
+
+def test_reconcile_works_on_the_census_file(census_file, quick_config, local_engine) -> None:
+    run = forecast_file(census_file, "census", 3, partners=["VNM", "CHN"], flow="import",
+                        reconcile="bottom_up", config=quick_config, engine=local_engine)
+    out = run.forecasts.pivot(index="period", columns="partner", values="yhat")
+    assert set(out.columns) == {"VNM", "CHN", "WORLD"}
+    assert (out["WORLD"] - (out["VNM"] + out["CHN"])).abs().max() < 1e-3 * out["WORLD"].min()
+    assert run.forecasts["model"].str.endswith("+bottom_up").all()
+
+
+def test_unknown_reconcile_method_is_refused_before_any_work(make_flows) -> None:
+    with pytest.raises(InputError, match="expected one of bottom_up, mint_ols, mint_wls"):
+        forecast_file("/no/such/file.csv", "census", reconcile="magic")
+    with pytest.raises(InputError, match="unknown reconciliation method 'magic'"):
+        run_flow_forecast(make_flows({"CHN": 24}), 3, reconcile="magic")

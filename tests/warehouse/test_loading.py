@@ -106,3 +106,27 @@ def test_export_csv_and_partitioned_parquet(
         export_table("users", tmp_path / "x.csv")
     with pytest.raises(InputError, match="unknown partition"):
         export_table("trade_flows", tmp_path / "p", format="parquet", partition_by=["nope"])
+
+
+def test_unknown_country_codes_load_nothing(write_canonical: Callable[..., Path]) -> None:
+    path = write_canonical(reporter=["VNM", "VNZ", "VNM"], partner=["XXX", "KOR", "WORLD"])
+    with pytest.raises(DataFileError) as caught:
+        load_trade_file(path, "canonical")
+    bad = {(p["row"], p["column"], p["value"]) for p in caught.value.problems}
+    assert bad == {(2, "partner", "XXX"), (3, "reporter", "VNZ")}
+    assert "haiquan show country" in str(caught.value)
+    with Warehouse.open(read_only=True) as warehouse:
+        assert warehouse.count("trade_flows") == 0 and warehouse.count("loads") == 0
+
+
+def test_codes_are_case_insensitive_and_named_groups_load(
+    write_canonical: Callable[..., Path],
+) -> None:
+    path = write_canonical(reporter=["vnm", "VNM", "VNM"],
+                           partner=["kor", "ASEAN", "european_union"])
+    assert load_trade_file(path, "canonical").rows == 3
+    with Warehouse.open(read_only=True) as warehouse:
+        stored = warehouse.frame("SELECT DISTINCT reporter, partner FROM trade_flows "
+                                 "ORDER BY partner")
+    assert stored["reporter"].tolist() == ["VNM"] * 3
+    assert stored["partner"].tolist() == ["ASEAN", "EUROPEAN_UNION", "KOR"]
