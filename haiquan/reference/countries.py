@@ -33,6 +33,7 @@ __all__ = [
     "group_members",
     "groups_of",
     "partner_code",
+    "partner_codes",
 ]
 
 
@@ -129,6 +130,25 @@ def _aliases() -> tuple[dict[str, str], dict[str, str]]:
         for name in names:
             groups[_normalise(name)] = code
     return countries, groups
+
+
+@cache
+def partner_codes() -> frozenset[str]:
+    """Every code a reporter or partner may be given as: the vocabulary of trade rows.
+
+    ISO 3166-1 alpha-3 codes (and XKX, Kosovo), former countries of ISO 3166-3 (ANT, the
+    Netherlands Antilles, which BACI still reports), the named aggregates trade sources report
+    (``country_aliases.yaml``: WORLD, EUROPEAN_UNION ...) and the dated groups
+    (``country_groups.yaml``: ASEAN, EU27 ...).
+
+    >>> {"VNM", "XKX", "ANT", "WORLD", "EUROPEAN_UNION", "ASEAN"} <= partner_codes()
+    True
+    >>> "VNZ" in partner_codes()
+    False
+    """
+    alpha_3 = {c.alpha_3 for c in _by_code().values()}
+    former = {str(c.alpha_3) for c in pycountry.historic_countries}
+    return frozenset(alpha_3 | former | set(_aliases()[1].values()) | set(country_groups()))
 
 
 def country(code: str) -> Country:

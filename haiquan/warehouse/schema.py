@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import cache
 
 import pandas as pd
-import pycountry
 
 from haiquan.errors import DataFileError
 
@@ -72,13 +71,9 @@ def known_partner_codes() -> frozenset[str]:
     >>> "VNZ" in known_partner_codes()
     False
     """
-    from haiquan.reference.countries import _aliases, _by_code, country_groups
+    from haiquan.reference.countries import partner_codes
 
-    # _by_code/_aliases are the reference module's own tables; reading them here keeps one
-    # source of truth for the codes (reference does not yet export the list).
-    alpha_3 = {c.alpha_3 for c in _by_code().values()}
-    former = {str(c.alpha_3) for c in pycountry.historic_countries}
-    return frozenset(alpha_3 | former | set(_aliases()[1].values()) | set(country_groups()))
+    return partner_codes()
 
 
 def is_known_partner(code: str) -> bool:
