@@ -118,6 +118,8 @@ def top_partners(
 
     def work(w: Warehouse) -> pd.DataFrame:
         chosen = period or _latest_period(w, home, frequency)
+        if period is not None:
+            _require_period(w, home, frequency, period)
         flow_clause = "AND flow = ?" if flow else ""
         parameters: list[Any] = [home, frequency, chosen] + ([flow] if flow else [])
         return w.frame(
@@ -145,6 +147,34 @@ def top_partners(
         )
 
     return _label(_with(warehouse, work))
+
+
+def _require_period(w: Warehouse, reporter: str, frequency: str, period: str) -> None:
+    """Refuse a period the reporter has no totals for, naming the periods there are.
+
+    An empty table would read as "no partners that year" when the year is simply not loaded.
+    """
+    first, last, present = w.connection.execute(
+        "SELECT min(period), max(period), count(*) FILTER (WHERE period = ?) FROM trade_flows "
+        "WHERE reporter = ? AND frequency = ? AND commodity = 'TOTAL'",
+        [period, reporter, frequency],
+    ).fetchone() or (None, None, 0)
+    if present:
+        return
+    if first is None:
+        raise NotFoundError(
+            f"the warehouse has no {frequency} trade totals reported by {reporter}",
+            expected=f"rows with reporter {reporter}, frequency {frequency}, commodity TOTAL",
+            got="none",
+            fix="load a file that covers this reporter (e.g. the IMF DOTS file) or choose "
+            "another --reporter/--frequency",
+        )
+    raise NotFoundError(
+        f"{reporter} has no {frequency} trade totals in {period}",
+        expected=f"a period from {first} to {last}",
+        got=period,
+        fix=f"pass --year within {first}–{last}, or load a file that covers {period}",
+    )
 
 
 def _latest_period(w: Warehouse, reporter: str, frequency: str) -> str:

@@ -29,6 +29,8 @@ def test_load_twice_then_show_and_export(tmp_path: Path) -> None:
     top = haiquan("show", "top-partners", "--year", "2020", "-n", "3")
     assert top.returncode == 0, top.stderr
     assert "CHN" in top.stdout and "SYNTHETIC" not in top.stdout
+    missing = haiquan("show", "top-partners", "--year", "2024")
+    assert missing.returncode == 2 and "1960 to 2020" in missing.stderr, missing.stderr
     series = haiquan("show", "partner", "KOR", "--since", "2019")
     assert "2020" in series.stdout and "mirror" in series.stdout
     out = tmp_path / "flows.csv"

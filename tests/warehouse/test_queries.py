@@ -36,6 +36,15 @@ def test_top_partners_of_vietnam_in_2020() -> None:
 
 
 @pytest.mark.usefixtures("vietnam_loaded")
+def test_a_year_not_loaded_names_the_years_there_are() -> None:
+    with pytest.raises(NotFoundError, match="no A trade totals in 2024") as caught:
+        top_partners("VNM", "2024")
+    assert caught.value.expected == "a period from 1960 to 2020"
+    with pytest.raises(NotFoundError, match="no Q trade totals reported by VNM"):
+        top_partners("VNM", "2020", frequency="Q")
+
+
+@pytest.mark.usefixtures("vietnam_loaded")
 def test_partner_series_has_mirror_figures() -> None:
     series = partner_series("KOR", "VNM")
     row = series[(series.period == "2020") & (series.flow == "import")].iloc[0]
