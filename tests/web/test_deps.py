@@ -200,5 +200,5 @@ def test_password_guessing_is_slowed_down(
     right = {"username": "guessed-user", "password": account.password}
     refused = http.post("/login", data=right)
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
-    assert "too many failed logins" in refused.text
+    assert "Too many failed logins" in refused.text  # the page starts its sentence with a capital
     assert "haiquan_session" not in refused.cookies
