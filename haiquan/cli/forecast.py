@@ -61,7 +61,7 @@ def _musd(value: float) -> str:
     return "" if pd.isna(value) else f"{value / 1e6:,.1f}"
 
 
-def _print_forecasts(result: pd.DataFrame) -> None:
+def _print_forecasts(result: pd.DataFrame, synthetic: bool = False) -> None:
     """The forecasts on screen: values in million USD, each interval in one column, and the
     (long) model label once per series below the table rather than cut short in every row."""
     from rich.table import Table
@@ -69,6 +69,8 @@ def _print_forecasts(result: pd.DataFrame) -> None:
     reporters = sorted(result["reporter"].astype(str).unique())
     one_reporter = len(reporters) == 1
     title = "forecasts, million USD" + (f" ({reporters[0]} reporting)" if one_reporter else "")
+    if synthetic:
+        title = f"SYNTHETIC demo data — {title}"
     table = Table(title=title)
     keys = ["partner", "flow", "period"] if one_reporter else ["reporter", "partner", "flow",
                                                                 "period"]
@@ -114,6 +116,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Forecast every series of a slice with intervals (80 %, 95 %) and a weighted ensemble."""
         from haiquan.forecast import OUTPUT_COLUMNS, forecast_file, make_engine
+        from haiquan.forecast.flows import SYNTHETIC_NOTE
 
         run = forecast_file(
             input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
@@ -124,8 +127,10 @@ def register(app: typer.Typer) -> None:
             result[OUTPUT_COLUMNS].to_csv(output, index=False)
             console.print(f"wrote {len(result)} rows for {result['unique_id'].nunique()} series "
                           f"to {output}")
+            if run.synthetic:
+                console.print(SYNTHETIC_NOTE)
         else:
-            _print_forecasts(result[OUTPUT_COLUMNS])
+            _print_forecasts(result[OUTPUT_COLUMNS], run.synthetic)
         counts = series["series_class"].value_counts().to_dict()
         console.print("series by method: " + ", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())))

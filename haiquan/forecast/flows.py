@@ -53,10 +53,24 @@ class FlowForecast:
         forecasts: one row per forecast series and future period (see :func:`forecast_flows`).
         series: every series of the input, forecast or not, with its keys, ``series_class``
             (regular / short / intermittent / skipped) and ``method``.
+        synthetic: some of the input rows are generated demo data (their ``source`` starts
+            with ``synthetic``), so whoever shows the forecasts must say so.
     """
 
     forecasts: pd.DataFrame
     series: pd.DataFrame
+    synthetic: bool = False
+
+
+#: What a forecast or back-test of generated demo data says about itself.
+SYNTHETIC_NOTE = "SYNTHETIC: the slice includes generated demo data, not real trade"
+
+
+def is_synthetic(rows: pd.DataFrame) -> bool:
+    """Whether any canonical row is generated demo data (its ``source`` starts ``synthetic``)."""
+    if "source" not in rows.columns or rows.empty:
+        return bool(rows.attrs.get("synthetic", False))
+    return bool(rows["source"].astype(str).str.startswith("synthetic").any())
 
 
 def _config(config: ForecastConfig | None, horizon: int | None) -> ForecastConfig:
@@ -322,7 +336,7 @@ def forecast_file(
         series["partner"] = series["partner"].map(shown).fillna(series["partner"])
     first = [c for c in OUTPUT_COLUMNS if c in result.columns]
     return FlowForecast(forecasts=result[[*first, *[c for c in result.columns if c not in first]]],
-                        series=series)
+                        series=series, synthetic=is_synthetic(rows))
 
 
 def backtest_file(
@@ -348,4 +362,6 @@ def backtest_file(
     if shown:
         result.scores["partner"] = result.scores["partner"].map(shown).fillna(
             result.scores["partner"])
+    if is_synthetic(rows):
+        result.notes.insert(0, SYNTHETIC_NOTE)
     return result

@@ -113,3 +113,22 @@ def test_unknown_reconcile_method_is_refused_before_any_work(make_flows) -> None
         forecast_file("/no/such/file.csv", "census", reconcile="magic")
     with pytest.raises(InputError, match="unknown reconciliation method 'magic'"):
         run_flow_forecast(make_flows({"CHN": 24}), 3, reconcile="magic")
+
+
+def test_forecasts_of_demo_data_say_they_are_synthetic(isolated_settings, census_file,
+                                                       quick_config, local_engine) -> None:
+    from haiquan.forecast.flows import SYNTHETIC_NOTE, backtest_file
+    from haiquan.warehouse.loading import load_trade_frame
+    from haiquan.warehouse.synthetic import generate_synthetic_trade
+
+    real = forecast_file(census_file, "census", 3, partners=["VNM"], flow="import",
+                         config=quick_config, engine=local_engine)
+    assert real.synthetic is False
+    rows = generate_synthetic_trade(first_year=2008, last_year=2020, seed=7)
+    load_trade_frame(rows, label="synthetic demo", sha256="0" * 64, synthetic=True)
+    demo = forecast_file(None, None, 2, reporter="VNM", partners=["KOR"], frequency="A",
+                         config=quick_config, engine=local_engine)
+    assert demo.synthetic is True and not demo.forecasts.empty
+    tested = backtest_file(None, None, 2, reporter="VNM", partners=["KOR"], frequency="A",
+                           config=quick_config, engine=local_engine, store=False)
+    assert tested.notes[0] == SYNTHETIC_NOTE
