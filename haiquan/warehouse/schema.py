@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
 
 import pandas as pd
 
@@ -57,17 +56,9 @@ _PARTNER = re.compile(r"^([A-Z]{3}|[A-Z0-9_]{4,})$")
 _CENSUS_PARTNER = re.compile(r"^CENSUS_\d{4}$")
 
 
-@cache
 def known_partner_codes() -> frozenset[str]:
-    """Every reporter or partner code a trade row may carry, from the reference data.
+    """Every reporter or partner code a trade row may carry (the reference data's list).
 
-    ISO 3166-1 alpha-3 codes (and XKX, Kosovo), former countries of ISO 3166-3 (ANT, the
-    Netherlands Antilles, which BACI still reports), the named aggregates trade sources report
-    (``country_aliases.yaml``: WORLD, EUROPEAN_UNION ...) and the dated groups
-    (``country_groups.yaml``: ASEAN, EU27 ...).
-
-    >>> {"VNM", "WORLD", "EUROPEAN_UNION", "ASEAN"} <= known_partner_codes()
-    True
     >>> "VNZ" in known_partner_codes()
     False
     """
