@@ -6,7 +6,9 @@ logged for 5xx only.
 
 Every API router listed in ``ROUTER_MODULES`` is mounted behind
 :func:`haiquan.web.deps.default_policy` — an authenticated caller for everything, a named role
-(else administrator) for every write — and declares the error shape for 401/403/422/500.
+(else administrator) for every write — and declares the error shape for 401/403/413/422/500.
+A request body larger than :data:`haiquan.web._body_limit.MAX_REQUEST_BYTES` is refused with 413
+before any route or dependency reads it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from haiquan import __version__
 from haiquan.errors import ConfigurationError
 from haiquan.settings import Settings, get_settings
+from haiquan.web._body_limit import BodyLimit
 from haiquan.web.deps import default_policy
 from haiquan.web.responses import error_responses, exception_handlers
 from haiquan.web.routers import ROUTER_MODULES
@@ -135,20 +138,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # Added first, so it runs inside the security headers: a 413 carries them too.
+    app.add_middleware(BodyLimit)
     app.add_middleware(_SecurityHeaders)
     _add_api_explorers(app)
     guarded = [Depends(default_policy)]
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"haiquan.web.routers.{name}")
         if getattr(module, "PUBLIC", False):
-            app.include_router(module.router, responses=error_responses(422, 500))
+            app.include_router(module.router, responses=error_responses(413, 422, 500))
         else:
             app.include_router(
                 module.router,
                 dependencies=guarded,
-                responses=error_responses(401, 403, 422, 500),
+                responses=error_responses(401, 403, 413, 422, 500),
             )
     from haiquan.web.dashboard import router as dashboard_router
 
     app.include_router(dashboard_router)
     return app
+

@@ -41,6 +41,7 @@ from haiquan.web.auth import (
     SessionSigner,
     User,
     UserStore,
+    open_user_store,
 )
 from haiquan.web.responses import LoginRequired
 
@@ -89,7 +90,7 @@ async def get_user_store(settings: SettingsDep) -> UserStore:
     url = settings.web_database
     store = _STORES.get(url)
     if store is None:
-        store = _STORES.setdefault(url, UserStore(url))
+        store = _STORES.setdefault(url, open_user_store(settings))
     return store
 
 
@@ -207,6 +208,18 @@ def page_user(request: Request, user: OptionalUser) -> User:
 PageUser = Annotated[User, Depends(page_user)]
 
 
+def _role_names(roles: tuple[Role, ...]) -> str:
+    """The roles that pass, in words; administrators always pass, so they are named once.
+
+    >>> _role_names((Role.ADMINISTRATOR,))
+    'administrator'
+    >>> _role_names((Role.RISK_OFFICER, Role.ANALYST))
+    'risk_officer, analyst or administrator'
+    """
+    names = [r.value for r in roles if r is not Role.ADMINISTRATOR] + [Role.ADMINISTRATOR.value]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 class RoleRequirement:
     """A dependency that admits only users whose role allows one of ``roles``.
 
@@ -221,10 +234,9 @@ class RoleRequirement:
 
     async def __call__(self, user: CurrentUser) -> User:
         if not any(user.allows(role) for role in self.roles):
-            names = " or ".join(r.value for r in self.roles)
             raise PermissionDeniedError(
                 "your role does not allow this",
-                expected=f"a user with the role {names} (or administrator)",
+                expected=f"a user with the role {_role_names(self.roles)}",
                 got=f"{user.username!r} with the role {user.role.value}",
                 fix="ask an administrator to change your role, or use another account",
             )

@@ -131,12 +131,56 @@ def _location(loc: Any) -> str:
     return ".".join(parts) or "request"
 
 
+def _body_error(
+    request: Request, first: Mapping[str, Any], json_error: str | None, problems: list[Any]
+) -> ValidationError | None:
+    """A clearer error for a body that is not JSON at all, or not sent as JSON; else ``None``."""
+    loc = first.get("loc") or ()
+    if not loc or loc[0] != "body":
+        return None
+    content_type = request.headers.get("content-type", "")
+    sent_as_json = content_type.split(";")[0].strip().lower() == "application/json"
+    if first.get("type") == "json_invalid":
+        position = loc[1] if len(loc) > 1 else "?"
+        return ValidationError(
+            f"the body is not valid JSON at position {position} ({json_error or 'decode error'})",
+            expected="a JSON object as described in /openapi.json",
+            got=f"a body that stops being JSON at character {position}",
+            fix="check the JSON near that position (quotes around keys and strings, commas, "
+            "no trailing comma), e.g. with `python -m json.tool`",
+            details={"errors": problems},
+        )
+    if len(loc) == 1 and not sent_as_json and request.method in ("POST", "PUT", "PATCH"):
+        got = first.get("input")
+        return ValidationError(
+            "the body was not sent as JSON",
+            expected="a JSON body with the header Content-Type: application/json",
+            got=f"Content-Type {content_type or 'none'}"
+            + (f" with the body {repr(got)[:200]}" if got not in (None, "", b"") else ""),
+            fix="send the header Content-Type: application/json (curl: -H 'Content-Type: "
+            "application/json' --data ..., or --json ...)",
+            details={"errors": problems},
+        )
+    if len(loc) == 1 and first.get("type") == "missing":
+        return ValidationError(
+            "the request has no body",
+            expected="a JSON body as described in /openapi.json",
+            got="an empty body",
+            fix="send the JSON body with the header Content-Type: application/json",
+            details={"errors": problems},
+        )
+    return None
+
+
 async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     problems = jsonable_encoder(error.errors())
+    json_error: str | None = None
     for problem in problems:
         problem.pop("url", None)
-        problem.pop("ctx", None)
+        ctx = problem.pop("ctx", None)
+        if problem.get("type") == "json_invalid" and isinstance(ctx, dict):
+            json_error = str(ctx.get("error", "")) or None
     first = problems[0] if problems else {}
     where = _location(first.get("loc", ()))
     got = first.get("input")
@@ -155,7 +199,7 @@ async def _validation_error(request: Request, error: Exception) -> Response:
             ),
             details={"errors": problems},
         ))
-    wrapped = ValidationError(
+    wrapped = _body_error(request, first, json_error, problems) or ValidationError(
         f"request does not match the API at {where}",
         expected=str(first.get("msg", "a request as described in /openapi.json")),
         got=shown,

@@ -24,6 +24,17 @@ log = logging.getLogger(__name__)
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ConfigurationError(
+            "cannot listen on the web address",
+            expected="an IP address or a host name this machine can resolve to one of its own "
+            "addresses",
+            got=f"{host!r}, which cannot be resolved ({error.strerror})",
+            fix="check the spelling of --host or HAIQUAN_WEB_HOST; use 127.0.0.1 (this machine "
+            "only) or 0.0.0.0 (every interface, behind a TLS proxy)",
+        ) from None
     # Name the protocol: asyncio turns Nagle's algorithm off only for IPPROTO_TCP sockets, and
     # without that every small response waits ~40 ms for the client's delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -58,11 +69,45 @@ def _base_url(host: str, port: int) -> str:
 def _config(log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         create_app(),
-        log_level=log_level.lower(),
+        log_level=log_level,
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=5,
     )
+
+
+_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _log_level(chosen: str | None) -> str:
+    """uvicorn's log level: ``chosen``, else the ``log_level`` setting (``HAIQUAN_LOG_LEVEL``).
+
+    Raises:
+        ConfigurationError: a level uvicorn does not know.
+    """
+    level = (chosen or get_settings().log_level).strip().lower()
+    level = {"warn": "warning", "fatal": "critical"}.get(level, level)
+    if level not in _LEVELS:
+        from_setting = chosen is None
+        raise ConfigurationError(
+            "unknown log level",
+            expected="one of " + ", ".join(_LEVELS),
+            got=repr(chosen if chosen is not None else get_settings().log_level),
+            fix="set HAIQUAN_LOG_LEVEL to e.g. INFO or WARNING" if from_setting
+            else "pass log_level='info' or another of the levels above",
+        )
+    return level
+
+
+def _log_haiquan_at(level: str) -> None:
+    """Show haiquan's own log records (warm-up, warnings) at ``level`` next to uvicorn's, unless
+    the embedding program (a test run, a host application) configured logging itself."""
+    logger = logging.getLogger("haiquan")
+    if not logger.handlers and not logging.getLogger().handlers:
+        logger.setLevel("DEBUG" if level == "trace" else level.upper())
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def warm_up() -> None:
@@ -91,7 +136,7 @@ def warm_up() -> None:
 def serve(
     host: str | None = None,
     port: int | None = None,
-    log_level: str = "info",
+    log_level: str | None = None,
     warm: bool = True,
     on_listening: Callable[[str], None] | None = None,
 ) -> None:
@@ -100,7 +145,8 @@ def serve(
     Args:
         host: address to listen on; defaults to the ``web_host`` setting (loopback).
         port: TCP port; defaults to the ``web_port`` setting (``0`` picks a free one).
-        log_level: uvicorn's log level.
+        log_level: uvicorn's log level; defaults to the ``log_level`` setting
+            (``HAIQUAN_LOG_LEVEL``, default INFO).
         warm: compute the expensive page results in the background from the start.
         on_listening: called with the base URL once the port is bound, before serving
             (``haiquan serve`` prints it).
@@ -111,8 +157,10 @@ def serve(
     settings = get_settings()
     host = host or settings.web_host
     port = settings.web_port if port is None else port
+    level = _log_level(log_level)
     sock = _bind(host, port)
-    server = uvicorn.Server(_config(log_level))
+    _log_haiquan_at(level)
+    server = uvicorn.Server(_config(level))
     if on_listening is not None:
         on_listening(_base_url(host, sock.getsockname()[1]))
     from haiquan.web.auth import open_user_store
@@ -167,9 +215,10 @@ def start_server(
     Raises:
         ConfigurationError: the port is taken, the settings are unsafe, or start-up timed out.
     """
+    level = _log_level(log_level)
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
-    server = uvicorn.Server(_config(log_level))
+    server = uvicorn.Server(_config(level))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="haiquan-web", daemon=True
     )

@@ -72,6 +72,16 @@ def test_role_refusal_is_403_in_shape(
     viewer = make_account("viewer")
     error = assert_error_shape(http.get("/api/users", headers=viewer.headers), 403)
     assert error["code"] == "permission_denied" and "viewer" in error["got"]
+    assert error["expected"] == "a user with the role administrator"
+
+
+def test_role_refusal_names_each_allowed_role_once(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    answer = http.post("/api/risk/score", headers=viewer.headers, json={"declarations": []})
+    error = assert_error_shape(answer, 403, "permission_denied")
+    assert error["expected"] == "a user with the role risk_officer, analyst or administrator"
 
 
 def test_request_validation_is_422_in_shape(
@@ -89,7 +99,35 @@ def test_malformed_json_is_422_in_shape(
 ) -> None:
     admin = make_account("administrator")
     headers = {**admin.headers, "content-type": "application/json"}
-    assert_error_shape(http.post("/api/users", headers=headers, content=b"{not json"), 422)
+    error = assert_error_shape(
+        http.post("/api/users", headers=headers, content=b'{"username": "x", bad}'), 422
+    )
+    assert error["message"].startswith("the body is not valid JSON at position 18 (")
+    assert "Expecting property name" in error["message"]
+    assert "{}" not in error["message"] and "JSON decode error" not in error["expected"]
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded"])
+def test_body_without_the_json_content_type_says_to_send_it(
+    http: httpx.Client, make_account: Callable[..., Account], content_type: str | None
+) -> None:
+    # What `curl -d '{...}'` sends: a JSON text labelled as a form, or not labelled at all.
+    admin = make_account("administrator")
+    headers = dict(admin.headers)
+    if content_type:
+        headers["content-type"] = content_type
+    body = b'{"username": "xx", "password": "a-long-test-passphrase"}'
+    error = assert_error_shape(http.post("/api/users", headers=headers, content=body), 422)
+    assert "Content-Type: application/json" in error["expected"]
+    assert "Content-Type: application/json" in error["fix"]
+    assert (content_type or "none") in error["got"]
+    assert "valid dictionary" not in error["message"]
+
+
+def test_health_answers_head_for_probes(http: httpx.Client) -> None:
+    answer = http.head("/api/health")
+    assert answer.status_code == 200 and answer.content == b""
+    assert answer.headers["content-type"].startswith("application/json")
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import socket
 
 import httpx
@@ -47,3 +48,68 @@ def test_warm_up_fills_the_page_caches(synthetic_warehouse) -> None:
     warm_up()
     totals = cached("trade.totals", not_cached, warehouse_stamp())
     assert set(totals["flow"]) == {"export", "import"}
+
+
+def test_unresolvable_host_is_named_as_such() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        start_server("no.such.host.invalid", 0)
+    error = caught.value
+    assert "cannot be resolved" in str(error.got) and "no.such.host.invalid" in str(error.got)
+    assert "free port" not in str(error) and "HAIQUAN_WEB_HOST" in str(error.fix)
+
+
+@pytest.mark.parametrize(("setting", "level"), [("DEBUG", "debug"), ("warn", "warning")])
+def test_log_level_comes_from_the_setting(
+    isolated_settings, monkeypatch: pytest.MonkeyPatch, setting: str, level: str
+) -> None:
+    from haiquan.settings import reset_settings
+    from haiquan.web.server import _log_level
+
+    monkeypatch.setenv("HAIQUAN_LOG_LEVEL", setting)
+    reset_settings()
+    assert _log_level(None) == level
+    assert _log_level("error") == "error"  # an explicit level wins
+
+
+def test_serve_uses_the_log_level_setting(
+    isolated_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from haiquan.settings import reset_settings
+    from haiquan.web import serve
+
+    monkeypatch.setenv("HAIQUAN_LOG_LEVEL", "WARNING")
+    reset_settings()
+    seen: list[object] = []
+
+    def run(self: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        seen.append(self.config.log_level)
+        for sock in sockets:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # as in `haiquan serve`
+    logger = logging.getLogger("haiquan")
+    level, handlers = logger.level, list(logger.handlers)
+    try:
+        serve("127.0.0.1", 0, warm=False)
+        assert logger.getEffectiveLevel() == logging.WARNING  # haiquan's own records too
+    finally:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+    assert seen == ["warning"]
+
+
+def test_unknown_log_level_setting_is_a_clear_error(
+    isolated_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from haiquan.settings import reset_settings
+
+    monkeypatch.setenv("HAIQUAN_LOG_LEVEL", "loud")
+    reset_settings()
+    from haiquan.web import serve
+
+    with pytest.raises(ConfigurationError) as caught:
+        serve("127.0.0.1", 0, warm=False)
+    assert "HAIQUAN_LOG_LEVEL" in str(caught.value.fix) and "'loud'" in str(caught.value.got)

@@ -10,7 +10,7 @@ import secrets
 from haiquan.errors import ConfigurationError
 from haiquan.settings import Settings, get_settings
 from haiquan.web.auth.roles import Role
-from haiquan.web.auth.store import UserStore
+from haiquan.web.auth.store import open_user_store
 
 __all__ = ["DEMO_USERNAME", "demo_login"]
 
@@ -34,7 +34,7 @@ def demo_login(settings: Settings | None = None) -> tuple[str, str]:
             got=f"HAIQUAN_MODE={settings.mode}",
             fix="create real users with `haiquan users add NAME --role ROLE`",
         )
-    store = UserStore(settings.web_database)
+    store = open_user_store(settings)
     password = secrets.token_urlsafe(12)
     if any(u.username == DEMO_USERNAME for u in store.list_users()):
         store.update_user(DEMO_USERNAME, password=password, active=True)

@@ -27,11 +27,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from haiquan.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -152,19 +154,82 @@ def _forget_tokens(url: str) -> None:
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
+_SETTING = "HAIQUAN_WEB_DATABASE_URL"
+_EXPECTED_URL = "sqlite:////path/to/web.sqlite or postgresql+psycopg://user@host/database"
 
 
-def _engine(url: str) -> Engine:
+def _normalise_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs (the driver haiquan installs).
+
+    >>> _normalise_url("postgresql://hq@db/haiquan")
+    'postgresql+psycopg://hq@db/haiquan'
+    >>> _normalise_url("sqlite:///web.sqlite")
+    'sqlite:///web.sqlite'
+    """
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _parse(url: str, create_folder: bool) -> URL:
+    """The parsed URL of a users store, refused early when it cannot work.
+
+    Raises:
+        ConfigurationError: unreadable URL, a database other than SQLite or PostgreSQL, or a
+            SQLite file in a folder that does not exist (unless ``create_folder``).
+    """
+    try:
+        parsed = make_url(_normalise_url(url))
+    except ArgumentError:
+        raise ConfigurationError(
+            "the users store's database URL cannot be read",
+            expected=_EXPECTED_URL,
+            got=repr(url),
+            fix=f"correct {_SETTING}, or unset it to use HOME/web.sqlite",
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            "unsupported database for the users store",
+            expected=f"SQLite or PostgreSQL: {_EXPECTED_URL}",
+            got=f"{backend} ({parsed.render_as_string(hide_password=True)})",
+            fix=f"set {_SETTING} to a SQLite or PostgreSQL URL, or unset it to use "
+            "HOME/web.sqlite",
+        )
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise ConfigurationError(
+            "unsupported PostgreSQL driver for the users store",
+            expected="the psycopg (3) driver haiquan installs: postgresql+psycopg://...",
+            got=parsed.render_as_string(hide_password=True),
+            fix=f"write {_SETTING} as postgresql://... or postgresql+psycopg://...",
+        )
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).parent
+        if create_folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.is_dir():
+            raise ConfigurationError(
+                "the users store's folder does not exist",
+                expected=f"a SQLite file in an existing folder ({_EXPECTED_URL})",
+                got=f"{url!r}, whose folder {folder} does not exist",
+                fix=f"correct the path in {_SETTING} (sqlite:/// then an absolute path starts "
+                "with a fourth /), or create the folder first",
+            )
+    return parsed
+
+
+def _engine(url: str, create_folder: bool = False) -> Engine:
     with _ENGINES_LOCK:
         engine = _ENGINES.get(url)
         if engine is None:
-            parsed = make_url(url)
+            parsed = _parse(url, create_folder)
             connect_args: dict[str, object] = {}
             if parsed.get_backend_name() == "sqlite":
                 connect_args["check_same_thread"] = False
-                if parsed.database and parsed.database != ":memory:":
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args=connect_args)
+            elif "connect_timeout" not in parsed.query:
+                # An unreachable host should be an error within seconds, not after TCP gives up.
+                connect_args["connect_timeout"] = 10
+            engine = create_engine(parsed, connect_args=connect_args)
             if parsed.get_backend_name() == "sqlite":
 
                 @event.listens_for(engine, "connect")
@@ -175,7 +240,24 @@ def _engine(url: str) -> Engine:
                     cursor.execute("PRAGMA busy_timeout=5000")
                     cursor.close()
 
-            Base.metadata.create_all(engine)
+            try:
+                Base.metadata.create_all(engine)
+            except DBAPIError as error:
+                engine.dispose()
+                reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+                raise ConfigurationError(
+                    "cannot open the users store",
+                    expected="a database this process can reach, log in to and write to",
+                    got=f"{parsed.render_as_string(hide_password=True)}: {reason}",
+                    fix=(
+                        f"check that the path in {_SETTING} names a file (not a folder) this "
+                        "user may write"
+                        if parsed.get_backend_name() == "sqlite"
+                        else f"check {_SETTING} (host, port, database, user, password) and "
+                        "that the database server is running"
+                    )
+                    + ", or unset it to use HOME/web.sqlite",
+                ) from None
             _ENGINES[url] = engine
         return engine
 
@@ -184,12 +266,20 @@ class UserStore:
     """Users and API tokens in one SQL database.
 
     Args:
-        url: a SQLAlchemy URL, e.g. ``sqlite:////var/lib/haiquan/web.sqlite``.
+        url: a SQLAlchemy URL, e.g. ``sqlite:////var/lib/haiquan/web.sqlite`` or
+            ``postgresql+psycopg://haiquan@db/haiquan`` (``postgresql://`` means the same).
+        create_folder: create a SQLite file's missing folder (only for the default path inside
+            HAIQUAN_HOME; a mistyped path of one's own must not silently start an empty store).
+
+    Raises:
+        ConfigurationError: the URL cannot be read, names a database other than SQLite or
+            PostgreSQL, a SQLite folder that does not exist, or a database that cannot be
+            reached.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create_folder: bool = False) -> None:
         self.url = url
-        self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
+        self._sessions = sessionmaker(_engine(url, create_folder), expire_on_commit=False)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -509,6 +599,11 @@ class UserStore:
 
 
 def open_user_store(settings: Settings | None = None) -> UserStore:
-    """The users store configured by ``web_database_url`` (default: SQLite under HOME)."""
+    """The users store configured by ``web_database_url`` (default: SQLite under HOME).
+
+    Raises:
+        ConfigurationError: ``HAIQUAN_WEB_DATABASE_URL`` is unusable (see :class:`UserStore`).
+    """
     settings = settings or get_settings()
-    return UserStore(settings.web_database)
+    # Only the default file inside HAIQUAN_HOME may have its folder created.
+    return UserStore(settings.web_database, create_folder=settings.web_database_url is None)

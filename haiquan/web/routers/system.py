@@ -1,4 +1,8 @@
-"""``GET /api/health``: liveness for load balancers and the demo launcher (no login needed)."""
+"""``GET /api/health``: liveness for load balancers and the demo launcher (no login needed).
+
+``HEAD /api/health`` answers too (the same status and headers, no body): monitoring probes and
+load balancers often check liveness with ``HEAD``.
+"""
 
 from __future__ import annotations
 
@@ -17,4 +21,10 @@ router = APIRouter(prefix="/api", tags=["system"])
 @router.get("/health", response_model=Health)
 def health(settings: SettingsDep) -> Health:
     """Whether the server is up, its version and mode."""
+    return Health(status="ok", version=__version__, mode=settings.mode)
+
+
+@router.head("/health", response_model=Health)
+def health_head(settings: SettingsDep) -> Health:
+    """The same as ``GET /api/health`` without the body, for monitoring probes."""
     return Health(status="ok", version=__version__, mode=settings.mode)

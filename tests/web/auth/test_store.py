@@ -5,7 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from haiquan.errors import AuthenticationError, ConflictError, InputError, NotFoundError
+from haiquan.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+)
 from haiquan.web.auth import Role, UserStore
 from haiquan.web.auth._tables import TokenRow
 
@@ -190,3 +196,64 @@ def test_cached_token_still_expires(store: UserStore, monkeypatch) -> None:
     assert store.cached_user_for_token(secret) is None
     with pytest.raises(AuthenticationError, match="expired"):
         store.user_for_token(secret)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("notaurl", "cannot be read"),
+        ("mysql://hq:secret@db/haiquan", "unsupported database"),
+        ("postgresql+psycopg2://hq@db/haiquan", "unsupported PostgreSQL driver"),
+    ],
+)
+def test_unusable_database_url_is_a_configuration_error(
+    isolated_settings, url: str, words: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        UserStore(url)
+    error = caught.value
+    assert words in error.summary
+    assert "postgresql+psycopg://" in str(error.expected)
+    assert "HAIQUAN_WEB_DATABASE_URL" in str(error.fix)
+    assert "secret" not in str(error)  # a password in the URL is never shown
+
+
+def test_unreachable_postgresql_is_a_configuration_error(isolated_settings) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a loopback port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(ConfigurationError) as caught:
+        UserStore(f"postgresql://hq:secret@127.0.0.1:{port}/haiquan")
+    error = caught.value
+    assert error.summary == "cannot open the users store"
+    assert f"127.0.0.1:{port}" in str(error.got) and "secret" not in str(error)
+    assert "HAIQUAN_WEB_DATABASE_URL" in str(error.fix)
+
+
+def test_mistyped_sqlite_folder_is_an_error_not_a_new_store(isolated_settings, tmp_path) -> None:
+    missing = tmp_path / "no-such-folder" / "web.sqlite"
+    with pytest.raises(ConfigurationError) as caught:
+        UserStore(f"sqlite:///{missing}")
+    assert "does not exist" in caught.value.summary and str(missing.parent) in str(caught.value)
+    assert not missing.parent.exists()
+
+
+def test_open_user_store_reads_the_setting(isolated_settings, monkeypatch) -> None:
+    from haiquan.settings import get_settings, reset_settings
+    from haiquan.web.auth import open_user_store
+
+    monkeypatch.setenv("HAIQUAN_WEB_DATABASE_URL", "notaurl")
+    reset_settings()
+    with pytest.raises(ConfigurationError) as caught:
+        open_user_store(get_settings())
+    assert "'notaurl'" in str(caught.value.got)
+
+
+def test_default_store_creates_its_folder_inside_home(isolated_settings) -> None:
+    from haiquan.web.auth import open_user_store
+
+    assert not isolated_settings.home.exists()
+    open_user_store(isolated_settings).add_user("an", PASSWORD, "viewer")
+    assert (isolated_settings.home / "web.sqlite").exists()
