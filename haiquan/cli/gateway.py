@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from haiquan.cli._console import console
+from haiquan.cli._console import console, error_console
 
 if TYPE_CHECKING:
     from haiquan.exchange import GatewayNode, MessageSummary
@@ -38,11 +39,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(gateway_app, name="gateway")
 
 
-def open_node(home: Path | None, option: str = "--home") -> GatewayNode:
+def open_node(
+    home: Path | None, option: str = "--home", *, trust_required: bool = True
+) -> GatewayNode:
     """Open the gateway node in ``home``; without one, name the ``option`` the user typed.
 
     ``haiquan gateway`` calls the folder ``--home``; ``haiquan aeo`` and ``haiquan alerts`` call
     it ``--gateway-home``, so each passes its own option name for the message.
+    ``trust_required=False`` (commands that only read the message store) opens a node whose
+    ``trust.yaml`` is broken, with a warning on standard error.
     """
     from haiquan.errors import NotFoundError
     from haiquan.exchange import GatewayNode
@@ -60,11 +65,25 @@ def open_node(home: Path | None, option: str = "--home") -> GatewayNode:
             fix=f"pass {option} with your node's folder, or create a node there with "
             f"`haiquan gateway init --country VNM --endpoint https://... --home {folder}`",
         )
-    return GatewayNode.from_home(folder)
+    node = GatewayNode.from_home(folder, trust_required=trust_required)
+    if node.trust.problem is not None:
+        error_console.print(
+            f"[bold yellow]warning:[/] {escape(str(node.trust.problem))}\n"
+            "showing the message store only; sending, serving and partner commands are "
+            "refused until trust.yaml is corrected",
+            highlight=False,
+        )
+    return node
 
 
 def _open(home: Path | None) -> GatewayNode:
     return open_node(home, "--home")
+
+
+def _open_store(home: Path | None) -> GatewayNode:
+    """The node for a command that only reads the message store: works with a broken
+    trust.yaml (with a warning)."""
+    return open_node(home, "--home", trust_required=False)
 
 
 def _read_file(path: Path, what: str, expected: str, fix: str) -> bytes:
@@ -248,7 +267,8 @@ def messages(
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
 ) -> None:
     """List messages with their delivery state."""
-    rows = _open(home).messages(direction=direction, state=state, partner=partner, limit=limit)
+    rows = _open_store(home).messages(direction=direction, state=state, partner=partner,
+                                      limit=limit)
     table = Table("dir", "message id", "partner", "type", "state", "attempts", "created", "reason")
     for m in rows:
         table.add_row(m.direction, m.message_id, m.partner, m.document_type, m.state,
@@ -259,7 +279,7 @@ def messages(
 @gateway_app.command("show")
 def show(message_id: str, home: HomeOption = None) -> None:
     """Show one message in full, with its envelope and receipt."""
-    _print_json(_open(home).message(message_id).model_dump(mode="json"))
+    _print_json(_open_store(home).message(message_id).model_dump(mode="json"))
 
 
 @gateway_app.command("status")
@@ -268,7 +288,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Counts of messages by state: the outbox, the inbox, and what waits for each partner."""
-    summary = _open(home).summary()
+    summary = _open_store(home).summary()
     if as_json:
         _print_json(summary.model_dump(mode="json"))
         return
@@ -320,7 +340,7 @@ def inbox(
     limit: Annotated[int, typer.Option(help="How many.")] = 100,
 ) -> None:
     """Received messages not yet acknowledged (JSON lines)."""
-    for message in _open(home).inbox(after=after, limit=limit):
+    for message in _open_store(home).inbox(after=after, limit=limit):
         typer.echo(message.model_dump_json())
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "dump_json",
     "format_time",
     "load_yaml_mapping",
+    "one_line",
     "parse_time",
     "utcnow",
     "write_private_file",
@@ -64,6 +65,17 @@ def digest_text(text: str) -> str:
 def dump_json(value: Any) -> str:
     """Compact JSON with sorted keys, so the same value always gives the same text."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def one_line(text: str, limit: int = 1000) -> str:
+    """``text`` fit for one log line: line breaks escaped (a partner's text cannot forge log
+    lines), cut at ``limit`` characters.
+
+    >>> one_line("a\\nb")
+    'a\\\\nb'
+    """
+    flat = text.replace("\r", "\\r").replace("\n", "\\n")
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:

@@ -60,10 +60,15 @@ class GatewayClient:
 
     def is_up(self, endpoint: str) -> bool:
         """Whether the partner node answers at all (a cheap probe before sending again)."""
+        return self.probe(endpoint) is None
+
+    def probe(self, endpoint: str) -> str | None:
+        """None when the partner's node route answers 200, else why not (for the log)."""
         try:
-            return self._http.get(endpoint + NODE_PATH, timeout=5.0).status_code == 200
-        except httpx.HTTPError:
-            return False
+            status = self._http.get(endpoint + NODE_PATH, timeout=5.0).status_code
+        except httpx.HTTPError as error:
+            return f"{endpoint} cannot be reached: {type(error).__name__}: {error}"
+        return None if status == 200 else f"{endpoint}{NODE_PATH} answered HTTP {status}"
 
     def fetch_jwks(self, endpoint: str) -> dict[str, Any]:
         """The partner's published JWKS."""

@@ -22,6 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from haiquan.errors import DeliveryError, HaiquanError
@@ -32,7 +33,13 @@ from haiquan.exchange.store import ClaimedMessage
 if TYPE_CHECKING:
     from haiquan.exchange.node import GatewayNode
 
-__all__ = ["DispatchReport", "backoff_delay", "dispatch_once", "run_dispatcher"]
+__all__ = [
+    "DispatchReport",
+    "PartnerOutage",
+    "backoff_delay",
+    "dispatch_once",
+    "run_dispatcher",
+]
 
 
 @dataclass
@@ -45,6 +52,8 @@ class DispatchReport:
     retried: int = 0
     errors: list[str] = field(default_factory=list)
     unreachable: set[str] = field(default_factory=set)
+    #: why each partner in ``unreachable`` could not take messages.
+    unreachable_reasons: dict[str, str] = field(default_factory=dict)
 
     def add(self, other: DispatchReport) -> None:
         self.claimed += other.claimed
@@ -53,6 +62,7 @@ class DispatchReport:
         self.retried += other.retried
         self.errors.extend(other.errors)
         self.unreachable |= other.unreachable
+        self.unreachable_reasons.update(other.unreachable_reasons)
 
 
 def backoff_delay(attempts: int, base: float, cap: float) -> float:
@@ -67,23 +77,51 @@ def backoff_delay(attempts: int, base: float, cap: float) -> float:
     return delay * random.uniform(0.75, 1.25)
 
 
+@dataclass
+class PartnerOutage:
+    """A partner this worker found unreachable: when it is next probed, how many times in a
+    row it failed, since when, the last reason, and whether its last probe answered (then its
+    messages go out again and it counts as back once one is delivered)."""
+
+    until: float
+    failures: int
+    since: float
+    reason: str
+    answering: bool = False
+
+
 def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchReport:
     """Claim due messages (up to ``limit``), deliver them in batches, record the outcome."""
     config = node.config
     node.trust.reload_if_changed()
+    if node.trust.problem is not None:
+        raise node.trust.problem  # never judge messages without the partners' keys
     node.keyring.reload_if_changed()
     now = time.time()
     down = node.partners_down
-    for country, (until, failures) in list(down.items()):
+    for country, outage in down.items():
         # A partner found down is probed with a cheap GET before anything is signed for it.
-        if until <= now and not _probe(node, country):
-            delay = backoff_delay(failures, config.retry_base_seconds, config.retry_max_seconds)
-            down[country] = (now + delay, failures + 1)
+        if outage.until <= now and not outage.answering:
+            problem = _probe(node, country)
+            if problem is None:
+                outage.answering = True
+                # "Back" is logged once a message is delivered: a partner answering GET but
+                # refusing POSTs must not log a state change on every probe.
+                node.log.debug("partner %s answers its probe; sending its messages", country)
+                continue
+            outage.failures += 1
+            outage.reason = problem
+            outage.until = now + backoff_delay(
+                outage.failures - 1, config.retry_base_seconds, config.retry_max_seconds
+            )
+            node.log.debug("partner %s still unreachable (%s); next probe in %.1f s",
+                           country, problem, outage.until - now)
+            _postpone(node, country, outage)
     claimed = node.store.claim(
         node.worker_id,
         limit=limit or config.max_batch * 4,
         lease_seconds=config.lease_seconds,
-        skip_receivers=[country for country, (until, _) in down.items() if until > now],
+        skip_receivers=[country for country, outage in down.items() if outage.until > now],
     )
     report = DispatchReport(claimed=len(claimed))
     by_receiver: dict[str, list[ClaimedMessage]] = defaultdict(list)
@@ -93,30 +131,61 @@ def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchRep
         for start in range(0, len(messages), config.max_batch):
             chunk = messages[start : start + config.max_batch]
             if receiver in report.unreachable:
-                # Circuit open: put the rest off without signing and posting them again.
-                until = down[receiver][0]
-                node.store.reschedule(
-                    [(m.message_id, until, f"{receiver} unreachable; waiting") for m in chunk],
-                    attempted=False,
-                )
+                # Circuit open: the rest waits for the next probe, put off below without
+                # being signed and posted again.
                 report.retried += len(chunk)
                 continue
             report.add(_deliver(node, receiver, chunk))
-            if receiver in report.unreachable:
-                failures = down.get(receiver, (0.0, 0))[1] + 1
-                delay = backoff_delay(failures - 1, config.retry_base_seconds,
-                                      config.retry_max_seconds)
-                down[receiver] = (time.time() + delay, failures)
-        if receiver not in report.unreachable:
-            down.pop(receiver, None)
+        if receiver in report.unreachable:
+            _mark_down(node, receiver, report.unreachable_reasons.get(receiver, "no answer"))
+        elif receiver in down:
+            outage = down.pop(receiver)
+            node.log.info("partner %s is reachable again after %.0f s; its messages are "
+                          "delivered", receiver, time.time() - outage.since)
     return report
 
 
-def _probe(node: GatewayNode, country: str) -> bool:
+def _mark_down(node: GatewayNode, receiver: str, reason: str) -> None:
+    """Open (or keep open) the circuit for ``receiver`` and hold its messages until the probe."""
+    config = node.config
+    now = time.time()
+    outage = node.partners_down.get(receiver)
+    if outage is None:
+        outage = node.partners_down[receiver] = PartnerOutage(now, 0, now, reason)
+        node.log.warning("partner %s cannot take messages: %s; its messages stay pending and "
+                         "it is probed with backoff", receiver, reason)
+    else:
+        node.log.debug("partner %s failed again after its probe answered: %s", receiver, reason)
+    outage.failures += 1
+    outage.answering = False
+    outage.reason = reason
+    outage.until = now + backoff_delay(
+        outage.failures - 1, config.retry_base_seconds, config.retry_max_seconds
+    )
+    _postpone(node, receiver, outage)
+
+
+def _postpone(node: GatewayNode, receiver: str, outage: PartnerOutage) -> None:
+    """One UPDATE per partner per probe: its pending messages become due at the next probe,
+    and say why, so ``gateway show`` and ``messages`` tell the operator the truth."""
+    since = datetime.fromtimestamp(outage.since, UTC)
+    probe = datetime.fromtimestamp(outage.until, UTC)
+    node.store.postpone_partner(
+        receiver,
+        outage.until,
+        f"{receiver} unreachable since {since:%Y-%m-%d %H:%M:%S}Z ({outage.reason}); "
+        f"held until it answers, next probe {probe:%H:%M:%S}Z",
+        node.worker_id,
+    )
+
+
+def _probe(node: GatewayNode, country: str) -> str | None:
+    """None when the partner answers its node route, else why not."""
     try:
-        return node.client.is_up(node.trust.partner(country).endpoint)
-    except HaiquanError:
-        return False
+        endpoint = node.trust.partner(country).endpoint
+    except HaiquanError as error:
+        return str(error)
+    return node.client.probe(endpoint)
 
 
 def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -> DispatchReport:
@@ -147,6 +216,7 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
         reply = node.client.post_batch(partner.endpoint, tokens)
     except DeliveryError as error:
         report.unreachable.add(receiver)
+        report.unreachable_reasons[receiver] = f"{error.summary}: {error.got}"
         return retry_all(str(error))
     token = reply.body.get("receipt")
     if reply.status != 200 or not isinstance(token, str):
@@ -155,6 +225,7 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
             error_body.get("message") if isinstance(error_body, dict) else None
         ) or "no signed receipt in the answer"
         report.unreachable.add(receiver)
+        report.unreachable_reasons[receiver] = f"answered HTTP {reply.status}: {reason}"
         return retry_all(f"{receiver} answered HTTP {reply.status}: {reason}")
     try:
         batch = _read_receipt(node, receiver, token)

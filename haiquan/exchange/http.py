@@ -9,6 +9,9 @@ Routes (all JSON):
   A body that is unusable as a whole gets the error shape plus ``jws`` (the same error, signed).
 * ``GET /.well-known/jwks.json`` — this node's public keys.
 * ``GET /exchange/v1/node`` — country, protocol version and document types.
+
+Any other path (or method) is answered in the same signed error shape: 404 ``not_found``
+(405 for a known path with the wrong method).
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from haiquan import __version__
-from haiquan.errors import HaiquanError, InputError, PayloadTooLargeError
+from haiquan.errors import HaiquanError, InputError, NotFoundError, PayloadTooLargeError
+from haiquan.exchange._util import one_line
 from haiquan.exchange.client import JWKS_PATH, MESSAGES_PATH, NODE_PATH
 from haiquan.exchange.documents import DOCUMENT_TYPES
 from haiquan.exchange.node import GatewayNode
@@ -135,11 +140,24 @@ async def _read_body(
     return b"".join(parts)
 
 
+class _RouteError(InputError):
+    """Starlette's refusal of a request (e.g. 405, wrong method) in haiquan's error shape."""
+
+    code = "bad_request"
+
+    def __init__(self, status: int, message: str, **parts: Any) -> None:
+        super().__init__(message, **parts)
+        self.status = status  # type: ignore[misc]  # this instance's HTTP status
+
+
 def _error_answer(node: GatewayNode, error: Exception, path: str) -> tuple[int, dict[str, Any]]:
     """The status and signed error body for a failure; logged with its trace when a 5xx."""
     if isinstance(error, HaiquanError):
         if error.status >= 500:
             node.log.exception("server error on %s", path, exc_info=error)
+        elif path == MESSAGES_PATH:
+            node.log.warning("refused a request to %s as a whole: %s [%s]", path,
+                             one_line(str(error)), error.code)
         return error.status, node.receiver.signed_error(error)
     # A bug or a database outage: log it, and still answer in the signed error shape so the
     # sender knows to retry (a 5xx is never final).
@@ -162,7 +180,34 @@ def create_gateway_app(node: GatewayNode) -> FastAPI:
         status, answer = _error_answer(node, error, request.url.path)
         return JSONResponse(answer, status_code=status)
 
+    async def _unknown_route(request: Request, error: Exception) -> JSONResponse:
+        # Starlette's own answers (no such path, wrong method) in the gateway's error shape.
+        status = getattr(error, "status_code", 404)
+        known = f"POST {MESSAGES_PATH}, GET {NODE_PATH} or GET {JWKS_PATH}"
+        wrapped: HaiquanError = (
+            NotFoundError(
+                "no such gateway route",
+                expected=known,
+                got=f"{request.method} {one_line(request.url.path, 200)}",
+                fix="check the partner endpoint configured for this node (no path after the "
+                "host); see docs/exchange-protocol.md",
+            )
+            if status == 404
+            else _RouteError(
+                status,
+                "the request cannot be served",
+                expected=known,
+                got=f"{request.method} {one_line(request.url.path, 200)}: HTTP {status} "
+                f"{getattr(error, 'detail', '')}",
+                fix="use the method and path the protocol names",
+            )
+        )
+        answer = node.receiver.signed_error(wrapped)
+        return JSONResponse(answer, status_code=wrapped.status,
+                            headers=getattr(error, "headers", None))
+
     app.add_exception_handler(HaiquanError, _signed_error)
+    app.add_exception_handler(StarletteHTTPException, _unknown_route)
     app.add_exception_handler(Exception, _signed_error)
 
     @app.post(MESSAGES_PATH, responses=_ERRORS, response_class=Response)

@@ -37,7 +37,7 @@ from haiquan.errors import (
 )
 from haiquan.exchange.client import GatewayClient
 from haiquan.exchange.config import NodeConfig
-from haiquan.exchange.dispatcher import DispatchReport, dispatch_once
+from haiquan.exchange.dispatcher import DispatchReport, PartnerOutage, dispatch_once
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import Envelope
 from haiquan.exchange.keys import KeyAlgorithm, NodeKey, NodeKeyring, import_public_jwk
@@ -52,7 +52,7 @@ from haiquan.exchange.monitoring import (
     pull_inbox,
 )
 from haiquan.exchange.receiver import Receiver
-from haiquan.exchange.store import GatewayStore
+from haiquan.exchange.store import GatewayStore, parse_database_url
 from haiquan.exchange.tables import outbox
 from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore
 
@@ -70,18 +70,23 @@ def default_gateway_home() -> Path:
 class GatewayNode:
     """A gateway node opened from its home folder. Use :meth:`init` or :meth:`from_home`."""
 
-    def __init__(self, home: Path, config: NodeConfig) -> None:
+    def __init__(self, home: Path, config: NodeConfig, *, trust_required: bool = True) -> None:
         self.home = home
         self.config = config
         self.keyring = NodeKeyring.load(home / "keys" / "keyring.json", config.country)
-        self.trust = TrustStore.load(home / "trust.yaml")
+        try:
+            self.trust = TrustStore.load(home / "trust.yaml")
+        except ConfigurationError as problem:
+            if trust_required:
+                raise
+            self.trust = TrustStore.unusable(home / "trust.yaml", problem)
         self.store = GatewayStore(self.database_url)
         self.receiver = Receiver(config, self.keyring, self.trust, self.store)
         self.client = GatewayClient(timeout=config.request_timeout_seconds)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
-        #: partner -> (unreachable until, consecutive failures), for this worker's dispatcher.
-        self.partners_down: dict[str, tuple[float, int]] = {}
+        #: partners this worker's dispatcher found unreachable (its circuit breaker).
+        self.partners_down: dict[str, PartnerOutage] = {}
         self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
 
     # --- opening -----------------------------------------------------------------------------
@@ -117,26 +122,38 @@ class GatewayNode:
         config = NodeConfig(
             country=code, endpoint=endpoint, name=name, database_url=database_url, **options
         )
-        config.save(home / "node.yaml")
-        NodeKeyring.create(home / "keys" / "keyring.json", code, alg=algorithm)
-        return cls(home, config)
+        # Everything that can be checked is checked before a file is written; what fails
+        # later (the database refusing the connection) removes what was written, so the folder
+        # can be used again.
+        parse_database_url(_database_url(home, config))
+        created = [p for p in _init_paths(home) if not p.exists()]
+        try:
+            config.save(home / "node.yaml")
+            NodeKeyring.create(home / "keys" / "keyring.json", code, alg=algorithm)
+            return cls(home, config)
+        except BaseException:
+            for path in reversed(created):
+                _remove(path)
+            raise
 
     @classmethod
-    def from_home(cls, home: Path | str | None = None) -> GatewayNode:
-        """Open the node whose files are in ``home`` (default: the gateway home setting)."""
+    def from_home(
+        cls, home: Path | str | None = None, *, trust_required: bool = True
+    ) -> GatewayNode:
+        """Open the node whose files are in ``home`` (default: the gateway home setting).
+
+        ``trust_required=False`` is for reading the message store only (status, messages,
+        inbox): a broken ``trust.yaml`` is then kept in ``node.trust.problem`` instead of
+        refused, and everything that needs trust (sending, receiving, dispatching, partners)
+        still raises it.
+        """
         home = Path(home) if home is not None else default_gateway_home()
-        return cls(home, NodeConfig.load(home / "node.yaml"))
+        return cls(home, NodeConfig.load(home / "node.yaml"), trust_required=trust_required)
 
     @property
     def database_url(self) -> str:
         """node.yaml's ``database_url``, else the setting, else SQLite in the home."""
-        from haiquan.settings import get_settings
-
-        return (
-            self.config.database_url
-            or get_settings().gateway_database_url
-            or f"sqlite:///{(self.home / 'gateway.db').resolve()}"
-        )
+        return _database_url(self.home, self.config)
 
     @property
     def country(self) -> str:
@@ -335,6 +352,35 @@ class GatewayNode:
 
     def message(self, message_id: str) -> MessageDetail:
         return get_message(self.store, message_id)
+
+
+def _database_url(home: Path, config: NodeConfig) -> str:
+    from haiquan.settings import get_settings
+
+    return (
+        config.database_url
+        or get_settings().gateway_database_url
+        or f"sqlite:///{(home / 'gateway.db').resolve()}"
+    )
+
+
+def _init_paths(home: Path) -> list[Path]:
+    """What ``init`` may create, parents first (removed in reverse order on failure)."""
+    paths = [*reversed(home.parents), home, home / "node.yaml", home / "keys",
+             home / "keys" / "keyring.json", home / "keys" / "keyring.json.tmp"]
+    paths += [home / f"gateway.db{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
+    return paths
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, or a folder if it is empty (best effort: init is failing already)."""
+    try:
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _trusted_keys(jwks: dict[str, Any], country: str) -> list[TrustedKey]:

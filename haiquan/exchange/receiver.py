@@ -18,6 +18,7 @@ same id with another digest is refused (409). Nothing is stored for a refused en
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ from haiquan.errors import (
     SignatureError,
     ValidationError,
 )
-from haiquan.exchange._util import dump_json, format_time
+from haiquan.exchange._util import dump_json, format_time, one_line
 from haiquan.exchange.config import NodeConfig
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import (
@@ -97,6 +98,7 @@ class Receiver:
         self.keyring = keyring
         self.trust = trust
         self.store = store
+        self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
 
     @property
     def max_request_bytes(self) -> int:
@@ -174,6 +176,7 @@ class Receiver:
                 envelope, text = self.check(token, now)
             except HaiquanError as error:
                 mid, sender = _peek(token)
+                self._log_refusal(error, token, mid, sender)
                 results[index] = self._refusal(error, mid, sender)
                 continue
             accepted_rows.append(
@@ -207,6 +210,7 @@ class Receiver:
                     fix="give every new document a new message id; reuse an id only to retry "
                     "the very same envelope",
                 )
+                self._log_refusal(reused, None, envelope.message_id, envelope.sender)
                 results[index] = self._refusal(reused, envelope.message_id, envelope.sender)
         items = [r for r in results if r is not None]
         signed = {  # a BatchResult (haiquan.exchange.envelope), written as data
@@ -303,6 +307,18 @@ class Receiver:
         }
         return ResultItem(envelope.message_id, status, receipt)
 
+    def _log_refusal(
+        self, error: HaiquanError, token: Any, message_id: str | None, sender: str | None
+    ) -> None:
+        """A WARNING per refused envelope: the receiving customs keeps a trace of possibly
+        forged messages. The sender and id are what the envelope claims (unverified)."""
+        kid = _peek_kid(token) if token is not None else None
+        self.log.warning(
+            "refused message %s claiming sender %s%s: %s [%s]",
+            one_line(message_id or "(no readable id)"), one_line(sender or "(none readable)"),
+            f" signed with key {one_line(kid)}" if kid else "", one_line(str(error)), error.code,
+        )
+
     def _refusal(
         self, error: HaiquanError, message_id: str | None, sender: str | None
     ) -> ResultItem:
@@ -310,6 +326,15 @@ class Receiver:
             error, receiver=self.config.country, message_id=message_id, sender=sender
         )
         return ResultItem(message_id, "refused", signed.model_dump(mode="json"))
+
+
+def _peek_kid(token: Any) -> str | None:
+    """The key id an unverified token names, to log a refusal (best effort)."""
+    try:
+        kid = read_jws_header(token).get("kid")
+    except Exception:  # noqa: BLE001 - any garbage just means "unknown"
+        return None
+    return kid[:100] if isinstance(kid, str) else None
 
 
 def _peek(token: Any) -> tuple[str | None, str | None]:

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from haiquan.errors import ConfigurationError, ConflictError, NotFoundError
@@ -43,10 +43,12 @@ __all__ = [
     "ClaimedMessage",
     "GatewayStore",
     "InboxRow",
+    "describe_database",
     "inbox",
     "metadata",
     "normalise_url",
     "outbox",
+    "parse_database_url",
     "receipts",
 ]
 
@@ -78,6 +80,64 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def parse_database_url(url: str) -> tuple[URL, str]:
+    """Check a gateway database URL without connecting: the parsed URL (``synchronous`` taken
+    out of a SQLite URL) and the SQLite synchronous mode (``NORMAL`` unless the URL says).
+
+    Raises:
+        ConfigurationError: the URL cannot be read, names another database than SQLite or
+            PostgreSQL, or an unknown SQLite synchronous mode.
+
+    >>> parse_database_url("sqlite:///gw.db?synchronous=full")[1]
+    'FULL'
+    """
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError as error:
+        raise ConfigurationError(
+            "the gateway database URL cannot be read",
+            expected="sqlite:///path/gateway.db or postgresql+psycopg://user@host/db",
+            got=url,
+            fix="correct database_url in node.yaml (--database-url at init) or "
+            "HAIQUAN_GATEWAY_DATABASE_URL",
+        ) from error
+    dialect = parsed.get_backend_name()
+    if dialect not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            "unsupported gateway database",
+            expected="SQLite or PostgreSQL",
+            got=dialect,
+            fix="use sqlite:///... or postgresql+psycopg://...",
+        )
+    synchronous = "NORMAL"
+    if dialect == "sqlite":
+        synchronous = str(parsed.query.get("synchronous", "normal")).upper()
+        if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ConfigurationError(
+                "unknown SQLite synchronous mode",
+                expected="normal, full or extra",
+                got=synchronous,
+                fix="use ?synchronous=full in the database URL, or leave it out",
+            )
+        parsed = parsed.difference_update_query(["synchronous"])
+    return parsed, synchronous
+
+
+def describe_database(url: str) -> str:
+    """Where a store lives, for logs: backend, host and database — never a password or query.
+
+    >>> describe_database("postgresql+psycopg://gw:secret@db.internal:5433/gateway?sslkey=k")
+    'postgresql on db.internal:5433/gateway'
+    >>> describe_database("sqlite:////srv/gw/gateway.db")
+    'sqlite at /srv/gw/gateway.db'
+    """
+    parsed, _ = parse_database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite at {parsed.database or ':memory:'}"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"postgresql on {parsed.host or 'localhost'}{port}/{parsed.database or ''}"
 
 
 @dataclass(frozen=True)
@@ -119,44 +179,20 @@ class GatewayStore:
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
-        try:
-            parsed = make_url(self.url)
-        except ArgumentError as error:
-            raise ConfigurationError(
-                "the gateway database URL cannot be read",
-                expected="sqlite:///path/gateway.db or postgresql+psycopg://user@host/db",
-                got=url,
-                fix="correct database_url in node.yaml or HAIQUAN_GATEWAY_DATABASE_URL",
-            ) from error
+        parsed, synchronous = parse_database_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
-            synchronous = str(parsed.query.get("synchronous", "normal")).upper()
-            if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-                raise ConfigurationError(
-                    "unknown SQLite synchronous mode",
-                    expected="normal, full or extra",
-                    got=synchronous,
-                    fix="use ?synchronous=full in the database URL, or leave it out",
-                )
-            parsed = parsed.difference_update_query(["synchronous"])
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(
                 parsed, connect_args={"timeout": 30, "check_same_thread": False}
             )
             _sqlite_pragmas(self.engine, synchronous)
-        elif self.dialect == "postgresql":
+        else:
             # No pre-ping: it costs a round trip (~0.3 ms of CPU) on every transaction. After a
             # database restart SQLAlchemy invalidates the whole pool on the first failed
             # statement; the dispatcher and the receiver retry (a 5xx is never final).
             self.engine = create_engine(parsed, pool_size=8, max_overflow=8, pool_recycle=3600)
-        else:
-            raise ConfigurationError(
-                "unsupported gateway database",
-                expected="SQLite or PostgreSQL",
-                got=self.dialect,
-                fix="use sqlite:///... or postgresql+psycopg://...",
-            )
         self._insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         self._parsed = parsed
         self._claims: dict[tuple[bool], tuple[Any, Any]] = {}
@@ -182,10 +218,16 @@ class GatewayStore:
             try:
                 metadata.create_all(self.engine)
                 return
-            except (OperationalError, ProgrammingError):
+            except (OperationalError, ProgrammingError) as error:
                 # Two workers racing to create the same table: the loser retries and finds it.
                 if attempt == 2:
-                    raise
+                    raise ConfigurationError(
+                        "the gateway database cannot be opened",
+                        expected=f"a reachable, writable {describe_database(self.url)}",
+                        got=str(error.orig or error).strip().splitlines()[0][:300],
+                        fix="start the database or correct database_url in node.yaml "
+                        "(--database-url at init) or HAIQUAN_GATEWAY_DATABASE_URL",
+                    ) from error
                 time.sleep(0.2)
 
     def close(self) -> None:
@@ -343,6 +385,20 @@ class GatewayStore:
         with self.write(durable=False) as conn:
             conn.execute(stmt, [{"mid": m, "due": d, "why": w} for m, d, w in retries])
 
+    def postpone_partner(self, receiver: str, until: float, reason: str, worker: str) -> int:
+        """Hold every pending message to ``receiver`` due before ``until`` (its next probe: the
+        partner was found down) until then, with ``reason`` as their ``last_error``, in one
+        statement; returns how many. Attempts are not counted (nothing was sent). Rows another
+        worker holds under a live lease are left to it; this ``worker``'s own claims are
+        released. Nothing leaves the ``pending`` state, so nothing is lost."""
+        now = time.time()
+        with self.write(durable=False) as conn:
+            return conn.execute(
+                _POSTPONE,
+                {"partner": receiver, "until": until, "why": reason, "now": now,
+                 "worker": worker},
+            ).rowcount
+
     def requeue(self, message_ids: Iterable[str]) -> int:
         """Send failed messages again (after the cause was fixed); returns how many.
 
@@ -464,6 +520,18 @@ _MARK_DELIVERED = (
         receipt_id=bindparam("rid"), attempts=outbox.c.attempts + 1,
         claimed_by=None, claimed_until=None, last_error=None,
     )
+)
+_POSTPONE = (
+    update(outbox)
+    .where(
+        outbox.c.receiver == bindparam("partner"),
+        outbox.c.state == "pending",
+        outbox.c.next_attempt_at < bindparam("until"),
+        or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < bindparam("now"),
+            outbox.c.claimed_by == bindparam("worker")),
+    )
+    .values(next_attempt_at=bindparam("until"), last_error=bindparam("why"),
+            claimed_by=None, claimed_until=None)
 )
 _NEXT_DUE = select(
     func.min(

@@ -35,7 +35,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from haiquan.errors import ConfigurationError, PermissionDeniedError, SignatureError
+from haiquan.errors import (
+    ConfigurationError,
+    ConflictError,
+    PermissionDeniedError,
+    SignatureError,
+)
 from haiquan.exchange._util import load_yaml_mapping, utcnow
 from haiquan.exchange.keys import ALGORITHMS, JoseKey, import_public_jwk
 
@@ -80,6 +85,16 @@ class _TrustFile(BaseModel):
         for code in value:
             if len(code) != 3 or not code.isalpha() or not code.isupper():
                 raise ValueError(f"partner {code!r} is not an ISO 3166 alpha-3 code such as THA")
+        owners: dict[object, str] = {}
+        for code, partner in value.items():
+            for trusted in partner.keys:
+                for mark in (trusted.kid, _key_material(trusted.jwk)):
+                    owner = owners.setdefault(mark, code)
+                    if owner != code:
+                        raise ValueError(
+                            f"key {trusted.kid} of {code} is also a key of {owner}; a key "
+                            "belongs to one partner"
+                        )
         return value
 
 
@@ -126,6 +141,8 @@ class TrustStore:
     def __init__(self, path: Path, partners: dict[str, PartnerConfig]) -> None:
         self.path = path
         self.partners = partners
+        #: why ``trust.yaml`` could not be read, for a store opened with :meth:`unusable`.
+        self.problem: ConfigurationError | None = None
         self._index: dict[str, tuple[str, TrustedKey, JoseKey, bytes | None]] = {}
         self._mtime = self._stat()
         self._reindex()
@@ -160,8 +177,21 @@ class TrustStore:
         except ConfigurationError as error:
             _log.error("trust store not reloaded, the previous one stays in force: %s", error)
             return False
-        self.partners, self._index = fresh.partners, fresh._index
+        self.partners, self._index, self.problem = fresh.partners, fresh._index, None
         return True
+
+    @classmethod
+    def unusable(cls, path: Path, problem: ConfigurationError) -> TrustStore:
+        """A trust store whose file is broken: no partner, and every use that needs trust
+        (:meth:`partner`, :meth:`verify`, :meth:`set_partner`) raises ``problem`` — for the
+        commands that only read the message store."""
+        store = cls(path, {})
+        store.problem = problem
+        return store
+
+    def _usable(self) -> None:
+        if self.problem is not None:
+            raise self.problem
 
     @classmethod
     def load(cls, path: Path) -> TrustStore:
@@ -189,15 +219,39 @@ class TrustStore:
         self.path.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
 
     def set_partner(self, country: str, partner: PartnerConfig) -> None:
-        """Add or replace a partner (its key list is replaced by the one given) and save."""
+        """Add or replace a partner (its key list is replaced by the one given) and save.
+
+        Raises:
+            ConflictError: a key (same key id or same public key) is already trusted for
+                another partner; a key speaks for one country only.
+        """
+        self._usable()
+        owners: dict[object, str] = {}
+        for code, other in self.partners.items():
+            if code != country:
+                for trusted in other.keys:
+                    owners[trusted.kid] = owners[_key_material(trusted.jwk)] = code
         for trusted in partner.keys:
             import_public_jwk(trusted.jwk)
+            owner = owners.get(trusted.kid) or owners.get(_key_material(trusted.jwk))
+            if owner is not None:
+                raise ConflictError(
+                    f"key {trusted.kid} is already trusted for partner {owner}; nothing was "
+                    "changed",
+                    expected=f"keys that belong to {country} alone",
+                    got=f"a key of {owner} (same key id or public key) offered for {country}",
+                    fix=f"check that the JWKS is {country}'s own (`haiquan gateway jwks` on "
+                    "its node, or GET /.well-known/jwks.json from its endpoint); a key belongs "
+                    "to one partner",
+                    details={"kid": trusted.kid, "owner": owner},
+                )
         self.partners[country] = partner
         self.save()
         self._mtime = self._stat()
         self._reindex()
 
     def partner(self, country: str) -> PartnerConfig:
+        self._usable()
         try:
             return self.partners[country]
         except KeyError as error:
@@ -218,18 +272,13 @@ class TrustStore:
             SignatureError: not a JWS, bad algorithm, expired key or a signature that fails.
             PermissionDeniedError: the key belongs to no trusted partner.
         """
+        self._usable()
         if header is None:
             header = read_jws_header(token)
         kid = header.get("kid")
         found = self._index.get(kid) if isinstance(kid, str) else None
         if found is None:
-            raise PermissionDeniedError(
-                "the message is signed by an unknown sender",
-                expected="a key id of a partner in this node's trust store",
-                got=repr(kid),
-                fix="the receiving administration must add the sender as a partner "
-                "(haiquan gateway partner add), or the sender must publish its new key",
-            )
+            raise self._unknown_key(token, kid)
         country, trusted, key, raw = found
         moment = at or utcnow()
         if trusted.expires_at <= moment:
@@ -270,6 +319,51 @@ class TrustStore:
                 fix="resend the message exactly as signed",
             ) from error
         return VerifiedJWS(country, str(kid), header, payload)
+
+    def _unknown_key(self, token: str, kid: Any) -> PermissionDeniedError:
+        """The refusal of a key id no partner has: when the (unverified) sender is a trusted
+        partner, the likely cause is a key it rotated in that this node has not re-read."""
+        claimed = _claimed_country(token, kid)
+        if claimed in self.partners:
+            known = ", ".join(k.kid for k in self.partners[claimed].keys)
+            return PermissionDeniedError(
+                f"the message claims to come from partner {claimed} but is signed with a key "
+                f"this node does not hold for {claimed}",
+                expected=f"one of {claimed}'s trusted keys ({known})",
+                got=repr(kid),
+                fix=f"if {claimed} rotated its signing key, the receiving administration "
+                f"re-reads its keys with `haiquan gateway partner refresh {claimed}` (the "
+                f"sender must keep publishing the key in its JWKS); otherwise the message may be "
+                "forged",
+                details={"claimed_sender": claimed},
+            )
+        return PermissionDeniedError(
+            "the message is signed by an unknown sender",
+            expected="a key id of a partner in this node's trust store",
+            got=repr(kid),
+            fix="the receiving administration must add the sender as a partner "
+            "(haiquan gateway partner add), or the sender must publish its new key",
+        )
+
+
+def _claimed_country(token: str, kid: Any) -> str | None:
+    """Who an unverified JWS claims to come from: its payload's ``sender`` (an envelope) or
+    ``receiver`` (a batch result), else the country prefix of its key id (``VNM-2026…``)."""
+    try:
+        part = token.split(".")[1]
+        data = json.loads(_b64decode(part))
+        claimed = data.get("sender") if data.get("type") != "batch-result" else data.get(
+            "receiver")
+    except Exception:  # noqa: BLE001 - unreadable: fall back on the key id
+        claimed = None
+    if not isinstance(claimed, str) and isinstance(kid, str):
+        claimed = kid.split("-", 1)[0]
+    return claimed if isinstance(claimed, str) and len(claimed) == 3 else None
+
+
+def _key_material(jwk: dict[str, Any]) -> tuple[object, ...]:
+    """The public key itself (type, curve and points), whatever its key id."""
+    return ("material", *(jwk.get(name) for name in ("kty", "crv", "x", "y")))
 
 
 def _b64decode(text: str) -> bytes:

@@ -138,6 +138,26 @@ def test_init_on_an_existing_node_says_what_to_run(haiquan: Haiquan, make_node) 
     assert (vnm.home / "node.yaml").read_text() == before
 
 
+def test_init_with_a_bad_database_url_leaves_nothing_and_can_be_run_again(
+    haiquan: Haiquan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from haiquan.settings import reset_settings
+
+    home = tmp_path / "vnm"
+    arguments = ("gateway", "init", "--country", "VNM", "--endpoint", "http://127.0.0.1:1",
+                 "--home", str(home))
+    monkeypatch.setenv("HAIQUAN_GATEWAY_DATABASE_URL", "notaurl")
+    reset_settings()
+    result = haiquan(*arguments)
+    assert result.code == 1 and result.err.startswith("error:"), result
+    assert "database URL cannot be read" in result.err and "notaurl" in result.err
+    assert not home.exists()
+    monkeypatch.delenv("HAIQUAN_GATEWAY_DATABASE_URL")
+    reset_settings()
+    again = haiquan(*arguments)
+    assert again.code == 0 and "node VNM created" in again.out, again
+
+
 # --- 5. ack and requeue: all or nothing ----------------------------------------------------------
 def test_ack_with_an_unknown_id_names_it_and_acknowledges_nothing(
     haiquan: Haiquan, linked, serve  # noqa: F811
@@ -198,3 +218,52 @@ def test_status_prints_a_table_and_json_on_request(haiquan: Haiquan, linked) -> 
     assert not table.out.lstrip().startswith("{")
     machine = haiquan("gateway", "status", "--json", "--home", str(vnm.home))
     assert json.loads(machine.out)["outbox"]["pending"] == 1
+
+
+# --- 7. trust: one key, one partner; a broken trust.yaml ----------------------------------------
+def test_partner_add_refuses_a_key_trusted_for_another_partner(
+    haiquan: Haiquan, linked, tmp_path: Path
+) -> None:
+    vnm, tha = linked
+    jwks = tmp_path / "tha.jwks.json"
+    jwks.write_text(json.dumps(tha.jwks()))
+    before = (vnm.home / "trust.yaml").read_text()
+    result = haiquan("gateway", "partner", "add", "LAO", "--endpoint", "http://127.0.0.1:9",
+                     "--jwks", str(jwks), "--home", str(vnm.home))
+    refused(result, tha.keyring.active.kid, "already trusted for partner THA",
+            "nothing was changed", "a key belongs to one partner")
+    assert (vnm.home / "trust.yaml").read_text() == before
+    # The same public key under another key id is the same key.
+    renamed = {"keys": [dict(k, kid="LAO-20260101-00000000") for k in tha.jwks()["keys"]]}
+    jwks.write_text(json.dumps(renamed))
+    refused(haiquan("gateway", "partner", "add", "LAO", "--endpoint", "http://127.0.0.1:9",
+                    "--jwks", str(jwks), "--home", str(vnm.home)), "partner THA")
+    assert (vnm.home / "trust.yaml").read_text() == before
+
+
+def test_store_commands_work_with_a_broken_trust_file_and_trust_commands_do_not(
+    haiquan: Haiquan, linked, serve, tmp_path: Path  # noqa: F811
+) -> None:
+    vnm, tha = linked
+    mid = vnm.send("atiga-form-d", samples.form_d(), receiver="THA")
+    serve(tha)
+    assert vnm.dispatch_until_idle().delivered == 1
+    for node in (vnm, tha):
+        (node.home / "trust.yaml").write_text("partners: [broken\n")
+    warning = "warning: the trust store"
+    for arguments in [("status",), ("status", "--json"), ("messages",), ("show", mid)]:
+        result = haiquan("gateway", *arguments, "--home", str(vnm.home))
+        assert result.code == 0, result
+        assert result.err.startswith(warning) and "sending, serving" in result.err
+        assert mid in result.out or "delivered" in result.out
+    inbox = haiquan("gateway", "inbox", "--home", str(tha.home))
+    assert inbox.code == 0 and json.loads(inbox.out)["message_id"] == mid
+    assert inbox.err.startswith(warning)
+    form = tmp_path / "form-d.json"
+    form.write_text(json.dumps(samples.form_d()))
+    for arguments in [("send", "atiga-form-d", str(form), "--to", "THA"), ("dispatch",),
+                      ("serve", "--port", "1")]:
+        result = haiquan("gateway", *arguments, "--home", str(vnm.home))
+        assert result.code == 1 and result.err.startswith("error: the trust store"), result
+        assert "not valid YAML" in result.err
+    assert sum(vnm.summary().outbox.values()) == 1

@@ -60,6 +60,38 @@ def test_init_refuses_to_overwrite_a_node(make_node: NodeFactory) -> None:
         GatewayNode.init(node.home, country="VNM", endpoint="http://127.0.0.1:1")
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("notaurl", "cannot be read"), ("mysql://gw@db/gw", "unsupported"),
+     ("sqlite:///gw.db?synchronous=sometimes", "synchronous"),
+     ("postgresql+psycopg://gw:s3cret@127.0.0.1:1/gw", "cannot be opened")],
+    ids=["not-a-url", "mysql", "bad-sqlite-mode", "database-down"],
+)
+def test_init_with_a_bad_database_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:
+    from haiquan.settings import reset_settings
+
+    home = tmp_path / "new" / "vnm"
+    monkeypatch.setenv("HAIQUAN_GATEWAY_DATABASE_URL", url)
+    reset_settings()
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        GatewayNode.init(home, country="VNM", endpoint="http://127.0.0.1:1")
+    assert "s3cret" not in str(caught.value)
+    assert not (tmp_path / "new").exists()
+    monkeypatch.delenv("HAIQUAN_GATEWAY_DATABASE_URL")
+    reset_settings()
+    node = GatewayNode.init(home, country="VNM", endpoint="http://127.0.0.1:1")  # can retry
+    node.close()
+    # In an existing folder only what init wrote is removed.
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigurationError):
+        GatewayNode.init(kept, country="VNM", endpoint="http://127.0.0.1:1", database_url=url)
+    assert [p.name for p in kept.iterdir()] == ["notes.txt"]
+
+
 JWK = "{kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo}"
 
 
@@ -78,9 +110,13 @@ JWK = "{kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo}"
         ("partners: {THA: {endpoint: 'http://x', keys: [{kid: k, expires_at: "
          "'2030-01-01T00:00:00Z', jwk: {kty: RSA, n: abc, e: AQAB}}]}}\n", "unsupported"),
         ("trusted: everyone\n", "invalid at trusted"),
+        (f"partners: {{THA: {{endpoint: 'http://x', keys: [{{kid: k, "
+         f"expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}, LAO: {{endpoint: 'http://y', "
+         f"keys: [{{kid: other, expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}}}\n",
+         "key other of LAO is also a key of THA"),
     ],
     ids=["not-yaml", "not-mapping", "bad-country", "no-keys", "no-endpoint", "bad-expiry",
-         "rsa-key", "unknown-field"],
+         "rsa-key", "unknown-field", "one-key-two-partners"],
 )
 def test_a_bad_trust_file_is_refused_clearly(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path, "trust.yaml", text)

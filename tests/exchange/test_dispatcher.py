@@ -4,6 +4,7 @@ duplicate nothing."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -55,6 +56,46 @@ def test_an_unreachable_partner_is_probed_with_one_batch_not_all(make_node: Node
     attempts = sorted(vnm.message(m).attempts for m in ids)
     assert attempts == [0] * 25 + [1] * 10  # only the first batch was signed and posted
     assert vnm.dispatch_once().claimed == 0  # the circuit is open: THA is left alone for now
+
+
+def _wait_for_probe(node, country: str) -> None:
+    time.sleep(max(node.partners_down[country].until - time.time(), 0) + 0.01)
+
+
+def test_messages_for_a_partner_found_down_wait_for_its_probe_and_say_so(
+    make_node: NodeFactory, serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    caplog.set_level(logging.DEBUG, logger="haiquan.exchange")
+    first = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    assert vnm.dispatch_once().unreachable == {"THA"}
+    # Queued during the outage: skipped by the claim, then held by the next failed probe.
+    later = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    for _ in range(2):
+        _wait_for_probe(vnm, "THA")
+        assert vnm.dispatch_once().claimed == 0
+    probe_at = vnm.partners_down["THA"].until
+    assert probe_at > time.time()
+    for mid, attempts in ((first, 1), (later, 0)):
+        view = vnm.message(mid)
+        assert view.state == "pending" and view.attempts == attempts
+        # What the operator sees is true: due at the next probe, and why it waits.
+        assert view.next_attempt_at is not None
+        assert view.next_attempt_at.timestamp() == pytest.approx(probe_at)
+        assert view.last_error and "THA unreachable since" in view.last_error
+        assert "cannot be reached" in view.last_error and "next probe" in view.last_error
+    serve(tha)
+    _wait_for_probe(vnm, "THA")
+    assert vnm.dispatch_once().delivered == 2
+    assert sorted(inbox_ids(tha)) == sorted([first, later])
+    assert "THA" not in vnm.partners_down
+    # One line per state change, not one per retry.
+    changes = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [(r.levelname, r.getMessage()[:34]) for r in changes] == [
+        ("WARNING", "partner THA cannot take messages: "),
+        ("INFO", "partner THA is reachable again aft"),
+    ]
 
 
 def test_a_refused_message_fails_with_the_partner_reason_and_can_be_requeued(

@@ -153,3 +153,26 @@ def test_key_rotation_with_a_served_node(make_node: NodeFactory, serve, tmp_path
     held = tha.message(after)
     assert held.received_jws and tha.trust.verify(held.received_jws).kid == new_key.kid
     assert tha.trust.verify(tha.message(before).received_jws or "").kid == old_kid
+
+
+def test_an_unknown_path_answers_in_the_gateway_error_shape(
+    make_node: NodeFactory, serve
+) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    proc = serve(tha)
+    for method, path, status, code in [
+        ("GET", "/nowhere", 404, "not_found"),
+        ("POST", "/exchange/v2/messages", 404, "not_found"),
+        ("GET", "/exchange/v1/messages", 405, "bad_request"),
+    ]:
+        response = httpx.request(method, proc.url + path)
+        assert response.status_code == status, response.text
+        answer = response.json()
+        assert set(answer) == {"error", "jws"}
+        error = answer["error"]
+        assert error["code"] == code and error["status"] == status
+        assert path in error["got"] and "/exchange/v1/messages" in error["expected"]
+        assert set(error) == {"code", "status", "message", "expected", "got", "fix", "details"}
+        signed = json.loads(vnm.trust.verify(answer["jws"]).payload)
+        assert signed["error"]["code"] == code and signed["receiver"] == "THA"

@@ -143,6 +143,17 @@ def test_an_unknown_sender_is_refused(nodes) -> None:
                                payload=json.dumps(risk_alert())))
     error = refused(mys, tha, post(tha, token)[0], "permission_denied", 403)
     assert "unknown sender" in error["message"]
+    assert "partner add" in error["fix"] and "refresh" not in error["fix"]
+
+
+def test_a_partner_key_not_yet_refreshed_suggests_partner_refresh(nodes) -> None:
+    vnm, tha, _ = nodes
+    new_key = vnm.rotate_key()  # VNM rotated; THA has not re-read VNM's JWKS
+    error = refused(vnm, tha, post(tha, sign(vnm, envelope()))[0], "permission_denied", 403)
+    assert "claims to come from partner VNM" in error["message"]
+    assert error["got"] == repr(new_key.kid) and error["details"] == {"claimed_sender": "VNM"}
+    assert "haiquan gateway partner refresh VNM" in error["fix"]
+    assert "partner add" not in error["fix"]
 
 
 def test_a_sender_cannot_sign_in_another_country_name(nodes) -> None:
