@@ -38,3 +38,15 @@ def test_no_node_is_404_with_the_fix(
     viewer = make_account("viewer")
     error = http.get("/api/gateway/summary", headers=viewer.headers).json()["error"]
     assert error["status"] == 404 and "haiquan gateway init" in error["fix"]
+
+
+def test_a_broken_trust_file_does_not_hide_the_traffic(
+    gateway_traffic: list[str], http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    from haiquan.exchange.node import default_gateway_home
+
+    (default_gateway_home() / "trust.yaml").write_text("partners: [unclosed\n")
+    viewer = make_account("viewer")
+    summary = http.get("/api/gateway/summary", headers=viewer.headers)
+    assert summary.status_code == 200, summary.text
+    assert summary.json()["outbox"]["pending"] == 2
