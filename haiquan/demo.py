@@ -174,26 +174,85 @@ def tour(home: str | None = None) -> list[DemoSection]:
     return sections
 
 
+#: The share of trade an initiative covers, assumed in the demo where the example catalogue
+#: computes it from CEPII BACI and the BACI file is not there. A round placeholder, not a
+#: statistic: the demo labels the plan SYNTHETIC and names the file to install.
+DEMO_ASSUMED_SHARE = 0.2
+
+
+def _demo_catalogue() -> tuple[Path | None, list[str]]:
+    """The initiatives catalogue the demo plans with, and what it assumed.
+
+    The example catalogue computes some trade shares from CEPII BACI (``from_baci``). Without
+    that file the demo still shows a plan: it writes a copy of the example into
+    ``HOME/demo/`` whose computed shares are replaced by :data:`DEMO_ASSUMED_SHARE`, each marked
+    as a SYNTHETIC assumption. ``(None, [])`` means the example is used as shipped.
+    """
+    import yaml
+
+    from haiquan import yaml_text
+    from haiquan.priorities.catalogue import example_catalogue_path
+    from haiquan.priorities.computed import BACI_EXPORTS_FILE
+
+    settings = get_settings()
+    example = example_catalogue_path()
+    data = yaml_text.safe_load(example.read_text(encoding="utf-8"))
+    assumed: list[str] = []
+    for item in data.get("initiatives", []):
+        share = item.get("benefit", {}).get("share_affected")
+        if not isinstance(share, dict) or "from_baci" not in share:
+            continue
+        spec = share["from_baci"]
+        baci = Path(spec.get("file") or settings.shared_data / BACI_EXPORTS_FILE)
+        if baci.is_file():
+            continue
+        chapters = " + ".join(f"HS {c}" for c in spec.get("chapters", []))
+        item["benefit"]["share_affected"] = {
+            "value": DEMO_ASSUMED_SHARE,
+            "assumption": f"SYNTHETIC demo value: the {chapters} share would be computed from "
+            f"CEPII BACI {spec.get('year')}, but there is no file at {baci}",
+        }
+        assumed.append(str(item.get("id")))
+    if not assumed:
+        return None, []
+    path = settings.home / "demo" / "initiatives_with_assumed_shares.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = (f"# Written by `haiquan demo` from {example}: CEPII BACI was not found, so the\n"
+              f"# trade shares it computes are SYNTHETIC assumed values ({DEMO_ASSUMED_SHARE}).\n")
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                    encoding="utf-8")
+    return path, assumed
+
+
 def _priorities_and_plan(home: str) -> list[DemoSection]:
     from haiquan.priorities import plan_cooperation, rank_partners
+    from haiquan.priorities.computed import BACI_EXPORTS_FILE
 
     report = rank_partners(home=home, forecast="trend", sensitivity=None)
     scores = report.scores.head(10)
     criteria = [c for c in scores.columns if f"{c}_value" in scores.columns]
     keep = ["rank", "partner", "name", "score", *criteria]
-    plan = plan_cooperation(forecast="trend", analyse=False)
+    catalogue, assumed = _demo_catalogue()
+    plan = plan_cooperation(catalogue=catalogue, forecast="trend", analyse=False)
     chosen = pd.DataFrame([c.model_dump(include={"id", "name", "partners", "start_year",
                                                  "completion_year", "benefit_usd"})
                            for c in plan.chosen])
+    note = ("example catalogue: every number sourced or marked as an assumption to replace "
+            "(haiquan plan lists them)")
+    title = (f"Optimal cooperation plan {plan.first_year}–{plan.first_year + plan.years - 1} "
+             f"({plan.status}, gap {plan.mip_gap:.1e})")
+    if assumed:
+        title += " with SYNTHETIC trade shares"
+        note = (f"CEPII BACI not found, so the trade shares of {', '.join(assumed)} are "
+                f"SYNTHETIC assumed values ({DEMO_ASSUMED_SHARE:.0%}), not statistics; install "
+                f"{BACI_EXPORTS_FILE} under HAIQUAN_SHARED_DATA to compute them. " + note)
+        chosen.attrs["synthetic"] = True
     return [
         DemoSection(f"Cooperation priorities of {home} (score out of 100, by criterion)",
                     scores[keep].rename(columns={c: f"{c}_points" for c in criteria}),
                     "weights and reasons: haiquan/priorities/data/"
                     "scoring_weights.yaml; growth from a log-linear trend (fast demo setting)"),
-        DemoSection(f"Optimal cooperation plan {plan.first_year}–"
-                    f"{plan.first_year + plan.years - 1} ({plan.status}, gap {plan.mip_gap:.1e})",
-                    chosen, "example catalogue: every number sourced or marked as an assumption "
-                    "to replace (haiquan plan lists them)"),
+        DemoSection(title, chosen, note),
     ]
 
 

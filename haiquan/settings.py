@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from haiquan.errors import ConfigurationError
 
-__all__ = ["DEFAULT_SECRET", "Settings", "get_settings", "reset_settings"]
+__all__ = ["DEFAULT_SECRET", "Settings", "get_settings", "reset_settings", "settings_error"]
 
 #: The development secret. It only works in ``mode=local``.
 DEFAULT_SECRET = "haiquan-local-development-secret-change-me"
@@ -57,7 +58,8 @@ class Settings(BaseSettings):
     # --- who we are ------------------------------------------------------------------------
     home_country: str = Field(
         default="VNM",
-        description="ISO 3166 alpha-3 code of the administration running haiquan.",
+        description="ISO 3166 code of the administration running haiquan (VNM, VN or 704; "
+        "kept as alpha-3).",
     )
     mode: Literal["local", "production"] = Field(
         default="local",
@@ -122,7 +124,8 @@ class Settings(BaseSettings):
     )
     forecast_n_jobs: int = Field(
         default=-1,
-        description="Processes the local forecast engine may use (-1 = every core).",
+        description="Processes the local forecast engine may use: 1 or more, or -1 for every "
+        "core.",
     )
 
     # --- aeo: Authorised Economic Operator registry and MRA lists (haiquan.aeo) ---------------
@@ -166,8 +169,22 @@ class Settings(BaseSettings):
 
     @field_validator("home_country")
     @classmethod
-    def _upper_country(cls, value: str) -> str:
-        return value.strip().upper()
+    def _known_country(cls, value: str) -> str:
+        # Imported here: the reference package reads these settings.
+        from haiquan.errors import UnknownCodeError
+        from haiquan.reference.countries import country
+
+        try:
+            return country(value).alpha_3
+        except UnknownCodeError:
+            raise ValueError("an ISO 3166-1 code of a country (VNM, VN or 704)") from None
+
+    @field_validator("forecast_n_jobs")
+    @classmethod
+    def _jobs(cls, value: int) -> int:
+        if value == -1 or value >= 1:
+            return value
+        raise ValueError("-1 (every core) or a number of processes of 1 or more")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -192,10 +209,62 @@ class Settings(BaseSettings):
         return self.web_database_url or f"sqlite:///{self.home / 'web.sqlite'}"
 
 
+def _env_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a field is read from."""
+    return "HAIQUAN_" + str(loc[0]).upper() if loc else "a HAIQUAN_ setting"
+
+
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _wanted(message: str) -> str:
+    """What a validation message asks for: "Input should be 'local' or ..." -> "'local' or ..."."""
+    for prefix in ("Value error, ", "Input should be "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def settings_error(error: PydanticValidationError) -> ConfigurationError:
+    """A settings validation error as a ConfigurationError naming each ``HAIQUAN_`` variable.
+
+    >>> try:
+    ...     Settings(mode="prod")
+    ... except PydanticValidationError as error:
+    ...     print(settings_error(error).summary)
+    invalid setting HAIQUAN_MODE
+    """
+    problems = error.errors()
+    names = list(dict.fromkeys(_env_name(p["loc"]) for p in problems))
+    wanted = [_wanted(p["msg"]) for p in problems]
+    shown = [_shown(p.get("input")) for p in problems]
+    if len(problems) == 1:
+        expected, got = wanted[0], shown[0]
+    else:
+        pairs = list(zip((_env_name(p["loc"]) for p in problems), wanted, shown, strict=True))
+        expected = "; ".join(f"{name} {want}" for name, want, _ in pairs)
+        got = "; ".join(f"{name}={value}" for name, _, value in pairs)
+    plural = "s" if len(names) > 1 else ""
+    return ConfigurationError(
+        f"invalid setting{plural} {', '.join(names)}",
+        expected=expected,
+        got=got,
+        fix=f"correct or unset {', '.join(names)} (docs/settings.md lists each setting)",
+        details={"settings": names},
+    )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment once."""
-    return Settings()
+    """The process-wide settings, read from the environment once.
+
+    Raises:
+        ConfigurationError: a setting is invalid; the message names its environment variable.
+    """
+    try:
+        return Settings()
+    except PydanticValidationError as error:
+        raise settings_error(error) from None
 
 
 def reset_settings() -> None:

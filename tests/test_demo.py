@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
-from haiquan.demo import _commitments, latest_periods
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from haiquan.cli import app
+from haiquan.demo import DEMO_ASSUMED_SHARE, _commitments, _demo_catalogue, latest_periods
+from haiquan.priorities.catalogue import load_catalogue
+from haiquan.priorities.computed import BACI_EXPORTS_FILE
+from haiquan.settings import get_settings, reset_settings
+from tests.conftest import require_shared
 
 
 def test_commitments_section_gives_no_rate_for_a_catalogue_without_items() -> None:
@@ -34,3 +43,41 @@ def test_mirror_section_shows_both_flows_of_the_latest_periods() -> None:
     assert table.groupby("period")["flow"].apply(set).tolist() == [{"export", "import"}] * 3
     assert table["mirror_usd"].notna().all()
     assert table.attrs["synthetic"] is True
+
+
+@pytest.fixture
+def no_shared_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HAIQUAN_SHARED_DATA pointing at an empty folder, as on a machine without the data sets."""
+    empty = tmp_path / "no-shared-data"
+    empty.mkdir()
+    monkeypatch.setenv("HAIQUAN_SHARED_DATA", str(empty))
+    reset_settings()
+    return empty
+
+
+def test_without_baci_the_plan_uses_labelled_synthetic_shares(no_shared_data: Path) -> None:
+    path, assumed = _demo_catalogue()
+    assert path is not None and path.is_relative_to(get_settings().home)
+    assert assumed == ["port-pair-haiphong-busan", "port-pair-caimep-la"]
+    catalogue = load_catalogue(path)
+    for initiative in assumed:
+        share = catalogue.by_id()[initiative].benefit.share_affected
+        assert share.is_assumption and share.value == DEMO_ASSUMED_SHARE
+        assert share.assumption is not None and share.assumption.startswith("SYNTHETIC")
+        assert str(no_shared_data) in share.assumption
+
+
+def test_with_baci_the_example_catalogue_is_used_as_shipped() -> None:
+    require_shared(BACI_EXPORTS_FILE)
+    assert _demo_catalogue() == (None, [])
+
+
+def test_the_demo_runs_to_the_end_without_the_shared_data(no_shared_data: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--no-serve"], catch_exceptions=False,
+                                env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "synthetic demo trade (SYNTHETIC)" in text
+    assert "with SYNTHETIC trade shares" in text
+    assert "CEPII BACI not found" in text and BACI_EXPORTS_FILE in text
+    assert "Risk queue" in text and "Implementation of international commitments" in text

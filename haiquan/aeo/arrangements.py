@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from haiquan import yaml_text
-from haiquan.errors import CatalogueError, UnknownCodeError
+from haiquan.errors import CatalogueError, ConfigurationError, UnknownCodeError
 from haiquan.reference.countries import country
 
 __all__ = ["EXCHANGEABLE_FIELDS", "MraArrangement", "arrangement", "load_arrangements"]
@@ -58,9 +58,21 @@ class MraArrangement(BaseModel):
 def _text(path: Path | None) -> tuple[str, str]:
     from haiquan.settings import get_settings
 
-    chosen = path or getattr(get_settings(), "aeo_arrangements_file", None)
+    chosen = path or get_settings().aeo_arrangements_file
     if chosen:
-        return Path(chosen).read_text(encoding="utf-8"), str(chosen)
+        where = "the arrangements file" if path else "HAIQUAN_AEO_ARRANGEMENTS_FILE"
+        try:
+            return Path(chosen).read_text(encoding="utf-8"), str(chosen)
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise ConfigurationError(
+                f"cannot read the MRA exchange arrangements named by {where}",
+                expected="a readable UTF-8 YAML file of arrangements (see docs/aeo.md)",
+                got=f"{chosen} ({reason or type(error).__name__})",
+                fix="check the path" if path else "correct the path in "
+                "HAIQUAN_AEO_ARRANGEMENTS_FILE, or unset it to use the arrangements shipped with "
+                "haiquan",
+            ) from error
     text = resources.files("haiquan.aeo.data").joinpath("mra_exchange.yaml").read_text("utf-8")
     return text, "haiquan/aeo/data/mra_exchange.yaml"
 

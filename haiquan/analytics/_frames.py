@@ -34,13 +34,15 @@ def is_synthetic(flows: pd.DataFrame) -> bool:
 
 def resolve_home(home: str | None) -> str:
     """The home country: the argument, else the ``HAIQUAN_HOME_COUNTRY`` setting."""
-    code = (home or get_settings().home_country).strip().upper()
+    given = home or get_settings().home_country
+    code = given.strip().upper()
     if len(code) != 3 or not code.isalpha():
+        # Name where the bad code came from: the caller's --home, or the setting.
         raise InputError(
             "the home country must be an ISO 3166 alpha-3 code",
             expected="a code such as VNM",
-            got=repr(home),
-            fix="pass --home VNM or set HAIQUAN_HOME_COUNTRY",
+            got=repr(home) if home else f"HAIQUAN_HOME_COUNTRY={given!r}",
+            fix="pass --home VNM" if home else "set HAIQUAN_HOME_COUNTRY to a code such as VNM",
         )
     return code
 

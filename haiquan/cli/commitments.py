@@ -58,6 +58,33 @@ def _date(value: str | None, option: str) -> dt.date | None:
         ) from error
 
 
+def _record_expected(field: str) -> str:
+    """What ``record`` expects of a field, for its error message."""
+    from haiquan.commitments.records import EARLIEST_DATE, LATEST_DATE
+
+    if field.endswith("_date"):
+        return f"a date from {EARLIEST_DATE} to {LATEST_DATE}"
+    return {
+        "category": "--category A, B or C",
+        "status": "--status implemented, partially or not_yet",
+        "country": "an ISO 3166-1 code (VN, VNM, 704) or a country name",
+    }.get(field, "a value a status record accepts")
+
+
+def _record_fix(field: str, message: str) -> str:
+    """How to correct a field ``record`` refused."""
+    options = {
+        "effective_date": "--effective",
+        "indicative_date": "--indicative",
+        "definitive_date": "--definitive",
+    }
+    if field in options:
+        return f"check the year of {options[field]}"
+    if field == "country":
+        return "pass -c with an ISO code such as VNM"
+    return message
+
+
 def _country(value: str | None) -> str:
     from haiquan.settings import get_settings
 
@@ -208,12 +235,13 @@ def record_command(
     except PydanticValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "record"
+        value = first.get("input")
         raise InputError(
             f"bad value for {field}",
-            expected="category A/B/C, status implemented/partially/not_yet",
-            got=repr(first.get("input")),
-            fix=first["msg"],
-        ) from error
+            expected=_record_expected(field),
+            got=str(value) if isinstance(value, (str, dt.date)) else repr(value),
+            fix=_record_fix(field, first["msg"].removeprefix("Value error, ")),
+        ) from None
     result = record_status(record)
     console.print(
         f"recorded {catalogue} {item} for {record.country} from {record.effective_date}"

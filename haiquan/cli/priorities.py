@@ -167,6 +167,9 @@ def register(app: typer.Typer) -> None:
                       f"[/]: {result.status}, MIP gap {result.mip_gap:.2e}, solved in "
                       f"{result.solve_seconds:.2f} s; discounted benefit "
                       f"{result.objective_usd / 1e6:,.1f} M USD")
+        # Caveats before the numbers: the first may say the plan is for another country.
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
         chosen = Table(title="Chosen initiatives")
         for column in ("start", "end", "id", "partners", "benefit M USD", "required"):
             chosen.add_column(column)
@@ -199,7 +202,5 @@ def register(app: typer.Typer) -> None:
                           f"{', '.join(w.left) or 'nothing'}; rescheduled "
                           f"{', '.join(w.moved) or 'nothing'}")
         console.print(f"Data: {result.data_source}")
-        for warning in result.warnings:
-            console.print(f"[yellow]warning:[/] {warning}")
         console.print(f"{len(result.assumptions)} figures in the catalogue are assumptions to "
                       "replace (see --json, field `assumptions`).")

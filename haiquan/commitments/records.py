@@ -28,6 +28,8 @@ from haiquan.reference.countries import find_country
 
 __all__ = [
     "CATEGORIES",
+    "EARLIEST_DATE",
+    "LATEST_DATE",
     "RECORD_COLUMNS",
     "STATUSES",
     "StatusRecord",
@@ -61,6 +63,14 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "note",
 )
 _REQUIRED = ("catalogue", "item", "country", "effective_date")
+
+#: Dates a record may carry. GATT 1947 opens the span; the end lies well past any schedule and
+#: inside what the warehouse's timestamps hold (pandas stops in 2262), so a typo such as 2999 or
+#: 0202 is refused with the range instead of crashing the store.
+EARLIEST_DATE = dt.date(1947, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+#: Fields that say something about the item; a record must carry at least one of them.
+_STATE_FIELDS = ("category", "indicative_date", "definitive_date", "status", "note")
 
 
 class StatusRecord(BaseModel):
@@ -119,7 +129,23 @@ class StatusRecord(BaseModel):
     @field_validator("country")
     @classmethod
     def _alpha_3(cls, value: str) -> str:
-        return find_country(value).alpha_3
+        # A ValueError, not UnknownCodeError: an unknown country in a record is a field that
+        # breaks its rules (422 in a request body, a bad row in a file), not a missing resource.
+        try:
+            return find_country(value).alpha_3
+        except UnknownCodeError as error:
+            raise ValueError(
+                f"{error.summary}; use an ISO 3166-1 code (VN, VNM, 704) or a country name"
+            ) from None
+
+    @field_validator("effective_date", "indicative_date", "definitive_date")
+    @classmethod
+    def _sensible_date(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValueError(
+                f"date {value} is outside {EARLIEST_DATE} to {LATEST_DATE}; check the year"
+            )
+        return value
 
 
 def check_record(record: StatusRecord, catalogue: Catalogue | None = None) -> StatusRecord:
@@ -149,6 +175,15 @@ def _rule_problems(record: StatusRecord, cat: Catalogue) -> list[tuple[str, Vali
     problem = _item_problem(cat, record.item)
     if problem is not None:
         found.append(("item", problem))
+    if all(getattr(record, name) is None for name in _STATE_FIELDS):
+        found.append(("status", ValidationError(
+            f"record for item {record.item} records nothing",
+            expected="a status (implemented, partially, not_yet), a TFA category (A, B, C), an "
+            "indicative or definitive date, or a note saying why the state is empty",
+            got="none of them",
+            fix="give a status (for the WTO TFA, a category), e.g. --status implemented; a "
+            "record is the item's full state from its effective date",
+        )))
     if record.category is not None and cat.method != "tfa":
         found.append(("category", ValidationError(
             f"category {record.category} given for {cat.id}, which has no categories",

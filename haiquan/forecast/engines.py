@@ -77,6 +77,28 @@ class LocalEngine(ForecastEngine):
         return pd.concat(results, ignore_index=True)
 
 
+#: Seconds to wait for a Dask scheduler before saying it cannot be reached (distributed's own
+#: default is 30).
+DASK_CONNECT_TIMEOUT = 10.0
+
+
+def _connect(address: str, timeout: float) -> Any:
+    """A ``distributed.Client`` on ``address``, or a ConfigurationError naming the setting."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, ValueError) as error:
+        raise ConfigurationError(
+            f"cannot reach the Dask scheduler at {address}",
+            expected="a running Dask scheduler at HAIQUAN_FORECAST_DASK_ADDRESS "
+            "(tcp://host:8786)",
+            got=str(error).splitlines()[0] if str(error) else type(error).__name__,
+            fix="start `dask scheduler` (and workers) there, correct "
+            "HAIQUAN_FORECAST_DASK_ADDRESS, or set HAIQUAN_FORECAST_ENGINE=local",
+        ) from error
+
+
 class DaskEngine(ForecastEngine):
     """A Dask cluster, through Fugue. Series are hashed into ``partitions`` buckets.
 
@@ -85,12 +107,17 @@ class DaskEngine(ForecastEngine):
         address: scheduler address such as ``tcp://10.0.0.5:8786``.
         partitions: buckets of series (default: twice the cluster's worker threads), each
             computed by one task with ``n_jobs=1``.
+        connect_timeout: seconds to wait for the scheduler at ``address``.
+
+    Raises:
+        ConfigurationError: no client and no address, or a scheduler that cannot be reached.
     """
 
     name = "dask"
 
     def __init__(self, client: Any = None, *, address: str | None = None,
-                 partitions: int | None = None) -> None:
+                 partitions: int | None = None,
+                 connect_timeout: float = DASK_CONNECT_TIMEOUT) -> None:
         if client is None:
             if not address:
                 raise ConfigurationError(
@@ -99,9 +126,7 @@ class DaskEngine(ForecastEngine):
                     got="neither",
                     fix="start `dask scheduler` and workers, then export the address",
                 )
-            from distributed import Client
-
-            client = Client(address)
+            client = _connect(address, connect_timeout)
         self.client = client
         self.partitions = partitions
 

@@ -34,12 +34,15 @@ COOPERATION_FLAGS = ("fta_in_force", "aeo_mra", "eco_exchange", "single_window_c
 def _resolve_home(home: str | None) -> str:
     from haiquan.settings import get_settings
 
-    code = (home or get_settings().home_country).strip().upper()
+    given = home or get_settings().home_country
+    code = given.strip().upper()
     if len(code) != 3 or not code.isalpha():
+        # Name where the bad code came from: the caller's --home, or the setting.
         raise InputError(
             "the home country must be an ISO 3166 alpha-3 code",
-            expected="a code such as VNM", got=repr(home),
-            fix="pass --home VNM or set HAIQUAN_HOME_COUNTRY",
+            expected="a code such as VNM",
+            got=repr(home) if home else f"HAIQUAN_HOME_COUNTRY={given!r}",
+            fix="pass --home VNM" if home else "set HAIQUAN_HOME_COUNTRY to a code such as VNM",
         )
     return code
 

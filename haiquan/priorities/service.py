@@ -120,6 +120,7 @@ def plan_cooperation(
     chooses how partner trade is projected (:data:`~haiquan.priorities.trade.ForecastMethod`).
     """
     items = load_catalogue(catalogue)
+    home_warning = _home_mismatch(items.home, catalogue)
     if staff_months is None or budget_usd is None:
         if items.resources is None:
             raise InputError(
@@ -152,4 +153,25 @@ def plan_cooperation(
                                    method=forecast)
     plan = optimise_plan(items, limits, trade, analyse=analyse)
     return plan.model_copy(update={"data_source": source,
-                                   "warnings": [*trade.attrs["warnings"], *plan.warnings]})
+                                   "warnings": [*home_warning, *trade.attrs["warnings"],
+                                                *plan.warnings]})
+
+
+def _home_mismatch(home: str, catalogue: str | Path | None) -> list[str]:
+    """A warning when the catalogue plans for another country than ``HAIQUAN_HOME_COUNTRY``.
+
+    A plan is always for its catalogue's ``home`` (the initiatives, partners and costs are that
+    administration's); an analyst who set another home country must not mistake it for theirs.
+    """
+    from haiquan.priorities.catalogue import example_catalogue_path
+    from haiquan.settings import get_settings
+
+    setting = get_settings().home_country
+    if home == setting:
+        return []
+    which = (f"the catalogue {catalogue}" if catalogue is not None
+             else "the bundled Vietnam example catalogue")
+    return [f"this plan is for {home}, the home of {which}, not for {setting} "
+            f"(HAIQUAN_HOME_COUNTRY); for a plan for {setting}, copy "
+            f"{example_catalogue_path()}, set `home: {setting}` with {setting}'s initiatives, "
+            "partners, costs and resources, and pass it with --catalogue FILE"]

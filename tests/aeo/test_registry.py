@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 
 import pytest
+from typer.testing import CliRunner
 
 from haiquan.aeo import AeoRegistry, AeoStatus, StatusChange
-from haiquan.errors import ConflictError, NotFoundError, ValidationError
+from haiquan.cli import app
+from haiquan.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
+from haiquan.settings import reset_settings
 from tests.aeo.conftest import operator
 
 D = dt.date.fromisoformat
@@ -91,3 +95,32 @@ def test_consent_only_under_an_arranged_mra(
         registry.set_consent("VN-AEO-9999", "VN_KOR_AEO_MRA", True)
     record = registry.set_consent("vn-aeo-0004", " vn_kor_aeo_mra ", True, D("2024-03-01"))
     assert (record.aeo_id, record.mra_id) == ("VN-AEO-0004", "VN_KOR_AEO_MRA")
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port bound but not listening, so a connection is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("notaurl", "database URL cannot be read"),
+        ("mysql://user@db.internal/aeo", "got mysql"),
+        ("postgresql://aeo:secret@127.0.0.1:{port}/aeo", "reachable PostgreSQL on 127.0.0.1:"),
+    ],
+)
+def test_a_bad_database_setting_is_a_configuration_error_naming_it(
+    url: str, expected: str, closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAIQUAN_AEO_DATABASE_URL", url.format(port=closed_port))
+    reset_settings()
+    result = CliRunner().invoke(app, ["aeo", "list"])
+    error = result.exception
+    assert isinstance(error, ConfigurationError), result.output
+    assert expected in str(error)
+    assert "HAIQUAN_AEO_DATABASE_URL" in str(error)
+    assert "secret" not in str(error)

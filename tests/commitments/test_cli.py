@@ -124,6 +124,12 @@ def test_load_example_is_idempotent() -> None:
     [
         (["record", "wto_tfa", "9.9"], "no item '9.9'"),
         (["record", "wto_tfa", "1.1", "--category", "Z"], "bad value for category"),
+        (
+            ["record", "asean", "AAMRA.1", "--effective", "2999-01-01", "--status", "implemented"],
+            "expected a date from 1947-01-01 to 2200-12-31, got 2999-01-01",
+        ),
+        (["record", "asean", "AAMRA.1", "-c", "XX", "--status", "implemented"], "got XX"),
+        (["record", "asean", "AAMRA.1"], "records nothing"),
         (["rate", "wto_tfa", "--on", "2022-02-30"], "expected a date as YYYY-MM-DD"),
         (["rate", "wto_tfa", "--member-type", "rich"], "developed, developing or ldc"),
         (["deadlines", "--months", "-3"], "months must not be negative"),

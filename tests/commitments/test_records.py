@@ -59,6 +59,21 @@ BAD_FILES = [
     ),
     ("duplicate_row.csv", HEADER + GOOD + GOOD, "same catalogue, item, country and date as row 2"),
     (
+        "far_future_date.csv",
+        HEADER + GOOD + "wto_tfa,1.1,VNM,2999-01-01,A,,,implemented\n",
+        "date 2999-01-01 is outside 1947-01-01 to 2200-12-31",
+    ),
+    (
+        "ancient_definitive_date.csv",
+        HEADER + GOOD + "wto_tfa,1.1,VNM,2022-05-06,B,,0202-03-31,\n",
+        "date 0202-03-31 is outside",
+    ),
+    (
+        "records_nothing.csv",
+        HEADER + GOOD + "wto_tfa,1.1,VNM,2022-05-06,,,,\n",
+        "records nothing",
+    ),
+    (
         "unknown_column.csv",
         "catalogue,item,country,effective_date,colour\nwto_tfa,1.1,VNM,2022-05-06,red\n",
         "unknown column 'colour'",

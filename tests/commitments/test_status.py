@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError as PydanticValidationError
 
 from haiquan.commitments import (
     Catalogue,
@@ -21,7 +22,7 @@ from haiquan.commitments import (
     state_on,
     status_history,
 )
-from haiquan.commitments.records import RECORD_COLUMNS
+from haiquan.commitments.records import EARLIEST_DATE, LATEST_DATE, RECORD_COLUMNS
 from haiquan.settings import get_settings
 
 T0 = dt.datetime(2024, 1, 10, 9, 0)
@@ -105,7 +106,7 @@ def test_the_same_file_loaded_twice_is_stored_once(tmp_path: Path) -> None:
 
 def test_history_lives_in_commitment_tables_of_the_warehouse(tmp_path: Path) -> None:
     path = tmp_path / "status.csv"
-    path.write_text("catalogue,item,country,effective_date\nwto_tfa,7.1,VNM,2022-05-06\n")
+    path.write_text("catalogue,item,country,effective_date,category\nwto_tfa,7.1,VNM,2022-05-06,B\n")
     load_status_file(path)
     connection = duckdb.connect(str(get_settings().warehouse_file), read_only=True)
     try:
@@ -160,26 +161,32 @@ _text = st.one_of(
         alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40
     ).filter(lambda s: s.strip() == s and s != ""),
 )
-_day = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 12, 31))
+_day = st.dates(min_value=EARLIEST_DATE, max_value=LATEST_DATE)
 
 
 @st.composite
 def tfa_records(draw: st.DrawFn) -> StatusRecord:
     category = draw(st.sampled_from([None, "A", "B", "C"]))
     dated = category != "A"
+    indicative = draw(st.one_of(st.none(), _day)) if dated else None
+    definitive = draw(st.one_of(st.none(), _day)) if dated else None
+    note = draw(_text)
+    statuses: list[str | None] = ["implemented", "partially", "not_yet"]
+    if (category, indicative, definitive, note) != (None, None, None, None):
+        statuses.append(None)  # a record must record something; here it already does
     return StatusRecord(
         catalogue="wto_tfa",
         item=draw(st.sampled_from(["1.1", "3", "7.1", "7.7", "10.9", "12"])),
         country=draw(st.sampled_from(["VNM", "THA", "LAO"])),
         effective_date=draw(_day),
         category=category,
-        indicative_date=draw(st.one_of(st.none(), _day)) if dated else None,
-        definitive_date=draw(st.one_of(st.none(), _day)) if dated else None,
-        status=draw(st.sampled_from([None, "implemented", "partially", "not_yet"])),
+        indicative_date=indicative,
+        definitive_date=definitive,
+        status=draw(st.sampled_from(statuses)),
         evidence=draw(_text),
         responsible_unit=draw(_text),
         source=draw(_text),
-        note=draw(_text),
+        note=note,
     )
 
 
@@ -210,6 +217,45 @@ def test_records_for_another_country_do_not_leak(make_record: Callable[..., Stat
     state = state_on("wto_tfa", "VNM", dt.date(2020, 1, 1))
     assert state["effective_date"].isna().all()
     assert len(state) == 36
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    day=st.one_of(
+        st.dates(max_value=EARLIEST_DATE - dt.timedelta(days=1)),
+        st.dates(min_value=LATEST_DATE + dt.timedelta(days=1)),
+    ),
+    field=st.sampled_from(["effective_date", "indicative_date", "definitive_date"]),
+)
+def test_dates_outside_the_range_are_refused_with_the_range(day: dt.date, field: str) -> None:
+    values = {"catalogue": "wto_tfa", "item": "7.1", "country": "VNM", "category": "B"}
+    values["effective_date"] = "2022-05-06"
+    with pytest.raises(PydanticValidationError) as caught:
+        StatusRecord(**{**values, field: day})
+    assert f"outside {EARLIEST_DATE} to {LATEST_DATE}" in str(caught.value)
+
+
+def test_a_record_that_records_nothing_is_refused() -> None:
+    from haiquan.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="records nothing"):
+        record_status(
+            StatusRecord(
+                catalogue="wto_tfa", item="7.1", country="VNM", effective_date="2022-05-06"
+            )
+        )
+    assert len(status_history()) == 0
+    # A note alone explains an empty state (the TFA example records a paragraph range so).
+    record_status(
+        StatusRecord(
+            catalogue="wto_tfa",
+            item="11",
+            country="VNM",
+            effective_date="2022-05-06",
+            note="paragraphs 5-10 shifted C -> B",
+        )
+    )
+    assert len(status_history()) == 1
 
 
 @pytest.mark.parametrize("bad", ["9.9", "1.1.1"])

@@ -75,3 +75,23 @@ def test_make_engine_reads_the_settings(monkeypatch: pytest.MonkeyPatch) -> None
         make_engine()
     with pytest.raises(InputError, match="local or dask"):
         make_engine("spark")
+
+
+def test_an_unreachable_scheduler_is_a_configuration_error_naming_the_setting() -> None:
+    import socket
+
+    pytest.importorskip("distributed")
+    with socket.socket() as sock:  # bound, not listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+        with pytest.raises(ConfigurationError) as caught:
+            DaskEngine(address=address, connect_timeout=0.5)
+    message = str(caught.value)
+    assert f"cannot reach the Dask scheduler at {address}" in message
+    assert "HAIQUAN_FORECAST_DASK_ADDRESS" in message
+
+
+def test_a_malformed_scheduler_address_is_a_configuration_error() -> None:
+    pytest.importorskip("distributed")
+    with pytest.raises(ConfigurationError, match="HAIQUAN_FORECAST_DASK_ADDRESS"):
+        DaskEngine(address="notanaddress", connect_timeout=0.5)

@@ -46,6 +46,23 @@ def test_plan_tables_show_the_plan_resources_and_what_ifs() -> None:
         assert words in result.output
 
 
+def test_plan_warns_before_its_tables_when_the_home_setting_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from haiquan.settings import reset_settings
+
+    require_shared(VIETNAM_DOTS)
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", "THA")
+    reset_settings()
+    result = runner.invoke(app, ["plan", "--forecast", "trend"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Cooperation plan for VNM" in text
+    warning = "warning: this plan is for VNM, the home of the bundled Vietnam example catalogue"
+    assert warning in text and "not for THA (HAIQUAN_HOME_COUNTRY)" in text
+    assert text.index(warning) < text.index("Chosen initiatives")
+
+
 def test_plan_json_is_a_plan() -> None:
     require_shared(VIETNAM_DOTS)
     result = runner.invoke(app, ["plan", "--forecast", "trend", "--json", "--staff", "40",

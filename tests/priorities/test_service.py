@@ -56,3 +56,24 @@ def test_the_plan_starts_next_year_when_the_data_ended_earlier(
                             budget_usd=50_000, years=3, analyse=False)
     assert plan.first_year == max(2021, dt.date.today().year + 1)
     assert plan.years == 3
+
+
+@pytest.mark.parametrize(("setting", "warned"), [("VNM", False), ("THA", True), ("TH", True)])
+def test_a_plan_for_another_home_than_the_setting_says_so(
+    flows_factory: Callable[..., pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    setting: str, warned: bool,
+) -> None:
+    load_trade_frame(_rows(flows_factory), label="test rows", sha256="2" * 64)
+    catalogue = tmp_path / "plan_catalogue.yaml"
+    catalogue.write_text(yaml.safe_dump(catalogue_dict(initiative("a", partners=["KOR"]))))
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", setting)
+    reset_settings()
+    plan = plan_cooperation(catalogue=catalogue, forecast="trend", staff_months=10,
+                            budget_usd=50_000, years=3, analyse=False)
+    assert plan.home == "VNM"
+    mentions = [w for w in plan.warnings if "HAIQUAN_HOME_COUNTRY" in w]
+    assert bool(mentions) is warned
+    if warned:
+        assert mentions == plan.warnings[:1]
+        assert "this plan is for VNM" in mentions[0] and "not for THA" in mentions[0]
+        assert str(catalogue) in mentions[0] and "--catalogue" in mentions[0]

@@ -1,0 +1,59 @@
+"""``POST /api/commitments/status``: a bad record is a 422 naming the field; nothing stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from haiquan.commitments import status_history
+from haiquan.settings import Settings
+from haiquan.web.app import create_app
+from haiquan.web.auth import Role, open_user_store
+
+GOOD: dict[str, Any] = {
+    "catalogue": "asean",
+    "item": "AAMRA.1",
+    "country": "VNM",
+    "effective_date": "2024-01-01",
+    "status": "implemented",
+}
+
+
+@pytest.fixture
+def client(isolated_settings: Settings) -> Iterator[TestClient]:
+    store = open_user_store(isolated_settings)
+    store.add_user("analyst", "a-long-test-passphrase", Role.parse("analyst"))
+    token, _ = store.create_token("analyst", "test")
+    with TestClient(create_app(isolated_settings)) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {token}"
+        yield test_client
+
+
+def test_a_good_record_is_stored(client: TestClient) -> None:
+    answer = client.post("/api/commitments/status", json=GOOD)
+    assert answer.status_code == 201, answer.text
+    assert len(status_history()) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"effective_date": "2999-01-01"}, "2200-12-31"),
+        ({"definitive_date": "2999-12-31"}, "2200-12-31"),
+        ({"effective_date": "1900-01-01"}, "1947-01-01"),
+        ({"country": "XX"}, "no country is known by the name 'XX'"),
+        ({"status": None}, "records nothing"),
+    ],
+)
+def test_a_bad_record_is_a_422_and_stores_nothing(
+    client: TestClient, change: dict[str, Any], expected: str
+) -> None:
+    answer = client.post("/api/commitments/status", json={**GOOD, **change})
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert expected in error["message"]
+    assert len(status_history()) == 0
