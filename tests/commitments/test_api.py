@@ -56,4 +56,5 @@ def test_a_bad_record_is_a_422_and_stores_nothing(
     error = answer.json()["error"]
     assert error["code"] == "validation_failed"
     assert expected in error["message"]
+    assert "Value error" not in error["expected"] and "datetime.date(" not in error["got"]
     assert len(status_history()) == 0

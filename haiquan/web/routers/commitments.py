@@ -136,7 +136,7 @@ def upcoming_deadlines(
     "/status",
     response_model=LoadResult,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(404),
+    responses=error_responses(404, 422),
 )
 def add_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
     """Record the state of one item from a date on (history is kept; nothing is overwritten)."""
@@ -146,8 +146,8 @@ def add_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
         first = error.errors()[0]
         raise ValidationError(
             "status record breaks its rules",
-            expected=str(first["msg"]),
-            got=repr(first.get("input"))[:200],
+            expected=str(first["msg"]).removeprefix("Value error, "),
+            got=str(first.get("input"))[:200],
             fix="correct the field " + ".".join(str(p) for p in first["loc"]),
         ) from None
     result = record_status(record)
