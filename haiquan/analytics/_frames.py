@@ -55,6 +55,7 @@ def annual_values(flows: pd.DataFrame) -> pd.DataFrame:
     a collapse in trade. When a series has both an annual row and sub-annual rows for a year, the
     annual row wins (sources revise annual figures after the monthly ones); when two sources hold
     the same series at the same frequency, one is kept (the last by source name), never the sum.
+    A row repeated within one source (same series, period and source) counts once.
     Rows flagged ``is_mirror`` are left out: each value here is what its own reporter declared.
 
     Returns:
@@ -76,6 +77,12 @@ def annual_values(flows: pd.DataFrame) -> pd.DataFrame:
     frame = flows if "source" in flows.columns else flows.assign(source="unknown")
     if "is_mirror" in frame.columns:
         frame = frame.loc[~frame["is_mirror"].fillna(False).astype(bool)]
+    # A source that repeats a row (the DOTS workbooks list Australia twice as a partner, and
+    # Nicaragua's workbook is there twice) holds one value, not two: summing the copies below
+    # would double it. One row per series, period and source is kept (the last).
+    frame = frame.drop_duplicates(
+        ["reporter", "partner", "flow", "commodity", "frequency", "period", "source"], keep="last"
+    )
     frame = frame.assign(year=frame["period"].astype("string").str[:4].astype("int64"))
     pieces = []
     for frequency, count in _PERIODS_PER_YEAR.items():

@@ -15,6 +15,7 @@ from haiquan.analytics import (
     concentration,
     grubel_lloyd,
     hhi,
+    mirror_gaps,
     partner_indicators,
     shares,
     trade_intensity,
@@ -225,5 +226,32 @@ def test_trade_intensity_on_real_dots(dots_2020: pd.DataFrame) -> None:
     assert table.loc["USA", "export_intensity"] > 1.5
     assert table["export_intensity"].notna().sum() > 50
     assert table.attrs["intensity_available"] is True
+    # X_i, the sum over partners, is Vietnam's own World row (DOTS SOURCE.md: 277,271 M USD)
+    # once the repeated Australia rows count once.
+    assert table["exports"].sum() / 1e6 == pytest.approx(277_271, abs=1)
     hhis = concentration(dots_2020, "VNM", 2020).set_index("flow")
     assert 0 < hhis.loc["export", "hhi_partners"] < 0.2
+
+
+def test_a_row_repeated_in_one_source_counts_once(
+    flows_factory: Callable[..., pd.DataFrame],
+) -> None:
+    months = [("VNM", "KOR", "export", f"2020-{m:02d}", 10.0) for m in range(1, 13)]
+    monthly = flows_factory(months + months[:1], frequency="M")  # January listed twice
+    yearly = flows_factory([("VNM", "JPN", "export", "2020", 7.0)] * 2)
+    assert annual_values(monthly)["value_usd"].tolist() == [120.0]
+    assert annual_values(yearly)["value_usd"].tolist() == [7.0]
+
+
+def test_duplicated_dots_rows_are_not_doubled(vietnam_dots: pd.DataFrame) -> None:
+    # The DOTS Vietnam workbook lists Australia twice (identical rows): 2020 exports to
+    # Australia are 3,623.9 M USD and imports 4,670.2, not 7,247.8 and 9,340.4.
+    table = partner_indicators(vietnam_dots, "VNM", 2020).set_index("partner")
+    assert table.loc["AUS", "exports"] / 1e6 == pytest.approx(3_623.92, abs=0.01)
+    assert table.loc["AUS", "imports"] / 1e6 == pytest.approx(4_670.19, abs=0.01)
+    # Nicaragua's workbook is in the file twice; its reports of Vietnam count once.
+    gaps = mirror_gaps(vietnam_dots, "VNM", 2015).set_index(["partner", "direction"])
+    assert gaps.loc[("NIC", "export"), "partner_reported"] / 1e6 == pytest.approx(21.224, abs=1e-3)
+    assert gaps.loc[("NIC", "import"), "partner_reported"] / 1e6 == pytest.approx(3.527, abs=1e-3)
+    hhis = pd.DataFrame.from_records(table.attrs["concentration"]).set_index("flow")
+    assert hhis.loc["export", "hhi_partners"] == pytest.approx(0.1246, abs=1e-4)
