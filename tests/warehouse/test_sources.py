@@ -45,6 +45,19 @@ def test_dots_vietnam_file_matches_source_checks() -> None:
     assert (rows["frequency"] == "A").all()
 
 
+def test_dots_repeats_are_kept_once_and_counted() -> None:
+    rows = read_trade_file(require_shared(DOTS_VIETNAM), "dots")
+    # The file lists Australia twice as a partner; summing both copies doubled VNM-AUS trade.
+    australia = rows[(rows.reporter == "VNM") & (rows.partner == "AUS") & (rows.period == "2020")]
+    assert sorted(australia["value_usd"] / 1e6) == pytest.approx([3_623.92, 4_670.19], rel=1e-5)
+    # Several IMF categories ("Special Categories", "Countries & Areas not specified") share
+    # the code NOT_SPECIFIED and are added up; a country appears once per year and flow.
+    countries = rows[rows["partner"].str.len() == 3]
+    assert not countries.duplicated(["reporter", "partner", "flow", "period"]).any()
+    assert rows.attrs["set_aside"] == [
+        {"rows": 95, "reason": "exact repeats of another row of the file (one copy kept)"}]
+
+
 def test_formats_are_detected_from_columns() -> None:
     assert detect_format(require_shared(CENSUS)) == "census"
     assert detect_format(require_shared(DOTS_VIETNAM)) == "dots"

@@ -7,7 +7,10 @@ reporter and partner swapped, which the analytics compute at query time.
 
 The published file carries a handful of small negative values (IMF source quirks, see the data's
 SOURCE.md). They are not trade values, so they are set aside and counted in the load record
-(``frame.attrs["set_aside"]``) rather than failing a file of 2.4 million good rows.
+(``frame.attrs["set_aside"]``) rather than failing a file of 2.4 million good rows. The same goes
+for exact repeats of a row: the file lists Australia twice as a partner in every workbook and
+holds Nicaragua's workbook twice, so summing by partner would double those relationships; one
+copy of each is kept and the repeats are counted.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def read(path: str | Path) -> pd.DataFrame:
     values = pd.to_numeric(raw["value_musd"], errors="coerce")
     negative = values < 0
     set_aside = int(negative.sum())
+    repeated = raw.duplicated(subset=list(DOTS_COLUMNS), keep="first").to_numpy() & ~negative
+    repeats = int(repeated.sum())
     flow = raw["flow"].map(DOTS_FLOWS).fillna(raw["flow"])
     frame = pd.DataFrame(
         {
@@ -56,10 +61,14 @@ def read(path: str | Path) -> pd.DataFrame:
         },
         index=raw.index,
     )
-    frame = frame.loc[~negative]
+    frame = frame.loc[~(negative | repeated)]
     checked = check_trade_flows(frame, path=str(file))
+    aside: list[dict[str, object]] = []
     if set_aside:
-        checked.attrs["set_aside"] = [
-            {"rows": set_aside, "reason": "negative values (IMF source quirks)"}
-        ]
+        aside.append({"rows": set_aside, "reason": "negative values (IMF source quirks)"})
+    if repeats:
+        aside.append({"rows": repeats, "reason": "exact repeats of another row of the file "
+                      "(one copy kept)"})
+    if aside:
+        checked.attrs["set_aside"] = aside
     return checked
