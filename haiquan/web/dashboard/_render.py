@@ -34,7 +34,27 @@ def sentence_case(text: object) -> str:
     return value[:1].upper() + value[1:]
 
 
+def agreement_name(ident: object) -> str:
+    """An agreement's name from the agreements catalogue, or the id when it has no entry.
+
+    Pages hold agreements by id (an MRA's ``VN_KOR_AEO_MRA``); people read the name.
+
+    >>> agreement_name("AAMRA")
+    'ASEAN Mutual Recognition Arrangement on Authorised Economic Operator Programmes'
+    >>> agreement_name("NO_SUCH_MRA")
+    'NO_SUCH_MRA'
+    """
+    from haiquan.errors import HaiquanError
+    from haiquan.reference.agreements import agreement
+
+    try:
+        return agreement(str(ident)).name
+    except HaiquanError:
+        return str(ident)
+
+
 TEMPLATES.env.filters["sentence"] = sentence_case
+TEMPLATES.env.filters["agreement_name"] = agreement_name
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from typing import Any
 
 __all__ = [
     "PALETTE",
+    "count_axis",
     "fan_chart",
     "grouped_bars",
     "line_chart",
+    "short_label",
     "stacked_bars",
     "timeline_chart",
 ]
@@ -31,6 +33,36 @@ def _clean(values: Sequence[Any]) -> list[Any]:
     return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
 
 
+def count_axis(values: Sequence[Any], largest: float) -> dict[str, Any]:
+    """Axis settings for whole counts up to ``largest``: ticks 0, 1, 2 (never "0.5 messages").
+
+    >>> count_axis([0, 2, 1], 2)
+    {'dtick': 1, 'tickformat': ',d'}
+    >>> count_axis([0.5, 2.0], 2), count_axis([3, 40], 40)
+    ({}, {})
+    """
+    finite = [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    if not finite or largest > 10 or any(float(v) != int(v) for v in finite):
+        return {}
+    return {"dtick": 1, "tickformat": ",d"}
+
+
+def short_label(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, marked with "…".
+
+    >>> short_label("2 Opportunity to Comment, Information Before Entry into Force", 30)
+    '2 Opportunity to Comment,…'
+    >>> short_label("7 Release of Goods", 30)
+    '7 Release of Goods'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
 def stacked_bars(
     categories: Sequence[str],
     parts: Mapping[str, Sequence[float]],
@@ -38,15 +70,24 @@ def stacked_bars(
     title: str,
     value_label: str,
     labels: Mapping[str, str] | None = None,
+    full_names: Sequence[str] | None = None,
 ) -> Figure:
     """Horizontal stacked bars: one bar per category, one colour per part (e.g. a score's
-    breakdown). The first category is drawn at the top.
+    breakdown). The first category is drawn at the top. ``full_names`` (one per category) are
+    shown on hover when the axis labels are shortened.
 
     >>> fig = stacked_bars(["CHN", "USA"], {"trade": [3.0, 2.0]}, title="t", value_label="v")
     >>> fig["data"][0]["orientation"], fig["layout"]["barmode"]
     ('h', 'stack')
     """
     labels = labels or {}
+    hover = "%{customdata}" if full_names is not None else "%{y}"
+    everything = [v for values in parts.values() for v in values]
+    sums = [
+        sum(float(v) for v in column if isinstance(v, int | float) and math.isfinite(v))
+        for column in zip(*parts.values(), strict=True)
+    ]
+    largest = max(sums, default=0.0)
     data = [
         {
             "type": "bar",
@@ -55,7 +96,8 @@ def stacked_bars(
             "y": list(categories),
             "x": _clean(list(values)),
             "marker": {"color": PALETTE[i % len(PALETTE)]},
-            "hovertemplate": "%{y}: %{x:.1f}<extra>" + labels.get(name, name) + "</extra>",
+            "hovertemplate": hover + ": %{x:.1f}<extra>" + labels.get(name, name) + "</extra>",
+            **({"customdata": list(full_names)} if full_names is not None else {}),
         }
         for i, (name, values) in enumerate(parts.items())
     ]
@@ -64,7 +106,10 @@ def stacked_bars(
         "layout": {
             "title": {"text": title},
             "barmode": "stack",
-            "xaxis": {"title": {"text": value_label, "standoff": 4}},
+            "xaxis": {
+                "title": {"text": value_label, "standoff": 4},
+                **count_axis(everything, largest),
+            },
             "yaxis": {"autorange": "reversed", "automargin": True},
             "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
             "height": max(340, 28 * len(categories) + 170),
@@ -80,6 +125,11 @@ def grouped_bars(
     value_label: str,
 ) -> Figure:
     """Vertical grouped bars, one group per category."""
+    everything = [v for values in series.values() for v in values]
+    largest = max(
+        (float(v) for v in everything if isinstance(v, int | float) and math.isfinite(v)),
+        default=0.0,
+    )
     data = [
         {
             "type": "bar",
@@ -95,7 +145,7 @@ def grouped_bars(
         "layout": {
             "title": {"text": title},
             "barmode": "group",
-            "yaxis": {"title": {"text": value_label}},
+            "yaxis": {"title": {"text": value_label}, **count_axis(everything, largest)},
             "xaxis": {"type": "category"},
             "legend": {"orientation": "h", "y": -0.2},
             "height": 340,

@@ -24,7 +24,7 @@ from haiquan.commitments import (
 from haiquan.settings import get_settings
 from haiquan.web._cache import cached, warehouse_stamp
 from haiquan.web.dashboard._render import chart_json, render
-from haiquan.web.dashboard.charts import PALETTE, line_chart, stacked_bars
+from haiquan.web.dashboard.charts import PALETTE, line_chart, short_label, stacked_bars
 from haiquan.web.deps import PageUser
 
 __all__ = ["commitments_overview", "router"]
@@ -65,12 +65,14 @@ def commitments_overview(day: dt.date | None = None) -> dict[str, Any]:
 
 
 def _group_chart(title: str, frame: pd.DataFrame, classes: list[str]) -> dict[str, Any]:
+    names = [f"{g} {t}" for g, t in zip(frame["group"], frame["title"], strict=True)]
     figure = stacked_bars(
-        [f"{g} {t}"[:48] for g, t in zip(frame["group"], frame["title"], strict=True)],
+        [short_label(name, 48) for name in names],
         {c: frame[c].tolist() for c in classes},
         title=title,
         value_label="items" if "units" not in title else "units",
         labels={c: c.replace("_", " ") for c in classes},
+        full_names=names,
     )
     for trace, name in zip(figure["data"], classes, strict=True):
         trace["marker"]["color"] = CLASS_COLOURS.get(name, PALETTE[0])
@@ -129,6 +131,8 @@ def page_context() -> dict[str, Any]:
         "charts": charts,
         "due": due.head(40).to_dict(orient="records"),
         "due_total": len(due),
+        # deadlines name their catalogue by id ("wto_tfa"); the table shows its title
+        "catalogue_titles": data["titles"],
         "overdue": int((due["state"] == "overdue").sum()) if not due.empty else 0,
         "synthetic": False,
     }

@@ -26,13 +26,12 @@ def _billions(values: Any) -> list[float]:
 
 
 def _name(code: str, given: Any) -> str:
-    # Sources without partner names (synthetic data, some files) get the ISO name.
-    if isinstance(given, str) and given:
-        return given
+    """The ISO name, as the partner's own page and the priorities show it ("China", not IMF's
+    "China, P.R.: Mainland"); the source's name only for a code the ISO list lacks."""
     try:
         return country(code).name
     except HaiquanError:
-        return code
+        return given if isinstance(given, str) and given else code
 
 
 def page_context() -> dict[str, Any]:

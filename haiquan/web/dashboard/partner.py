@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
+from haiquan.errors import InputError
 from haiquan.reference.countries import country
 from haiquan.settings import get_settings
 from haiquan.web.dashboard._render import chart_json, render
@@ -17,7 +18,7 @@ from haiquan.web.dashboard.charts import fan_chart, line_chart
 from haiquan.web.dashboard.trade import indicators, partner_forecast, partner_history
 from haiquan.web.deps import PageUser
 
-__all__ = ["INDICATOR_LABELS", "MODEL_NAMES", "describe_model", "router"]
+__all__ = ["INDICATOR_LABELS", "MODEL_NAMES", "describe_model", "router", "usd_scale"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,12 +94,29 @@ def describe_model(label: str) -> str:
     return f"ensemble of {len(members)} models{how}: {shares}"
 
 
+def usd_scale(values: Any) -> tuple[float, str]:
+    """The divisor and unit that show the largest of ``values`` (USD) readably: a small
+    partner's trade in thousands of USD does not draw as a flat line at 0 billion.
+
+    >>> usd_scale([5e10, 1e9]), usd_scale([2.7e5, None]), usd_scale([])
+    ((1000000000.0, 'billion USD'), (1000.0, 'thousand USD'), (1000000000.0, 'billion USD'))
+    """
+    finite = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v))]
+    largest = max(finite, default=1e9)
+    for divisor, unit in ((1e9, "billion USD"), (1e6, "million USD")):
+        if largest >= divisor:
+            return divisor, unit
+    return 1e3, "thousand USD"
+
+
 def _format(value: Any, kind: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     number = float(value)
     if kind == "usd":
-        return f"{number / 1e9:,.2f} bn USD"
+        divisor, unit = usd_scale([number])
+        short = {"billion USD": "bn USD", "million USD": "M USD", "thousand USD": "k USD"}[unit]
+        return f"{number / divisor:,.2f} {short}"
     if kind == "pct":
         return f"{100 * number:.1f} %"
     return f"{number:.2f}"
@@ -108,20 +126,31 @@ def page_context(code: str) -> dict[str, Any]:
     """What a partner page shows."""
     partner = country(code)
     home = get_settings().home_country
+    if partner.alpha_3 == home:
+        raise InputError(
+            f"{home} is the home country, not a partner",
+            expected="the code of a partner country, e.g. /partners/KOR",
+            got=code,
+            fix=f"the overview (/) shows {home}'s trade with all partners",
+        )
     history = partner_history(partner.alpha_3)
     years = sorted(history["period"].unique())
+    amounts = [*history["value_usd"]]
+    if "mirror_usd" in history:
+        amounts += [*history["mirror_usd"]]
+    divisor, unit = usd_scale(amounts)
     series: dict[str, list[float | None]] = {}
     for flow in ("export", "import"):
         part = history[history["flow"] == flow].set_index("period").reindex(years)
         series[f"{flow}s (reported by {home})"] = [
-            None if v != v else v / 1e9 for v in part["value_usd"]
+            None if v != v else v / divisor for v in part["value_usd"]
         ]
         if "mirror_usd" in part:
             series[f"{flow}s (mirror: reported by {partner.alpha_3})"] = [
-                None if v != v else v / 1e9 for v in part["mirror_usd"]
+                None if v != v else v / divisor for v in part["mirror_usd"]
             ]
     history_chart = line_chart(
-        years, series, title=f"Trade with {partner.name}", value_label="billion USD"
+        years, series, title=f"Trade with {partner.name}", value_label=unit
     )
     for trace in history_chart["data"]:
         if "mirror" in trace["name"]:
@@ -138,20 +167,21 @@ def page_context(code: str) -> dict[str, Any]:
                 continue
             label = str(rows["model"].iloc[0])
             models[flow] = {"label": label, "text": describe_model(label)}
+            scale, unit = usd_scale([*past["value_usd"], *rows["yhat"]])
             charts[f"forecast_{flow}"] = chart_json(
                 fan_chart(
                     past["period"].tolist(),
-                    (past["value_usd"] / 1e9).tolist(),
+                    (past["value_usd"] / scale).tolist(),
                     rows["period"].tolist(),
-                    (rows["yhat"] / 1e9).tolist(),
+                    (rows["yhat"] / scale).tolist(),
                     [
-                        ("95%", (rows["lo_95"] / 1e9).tolist(), (rows["hi_95"] / 1e9).tolist()),
-                        ("80%", (rows["lo_80"] / 1e9).tolist(), (rows["hi_80"] / 1e9).tolist()),
+                        ("95%", (rows["lo_95"] / scale).tolist(), (rows["hi_95"] / scale).tolist()),
+                        ("80%", (rows["lo_80"] / scale).tolist(), (rows["hi_80"] / scale).tolist()),
                     ],
                     title=f"{flow.capitalize()}s to {partner.name}: forecast"
                     if flow == "export"
                     else f"Imports from {partner.name}: forecast",
-                    value_label="billion USD",
+                    value_label=unit,
                 )
             )
     table = indicators()

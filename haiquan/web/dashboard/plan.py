@@ -19,7 +19,8 @@ from haiquan.priorities.plan import BindingConstraint, Plan
 from haiquan.priorities.service import plan_cooperation
 from haiquan.web._cache import cached
 from haiquan.web.dashboard._render import chart_json, render
-from haiquan.web.dashboard.charts import grouped_bars, timeline_chart
+from haiquan.web.dashboard.charts import grouped_bars, short_label, timeline_chart
+from haiquan.web.dashboard.priorities import synthetic_source, trade_cache_scope
 from haiquan.web.deps import PageUser
 
 __all__ = [
@@ -62,7 +63,8 @@ class AssumptionGroup:
 
 def cooperation_plan() -> Plan:
     """The optimal plan for the configured catalogue and trade data (cached)."""
-    return cached("priorities.plan", lambda: plan_cooperation(), per_home=False)
+    stamp, per_home = trade_cache_scope()
+    return cached("priorities.plan", lambda: plan_cooperation(), stamp, per_home=per_home)
 
 
 def initiative_names() -> dict[str, str]:
@@ -126,7 +128,7 @@ def page_context() -> dict[str, Any]:
     timeline = timeline_chart(
         [
             {
-                "label": c.name if len(c.name) <= 60 else c.name[:57] + "…",
+                "label": short_label(c.name, 60),
                 "start": c.start_year,
                 "end": c.completion_year,
                 "kind": c.kind,
@@ -170,7 +172,7 @@ def page_context() -> dict[str, Any]:
             "staff": chart_json(staff),
             "budget": chart_json(budget),
         },
-        "synthetic": False,
+        "synthetic": synthetic_source(plan.data_source),
     }
 
 

@@ -13,30 +13,56 @@ from fastapi.responses import HTMLResponse
 
 from haiquan.priorities.service import PriorityReport, rank_partners
 from haiquan.priorities.weights import CRITERIA
-from haiquan.web._cache import cached
+from haiquan.settings import get_settings
+from haiquan.web._cache import cached, warehouse_stamp
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import stacked_bars
 from haiquan.web.deps import PageUser
 
-__all__ = ["priority_report", "router"]
+__all__ = ["priority_report", "router", "synthetic_source", "trade_cache_scope"]
 
 router = APIRouter(include_in_schema=False)
 
 TOP = 20
 
 
+def trade_cache_scope() -> tuple[tuple[float, float] | None, bool]:
+    """The cache key part and ``per_home`` of a result computed from the priorities' trade data.
+
+    The scores and the plan read the HOME warehouse when it exists (and the shared Vietnam example
+    only when it does not), so with a warehouse they are kept per HOME and per warehouse change:
+    a load (demo trade, say) shows at once, and one configuration never gets another's figures.
+    """
+    if get_settings().warehouse_file.is_file():
+        return warehouse_stamp(), True
+    return None, False
+
+
 def priority_report() -> PriorityReport:
     """Partner scores for the configured data (cached)."""
-    return cached("priorities.rank", lambda: rank_partners(sensitivity=None), per_home=False)
+    stamp, per_home = trade_cache_scope()
+    return cached(
+        "priorities.rank", lambda: rank_partners(sensitivity=None), stamp, per_home=per_home
+    )
 
 
 def _label(criterion: str) -> str:
     return criterion.replace("_", " ")
 
 
+def synthetic_source(data_source: str) -> bool:
+    """Whether the trade behind a score or plan includes generated demo rows.
+
+    :func:`haiquan.priorities.service.rank_partners` and ``plan_cooperation`` name their trade
+    data in ``data_source``, marking warehouse rows loaded as synthetic with "SYNTHETIC".
+    """
+    return "SYNTHETIC" in data_source
+
+
 def page_context() -> dict[str, Any]:
     """What the priorities page shows: the table, the breakdown chart, the weights."""
-    scores = priority_report().scores
+    report = priority_report()
+    scores = report.scores
     weights: dict[str, float] = scores.attrs.get("weights", {})
     criteria = list(weights)
     top = scores.head(TOP)
@@ -56,7 +82,10 @@ def page_context() -> dict[str, Any]:
                 "name": record["name"],
                 "score": record["score"],
                 "parts": [(c, record[c]) for c in criteria],
-                "imputed": record.get("imputed") or "",
+                # criterion ids ("mirror_gap, share") shown by the labels the table heads use
+                "imputed": ", ".join(
+                    _label(c) for c in str(record.get("imputed") or "").split(", ") if c
+                ),
             }
         )
     return {
@@ -65,7 +94,7 @@ def page_context() -> dict[str, Any]:
         "criteria": [(c, _label(c), weights[c], CRITERIA.get(c, "")) for c in criteria],
         "unavailable": [_label(c) for c in scores.attrs.get("unavailable", [])],
         "charts": {"breakdown": chart_json(figure)},
-        "synthetic": False,
+        "synthetic": synthetic_source(report.data_source),
     }
 
 

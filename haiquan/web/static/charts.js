@@ -14,6 +14,12 @@
         paper_bgcolor: "rgba(0,0,0,0)",
         plot_bgcolor: "rgba(0,0,0,0)",
       }, figure.layout || {});
+      // Screen readers get the chart's title (Plotly's SVG carries no accessible name).
+      var title = layout.title && (typeof layout.title === "string" ? layout.title : layout.title.text);
+      if (title && !node.hasAttribute("aria-label")) {
+        node.setAttribute("role", "figure");
+        node.setAttribute("aria-label", "Chart: " + title);
+      }
       Plotly.newPlot(node, figure.data || [], layout, {
         responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"],
       }).then(function () { node.setAttribute("data-rendered", "true"); });
