@@ -261,17 +261,19 @@ def _binding(problem: PlanProblem, solution: Solution, years: list[int]) -> list
             ("staff", staff[t], problem.staff_limit[t], "staff-months", problem.staff),
             ("budget", budget[t], problem.budget_limit[t], "USD", problem.budget),
         ):
+            digits = 0 if unit == "USD" else 1  # dollars whole; staff-months to a tenth
             positive = need[need > 0]
             smallest = float(positive.min()) if positive.size else 0.0
             slack = limit - used
             exact = slack <= 1e-6 * max(1.0, limit)
             if limit > 0 and (exact or slack < smallest):
                 how = "fully used" if exact else (
-                    f"{slack:,.1f} left, less than any initiative needs in a year "
-                    f"({smallest:,.1f})")
+                    f"{slack:,.{digits}f} left, less than any initiative needs in a year "
+                    f"({smallest:,.{digits}f})")
                 found.append(BindingConstraint(
                     kind=kind, year=year,
-                    description=f"{kind} {year}: {used:,.1f} of {limit:,.1f} {unit} used, {how}",
+                    description=f"{kind} {year}: {used:,.{digits}f} of {limit:,.{digits}f} "
+                    f"{unit} used, {how}",
                 ))
     for i, j in problem.exclusions:
         chosen = [k for k in (i, j) if k in solution.starts]

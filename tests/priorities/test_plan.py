@@ -93,6 +93,17 @@ def test_plan_reports_usage_binding_and_the_value_of_one_more_staff_month() -> N
     assert plan.status == "optimal" and plan.mip_gap <= 1e-4
 
 
+def test_binding_budgets_read_in_whole_dollars_and_staff_in_tenths() -> None:
+    catalogue = _two(5, 5)
+    trade = trade_table({"KOR": 2e9, "JPN": 1e9}, YEARS[:2])
+    plan = optimise_plan(catalogue, limits(staff=9, years=2, budget=12_500), trade,
+                         analyse=False)
+    staff = next(b for b in plan.binding if b.kind == "staff" and b.year == 2021)
+    assert "5.0 of 9.0 staff-months used" in staff.description
+    budget = [b.description for b in plan.binding if b.kind == "budget"]
+    assert budget and all(".0 " not in text and ".0)" not in text for text in budget), budget
+
+
 def test_budget_plus_ten_percent_shows_what_enters() -> None:
     catalogue = parse_catalogue(catalogue_dict(
         initiative("a", budget_usd_per_year=assumed(60_000)),
