@@ -11,7 +11,6 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -25,12 +24,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
     select,
 )
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
+from haiquan._database import StoreDatabase, open_engine
 from haiquan.aeo.arrangements import arrangement
 from haiquan.aeo.models import (
     AeoStatus,
@@ -41,7 +40,7 @@ from haiquan.aeo.models import (
     StatusChange,
     StatusEvent,
 )
-from haiquan.errors import ConfigurationError, ConflictError, NotFoundError, ValidationError
+from haiquan.errors import ConflictError, NotFoundError, ValidationError
 from haiquan.settings import get_settings
 
 __all__ = ["AeoRegistry"]
@@ -129,87 +128,8 @@ def configured_database_url() -> str:
     return f"sqlite:///{settings.home / 'aeo.sqlite'}"
 
 
-#: Seconds to wait for a PostgreSQL server before saying it cannot be reached.
-_CONNECT_TIMEOUT = 10
-_URL_EXAMPLE = "sqlite:///path/aeo.sqlite or postgresql://user@host/db"
-
-
-def _parse_url(url: str) -> URL:
-    """The registry's database URL, checked without connecting (SQLite or PostgreSQL only).
-
-    ``postgresql://`` uses psycopg 3, the driver haiquan installs.
-
-    Raises:
-        ConfigurationError: the URL cannot be read or names another database.
-
-    >>> _parse_url("postgresql://aeo@db.internal/aeo").drivername
-    'postgresql+psycopg'
-    """
-    text = url.strip()
-    if text.startswith(("postgresql://", "postgres://")):
-        text = "postgresql+psycopg://" + text.split("://", 1)[1]
-    try:
-        parsed = make_url(text)
-    except ArgumentError as error:
-        raise ConfigurationError(
-            "the AEO registry's database URL cannot be read",
-            expected=_URL_EXAMPLE,
-            got=repr(url),
-            fix="correct HAIQUAN_AEO_DATABASE_URL, or unset it to use HOME/aeo.sqlite",
-        ) from error
-    backend = parsed.get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise ConfigurationError(
-            "unsupported database for the AEO registry",
-            expected=f"SQLite or PostgreSQL ({_URL_EXAMPLE})",
-            got=backend,
-            fix="set HAIQUAN_AEO_DATABASE_URL to a SQLite or PostgreSQL URL, or unset it",
-        )
-    return parsed
-
-
-def _where(parsed: URL) -> str:
-    """Where a database lives, for messages: never a password."""
-    if parsed.get_backend_name() == "sqlite":
-        return f"SQLite file {parsed.database or ':memory:'}"
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"PostgreSQL on {parsed.host or 'localhost'}{port}/{parsed.database or ''}"
-
-
-def _open_engine(url: str) -> Engine:
-    """An engine on the registry's database with its tables created.
-
-    Raises:
-        ConfigurationError: a bad URL, or a database that cannot be opened or reached.
-    """
-    parsed = _parse_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise ConfigurationError(
-                    "cannot create the folder of the AEO registry",
-                    expected="a SQLite file in a folder haiquan may write",
-                    got=f"{parsed.database} ({error.strerror})",
-                    fix="correct HAIQUAN_AEO_DATABASE_URL or HAIQUAN_HOME",
-                ) from error
-        engine = create_engine(parsed)
-    else:
-        engine = create_engine(parsed, connect_args={"connect_timeout": _CONNECT_TIMEOUT})
-    try:
-        metadata.create_all(engine)
-    except OperationalError as error:
-        engine.dispose()
-        reason = str(error.orig or error).strip().splitlines()
-        raise ConfigurationError(
-            "cannot open the AEO registry's database",
-            expected=f"a reachable {_where(parsed)}",
-            got=reason[0] if reason else type(error).__name__,
-            fix="check that the database is running and HAIQUAN_AEO_DATABASE_URL names it "
-            "(host, port, user, password), or unset it to use HOME/aeo.sqlite",
-        ) from error
-    return engine
+#: The registry's database, for the messages of :func:`haiquan._database.open_engine`.
+_DATABASE = StoreDatabase("the AEO registry", "HAIQUAN_AEO_DATABASE_URL", "aeo.sqlite")
 
 
 class AeoRegistry:
@@ -224,7 +144,7 @@ class AeoRegistry:
         if database_url is None:
             database_url = configured_database_url()
         self.database_url = database_url
-        self.engine: Engine = _open_engine(database_url)
+        self.engine: Engine = open_engine(database_url, _DATABASE, metadata, create_folder=True)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -24,16 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from haiquan._database import StoreDatabase, open_engine
 from haiquan.errors import (
     AuthenticationError,
-    ConfigurationError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -154,110 +151,18 @@ def _forget_tokens(url: str) -> None:
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
-_SETTING = "HAIQUAN_WEB_DATABASE_URL"
-_EXPECTED_URL = "sqlite:////path/to/web.sqlite or postgresql+psycopg://user@host/database"
-
-
-def _normalise_url(url: str) -> str:
-    """Use psycopg 3 for ``postgresql://`` URLs (the driver haiquan installs).
-
-    >>> _normalise_url("postgresql://hq@db/haiquan")
-    'postgresql+psycopg://hq@db/haiquan'
-    >>> _normalise_url("sqlite:///web.sqlite")
-    'sqlite:///web.sqlite'
-    """
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def _parse(url: str, create_folder: bool) -> URL:
-    """The parsed URL of a users store, refused early when it cannot work.
-
-    Raises:
-        ConfigurationError: unreadable URL, a database other than SQLite or PostgreSQL, or a
-            SQLite file in a folder that does not exist (unless ``create_folder``).
-    """
-    try:
-        parsed = make_url(_normalise_url(url))
-    except ArgumentError:
-        raise ConfigurationError(
-            "the users store's database URL cannot be read",
-            expected=_EXPECTED_URL,
-            got=repr(url),
-            fix=f"correct {_SETTING}, or unset it to use HOME/web.sqlite",
-        ) from None
-    backend = parsed.get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise ConfigurationError(
-            "unsupported database for the users store",
-            expected=f"SQLite or PostgreSQL: {_EXPECTED_URL}",
-            got=f"{backend} ({parsed.render_as_string(hide_password=True)})",
-            fix=f"set {_SETTING} to a SQLite or PostgreSQL URL, or unset it to use "
-            "HOME/web.sqlite",
-        )
-    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
-        raise ConfigurationError(
-            "unsupported PostgreSQL driver for the users store",
-            expected="the psycopg (3) driver haiquan installs: postgresql+psycopg://...",
-            got=parsed.render_as_string(hide_password=True),
-            fix=f"write {_SETTING} as postgresql://... or postgresql+psycopg://...",
-        )
-    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
-        folder = Path(parsed.database).parent
-        if create_folder:
-            folder.mkdir(parents=True, exist_ok=True)
-        elif not folder.is_dir():
-            raise ConfigurationError(
-                "the users store's folder does not exist",
-                expected=f"a SQLite file in an existing folder ({_EXPECTED_URL})",
-                got=f"{url!r}, whose folder {folder} does not exist",
-                fix=f"correct the path in {_SETTING} (sqlite:/// then an absolute path starts "
-                "with a fourth /), or create the folder first",
-            )
-    return parsed
+#: The users store's database, for the messages of :func:`haiquan._database.open_engine`.
+_DATABASE = StoreDatabase("the users store", "HAIQUAN_WEB_DATABASE_URL", "web.sqlite")
+#: Every SQLite connection: enforce foreign keys, write-ahead log, wait rather than fail on a lock.
+_SQLITE_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000")
 
 
 def _engine(url: str, create_folder: bool = False) -> Engine:
     with _ENGINES_LOCK:
         engine = _ENGINES.get(url)
         if engine is None:
-            parsed = _parse(url, create_folder)
-            connect_args: dict[str, object] = {}
-            if parsed.get_backend_name() == "sqlite":
-                connect_args["check_same_thread"] = False
-            elif "connect_timeout" not in parsed.query:
-                # An unreachable host should be an error within seconds, not after TCP gives up.
-                connect_args["connect_timeout"] = 10
-            engine = create_engine(parsed, connect_args=connect_args)
-            if parsed.get_backend_name() == "sqlite":
-
-                @event.listens_for(engine, "connect")
-                def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
-                    cursor = connection.cursor()
-                    cursor.execute("PRAGMA foreign_keys=ON")
-                    cursor.execute("PRAGMA journal_mode=WAL")
-                    cursor.execute("PRAGMA busy_timeout=5000")
-                    cursor.close()
-
-            try:
-                Base.metadata.create_all(engine)
-            except DBAPIError as error:
-                engine.dispose()
-                reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-                raise ConfigurationError(
-                    "cannot open the users store",
-                    expected="a database this process can reach, log in to and write to",
-                    got=f"{parsed.render_as_string(hide_password=True)}: {reason}",
-                    fix=(
-                        f"check that the path in {_SETTING} names a file (not a folder) this "
-                        "user may write"
-                        if parsed.get_backend_name() == "sqlite"
-                        else f"check {_SETTING} (host, port, database, user, password) and "
-                        "that the database server is running"
-                    )
-                    + ", or unset it to use HOME/web.sqlite",
-                ) from None
+            engine = open_engine(url, _DATABASE, Base.metadata, create_folder=create_folder,
+                                 sqlite_pragmas=_SQLITE_PRAGMAS)
             _ENGINES[url] = engine
         return engine
 

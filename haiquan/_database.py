@@ -1,0 +1,193 @@
+"""Opening a store's database from its setting: SQLite or PostgreSQL, errors that name the setting.
+
+The users store (``HAIQUAN_WEB_DATABASE_URL``) and the AEO registry
+(``HAIQUAN_AEO_DATABASE_URL``) open their databases the same way, so a mistyped URL, another
+database, a missing folder or a server that cannot be reached reads the same for both: what was
+expected, what came (never a password), and which setting to correct. The gateway keeps its own
+copy of these checks (``haiquan.exchange.store``) because a gateway node deploys on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from haiquan.errors import ConfigurationError
+
+__all__ = ["CONNECT_TIMEOUT", "StoreDatabase", "open_engine", "parse_url"]
+
+#: Seconds to wait for a PostgreSQL server before saying it cannot be reached (an unreachable
+#: host should be an error within seconds, not after TCP gives up).
+CONNECT_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class StoreDatabase:
+    """Which store a URL is for, for the messages.
+
+    Attributes:
+        what: the store as a sentence names it, e.g. ``the users store``.
+        setting: the environment variable holding the URL.
+        default_file: the SQLite file used when the setting is unset (inside the home).
+    """
+
+    what: str
+    setting: str
+    default_file: str
+
+    @property
+    def example(self) -> str:
+        """The URLs the setting accepts."""
+        return (f"sqlite:////path/{self.default_file} or "
+                "postgresql+psycopg://user@host/database")
+
+    @property
+    def unset_hint(self) -> str:
+        return f"or unset it to use HOME/{self.default_file}"
+
+
+def _normalise(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs (the driver haiquan installs).
+
+    >>> _normalise("postgresql://hq@db/haiquan")
+    'postgresql+psycopg://hq@db/haiquan'
+    >>> _normalise("sqlite:///web.sqlite")
+    'sqlite:///web.sqlite'
+    """
+    text = url.strip()
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    return text
+
+
+def parse_url(url: str, store: StoreDatabase) -> URL:
+    """The parsed URL, refused early when it cannot work (without connecting).
+
+    Raises:
+        ConfigurationError: the URL cannot be read, names a database other than SQLite or
+            PostgreSQL, or a PostgreSQL driver other than psycopg 3.
+    """
+    try:
+        parsed = make_url(_normalise(url))
+    except ArgumentError:
+        raise ConfigurationError(
+            f"{store.what}'s database URL cannot be read",
+            expected=store.example,
+            got=repr(url),
+            fix=f"correct {store.setting}, {store.unset_hint}",
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"unsupported database for {store.what}",
+            expected=f"SQLite or PostgreSQL: {store.example}",
+            got=f"{backend} ({parsed.render_as_string(hide_password=True)})",
+            fix=f"set {store.setting} to a SQLite or PostgreSQL URL, {store.unset_hint}",
+        )
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise ConfigurationError(
+            f"unsupported PostgreSQL driver for {store.what}",
+            expected="the psycopg (3) driver haiquan installs: postgresql+psycopg://...",
+            got=parsed.render_as_string(hide_password=True),
+            fix=f"write {store.setting} as postgresql://... or postgresql+psycopg://...",
+        )
+    return parsed
+
+
+def _where(parsed: URL) -> str:
+    """Where a database lives, for messages: never a password."""
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database or ':memory:'}"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"PostgreSQL on {parsed.host or 'localhost'}{port}/{parsed.database or ''}"
+
+
+def _sqlite_folder(parsed: URL, url: str, store: StoreDatabase, create: bool) -> None:
+    """Make sure a SQLite file's folder exists: create it, or refuse a mistyped path."""
+    if not parsed.database or parsed.database == ":memory:":
+        return
+    folder = Path(parsed.database).parent
+    if not create:
+        if not folder.is_dir():
+            raise ConfigurationError(
+                f"{store.what}'s folder does not exist",
+                expected=f"a SQLite file in an existing folder ({store.example})",
+                got=f"{url!r}, whose folder {folder} does not exist",
+                fix=f"correct the path in {store.setting} (sqlite:/// then an absolute path "
+                "starts with a fourth /), or create the folder first",
+            )
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot create the folder of {store.what}",
+            expected="a SQLite file in a folder haiquan may write",
+            got=f"{parsed.database} ({error.strerror})",
+            fix=f"correct {store.setting} or HAIQUAN_HOME",
+        ) from error
+
+
+def open_engine(
+    url: str,
+    store: StoreDatabase,
+    metadata: MetaData,
+    *,
+    create_folder: bool,
+    sqlite_pragmas: Sequence[str] = (),
+) -> Engine:
+    """An engine on the store's database with its tables created.
+
+    Args:
+        url: the database URL (``postgresql://`` means psycopg 3).
+        store: which store, for the messages.
+        metadata: the store's tables, created when missing.
+        create_folder: create a SQLite file's folder (the default file inside the home), or
+            refuse a folder that does not exist (a path the user typed).
+        sqlite_pragmas: statements run on every new SQLite connection (e.g. ``PRAGMA
+            journal_mode=WAL``).
+
+    Raises:
+        ConfigurationError: a bad URL, or a database that cannot be opened or reached.
+    """
+    parsed = parse_url(url, store)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_folder(parsed, url, store, create_folder)
+        connect_args["check_same_thread"] = False
+    elif "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    engine = create_engine(parsed, connect_args=connect_args)
+    if parsed.get_backend_name() == "sqlite" and sqlite_pragmas:
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            for statement in sqlite_pragmas:
+                cursor.execute(statement)
+            cursor.close()
+
+    try:
+        metadata.create_all(engine)
+    except DBAPIError as error:
+        engine.dispose()
+        reason = str(error.orig or error).strip().splitlines()
+        raise ConfigurationError(
+            f"cannot open {store.what}",
+            expected=f"a reachable {_where(parsed)} this process may log in to and write to",
+            got=f"{parsed.render_as_string(hide_password=True)}: "
+            f"{reason[0] if reason else type(error).__name__}",
+            fix=(f"check that the path in {store.setting} names a file (not a folder) this "
+                 "user may write"
+                 if parsed.get_backend_name() == "sqlite"
+                 else f"check {store.setting} (host, port, database, user, password) and that "
+                 "the database server is running")
+            + f", {store.unset_hint}",
+        ) from None
+    return engine
