@@ -53,7 +53,29 @@ def agreement_name(ident: object) -> str:
         return str(ident)
 
 
+#: The trade sources the loaders write into ``trade_flows.source``, as a reader names them.
+SOURCE_NAMES = {
+    "imf-dots": "IMF Direction of Trade Statistics",
+    "cepii-baci": "CEPII BACI",
+    "us-census": "U.S. Census Bureau",
+    "synthetic-demo": "SYNTHETIC demo data",
+}
+
+
+def source_name(ident: object) -> str:
+    """Source ids (``imf-dots``, or several joined by commas) as their publishers' names.
+
+    >>> source_name("imf-dots,us-census")
+    'IMF Direction of Trade Statistics, U.S. Census Bureau'
+    >>> source_name("own-file")
+    'own-file'
+    """
+    return ", ".join(SOURCE_NAMES.get(part.strip(), part.strip())
+                     for part in str(ident).split(",") if part.strip())
+
+
 TEMPLATES.env.filters["sentence"] = sentence_case
+TEMPLATES.env.filters["source_name"] = source_name
 TEMPLATES.env.filters["agreement_name"] = agreement_name
 
 

@@ -213,3 +213,13 @@ def test_commitments_deadlines_say_late_or_in_days_not_negative_numbers(
     assert overdue, "the shipped catalogues have targets already past (e.g. ASEAN AAMRA.4)"
     assert all(re.search(r"<td[^>]*>\d+ days late</td>", r) for r in overdue)
     assert not re.search(r"<td[^>]*>-\d", table)
+
+
+def test_overview_names_each_source_by_its_publisher(
+    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    page = http.get("/").text
+    table = page[page.index('id="largest-partners"') :]
+    table = table[: table.index("</table>")]
+    assert "SYNTHETIC demo data</td>" in table and ">synthetic-demo<" not in table
