@@ -202,6 +202,7 @@ def page_user(request: Request, user: OptionalUser) -> User:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
+    request.state.user = user  # an error page later in the request keeps the menu
     return user
 
 

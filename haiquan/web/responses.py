@@ -107,14 +107,13 @@ def _wants_html(request: Request) -> bool:
 
 
 def _html(request: Request, error: HaiquanError) -> Response:
-    from haiquan.web.dashboard._render import TEMPLATES
+    from haiquan.web.dashboard._render import render
 
-    return TEMPLATES.TemplateResponse(
-        request,
-        "error.html",
-        {"error": error, "title": "Error", "nav": [], "user": None, "csrf": ""},
-        status_code=error.status,
-    )
+    # A logged-in reader keeps the menu on an error page, to go on from there; the user is known
+    # when the error came after authentication (an unknown partner, say), not before it.
+    user = getattr(request.state, "user", None)
+    return render(request, "error.html", {"error": error, "title": "Error"}, user,
+                  status_code=error.status)
 
 
 async def _haiquan_error(request: Request, error: Exception) -> Response:

@@ -104,6 +104,19 @@ def test_error_page_keeps_the_case_of_codes(
     assert heading.startswith("<h1>Unknown")
 
 
+def test_an_error_page_keeps_the_menu_for_a_logged_in_reader(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    account = make_account("viewer")
+    login(http, account)
+    page = http.get("/partners/XXX", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert 'aria-label="Pages"' in page.text and 'href="/priorities"' in page.text
+    http.cookies.clear()
+    anonymous = http.get("/login?next=/x", headers={"Accept": "text/html"})
+    assert 'aria-label="Pages"' not in anonymous.text
+
+
 def test_failed_login_message_starts_with_a_capital(
     http: httpx.Client, make_account: Callable[..., Account]
 ) -> None:
