@@ -79,9 +79,13 @@ def annual_values(flows: pd.DataFrame) -> pd.DataFrame:
         frame = frame.loc[~frame["is_mirror"].fillna(False).astype(bool)]
     # A source that repeats a row (the DOTS workbooks list Australia twice as a partner, and
     # Nicaragua's workbook is there twice) holds one value, not two: summing the copies below
-    # would double it. One row per series, period and source is kept (the last).
+    # would double it. The DOTS reader now keeps one copy; this also covers warehouses loaded
+    # before it did. Only exact repeats go (the value included): distinct categories a source
+    # files under one code (IMF "Special Categories" and "Countries & Areas not specified",
+    # both NOT_SPECIFIED) are different rows and are added up.
     frame = frame.drop_duplicates(
-        ["reporter", "partner", "flow", "commodity", "frequency", "period", "source"], keep="last"
+        ["reporter", "partner", "flow", "commodity", "frequency", "period", "source",
+         "value_usd"]
     )
     frame = frame.assign(year=frame["period"].astype("string").str[:4].astype("int64"))
     pieces = []

@@ -243,6 +243,16 @@ def test_a_row_repeated_in_one_source_counts_once(
     assert annual_values(yearly)["value_usd"].tolist() == [7.0]
 
 
+def test_distinct_rows_filed_under_one_code_are_added_up(
+    flows_factory: Callable[..., pd.DataFrame],
+) -> None:
+    # The IMF files "Special Categories" and "Countries & Areas not specified" both as
+    # NOT_SPECIFIED: two rows with their own values, not a repeat.
+    rows = flows_factory([("VNM", "NOT_SPECIFIED", "export", "1986", 146.3),
+                          ("VNM", "NOT_SPECIFIED", "export", "1986", 62.9)])
+    assert annual_values(rows)["value_usd"].tolist() == [pytest.approx(209.2)]
+
+
 def test_duplicated_dots_rows_are_not_doubled(vietnam_dots: pd.DataFrame) -> None:
     # The DOTS Vietnam workbook lists Australia twice (identical rows): 2020 exports to
     # Australia are 3,623.9 M USD and imports 4,670.2, not 7,247.8 and 9,340.4.
