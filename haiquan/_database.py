@@ -3,8 +3,11 @@
 The users store (``HAIQUAN_WEB_DATABASE_URL``) and the AEO registry
 (``HAIQUAN_AEO_DATABASE_URL``) open their databases the same way, so a mistyped URL, another
 database, a missing folder or a server that cannot be reached reads the same for both: what was
-expected, what came (never a password), and which setting to correct. The gateway keeps its own
-copy of these checks (``haiquan.exchange.store``) because a gateway node deploys on its own.
+expected, what came (never a password), and which setting to correct. Only a store's default
+SQLite file inside ``HAIQUAN_HOME`` has its folder created; a path the user typed must name an
+existing folder, so a typo is an error instead of a new, empty database somewhere unexpected.
+The gateway keeps its own copy of these checks (``haiquan.exchange.store``) because a gateway
+node deploys on its own.
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ def _sqlite_folder(parsed: URL, url: str, store: StoreDatabase, create: bool) ->
                 expected=f"a SQLite file in an existing folder ({store.example})",
                 got=f"{url!r}, whose folder {folder} does not exist",
                 fix=f"correct the path in {store.setting} (sqlite:/// then an absolute path "
-                "starts with a fourth /), or create the folder first",
+                f"starts with a fourth /), or create the folder first (mkdir -p {folder})",
             )
         return
     try:

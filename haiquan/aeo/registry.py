@@ -119,13 +119,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def default_database_url() -> str:
+    """The platform's own registry file: SQLite ``aeo.sqlite`` in the home folder."""
+    return f"sqlite:///{get_settings().home / 'aeo.sqlite'}"
+
+
 def configured_database_url() -> str:
     """The registry's database: ``HAIQUAN_AEO_DATABASE_URL``, else ``aeo.sqlite`` in the home."""
-    settings = get_settings()
-    if settings.aeo_database_url:
-        return settings.aeo_database_url
-    settings.home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{settings.home / 'aeo.sqlite'}"
+    return get_settings().aeo_database_url or default_database_url()
 
 
 #: The registry's database, for the messages of :func:`haiquan._database.open_engine`.
@@ -138,13 +139,26 @@ class AeoRegistry:
     Opening one creates an engine (a connection pool) and the tables if missing, so a long-running
     process keeps one per database (the web app does: :func:`haiquan.web.routers.aeo.registry`)
     rather than one per request.
+
+    Args:
+        database_url: the registry's database (default: :func:`configured_database_url`). Only
+            the default file inside the home folder has its folder created; a SQLite path of
+            one's own must name an existing folder, so a mistyped ``HAIQUAN_AEO_DATABASE_URL``
+            does not silently start an empty registry somewhere else.
+
+    Raises:
+        ConfigurationError: the URL cannot be read, names another database than SQLite or
+            PostgreSQL, a SQLite folder that does not exist, or a database that cannot be opened.
     """
 
     def __init__(self, database_url: str | None = None) -> None:
         if database_url is None:
             database_url = configured_database_url()
         self.database_url = database_url
-        self.engine: Engine = open_engine(database_url, _DATABASE, metadata, create_folder=True)
+        self.engine: Engine = open_engine(
+            database_url, _DATABASE, metadata,
+            create_folder=database_url == default_database_url(),
+        )
 
     def close(self) -> None:
         self.engine.dispose()

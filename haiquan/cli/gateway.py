@@ -287,7 +287,8 @@ def status(
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Counts of messages by state: the outbox, the inbox, and what waits for each partner."""
+    """Counts of messages by state: the outbox, the inbox, what waits for each partner, and
+    the partners the node's workers found down (or back up)."""
     summary = _open_store(home).summary()
     if as_json:
         _print_json(summary.model_dump(mode="json"))
@@ -315,6 +316,14 @@ def _print_summary(summary: MessageSummary) -> None:
         for partner, count in sorted(summary.pending_by_partner.items()):
             waiting.add_row(partner, str(count))
         console.print(waiting)
+    if summary.partners:
+        found = Table("partner", "state", "since", "last checked", "last error",
+                      title="Partners found down (and back up)")
+        for p in summary.partners:
+            state = "[bold red]down[/]" if p.state == "down" else "[green]up[/]"
+            found.add_row(p.partner, state, f"{p.since:%Y-%m-%d %H:%M:%S}Z",
+                          f"{p.last_checked:%Y-%m-%d %H:%M:%S}Z", escape(p.last_error or ""))
+        console.print(found)
 
 
 def _duration(seconds: float) -> str:

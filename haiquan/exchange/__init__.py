@@ -18,9 +18,11 @@ from haiquan.exchange.monitoring import (
     MessageDetail,
     MessageSummary,
     MessageView,
+    PartnerReachability,
     get_message,
     list_messages,
     message_summary,
+    partner_reachability,
     pull_inbox,
 )
 from haiquan.exchange.node import GatewayNode, default_gateway_home
@@ -41,6 +43,7 @@ __all__ = [
     "NodeConfig",
     "NodeKeyring",
     "PartnerConfig",
+    "PartnerReachability",
     "Receipt",
     "SignedError",
     "TrustStore",
@@ -52,5 +55,6 @@ __all__ = [
     "list_messages",
     "message_summary",
     "new_message_id",
+    "partner_reachability",
     "pull_inbox",
 ]

@@ -13,6 +13,13 @@ retried after an outage is not mistaken for a replay. When a partner is unreacha
 stops sending to it (a circuit breaker, per worker, with the same backoff) instead of re-signing
 every queued message on every pass, and probes it with a cheap ``GET /exchange/v1/node`` before
 sending again.
+
+A worker's circuit lives in its memory (``node.partners_down``), but what it finds is written to
+the store's ``gw_partner_state`` table — ``down`` when a partner becomes unreachable and at each
+failed probe, ``up`` when a message reaches it again — so ``gateway status`` and the dashboard in
+other processes can show it. A worker that starts finds the partners recorded down there and
+probes each before signing anything for it, so a restart neither forgets an outage nor leaves
+it recorded after the partner came back.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import TYPE_CHECKING
 from haiquan.errors import DeliveryError, HaiquanError
 from haiquan.exchange._wakeup import OutboxWatcher
 from haiquan.exchange.envelope import ENVELOPE_TYP, BatchResult, Receipt, SignedError
+from haiquan.exchange.monitoring import partner_reachability
 from haiquan.exchange.store import ClaimedMessage
 
 if TYPE_CHECKING:
@@ -81,7 +89,8 @@ def backoff_delay(attempts: int, base: float, cap: float) -> float:
 class PartnerOutage:
     """A partner this worker found unreachable: when it is next probed, how many times in a
     row it failed, since when, the last reason, and whether its last probe answered (then its
-    messages go out again and it counts as back once one is delivered)."""
+    messages go out again and it counts as back once one is delivered, or once none waits for
+    it; ``until`` is then when to look for that)."""
 
     until: float
     failures: int
@@ -97,31 +106,52 @@ def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchRep
     if node.trust.problem is not None:
         raise node.trust.problem  # never judge messages without the partners' keys
     node.keyring.reload_if_changed()
+    if not node.partner_states_loaded:
+        _resume_outages(node)
     now = time.time()
     down = node.partners_down
+    back: list[str] = []
     for country, outage in down.items():
+        if outage.until > now:
+            continue
+        if outage.answering:
+            # It answered its probe and its messages go out; when none is left waiting (another
+            # worker delivered them) it is back, rather than recorded down for ever.
+            if node.store.pending_count(country) == 0:
+                back.append(country)
+            else:
+                outage.until = now + config.retry_max_seconds
+            continue
         # A partner found down is probed with a cheap GET before anything is signed for it.
-        if outage.until <= now and not outage.answering:
-            problem = _probe(node, country)
-            if problem is None:
-                outage.answering = True
-                # "Back" is logged once a message is delivered: a partner answering GET but
-                # refusing POSTs must not log a state change on every probe.
-                node.log.debug("partner %s answers its probe; sending its messages", country)
+        problem = _probe(node, country)
+        if problem is None:
+            if node.store.pending_count(country) == 0:
+                back.append(country)
                 continue
-            outage.failures += 1
-            outage.reason = problem
-            outage.until = now + backoff_delay(
-                outage.failures - 1, config.retry_base_seconds, config.retry_max_seconds
-            )
-            node.log.debug("partner %s still unreachable (%s); next probe in %.1f s",
-                           country, problem, outage.until - now)
-            _postpone(node, country, outage)
+            outage.answering = True
+            outage.until = now + config.retry_max_seconds
+            # "Back" is logged once a message is delivered: a partner answering GET but
+            # refusing POSTs must not log a state change on every probe.
+            node.log.debug("partner %s answers its probe; sending its messages", country)
+            continue
+        outage.failures += 1
+        outage.reason = problem
+        outage.until = now + backoff_delay(
+            outage.failures - 1, config.retry_base_seconds, config.retry_max_seconds
+        )
+        node.log.debug("partner %s still unreachable (%s); next probe in %.1f s",
+                       country, problem, outage.until - now)
+        node.store.record_partner_state(country, "down", since=outage.since, error=problem,
+                                        checked_at=now)
+        _postpone(node, country, outage)
+    for country in back:
+        _mark_up(node, country, "it answers and no message waits for it")
     claimed = node.store.claim(
         node.worker_id,
         limit=limit or config.max_batch * 4,
         lease_seconds=config.lease_seconds,
-        skip_receivers=[country for country, outage in down.items() if outage.until > now],
+        skip_receivers=[country for country, outage in down.items()
+                        if outage.until > now and not outage.answering],
     )
     report = DispatchReport(claimed=len(claimed))
     by_receiver: dict[str, list[ClaimedMessage]] = defaultdict(list)
@@ -139,10 +169,34 @@ def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchRep
         if receiver in report.unreachable:
             _mark_down(node, receiver, report.unreachable_reasons.get(receiver, "no answer"))
         elif receiver in down:
-            outage = down.pop(receiver)
-            node.log.info("partner %s is reachable again after %.0f s; its messages are "
-                          "delivered", receiver, time.time() - outage.since)
+            _mark_up(node, receiver, "its messages are delivered")
     return report
+
+
+def _mark_up(node: GatewayNode, receiver: str, how: str) -> None:
+    """Close the circuit for ``receiver``: record it ``up`` in the store, then forget the
+    outage (recorded first, so a failed write is tried again on the next pass)."""
+    outage = node.partners_down[receiver]
+    now = time.time()
+    node.store.record_partner_state(receiver, "up", since=now, checked_at=now)
+    del node.partners_down[receiver]
+    node.log.info("partner %s is reachable again after %.0f s; %s", receiver,
+                  now - outage.since, how)
+
+
+def _resume_outages(node: GatewayNode) -> None:
+    """Take up the partners the store records down (found by an earlier run or another worker):
+    each is probed before anything is signed for it."""
+    for found in partner_reachability(node.store):
+        if found.state == "down" and found.partner not in node.partners_down:
+            node.partners_down[found.partner] = PartnerOutage(
+                until=0.0, failures=1, since=found.since.timestamp(),
+                reason=found.last_error or "recorded down", answering=False,
+            )
+            node.log.info("partner %s was found down at %s (%s); probing it before sending",
+                          found.partner, f"{found.since:%Y-%m-%d %H:%M:%S}Z",
+                          found.last_error or "no reason recorded")
+    node.partner_states_loaded = True
 
 
 def _mark_down(node: GatewayNode, receiver: str, reason: str) -> None:
@@ -151,10 +205,13 @@ def _mark_down(node: GatewayNode, receiver: str, reason: str) -> None:
     now = time.time()
     outage = node.partners_down.get(receiver)
     if outage is None:
+        node.store.record_partner_state(receiver, "down", since=now, error=reason, checked_at=now)
         outage = node.partners_down[receiver] = PartnerOutage(now, 0, now, reason)
         node.log.warning("partner %s cannot take messages: %s; its messages stay pending and "
                          "it is probed with backoff", receiver, reason)
     else:
+        node.store.record_partner_state(receiver, "down", since=outage.since, error=reason,
+                                        checked_at=now)
         node.log.debug("partner %s failed again after its probe answered: %s", receiver, reason)
     outage.failures += 1
     outage.answering = False

@@ -16,16 +16,18 @@ from sqlalchemy import func, select
 from haiquan.errors import NotFoundError
 from haiquan.exchange.envelope import Envelope
 from haiquan.exchange.store import GatewayStore
-from haiquan.exchange.tables import inbox, outbox, receipts
+from haiquan.exchange.tables import inbox, outbox, partner_states, receipts
 
 __all__ = [
     "InboxMessage",
     "MessageDetail",
     "MessageSummary",
     "MessageView",
+    "PartnerReachability",
     "get_message",
     "list_messages",
     "message_summary",
+    "partner_reachability",
     "pull_inbox",
 ]
 
@@ -67,8 +69,21 @@ class MessageDetail(MessageView):
     received_jws: str | None = None
 
 
+class PartnerReachability(BaseModel):
+    """A partner as this node's dispatchers last found it: ``down`` (cannot take messages; they
+    stay pending and it is probed with backoff) or ``up`` again, since when, the last error seen
+    and when a worker last checked. Partners never found down are not listed."""
+
+    partner: str
+    state: Literal["up", "down"]
+    since: datetime
+    last_error: str | None = None
+    last_checked: datetime
+
+
 class MessageSummary(BaseModel):
-    """Counts for the dashboard: outbox by state, inbox backlog, oldest pending message."""
+    """Counts for the dashboard: outbox by state, inbox backlog, oldest pending message, and the
+    partners found down (or up again after an outage)."""
 
     outbox: dict[str, int]
     inbox_received: int
@@ -76,6 +91,12 @@ class MessageSummary(BaseModel):
     duplicates_received: int
     oldest_pending_age_seconds: float | None
     pending_by_partner: dict[str, int]
+    partners: list[PartnerReachability] = []
+
+    @property
+    def partners_down(self) -> list[PartnerReachability]:
+        """The partners found down, as last recorded."""
+        return [p for p in self.partners if p.state == "down"]
 
 
 class InboxMessage(BaseModel):
@@ -94,8 +115,23 @@ class InboxMessage(BaseModel):
     acknowledged: bool
 
 
+def partner_reachability(store: GatewayStore) -> list[PartnerReachability]:
+    """The partners the dispatchers found down (or up again after an outage), down first."""
+    with store.read() as conn:
+        rows = conn.execute(select(partner_states)).all()
+    views = [
+        PartnerReachability(
+            partner=r.partner, state=r.state, since=datetime.fromtimestamp(r.since, UTC),
+            last_error=r.last_error, last_checked=datetime.fromtimestamp(r.checked_at, UTC),
+        )
+        for r in rows
+    ]
+    return sorted(views, key=lambda v: (v.state != "down", v.partner))
+
+
 def message_summary(store: GatewayStore) -> MessageSummary:
-    """Counts of the store's messages by state."""
+    """Counts of the store's messages by state, and the partners' reachability."""
+    partners = partner_reachability(store)
     with store.read() as conn:
         states: dict[str, int] = dict(
             conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()
@@ -124,6 +160,7 @@ def message_summary(store: GatewayStore) -> MessageSummary:
         duplicates_received=int(dups),
         oldest_pending_age_seconds=time.time() - oldest if oldest is not None else None,
         pending_by_partner={k: int(v) for k, v in by_partner.items()},
+        partners=partners,
     )
 
 

@@ -52,7 +52,7 @@ from haiquan.exchange.monitoring import (
     pull_inbox,
 )
 from haiquan.exchange.receiver import Receiver
-from haiquan.exchange.store import GatewayStore, parse_database_url
+from haiquan.exchange.store import GatewayStore, check_sqlite_folder, parse_database_url
 from haiquan.exchange.tables import outbox
 from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore
 
@@ -80,13 +80,18 @@ class GatewayNode:
             if trust_required:
                 raise
             self.trust = TrustStore.unusable(home / "trust.yaml", problem)
-        self.store = GatewayStore(self.database_url)
+        url, source = _database_choice(home, config)
+        # Only the default gateway.db in the node home may have its folder made for it.
+        self.store = GatewayStore(url, create_folder=source is None,
+                                  source=source or "the node folder (--home)")
         self.receiver = Receiver(config, self.keyring, self.trust, self.store)
         self.client = GatewayClient(timeout=config.request_timeout_seconds)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
-        #: partners this worker's dispatcher found unreachable (its circuit breaker).
+        #: partners this worker's dispatcher found unreachable (its circuit breaker); those
+        #: the store records down are taken up on the first dispatcher pass.
         self.partners_down: dict[str, PartnerOutage] = {}
+        self.partner_states_loaded = False
         self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
 
     # --- opening -----------------------------------------------------------------------------
@@ -125,7 +130,12 @@ class GatewayNode:
         # Everything that can be checked is checked before a file is written; what fails
         # later (the database refusing the connection) removes what was written, so the folder
         # can be used again.
-        parse_database_url(_database_url(home, config))
+        url, source = _database_choice(home, config, at_init=True)
+        parse_database_url(url)
+        if source is not None and not _is_node_folder(url, home):
+            # A SQLite path of one's own must be in an existing folder (or in the node folder,
+            # which init creates): a typo must not start an empty store somewhere else.
+            check_sqlite_folder(url, source)
         created = [p for p in _init_paths(home) if not p.exists()]
         try:
             config.save(home / "node.yaml")
@@ -355,13 +365,32 @@ class GatewayNode:
 
 
 def _database_url(home: Path, config: NodeConfig) -> str:
+    return _database_choice(home, config)[0]
+
+
+def _database_choice(
+    home: Path, config: NodeConfig, *, at_init: bool = False
+) -> tuple[str, str | None]:
+    """The store's URL and where it was set: node.yaml's ``database_url``, else the setting,
+    else (``None``) the default SQLite ``gateway.db`` in the node home."""
     from haiquan.settings import get_settings
 
-    return (
-        config.database_url
-        or get_settings().gateway_database_url
-        or f"sqlite:///{(home / 'gateway.db').resolve()}"
-    )
+    if config.database_url:
+        where = ("--database-url (database_url in node.yaml)" if at_init
+                 else f"database_url in {home / 'node.yaml'}")
+        return config.database_url, where
+    setting = get_settings().gateway_database_url
+    if setting:
+        return setting, "HAIQUAN_GATEWAY_DATABASE_URL"
+    return f"sqlite:///{(home / 'gateway.db').resolve()}", None
+
+
+def _is_node_folder(url: str, home: Path) -> bool:
+    """Whether ``url`` is a SQLite file directly in the node folder ``home``."""
+    parsed, _ = parse_database_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return False
+    return Path(parsed.database).resolve().parent == home.resolve()
 
 
 def _init_paths(home: Path) -> list[Path]:

@@ -37,18 +37,21 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from haiquan.errors import ConfigurationError, ConflictError, NotFoundError
 from haiquan.exchange._wakeup import OutboxWatcher, PostgresWatcher, SqliteWatcher
-from haiquan.exchange.tables import inbox, metadata, outbox, receipts
+from haiquan.exchange.tables import inbox, metadata, outbox, partner_states, receipts
 
 __all__ = [
+    "URL_SOURCES",
     "ClaimedMessage",
     "GatewayStore",
     "InboxRow",
     "describe_database",
     "inbox",
     "metadata",
+    "check_sqlite_folder",
     "normalise_url",
     "outbox",
     "parse_database_url",
+    "partner_states",
     "receipts",
 ]
 
@@ -169,21 +172,69 @@ class InboxRow:
     jws: str
 
 
+#: Where a gateway database URL may come from, for messages that do not know which was used.
+URL_SOURCES = "database_url in node.yaml (--database-url at init) or HAIQUAN_GATEWAY_DATABASE_URL"
+
+
+def check_sqlite_folder(url: str, source: str = URL_SOURCES, *, create: bool = False) -> None:
+    """Make sure a SQLite store's folder exists: create it (``create``: the default file in
+    the node home), or refuse a folder that does not exist (a path the operator typed, read
+    from ``source``), so a typo does not start an empty store somewhere unexpected.
+
+    Nothing to do for PostgreSQL or an in-memory database.
+
+    Raises:
+        ConfigurationError: the folder does not exist (or cannot be created).
+    """
+    parsed, _ = parse_database_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    folder = Path(str(parsed.database)).parent
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigurationError(
+                "cannot create the folder of the gateway store",
+                expected="a SQLite file in a folder this node may write",
+                got=f"{parsed.database} ({error.strerror})",
+                fix="correct the node folder (--home or HAIQUAN_GATEWAY_HOME) or its "
+                "permissions",
+            ) from error
+        return
+    if not folder.is_dir():
+        raise ConfigurationError(
+            "the gateway store's folder does not exist",
+            expected="a SQLite file in an existing folder (sqlite:////path/gateway.db), or "
+            "postgresql+psycopg://user@host/db",
+            got=f"{url!r} from {source}, whose folder {folder} does not exist",
+            fix=f"correct the path in {source} (sqlite:/// then an absolute path starts with a "
+            f"fourth /), or create the folder first (mkdir -p {folder})",
+        )
+
+
 class GatewayStore:
     """Outbox, inbox and duplicate store behind one SQLAlchemy engine.
 
     Args:
         url: SQLAlchemy URL: ``sqlite:///path/gateway.db`` or ``postgresql+psycopg://...``.
             A PostgreSQL URL may carry ``?options=-csearch_path%3Dmyschema`` to use a schema.
+        create_folder: create a SQLite file's missing folder (only for the default
+            ``gateway.db`` in the node home); else a folder that does not exist is refused.
+        source: where ``url`` was set, named in error messages.
+
+    Raises:
+        ConfigurationError: a URL that cannot be used, a SQLite folder that does not exist, or a
+            database that cannot be opened.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create_folder: bool = False, source: str = URL_SOURCES) -> None:
         self.url = normalise_url(url)
+        self.source = source
         parsed, synchronous = parse_database_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            check_sqlite_folder(url, source, create=create_folder)
             self.engine: Engine = create_engine(
                 parsed, connect_args={"timeout": 30, "check_same_thread": False}
             )
@@ -225,8 +276,7 @@ class GatewayStore:
                         "the gateway database cannot be opened",
                         expected=f"a reachable, writable {describe_database(self.url)}",
                         got=str(error.orig or error).strip().splitlines()[0][:300],
-                        fix="start the database or correct database_url in node.yaml "
-                        "(--database-url at init) or HAIQUAN_GATEWAY_DATABASE_URL",
+                        fix=f"start the database or correct {self.source}",
                     ) from error
                 time.sleep(0.2)
 
@@ -431,6 +481,42 @@ class GatewayStore:
             ).rowcount
             self._notify(conn)
             return count
+
+    def record_partner_state(
+        self, partner: str, state: str, *, since: float, error: str | None = None,
+        checked_at: float | None = None,
+    ) -> None:
+        """Record that a worker found ``partner`` ``up`` or ``down`` (one upsert).
+
+        ``since`` counts only when the state changes: a partner already ``down`` keeps the
+        time it went down (several workers may report the same outage). ``error`` replaces the
+        last error when given; ``up`` keeps the error of the outage it ended.
+        """
+        if state not in ("up", "down"):
+            raise ValueError(f"a partner state is up or down, not {state!r}")
+        values = {"partner": partner, "state": state, "since": since, "last_error": error,
+                  "checked_at": time.time() if checked_at is None else checked_at}
+        stmt = self._insert(partner_states).values(values)
+        table, new = partner_states.c, stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["partner"],
+            set_={
+                "since": case((table.state == new.state, table.since), else_=new.since),
+                "state": new.state,
+                "last_error": func.coalesce(new.last_error, table.last_error),
+                "checked_at": new.checked_at,
+            },
+        )
+        with self.write(durable=False) as conn:
+            conn.execute(stmt)
+
+    def pending_count(self, receiver: str) -> int:
+        """How many messages to ``receiver`` are pending."""
+        with self.read() as conn:
+            return int(conn.execute(
+                select(func.count()).where(outbox.c.receiver == receiver,
+                                           outbox.c.state == "pending")
+            ).scalar() or 0)
 
     def next_due(self) -> float | None:
         """When a pending message can next be claimed (Unix seconds), or None: its retry time,

@@ -10,6 +10,11 @@
   outbox messages that point to it.
 * ``gw_inbox`` — one row per message received, unique on ``(sender, message_id)``: that unique key
   *is* the persistent duplicate store. The back office reads it by ``seq`` cursor and acknowledges.
+* ``gw_partner_state`` — one row per partner a worker has found unreachable: ``down`` since when
+  and why, or ``up`` again since when, and when a worker last checked. The dispatcher writes it
+  when a partner's state changes (and at each failed probe), so ``gateway status`` and the
+  dashboard, in other processes, show which partners are down. A partner never found down has no
+  row. Created on open like the other tables, so an older database gains it by itself.
 
 Times are stored as Unix seconds (a double) so both databases compare them the same way.
 """
@@ -29,7 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["inbox", "metadata", "outbox", "receipts"]
+__all__ = ["inbox", "metadata", "outbox", "partner_states", "receipts"]
 
 metadata = MetaData()
 
@@ -87,4 +92,15 @@ inbox = Table(
     Column("acknowledged_at", Double),
     UniqueConstraint("sender", "message_id", name="uq_gw_inbox_sender_message"),
     Index("ix_gw_inbox_unacknowledged", "acknowledged_at", "seq"),
+)
+
+#: Each partner's reachability as the dispatchers last found it (see the module docstring).
+partner_states = Table(
+    "gw_partner_state",
+    metadata,
+    Column("partner", String(3), primary_key=True),
+    Column("state", String(4), nullable=False),  # up | down
+    Column("since", Double, nullable=False),
+    Column("last_error", Text),
+    Column("checked_at", Double, nullable=False),
 )

@@ -106,14 +106,44 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-def _html(request: Request, error: HaiquanError) -> Response:
+def _html(request: Request, error: HaiquanError, problems: list[Any] | None = None) -> Response:
     from haiquan.web.dashboard._render import render
 
     # A logged-in reader keeps the menu on an error page, to go on from there; the user is known
     # when the error came after authentication (an unknown partner, say), not before it.
     user = getattr(request.state, "user", None)
-    return render(request, "error.html", {"error": error, "title": "Error"}, user,
-                  status_code=error.status)
+    context = {"error": error, "title": "Error", "problems": problems or []}
+    return render(request, "error.html", context, user, status_code=error.status)
+
+
+def _html_validation_error(request: Request, error: RequestValidationError,
+                           problems: list[Any]) -> Response:
+    """A dashboard page's address or form that does not fit, for a person with a browser: each
+    field named as the page labels it, in words (pydantic's field paths and rule sentences stay
+    in the JSON shape only)."""
+    from haiquan.web._field_errors import field_problems
+
+    fields = field_problems(request, error.errors())
+    if not fields:
+        return _html(request, ValidationError(
+            "this page's address or form is not valid",
+            fix="follow a link from the dashboard", details={"errors": problems}))
+    if len(fields) == 1:
+        (field,) = fields
+        wrapped = ValidationError(field.heading, expected=field.expected, got=field.got,
+                                  fix=field.fix, details={"errors": problems})
+        return _html(request, wrapped)
+    names = ", ".join(dict.fromkeys(f.label for f in fields))
+    where = ("of the form" if all(f.in_form for f in fields)
+             else "in the page's address" if not any(f.in_form for f in fields)
+             else "of this page's form and address")
+    wrapped = ValidationError(
+        f"{len(fields)} fields {where} are not valid: {names}",
+        fix="correct each field as said below and try again, or follow a link from the "
+        "dashboard",
+        details={"errors": problems},
+    )
+    return _html(request, wrapped, fields)
 
 
 async def _haiquan_error(request: Request, error: Exception) -> Response:
@@ -185,19 +215,8 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     got = first.get("input")
     shown = repr(got)[:200] if got is not None else "nothing"
     if _wants_html(request):
-        # A dashboard page's address or form: the reader is a person with a browser, and the
-        # pages are not in /openapi.json, so point at the address instead.
-        return _html(request, ValidationError(
-            f"this page's address or form does not fit at {where}",
-            expected=str(first.get("msg", "an address the dashboard links to")),
-            got=shown,
-            fix=(
-                "use a 2- or 3-letter ISO 3166 country code, e.g. /partners/KOR"
-                if request.url.path.startswith("/partners/")
-                else "correct the address or the form, or follow a link from the dashboard"
-            ),
-            details={"errors": problems},
-        ))
+        # A dashboard page's address or form: the reader is a person with a browser.
+        return _html_validation_error(request, error, problems)
     wrapped = _body_error(request, first, json_error, problems) or ValidationError(
         f"request does not match the API at {where}",
         expected=str(first.get("msg", "a request as described in /openapi.json")),

@@ -124,3 +124,30 @@ def test_a_bad_database_setting_is_a_configuration_error_naming_it(
     assert expected in str(error)
     assert "HAIQUAN_AEO_DATABASE_URL" in str(error)
     assert "secret" not in str(error)
+
+
+def test_a_mistyped_sqlite_folder_is_refused_not_a_new_empty_registry(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo = tmp_path / "var-lib-typo" / "haiquan" / "aeo.sqlite"
+    monkeypatch.setenv("HAIQUAN_AEO_DATABASE_URL", f"sqlite:///{typo}")
+    reset_settings()
+    result = CliRunner().invoke(app, ["aeo", "list"])
+    error = result.exception
+    assert isinstance(error, ConfigurationError), result.output
+    assert error.summary == "the AEO registry's folder does not exist"
+    assert str(typo.parent) in str(error.got)
+    assert "HAIQUAN_AEO_DATABASE_URL" in str(error.fix)
+    assert f"mkdir -p {typo.parent}" in str(error.fix)
+    assert not (tmp_path / "var-lib-typo").exists()
+    with pytest.raises(ConfigurationError, match="folder does not exist"):
+        AeoRegistry(f"sqlite:///{typo}")  # the same for a URL given in code
+    typo.parent.mkdir(parents=True)  # the fix the message gives
+    assert CliRunner().invoke(app, ["aeo", "list"]).exit_code == 0
+    assert typo.exists()
+
+
+def test_the_default_registry_creates_its_folder_inside_home(isolated_settings) -> None:
+    assert not isolated_settings.home.exists()
+    AeoRegistry().add_operator(operator("VN-AEO-0001"))
+    assert (isolated_settings.home / "aeo.sqlite").exists()

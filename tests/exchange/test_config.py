@@ -137,3 +137,54 @@ def test_a_bad_trust_file_written_while_serving_keeps_the_old_trust(
     vnm.add_partner("MYS", mys.config.endpoint, jwks=mys.jwks())  # a good edit is taken
     assert running.reload_if_changed() is True
     assert sorted(running.partners) == ["MYS", "THA"]
+
+
+@pytest.mark.parametrize("by", ["option", "setting"])
+def test_init_refuses_a_store_path_whose_folder_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by: str
+) -> None:
+    from haiquan.settings import reset_settings
+
+    typo = tmp_path / "srv-typo" / "gw" / "gateway.db"
+    home = tmp_path / "new" / "vnm"
+    options: dict[str, str] = {}
+    if by == "setting":
+        monkeypatch.setenv("HAIQUAN_GATEWAY_DATABASE_URL", f"sqlite:///{typo}")
+        reset_settings()
+    else:
+        options["database_url"] = f"sqlite:///{typo}"
+    with pytest.raises(ConfigurationError) as caught:
+        GatewayNode.init(home, country="VNM", endpoint="http://127.0.0.1:1", **options)
+    error = caught.value
+    assert error.summary == "the gateway store's folder does not exist"
+    assert str(typo.parent) in str(error.got) and f"mkdir -p {typo.parent}" in str(error.fix)
+    named = "HAIQUAN_GATEWAY_DATABASE_URL" if by == "setting" else "--database-url"
+    assert named in str(error.got) and named in str(error.fix)
+    assert not (tmp_path / "srv-typo").exists() and not (tmp_path / "new").exists()
+    typo.parent.mkdir(parents=True)  # the fix the message gives
+    GatewayNode.init(home, country="VNM", endpoint="http://127.0.0.1:1", **options).close()
+    assert typo.exists()
+
+
+def test_init_may_put_its_own_store_in_the_new_node_folder(tmp_path: Path) -> None:
+    home = tmp_path / "new" / "vnm"
+    url = f"sqlite:///{home / 'store.sqlite'}"
+    GatewayNode.init(home, country="VNM", endpoint="http://127.0.0.1:1", database_url=url).close()
+    assert (home / "store.sqlite").exists()
+    # The default store's folder is the node folder: made for it, when it has gone missing.
+    default = tmp_path / "other"
+    GatewayNode.init(default, country="VNM", endpoint="http://127.0.0.1:1").close()
+    assert (default / "gateway.db").exists()
+
+
+def test_opening_a_node_refuses_a_store_folder_that_has_gone(make_node: NodeFactory) -> None:
+    node = make_node("VNM")
+    node.close()
+    elsewhere = node.home.parent / "moved" / "gateway.db"
+    text = (node.home / "node.yaml").read_text()
+    (node.home / "node.yaml").write_text(text.replace("database_url: null",
+                                                      f"database_url: sqlite:///{elsewhere}"))
+    with pytest.raises(ConfigurationError, match="folder does not exist") as caught:
+        GatewayNode.from_home(node.home)
+    assert f"database_url in {node.home / 'node.yaml'}" in str(caught.value.fix)
+    assert not elsewhere.parent.exists()

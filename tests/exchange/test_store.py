@@ -173,3 +173,15 @@ def test_next_due_waits_for_a_lease_held_by_another_worker(tmp_path: Path) -> No
     store.claim("w1", limit=3, lease_seconds=60)
     assert (store.next_due() or 0) > time.time() + 50  # nothing claimable before the lease ends
     store.close()
+
+
+def test_a_sqlite_store_in_a_missing_folder_is_refused_unless_asked_to_create_it(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "no-such-folder" / "gw.db"
+    with pytest.raises(ConfigurationError, match="folder does not exist") as caught:
+        GatewayStore(f"sqlite:///{missing}", source="HAIQUAN_GATEWAY_DATABASE_URL")
+    assert "HAIQUAN_GATEWAY_DATABASE_URL" in str(caught.value.fix)
+    assert not missing.parent.exists()
+    GatewayStore(f"sqlite:///{missing}", create_folder=True).close()  # the node's default file
+    assert missing.exists()

@@ -51,7 +51,9 @@ def page_context(query: str = "", on: dt.date | None = None) -> dict[str, Any]:
 @router.get("/aeo", response_class=HTMLResponse)
 def aeo_page(
     request: Request, user: PageUser,
-    q: Annotated[str, Query(max_length=80, description="filter by AEO id or name")] = "",
+    q: Annotated[str, Query(max_length=80, title="Find",
+                            description="part of an AEO id or of a company's name",
+                            examples=["VN-AEO-0001"])] = "",
 ) -> HTMLResponse:
     """The AEO programme and its mutual recognition partners."""
     return render(request, "aeo.html", page_context(q), user)

@@ -39,9 +39,9 @@ def login(
     store: UserStoreDep,
     signer: SignerDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=1024)],
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    username: Annotated[str, Form(max_length=64, title="Username")],
+    password: Annotated[str, Form(max_length=1024, title="Password")],
+    next: Annotated[str, Form(max_length=2000, title="Page to open after login")] = "/",
 ) -> Response:
     """Check the password and set a signed session cookie lasting ``session_minutes``."""
     client = request.client.host if request.client else "unknown"

@@ -216,7 +216,11 @@ def page_context(code: str) -> dict[str, Any]:
 def partner_page(
     request: Request,
     user: PageUser,
-    code: Annotated[str, Path(min_length=2, max_length=3, pattern="^[A-Za-z0-9]{2,3}$")],
+    code: Annotated[str, Path(
+        min_length=2, max_length=3, pattern="^[A-Za-z0-9]{2,3}$", title="Country code",
+        description="a 2- or 3-letter ISO 3166 country code (KR or KOR for Korea)",
+        examples=["KOR"],
+    )],
 ) -> HTMLResponse:
     """One partner's history, forecast and indicators."""
     return render(request, "partner.html", page_context(code), user)

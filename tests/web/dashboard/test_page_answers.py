@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import unescape
 
 import httpx
 from markupsafe import escape
@@ -93,6 +94,19 @@ def test_gateway_page_shows_pending_messages_and_their_errors(
     assert page.text.count("risk-alert") >= 1 and "THA" in page.text
 
 
+def test_gateway_page_shows_the_partners_found_down(
+    gateway_traffic: list[str], http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    page = http.get("/gateway").text
+    kpi = page[page.index('<div class="kpi-label">Partners down</div>') :]
+    assert kpi[: kpi.index("</div></div>")].count("THA") == 1
+    table = page[page.index('<table id="partner-reachability">') :]
+    table = table[: table.index("</table>")]
+    assert '<td>THA</td><td><span class="tag red">down</span>' in table
+    assert "cannot be reached" in table
+
+
 def test_error_page_keeps_the_case_of_codes(
     http: httpx.Client, make_account: Callable[..., Account]
 ) -> None:
@@ -137,6 +151,59 @@ def test_bad_partner_address_is_an_html_page_for_a_browser(
     # A script asking for JSON still gets the one error shape.
     answer = http.get("/partners/WORLD", headers={"Accept": "application/json"})
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "validation_failed"
+
+
+def _error_text(page: httpx.Response) -> str:
+    """The error page's heading and card as a reader sees them (tags dropped)."""
+    body = page.text[page.text.index("<h1>") : page.text.index("</section>")]
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def test_a_bad_address_names_the_field_in_words_not_its_path(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    page = http.get("/partners/WORLD", headers={"Accept": "text/html"})
+    assert page.status_code == 422
+    shown = _error_text(page)
+    assert shown.startswith("Country code in the page's address is not valid"), shown
+    assert "Expected: a 2- or 3-letter ISO 3166 country code" in shown
+    assert "at most 3 characters" in shown and "Got: 'WORLD' (5 characters)" in shown
+    assert "To fix: use an address such as /partners/KOR" in shown
+    for jargon in ("path.code", "path", "String should", "pattern", "^[A-Za-z0-9]"):
+        assert jargon not in shown, jargon
+    # The JSON shape keeps its machine-readable location and pydantic's words.
+    error = http.get("/partners/K!", headers={"Accept": "application/json"}).json()["error"]
+    assert error["details"]["errors"][0]["loc"] == ["path", "code"]
+    assert "path.code" in error["message"] and "pattern" in error["expected"]
+    assert "Country code" not in error["message"]
+
+
+def test_a_too_long_search_says_which_field_and_its_limit(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    login(http, make_account("viewer"))
+    page = http.get("/aeo", params={"q": "x" * 81}, headers={"Accept": "text/html"})
+    assert page.status_code == 422
+    shown = _error_text(page)
+    assert shown.startswith("Find is not valid"), shown
+    assert "part of an AEO id or of a company's name, at most 80 characters" in shown
+    assert "Got: 81 characters" in shown and "shorten “Find” to at most 80 characters" in shown
+    assert "query.q" not in shown and "String should" not in shown
+
+
+def test_a_form_with_several_bad_fields_lists_each_by_its_label(http: httpx.Client) -> None:
+    page = http.post("/login", data={"username": "u" * 65},
+                     headers={"Accept": "text/html"})
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    shown = _error_text(page)
+    assert shown.startswith("2 fields of the form are not valid: Username, Password"), shown
+    items = re.findall(r"<li>(.*?)</li>", page.text, re.S)
+    assert [unescape(re.sub(r"<[^>]+>", "", i)).split(".")[0] for i in items] == [
+        "Username is not valid", "Password is missing"]
+    assert "Expected at most 64 characters, got 65 characters" in unescape(items[0])
+    assert "fill in “Password”" in unescape(items[1])
+    assert "body." not in page.text and "Field required" not in page.text
 
 
 def test_api_validation_stays_json_for_a_browser(

@@ -50,3 +50,13 @@ def test_a_broken_trust_file_does_not_hide_the_traffic(
     summary = http.get("/api/gateway/summary", headers=viewer.headers)
     assert summary.status_code == 200, summary.text
     assert summary.json()["outbox"]["pending"] == 2
+
+
+def test_summary_lists_the_partners_found_down(
+    gateway_traffic: list[str], http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    summary = http.get("/api/gateway/summary", headers=viewer.headers).json()
+    (tha,) = summary["partners"]
+    assert (tha["partner"], tha["state"]) == ("THA", "down")
+    assert "cannot be reached" in tha["last_error"] and tha["since"] <= tha["last_checked"]

@@ -1,0 +1,151 @@
+"""Partner reachability in the store (``gw_partner_state``): written by the worker that finds a
+partner down or back, read by ``gateway status``, the API and the dashboard in other processes,
+and taken up again by a worker that starts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy import inspect, text
+from typer.testing import CliRunner
+
+from haiquan.cli.gateway import register
+from haiquan.exchange import GatewayNode, GatewayStore, partner_reachability
+
+from . import samples
+from .conftest import NodeFactory, link
+
+app = typer.Typer()
+register(app)
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def status(home: Path, *options: str) -> str:
+    result = CliRunner().invoke(app, ["gateway", "status", "--home", str(home), *options],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def wait_for_state(home: Path, partner: str, state: str, timeout: float = 60.0) -> dict:
+    """``gateway status --json``'s entry for ``partner`` once it is in ``state``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {p["partner"]: p for p in json.loads(status(home, "--json"))["partners"]}
+        if found.get(partner, {}).get("state") == state:
+            return found[partner]
+        assert time.monotonic() < deadline, f"{partner} never {state}: {found}"
+        time.sleep(0.2)
+
+
+def test_status_lists_a_partner_a_serving_worker_found_down_then_back(
+    make_node: NodeFactory, serve
+) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    assert json.loads(status(vnm.home, "--json"))["partners"] == []
+    mid = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    # A real worker in its own process; THA's port is closed, so THA is really down.
+    serve(vnm, receive=False)
+    down = wait_for_state(vnm.home, "THA", "down")
+    assert "cannot be reached" in down["last_error"]
+    assert down["since"] <= down["last_checked"]
+    table = status(vnm.home)
+    assert "Partners found down" in table and "THA" in table and "down" in table
+    # Each failed probe is a check; the outage keeps the time it began.
+    deadline = time.monotonic() + 30
+    while (again := wait_for_state(vnm.home, "THA", "down"))["last_checked"] == \
+            down["last_checked"]:
+        assert time.monotonic() < deadline, "no probe was recorded"
+        time.sleep(0.2)
+    assert again["since"] == down["since"]
+
+    serve(tha)
+    up = wait_for_state(vnm.home, "THA", "up")
+    assert up["since"] > down["since"] and up["last_checked"] >= up["since"]
+    assert "cannot be reached" in up["last_error"]  # what the outage was, kept for the record
+    assert vnm.message(mid).state == "delivered"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_outage_keeps_its_start_and_a_change_restarts_since(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (request.getfixturevalue("pg_schema")() if backend == "postgresql"
+           else f"sqlite:///{tmp_path / 'gw.db'}")
+    store = GatewayStore(url)
+    store.record_partner_state("THA", "down", since=100.0, error="refused", checked_at=100.0)
+    store.record_partner_state("THA", "down", since=150.0, error="timeout", checked_at=160.0)
+    (tha,) = partner_reachability(store)
+    assert (tha.state, tha.since.timestamp(), tha.last_error, tha.last_checked.timestamp()) == (
+        "down", 100.0, "timeout", 160.0)
+    store.record_partner_state("THA", "up", since=200.0, checked_at=200.0)
+    store.record_partner_state("MYS", "down", since=210.0, error="refused", checked_at=210.0)
+    mys, tha = partner_reachability(store)  # down first
+    assert (mys.partner, mys.state) == ("MYS", "down")
+    assert (tha.state, tha.since.timestamp(), tha.last_error) == ("up", 200.0, "timeout")
+    with pytest.raises(ValueError, match="up or down"):
+        store.record_partner_state("THA", "sideways", since=0.0)
+    store.close()
+
+
+def test_an_old_database_without_the_table_gains_it_on_open(make_node: NodeFactory) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    home, url = vnm.home, vnm.database_url
+    vnm.close()
+    old = GatewayStore(url)
+    with old.engine.begin() as conn:  # as a node made before the table existed
+        conn.execute(text("DROP TABLE gw_partner_state"))
+    assert "gw_partner_state" not in inspect(old.engine).get_table_names()
+    old.close()
+    with GatewayNode.from_home(home) as reopened:
+        assert reopened.summary().partners == []
+        assert reopened.summary().outbox["pending"] == 1
+        reopened.dispatch_once()  # THA's port is closed
+        assert [(p.partner, p.state) for p in reopened.summary().partners] == [("THA", "down")]
+
+
+def test_a_starting_worker_takes_up_a_recorded_outage(
+    make_node: NodeFactory, serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="haiquan.exchange")
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    assert vnm.dispatch_once().unreachable == {"THA"}
+    vnm.close()  # the worker stops while THA is down
+    with GatewayNode.from_home(vnm.home) as restarted:
+        assert restarted.dispatch_once().claimed == 0  # probed first: still down, nothing signed
+        assert "THA" in restarted.partners_down
+        assert "partner THA was found down at" in caplog.text
+        serve(tha)
+        time.sleep(max(restarted.partners_down["THA"].until - time.time(), 0) + 0.01)
+        assert restarted.dispatch_once().delivered == 1
+        (found,) = restarted.summary().partners
+        assert found.state == "up" and "THA" not in restarted.partners_down
+
+
+def test_a_partner_answering_with_nothing_waiting_is_recorded_back(
+    make_node: NodeFactory, serve
+) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    assert vnm.dispatch_once().unreachable == {"THA"}
+    serve(tha)
+    # Another worker delivers THA's message meanwhile; this one only probes.
+    with GatewayNode.from_home(vnm.home) as other:
+        other.partner_states_loaded = True  # it started before the outage and never saw it
+        assert other.dispatch_once().delivered == 1
+    time.sleep(max(vnm.partners_down["THA"].until - time.time(), 0) + 0.01)
+    assert vnm.dispatch_once().claimed == 0
+    assert "THA" not in vnm.partners_down
+    assert [(p.partner, p.state) for p in vnm.summary().partners] == [("THA", "up")]
