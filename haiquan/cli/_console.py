@@ -15,10 +15,11 @@ error_console = Console(stderr=True, soft_wrap=True)
 def native_output_to_stderr() -> Iterator[None]:
     """Send what native libraries write to standard output to standard error meanwhile.
 
-    The HiGHS inside scipy sometimes prints a debugging line straight to file descriptor 1 while
-    it solves a large programme; on standard output it would break ``--json`` (and tables piped
-    into other tools). Only the CLI does this — a single-threaded process — never the library,
-    which also runs inside the web server's threads.
+    Native solvers may print straight to file descriptor 1 (the HiGHS inside scipy, used for the
+    plan's LP duals, printed a debugging line while solving large integer programmes); on
+    standard output that would break ``--json`` (and tables piped into other tools). Only the
+    CLI does this — a single-threaded process — never the library, which also runs inside the
+    web server's threads.
     """
     sys.stdout.flush()
     saved = os.dup(1)

@@ -1,4 +1,4 @@
-"""The plan optimiser's mixed-integer programme, on plain arrays (solved by HiGHS via scipy).
+"""The plan optimiser's mixed-integer programme, on plain arrays (solved by HiGHS via highspy).
 
 Decision variable ``x[i, s]`` is 1 when initiative ``i`` starts in plan year ``s``. With ``T`` plan
 years the programme is::
@@ -21,15 +21,23 @@ a tighter relaxation costs nothing here and never hurts the bound.
 Only starts allowed by the catalogue (earliest start, finishing within the horizon) get a
 variable. Keeping this module free of YAML and pydantic lets the tests compare it with brute force
 on small random problems.
+
+The programme goes to HiGHS through its own Python interface, highspy, rather than
+``scipy.optimize.milp`` (which bundles HiGHS 1.12 and passes only some of its options): HiGHS
+1.16 runs parts of the branch-and-bound on a second core, and it lets cut separation be confined
+to the root (``mip_allow_cut_separation_at_nodes``). On these programmes the cuts HiGHS finds
+below the root hardly move the bound but make every node dearer; without them the benchmark's
+catalogues prove optimal in about half the time (``benchmarks/bench_plan.py``,
+docs/priorities.md). The LP duals still come from ``scipy.optimize.linprog``.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import numpy as np
 from scipy import optimize, sparse
 
@@ -191,34 +199,76 @@ def solve(
     row_scale = np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(upper), upper, 0)),
                                            np.abs(np.where(np.isfinite(lower), lower, 0))))
     scaled = sparse.diags(1.0 / row_scale) @ matrix
-    options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap, "time_limit": time_limit,
-                               "presolve": True}
-    with warnings.catch_warnings():
-        if solver_seed is not None:
-            # scipy passes options it does not list to HiGHS as they are, and says so.
-            options["random_seed"] = int(solver_seed)
-            warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
-        result = optimize.milp(
-            cost * scale_cost,
-            integrality=np.ones(len(variables)),
-            bounds=optimize.Bounds(0, 1),
-            constraints=optimize.LinearConstraint(scaled, lower / row_scale, upper / row_scale),
-            options=options,
-        )
+    outcome = _run_highs(cost * scale_cost, scaled.tocsc(), lower / row_scale,
+                         upper / row_scale, mip_rel_gap=mip_rel_gap, time_limit=time_limit,
+                         solver_seed=solver_seed)
     seconds = time.perf_counter() - started
-    if result.status == 2:
-        return Solution("infeasible", float("nan"), {}, float("nan"), seconds, result.message)
-    if result.x is None:
-        return Solution("error", float("nan"), {}, float("nan"), seconds, result.message)
-    starts = {variables[k][0]: variables[k][1] for k in np.flatnonzero(result.x > 0.5)}
+    status, x, gap, message = outcome
+    if status == "infeasible":
+        return Solution("infeasible", float("nan"), {}, float("nan"), seconds, message)
+    if x is None:
+        return Solution("error", float("nan"), {}, float("nan"), seconds, message)
+    starts = {variables[k][0]: variables[k][1] for k in np.flatnonzero(x > 0.5)}
     objective = float(sum(problem.benefit[i, s] for i, s in starts.items()))
-    gap = getattr(result, "mip_gap", None)
-    status = "optimal" if result.status == 0 else "time_limit"
     staff_dual = budget_dual = None
     if duals:
         staff_dual, budget_dual = _lp_duals(cost, matrix, lower, upper, years)
-    return Solution(status, objective, starts, float(gap) if gap is not None else float("nan"),
-                    seconds, result.message, staff_dual, budget_dual)
+    return Solution(status, objective, starts, gap, seconds, message, staff_dual, budget_dual)
+
+
+#: HiGHS options for every solve, beyond the gap, the time limit and the seed. Cut separation
+#: stays at the root: see the module docstring.
+SOLVER_OPTIONS: dict[str, Any] = {
+    "output_flag": False,
+    "presolve": "on",
+    "mip_allow_cut_separation_at_nodes": False,
+}
+
+
+def _run_highs(
+    cost: np.ndarray, matrix: sparse.csc_matrix, lower: np.ndarray, upper: np.ndarray, *,
+    mip_rel_gap: float, time_limit: float, solver_seed: int | None,
+) -> tuple[str, np.ndarray | None, float, str]:
+    """Minimise ``cost · x`` over binary ``x`` with ``lower ≤ matrix x ≤ upper``.
+
+    Returns (status, x or None, relative MIP gap, HiGHS's model status in words); status is
+    "optimal", "infeasible", "time_limit" (x is HiGHS's best plan so far) or "error".
+    """
+    # highspy's public Highs class turns on callbacks at construction, which makes HiGHS print
+    # its banner before output_flag can be set; the core class it wraps does not.
+    highs = highspy._Highs()  # type: ignore[attr-defined]  # exported, not in the stubs
+    for name, value in SOLVER_OPTIONS.items():
+        highs.setOptionValue(name, value)
+    highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    highs.setOptionValue("time_limit", float(time_limit))
+    if solver_seed is not None:
+        highs.setOptionValue("random_seed", int(solver_seed))
+    columns = len(cost)
+    model = highspy.HighsLp()
+    model.num_col_ = columns
+    model.num_row_ = matrix.shape[0]
+    model.col_cost_ = np.asarray(cost, dtype=float)
+    model.col_lower_ = np.zeros(columns)
+    model.col_upper_ = np.ones(columns)
+    model.row_lower_ = np.where(np.isfinite(lower), lower, -highspy.kHighsInf)
+    model.row_upper_ = np.where(np.isfinite(upper), upper, highspy.kHighsInf)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = matrix.indptr
+    model.a_matrix_.index_ = matrix.indices
+    model.a_matrix_.value_ = matrix.data
+    model.integrality_ = [highspy.HighsVarType.kInteger] * columns
+    highs.passModel(model)
+    highs.run()
+    model_status = highs.getModelStatus()
+    message = highs.modelStatusToString(model_status)
+    if model_status == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible", None, float("nan"), message
+    info = highs.getInfo()
+    if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        return "error", None, float("nan"), message
+    x = np.asarray(highs.getSolution().col_value)
+    status = "optimal" if model_status == highspy.HighsModelStatus.kOptimal else "time_limit"
+    return status, x, float(info.mip_gap), message
 
 
 def _lp_duals(
