@@ -166,6 +166,7 @@ def solve(
     time_limit: float = 60.0,
     duals: bool = False,
     solver_seed: int | None = None,
+    start_from: dict[int, int] | None = None,
 ) -> Solution:
     """Solve the programme (optionally with other limits, for what-ifs and shadow values).
 
@@ -182,6 +183,10 @@ def solve(
         solver_seed: HiGHS's random seed (its default when None). The plan's benefit does not
             depend on it beyond the gap, but the time to prove optimality does, by tens of per
             cent: ``benchmarks/bench_plan.py --solver-seeds`` measures that spread.
+        start_from: a plan ({initiative: start year index}) HiGHS starts from, when it still
+            fits (a what-if with more resources starts from the optimal plan): the search then
+            prunes against its benefit from the first node. A plan that does not fit is
+            ignored by HiGHS, so it can only save time.
     """
     staff = problem.staff_limit if staff_limit is None else np.asarray(staff_limit, float)
     budget = problem.budget_limit if budget_limit is None else np.asarray(budget_limit, float)
@@ -199,9 +204,16 @@ def solve(
     row_scale = np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(upper), upper, 0)),
                                            np.abs(np.where(np.isfinite(lower), lower, 0))))
     scaled = sparse.diags(1.0 / row_scale) @ matrix
+    start = None
+    if start_from:
+        column = {pair: k for k, pair in enumerate(variables)}
+        start = np.zeros(len(variables))
+        for pair in start_from.items():
+            if pair in column:
+                start[column[pair]] = 1.0
     outcome = _run_highs(cost * scale_cost, scaled.tocsc(), lower / row_scale,
                          upper / row_scale, mip_rel_gap=mip_rel_gap, time_limit=time_limit,
-                         solver_seed=solver_seed)
+                         solver_seed=solver_seed, start=start)
     seconds = time.perf_counter() - started
     status, x, gap, message = outcome
     if status == "infeasible":
@@ -228,6 +240,7 @@ SOLVER_OPTIONS: dict[str, Any] = {
 def _run_highs(
     cost: np.ndarray, matrix: sparse.csc_matrix, lower: np.ndarray, upper: np.ndarray, *,
     mip_rel_gap: float, time_limit: float, solver_seed: int | None,
+    start: np.ndarray | None = None,
 ) -> tuple[str, np.ndarray | None, float, str]:
     """Minimise ``cost · x`` over binary ``x`` with ``lower ≤ matrix x ≤ upper``.
 
@@ -258,6 +271,11 @@ def _run_highs(
     model.a_matrix_.value_ = matrix.data
     model.integrality_ = [highspy.HighsVarType.kInteger] * columns
     highs.passModel(model)
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = start
+        solution.value_valid = True
+        highs.setSolution(solution)
     highs.run()
     model_status = highs.getModelStatus()
     message = highs.modelStatusToString(model_status)

@@ -363,8 +363,9 @@ def optimise_plan(
         for t, year in enumerate(years):
             more = problem.staff_limit.copy()
             more[t] += 1
+            # The optimal plan still fits, so HiGHS starts from it and prunes against it.
             again = solve(problem, staff_limit=more, mip_rel_gap=mip_rel_gap,
-                          time_limit=analysis_time_limit)
+                          time_limit=analysis_time_limit, start_from=solution.starts)
             dual = solution.staff_dual[t] if solution.staff_dual is not None else None
             # The optimal plan still fits with more staff, so the gain is never negative.
             gain = max(0.0, again.objective - solution.objective)
@@ -375,7 +376,8 @@ def optimise_plan(
                 lp_dual_usd=None if dual is None or np.isnan(dual) else float(dual),
             ))
         richer = solve(problem, budget_limit=problem.budget_limit * 1.1,
-                       mip_rel_gap=mip_rel_gap, time_limit=analysis_time_limit)
+                       mip_rel_gap=mip_rel_gap, time_limit=analysis_time_limit,
+                       start_from=solution.starts)
         what_if = _what_if(solution, richer, problem, "budget +10 % in every plan year")
     return Plan(
         home=catalogue.home,

@@ -189,3 +189,19 @@ assert solve(problem, solver_seed=3, duals=True).starts == {0: 0}
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.data())
+def test_a_start_plan_changes_nothing_but_time(problem: PlanProblem, data: st.DataObject) -> None:
+    # Any plan may be offered, fitting or not (a what-if offers the optimal plan of the base
+    # case); the answer is still the brute-force optimum.
+    n, years = problem.size
+    offered = {i: data.draw(st.integers(0, years - 1))
+               for i in range(n) if data.draw(st.booleans())}
+    started = solve(problem, mip_rel_gap=0.0, start_from=offered)
+    expected = brute_force(problem)
+    if expected is None:
+        assert started.status == "infeasible"
+    else:
+        assert started.status == "optimal" and abs(started.objective - expected) < 1e-6
