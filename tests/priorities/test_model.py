@@ -205,3 +205,46 @@ def test_a_start_plan_changes_nothing_but_time(problem: PlanProblem, data: st.Da
         assert started.status == "infeasible"
     else:
         assert started.status == "optimal" and abs(started.objective - expected) < 1e-6
+
+
+def _random_problem(seed: int, n: int = 20, years: int = 4) -> PlanProblem:
+    """A knapsack-like programme big enough for HiGHS to branch (and use its worker threads)."""
+    rng = np.random.default_rng(seed)
+    duration = rng.integers(1, 3, n)
+    allowed = np.array([[s + duration[i] <= years for s in range(years)] for i in range(n)])
+    staff = np.where(np.arange(years) < duration[:, None], rng.integers(2, 20, (n, 1)),
+                     rng.integers(0, 4, (n, 1))).astype(float)
+    budget = np.where(np.arange(years) < duration[:, None], rng.integers(10, 200, (n, 1)),
+                      rng.integers(0, 30, (n, 1))).astype(float)
+    value = rng.uniform(10, 100, n)
+    benefit = value[:, None] * (years - np.arange(years))[None, :]
+    return PlanProblem(
+        ids=[f"i{k}" for k in range(n)], benefit=benefit, allowed=allowed, duration=duration,
+        staff=staff, budget=budget, staff_limit=np.full(years, staff[:, 0].sum() / 4),
+        budget_limit=np.full(years, budget[:, 0].sum() / 4), required=np.zeros(n, bool),
+        prerequisites=[(k, k + 7) for k in range(0, n - 7, 9)],
+    )
+
+
+def test_plans_solved_at_once_in_threads_are_the_plans_solved_alone() -> None:
+    # The web server answers several requests at once in threads; HiGHS keeps a scheduler of
+    # worker threads per calling thread, and each solve must still be right and not crash.
+    import threading
+
+    problems_ = [_random_problem(seed) for seed in range(4)]
+    alone = [solve(p) for p in problems_]
+    assert all(s.status == "optimal" for s in alone)
+    together: dict[tuple[int, int], float] = {}
+
+    def work(k: int) -> None:
+        for round_ in range(2):
+            together[(k, round_)] = solve(problems_[k]).objective
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(problems_))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert len(together) == 2 * len(problems_)
+    for (k, _), objective in together.items():
+        assert abs(objective - alone[k].objective) <= 2e-4 * alone[k].objective
