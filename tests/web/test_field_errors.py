@@ -3,7 +3,6 @@ field without a title still reads as words, and the JSON shape is untouched."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from html import unescape
@@ -12,6 +11,7 @@ from typing import Annotated
 import httpx
 from fastapi import FastAPI, Form
 from fastapi.responses import PlainTextResponse
+from fastapi.testclient import TestClient
 
 from haiquan.web.responses import exception_handlers
 
@@ -32,12 +32,10 @@ def _app() -> FastAPI:
 
 
 def _post(data: dict[str, str], accept: str) -> httpx.Response:
-    async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=_app())
-        async with httpx.AsyncClient(transport=transport, base_url="http://page") as client:
-            return await client.post("/renew", data=data, headers={"Accept": accept})
-
-    return asyncio.run(send())
+    # TestClient runs the app on its own event loop, so this works even when another test
+    # (the browser tests' Playwright) has left a loop running in this thread.
+    with TestClient(_app(), base_url="http://page") as client:
+        return client.post("/renew", data=data, headers={"Accept": accept})
 
 
 def test_unlabelled_fields_read_as_words_with_what_fits() -> None:
