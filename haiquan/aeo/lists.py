@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -53,6 +54,8 @@ class _Sender(Protocol):
 class _Inbox(Protocol):
     def inbox(self, *, after: int = 0, limit: int = 100,
               include_acknowledged: bool = False) -> list[Any]: ...
+
+    def waiting(self) -> Iterator[Any]: ...
 
     def acknowledge(self, message_ids: list[str]) -> int: ...
 
@@ -217,7 +220,7 @@ def apply_inbox(node: _Inbox, registry: AeoRegistry) -> list[AppliedList]:
     """
     applied: list[AppliedList] = []
     failure: Exception | None = None
-    for message in node.inbox(limit=1000):
+    for message in node.waiting():
         if message.document_type != AEO_LIST_DOCUMENT:
             continue
         try:

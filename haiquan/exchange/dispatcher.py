@@ -19,7 +19,8 @@ the store's ``gw_partner_state`` table — ``down`` when a partner becomes unrea
 failed probe, ``up`` when a message reaches it again — so ``gateway status`` and the dashboard in
 other processes can show it. A worker that starts finds the partners recorded down there and
 probes each before signing anything for it, so a restart neither forgets an outage nor leaves
-it recorded after the partner came back.
+it recorded after the partner came back. A partner removed from trust is forgotten there and its
+pending messages fail, as a message to any untrusted partner does.
 """
 
 from __future__ import annotations
@@ -110,6 +111,10 @@ def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchRep
         _resume_outages(node)
     now = time.time()
     down = node.partners_down
+    for country in [c for c in down if c not in node.trust.partners]:
+        # Removed from trust while down: it will never be probed back, and a message to it
+        # fails as one to any untrusted partner does.
+        _forget(node, country)
     back: list[str] = []
     for country, outage in down.items():
         if outage.until > now:
@@ -188,7 +193,9 @@ def _resume_outages(node: GatewayNode) -> None:
     """Take up the partners the store records down (found by an earlier run or another worker):
     each is probed before anything is signed for it."""
     for found in partner_reachability(node.store):
-        if found.state == "down" and found.partner not in node.partners_down:
+        if found.partner not in node.trust.partners:
+            _forget(node, found.partner)
+        elif found.state == "down" and found.partner not in node.partners_down:
             node.partners_down[found.partner] = PartnerOutage(
                 until=0.0, failures=1, since=found.since.timestamp(),
                 reason=found.last_error or "recorded down", answering=False,
@@ -197,6 +204,21 @@ def _resume_outages(node: GatewayNode) -> None:
                           found.partner, f"{found.since:%Y-%m-%d %H:%M:%S}Z",
                           found.last_error or "no reason recorded")
     node.partner_states_loaded = True
+
+
+def _forget(node: GatewayNode, country: str) -> None:
+    """``country`` is no longer a trusted partner: forget its reachability (in the store and
+    this worker) and fail its pending messages with the reason, instead of holding them for a
+    probe that can never succeed."""
+    try:
+        node.trust.partner(country)
+        return  # trusted again meanwhile
+    except HaiquanError as error:
+        reason = str(error)
+    failed = node.store.forget_partner(country, reason)
+    node.partners_down.pop(country, None)
+    node.log.warning("partner %s is no longer trusted: its reachability is forgotten and its "
+                     "%d pending message(s) failed (%s)", country, failed, reason)
 
 
 def _mark_down(node: GatewayNode, receiver: str, reason: str) -> None:

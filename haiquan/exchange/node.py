@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,10 @@ def default_gateway_home() -> Path:
 class GatewayNode:
     """A gateway node opened from its home folder. Use :meth:`init` or :meth:`from_home`."""
 
-    def __init__(self, home: Path, config: NodeConfig, *, trust_required: bool = True) -> None:
+    def __init__(
+        self, home: Path, config: NodeConfig, *, trust_required: bool = True,
+        at_init: bool = False,
+    ) -> None:
         self.home = home
         self.config = config
         self.keyring = NodeKeyring.load(home / "keys" / "keyring.json", config.country)
@@ -80,7 +84,8 @@ class GatewayNode:
             if trust_required:
                 raise
             self.trust = TrustStore.unusable(home / "trust.yaml", problem)
-        url, source = _database_choice(home, config)
+        # ``at_init``: a database error names --database-url, not the node.yaml init removes.
+        url, source = _database_choice(home, config, at_init=at_init)
         # Only the default gateway.db in the node home may have its folder made for it.
         self.store = GatewayStore(url, create_folder=source is None,
                                   source=source or "the node folder (--home)")
@@ -140,7 +145,7 @@ class GatewayNode:
         try:
             config.save(home / "node.yaml")
             NodeKeyring.create(home / "keys" / "keyring.json", code, alg=algorithm)
-            return cls(home, config)
+            return cls(home, config, at_init=True)
         except BaseException:
             for path in reversed(created):
                 _remove(path)
@@ -345,6 +350,18 @@ class GatewayNode:
         return pull_inbox(
             self.store, after=after, limit=limit, include_acknowledged=include_acknowledged
         )
+
+    def waiting(self, *, page: int = 1000) -> Iterator[InboxMessage]:
+        """Every message not yet acknowledged, oldest first, read page by page by its ``seq``
+        cursor: a reader looking for one kind of document (partner alerts, AEO lists) must not
+        have it hidden behind a backlog of others the back office has not taken yet."""
+        after = 0
+        while True:
+            batch = self.inbox(after=after, limit=page)
+            yield from batch
+            if len(batch) < page:
+                return
+            after = batch[-1].seq
 
     def acknowledge(self, message_ids: list[str]) -> int:
         """The back office has taken these messages; returns how many were newly acknowledged.

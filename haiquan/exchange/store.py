@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     case,
     create_engine,
+    delete,
     event,
     func,
     or_,
@@ -177,19 +178,34 @@ URL_SOURCES = "database_url in node.yaml (--database-url at init) or HAIQUAN_GAT
 
 
 def check_sqlite_folder(url: str, source: str = URL_SOURCES, *, create: bool = False) -> None:
-    """Make sure a SQLite store's folder exists: create it (``create``: the default file in
-    the node home), or refuse a folder that does not exist (a path the operator typed, read
-    from ``source``), so a typo does not start an empty store somewhere unexpected.
+    """Make sure a SQLite store's path is absolute and its folder exists: create it
+    (``create``: the default file in the node home), or refuse a folder that does not exist (a
+    path the operator typed, read from ``source``), so a typo does not start an empty store
+    somewhere unexpected. A relative path is refused (it would name another file in each
+    folder a command runs from).
 
     Nothing to do for PostgreSQL or an in-memory database.
 
     Raises:
-        ConfigurationError: the folder does not exist (or cannot be created).
+        ConfigurationError: a relative path, or a folder that does not exist (or cannot be
+            created).
     """
     parsed, _ = parse_database_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return
-    folder = Path(str(parsed.database)).parent
+    path = Path(str(parsed.database))
+    if not path.is_absolute():
+        # Relative to whatever folder a command runs in: each would open its own empty store.
+        raise ConfigurationError(
+            "the gateway store's path is relative",
+            expected="an absolute path to a SQLite file (sqlite:////path/gateway.db: four /), "
+            "or postgresql+psycopg://user@host/db",
+            got=f"{url!r} from {source}, which would open {path.resolve()} here and another "
+            "file when run from another folder",
+            fix=f"write the absolute path in {source}: sqlite:////{path} if you meant /{path}, "
+            f"else sqlite:///{path.resolve()}",
+        )
+    folder = path.parent
     if create:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -509,6 +525,18 @@ class GatewayStore:
         )
         with self.write(durable=False) as conn:
             conn.execute(stmt)
+
+    def forget_partner(self, partner: str, reason: str) -> int:
+        """``partner`` is no longer trusted: drop its reachability row and fail its pending
+        messages with ``reason`` (as a delivery to an untrusted partner fails), in one
+        transaction; returns how many failed. Attempts are not counted (nothing was sent)."""
+        with self.write() as conn:
+            conn.execute(delete(partner_states).where(partner_states.c.partner == partner))
+            return conn.execute(
+                update(outbox)
+                .where(outbox.c.receiver == partner, outbox.c.state == "pending")
+                .values(state="failed", last_error=reason, claimed_by=None, claimed_until=None)
+            ).rowcount
 
     def pending_count(self, receiver: str) -> int:
         """How many messages to ``receiver`` are pending."""

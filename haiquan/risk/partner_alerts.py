@@ -19,7 +19,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -103,6 +103,8 @@ def alerts_from_document(sender: str, document: dict[str, Any],
 class _Inbox(Protocol):
     def inbox(self, *, after: int = 0, limit: int = 100,
               include_acknowledged: bool = False) -> list[Any]: ...
+
+    def waiting(self) -> Iterator[Any]: ...
 
     def acknowledge(self, message_ids: list[str]) -> int: ...
 
@@ -240,7 +242,7 @@ def pull_gateway_alerts(node: _Inbox, path: Path | None = None) -> list[PartnerA
     known = {(a["issuing_country"], a["alert_id"]) for a in kept}
     added: list[PartnerAlert] = []
     taken: list[str] = []
-    for message in node.inbox(limit=1000):
+    for message in node.waiting():
         if message.document_type != RISK_ALERT_DOCUMENT:
             continue
         for alert in alerts_from_document(message.sender, json.loads(message.payload)):

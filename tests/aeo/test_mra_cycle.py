@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,3 +84,29 @@ def test_vietnam_delta_reaches_korea_and_gives_the_benefit(
     without = route_declarations(declarations, np.array([0.9, 0.9]), rules,
                                  reference=np.linspace(0, 1, 101), mode="stream")
     assert "AEO" not in without["notes"].iloc[0]
+
+
+def test_apply_inbox_finds_a_list_behind_a_full_page_of_other_documents(
+    make_node: Callable[..., Any], serve: Callable[..., object],
+    registry_factory: Callable[[str], AeoRegistry], arrangements_for: Callable[[str], Path],
+) -> None:
+    from haiquan.aeo.arrangements import _load
+    from tests.exchange import samples
+
+    path = arrangements_for("KOR")
+    path.write_text(path.read_text().replace("partners: [KOR]", "partners: [KOR, VNM]"))
+    _load.cache_clear()
+    vietnam_node, korea_node = make_node("VNM"), make_node("KOR")
+    link(vietnam_node, korea_node)
+    serve(korea_node)
+    vietnam, korea = registry_factory("VNM"), registry_factory("KOR")
+    vietnam.add_operator(operator("VN-AEO-0001", granted="2024-01-15"))
+    vietnam.set_consent("VN-AEO-0001", MRA, True, D("2025-01-02"))
+    # Alerts the risk office has not pulled yet come first in the inbox.
+    vietnam_node.send_many("risk-alert", [samples.risk_alert() for _ in range(1000)],
+                           receiver="KOR")
+    list_id, _ = send_list(vietnam_node, vietnam, MRA, "KOR", as_of=D("2025-01-05"))
+    vietnam_node.dispatch_until_idle()
+    wait_delivered(vietnam_node, [list_id])
+    applied = apply_inbox(korea_node, korea)
+    assert [(a.sequence, a.list_type) for a in applied] == [(1, "full")]

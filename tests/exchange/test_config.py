@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from haiquan.errors import ConfigurationError
-from haiquan.exchange import GatewayNode, NodeConfig, TrustStore
+from haiquan.exchange import GatewayNode, GatewayStore, NodeConfig, TrustStore
 
-from .conftest import NodeFactory
+from .conftest import NodeFactory, free_port
 
 GOOD_NODE = "country: VNM\nendpoint: http://127.0.0.1:8801\n"
 
@@ -188,3 +188,34 @@ def test_opening_a_node_refuses_a_store_folder_that_has_gone(make_node: NodeFact
         GatewayNode.from_home(node.home)
     assert f"database_url in {node.home / 'node.yaml'}" in str(caught.value.fix)
     assert not elsewhere.parent.exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///gateway.db", "sqlite:///srv/gw/gateway.db"],
+                         ids=["bare-name", "missing-fourth-slash"])
+def test_a_relative_store_path_is_refused_wherever_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    # Relative to the folder a command runs in, each command would open its own empty store.
+    (tmp_path / "srv" / "gw").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / "vnm"
+    with pytest.raises(ConfigurationError, match="path is relative") as caught:
+        GatewayNode.init(home, country="VNM", endpoint="http://127.0.0.1:1", database_url=url)
+    path = url.removeprefix("sqlite:///")
+    assert "--database-url" in str(caught.value.fix)
+    assert f"sqlite:////{path}" in str(caught.value.fix)
+    assert not home.exists() and list((tmp_path / "srv" / "gw").iterdir()) == []
+    assert not (tmp_path / "gateway.db").exists()
+    with pytest.raises(ConfigurationError, match="path is relative"):
+        GatewayStore(url)
+
+
+def test_init_names_the_option_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/test"  # nothing listens
+    with pytest.raises(ConfigurationError, match="cannot be opened") as caught:
+        GatewayNode.init(tmp_path / "vnm", country="VNM", endpoint="http://127.0.0.1:1",
+                         database_url=url)
+    # Not the node.yaml that init removed again.
+    assert "--database-url" in str(caught.value.fix) and "vnm/node.yaml" not in str(
+        caught.value.fix)
+    assert not (tmp_path / "vnm").exists()

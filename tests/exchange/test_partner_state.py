@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from haiquan.cli.gateway import register
 from haiquan.exchange import GatewayNode, GatewayStore, partner_reachability
+from haiquan.exchange.trust import TrustStore
 
 from . import samples
 from .conftest import NodeFactory, link
@@ -149,3 +151,44 @@ def test_a_partner_answering_with_nothing_waiting_is_recorded_back(
     assert vnm.dispatch_once().claimed == 0
     assert "THA" not in vnm.partners_down
     assert [(p.partner, p.state) for p in vnm.summary().partners] == [("THA", "up")]
+
+
+def _untrust(node: GatewayNode, partner: str) -> None:
+    """Remove ``partner`` from ``node``'s trust.yaml, as an operator editing it would."""
+    path = node.home / "trust.yaml"
+    trust = TrustStore.load(path)
+    del trust.partners[partner]
+    trust.save()
+    stamp = path.stat().st_mtime + 1  # a change the running node sees, whatever the clock
+    os.utime(path, (stamp, stamp))
+
+
+def test_a_partner_removed_from_trust_while_down_is_forgotten_and_its_messages_fail(
+    make_node: NodeFactory,
+) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    mid = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    assert vnm.dispatch_once().unreachable == {"THA"}  # THA's port is closed
+    _untrust(vnm, "THA")
+    vnm.dispatch_once()
+    # Not "down, held until it answers" for ever: it is no partner any more.
+    assert vnm.summary().partners == [] and "THA" not in vnm.partners_down
+    failed = vnm.message(mid)
+    assert failed.state == "failed" and "not a trusted partner" in (failed.last_error or "")
+    assert failed.attempts == 1  # the one real attempt; forgetting sends nothing
+
+
+def test_a_starting_worker_forgets_a_recorded_partner_no_longer_trusted(
+    make_node: NodeFactory,
+) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    mid = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    assert vnm.dispatch_once().unreachable == {"THA"}
+    vnm.close()  # the worker stops while THA is down, and THA is removed meanwhile
+    _untrust(vnm, "THA")
+    with GatewayNode.from_home(vnm.home) as restarted:
+        restarted.dispatch_once()
+        assert restarted.summary().partners == [] and restarted.partners_down == {}
+        assert restarted.message(mid).state == "failed"

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -97,6 +97,9 @@ class _FakeInbox:
         return [SimpleNamespace(document_type="risk-alert", sender="KOR", message_id="m-1",
                                 payload=json.dumps(ALERT))]
 
+    def waiting(self) -> Iterator[Any]:
+        return iter(self.inbox())
+
     def acknowledge(self, message_ids: list[str]) -> int:
         self.acknowledged.extend(message_ids)
         return len(message_ids)
@@ -166,3 +169,21 @@ def test_active_alerts_overlap_the_dates() -> None:
     assert active_alerts([alert], dt.date(2025, 2, 1), dt.date(2025, 3, 1)) == [alert]
     assert active_alerts([alert], dt.date(2025, 5, 1), dt.date(2025, 5, 3)) == []
     assert active_alerts([alert], dt.date(2025, 1, 1), dt.date(2025, 2, 28)) == []
+
+
+def test_pull_finds_an_alert_behind_a_full_page_of_other_documents(
+    make_node: Callable[..., Any], serve: Callable[..., object], tmp_path: Path,  # noqa: F811
+) -> None:
+    from tests.exchange import samples
+
+    vietnam, thailand = make_node("VNM"), make_node("THA")
+    link(vietnam, thailand)
+    serve(thailand)
+    # Form Ds the back office has not acknowledged yet come first in the inbox.
+    vietnam.send_many("atiga-form-d", [samples.form_d() for _ in range(1000)], receiver="THA")
+    alert_id = vietnam.send("risk-alert", ALERT, receiver="THA")
+    vietnam.dispatch_until_idle()
+    wait_delivered(vietnam, [alert_id])
+    added = pull_gateway_alerts(thailand, tmp_path / "alerts.yaml")
+    assert [a.alert_id for a in added] == ["KR-ALERT-0007/854231", "KR-ALERT-0007/8517"]
+    assert len(thailand.inbox(limit=2000)) == 1000  # the Form Ds stay for the back office
