@@ -112,10 +112,24 @@ def _where(parsed: URL) -> str:
 
 
 def _sqlite_folder(parsed: URL, url: str, store: StoreDatabase, create: bool) -> None:
-    """Make sure a SQLite file's folder exists: create it, or refuse a mistyped path."""
+    """Make sure a SQLite file's folder exists: create it, or refuse a mistyped path.
+
+    A path the user typed must also be absolute: a relative one names another file in each
+    folder a command or the server is started from, each an empty store of its own.
+    """
     if not parsed.database or parsed.database == ":memory:":
         return
-    folder = Path(parsed.database).parent
+    path = Path(parsed.database)
+    folder = path.parent
+    if not create and not path.is_absolute():
+        raise ConfigurationError(
+            f"the path of {store.what} is relative",
+            expected=f"an absolute path to a SQLite file ({store.example})",
+            got=f"{url!r}, which would open {path.resolve()} here and another file when run "
+            "from another folder",
+            fix=f"write the absolute path in {store.setting}: sqlite:////{path} if you meant "
+            f"/{path}, else sqlite:///{path.resolve()}",
+        )
     if not create:
         if not folder.is_dir():
             raise ConfigurationError(

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from haiquan.aeo.registry import AeoRegistry
 from haiquan.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -257,3 +258,24 @@ def test_default_store_creates_its_folder_inside_home(isolated_settings) -> None
     assert not isolated_settings.home.exists()
     open_user_store(isolated_settings).add_user("an", PASSWORD, "viewer")
     assert (isolated_settings.home / "web.sqlite").exists()
+
+
+def test_a_relative_sqlite_path_is_refused(
+    isolated_settings, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sqlite:///web.sqlite (three slashes) is relative to the folder a command runs in: the
+    # server started elsewhere would open another, empty users store.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigurationError) as caught:
+        UserStore("sqlite:///web.sqlite")
+    error = caught.value
+    assert error.summary == "the path of the users store is relative"
+    assert str(tmp_path / "web.sqlite") in str(error.got)
+    assert "HAIQUAN_WEB_DATABASE_URL" in str(error.fix)
+    assert "sqlite:////web.sqlite" in str(error.fix)
+    assert not (tmp_path / "web.sqlite").exists()
+    with pytest.raises(ConfigurationError, match="relative"):
+        AeoRegistry("sqlite:///aeo.sqlite")  # the AEO registry opens its database the same way
+    assert not (tmp_path / "aeo.sqlite").exists()
+    UserStore(f"sqlite:///{tmp_path / 'web.sqlite'}")  # the absolute path opens
+    assert (tmp_path / "web.sqlite").exists()
