@@ -82,6 +82,8 @@ def _record_fix(field: str, message: str) -> str:
         return f"check the year of {options[field]}"
     if field == "country":
         return "pass -c with an ISO code such as VNM"
+    if field in ("category", "status"):
+        return f"pass {_record_expected(field)}"
     return message
 
 

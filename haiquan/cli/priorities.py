@@ -31,25 +31,6 @@ ForecastOption = Annotated[
                       "trend: ten-year log-linear trend (fast).")
 ]
 
-#: Column headers in the words an officer uses; a 0/1 criterion scored "lower" rewards its
-#: absence (cooperation still to build), so its header says "no ... yet".
-_LABELS = {
-    "current_trade": "trade", "share": "share", "forecast_growth": "growth",
-    "trade_intensity": "intensity", "untapped_potential": "potential", "mirror_gap": "mirror gap",
-    "fta_in_force": "FTA in force", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
-    "single_window_connected": "single window link",
-}
-_FLAGS = {"fta_in_force": "FTA", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
-          "single_window_connected": "single window link"}
-
-
-def _header(criterion: str, direction: str) -> str:
-    if criterion in _FLAGS:
-        name = _FLAGS[criterion]
-        return f"no {name} yet" if direction == "lower" else _LABELS[criterion]
-    return _LABELS.get(criterion, criterion.replace("_", " "))
-
-
 def register(app: typer.Typer) -> None:
     """Mount ``haiquan priorities`` and ``haiquan plan`` on the root app."""
 
@@ -62,7 +43,7 @@ def register(app: typer.Typer) -> None:
         horizon: Annotated[int, typer.Option(help="Years ahead for forecast growth.")] = 5,
         year: Annotated[int | None, typer.Option(help="Base year; default latest.")] = None,
         weights: Annotated[Path | None, typer.Option(help="Scoring weights YAML.")] = None,
-        top: Annotated[int, typer.Option(help="Partners to show.")] = 20,
+        top: Annotated[int, typer.Option(min=1, help="Partners to show.")] = 20,
         min_share: Annotated[float, typer.Option(help="Leave out partners below this share "
                                                  "of trade.")] = 0.001,
         sensitivity: Annotated[float, typer.Option(help="Relative weight change tested "
@@ -72,6 +53,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rank partners for cooperation; each criterion's points, and weight sensitivity."""
         from haiquan.priorities.service import rank_partners
+        from haiquan.priorities.weights import criterion_label
 
         report = rank_partners(input=input, format=format, home=home, horizon=horizon,
                                year=year, weights=weights, min_share=min_share,
@@ -95,7 +77,8 @@ def register(app: typer.Typer) -> None:
         for column in ("#", "partner", "name", "score"):
             table.add_column(column, justify="right" if column in ("#", "score") else "left")
         for criterion in criteria:
-            header = _header(criterion, attrs.get("directions", {}).get(criterion, "higher"))
+            header = criterion_label(criterion,
+                                     attrs.get("directions", {}).get(criterion, "higher"))
             table.add_column(f"{header}\n{attrs['weights'][criterion]:.0%}", justify="right")
         table.add_column("trade M USD", justify="right")
         for row in scores.head(top).itertuples(index=False):

@@ -39,6 +39,11 @@ DEADLINE_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: How far ahead :func:`deadlines` looks at most (a century): nothing further is a deadline, and
+#: a few thousand years more would leave Python's calendar (a traceback, not an answer).
+_MAX_MONTHS = 1200
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` plus whole months, clamped to the month's end.
 
@@ -118,10 +123,10 @@ def deadlines(
         A DataFrame with :data:`DEADLINE_COLUMNS`; ``days_left`` is negative when overdue.
         Past region-wide events (``due_kind`` ``event``) are not listed: they are not overdue.
     """
-    if months < 0:
+    if not 0 <= months <= _MAX_MONTHS:
         raise InputError(
-            "months must not be negative",
-            expected="a whole number of months ahead, 0 or more",
+            "months must not be negative" if months < 0 else "months reach too far ahead",
+            expected=f"a whole number of months ahead, 0 to {_MAX_MONTHS}",
             got=str(months),
             fix="use --months 6 to look six months ahead",
         )

@@ -34,6 +34,7 @@ __all__ = [
     "STATUSES",
     "StatusRecord",
     "check_record",
+    "field_expectation",
     "read_status_file",
     "records_frame",
 ]
@@ -146,6 +147,21 @@ class StatusRecord(BaseModel):
                 f"date {value} is outside {EARLIEST_DATE} to {LATEST_DATE}; check the year"
             )
         return value
+
+
+def field_expectation(field: str) -> str:
+    """What a status record accepts in ``field``, in words, for an error message.
+
+    >>> field_expectation("status")
+    'implemented, partially or not_yet'
+    """
+    if field.endswith("_date"):
+        return f"a date YYYY-MM-DD from {EARLIEST_DATE} to {LATEST_DATE}"
+    return {
+        "category": "A, B or C (WTO TFA catalogues only)",
+        "status": ", ".join(STATUSES[:-1]) + " or " + STATUSES[-1],
+        "country": "an ISO 3166-1 code (VN, VNM, 704) or a country name",
+    }.get(field, "a value a status record accepts (docs/commitments.md)")
 
 
 def check_record(record: StatusRecord, catalogue: Catalogue | None = None) -> StatusRecord:

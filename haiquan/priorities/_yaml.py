@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 import yaml
@@ -50,7 +51,7 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
         raise CatalogueError(
             f"{file}: the {what} must be a YAML mapping at its top level",
             expected="keys such as version, title, ...",
-            got=type(data).__name__,
+            got="an empty file (or comments only)" if data is None else type(data).__name__,
             fix=f"start from the example {what} in haiquan/priorities/data/",
         )
     return dict(data)
@@ -86,6 +87,30 @@ def _value_text(value: Any) -> str | None:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _field_names(model: type[pydantic.BaseModel], seen: set[type] | None = None) -> set[str]:
+    """Every field name of a model and of the models inside it (for spelling suggestions)."""
+    seen = set() if seen is None else seen
+    if model in seen:
+        return set()
+    seen.add(model)
+    names = set(model.model_fields)
+    pending = [f.annotation for f in model.model_fields.values()]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+            names |= _field_names(annotation, seen)
+        pending.extend(get_args(annotation))
+    return names
+
+
+def _unknown_field(loc: tuple[Any, ...], model: type[pydantic.BaseModel] | None) -> str:
+    """The message for a field the format does not have, with the closest known name."""
+    name = str(loc[-1]) if loc else ""
+    close = difflib.get_close_matches(name, sorted(_field_names(model)), n=1) if model else []
+    hint = f"; did you mean {close[0]!r}?" if close else " (see docs/priorities.md)"
+    return f"unknown field {name!r}{hint}"
+
+
 def raise_for_validation(
     error: pydantic.ValidationError,
     *,
@@ -93,11 +118,13 @@ def raise_for_validation(
     data: Mapping[str, Any],
     what: str,
     list_key: str = "",
+    model: type[pydantic.BaseModel] | None = None,
 ) -> CatalogueError:
     """Build a :class:`CatalogueError` naming every bad entry of a YAML file.
 
     The message itself lists the problems (up to :data:`MAX_PROBLEMS`), because the CLI prints
-    only the message; ``details["problems"]`` holds the same list for the JSON error shape.
+    only the message; ``details["problems"]`` holds the same list for the JSON error shape. With
+    ``model``, a misspelt field name comes with the closest name the format has.
     """
     errors = error.errors()
     problems: list[dict[str, str | None]] = []
@@ -105,6 +132,8 @@ def raise_for_validation(
     for number, item in enumerate(errors[:MAX_PROBLEMS], 1):
         where = _describe_location(tuple(item["loc"]), data, list_key)
         message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = _unknown_field(tuple(item["loc"]), model)
         value = _value_text(item.get("input"))
         problems.append({"where": where, "problem": message, "value": value})
         written = f" (written {value})" if value and value not in message else ""

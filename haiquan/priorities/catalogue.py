@@ -58,7 +58,8 @@ class Sourced(BaseModel):
 
     model_config = _STRICT
 
-    value: float
+    # .nan or .inf in YAML would reach the optimiser as a cost or a benefit it cannot weigh.
+    value: float = Field(allow_inf_nan=False)
     source: str | None = None
     assumption: str | None = None
 
@@ -285,6 +286,17 @@ class Catalogue(BaseModel):
     def _rate(cls, value: Sourced) -> Sourced:
         return _fraction(value, "discount_rate")
 
+    @field_validator("home")
+    @classmethod
+    def _home(cls, code: str) -> str:
+        from haiquan.reference import country
+
+        try:
+            return country(code).alpha_3
+        except HaiquanError as error:
+            raise ValueError(f"unknown home country {code!r}: use the ISO 3166 alpha-3 code "
+                             "of the administration that makes the plan (VNM)") from error
+
     @model_validator(mode="after")
     def _cross_references(self) -> Catalogue:
         ids = [item.id for item in self.initiatives]
@@ -297,6 +309,13 @@ class Catalogue(BaseModel):
                 )
         by_id = {item.id: item for item in self.initiatives}
         for item in self.initiatives:
+            # A group holding home (ASEAN for VNM) is fine: home is left out of its members.
+            if self.home in item.partners:
+                raise ValueError(
+                    f"initiative {item.id!r} lists the home country {self.home} among its "
+                    "partners; an administration does not cooperate with itself, and home's "
+                    "trade with itself is nothing, so name the partner countries instead"
+                )
             for field, others in (("prerequisites", item.prerequisites),
                                   ("excludes", item.excludes)):
                 for other in others:
@@ -405,7 +424,8 @@ def parse_catalogue(data: Mapping[str, Any], *, path: str | Path | None = None) 
         return Catalogue.model_validate(data)
     except pydantic.ValidationError as error:
         raise raise_for_validation(
-            error, path=path, data=data, what="initiatives catalogue", list_key="initiatives"
+            error, path=path, data=data, what="initiatives catalogue", list_key="initiatives",
+            model=Catalogue,
         ) from error
 
 

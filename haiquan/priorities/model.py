@@ -94,7 +94,7 @@ class PlanProblem:
 class Solution:
     """What HiGHS found."""
 
-    status: str  # "optimal", "infeasible", "time_limit", "error"
+    status: str  # "optimal", "infeasible", "time_limit" (starts empty if none found), "error"
     objective: float
     starts: dict[int, int]
     mip_gap: float
@@ -219,7 +219,8 @@ def solve(
     if status == "infeasible":
         return Solution("infeasible", float("nan"), {}, float("nan"), seconds, message)
     if x is None:
-        return Solution("error", float("nan"), {}, float("nan"), seconds, message)
+        # "time_limit" without a plan: HiGHS ran out of time before finding any.
+        return Solution(status, float("nan"), {}, float("nan"), seconds, message)
     starts = {variables[k][0]: variables[k][1] for k in np.flatnonzero(x > 0.5)}
     objective = float(sum(problem.benefit[i, s] for i, s in starts.items()))
     staff_dual = budget_dual = None
@@ -245,7 +246,8 @@ def _run_highs(
     """Minimise ``cost · x`` over binary ``x`` with ``lower ≤ matrix x ≤ upper``.
 
     Returns (status, x or None, relative MIP gap, HiGHS's model status in words); status is
-    "optimal", "infeasible", "time_limit" (x is HiGHS's best plan so far) or "error".
+    "optimal", "infeasible", "time_limit" (x is HiGHS's best plan so far, None when it found
+    none in time) or "error".
     """
     # highspy's public Highs class turns on callbacks at construction, which makes HiGHS print
     # its banner before output_flag can be set; the core class it wraps does not.
@@ -283,7 +285,8 @@ def _run_highs(
         return "infeasible", None, float("nan"), message
     info = highs.getInfo()
     if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
-        return "error", None, float("nan"), message
+        timed_out = model_status == highspy.HighsModelStatus.kTimeLimit
+        return "time_limit" if timed_out else "error", None, float("nan"), message
     x = np.asarray(highs.getSolution().col_value)
     status = "optimal" if model_status == highspy.HighsModelStatus.kOptimal else "time_limit"
     return status, x, float(info.mip_gap), message

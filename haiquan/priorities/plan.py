@@ -49,6 +49,9 @@ class PlanLimits(BaseModel):
     @classmethod
     def _non_negative(cls, value: float | list[float]) -> float | list[float]:
         values = value if isinstance(value, list) else [value]
+        # NaN would pass a `< 0` test, and an infinite limit reads as "fully used" in `binding`.
+        if any(not np.isfinite(v) for v in values):
+            raise ValueError("a yearly limit is a finite number (no nan or inf)")
         if any(v < 0 for v in values):
             raise ValueError("a yearly limit cannot be negative")
         return value
@@ -220,6 +223,8 @@ def build_problem(
                 item.earliest_start is None or years[s] >= item.earliest_start
             )
             benefit[k, s] = gain[done:].sum() if done < horizon else 0.0
+        can_finish = allowed[k].any()
+        for s in range(horizon):
             # A start that pays nothing within the horizon would only spend resources; it is
             # not offered unless the initiative is required or others need it first.
             if benefit[k, s] <= 0 and not item.required and item.id not in needed_by_others:
@@ -227,11 +232,19 @@ def build_problem(
         staff[k] = [item.staff_in_year(t) for t in range(horizon)]
         budget[k] = [item.budget_in_year(t) for t in range(horizon)]
         if not allowed[k].any():
-            warnings.append(
-                f"{item.id}: cannot start, finish and pay off within {years[0]}–{years[-1]} "
-                f"(duration {item.duration} years"
-                + (f", earliest start {item.earliest_start})" if item.earliest_start else ")")
-            )
+            period = f"{years[0]}–{years[-1]}"
+            if not can_finish:
+                years_text = f"{item.duration} year{'s' if item.duration > 1 else ''}"
+                start = (f", earliest start {item.earliest_start}" if item.earliest_start
+                         else "")
+                warnings.append(f"{item.id}: cannot start and finish within {period} "
+                                f"(duration {years_text}{start})")
+            else:
+                # It fits in time; what is missing is benefit: no partner trade in the
+                # forecast, a zero share or effect, or completion in the last plan year.
+                warnings.append(f"{item.id}: would pay nothing within {period} (no forecast "
+                                "trade with its partners, a zero share or effect, or it "
+                                "completes too late to pay off), so it is not offered")
     problem = PlanProblem(
         ids=[item.id for item in items],
         benefit=benefit,
@@ -300,6 +313,16 @@ def _what_if(base: Solution, other: Solution, problem: PlanProblem, text: str) -
     )
 
 
+def _time_limit_warning(solution: Solution, limit: float, what: str) -> str:
+    """Say that a solve stopped at its time limit and how much better a plan might be."""
+    if not np.isfinite(solution.objective):
+        return f"{what}: HiGHS found no plan within its {limit:g} s time limit; ignore it"
+    room = solution.mip_gap * abs(solution.objective)
+    return (f"{what}: HiGHS stopped at its {limit:g} s time limit before proving the plan "
+            f"optimal; a better plan may exist, worth up to {solution.mip_gap:.1%} more "
+            f"(about {room / 1e6:,.1f} M USD); allow more time for a proven optimum")
+
+
 def optimise_plan(
     catalogue: Catalogue,
     limits: PlanLimits,
@@ -328,7 +351,8 @@ def optimise_plan(
     LP relaxation (smooth, but assumes initiatives can be done in fractions).
 
     Raises:
-        InfeasibleError: required initiatives cannot all fit; names them and the constraint.
+        InfeasibleError: required initiatives cannot all fit (names them and the constraint), or
+            HiGHS found no plan within ``time_limit``.
     """
     problem, warnings = build_problem(catalogue, limits, forecast)
     years = limits.plan_years
@@ -337,6 +361,17 @@ def optimise_plan(
         from haiquan.priorities._diagnose import explain_infeasible
 
         raise explain_infeasible(problem, catalogue, years)
+    if solution.status == "time_limit" and not np.isfinite(solution.objective):
+        raise InfeasibleError(
+            f"no plan found within the time limit of {time_limit:g} s",
+            expected="a plan found before the time limit",
+            got=f"{len(problem.ids)} initiatives over {len(years)} years and no plan after "
+            f"{solution.seconds:.1f} s",
+            fix="allow more time (optimise_plan's time_limit), or plan fewer initiatives or "
+            "years",
+        )
+    if solution.status == "time_limit":
+        warnings.insert(0, _time_limit_warning(solution, time_limit, "this plan"))
     if solution.status == "error":
         raise InfeasibleError(
             "the solver failed", expected="an optimal or time-limited plan",
@@ -378,7 +413,11 @@ def optimise_plan(
         richer = solve(problem, budget_limit=problem.budget_limit * 1.1,
                        mip_rel_gap=mip_rel_gap, time_limit=analysis_time_limit,
                        start_from=solution.starts)
-        what_if = _what_if(solution, richer, problem, "budget +10 % in every plan year")
+        if np.isfinite(richer.objective):
+            what_if = _what_if(solution, richer, problem, "budget +10 % in every plan year")
+        if richer.status == "time_limit":
+            warnings.append(_time_limit_warning(richer, analysis_time_limit,
+                                                "the budget +10 % what-if"))
     return Plan(
         home=catalogue.home,
         first_year=limits.first_year,

@@ -116,6 +116,12 @@ def partner_criteria(
     if horizon < 1:
         raise InputError("the horizon is at least one year", expected="an integer ≥ 1",
                          got=str(horizon), fix="pass --horizon 5")
+    # A share of 1 or more leaves every partner out, which used to surface as "no criterion
+    # has data"; a negative one is a typo.
+    if not 0 <= min_share < 1:
+        raise InputError("min_share is the share of trade below which partners are left out",
+                         expected="a fraction from 0 (keep all) to below 1, e.g. 0.001 for 0.1 %",
+                         got=str(min_share), fix="pass --min-share 0.001")
     annual = _inputs.annual_totals(flows)
     trade = _inputs.home_partner_trade(annual, home)
     reported = trade.loc[trade["total"] > 0, "year"]

@@ -145,8 +145,10 @@ def plan_cooperation(
         problem = error.errors()[0]
         raise InputError(
             "bad plan limits",
-            expected="a first year 1990-2200, 1-30 plan years, staff and budget of 0 or more",
-            got=f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
+            expected="a first year 1990-2200, 1-30 plan years, staff and budget: finite "
+            "numbers of 0 or more",
+            got=f"{'.'.join(map(str, problem['loc']))}: "
+            + str(problem["msg"]).removeprefix("Value error, "),
             fix="correct --first-year, --years, --staff or --budget",
         ) from error
     trade = partner_trade_forecast(flows, home=items.home, years=limits.plan_years,

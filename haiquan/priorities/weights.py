@@ -23,6 +23,7 @@ __all__ = [
     "ScoringWeights",
     "default_weights_path",
     "load_weights",
+    "criterion_label",
     "parse_weights",
 ]
 
@@ -40,6 +41,32 @@ CRITERIA: dict[str, str] = {
     "eco_exchange": "1 when electronic certificates of origin are exchanged",
     "single_window_connected": "1 when the two single windows are connected",
 }
+
+#: Criteria as an officer names them in a table head.
+_LABELS = {
+    "current_trade": "trade", "share": "share", "forecast_growth": "growth",
+    "trade_intensity": "intensity", "untapped_potential": "potential", "mirror_gap": "mirror gap",
+    "fta_in_force": "FTA in force", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
+    "single_window_connected": "single window link",
+}
+_FLAGS = {"fta_in_force": "FTA", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
+          "single_window_connected": "single window link"}
+
+
+def criterion_label(criterion: str, direction: str = "higher") -> str:
+    """A criterion's name in plain words, as the CLI table and the dashboard head it.
+
+    A 0/1 flag scored ``direction: lower`` gives its points where the link is missing
+    (cooperation still to build), so its label says so:
+
+    >>> criterion_label("aeo_mra", "lower")
+    'no AEO MRA yet'
+    >>> criterion_label("aeo_mra"), criterion_label("mirror_gap")
+    ('AEO MRA', 'mirror gap')
+    """
+    if criterion in _FLAGS and direction == "lower":
+        return f"no {_FLAGS[criterion]} yet"
+    return _LABELS.get(criterion, criterion.replace("_", " "))
 
 
 class Criterion(BaseModel):
@@ -109,7 +136,8 @@ def parse_weights(data: Mapping[str, Any], *, path: str | Path | None = None) ->
     try:
         return ScoringWeights.model_validate(data)
     except pydantic.ValidationError as error:
-        raise raise_for_validation(error, path=path, data=data, what="scoring weights") from error
+        raise raise_for_validation(error, path=path, data=data, what="scoring weights",
+                                   model=ScoringWeights) from error
 
 
 def load_weights(path: str | Path | None = None) -> ScoringWeights:

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from haiquan.commitments import status_history
+from haiquan.commitments.records import field_expectation
 from haiquan.settings import Settings
 from haiquan.web.app import create_app
 from haiquan.web.auth import Role, open_user_store
@@ -57,4 +58,8 @@ def test_a_bad_record_is_a_422_and_stores_nothing(
     assert error["code"] == "validation_failed"
     assert expected in error["message"]
     assert "Value error" not in error["expected"] and "datetime.date(" not in error["got"]
+    # `expected` says what the field accepts, not the complaint again.
+    field = next(iter(change))
+    if field != "status":
+        assert field in error["message"] and error["expected"] == field_expectation(field)
     assert len(status_history()) == 0

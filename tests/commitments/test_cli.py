@@ -133,6 +133,9 @@ def test_load_example_is_idempotent() -> None:
         (["rate", "wto_tfa", "--on", "2022-02-30"], "expected a date as YYYY-MM-DD"),
         (["rate", "wto_tfa", "--member-type", "rich"], "developed, developing or ldc"),
         (["deadlines", "--months", "-3"], "months must not be negative"),
+        (["deadlines", "--months", "100000"], "0 to 1200"),
+        (["record", "asean", "AAMRA.1", "--status", "done"],
+         "to fix: pass --status implemented, partially or not_yet"),
     ],
 )
 def test_bad_input_raises_a_clear_error_and_stores_nothing(args: list[str], message: str) -> None:

@@ -112,6 +112,12 @@ def test_negative_months_are_refused() -> None:
         deadlines("wto_tfa", "VNM", D(2023, 1, 1), months=-1)
 
 
+def test_months_far_beyond_the_calendar_are_refused_not_a_traceback() -> None:
+    # `commitments deadlines --months 100000` used to end in "year 10360 is out of range".
+    with pytest.raises(InputError, match="0 to 1200"):
+        deadlines("wto_tfa", "VNM", D(2023, 1, 1), months=100_000)
+
+
 @given(day=st.dates(min_value=D(1990, 1, 1), max_value=D(2090, 12, 31)), months=st.integers(0, 240))
 def test_add_months_moves_whole_months_and_clamps_to_month_end(day: dt.date, months: int) -> None:
     moved = add_months(day, months)

@@ -91,3 +91,31 @@ def flows_factory() -> Callable[..., pd.DataFrame]:
 def vietnam_dots() -> pd.DataFrame:
     """The real Vietnam DOTS extract (Vietnam-reported and mirror rows), canonical."""
     return read_trade_file(require_shared(VIETNAM_DOTS), "dots")
+
+
+def hard_catalogue(n: int = 200, seed: int = 6) -> tuple[Any, pd.DataFrame, Any]:
+    """A seeded random catalogue HiGHS needs seconds to prove optimal (as benchmarks/bench_plan
+    ``random``), with its trade table and limits at a quarter of what it would need."""
+    import numpy as np
+
+    from haiquan.priorities import PlanLimits, parse_catalogue
+
+    rng = np.random.default_rng(seed)
+    partners = ["CHN", "USA", "KOR", "JPN", "THA", "SGP", "MYS", "IDN", "IND", "AUS", "DEU"]
+    items = []
+    for k in range(n):
+        items.append(initiative(
+            f"i{k:03d}", partners=[str(rng.choice(partners))],
+            duration_years=assumed(int(rng.integers(1, 4))),
+            staff_months_per_year=assumed(int(rng.integers(2, 20))),
+            budget_usd_per_year=assumed(int(rng.integers(10, 200)) * 1000),
+            running_staff_months_per_year=assumed(int(rng.integers(0, 4))),
+            benefit={"flow": "total", "share_affected": assumed(float(rng.uniform(0.01, 0.5))),
+                     "effect": "trade_cost", "size": assumed(float(rng.uniform(0.001, 0.01)))},
+        ))
+    years = [2027 + t for t in range(5)]
+    table = trade_table({p: float(rng.uniform(1e9, 1e11)) for p in partners}, years)
+    limits = PlanLimits(first_year=2027, years=5, staff_months_per_year=n * 10 * 0.25 / 2,
+                        budget_usd_per_year=n * 105_000 * 0.25 / 2)
+    return parse_catalogue(catalogue_dict(*items)), table, limits
+

@@ -89,7 +89,17 @@ BAD_CATALOGUES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "needs what it excludes": (
         lambda d: (_set(["initiatives", 0, "prerequisites"], ["b"])(d),
                    _set(["initiatives", 1, "excludes"], ["a"])(d)), "never be chosen"),
-    "unknown top-level key": (_set(["budget"], 5), "Extra inputs"),
+    "unknown top-level key": (_set(["budget"], 5), "unknown field 'budget'"),
+    "misspelt field": (
+        lambda d: d["initiatives"][0].update(runing_budget_usd_per_year=assumed(5)),
+        "did you mean 'running_budget_usd_per_year'?"),
+    "nan cost": (_set(["initiatives", 0, "budget_usd_per_year"], assumed(float("nan"))),
+                 "finite number"),
+    "infinite effect": (_set(["initiatives", 0, "benefit", "size"], assumed(float("inf"))),
+                        "finite number"),
+    "unknown home": (_set(["home"], "XXX"), "unknown home country 'XXX'"),
+    "home as its own partner": (_set(["initiatives", 0, "partners"], ["VNM"]),
+                                "lists the home country VNM among its partners"),
     "no initiatives": (_set(["initiatives"], []), "initiatives"),
     "bad version": (_set(["version"], 2), "version"),
     "discount rate above one": (_set(["discount_rate"], assumed(3)), "between 0 and 1"),
@@ -133,6 +143,19 @@ def test_not_yaml_is_explained(tmp_path: Path) -> None:
     path.write_text("initiatives: [a, b\n  title: x", encoding="utf-8")
     with pytest.raises(CatalogueError, match="not valid YAML at line"):
         load_catalogue(path)
+
+
+def test_an_empty_file_is_called_empty(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="got an empty file"):
+        load_catalogue(path)
+
+
+def test_a_group_holding_home_is_still_a_partner() -> None:
+    # ASEAN holds VNM: the plan leaves home out of the members; the group is not refused.
+    catalogue = parse_catalogue(catalogue_dict(initiative("a", partners=["ASEAN"])))
+    assert catalogue.initiatives[0].partners == ["ASEAN"]
 
 
 def test_a_list_at_top_level_is_explained(tmp_path: Path) -> None:

@@ -95,6 +95,13 @@ def test_bad_limits_are_explained_not_a_traceback() -> None:
     assert "staff_months_per_year" in str(caught.value) and caught.value.fix
 
 
+@pytest.mark.parametrize("top", ["0", "-3"])
+def test_priorities_top_must_show_at_least_one_partner(top: str) -> None:
+    # --top -3 used to show every partner but the last three (pandas' head(-3)).
+    result = runner.invoke(app, ["priorities", "--forecast", "trend", "--top", top])
+    assert result.exit_code == 2 and "--top" in result.output
+
+
 def test_priorities_ignore_a_stray_later_year_and_say_so(tmp_path: Path) -> None:
     import pandas as pd
 
@@ -116,13 +123,3 @@ def test_priorities_ignore_a_stray_later_year_and_say_so(tmp_path: Path) -> None
     assert "e-C/O" in out and "single window" in out
     assert "eCO" not in out and "no SW" not in out
     assert "FutureWarning" not in out
-
-
-def test_priority_headers_follow_the_direction_of_each_flag() -> None:
-    from haiquan.cli.priorities import _header
-
-    assert _header("eco_exchange", "lower") == "no e-C/O exchange yet"
-    assert _header("single_window_connected", "lower") == "no single window link yet"
-    assert _header("aeo_mra", "lower") == "no AEO MRA yet"
-    assert _header("fta_in_force", "higher") == "FTA in force"
-    assert _header("aeo_mra", "higher") == "AEO MRA"

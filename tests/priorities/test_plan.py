@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from haiquan.errors import InfeasibleError, InputError
 from haiquan.priorities import parse_catalogue
 from haiquan.priorities.plan import Plan, PlanLimits, build_problem, optimise_plan
-from tests.priorities.conftest import assumed, catalogue_dict, initiative, trade_table
+from tests.priorities.conftest import (
+    assumed,
+    catalogue_dict,
+    hard_catalogue,
+    initiative,
+    trade_table,
+)
 
 YEARS = [2021, 2022, 2023]
 
@@ -66,6 +72,18 @@ def test_home_is_left_out_of_group_partners_and_missing_trade_is_warned() -> Non
     problem, warnings = build_problem(catalogue, limits(), trade)
     assert problem.benefit[0, 0] == pytest.approx(2 * 1e9 * 0.1 * 0.01)
     assert warnings and "SGP" in warnings[0] and "VNM" not in warnings[0]
+
+
+def test_an_initiative_without_partner_trade_is_said_to_pay_nothing() -> None:
+    # It fits in time: blaming its duration (as before) sent the planner to the wrong field.
+    catalogue = _two(1, 1, b={"earliest_start": 2030})
+    problem, warnings = build_problem(catalogue, limits(), trade_table({"JPN": 1e9}, YEARS))
+    about_a = [w for w in warnings if w.startswith("a:")]
+    assert any("no trade forecast for KOR" in w for w in about_a)
+    assert any("would pay nothing within 2021–2023" in w for w in about_a)
+    assert not any("duration" in w for w in about_a)
+    assert "b: cannot start and finish within 2021–2023 (duration 1 year, earliest start " \
+        "2030)" in warnings
 
 
 def _two(staff_a: float, staff_b: float, **more: Any) -> Any:
@@ -143,6 +161,31 @@ def test_running_costs_continue_after_completion() -> None:
 def test_plan_survives_a_json_round_trip() -> None:
     plan = optimise_plan(_two(5, 5), limits(staff=9), trade_table({"KOR": 2e9, "JPN": 1e9}, YEARS))
     assert Plan.model_validate_json(plan.model_dump_json()) == plan
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), [1.0, float("nan"), 1.0]])
+def test_limits_must_be_finite(value: float | list[float]) -> None:
+    # NaN slipped past `< 0`; an infinite budget was then reported "fully used" as binding.
+    with pytest.raises(ValueError, match="finite number"):
+        limits(budget=value)
+    with pytest.raises(ValueError, match="finite number"):
+        limits(staff=value)
+
+
+def test_a_time_limited_plan_says_it_may_not_be_optimal() -> None:
+    catalogue, table, plan_limits = hard_catalogue()
+    plan = optimise_plan(catalogue, plan_limits, table, time_limit=0.5, analyse=False)
+    assert plan.status == "time_limit"
+    assert "time limit" in plan.warnings[0] and "may exist" in plan.warnings[0]
+
+
+def test_no_plan_within_the_time_limit_is_not_called_a_solver_failure() -> None:
+    catalogue, table, plan_limits = hard_catalogue()
+    with pytest.raises(InfeasibleError) as caught:
+        optimise_plan(catalogue, plan_limits, table, time_limit=1e-9, analyse=False)
+    text = str(caught.value)
+    assert "no plan found within the time limit" in text and "allow more time" in text
+    assert "report this" not in text
 
 
 def test_limits_per_year_must_match_the_plan_length() -> None:

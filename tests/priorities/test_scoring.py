@@ -105,6 +105,14 @@ def test_small_partners_are_left_out(flows_factory: Factory) -> None:
     assert table.attrs["left_out"] == 1
 
 
+@pytest.mark.parametrize("share", [1.0, 1.5, -0.1])
+def test_a_min_share_outside_0_to_1_is_refused(flows_factory: Factory, share: float) -> None:
+    # 1.5 used to leave every partner out and blame the weights ("no criterion has data").
+    with pytest.raises(InputError, match="min_share is the share of trade"):
+        partner_criteria(_flows(flows_factory), home="VNM", min_share=share,
+                         cooperation=_cooperation(), forecast="trend")
+
+
 def test_a_base_year_without_data_is_explained(flows_factory: Factory) -> None:
     with pytest.raises(InputError, match="choose a year between 2011 and 2020"):
         partner_criteria(_flows(flows_factory), home="VNM", year=1990,

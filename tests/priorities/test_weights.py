@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from haiquan.errors import CatalogueError
-from haiquan.priorities import CRITERIA, default_weights_path, load_weights, parse_weights
+from haiquan.priorities import (
+    CRITERIA,
+    criterion_label,
+    default_weights_path,
+    load_weights,
+    parse_weights,
+)
 
 
 def _defaults() -> dict[str, Any]:
@@ -62,3 +68,11 @@ def test_parse_weights_accepts_a_subset_of_criteria() -> None:
     data = _defaults()
     data["criteria"] = {"share": data["criteria"]["share"]}
     assert list(parse_weights(data).criteria) == ["share"]
+
+
+def test_priority_headers_follow_the_direction_of_each_flag() -> None:
+    assert criterion_label("eco_exchange", "lower") == "no e-C/O exchange yet"
+    assert criterion_label("single_window_connected", "lower") == "no single window link yet"
+    assert criterion_label("aeo_mra", "lower") == "no AEO MRA yet"
+    assert criterion_label("fta_in_force", "higher") == "FTA in force"
+    assert criterion_label("aeo_mra", "higher") == "AEO MRA"

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from haiquan.priorities.service import PriorityReport, rank_partners
-from haiquan.priorities.weights import CRITERIA
+from haiquan.priorities.weights import CRITERIA, criterion_label
 from haiquan.settings import get_settings
 from haiquan.web._cache import cached, warehouse_stamp
 from haiquan.web.dashboard._render import chart_json, render
@@ -46,10 +46,6 @@ def priority_report() -> PriorityReport:
     )
 
 
-def _label(criterion: str) -> str:
-    return criterion.replace("_", " ")
-
-
 def synthetic_source(data_source: str) -> bool:
     """Whether the trade behind a score or plan includes generated demo rows.
 
@@ -64,7 +60,13 @@ def page_context() -> dict[str, Any]:
     report = priority_report()
     scores = report.scores
     weights: dict[str, float] = scores.attrs.get("weights", {})
+    directions: dict[str, str] = scores.attrs.get("directions", {})
     criteria = list(weights)
+
+    def _label(criterion: str) -> str:
+        # As the CLI heads them: a flag scored "lower" gives points where the link is missing.
+        return criterion_label(criterion, directions.get(criterion, "higher"))
+
     top = scores.head(TOP)
     figure = stacked_bars(
         [f"{r.partner} {r.name}" for r in top.itertuples()],
@@ -95,6 +97,9 @@ def page_context() -> dict[str, Any]:
         "unavailable": [_label(c) for c in scores.attrs.get("unavailable", [])],
         "charts": {"breakdown": chart_json(figure)},
         "synthetic": synthetic_source(report.data_source),
+        "year": scores.attrs.get("year"),
+        "data_source": report.data_source,
+        "warnings": list(scores.attrs.get("warnings", [])),
     }
 
 

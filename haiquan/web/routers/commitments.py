@@ -18,6 +18,7 @@ from haiquan.commitments import (
     progress_by_group,
     record_status,
 )
+from haiquan.commitments.records import field_expectation
 from haiquan.errors import ValidationError
 from haiquan.web._cache import cached, clear_cache, warehouse_stamp
 from haiquan.web.dashboard.commitments import commitments_overview
@@ -144,11 +145,13 @@ def add_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
         record = StatusRecord(**body.model_dump())
     except pydantic.ValidationError as error:
         first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "record"
         raise ValidationError(
-            "status record breaks its rules",
-            expected=str(first["msg"]).removeprefix("Value error, "),
+            f"bad {field} in the status record: "
+            + str(first["msg"]).removeprefix("Value error, "),
+            expected=field_expectation(field),
             got=str(first.get("input"))[:200],
-            fix="correct the field " + ".".join(str(p) for p in first["loc"]),
+            fix=f"correct the field {field}",
         ) from None
     result = record_status(record)
     clear_cache("commitments")

@@ -181,3 +181,22 @@ def test_home_country_page_points_to_the_overview(
         page = http.get(f"/partners/{code}", headers={"Accept": "text/html"})
         assert page.status_code == 400, code
         assert "VNM is the home country" in page.text and "VNM and VNM" not in page.text
+
+
+def test_priority_flags_scored_lower_are_headed_as_missing_links(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Points under "aeo mra" go to partners WITHOUT an MRA: the head must say so, as the CLI."""
+    scores = pd.DataFrame(
+        [{"rank": 1, "partner": "CHN", "name": "China", "score": 50.0,
+          "aeo_mra": 25.0, "fta_in_force": 25.0, "imputed": "aeo_mra"}]
+    )
+    scores.attrs.update(weights={"aeo_mra": 0.5, "fta_in_force": 0.5},
+                        directions={"aeo_mra": "lower", "fta_in_force": "higher"},
+                        year=2020, warnings=["2031 has too few partners"])
+    report = PriorityReport(scores=scores, sensitivity=None, data_source="warehouse x")
+    monkeypatch.setattr(priorities, "priority_report", lambda: report)
+    context = priorities.page_context()
+    assert [c[1] for c in context["criteria"]] == ["no AEO MRA yet", "FTA in force"]
+    assert context["rows"][0]["imputed"] == "no AEO MRA yet"
+    assert context["year"] == 2020 and context["warnings"] == ["2031 has too few partners"]
