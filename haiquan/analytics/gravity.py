@@ -225,6 +225,21 @@ def _home_fta(panel: pd.DataFrame, home: str, on: dt.date) -> pd.Series:
         (panel["importer"] == home) & panel["exporter"].isin(with_fta))
 
 
+def _without_singletons(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs left once every exporter or importer seen in a single pair is dropped, again
+    until none is: such a country's effect fits its one pair exactly, so it tells the model
+    nothing. One country's rows alone (the Vietnam extract read with another home country: a
+    star of pairs around Vietnam) leave nothing — and pyfixest aborts the whole process on
+    such a panel rather than raising, so it must be caught before the fit."""
+    while len(pairs):
+        lone = (pairs.groupby("exporter", observed=True)["importer"].transform("size") < 2) | (
+            pairs.groupby("importer", observed=True)["exporter"].transform("size") < 2)
+        if not lone.any():
+            break
+        pairs = pairs.loc[~lone]
+    return pairs
+
+
 def expected_trade(
     flows: pd.DataFrame,
     home: str | None = None,
@@ -260,13 +275,15 @@ def expected_trade(
                           home=code if home_fta else None, annual=annual)
     # The home country's own rows (and its partners' rows with it) cannot identify the partner
     # effects: every partner would be fitted exactly. Trade among third countries is needed.
-    third = panel.loc[(panel["exporter"] != code) & (panel["importer"] != code)]
+    third = _without_singletons(
+        panel.loc[(panel["exporter"] != code) & (panel["importer"] != code)])
     countries = third["exporter"].nunique() if flow == "export" else third["importer"].nunique()
     if countries < 10:
         raise InputError(
             "too few reporting countries to estimate a gravity model",
             expected="the bilateral trade of many reporters in one year (e.g. the full DOTS file)",
-            got=f"{countries} reporter(s) with trade among third countries in {chosen}",
+            got=f"{countries} reporter(s) with trade among third countries in {chosen} (counting "
+            "only countries seen in more than one pair of them)",
             fix="pass the full DOTS table (dots_bilateral_annual_1960_2020.parquet), not only "
             "the home country's rows",
         )

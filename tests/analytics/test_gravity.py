@@ -87,6 +87,17 @@ def test_home_rows_alone_cannot_identify_the_model(vietnam_dots: pd.DataFrame) -
         expected_trade(vietnam_dots, "VNM", 2020)
 
 
+def test_another_homes_view_of_one_countrys_rows_is_refused_not_a_crash(
+    vietnam_dots: pd.DataFrame,
+) -> None:
+    # With Thailand as home, the Vietnam extract's rows are "trade among third countries", but
+    # all of it goes through Vietnam: a star that identifies nothing. pyfixest aborted the whole
+    # process (a Rust panic) on it; it must be an error instead, before the fit.
+    with pytest.raises(InputError, match="third countries") as caught:
+        expected_trade(vietnam_dots, "THA", 2020)
+    assert "more than one pair" in str(caught.value.got)
+
+
 def test_untapped_potential_on_dots_2020(dots_2020: pd.DataFrame) -> None:
     table = untapped_potential(dots_2020, "VNM", 2020)
     model = table.attrs["model"]
