@@ -38,6 +38,12 @@ def _trade(flows: pd.DataFrame, home: str) -> pd.DataFrame:
     )
 
 
+#: Years past the last year of data beyond which trade figures are called extrapolations. The
+#: example plans 2027-2031 on IMF data ending in 2020 (11 years); a plan for 2200 (180 years of
+#: compounded growth, billions of billions of dollars) must not read as a forecast.
+FAR_YEARS = 15
+
+
 def partner_trade_forecast(
     flows: pd.DataFrame,
     *,
@@ -78,6 +84,12 @@ def partner_trade_forecast(
                          got=repr(method), fix="pass --forecast model or --forecast trend")
     out = out.loc[out["value_usd"].notna()]
     out = out[["partner", "flow", "year", "value_usd", "method"]].reset_index(drop=True)
+    furthest = max(years, default=base)
+    if furthest - base > FAR_YEARS:
+        warnings = [*warnings, (
+            f"plan years up to {furthest} lie {furthest - base} years past the last year of "
+            f"data ({base}): each partner's trade there is its trend compounded that far, an "
+            "extrapolation rather than a forecast; plan nearer years or load newer data")]
     out.attrs["base_year"] = base
     out.attrs["warnings"] = warnings
     return out

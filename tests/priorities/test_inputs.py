@@ -79,6 +79,17 @@ def test_trend_forecast_table_has_both_flows(flows_factory: Factory) -> None:
     assert growth["KOR"] == pytest.approx((end / start) ** 0.5 - 1)
 
 
+def test_plan_years_far_past_the_data_are_called_extrapolations(flows_factory: Factory) -> None:
+    rows = [("VNM", "KOR", "export", str(year), 100.0 * 1.1 ** (year - 2011))
+            for year in range(2011, 2021)]
+    near = partner_trade_forecast(flows_factory(rows), home="VNM", years=[2027, 2031],
+                                  method="trend")
+    assert not any("extrapolation" in w for w in near.attrs["warnings"])
+    far = partner_trade_forecast(flows_factory(rows), home="VNM", years=[2200], method="trend")
+    assert any("up to 2200 lie 180 years past the last year of data (2020)" in w
+               for w in far.attrs["warnings"])
+
+
 def test_no_home_trade_is_explained(flows_factory: Factory) -> None:
     flows = flows_factory([("THA", "KOR", "export", "2020", 1.0)])
     with pytest.raises(InputError, match="no trade of VNM"):
