@@ -7,6 +7,7 @@ and prints the result; errors are translated once in :func:`haiquan.cli.main`.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -319,11 +320,19 @@ def _print_summary(summary: MessageSummary) -> None:
     if summary.partners:
         found = Table("partner", "state", "since", "last checked", "last error",
                       title="Partners found down (and back up)")
+        now = time.time()
         for p in summary.partners:
             state = "[bold red]down[/]" if p.state == "down" else "[green]up[/]"
-            found.add_row(p.partner, state, f"{p.since:%Y-%m-%d %H:%M:%S}Z",
-                          f"{p.last_checked:%Y-%m-%d %H:%M:%S}Z", escape(p.last_error or ""))
+            checked = (f"{p.last_checked:%Y-%m-%d %H:%M:%S}Z "
+                       f"({_duration(now - p.last_checked.timestamp())} ago)")
+            found.add_row(p.partner, state + (" (stale)" if p.stale else ""),
+                          f"{p.since:%Y-%m-%d %H:%M:%S}Z", checked, escape(p.last_error or ""))
         console.print(found)
+        stale = [p.partner for p in summary.partners if p.stale]
+        if stale:
+            console.print(f"[yellow]no worker has checked {', '.join(stale)} for longer than "
+                          "it waits between probes: is `haiquan gateway serve` running for this "
+                          "node? Until one is, 'down' is only what was last seen.[/]")
 
 
 def _duration(seconds: float) -> str:

@@ -79,6 +79,9 @@ class PartnerReachability(BaseModel):
     since: datetime
     last_error: str | None = None
     last_checked: datetime
+    #: ``down`` and not checked for longer than a running worker ever waits between probes:
+    #: no worker may be running, so the state may be old (see :func:`message_summary`).
+    stale: bool = False
 
 
 class MessageSummary(BaseModel):
@@ -129,9 +132,27 @@ def partner_reachability(store: GatewayStore) -> list[PartnerReachability]:
     return sorted(views, key=lambda v: (v.state != "down", v.partner))
 
 
-def message_summary(store: GatewayStore) -> MessageSummary:
-    """Counts of the store's messages by state, and the partners' reachability."""
+def message_summary(
+    store: GatewayStore, *, stale_after_seconds: float | None = None
+) -> MessageSummary:
+    """Counts of the store's messages by state, and the partners' reachability.
+
+    Args:
+        store: the node's store.
+        stale_after_seconds: a partner recorded ``down`` whose last check is older than this
+            is marked ``stale``: a running worker probes a down partner at least every
+            ``retry_max_seconds``, so a longer silence means no worker is checking (the node
+            is not served) and "down" is only what was last seen. None: never marked.
+    """
     partners = partner_reachability(store)
+    if stale_after_seconds is not None:
+        now = time.time()
+        partners = [
+            p.model_copy(update={"stale": True})
+            if p.state == "down" and now - p.last_checked.timestamp() > stale_after_seconds
+            else p
+            for p in partners
+        ]
     with store.read() as conn:
         states: dict[str, int] = dict(
             conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()

@@ -372,7 +372,15 @@ class GatewayNode:
         return self.store.acknowledge(message_ids)
 
     def summary(self) -> MessageSummary:
-        return message_summary(self.store)
+        """Message counts and partner reachability; a partner down and unchecked for twice the
+        longest wait between probes (and at least a minute, so a busy worker is not suspected)
+        is marked stale: no worker seems to be running."""
+        return message_summary(self.store, stale_after_seconds=self.stale_after_seconds)
+
+    @property
+    def stale_after_seconds(self) -> float:
+        """How long a down partner may go unchecked before its state is called stale."""
+        return max(60.0, 2 * self.config.retry_max_seconds)
 
     def messages(self, **filters: Any) -> list[MessageView]:
         return list_messages(self.store, **filters)

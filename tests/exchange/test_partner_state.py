@@ -192,3 +192,26 @@ def test_a_starting_worker_forgets_a_recorded_partner_no_longer_trusted(
         restarted.dispatch_once()
         assert restarted.summary().partners == [] and restarted.partners_down == {}
         assert restarted.message(mid).state == "failed"
+
+
+def test_a_down_partner_no_worker_checked_lately_is_marked_stale(make_node: NodeFactory) -> None:
+    # A worker probes a down partner at least every retry_max_seconds; a longer silence means no
+    # worker is running, and "down" is only what was last seen.
+    vnm = make_node("VNM")
+    limit = vnm.stale_after_seconds
+    assert limit == max(60.0, 2 * vnm.config.retry_max_seconds)
+    now = time.time()
+    vnm.store.record_partner_state("THA", "down", since=now - 3 * limit, error="refused",
+                                   checked_at=now - limit - 60)
+    vnm.store.record_partner_state("MYS", "down", since=now - 3 * limit, error="refused",
+                                   checked_at=now - 5)
+    vnm.store.record_partner_state("SGP", "up", since=now - limit - 60,
+                                   checked_at=now - limit - 60)
+    stale = {p.partner: p.stale for p in vnm.summary().partners}
+    assert stale == {"THA": True, "MYS": False, "SGP": False}  # an old "up" is not a worry
+    home = vnm.home
+    vnm.close()
+    shown = " ".join(status(home).split())
+    assert "down (stale)" in shown and "no worker has checked THA" in shown
+    assert "gateway serve" in shown and "MYS" not in shown.split("no worker")[1]
+    assert json.loads(status(home, "--json"))["partners"][1]["stale"] is True  # THA after MYS
