@@ -24,6 +24,7 @@ __all__ = [
     "DemoWarehouse",
     "build_demo_warehouse",
     "latest_periods",
+    "mirror_partner",
     "tour",
 ]
 
@@ -122,6 +123,24 @@ def latest_periods(series: pd.DataFrame, periods: int) -> pd.DataFrame:
     return table
 
 
+#: The partner whose mirror figures the tour shows (the example of the docs).
+DEMO_MIRROR_PARTNER = "KOR"
+
+
+def mirror_partner(home: str, top: pd.DataFrame) -> str:
+    """The partner of the tour's mirror table: Korea, or the largest partner when Korea is home.
+
+    A home country has no trade with itself, so Korea as home gets its largest partner instead.
+
+    >>> top = pd.DataFrame({"partner": ["VNM", "CHN"]})
+    >>> mirror_partner("VNM", top), mirror_partner("KOR", top)
+    ('KOR', 'VNM')
+    """
+    if home != DEMO_MIRROR_PARTNER or top.empty:
+        return DEMO_MIRROR_PARTNER
+    return str(top["partner"].iloc[0])
+
+
 @dataclass
 class DemoSection:
     """One table the demo shows: a title, the table, and a line on how to read it."""
@@ -137,16 +156,17 @@ def tour(home: str | None = None) -> list[DemoSection]:
     from haiquan.warehouse.queries import partner_series, top_commodities, top_partners
 
     code = (home or get_settings().home_country).upper()
+    top = top_partners(code, n=10)
+    partner = mirror_partner(code, top)
     sections = [
-        DemoSection(f"Top 10 partners of {code} (latest year)", top_partners(code, n=10)),
-        DemoSection(f"{code}–KOR trade with Korea's mirror figures",
-                    latest_periods(partner_series("KOR", code), 3),
-                    "mirror = what Korea reports for the same flow"),
+        DemoSection(f"Top 10 partners of {code} (latest year)", top),
+        DemoSection(f"{code}–{partner} trade with {partner}'s mirror figures",
+                    latest_periods(partner_series(partner, code), 3),
+                    f"mirror = what {partner} reports for the same flow"),
     ]
     commodities = top_commodities(code, n=8)
     if not commodities.empty:
         sections.append(DemoSection(f"{code}'s largest export chapters (HS2)", commodities))
-    top = top_partners(code, n=10)
     year = int(top["period"].iloc[0])
     flows = load_flows(first_year=year - 6, last_year=year)
     indicators = partner_indicators(flows, code, year)
@@ -226,13 +246,27 @@ def _demo_catalogue() -> tuple[Path | None, list[str]]:
 
 def _priorities_and_plan(home: str) -> list[DemoSection]:
     from haiquan.priorities import plan_cooperation, rank_partners
+    from haiquan.priorities.catalogue import example_catalogue_path, load_catalogue
     from haiquan.priorities.computed import BACI_EXPORTS_FILE
 
     report = rank_partners(home=home, forecast="trend", sensitivity=None)
     scores = report.scores.head(10)
     criteria = [c for c in scores.columns if f"{c}_value" in scores.columns]
     keep = ["rank", "partner", "name", "score", *criteria]
+    ranking = DemoSection(f"Cooperation priorities of {home} (score out of 100, by criterion)",
+                          scores[keep].rename(columns={c: f"{c}_points" for c in criteria}),
+                          "weights and reasons: haiquan/priorities/data/scoring_weights.yaml; "
+                          "growth from a log-linear trend (fast demo setting)")
     catalogue, assumed = _demo_catalogue()
+    owner = load_catalogue(catalogue or example_catalogue_path()).home
+    if owner != home:
+        # The example initiatives are Vietnam's: planning them for another home would show
+        # Vietnam's plan under that country's name.
+        return [ranking, DemoSection(
+            f"Optimal cooperation plan: not shown, the example catalogue is {owner}'s",
+            pd.DataFrame({"initiatives": []}),
+            f"write an initiatives catalogue for {home} (docs/priorities.md) and run "
+            "haiquan plan --catalogue FILE")]
     plan = plan_cooperation(catalogue=catalogue, forecast="trend", analyse=False)
     chosen = pd.DataFrame([c.model_dump(include={"id", "name", "partners", "start_year",
                                                  "completion_year", "benefit_usd"})
@@ -247,13 +281,7 @@ def _priorities_and_plan(home: str) -> list[DemoSection]:
                 f"SYNTHETIC assumed values ({DEMO_ASSUMED_SHARE:.0%}), not statistics; install "
                 f"{BACI_EXPORTS_FILE} under HAIQUAN_SHARED_DATA to compute them. " + note)
         chosen.attrs["synthetic"] = True
-    return [
-        DemoSection(f"Cooperation priorities of {home} (score out of 100, by criterion)",
-                    scores[keep].rename(columns={c: f"{c}_points" for c in criteria}),
-                    "weights and reasons: haiquan/priorities/data/"
-                    "scoring_weights.yaml; growth from a log-linear trend (fast demo setting)"),
-        DemoSection(title, chosen, note),
-    ]
+    return [ranking, DemoSection(title, chosen, note)]
 
 
 def _count(value: float) -> int | float:

@@ -81,3 +81,25 @@ def test_the_demo_runs_to_the_end_without_the_shared_data(no_shared_data: Path) 
     assert "with SYNTHETIC trade shares" in text
     assert "CEPII BACI not found" in text and BACI_EXPORTS_FILE in text
     assert "Risk queue" in text and "Implementation of international commitments" in text
+
+
+def test_the_demo_runs_for_korea_as_home(no_shared_data: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tour's mirror table is Korea's: with Korea at home it used to ask for KOR-KOR trade.
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", "KOR")
+    reset_settings()
+    result = CliRunner().invoke(app, ["demo", "--no-serve"], catch_exceptions=False,
+                                env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "KOR–USA trade with USA's mirror figures" in text  # its largest partner
+    assert "the example catalogue is VNM's" in text
+    assert "Implementation of international commitments by KOR" in text
+
+
+def test_synthetic_trade_of_a_home_among_the_partners_has_no_trade_with_itself() -> None:
+    from haiquan.warehouse.synthetic import generate_synthetic_trade
+
+    rows = generate_synthetic_trade(home="KOR", first_year=2019, last_year=2020)
+    assert not (rows["reporter"] == rows["partner"]).any()
+    assert "KOR" in set(rows["reporter"]) and "CHN" in set(rows["partner"])

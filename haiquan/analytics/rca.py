@@ -37,6 +37,15 @@ def balassa_rca(flows: pd.DataFrame, year: int | None = None, *, level: int = 2)
         & (annual["flow"] == "export")
         & annual["commodity"].str.fullmatch(rf"\d{{{level}}}").fillna(False).astype(bool)
     ]
+    years = sorted(int(y) for y in rows["year"].unique())
+    if years and year is not None and year not in years:
+        # The product rows are there, only not for that year: say which years they cover.
+        raise InputError(
+            f"no exports to the world by HS code in {year}",
+            expected=f"a year the {level}-digit export rows cover: {years[0]}–{years[-1]}",
+            got=str(year),
+            fix=f"pass --year between {years[0]} and {years[-1]}, or load a file covering {year}",
+        )
     if year is not None:
         rows = rows.loc[rows["year"] == year]
     if rows.empty:

@@ -160,7 +160,8 @@ def rca(
     """Revealed comparative advantage (Balassa) by HS chapter, strongest first (BACI data)."""
     from haiquan.analytics import load_flows, rca_profile
 
-    flows = load_flows(input, format, first_year=year, last_year=year, commodity=None)
+    # Every year is read, so a year the data lacks is refused with the years it covers.
+    flows = load_flows(input, format, commodity=None)
     profile = rca_profile(flows, home, year)
     _print(profile.head(top), f"RCA of {profile['reporter'].iloc[0]} in "
            f"{profile['year'].iloc[0]} by HS chapter", {

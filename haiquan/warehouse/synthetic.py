@@ -34,6 +34,8 @@ def generate_synthetic_trade(
     rng = np.random.default_rng(seed)
     records: list[dict[str, object]] = []
     for partner, (size, growth) in _PARTNERS.items():
+        if partner == home:  # a home country among the partners does not trade with itself
+            continue
         for flow, scale in (("export", 1.0), ("import", 0.8)):
             level = size * scale * 1e9
             for year in range(first_year, last_year + 1):

@@ -46,6 +46,12 @@ def test_totals_only_are_refused() -> None:
         balassa_rca(make_flows([("VNM", "WORLD", "export", "2020", 1.0)]))
 
 
+def test_a_year_outside_the_rows_names_the_years_they_cover() -> None:
+    flows = pd.concat([chapters([("VNM", "64", 30)], "2019"), chapters([("VNM", "64", 40)])])
+    with pytest.raises(InputError, match="2019–2020, got 2021; to fix: pass --year between"):
+        balassa_rca(flows, 2021)
+
+
 def test_home_absent() -> None:
     with pytest.raises(NotFoundError, match="no exports by KOR"):
         rca_profile(chapters([("VNM", "64", 30)]), "KOR")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pandas as pd
@@ -101,3 +102,35 @@ def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
     broken.write_bytes(b"not parquet at all")
     with pytest.raises(DataFileError, match="cannot be parsed"):
         read_trade_file(broken, "dots")
+
+
+def test_damaged_and_misnamed_files_are_refused_with_a_reason(tmp_path: Path) -> None:
+    # A workbook saved as .csv, an empty file, a gzip cut short, a Parquet file cut short:
+    # each says what came instead of a traceback (or click's bare "Aborted.").
+    workbook = tmp_path / "dots.csv"
+    workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb2\xff binary")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    cut_gzip = tmp_path / "census.csv.gz"
+    cut_gzip.write_bytes(gzip.compress(b"period,cty_code,cty_name,flow,value_musd\n" * 2000)[:200])
+    cut_parquet = tmp_path / "dots.parquet"
+    cut_parquet.write_bytes(b"PAR1" + b"\x00" * 100)
+    for path in (workbook, empty, cut_gzip, cut_parquet):
+        with pytest.raises(DataFileError, match="columns cannot be read|cannot be parsed"):
+            read_trade_file(path)
+    with pytest.raises(DataFileError, match="EOFError"):
+        read_trade_file(cut_gzip, "census")
+    with pytest.raises(DataFileError, match="UnicodeDecodeError"):
+        read_trade_file(workbook, "dots")
+
+
+def test_a_copy_cut_in_its_last_row_loads_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text("reporter,partner,partner_is_aggregate,flow,year,value_musd,source_file\n"
+                    "Portugal,Vietnam,False,export_fob,1970,0.43,DOTS_159.xlsx\n"
+                    "Portugal,Vietnam,False,export_fob,1971,0")  # 0.34 cut to 0
+    with pytest.raises(DataFileError, match="truncated") as caught:
+        read_trade_file(path, "dots")
+    assert "row 3" in str(caught.value)
+    path.write_text(path.read_text() + ".34,DOTS_159.xlsx")  # complete, no final newline
+    assert read_trade_file(path, "dots")["value_usd"].iloc[-1] == pytest.approx(340_000)

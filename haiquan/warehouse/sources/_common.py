@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,7 +13,14 @@ import pandas as pd
 from haiquan.errors import DataFileError, UnknownCodeError
 from haiquan.reference.countries import partner_code
 
-__all__ = ["map_partner_names", "read_table", "require_columns"]
+__all__ = ["PARSE_ERRORS", "map_partner_names", "read_table", "require_columns"]
+
+#: What pandas and pyarrow raise on a file that is damaged or not CSV/Parquet at all: a binary
+#: file (UnicodeDecodeError is a ValueError), an empty one, a bad Parquet footer (ArrowInvalid is
+#: a ValueError) and a truncated gzip stream (EOFError, which the CLI would report as "Aborted.").
+PARSE_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError, OSError, EOFError, zlib.error, pd.errors.ParserError,
+)
 
 
 def read_table(path: Path, *, dtype: dict[str, str] | None = None) -> pd.DataFrame:
@@ -18,8 +28,10 @@ def read_table(path: Path, *, dtype: dict[str, str] | None = None) -> pd.DataFra
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=dtype, keep_default_na=True, float_precision="round_trip")
-    except (ValueError, OSError, pd.errors.ParserError) as error:
+        frame = pd.read_csv(path, dtype=dtype, keep_default_na=True,
+                            float_precision="round_trip")
+        fields = _last_line_fields(path)
+    except PARSE_ERRORS as error:
         raise DataFileError(
             "the file cannot be parsed",
             path=str(path),
@@ -27,6 +39,34 @@ def read_table(path: Path, *, dtype: dict[str, str] | None = None) -> pd.DataFra
             got=f"{type(error).__name__}: {error}",
             fix="check the file is complete and in the format named",
         ) from error
+    if len(frame) and fields < len(frame.columns):
+        # pandas fills a short last line with NaN: a copy cut mid-row would load a cut value.
+        raise DataFileError(
+            "the file's last row is cut short: the file looks truncated",
+            path=str(path),
+            expected=f"{len(frame.columns)} fields in every row, as in the header",
+            got=f"{fields} field(s) in the last row (row {len(frame) + 1})",
+            fix="copy or download the file again in full; nothing was loaded",
+        )
+    return frame
+
+
+def _last_line_fields(path: Path) -> int:
+    """The number of fields of a CSV file's last non-empty line (a gzip file is read through;
+    a plain one only from its last 64 KiB)."""
+    tail = b""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as packed:
+            while chunk := packed.read(1 << 20):
+                tail = (tail + chunk)[-(1 << 16):]
+    else:
+        with open(path, "rb") as plain:
+            plain.seek(max(0, path.stat().st_size - (1 << 16)))
+            tail = plain.read()
+    lines = [line for line in tail.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    if not lines:
+        return 0
+    return len(next(csv.reader([lines[-1]])))
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], path: Path, what: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from haiquan.errors import DataFileError, InputError
+from haiquan.warehouse.sources._common import PARSE_ERRORS
 
 __all__ = ["TRADE_FORMATS", "TradeFormat", "detect_format", "read_trade_file"]
 
@@ -65,11 +66,20 @@ TRADE_FORMATS: dict[str, TradeFormat] = {
 
 
 def _columns(path: Path) -> set[str]:
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
 
-        return set(pq.read_schema(path).names)
-    return set(pd.read_csv(path, nrows=0).columns)
+            return set(pq.read_schema(path).names)
+        return set(pd.read_csv(path, nrows=0).columns)
+    except PARSE_ERRORS as error:
+        raise DataFileError(
+            "the file's columns cannot be read",
+            path=str(path),
+            expected="a CSV (optionally gzip-compressed) or Parquet file with a header row",
+            got=f"{type(error).__name__}: {error}",
+            fix="check the file is complete; save a spreadsheet (.xlsx) as CSV first",
+        ) from error
 
 
 def detect_format(path: str | Path) -> str:
