@@ -77,7 +77,8 @@ def build_demo_warehouse(
                 frame, label="synthetic demo declarations", sha256=digest.hexdigest(),
                 synthetic=True, warehouse=warehouse))
             demo.synthetic_declarations = declarations
-    _load_commitment_examples(folder)
+    if settings.home_country == "VNM":  # the examples are Vietnam's own records
+        _load_commitment_examples(folder)
     if declarations:
         _ensure_risk_model(seed)
     return demo
@@ -301,10 +302,15 @@ def _commitments(home: str) -> DemoSection:
                      "implementation_rate": None if empty else rate.rate,
                      "note": ("the catalogue lists no items yet: enter the ones tracked "
                               "(docs/commitments.md)" if empty else (rate.note or "")[:90])})
+    if home == "VNM":
+        note = ("TFA counted the TFA Database way; only notifications in the shared data are "
+                "loaded, so this is not Vietnam's official percentage")
+    else:
+        note = (f"the examples loaded are Vietnam's, so nothing is recorded for {home} yet: "
+                "record its statuses with `haiquan commitments record` or `load-status` "
+                "(docs/commitments.md)")
     return DemoSection(f"Implementation of international commitments by {home} today",
-                       pd.DataFrame(rows),
-                       "TFA counted the TFA Database way; only notifications in the shared "
-                       "data are loaded, so this is not Vietnam's official percentage")
+                       pd.DataFrame(rows), note)
 
 
 def _risk_queue() -> DemoSection:

@@ -95,6 +95,11 @@ def test_the_demo_runs_for_korea_as_home(no_shared_data: Path,
     assert "KOR–USA trade with USA's mirror figures" in text  # its largest partner
     assert "the example catalogue is VNM's" in text
     assert "Implementation of international commitments by KOR" in text
+    # Vietnam's example records are not loaded as if they were Korea's, and the note says so.
+    assert "nothing is recorded for KOR yet" in text and "Vietnam's official" not in text
+    from haiquan.commitments import status_history
+
+    assert status_history().empty
 
 
 def test_synthetic_trade_of_a_home_among_the_partners_has_no_trade_with_itself() -> None:
