@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from haiquan.cli._console import console
@@ -52,7 +53,7 @@ def list_users() -> None:
     for user in _store().list_users():
         table.add_row(
             user.username,
-            user.display_name,
+            escape(user.display_name),  # names and labels are anyone's text, not Rich markup
             user.role.value,
             "yes" if user.active else "no",
             f"{user.created_at:%Y-%m-%d}",
@@ -84,7 +85,7 @@ def set_user(
 def remove_user(username: Annotated[str, typer.Argument()]) -> None:
     """Delete a user and their API tokens."""
     _store().delete_user(username)
-    console.print(f"removed user {username}")
+    console.print(f"removed user {escape(username.strip().lower())}")
 
 
 @users_app.command("token")
@@ -97,7 +98,8 @@ def create_token(
     secret, token = _store().create_token(username, label, days)
     expiry = f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "no expiry"
     console.print(
-        f"token #{token.id} for {token.username} ({token.label}, {expiry}):", highlight=False
+        f"token #{token.id} for {token.username} ({escape(token.label)}, {expiry}):",
+        highlight=False,
     )
     typer.echo(secret)
 
@@ -112,7 +114,7 @@ def list_tokens(
         table.add_row(
             str(t.id),
             t.username,
-            t.label,
+            escape(t.label),
             t.prefix + "…",
             f"{t.created_at:%Y-%m-%d}",
             f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",

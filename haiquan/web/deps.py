@@ -105,11 +105,11 @@ async def get_signer(settings: SettingsDep) -> SessionSigner:
 SignerDep = Annotated[SessionSigner, Depends(get_signer)]
 
 
-def _no_credentials() -> AuthenticationError:
+def _no_credentials(got: str = "neither") -> AuthenticationError:
     return AuthenticationError(
         "authentication required",
         expected="an 'Authorization: Bearer hq_...' API token or a dashboard session cookie",
-        got="neither",
+        got=got,
         fix="log in at /login, or create a token with `haiquan users token USERNAME`",
     )
 
@@ -169,7 +169,12 @@ async def authenticate(
                     "or use an API token instead of the cookie",
                 )
     else:
-        raise _no_credentials()
+        header = request.headers.get("authorization", "").strip()
+        # Only the scheme is named: what follows it may be a password (Basic).
+        raise _no_credentials(
+            f"an Authorization header of the scheme {header.split()[0][:20]!r}, not Bearer"
+            if header else "neither"
+        )
     request.state.user = user
     return user
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from haiquan.web.auth import ApiToken, Role, User
+from haiquan.web.auth.store import MAX_TOKEN_DAYS
 
 __all__ = [
     "Health",
@@ -79,7 +80,9 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str = Field(default="api", min_length=1, max_length=200)
-    days: int | None = Field(default=None, ge=1, le=3650, description="Lifetime; none = no expiry.")
+    days: int | None = Field(
+        default=None, ge=1, le=MAX_TOKEN_DAYS, description="Lifetime; none = no expiry."
+    )
 
 
 class TokenPublic(BaseModel):

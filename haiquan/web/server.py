@@ -4,7 +4,12 @@ thread (``haiquan demo`` and the tests, which need the server and something else
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import multiprocessing
+import os
+import signal
 import socket
 import threading
 import time
@@ -23,6 +28,13 @@ log = logging.getLogger(__name__)
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(
+            "cannot listen on the web address",
+            expected="a TCP port from 1 to 65535 (or 0 for any free port)",
+            got=str(port),
+            fix="pass --port 8000, for instance, or set HAIQUAN_WEB_PORT",
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
@@ -43,6 +55,14 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise ConfigurationError(
+                "cannot listen on the web address",
+                expected="an address of one of this machine's network interfaces",
+                got=f"{host}, which is not one of them ({error.strerror})",
+                fix="check --host or HAIQUAN_WEB_HOST; use 127.0.0.1 (this machine only) or "
+                "0.0.0.0 (every interface, behind a TLS proxy)",
+            ) from None
         raise ConfigurationError(
             "cannot listen on the web address",
             expected=f"a free port on {host}",
@@ -133,6 +153,41 @@ def warm_up() -> None:
             log.info("warm-up of %s took %.1f s", name, time.monotonic() - started)
 
 
+#: File descriptors of the sockets ``serve`` listens on, closed in every forked child.
+_LISTENING: list[int] = []
+_AT_FORK_REGISTERED = False
+
+
+def _forget_server_in_child() -> None:
+    """Run in a process forked from the server (the local forecast engine's workers).
+
+    A fork inherits the listening socket and uvicorn's signal handlers, which only note a
+    signal for the server loop the child does not run: a worker alive when the server stopped
+    then ignored Ctrl-C and SIGTERM and kept the port taken, so the next ``haiquan serve`` said
+    "address already in use". The child gets the default handlers back and lets go of the port.
+    """
+    if not _LISTENING:
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for fd in _LISTENING:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _LISTENING.clear()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _close_in_forked_children(fd: int) -> None:
+    global _AT_FORK_REGISTERED
+    if not _AT_FORK_REGISTERED:  # os.register_at_fork cannot be undone: register once
+        os.register_at_fork(after_in_child=_forget_server_in_child)
+        _AT_FORK_REGISTERED = True
+    _LISTENING.append(fd)
+
+
 def serve(
     host: str | None = None,
     port: int | None = None,
@@ -161,18 +216,39 @@ def serve(
     sock = _bind(host, port)
     _log_haiquan_at(level)
     server = uvicorn.Server(_config(level))
-    if on_listening is not None:
-        on_listening(_base_url(host, sock.getsockname()[1]))
     from haiquan.web.auth import open_user_store
 
-    if open_user_store(settings).count_users() == 0:
+    # Open the users store before announcing the address: a store that cannot work is an error
+    # the operator should read instead of a "Serving ..." line.
+    users = open_user_store(settings).count_users()
+    if on_listening is not None:
+        on_listening(_base_url(host, sock.getsockname()[1]))
+    if users == 0:
         log.warning(
             "no users yet: nobody can log in; create one with "
             "`haiquan users add NAME --role administrator`"
         )
+    fd = sock.fileno()
+    _close_in_forked_children(fd)
+    # uvicorn re-raises SIGTERM once it has shut down, with the handler found before it started:
+    # the default one would end the process before the workers below are stopped.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main else None
     if warm:
         threading.Thread(target=warm_up, name="haiquan-web-warm-up", daemon=True).start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+        _LISTENING.remove(fd)
+        # Workers still computing for the stopped server (a forecast's processes) would wait
+        # forever on a queue nobody reads once it is gone. Only a server that is the process's
+        # main job (`haiquan serve`) does this: one in a thread (the demo, the tests) shares
+        # the process with children that are not its own (a Dask cluster, say).
+        if in_main:
+            for child in multiprocessing.active_children():
+                child.terminate()
 
 
 @dataclass

@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from haiquan.cli import app
+from haiquan.errors import InputError
 from haiquan.web.auth import Role, open_user_store
 
 runner = CliRunner()
@@ -78,3 +79,30 @@ def test_serve_prints_its_url_and_how_to_stop(monkeypatch: pytest.MonkeyPatch) -
     served[0][0].close()  # type: ignore[index]
     assert f"http://127.0.0.1:{port}/" in result.output
     assert "Ctrl-C" in result.output
+
+
+def test_names_and_labels_are_shown_as_typed_not_as_markup(isolated_settings) -> None:
+    # A display name or token label (anyone may set their own label through the API) holding
+    # Rich markup once crashed `users list`/`users tokens`, and `users token` after creating the
+    # token, so its secret was never shown.
+    store = open_user_store()
+    store.add_user("an", PASSWORD, "viewer", "[/] [bold]Trần[/bold]")
+    listed = runner.invoke(app, ["users", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "[/] [bold]Trần[/bold]" in listed.output
+
+    made = runner.invoke(app, ["users", "token", "an", "--label", "[/etl]"])
+    assert made.exit_code == 0, made.output
+    assert "[/etl]" in made.output
+    assert store.user_for_token(made.output.strip().splitlines()[-1]).username == "an"
+
+    tokens = runner.invoke(app, ["users", "tokens"])
+    assert tokens.exit_code == 0 and "[/etl]" in tokens.output
+
+
+def test_a_token_lifetime_beyond_the_limit_is_refused(isolated_settings) -> None:
+    open_user_store().add_user("an", PASSWORD, "viewer")
+    result = runner.invoke(app, ["users", "token", "an", "--days", "100000000"])
+    assert isinstance(result.exception, InputError), result.output
+    assert "at most 3650" in str(result.exception)
+    assert open_user_store().list_tokens() == []

@@ -202,3 +202,11 @@ def test_password_guessing_is_slowed_down(
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
     assert "Too many failed logins" in refused.text  # the page starts its sentence with a capital
     assert "haiquan_session" not in refused.cookies
+
+
+def test_another_authorization_scheme_is_named_without_its_secret(http: httpx.Client) -> None:
+    answer = http.get("/api/me", headers={"Authorization": "Basic YW46c2VjcmV0LXBhc3N3b3Jk"})
+    assert answer.status_code == 401
+    error = answer.json()["error"]
+    assert error["got"] == "an Authorization header of the scheme 'Basic', not Bearer"
+    assert "YW46" not in answer.text

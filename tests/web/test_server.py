@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 
 import httpx
@@ -113,3 +114,103 @@ def test_unknown_log_level_setting_is_a_clear_error(
     with pytest.raises(ConfigurationError) as caught:
         serve("127.0.0.1", 0, warm=False)
     assert "HAIQUAN_LOG_LEVEL" in str(caught.value.fix) and "'loud'" in str(caught.value.got)
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 99999])
+def test_port_out_of_range_is_a_clear_error(port: int) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        start_server("127.0.0.1", port)
+    assert caught.value.got == str(port) and "65535" in str(caught.value.expected)
+
+
+def test_address_of_another_machine_is_named_as_such() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        start_server("192.0.2.1", 0)  # TEST-NET-1: never an address of this machine
+    assert "not one of them" in str(caught.value.got)
+    assert "--host" in str(caught.value.fix) and "port" not in str(caught.value.fix)
+
+
+# What `haiquan serve` does around a forked worker (the local forecast engine's processes):
+# uvicorn's handler notes SIGTERM for the server loop, which the child does not run.
+_FORKED_WORKER = """
+import os, signal, socket, sys, time
+from haiquan.web import server
+
+sock = server._bind("127.0.0.1", 0)
+port = sock.getsockname()[1]
+server._close_in_forked_children(sock.fileno())
+signal.signal(signal.SIGTERM, lambda *_: None)
+child = os.fork()
+if child == 0:
+    time.sleep(20)
+    os._exit(0)
+time.sleep(0.3)
+sock.close()
+again = socket.socket()
+again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+again.bind(("127.0.0.1", port))
+again.listen(1)
+os.kill(child, signal.SIGTERM)
+_, status = os.waitpid(child, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_worker_forked_by_the_server_lets_go_of_the_port_and_stops_on_sigterm() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED_WORKER], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(-signal.SIGTERM)
+
+
+# `haiquan serve` whose warm-up has a worker process computing (as the forecast engine does).
+_SERVER_WITH_A_WORKER = """
+import multiprocessing, sys, time
+from haiquan.web import server
+
+def compute():
+    time.sleep(60)
+
+def warm_up():
+    worker = multiprocessing.get_context("fork").Process(target=compute)
+    worker.start()
+    print(worker.pid, flush=True)
+
+server.warm_up = warm_up
+server.serve("127.0.0.1", 0, log_level="warning")
+"""
+
+
+def test_sigterm_stops_the_server_and_its_workers(isolated_settings) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    running = subprocess.Popen(
+        [sys.executable, "-c", _SERVER_WITH_A_WORKER], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert running.stdout is not None
+        worker = int(running.stdout.readline())
+        time.sleep(0.5)  # serving
+        running.send_signal(signal.SIGTERM)
+        assert running.wait(timeout=30) == 128 + signal.SIGTERM
+        # The worker was stopped too, instead of waiting forever for a server that is gone.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            raise AssertionError("the worker outlived the server")
+    finally:
+        if running.poll() is None:
+            running.kill()

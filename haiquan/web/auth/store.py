@@ -40,10 +40,12 @@ from haiquan.web.auth._tables import Base, TokenRow, UserRow
 from haiquan.web.auth.passwords import check_password_strength, hash_password, verify_password
 from haiquan.web.auth.roles import Role
 
-__all__ = ["TOKEN_PREFIX", "ApiToken", "User", "UserStore", "open_user_store"]
+__all__ = ["MAX_TOKEN_DAYS", "TOKEN_PREFIX", "ApiToken", "User", "UserStore", "open_user_store"]
 
 #: Every API token starts with this, so secret scanners and log filters can recognise one.
 TOKEN_PREFIX = "hq_"
+#: The longest lifetime of an API token, in days (ten years).
+MAX_TOKEN_DAYS = 3650
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 #: Hash checked when the username is unknown, so a failed login takes as long either way.
@@ -387,12 +389,13 @@ class UserStore:
 
         Raises:
             NotFoundError: no such user.
-            InputError: ``days`` is not positive.
+            InputError: ``days`` is not between 1 and :data:`MAX_TOKEN_DAYS`.
         """
-        if days is not None and days < 1:
+        if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
             raise InputError(
-                "token lifetime must be positive",
-                expected="a number of days of 1 or more, or none for no expiry",
+                "token lifetime out of range",
+                expected=f"a number of days from 1 to at most {MAX_TOKEN_DAYS}, "
+                "or none for no expiry",
                 got=str(days),
                 fix="pass --days 90, for instance",
             )
