@@ -204,6 +204,24 @@ def test_password_guessing_is_slowed_down(
     assert "haiquan_session" not in refused.cookies
 
 
+def test_guesses_from_ever_new_addresses_are_capped_per_account(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    # The server trusts X-Forwarded-For from 127.0.0.1 (a local TLS proxy); a client claiming a
+    # new address on each try escaped the per-address limit of 5. The account has its own: 20.
+    account = make_account("viewer", username="sprayed-user")
+    wrong = {"username": "sprayed-user", "password": "wrong-password-y"}
+    for n in range(20):
+        answer = http.post("/login", data=wrong, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        assert answer.status_code == 401, n
+    right = {"username": "sprayed-user", "password": account.password}
+    refused = http.post("/login", data=right, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert refused.status_code == 429 and "haiquan_session" not in refused.cookies
+    other = make_account("viewer", username="other-user")  # other accounts are not held up
+    assert http.post("/login", data={"username": "other-user", "password": other.password},
+                     headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 303
+
+
 def test_another_authorization_scheme_is_named_without_its_secret(http: httpx.Client) -> None:
     answer = http.get("/api/me", headers={"Authorization": "Basic YW46c2VjcmV0LXBhc3N3b3Jk"})
     assert answer.status_code == 401

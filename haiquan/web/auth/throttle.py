@@ -2,7 +2,9 @@
 further attempts are refused for a while, even with the right password.
 
 Kept in memory, per server process: it is a brake on online guessing, not an audit log (the
-uvicorn access log records every attempt).
+uvicorn access log records every attempt). Keys whose failures have all left the window are
+dropped once the table grows past ``max_keys``, so a stream of usernames and addresses cannot
+fill the memory; a key that is only looked up is never stored.
 
 >>> throttle = LoginThrottle(attempts=2, window_seconds=60)
 >>> throttle.failed("an@10.0.0.1", now=0.0); throttle.failed("an@10.0.0.1", now=1.0)
@@ -24,14 +26,16 @@ __all__ = ["LoginThrottle"]
 class LoginThrottle:
     """At most ``attempts`` failures per key within ``window_seconds``."""
 
-    def __init__(self, attempts: int = 5, window_seconds: float = 900.0) -> None:
+    def __init__(
+        self, attempts: int = 5, window_seconds: float = 900.0, *, max_keys: int = 10_000
+    ) -> None:
         self.attempts = attempts
         self.window = window_seconds
+        self.max_keys = max_keys
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
+    def _prune(self, times: deque[float], now: float) -> deque[float]:
         while times and now - times[0] >= self.window:
             times.popleft()
         return times
@@ -40,8 +44,8 @@ class LoginThrottle:
         """Seconds until ``key`` may try again; 0 when it may try now."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            times = self._recent(key, now)
-            if len(times) < self.attempts:
+            times = self._failures.get(key)
+            if times is None or len(self._prune(times, now)) < self.attempts:
                 return 0.0
             return float(times[0] + self.window - now)
 
@@ -49,9 +53,16 @@ class LoginThrottle:
         """Count a failed attempt."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            self._recent(key, now).append(now)
+            self._prune(self._failures.setdefault(key, deque()), now).append(now)
+            if len(self._failures) > self.max_keys:
+                self._failures = {k: t for k, t in self._failures.items()
+                                  if now - t[-1] < self.window}
 
     def succeeded(self, key: str) -> None:
         """Forget the failures of ``key`` after a successful login."""
         with self._lock:
             self._failures.pop(key, None)
+
+    def __len__(self) -> int:
+        """How many keys are held (for tests and monitoring)."""
+        return len(self._failures)

@@ -16,6 +16,10 @@ router = APIRouter(include_in_schema=False)
 
 #: Failed logins per username and client address (5 in 15 minutes, then wait).
 THROTTLE = LoginThrottle(attempts=5, window_seconds=15 * 60)
+#: The same username from any address: a client that can claim a new address on each try
+#: (X-Forwarded-For, which the server trusts from 127.0.0.1 for a local TLS proxy, or many
+#: machines) still gets only this many guesses at one account per window.
+USERNAME_THROTTLE = LoginThrottle(attempts=20, window_seconds=15 * 60)
 
 
 def _safe_next(target: str | None) -> str:
@@ -45,8 +49,9 @@ def login(
 ) -> Response:
     """Check the password and set a signed session cookie lasting ``session_minutes``."""
     client = request.client.host if request.client else "unknown"
-    key = f"{username.strip().lower()}@{client}"
-    wait = THROTTLE.retry_after(key)
+    account = username.strip().lower()
+    key = f"{account}@{client}"
+    wait = max(THROTTLE.retry_after(key), USERNAME_THROTTLE.retry_after(account))
     if wait > 0:
         context = {
             "next": _safe_next(next),
@@ -60,9 +65,11 @@ def login(
         user = store.authenticate(username, password)
     except AuthenticationError as error:
         THROTTLE.failed(key)
+        USERNAME_THROTTLE.failed(account)
         context = {"next": _safe_next(next), "error": error.summary, "username": username}
         return render(request, "login.html", context, None, status_code=401)
     THROTTLE.succeeded(key)
+    USERNAME_THROTTLE.succeeded(account)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
