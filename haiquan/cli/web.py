@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from haiquan.cli._console import console
+from haiquan.errors import InputError
 
 users_app = typer.Typer(
     name="users",
@@ -71,12 +72,21 @@ def set_user(
     ] = False,
 ) -> None:
     """Change a user's role, status or password (ends their open sessions)."""
+    if role is None and active is None and not new_password:
+        raise InputError(
+            "nothing to change",
+            expected="--role ROLE, --active or --inactive, or --password",
+            got=f"only the user name {username!r}",
+            fix=f"for example: haiquan users set {username} --role analyst",
+        )
+    store = _store()
+    store.get_user(username)  # an unknown user is said before the password is asked for
     password = (
         typer.prompt("New password", hide_input=True, confirmation_prompt=True)
         if new_password
         else None
     )
-    user = _store().update_user(username, role=role, active=active, password=password)
+    user = store.update_user(username, role=role, active=active, password=password)
     state = "active" if user.active else "inactive"
     console.print(f"{user.username}: role {user.role.value}, {state}")
 

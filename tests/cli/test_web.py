@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from haiquan.cli import app
-from haiquan.errors import InputError
+from haiquan.errors import InputError, NotFoundError
 from haiquan.web.auth import Role, open_user_store
 
 runner = CliRunner()
@@ -106,3 +106,22 @@ def test_a_token_lifetime_beyond_the_limit_is_refused(isolated_settings) -> None
     assert isinstance(result.exception, InputError), result.output
     assert "at most 3650" in str(result.exception)
     assert open_user_store().list_tokens() == []
+
+
+def test_set_without_a_change_says_so_and_an_unknown_user_is_named_before_the_prompt(
+    isolated_settings,
+) -> None:
+    open_user_store().add_user("an", PASSWORD, "viewer")
+    nothing = runner.invoke(app, ["users", "set", "an"])
+    assert isinstance(nothing.exception, InputError), nothing.output
+    assert nothing.exception.summary == "nothing to change" and "--role" in str(nothing.exception)
+    unknown = runner.invoke(app, ["users", "set", "nobody", "--password"], input="")
+    assert isinstance(unknown.exception, NotFoundError), unknown.output
+    assert "New password" not in unknown.output  # refused before asking
+
+
+def test_revoking_an_unknown_token_on_the_cli_points_to_the_cli(isolated_settings) -> None:
+    result = runner.invoke(app, ["users", "revoke", "999"])
+    assert isinstance(result.exception, NotFoundError), result.output
+    assert "haiquan users tokens" in str(result.exception.fix)
+    assert "your tokens" not in str(result.exception)

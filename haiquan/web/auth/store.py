@@ -436,11 +436,15 @@ class UserStore:
                 or owner is None
                 or (username is not None and owner.username != username)
             ):
+                # A user revoking their own token is told about their tokens; an
+                # administrator revoking any token, about all of them.
                 raise NotFoundError(
                     "no such API token",
-                    expected="the id of one of your tokens",
+                    expected=("the id of one of your tokens" if username is not None
+                              else "the id of an existing token"),
                     got=str(token_id),
-                    fix="list tokens with GET /api/me/tokens or `haiquan users tokens`",
+                    fix=("list your tokens with GET /api/me/tokens" if username is not None
+                         else "list the tokens with `haiquan users tokens`"),
                 )
             row.revoked = True
             return _token(row, owner.username)
