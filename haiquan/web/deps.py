@@ -130,6 +130,13 @@ def read_session(value: str, store: UserStore, signer: SessionSigner) -> tuple[U
             got="a session ended by logout everywhere, a password or role change, or deletion",
             fix="log in again",
         )
+    if store.is_session_ended(session.session_id):
+        raise AuthenticationError(
+            "session ended",
+            expected="a session that is still open",
+            got="the cookie of a session that was logged out",
+            fix="log in again",
+        )
     return user, session
 
 

@@ -125,6 +125,31 @@ def test_logout_everywhere_ends_the_cookie_session(
     assert http.get("/api/me").status_code == 401
 
 
+def test_logout_ends_the_session_on_the_server_too(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    # A copy of the cookie taken before logging out (a saved browser profile, a captured
+    # request) must not keep working until it expires.
+    viewer = make_account("viewer")
+    login(http, viewer)
+    copied = http.cookies[SESSION_COOKIE]
+    assert http.get("/api/me").status_code == 200
+    assert http.post("/logout", follow_redirects=False).status_code == 303
+    answer = http.get("/api/me", cookies={SESSION_COOKIE: copied})
+    assert answer.status_code == 401
+    assert "logged out" in answer.json()["error"]["got"]
+    # logging in again opens a new session; other sessions of the same user are untouched
+    login(http, viewer)
+    second = http.cookies[SESSION_COOKIE]
+    assert http.get("/api/me", cookies={SESSION_COOKIE: second}).status_code == 200
+
+
+def test_logout_with_a_foreign_or_missing_cookie_just_redirects(http: httpx.Client) -> None:
+    for cookies in ({}, {SESSION_COOKIE: "not.a-cookie"}):
+        answer = http.post("/logout", cookies=cookies, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/login"
+
+
 def test_expired_session_cookie_refused(
     http: httpx.Client, make_account: Callable[..., Account], isolated_settings
 ) -> None:

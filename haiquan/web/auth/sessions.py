@@ -1,10 +1,12 @@
 """Signed, expiring session cookies (HMAC-SHA256 over a small JSON payload).
 
-The cookie holds the user id, the user's session epoch and an expiry time, signed with a key
-derived from ``settings.secret_key``. Nothing secret is in the cookie, and the server keeps no
-session table: a session ends when it expires, when the user logs out (the cookie is dropped) or
-when the user's epoch is bumped (password change, role change, "log out everywhere"), which
-invalidates every cookie issued before.
+The cookie holds the user id, the user's session epoch, a random session id and an expiry time,
+signed with a key derived from ``settings.secret_key``. Nothing secret is in the cookie, and the
+server keeps no table of open sessions: a session ends when it expires, when the user's epoch is
+bumped (password change, role change, "log out everywhere"), which invalidates every cookie issued
+before, or when the user logs out — then its id is written to the users store's list of ended
+sessions (kept until the cookie would have expired), so a copy of the cookie taken before the
+logout no longer works either.
 
 >>> signer = SessionSigner("a-test-secret-that-is-long-enough", minutes=5)
 >>> value = signer.issue(user_id=7, epoch=0, now=1_000_000.0)
@@ -36,12 +38,15 @@ SESSION_COOKIE = "haiquan_session"
 
 @dataclass(frozen=True)
 class Session:
-    """A verified session: who, which epoch, until when, and its CSRF token."""
+    """A verified session: who, which epoch, until when, its CSRF token and its own id."""
 
     user_id: int
     epoch: int
     expires_at: float
     csrf: str
+    #: Random, one per login; logging out records it as ended (cookies issued before this field
+    #: existed use their CSRF token, which is as random and as unique).
+    session_id: str
 
 
 def _b64(data: bytes) -> str:
@@ -78,6 +83,7 @@ class SessionSigner:
             "e": epoch,
             "x": int(now + self.minutes * 60),
             "c": secrets.token_urlsafe(16),
+            "s": secrets.token_urlsafe(16),
         }
         payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
         return f"{_b64(payload)}.{self._sign(payload)}"
@@ -120,4 +126,5 @@ class SessionSigner:
             epoch=int(body["e"]),
             expires_at=float(body["x"]),
             csrf=body["c"],
+            session_id=str(body.get("s") or body["c"]),
         )

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from haiquan._database import StoreDatabase, open_engine
@@ -36,7 +36,7 @@ from haiquan.errors import (
     NotFoundError,
 )
 from haiquan.settings import Settings, get_settings
-from haiquan.web.auth._tables import Base, TokenRow, UserRow
+from haiquan.web.auth._tables import Base, EndedSessionRow, TokenRow, UserRow
 from haiquan.web.auth.passwords import check_password_strength, hash_password, verify_password
 from haiquan.web.auth.roles import Role
 
@@ -345,6 +345,24 @@ class UserStore:
             row = self._row(session, username)
             row.session_epoch += 1
             return _user(row)
+
+    def end_session(self, session_id: str, expires_at: datetime) -> None:
+        """Record one dashboard session as ended (logout), until its cookie would have expired.
+
+        Rows of sessions past their expiry are dropped here: an expired cookie is refused on its
+        own, so the list only ever holds sessions that could still be presented.
+        """
+        now = _now()
+        with self._session() as session:
+            session.execute(delete(EndedSessionRow).where(EndedSessionRow.expires_at < now))
+            if session.get(EndedSessionRow, session_id) is None:
+                session.add(EndedSessionRow(session_id=session_id, ended_at=now,
+                                            expires_at=expires_at))
+
+    def is_session_ended(self, session_id: str) -> bool:
+        """Whether the dashboard session ``session_id`` was ended by logging out."""
+        with self._session() as session:
+            return session.get(EndedSessionRow, session_id) is not None
 
     def delete_user(self, username: str) -> None:
         """Delete a user and its tokens.

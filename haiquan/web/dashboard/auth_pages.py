@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -84,8 +85,22 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Drop the session cookie and go back to the login page."""
+def logout(request: Request, store: UserStoreDep, signer: SignerDep) -> Response:
+    """End the session on the server, drop its cookie and go back to the login page.
+
+    Dropping the cookie alone would leave a copy of it (a shared computer's saved profile, a
+    captured request) working until it expires; the session's id is recorded as ended instead.
+    A cookie that does not verify or has expired is simply dropped: it opens nothing.
+    """
+    value = request.cookies.get(SESSION_COOKIE)
+    if value:
+        try:
+            session = signer.read(value)
+        except AuthenticationError:
+            pass
+        else:
+            store.end_session(session.session_id,
+                              datetime.fromtimestamp(session.expires_at, UTC))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -279,3 +279,17 @@ def test_a_relative_sqlite_path_is_refused(
     assert not (tmp_path / "aeo.sqlite").exists()
     UserStore(f"sqlite:///{tmp_path / 'web.sqlite'}")  # the absolute path opens
     assert (tmp_path / "web.sqlite").exists()
+
+
+def test_ended_sessions_are_kept_until_they_would_expire(store: UserStore) -> None:
+    now = datetime.now(UTC)
+    store.end_session("gone-by-now", now - timedelta(seconds=1))
+    store.end_session("still-open-for-a-while", now + timedelta(hours=1))
+    assert store.is_session_ended("still-open-for-a-while")
+    assert not store.is_session_ended("never-ended")
+    # recording another ending drops rows whose cookies have expired anyway
+    store.end_session("another", now + timedelta(hours=1))
+    assert not store.is_session_ended("gone-by-now")
+    # logging out twice (two tabs) is not an error
+    store.end_session("another", now + timedelta(hours=1))
+    assert store.is_session_ended("another")
