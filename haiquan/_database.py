@@ -6,8 +6,7 @@ database, a missing folder or a server that cannot be reached reads the same for
 expected, what came (never a password), and which setting to correct. Only a store's default
 SQLite file inside ``HAIQUAN_HOME`` has its folder created; a path the user typed must name an
 existing folder, so a typo is an error instead of a new, empty database somewhere unexpected.
-The gateway keeps its own copy of these checks (``haiquan.exchange.store``) because a gateway
-node deploys on its own.
+The gateway's store checks its SQLite path with the same :func:`check_sqlite_path`.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from haiquan.errors import ConfigurationError
 
-__all__ = ["CONNECT_TIMEOUT", "StoreDatabase", "open_engine", "parse_url"]
+__all__ = ["CONNECT_TIMEOUT", "StoreDatabase", "check_sqlite_path", "open_engine", "parse_url"]
 
 #: Seconds to wait for a PostgreSQL server before saying it cannot be reached (an unreachable
 #: host should be an error within seconds, not after TCP gives up).
@@ -111,44 +110,70 @@ def _where(parsed: URL) -> str:
     return f"PostgreSQL on {parsed.host or 'localhost'}{port}/{parsed.database or ''}"
 
 
-def _sqlite_folder(parsed: URL, url: str, store: StoreDatabase, create: bool) -> None:
+def check_sqlite_path(
+    database: str | None,
+    url: str,
+    *,
+    what: str,
+    example: str,
+    setting: str,
+    create: bool,
+    create_fix: str,
+) -> None:
     """Make sure a SQLite file's folder exists: create it, or refuse a mistyped path.
 
-    A path the user typed must also be absolute: a relative one names another file in each
-    folder a command or the server is started from, each an empty store of its own.
+    Shared by every store (the users store, the AEO registry and the gateway, which imports
+    nothing else of haiquan's outside ``exchange`` but this module and the error tree), so a
+    typo reads the same everywhere. A path the user typed (``create`` false) must be absolute —
+    a relative one names another file in each folder a command or the server is started from,
+    each an empty store of its own — and its folder must exist, so a typo is an error instead of
+    a new, empty database somewhere unexpected. Nothing to do for an in-memory database.
+
+    Args:
+        database: the URL's database part (the file path).
+        url: the URL as given, quoted in messages.
+        what: the store as a sentence names it, e.g. ``the gateway store``.
+        example: the URLs accepted, for ``expected``.
+        setting: where the URL was set, named in the fix.
+        create: create the folder (the store's default file inside its home).
+        create_fix: what to correct when the folder cannot be created.
+
+    Raises:
+        ConfigurationError: a relative path, a folder that does not exist, or one that cannot
+            be created.
     """
-    if not parsed.database or parsed.database == ":memory:":
+    if not database or database == ":memory:":
         return
-    path = Path(parsed.database)
+    path = Path(database)
     folder = path.parent
-    if not create and not path.is_absolute():
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ConfigurationError(
+                f"cannot create the folder of {what}",
+                expected="a SQLite file in a folder haiquan may write",
+                got=f"{database} ({error.strerror})",
+                fix=create_fix,
+            ) from error
+        return
+    if not path.is_absolute():
         raise ConfigurationError(
-            f"the path of {store.what} is relative",
-            expected=f"an absolute path to a SQLite file ({store.example})",
-            got=f"{url!r}, which would open {path.resolve()} here and another file when run "
-            "from another folder",
-            fix=f"write the absolute path in {store.setting}: sqlite:////{path} if you meant "
+            f"{what}'s path is relative",
+            expected=f"an absolute path to a SQLite file ({example})",
+            got=f"{url!r} from {setting}, which would open {path.resolve()} here and another "
+            "file when run from another folder",
+            fix=f"write the absolute path in {setting}: sqlite:////{path} if you meant "
             f"/{path}, else sqlite:///{path.resolve()}",
         )
-    if not create:
-        if not folder.is_dir():
-            raise ConfigurationError(
-                f"{store.what}'s folder does not exist",
-                expected=f"a SQLite file in an existing folder ({store.example})",
-                got=f"{url!r}, whose folder {folder} does not exist",
-                fix=f"correct the path in {store.setting} (sqlite:/// then an absolute path "
-                f"starts with a fourth /), or create the folder first (mkdir -p {folder})",
-            )
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
+    if not folder.is_dir():
         raise ConfigurationError(
-            f"cannot create the folder of {store.what}",
-            expected="a SQLite file in a folder haiquan may write",
-            got=f"{parsed.database} ({error.strerror})",
-            fix=f"correct {store.setting} or HAIQUAN_HOME",
-        ) from error
+            f"{what}'s folder does not exist",
+            expected=f"a SQLite file in an existing folder ({example})",
+            got=f"{url!r} from {setting}, whose folder {folder} does not exist",
+            fix=f"correct the path in {setting} (sqlite:/// then an absolute path starts with a "
+            f"fourth /), or create the folder first (mkdir -p {folder})",
+        )
 
 
 def open_engine(
@@ -176,7 +201,9 @@ def open_engine(
     parsed = parse_url(url, store)
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        _sqlite_folder(parsed, url, store, create_folder)
+        check_sqlite_path(parsed.database, url, what=store.what, example=store.example,
+                          setting=store.setting, create=create_folder,
+                          create_fix=f"correct {store.setting} or HAIQUAN_HOME")
         connect_args["check_same_thread"] = False
     elif "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT

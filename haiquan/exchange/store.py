@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -36,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
+from haiquan._database import check_sqlite_path
 from haiquan.errors import ConfigurationError, ConflictError, NotFoundError
 from haiquan.exchange._wakeup import OutboxWatcher, PostgresWatcher, SqliteWatcher
 from haiquan.exchange.tables import inbox, metadata, outbox, partner_states, receipts
@@ -182,7 +182,8 @@ def check_sqlite_folder(url: str, source: str = URL_SOURCES, *, create: bool = F
     (``create``: the default file in the node home), or refuse a folder that does not exist (a
     path the operator typed, read from ``source``), so a typo does not start an empty store
     somewhere unexpected. A relative path is refused (it would name another file in each
-    folder a command runs from).
+    folder a command runs from). The rules and messages are the other stores' own
+    (:func:`haiquan._database.check_sqlite_path`).
 
     Nothing to do for PostgreSQL or an in-memory database.
 
@@ -191,42 +192,14 @@ def check_sqlite_folder(url: str, source: str = URL_SOURCES, *, create: bool = F
             created).
     """
     parsed, _ = parse_database_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    if parsed.get_backend_name() != "sqlite":
         return
-    path = Path(str(parsed.database))
-    if not path.is_absolute():
-        # Relative to whatever folder a command runs in: each would open its own empty store.
-        raise ConfigurationError(
-            "the gateway store's path is relative",
-            expected="an absolute path to a SQLite file (sqlite:////path/gateway.db: four /), "
-            "or postgresql+psycopg://user@host/db",
-            got=f"{url!r} from {source}, which would open {path.resolve()} here and another "
-            "file when run from another folder",
-            fix=f"write the absolute path in {source}: sqlite:////{path} if you meant /{path}, "
-            f"else sqlite:///{path.resolve()}",
-        )
-    folder = path.parent
-    if create:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ConfigurationError(
-                "cannot create the folder of the gateway store",
-                expected="a SQLite file in a folder this node may write",
-                got=f"{parsed.database} ({error.strerror})",
-                fix="correct the node folder (--home or HAIQUAN_GATEWAY_HOME) or its "
-                "permissions",
-            ) from error
-        return
-    if not folder.is_dir():
-        raise ConfigurationError(
-            "the gateway store's folder does not exist",
-            expected="a SQLite file in an existing folder (sqlite:////path/gateway.db), or "
-            "postgresql+psycopg://user@host/db",
-            got=f"{url!r} from {source}, whose folder {folder} does not exist",
-            fix=f"correct the path in {source} (sqlite:/// then an absolute path starts with a "
-            f"fourth /), or create the folder first (mkdir -p {folder})",
-        )
+    check_sqlite_path(
+        parsed.database, url, what="the gateway store",
+        example="sqlite:////path/gateway.db: four /, or postgresql+psycopg://user@host/db",
+        setting=source, create=create,
+        create_fix="correct the node folder (--home or HAIQUAN_GATEWAY_HOME) or its permissions",
+    )
 
 
 class GatewayStore:

@@ -269,7 +269,7 @@ def test_a_relative_sqlite_path_is_refused(
     with pytest.raises(ConfigurationError) as caught:
         UserStore("sqlite:///web.sqlite")
     error = caught.value
-    assert error.summary == "the path of the users store is relative"
+    assert error.summary == "the users store's path is relative"
     assert str(tmp_path / "web.sqlite") in str(error.got)
     assert "HAIQUAN_WEB_DATABASE_URL" in str(error.fix)
     assert "sqlite:////web.sqlite" in str(error.fix)
