@@ -103,7 +103,10 @@ class PartnerOutage:
 def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchReport:
     """Claim due messages (up to ``limit``), deliver them in batches, record the outcome."""
     config = node.config
-    node.trust.reload_if_changed()
+    if node.trust.reload_if_changed():
+        # Partners may have gone from trust: read the recorded states again, so one found up
+        # (or down) and then removed is forgotten, not listed by `gateway status` for ever.
+        node.partner_states_loaded = False
     if node.trust.problem is not None:
         raise node.trust.problem  # never judge messages without the partners' keys
     node.keyring.reload_if_changed()

@@ -179,6 +179,19 @@ def test_a_partner_removed_from_trust_while_down_is_forgotten_and_its_messages_f
     assert failed.attempts == 1  # the one real attempt; forgetting sends nothing
 
 
+def test_a_partner_removed_from_trust_after_coming_back_up_is_forgotten_by_the_running_worker(
+    make_node: NodeFactory,
+) -> None:
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    vnm.store.record_partner_state("THA", "up", since=time.time())  # found down, then back
+    vnm.dispatch_once()
+    assert [(p.partner, p.state) for p in vnm.summary().partners] == [("THA", "up")]
+    _untrust(vnm, "THA")
+    vnm.dispatch_once()  # the same worker, no restart
+    assert vnm.summary().partners == []
+
+
 def test_a_starting_worker_forgets_a_recorded_partner_no_longer_trusted(
     make_node: NodeFactory,
 ) -> None:
