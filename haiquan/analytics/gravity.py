@@ -225,6 +225,24 @@ def _home_fta(panel: pd.DataFrame, home: str, on: dt.date) -> pd.Series:
         (panel["importer"] == home) & panel["exporter"].isin(with_fta))
 
 
+def _one_source(flows: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The rows of the one source with the most reporters, and its name.
+
+    A gravity model compares every pair with every other, so its pairs must be measured the
+    same way: a warehouse holding the DOTS table and the U.S. Census file would otherwise mix
+    the Census's own U.S. figures (general imports, its own partner codes and revisions) into
+    the DOTS panel where DOTS has no row. The source with the most reporters is the bilateral
+    table the model needs; the others are left out of the estimate.
+    """
+    if "source" not in flows.columns:
+        return flows, None
+    reporters = flows.groupby("source", observed=True)["reporter"].nunique()
+    if len(reporters) <= 1:
+        return flows, (str(reporters.index[0]) if len(reporters) else None)
+    chosen = str(reporters.sort_values(ascending=False, kind="stable").index[0])
+    return flows.loc[flows["source"] == chosen], chosen
+
+
 def _without_singletons(pairs: pd.DataFrame) -> pd.DataFrame:
     """The pairs left once every exporter or importer seen in a single pair is dropped, again
     until none is: such a country's effect fits its one pair exactly, so it tells the model
@@ -268,6 +286,7 @@ def expected_trade(
     Raises:
         InputError: when the rows hold too few reporters to estimate the model.
     """
+    flows, source = _one_source(flows)
     annual = annual_values(flows)
     code = resolve_home(home)
     chosen = resolve_year(annual, code, year)
@@ -310,6 +329,7 @@ def expected_trade(
         out["actual_to_expected"] = np.where(out["expected"] > 0,
                                              out["actual"] / out["expected"], np.nan)
     result.details = {"home": code, "year": chosen, "flow": flow, "groups": list(groups),
+                      "source": source,
                       "home_fta": home_fta,
                       "pairs": len(panel), "countries": countries}
     out.attrs["model"] = result

@@ -200,7 +200,8 @@ def gravity(
     table = untapped_potential(load_flows(input, format, first_year=year, last_year=year),
                                home, year, flow=flow.value)
     model = table.attrs["model"]
-    console.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs)")
+    source = f"; source {model.details['source']}" if model.details.get("source") else ""
+    console.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs{source})")
     for term, row in model.coefficients.iterrows():
         console.print(f"  {term} = {row['estimate']:.3f} (s.e. {row['std_error']:.3f})")
     _print(table.head(top), f"Untapped {flow.value} potential of {model.details['home']}, "

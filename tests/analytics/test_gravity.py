@@ -115,3 +115,18 @@ def test_untapped_potential_on_dots_2020(dots_2020: pd.DataFrame) -> None:
     assert abs(table["potential"].sum()) / table["actual"].sum() < 1e-4
     assert (table["potential"] == table["expected"] - table["actual"]).all()
     assert table["potential"].is_monotonic_decreasing
+
+
+def test_one_source_is_estimated_when_the_warehouse_holds_several(dots_2020: pd.DataFrame) -> None:
+    # The U.S. Census file beside DOTS: its own U.S. figures (here: every U.S. export row of
+    # DOTS, as another source would report it, doubled, plus a pair DOTS does not have) must not
+    # replace or add to the DOTS pairs the other pairs are compared with.
+    usa = dots_2020.loc[(dots_2020["reporter"] == "USA") & (dots_2020["flow"] == "export")]
+    census = usa.assign(source="us-census", value_usd=usa["value_usd"] * 2)
+    extra = census.iloc[:1].assign(partner="ATA", value_usd=1e9)
+    mixed = pd.concat([dots_2020, census, extra], ignore_index=True)
+    alone = untapped_potential(dots_2020, "VNM", 2020).attrs["model"]
+    both = untapped_potential(mixed, "VNM", 2020).attrs["model"]
+    assert both.details["source"] == "imf-dots"
+    assert both.nobs == alone.nobs
+    assert both.estimate("same_asean") == pytest.approx(alone.estimate("same_asean"), rel=1e-9)
