@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from haiquan.errors import InputError, NotFoundError
-from haiquan.settings import get_settings
+from haiquan.reference.countries import resolve_home
 
 __all__ = ["annual_values", "is_country", "is_synthetic", "resolve_home", "resolve_year"]
 
@@ -30,21 +30,6 @@ def is_synthetic(flows: pd.DataFrame) -> bool:
     if "source" not in flows.columns:
         return False
     return bool(flows["source"].astype("string").str.startswith("synthetic").fillna(False).any())
-
-
-def resolve_home(home: str | None) -> str:
-    """The home country: the argument, else the ``HAIQUAN_HOME_COUNTRY`` setting."""
-    given = home or get_settings().home_country
-    code = given.strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        # Name where the bad code came from: the caller's --home, or the setting.
-        raise InputError(
-            "the home country must be an ISO 3166 alpha-3 code",
-            expected="a code such as VNM",
-            got=repr(home) if home else f"HAIQUAN_HOME_COUNTRY={given!r}",
-            fix="pass --home VNM" if home else "set HAIQUAN_HOME_COUNTRY to a code such as VNM",
-        )
-    return code
 
 
 def annual_values(flows: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from haiquan.errors import HaiquanError, InputError
 from haiquan.priorities import _inputs
 from haiquan.priorities.trade import ForecastMethod, forecast_growth
 from haiquan.priorities.weights import CRITERIA, ScoringWeights, load_weights
+from haiquan.reference.countries import resolve_home
 
 __all__ = [
     "COOPERATION_FLAGS",
@@ -29,22 +30,6 @@ __all__ = [
 ]
 
 COOPERATION_FLAGS = ("fta_in_force", "aeo_mra", "eco_exchange", "single_window_connected")
-
-
-def _resolve_home(home: str | None) -> str:
-    from haiquan.settings import get_settings
-
-    given = home or get_settings().home_country
-    code = given.strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        # Name where the bad code came from: the caller's --home, or the setting.
-        raise InputError(
-            "the home country must be an ISO 3166 alpha-3 code",
-            expected="a code such as VNM",
-            got=repr(home) if home else f"HAIQUAN_HOME_COUNTRY={given!r}",
-            fix="pass --home VNM" if home else "set HAIQUAN_HOME_COUNTRY to a code such as VNM",
-        )
-    return code
 
 
 def _cooperation(home: str, partners: list[str], on: dt.date) -> pd.DataFrame:
@@ -112,7 +97,7 @@ def partner_criteria(
     Raises:
         InputError: no trade of the home country in the flows, or bad arguments.
     """
-    home = _resolve_home(home)
+    home = resolve_home(home)
     if horizon < 1:
         raise InputError("the horizon is at least one year", expected="an integer ≥ 1",
                          got=str(horizon), fix="pass --horizon 5")

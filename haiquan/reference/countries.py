@@ -21,9 +21,10 @@ from typing import Any
 import pycountry
 
 from haiquan import yaml_text
-from haiquan.errors import CatalogueError, UnknownCodeError
+from haiquan.errors import CatalogueError, InputError, UnknownCodeError
 
 __all__ = [
+    "resolve_home",
     "Country",
     "CountryGroup",
     "country",
@@ -263,3 +264,27 @@ def groups_of(code: str, on: dt.date | None = None) -> list[str]:
     alpha_3 = country(code).alpha_3
     groups = country_groups().items()
     return sorted(name for name, group in groups if alpha_3 in group.members_on(on))
+
+
+def resolve_home(home: str | None) -> str:
+    """The home country's alpha-3 code: the argument, else the ``HAIQUAN_HOME_COUNTRY`` setting.
+
+    Only the shape is checked here (three letters, upper-cased); the analytics and the
+    priorities that call this name the bad code's origin — the caller's ``--home`` or the
+    setting — so the fix points at the right place.
+
+    Raises:
+        InputError: not three letters.
+    """
+    from haiquan.settings import get_settings
+
+    given = home or get_settings().home_country
+    code = given.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise InputError(
+            "the home country must be an ISO 3166 alpha-3 code",
+            expected="a code such as VNM",
+            got=repr(home) if home else f"HAIQUAN_HOME_COUNTRY={given!r}",
+            fix="pass --home VNM" if home else "set HAIQUAN_HOME_COUNTRY to a code such as VNM",
+        )
+    return code
