@@ -348,7 +348,10 @@ def compare_command(
     """Compare countries' rates side by side (ASEAN members by default)."""
     from haiquan.commitments import rates_by_country
 
-    codes = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
+    # An option given but empty ("--countries ,") is an empty list, refused by the library.
+    codes = None
+    if countries is not None:
+        codes = [c.strip() for c in countries.split(",") if c.strip()]
     frame = rates_by_country(
         catalogue, codes, _date(on, "--on"), known_on=_date(known_on, "--known-on")
     )

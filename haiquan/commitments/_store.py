@@ -162,7 +162,8 @@ def read_history(
     sql = "SELECT * FROM commitment_status"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY catalogue, country, item, effective_date, seq"
+    # Chronological, as the docstring says: sorting by item first put "10.8" before "3".
+    sql += " ORDER BY effective_date, seq"
     with _connect(read_only=True) as con:
         frame = con.execute(sql, params).fetchdf()
     for column in _DATE_COLUMNS:

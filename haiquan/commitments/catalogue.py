@@ -44,6 +44,7 @@ __all__ = [
     "Party",
     "Source",
     "TfaRules",
+    "catalogue_ids",
     "catalogue_items",
     "catalogue_summary",
     "install_catalogue",
@@ -384,6 +385,11 @@ def _catalogue_files() -> dict[str, Path]:
     if user.is_dir():
         files.update({p.stem: p for p in sorted(user.glob("*.yaml"))})
     return files
+
+
+def catalogue_ids() -> list[str]:
+    """The ids of every catalogue there is, packaged and installed, without reading them."""
+    return sorted(_catalogue_files())
 
 
 @lru_cache(maxsize=32)

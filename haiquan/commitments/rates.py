@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from haiquan.commitments.catalogue import Catalogue, MemberType, load_catalogue
 from haiquan.commitments.records import StatusRecord
 from haiquan.commitments.status import history_rows, state_rows, status_history
+from haiquan.errors import InputError
 from haiquan.reference.countries import country as lookup_country
 
 __all__ = [
@@ -183,6 +184,10 @@ def _rate_from(
     if cat.method == "tfa" and code not in cat.parties:
         assumed = f"member type {member_type} assumed (not in the catalogue's parties)"
         note = f"{note}; {assumed}" if note else assumed
+    # Outside the agreement's life or with nothing to count, that comes first: it explains the 0.
+    said = "; ".join(n for n in (_in_force_note(cat, code, on), _empty_note(cat)) if n)
+    if said:
+        note = f"{said}; {note}" if note else said
     return ImplementationRate(
         catalogue=cat.id,
         country=code,
@@ -199,6 +204,52 @@ def _rate_from(
         member_type=member_type if cat.method == "tfa" else None,
         note=note,
     )
+
+
+def _empty_note(cat: Catalogue) -> str | None:
+    """Say so when a catalogue lists nothing to count: 0 of 0 is not a measured 0 %."""
+    if cat.items():
+        return None
+    return (
+        f"the catalogue {cat.id} lists no {cat.item_label}s yet, so there is nothing to count; "
+        "install a copy listing the ones tracked (docs/commitments.md, your own catalogue)"
+    )
+
+
+def _in_force_note(cat: Catalogue, code: str, on: dt.date) -> str | None:
+    """Say so when ``on`` lies outside the agreement's life: the 0 % is by definition there.
+
+    For the TFA nothing counts before entry into force (for the party, when later); for the
+    others, the catalogue's ``valid_from``/``valid_to`` bound the edition it describes.
+    """
+    if cat.tfa_rules is not None:
+        party = cat.parties.get(code)
+        start = cat.tfa_rules.entry_into_force
+        if party is not None and party.in_force is not None and party.in_force > start:
+            if on < party.in_force:
+                return (
+                    f"{on} is before the agreement entered into force for {code} "
+                    f"({party.in_force}): no commitment counts as implemented before then, "
+                    "so the rate is nil by definition"
+                )
+        if on < start:
+            return (
+                f"{on} is before the agreement entered into force ({start}; {cat.title}): no "
+                "commitment counts as implemented before then, so the rate is nil by "
+                f"definition; ask for a date from {start} on"
+            )
+        return None
+    if on < cat.valid_from:
+        return (
+            f"{on} is before the catalogue's edition took effect ({cat.valid_from}; "
+            f"{cat.title}): only states recorded as effective by then are counted"
+        )
+    if cat.valid_to is not None and on > cat.valid_to:
+        return (
+            f"{on} is after the catalogue's edition ended ({cat.valid_to}; {cat.title}): the "
+            "items may no longer be those in force"
+        )
+    return None
 
 
 def _rate_on(
@@ -352,15 +403,24 @@ def rates_by_country(
 ) -> pd.DataFrame:
     """One row per country: the rate and the units in each class, for side-by-side comparison.
 
-    ``countries`` defaults to the ASEAN members on ``on``. The stored history is read once for all
-    of them. Columns: ``country``, ``rate``, ``total``, ``basis``, one column per class (the
-    first is ``implemented``), ``member_type``.
+    ``countries`` defaults to the ASEAN members on ``on``; an empty list (or a date when ASEAN
+    had no members) raises :class:`~haiquan.errors.InputError` rather than giving an empty
+    table. The stored history is read once for all of them. Columns: ``country``, ``rate``,
+    ``total``, ``basis``, one column per class (the first is ``implemented``), ``member_type``.
     """
     from haiquan.reference.countries import group_members
 
     cat = load_catalogue(catalogue) if isinstance(catalogue, str) else catalogue
     day = on or dt.date.today()
-    codes = [lookup_country(c).alpha_3 for c in (countries or group_members("ASEAN", day))]
+    chosen = list(group_members("ASEAN", day) if countries is None else countries)
+    if not chosen:
+        raise InputError(
+            "no countries to compare",
+            expected="at least one country (ISO codes such as VNM,THA)",
+            got=f"none: ASEAN had no members on {day}" if countries is None else "an empty list",
+            fix="pass the countries, e.g. --countries VNM,THA, or a date when ASEAN had members",
+        )
+    codes = [lookup_country(c).alpha_3 for c in chosen]
     if records is None:
         records = status_history(catalogue=cat.id, known_on=known_on)
     history = history_rows(records)

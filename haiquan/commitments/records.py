@@ -200,6 +200,16 @@ def _rule_problems(record: StatusRecord, cat: Catalogue) -> list[tuple[str, Vali
             fix="give a status (for the WTO TFA, a category), e.g. --status implemented; a "
             "record is the item's full state from its effective date",
         )))
+    today = dt.date.today()
+    if record.effective_date > today:
+        found.append(("effective_date", ValidationError(
+            f"record for item {record.item} takes effect on {record.effective_date}, after today",
+            expected=f"an effective date up to today ({today}): a record states what holds "
+            "from a date that has come",
+            got=str(record.effective_date),
+            fix="record a planned implementation as the definitive (or indicative) date of a "
+            "record effective today, and record the new status once it holds",
+        )))
     if record.category is not None and cat.method != "tfa":
         found.append(("category", ValidationError(
             f"category {record.category} given for {cat.id}, which has no categories",
@@ -222,6 +232,14 @@ def _item_problem(cat: Catalogue, item: str) -> ValidationError | None:
     ids = {i.id for i in cat.items()}
     if item in ids:
         return None
+    if not ids:
+        return ValidationError(
+            f"no item {item!r} in catalogue {cat.id}: it lists no {cat.item_label}s yet",
+            expected=f"a catalogue {cat.id} that lists the {cat.item_label}s you track",
+            got=f"{cat.id} with no {cat.item_label}s",
+            fix=f"copy {cat.id}.yaml, add the {cat.item_label}s with their source and run "
+            "`haiquan commitments install-catalogue` (docs/commitments.md, your own catalogue)",
+        )
     sample = ", ".join(sorted(ids)[:6])
     return ValidationError(
         f"no item {item!r} in catalogue {cat.id}",

@@ -24,13 +24,14 @@ import pandas as pd
 from pydantic import BaseModel
 
 from haiquan.commitments import _store
-from haiquan.commitments.catalogue import Catalogue, load_catalogue
+from haiquan.commitments.catalogue import Catalogue, catalogue_ids, load_catalogue
 from haiquan.commitments.records import (
     RECORD_COLUMNS,
     StatusRecord,
     check_record,
     read_status_file,
 )
+from haiquan.errors import ConflictError
 from haiquan.reference.countries import country as lookup_country
 
 __all__ = [
@@ -105,7 +106,32 @@ def load_records(
 
 
 def record_status(record: StatusRecord, *, recorded_at: dt.datetime | None = None) -> LoadResult:
-    """Append one record typed by a person (``haiquan commitments record``)."""
+    """Append one record typed by a person (``haiquan commitments record``).
+
+    Raises:
+        ConflictError: the same state, effective the same day, is already the latest record of
+            the item (typed twice, or a request replayed); nothing is stored.
+    """
+    check_record(record)
+    stored = _store.read_history(
+        catalogue=record.catalogue, country=record.country, item=record.item
+    )
+    same_day = [
+        row
+        for row in history_rows(stored)
+        if row["effective_date"] == record.effective_date
+    ]
+    if same_day:
+        latest = max(same_day, key=lambda row: int(row["seq"]))  # type: ignore[call-overload]
+        if all(latest.get(c) == v for c, v in record.model_dump().items()):
+            raise ConflictError(
+                f"{record.catalogue} {record.item} for {record.country} from "
+                f"{record.effective_date} is already recorded with this state; nothing was stored",
+                expected="a state that differs from the latest record of the same effective date",
+                got=f"the same state as record {latest['seq']} (recorded {latest['recorded_at']})",
+                fix="nothing to do; to correct the record, give the field that changes",
+                details={"seq": int(latest["seq"])},  # type: ignore[call-overload]
+            )
     return load_records([record], origin="manual", recorded_at=recorded_at)
 
 
@@ -128,11 +154,19 @@ def status_history(
     item: str | None = None,
     known_on: dt.datetime | dt.date | None = None,
 ) -> pd.DataFrame:
-    """Every stored record (with ``seq``, ``recorded_at``, ``load_id``), oldest first."""
+    """Every stored record (with ``seq``, ``recorded_at``, ``load_id``), oldest first.
+
+    Raises:
+        NotFoundError: ``catalogue`` names no catalogue and nothing is stored under that id (a
+            typo must not read as "no records").
+    """
     code = lookup_country(country).alpha_3 if country else None
-    return _store.read_history(
+    frame = _store.read_history(
         catalogue=catalogue, country=code, item=item, known_on=_end_of(known_on)
     )
+    if catalogue is not None and frame.empty and catalogue not in catalogue_ids():
+        load_catalogue(catalogue)  # raises NotFoundError naming the catalogues there are
+    return frame
 
 
 def _end_of(moment: dt.datetime | dt.date | None) -> dt.datetime | None:

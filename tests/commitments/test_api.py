@@ -63,3 +63,12 @@ def test_a_bad_record_is_a_422_and_stores_nothing(
     if field != "status":
         assert field in error["message"] and error["expected"] == field_expectation(field)
     assert len(status_history()) == 0
+
+
+def test_the_same_record_posted_twice_is_a_409_and_stored_once(client: TestClient) -> None:
+    assert client.post("/api/commitments/status", json=GOOD).status_code == 201
+    again = client.post("/api/commitments/status", json=GOOD)
+    assert again.status_code == 409, again.text
+    error = again.json()["error"]
+    assert error["code"] == "conflict" and "already recorded" in error["message"]
+    assert len(status_history()) == 1

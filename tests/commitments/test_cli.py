@@ -168,3 +168,16 @@ def test_the_console_script_exits_2_on_bad_input() -> None:
     assert done.returncode == 2, done.stderr
     assert "no item '9.9'" in " ".join(done.stderr.split())
     assert len(status_history()) == 0
+
+
+def test_rate_before_the_tfa_entered_into_force_says_so() -> None:
+    output = " ".join(run("rate", "wto_tfa", "--on", "1900-01-01").split())
+    assert "0.0 %" in output
+    assert "1900-01-01 is before the agreement entered into force (2017-02-22" in output
+
+
+def test_compare_with_an_empty_country_list_is_refused() -> None:
+    result = runner.invoke(app, ["commitments", "compare", "wto_tfa", "--countries", ","])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, HaiquanError)
+    assert "no countries to compare" in str(result.exception)

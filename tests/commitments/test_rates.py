@@ -252,3 +252,58 @@ def test_rates_by_country_compares_members_from_one_read(
     assert ldc.loc["VNM", "implemented"] == 2 and ldc.loc["VNM", "total"] == 36
     members = rates_by_country("wto_tfa", on=D(2020, 1, 1))
     assert len(members) == 10 and "SGP" in set(members["country"])
+
+
+@pytest.mark.parametrize("on", [D(1900, 1, 1), D(2017, 2, 21)])
+def test_a_tfa_rate_before_entry_into_force_says_it_is_nil_by_definition(on: dt.date) -> None:
+    # A category A item notified before entry into force (as early notifications were): on a
+    # date before 22 Feb 2017 nothing counts, and the rate must say why rather than print 0 %.
+    early = StatusRecord(
+        catalogue="hand_tfa", item="1.1", country="VNM", effective_date=D(2014, 7, 1),
+        category="A",
+    )
+    rate = implementation_rate(Catalogue.model_validate(HAND_TFA), "VNM", on, records=[early])
+    assert rate.implemented == 0
+    assert f"{on} is before the agreement entered into force (2017-02-22" in (rate.note or "")
+    assert "nil by definition" in (rate.note or "")
+    after = implementation_rate(Catalogue.model_validate(HAND_TFA), "VNM", D(2017, 2, 22),
+                                records=[early])
+    assert after.implemented == 2 and "entered into force" not in (after.note or "")
+
+
+def test_a_tfa_rate_before_the_partys_own_entry_into_force_says_so() -> None:
+    data = {
+        **HAND_TFA,
+        "parties": {"KHM": {"member_type": "ldc", "in_force": "2019-01-10", "source": "src"}},
+    }
+    rate = implementation_rate(Catalogue.model_validate(data), "KHM", D(2018, 6, 1), records=[])
+    assert "before the agreement entered into force for KHM (2019-01-10)" in (rate.note or "")
+
+
+def test_a_status_share_rate_outside_the_editions_life_says_so() -> None:
+    from tests.commitments.conftest import HAND_SAFE
+
+    cat = Catalogue.model_validate({**HAND_SAFE, "valid_to": "2024-12-31"})
+    before = implementation_rate(cat, "VNM", D(2020, 1, 1), records=[])
+    assert "before the catalogue's edition took effect (2021-06-01" in (before.note or "")
+    after = implementation_rate(cat, "VNM", D(2025, 6, 1), records=[])
+    assert "after the catalogue's edition ended (2024-12-31" in (after.note or "")
+    assert implementation_rate(cat, "VNM", D(2023, 1, 1), records=[]).note is None
+
+
+def test_a_rate_of_a_catalogue_without_items_says_there_is_nothing_to_count() -> None:
+    # The packaged SAFE catalogue lists its pillars only: "0 % of 0" must not read as measured.
+    rate = implementation_rate("wco_safe", "VNM", D(2024, 1, 1), records=[])
+    assert rate.total == 0
+    assert "lists no standards yet, so there is nothing to count" in (rate.note or "")
+
+
+@pytest.mark.parametrize(("countries", "on"), [([], D(2020, 1, 1)), (None, D(1900, 1, 1))])
+def test_comparing_no_countries_is_refused_rather_than_an_empty_table(
+    countries: list[str] | None, on: dt.date
+) -> None:
+    from haiquan.errors import InputError
+
+    with pytest.raises(InputError, match="no countries to compare") as caught:
+        rates_by_country("wto_tfa", countries, on, records=[])
+    assert caught.value.fix and "--countries VNM,THA" in caught.value.fix

@@ -162,6 +162,8 @@ _text = st.one_of(
     ).filter(lambda s: s.strip() == s and s != ""),
 )
 _day = st.dates(min_value=EARLIEST_DATE, max_value=LATEST_DATE)
+#: A record takes effect on a date that has come (a planned date is a definitive date).
+_past_day = st.dates(min_value=EARLIEST_DATE, max_value=dt.date.today())
 
 
 @st.composite
@@ -178,7 +180,7 @@ def tfa_records(draw: st.DrawFn) -> StatusRecord:
         catalogue="wto_tfa",
         item=draw(st.sampled_from(["1.1", "3", "7.1", "7.7", "10.9", "12"])),
         country=draw(st.sampled_from(["VNM", "THA", "LAO"])),
-        effective_date=draw(_day),
+        effective_date=draw(_past_day),
         category=category,
         indicative_date=indicative,
         definitive_date=definitive,
@@ -272,3 +274,63 @@ def test_records_given_in_code_are_checked_against_the_catalogue(bad: str) -> No
             origin="test",
         )
     assert len(status_history()) == 0
+
+
+def test_a_record_effective_after_today_is_refused_and_stores_nothing() -> None:
+    from haiquan.errors import ValidationError
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    record = StatusRecord(
+        catalogue="asean", item="AAMRA.4", country="VNM", effective_date=tomorrow,
+        status="implemented",
+    )
+    with pytest.raises(ValidationError, match="after today") as caught:
+        record_status(record)
+    assert caught.value.fix and "definitive" in caught.value.fix
+    assert len(status_history()) == 0
+
+
+def test_the_same_state_recorded_twice_is_a_conflict_and_stored_once() -> None:
+    from haiquan.errors import ConflictError
+
+    record = StatusRecord(
+        catalogue="wto_tfa", item="1.1", country="THA", effective_date="2017-02-22",
+        category="A",
+    )
+    record_status(record)
+    with pytest.raises(ConflictError, match="already recorded with this state"):
+        record_status(record)
+    assert len(status_history()) == 1
+    # A correction of the same day (any field changes) is a new record, as before.
+    record_status(record.model_copy(update={"evidence": "G/TFA/N/THA/1"}))
+    assert len(status_history()) == 2
+
+
+def test_history_is_oldest_first_not_sorted_by_item_text() -> None:
+    for item, day in [("3", "2018-11-16"), ("10.8", "2022-05-06"), ("7.1", "2020-01-01")]:
+        record_status(
+            StatusRecord(catalogue="wto_tfa", item=item, country="VNM", effective_date=day,
+                         category="B", definitive_date="2022-12-31")
+        )
+    assert list(status_history(catalogue="wto_tfa")["item"]) == ["3", "7.1", "10.8"]
+
+
+def test_history_of_an_unknown_catalogue_is_an_error_not_an_empty_table() -> None:
+    from haiquan.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="no catalogue 'wto_tfaa'"):
+        status_history(catalogue="wto_tfaa")
+    assert status_history(catalogue="asean").empty  # a known catalogue with nothing stored
+
+
+def test_an_item_of_a_catalogue_without_items_says_the_catalogue_is_empty() -> None:
+    from haiquan.errors import ValidationError
+
+    record = StatusRecord(
+        catalogue="wco_safe", item="1.1", country="VNM", effective_date="2024-01-01",
+        status="implemented",
+    )
+    with pytest.raises(ValidationError, match="lists no standards yet") as caught:
+        record_status(record)
+    assert "such as ," not in str(caught.value)
+    assert caught.value.fix and "install-catalogue" in caught.value.fix

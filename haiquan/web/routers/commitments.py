@@ -137,10 +137,13 @@ def upcoming_deadlines(
     "/status",
     response_model=LoadResult,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(404, 422),
+    responses=error_responses(404, 409, 422),
 )
 def add_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
-    """Record the state of one item from a date on (history is kept; nothing is overwritten)."""
+    """Record the state of one item from a date on (history is kept; nothing is overwritten).
+
+    The same state sent twice for the same effective date (a replayed request) answers 409.
+    """
     try:
         record = StatusRecord(**body.model_dump())
     except pydantic.ValidationError as error:
