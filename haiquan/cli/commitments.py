@@ -356,6 +356,11 @@ def compare_command(
         catalogue, codes, _date(on, "--on"), known_on=_date(known_on, "--known-on")
     )
     _print_frame(frame, f"{catalogue} by country")
+    unrecorded = frame.loc[frame["records"] == 0, "country"].tolist()
+    if unrecorded:
+        console.print(f"No records for {', '.join(unrecorded)}: their rates are 0 % because "
+                      "nothing is recorded, not measured (`haiquan commitments load` or "
+                      "`record`).", markup=False)
 
 
 @commitments_app.command("timeline")

@@ -393,6 +393,15 @@ def rate_timeline(
     return pd.DataFrame(rows, columns=["date", "rate", "implemented", "total", "projected"])
 
 
+def _effective_by(effective: object, day: dt.date) -> bool:
+    """Whether a record's effective date (a date or an ISO text) is on or before ``day``."""
+    if isinstance(effective, dt.datetime):
+        effective = effective.date()
+    if isinstance(effective, str):
+        effective = dt.date.fromisoformat(effective[:10])
+    return isinstance(effective, dt.date) and effective <= day
+
+
 def rates_by_country(
     catalogue: str | Catalogue,
     countries: Sequence[str] | None = None,
@@ -406,7 +415,9 @@ def rates_by_country(
     ``countries`` defaults to the ASEAN members on ``on``; an empty list (or a date when ASEAN
     had no members) raises :class:`~haiquan.errors.InputError` rather than giving an empty
     table. The stored history is read once for all of them. Columns: ``country``, ``rate``,
-    ``total``, ``basis``, one column per class (the first is ``implemented``), ``member_type``.
+    ``total``, ``basis``, one column per class (the first is ``implemented``), ``member_type``,
+    and ``records``: how many records of the country take effect by ``on`` — a country with
+    none shows 0 % because nothing is recorded for it, not because it was measured at 0 %.
     """
     from haiquan.reference.countries import group_members
 
@@ -435,8 +446,11 @@ def rates_by_country(
                 "basis": rate.basis,
                 **rate.counts,
                 "member_type": rate.member_type,
+                "records": sum(1 for row in history
+                               if row.get("country") == code
+                               and _effective_by(row.get("effective_date"), day)),
             }
         )
     names = list(CLASSES[cat.method])
-    columns = ["country", "rate", "total", "basis", *names, "member_type"]
+    columns = ["country", "rate", "total", "basis", *names, "member_type", "records"]
     return pd.DataFrame(rows, columns=columns)

@@ -181,3 +181,10 @@ def test_compare_with_an_empty_country_list_is_refused() -> None:
     assert result.exit_code != 0
     assert isinstance(result.exception, HaiquanError)
     assert "no countries to compare" in str(result.exception)
+
+
+def test_compare_says_which_countries_have_no_records() -> None:
+    run("record", "wto_tfa", "1.1", "--category", "A", "--effective", "2017-02-22")
+    output = " ".join(run("compare", "wto_tfa", "--countries", "VNM,THA", "--on",
+                          "2020-01-01").split())
+    assert "No records for THA" in output and "VNM," not in output

@@ -252,6 +252,13 @@ def test_rates_by_country_compares_members_from_one_read(
     assert ldc.loc["VNM", "implemented"] == 2 and ldc.loc["VNM", "total"] == 36
     members = rates_by_country("wto_tfa", on=D(2020, 1, 1))
     assert len(members) == 10 and "SGP" in set(members["country"])
+    # a 0 % of a country with nothing recorded must be told from a measured one
+    counted = members.set_index("country")["records"]
+    assert counted["VNM"] == 2 and counted["KHM"] == 1 and counted["SGP"] == 0
+    assert before_ldc_date.loc["VNM", "records"] == 2
+    # records count from their effective date (22 Feb 2017 here)
+    early = rates_by_country("wto_tfa", ["VNM"], D(2017, 2, 21)).set_index("country")
+    assert early.loc["VNM", "records"] == 0
 
 
 @pytest.mark.parametrize("on", [D(1900, 1, 1), D(2017, 2, 21)])
