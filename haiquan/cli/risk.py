@@ -191,6 +191,14 @@ def score(
         f"scored {summary['rows']} declarations with model {summary['version']} "
         f"-> {summary['output']}"
     )
+    if summary["dated_in_training"]:
+        console.print(
+            f"[bold yellow]warning:[/] {summary['dated_in_training']} declarations are dated "
+            f"within the training period of model {summary['version']}: those that are also "
+            "in its training data count twice in their own history; score declarations "
+            "lodged after the training data ends",
+            highlight=False,
+        )
     applied = summary["alerts"]
     if applied["file"] is None:
         console.print("partner alerts: none applied (--no-alerts)")
@@ -218,7 +226,9 @@ def drift(
     top: Annotated[
         int,
         typer.Option(
-            "--top", help="Features to show per kind (declaration, then history), worst first."
+            "--top",
+            min=1,
+            help="Features to show per kind (declaration, then history), worst first.",
         ),
     ] = 15,
 ) -> None:
@@ -241,8 +251,11 @@ def drift(
         console.print(table)
     for kind in ("declaration", "history"):
         part = report[report["kind"] == kind]
-        counts = part["status"].value_counts().to_dict()
-        console.print(f"{kind} features: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        counts = part["status"].value_counts()
+        console.print(
+            f"{kind} features: "
+            + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("significant", "moderate", "stable"))
+        )
 
 
 @risk_app.command("versions")
@@ -250,6 +263,15 @@ def versions(model: ModelOpt = None) -> None:
     """List the model versions kept in the model directory."""
     from haiquan.risk.store import default_model_dir, list_versions
 
+    root = model or default_model_dir()
+    kept = list_versions(root)
+    if not kept:
+        console.print(
+            f"no risk model versions in {root}; train one: "
+            f"haiquan risk train --train TRAIN.csv --model {root}",
+            highlight=False,
+        )
+        return
     table = Table(title="risk model versions")
     for column in (
         "version",
@@ -262,7 +284,7 @@ def versions(model: ModelOpt = None) -> None:
         "valid prec@5%",
     ):
         table.add_column(column)
-    for v in list_versions(model or default_model_dir()):
+    for v in kept:
         table.add_row(
             v["version"],
             "*" if v["current"] else "",

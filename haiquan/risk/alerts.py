@@ -13,7 +13,18 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from haiquan.declarations.columns import UNKNOWN_COUNTRY
+from haiquan.errors import UnknownCodeError
+from haiquan.reference.countries import country as country_by_code
 
 __all__ = ["AeoDirectory", "InMemoryAeoDirectory", "PartnerAlert"]
 
@@ -41,12 +52,25 @@ class PartnerAlert(BaseModel):
 
     @field_validator("issuing_country", "origin_country", "departure_country")
     @classmethod
-    def _alpha_3(cls, value: str | None) -> str | None:
+    def _alpha_3(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """An ISO alpha-3 code that exists: declarations hold alpha-3 codes, so an alert on a
+        made-up or alpha-2 code would silently match nothing. Origin and departure may be
+        ``ZZZ`` (not stated), as in declarations."""
         if value is None:
             return None
         code = value.strip().upper()
-        if len(code) != 3 or not code.isalpha():
-            raise ValueError(f"expected an ISO 3166 alpha-3 code such as KOR, got {value!r}")
+        if code == UNKNOWN_COUNTRY and info.field_name != "issuing_country":
+            return code
+        try:
+            known = country_by_code(code).alpha_3
+        except UnknownCodeError:
+            raise ValueError(
+                f"an ISO 3166 alpha-3 country code such as KOR ({value!r} is no country's code)"
+            ) from None
+        if known != code:
+            raise ValueError(
+                f"an ISO 3166 alpha-3 country code such as KOR (write {known!r} for {value!r})"
+            )
         return code
 
     @model_validator(mode="after")

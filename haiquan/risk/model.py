@@ -241,46 +241,58 @@ def describe_feature(name: str, value: float, category: str | None = None) -> st
     return f"{_key(name)} {value:.3g}"
 
 
-def require_labels(frame: pd.DataFrame, path: str | None = None) -> pd.DataFrame:
-    """``frame`` itself when every row has an inspection result (``fraud``).
+def require_labels(
+    frame: pd.DataFrame, path: str | None = None, use: str = "training"
+) -> pd.DataFrame:
+    """``frame`` itself when it has rows and every row has an inspection result (``fraud``).
 
     Call it on a frame in the order of its file, with the file's ``path``: bad rows are
-    numbered as a spreadsheet shows that file (header = row 1, first data row = 2).
+    numbered as a spreadsheet shows that file (header = row 1, first data row = 2). ``use``
+    names what the file is for (``training``, ``evaluation``), so the message says which of
+    the user's files is wrong.
 
     Raises:
-        DataFileError: rows without a result, the first ones listed.
+        DataFileError: no rows, or rows without a result (the first ones listed).
     """
+    if not len(frame):
+        raise DataFileError(
+            f"{use} declarations: the file holds no declarations",
+            path=path,
+            expected="labelled declarations, one per row below the header",
+            got="a header and no rows",
+            fix="export the declarations again, with their inspection results",
+        )
     missing = frame["fraud"].isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)
         every = len(rows) == len(frame)
         raise DataFileError(
-            "training declarations need inspection results",
+            f"{use} declarations need inspection results",
             path=path,
             problems=[
                 {"row": int(i) + 2, "column": "fraud", "problem": "empty"} for i in rows[:20]
             ],
             total_bad_rows=len(rows),
-            expected="fraud = 0 or 1 on every training row (column Fraud in the KCS layout)",
+            expected=f"fraud = 0 or 1 on every {use} row (column Fraud in the KCS layout)",
             got=(
                 f"no result on any of the {len(rows)} rows (no fraud column?)"
                 if every
                 else f"{len(rows)} of {len(frame)} row(s) without a result"
             ),
-            fix="train only on inspected declarations (drop the rows without results)",
+            fix=f"use only inspected declarations for {use} (drop the rows without results)",
         )
     return frame
 
 
-def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    require_labels(frame)
+def _labelled(frame: pd.DataFrame, use: str = "training") -> pd.DataFrame:
+    require_labels(frame, use=use)
     labels = frame["fraud"].to_numpy(dtype=float)
     if labels.min() == labels.max():
         raise DataFileError(
-            "training declarations need both outcomes",
+            f"{use} declarations need both outcomes",
             expected="some rows with fraud = 1 and some with fraud = 0",
-            got=f"every row has fraud = {int(labels[0]) if len(labels) else 'nothing'}",
-            fix="train on a longer period that includes detected frauds",
+            got=f"every row has fraud = {int(labels[0])}",
+            fix="take a longer period that includes detected frauds",
         )
     return frame
 
@@ -402,7 +414,8 @@ def evaluate_model(
     Baselines: ``random`` (seeded), ``highest_value`` (value first) and ``importer_history``
     (past fraud rate of the importer, from the same leak-free history as the model).
     """
-    frame = _labelled(frame).sort_values("date", kind="stable").reset_index(drop=True)
+    frame = _labelled(frame, use="evaluation").sort_values("date", kind="stable")
+    frame = frame.reset_index(drop=True)
     features = model.features(frame, aeo=aeo)
     scores = model.predict(features)
     labels = frame["fraud"].to_numpy(dtype=float)

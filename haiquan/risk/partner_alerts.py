@@ -170,7 +170,7 @@ def read_partner_alerts(path: Path) -> list[PartnerAlert]:
         field = ".".join(str(p) for p in loc[1:]) or "the alert"
         raise ValidationError(
             f"{file}: {item}, {field} is invalid",
-            expected=f"{first['msg']} (fields: {_FIELDS})",
+            expected=f"{first['msg'].removeprefix('Value error, ')} (fields: {_FIELDS})",
             got=repr(first.get("input"))[:100],
             fix="correct the alert (format in docs/risk.md, 'Partner alerts file')",
         ) from None

@@ -108,6 +108,9 @@ class DriftRules(_Dated):
     bins: int = Field(ge=2, le=100)
     moderate: float = Field(gt=0)
     significant: float = Field(gt=0)
+    min_declarations: int = Field(
+        ge=1, description="fewer recent declarations give noise, not a drift verdict"
+    )
 
     @model_validator(mode="after")
     def _order(self) -> DriftRules:

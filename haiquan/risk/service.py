@@ -16,6 +16,7 @@ import pandas as pd
 
 from haiquan.declarations import DeclarationRecord, Layout, read_declarations
 from haiquan.declarations.records import records_to_columns
+from haiquan.errors import InputError
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
 from haiquan.risk.drift import psi_report
 from haiquan.risk.features import columns_of
@@ -26,8 +27,13 @@ from haiquan.risk.partner_alerts import (
     kept_alerts,
     read_partner_alerts,
 )
-from haiquan.risk.policy import SelectivityRules, load_drift_rules, load_selectivity_rules
-from haiquan.risk.selectivity import Mode, route_columns, route_one
+from haiquan.risk.policy import (
+    DriftRules,
+    SelectivityRules,
+    load_drift_rules,
+    load_selectivity_rules,
+)
+from haiquan.risk.selectivity import CHANNELS, LEVELS, Mode, route_columns, route_one
 from haiquan.risk.store import (
     default_model_dir,
     load_model,
@@ -76,8 +82,16 @@ def train_risk_model(
         ``{"model_dir", "version", "chosen", "candidates", "evaluation"}``.
     """
     frame = require_labels(read_declarations(train, layout=layout), path=str(train))
-    valid_frame = read_declarations(valid, layout=layout) if valid is not None else None
+    valid_frame = _read_valid(valid, layout)
     return _train_and_save(frame, Path(model_dir or default_model_dir()), valid_frame, config, aeo)
+
+
+def _read_valid(valid: Path | None, layout: Layout) -> pd.DataFrame | None:
+    """The report's labelled file, checked before training: a file without results must not
+    surface only after minutes of training, nor be reported as the training file."""
+    if valid is None:
+        return None
+    return require_labels(read_declarations(valid, layout=layout), str(valid), use="evaluation")
 
 
 def retrain_risk_model(
@@ -104,13 +118,33 @@ def retrain_risk_model(
     frames = [old] + [
         require_labels(read_declarations(path, layout=layout), path=str(path)) for path in new
     ]
-    frame = pd.concat(frames, ignore_index=True).drop_duplicates(
-        ["declaration_id", "item_number"], keep="last"
-    )
-    valid_frame = read_declarations(valid, layout=layout) if valid is not None else None
+    frame = pd.concat(frames, ignore_index=True).drop_duplicates(list(_KEYS), keep="last")
+    _require_something_new(frame, old, new, version_meta(root).get("version"))
+    valid_frame = _read_valid(valid, layout)
     report = _train_and_save(frame, root, valid_frame, config, aeo, synthetic=synthetic or None)
     report["added_rows"] = int(len(frame) - len(old))
     return report
+
+
+_KEYS = ("declaration_id", "item_number")
+
+
+def _require_something_new(
+    frame: pd.DataFrame, old: pd.DataFrame, new: Sequence[Path], version: str | None
+) -> None:
+    """Refuse a retraining that would learn nothing: the same files again would otherwise add
+    a new version identical in data to the current one (a repeated run must change nothing)."""
+    keys = list(_KEYS)
+    combined = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+    current = old.sort_values(keys, kind="stable").reset_index(drop=True)
+    if combined.equals(current):
+        raise InputError(
+            "the new files add or change no declaration",
+            expected=f"declarations or inspection results not yet in the training data of "
+            f"{version or 'the current version'}",
+            got=f"only declarations it already holds, unchanged, in {', '.join(map(str, new))}",
+            fix="retrain when new inspection results are recorded; no version was added",
+        )
 
 
 def _train_and_save(
@@ -363,10 +397,14 @@ def score_file(
 
     Returns:
         ``{"rows", "output", "version", "synthetic_model", "channels": {channel: count},
-        "levels": {...}, "alerts": {"file", "kept", "active", "matched"}}``;
+        "levels": {level: count}, "alerts": {"file", "kept", "active", "matched"}}``
+        (every channel red to green and level low to very high, zeros included);
+        ``dated_in_training`` counts declarations dated within the model's training period
+        (their history may count them twice);
         ``synthetic_model`` is true when the model was trained on synthetic declarations
         (the demo's), ``matched`` counts declarations routed by an alert.
     """
+    _require_writable_output(Path(input_path), Path(output_path))
     model = load_model(model_dir)
     frame = read_declarations(input_path, layout=layout)
     alerts, applied = alerts_in_force(frame["date"], alerts_path, apply=apply_alerts)
@@ -376,23 +414,79 @@ def score_file(
     applied["matched"] = int((scored["selection"] == "alert").sum())
     return {
         "rows": int(len(scored)),
+        "dated_in_training": _dated_in_training(frame["date"], model),
         "output": str(output_path),
         "version": model.meta.get("version"),
         "synthetic_model": bool(model.meta.get("synthetic")),
-        "channels": scored["channel"].value_counts().to_dict(),
-        "levels": scored["level"].value_counts().to_dict(),
+        "channels": _counts(scored["channel"], CHANNELS),
+        "levels": _counts(scored["level"], LEVELS),
         "alerts": applied,
     }
+
+
+def _dated_in_training(dates: pd.Series, model: RiskModel) -> int:
+    """Declarations dated within the model's training period. Their history already holds
+    the training rows of those days, so a declaration that is also in the training data is
+    counted twice: a scoring file should start after the training data ends."""
+    training = model.meta.get("training", {})
+    if not training.get("from") or not len(dates):
+        return 0
+    days = pd.to_datetime(dates)
+    inside = (days >= pd.Timestamp(training["from"])) & (days <= pd.Timestamp(training["to"]))
+    return int(inside.sum())
+
+
+def _counts(values: pd.Series, names: Sequence[str]) -> dict[str, int]:
+    """Count per name in the names' order, zeros included: an officer reads the channels
+    red to green and the levels low to very high, and an empty red channel must show."""
+    found = values.value_counts()
+    return {name: int(found.get(name, 0)) for name in names}
+
+
+def _require_writable_output(input_path: Path, output_path: Path) -> None:
+    """Refuse, before any work, an output that would fail after scoring (a folder) or
+    overwrite the declarations being scored with their scores."""
+    if output_path.is_dir():
+        raise InputError(
+            f"{output_path} is a folder",
+            expected="the path of the scores CSV file to write",
+            got="an existing folder",
+            fix=f"name a file, e.g. --output {output_path / 'scores.csv'}",
+        )
+    if output_path.exists() and output_path.resolve() == input_path.resolve():
+        raise InputError(
+            f"{output_path} is the declarations file being scored",
+            expected="an output file other than the input",
+            got="the same file for --input and --output",
+            fix="write the scores to another file, e.g. --output scores.csv",
+        )
 
 
 def drift_report(
     input_path: Path, model_dir: Path | None = None, layout: Layout = "kcs"
 ) -> pd.DataFrame:
-    """PSI of each feature between the model's training data and the declarations in a file."""
+    """PSI of each feature between the model's training data and the declarations in a file.
+
+    Raises:
+        InputError: the file holds fewer declarations than the drift rules' minimum; on so few
+            the PSI of an unchanged feature is mostly sampling noise and would read as drift.
+    """
     model = load_model(model_dir)
     frame = read_declarations(input_path, layout=layout)
-    features = model.features(frame)
     last = pd.Timestamp(frame["date"].max()).date() if len(frame) else None
-    return psi_report(
-        model.meta["drift_reference"], features, model.feature_names, load_drift_rules(on=last)
-    )
+    rules = load_drift_rules(on=last)
+    _require_enough_for_drift(len(frame), rules, input_path)
+    features = model.features(frame)
+    return psi_report(model.meta["drift_reference"], features, model.feature_names, rules)
+
+
+def _require_enough_for_drift(rows: int, rules: DriftRules, path: Path) -> None:
+    """Refuse a drift verdict on too small a sample instead of reporting noise as drift."""
+    if rows < rules.min_declarations:
+        raise InputError(
+            f"{path}: too few declarations to measure drift",
+            expected=f"at least {rules.min_declarations} declarations (drift rules "
+            f"{rules.name!r}): fewer make an unchanged feature look shifted",
+            got=f"{rows} in the file",
+            fix="check drift on a longer period (e.g. a month of declarations)",
+        )

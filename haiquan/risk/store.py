@@ -145,11 +145,14 @@ def version_meta(model_dir: Path, version: str | None = None) -> dict[str, Any]:
 def use_version(model_dir: Path, version: str) -> None:
     """Make ``version`` current (atomically)."""
     if not (Path(model_dir) / "versions" / version / "meta.json").is_file():
+        kept = [v["version"] for v in list_versions(model_dir)]
         raise NotFoundError(
             f"no model version {version!r} in {model_dir}",
-            expected="one of " + ", ".join(v["version"] for v in list_versions(model_dir)),
-            got=repr(version),
-            fix="list the versions with `haiquan risk versions`",
+            expected="one of " + ", ".join(kept) if kept else "a trained version",
+            got=repr(version) if kept else f"{version!r}, and no version is kept there",
+            fix="list the versions with `haiquan risk versions`"
+            if kept
+            else f"train one: haiquan risk train --train TRAIN.csv --model {model_dir}",
         )
     marker = Path(model_dir) / "CURRENT"
     tmp = marker.with_suffix(".tmp")

@@ -154,3 +154,45 @@ def test_alerts_pull_without_a_node_names_its_option(
     result = haiquan("alerts", "pull", "--gateway-home", str(tmp_path / "none"))
     refused(result, "--gateway-home", "haiquan gateway init")
     assert not default_alerts_file().exists()
+
+
+def test_versions_and_use_in_a_folder_without_a_model_say_how_to_train_one(
+    tmp_path: Path, haiquan: Haiquan
+) -> None:
+    empty = tmp_path / "no-model"
+    said = _run("risk", "versions", "--model", str(empty))
+    assert f"no risk model versions in {empty}" in said and "haiquan risk train" in said
+    result = haiquan("risk", "use", "v0001", "--model", str(empty))
+    refused(result, "no version is kept there", "haiquan risk train")
+    assert "expected one of ," not in result.err
+
+
+def test_drift_refuses_a_top_below_one(
+    model_dir: Path,  # noqa: F811
+    synthetic_later: pd.DataFrame,  # noqa: F811
+    write_csv: WriteCsv,  # noqa: F811
+) -> None:
+    later = write_csv(synthetic_later, "later.csv")
+    result = runner.invoke(app, ["risk", "drift", "--model", str(model_dir), "--input",
+                                 str(later), "--layout", "canonical", "--top", "0"])
+    assert result.exit_code == 2
+    assert "--top" in result.output
+
+
+def test_score_warns_when_declarations_fall_in_the_training_period(
+    isolated_settings: Settings,
+    model_dir: Path,  # noqa: F811
+    synthetic_train: pd.DataFrame,  # noqa: F811
+    synthetic_later: pd.DataFrame,  # noqa: F811
+    write_csv: WriteCsv,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    again = write_csv(synthetic_train.tail(40), "again.csv")
+    said = _run("risk", "score", "--model", str(model_dir), "--input", str(again),
+                "--output", str(tmp_path / "a.csv"), "--layout", "canonical")
+    assert "40 declarations are dated within the training period" in said
+    assert "channels: red 2, yellow 4, blue 2, green 32" in said
+    later = write_csv(synthetic_later.head(40), "later.csv")
+    said = _run("risk", "score", "--model", str(model_dir), "--input", str(later),
+                "--output", str(tmp_path / "b.csv"), "--layout", "canonical")
+    assert "training period" not in said

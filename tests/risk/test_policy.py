@@ -80,7 +80,7 @@ def test_bad_drift_bands_are_refused(tmp_path: Path) -> None:
     path.write_text(
         "kind: drift\nrule_sets:\n  - name: x\n    valid_from: 2000-01-01\n"
         "    source: a long enough source text\n    bins: 10\n    moderate: 0.3\n"
-        "    significant: 0.2\n",
+        "    significant: 0.2\n    min_declarations: 200\n",
         encoding="utf-8",
     )
     with pytest.raises(CatalogueError, match="moderate must be below significant"):
