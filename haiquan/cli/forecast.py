@@ -74,6 +74,11 @@ def _print_forecasts(result: pd.DataFrame, synthetic: bool = False) -> None:
     table = Table(title=title)
     keys = ["partner", "flow", "period"] if one_reporter else ["reporter", "partner", "flow",
                                                                 "period"]
+    if "commodity" in result:
+        keys.insert(keys.index("flow") + 1, "commodity")
+    if "frequency" in result and result["frequency"].nunique() > 1:
+        # Monthly and annual series of one partner would otherwise share a model line.
+        keys.insert(keys.index("period"), "frequency")
     # On a narrow terminal cells fold onto more lines; a figure is never cut short with "…".
     for key in keys:
         table.add_column(key, overflow="fold")
@@ -115,25 +120,26 @@ def register(app: typer.Typer) -> None:
         engine: EngineOption = None,
     ) -> None:
         """Forecast every series of a slice with intervals (80 %, 95 %) and a weighted ensemble."""
-        from haiquan.forecast import OUTPUT_COLUMNS, forecast_file, make_engine
+        from haiquan.forecast import forecast_file, make_engine, output_columns
         from haiquan.forecast.flows import SYNTHETIC_NOTE
 
         run = forecast_file(
             input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
             partners=partner, commodity_level=commodity_level, reconcile=reconcile,
-            config=_config(horizon, members), engine=make_engine(engine))
+            config=_config(horizon, members), engine=make_engine(engine), output=output)
         result, series = run.forecasts, run.series
         if output is not None:
-            result[OUTPUT_COLUMNS].to_csv(output, index=False)
             console.print(f"wrote {len(result)} rows for {result['unique_id'].nunique()} series "
                           f"to {output}")
             if run.synthetic:
                 console.print(SYNTHETIC_NOTE)
         else:
-            _print_forecasts(result[OUTPUT_COLUMNS], run.synthetic)
+            _print_forecasts(result[[*output_columns(result), "frequency"]], run.synthetic)
         counts = series["series_class"].value_counts().to_dict()
         console.print("series by method: " + ", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())))
+        for note in run.notes:
+            console.print(note, soft_wrap=True)
 
     @app.command()
     def backtest(
@@ -142,7 +148,8 @@ def register(app: typer.Typer) -> None:
         horizon: HorizonOption = 12,
         reporter: ReporterOption = None,
         flow: FlowOption = None,
-        frequency: Annotated[str, typer.Option("--frequency", help="M, Q or A.")] = "M",
+        frequency: Annotated[str | None, typer.Option(
+            "--frequency", help="M, Q or A; default the slice's one frequency.")] = None,
         partner: PartnerOption = None,
         commodity_level: LevelOption = 0,
         members: MembersOption = None,
@@ -155,6 +162,7 @@ def register(app: typer.Typer) -> None:
         """Hold out the last HORIZON periods: MASE, sMAPE and coverage vs seasonal naive."""
         from haiquan.cli._tables import print_frame
         from haiquan.forecast import backtest_file, make_engine
+        from haiquan.forecast.panel import timestamp_to_period
 
         result = backtest_file(
             input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
@@ -164,6 +172,9 @@ def register(app: typer.Typer) -> None:
             columns = [c for c in ("partner", "flow", "commodity", "model", "mase", "smape",
                                    "coverage_80", "coverage_95") if c in result.scores]
             print_frame(result.scores[columns], "per series")
-        print_frame(result.summary, f"hold-out after {result.cutoff:%Y-%m}: mean over series")
+        held = result.scores["frequency"].astype(str).iloc[0] if "frequency" in result.scores \
+            and not result.scores.empty else "M"
+        cutoff = timestamp_to_period(pd.Series([result.cutoff]), held).iloc[0]
+        print_frame(result.summary, f"hold-out after {cutoff}: mean over series")
         for note in result.notes:
             console.print(note)

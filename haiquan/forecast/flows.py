@@ -10,7 +10,7 @@ the ``model`` that produced them. ``forecast_file`` does the same straight from 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +35,9 @@ __all__ = [
     "backtest_flows",
     "forecast_file",
     "forecast_flows",
+    "check_output",
     "load_slice",
+    "output_columns",
     "read_flows",
     "run_flow_forecast",
 ]
@@ -43,6 +45,55 @@ __all__ = [
 #: The columns of ``haiquan forecast --output`` (the contract other tools read).
 OUTPUT_COLUMNS = ["reporter", "partner", "flow", "period", "yhat", "lo_80", "hi_80", "lo_95",
                   "hi_95", "model"]
+
+#: ``--commodity-level`` values: 0 for the TOTAL rows, else the digits of an HS code.
+COMMODITY_LEVELS = (0, 2, 4, 6, 8, 10)
+
+
+def output_columns(forecasts: pd.DataFrame) -> list[str]:
+    """The columns ``haiquan forecast --output`` writes for these forecasts.
+
+    :data:`OUTPUT_COLUMNS`, plus ``commodity`` after ``flow`` when the forecasts hold HS codes
+    (``--commodity-level 2`` ...): without it the rows of two chapters could not be told apart.
+    """
+    has_codes = "commodity" in forecasts and (forecasts["commodity"].astype(str) != "TOTAL").any()
+    if not has_codes:
+        return list(OUTPUT_COLUMNS)
+    at = OUTPUT_COLUMNS.index("flow") + 1
+    return [*OUTPUT_COLUMNS[:at], "commodity", *OUTPUT_COLUMNS[at:]]
+
+
+def check_output(path: str | Path) -> Path:
+    """Refuse an ``--output`` path that cannot be written, before any work is done.
+
+    The file is opened for appending (an existing file keeps its content) or created and
+    removed again, so a path that would fail after minutes of forecasting fails at once.
+
+    Raises:
+        InputError: the path is a folder, its folder does not exist, or it may not be written.
+    """
+    out = Path(path)
+    folder = out.parent
+    fix = "choose a folder you can write to, e.g. --output ./forecasts.csv"
+    problem = None
+    if out.is_dir():
+        problem, fix = "a folder", f"name a file in it, e.g. --output {out / 'forecasts.csv'}"
+    elif not folder.is_dir():
+        problem = f"a file in {folder}, which does not exist"
+        fix = f"create the folder first (mkdir -p {folder}) or write elsewhere"
+    else:
+        existed = out.exists()
+        try:
+            with open(out, "a" if existed else "x", encoding="utf-8"):
+                pass
+            if not existed:
+                out.unlink()
+        except OSError as error:
+            problem = f"a file that cannot be written ({error.strerror or error})"
+    if problem is not None:
+        raise InputError("cannot write the output file", expected="a CSV file path to write",
+                         got=f"{str(path)!r}: {problem}", fix=fix)
+    return out
 
 
 @dataclass
@@ -55,11 +106,13 @@ class FlowForecast:
             (regular / short / intermittent / skipped) and ``method``.
         synthetic: some of the input rows are generated demo data (their ``source`` starts
             with ``synthetic``), so whoever shows the forecasts must say so.
+        notes: what a reader should know, e.g. which series were not forecast and why.
     """
 
     forecasts: pd.DataFrame
     series: pd.DataFrame
     synthetic: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 #: What a forecast or back-test of generated demo data says about itself.
@@ -174,7 +227,8 @@ def backtest_flows(
     frequencies = sorted(flows["frequency"].astype(str).unique())
     if len(frequencies) != 1:
         raise InputError("a back-test takes one frequency", expected="rows of M, Q or A only",
-                         got=", ".join(frequencies), fix="pass --frequency M")
+                         got=", ".join(frequencies),
+                         fix="pass --frequency with one of " + ", ".join(frequencies))
     panel, series = flows_to_panel(flows, keys=keys)
     forecaster = Forecaster(config, engine or make_engine(), frequency=frequencies[0])
     result = forecaster.backtest(panel)
@@ -239,23 +293,53 @@ def _partner_codes(partners: Sequence[str], flows: pd.DataFrame,
     printed = {str(v).upper(): k for k, v in shown.items()}
     chosen: list[str] = []
     unknown: list[str] = []
+    hints: list[str] = []
     for value in partners:
         code = value.strip().upper()
         if code in present:
             chosen.append(code)
         elif code in printed or code.zfill(4) in printed:
             chosen.append(printed.get(code) or printed[code.zfill(4)])
+        elif (named := _partner_by_name(value)) in present:
+            # A country's name ("Viet Nam") stands for its code; the output shows the code.
+            chosen.append(str(named))
         else:
             unknown.append(value)
+            hints.extend(_group_hint(value))
     if unknown:
+        fix = "check the spelling; look a country's code up with `haiquan show country NAME`"
+        fix = "; ".join(hints) if hints else fix
         raise UnknownCodeError(
             "unknown partner " + ", ".join(repr(u) for u in unknown),
             expected="partners of the data: ISO 3166 alpha-3 codes (VNM, CHN) or named groups "
             "(WORLD, EUROPEAN_UNION)" + (", or their Census codes (0003)" if shown else ""),
             got=", ".join(unknown) + f" (not among the {len(present)} partners of the data)",
-            fix="check the spelling; look a country's code up with `haiquan show country NAME`",
+            fix=fix,
         )
     return list(dict.fromkeys(chosen))
+
+
+def _partner_by_name(value: str) -> str | None:
+    """The canonical partner code of a country or group name, or ``None`` when unknown."""
+    from haiquan.errors import HaiquanError
+    from haiquan.reference.countries import partner_code
+
+    try:
+        return partner_code(value)
+    except HaiquanError:
+        return None
+
+
+def _group_hint(value: str) -> list[str]:
+    """How to forecast a reference group (ASEAN ...) the data does not hold as a partner."""
+    from haiquan.reference.countries import country_groups
+
+    group = country_groups().get(value.strip().upper())
+    if group is None:
+        return []
+    members = group.members_on(None)
+    return [f"{group.code} is a group the data does not hold as one partner; forecast its "
+            "members with " + " ".join(f"--partner {m}" for m in members)]
 
 
 def load_slice(
@@ -275,31 +359,73 @@ def load_slice(
         :func:`read_flows`); it is empty for the warehouse and for formats other than Census.
 
     Raises:
-        InputError: ``flow`` or ``frequency`` is not a valid value, or nothing matches.
-        UnknownCodeError: a partner that is not in the data (the slice is never widened).
+        InputError: ``flow``, ``frequency`` or ``commodity_level`` is not a valid value, or
+            one the data does not hold (the message lists those it holds), or nothing matches.
+        UnknownCodeError: a partner that is not in the data (the slice is never widened). A
+            partner may also be given by name ("Viet Nam"); a group the data does not hold
+            (ASEAN) fails naming its members.
     """
     flow = _choice(flow, FLOWS, "flow", "lower")
     frequency = _choice(frequency, FREQUENCIES, "frequency", "upper")
+    if commodity_level is not None and commodity_level not in COMMODITY_LEVELS:
+        raise InputError(
+            f"unknown commodity level {commodity_level}",
+            expected="0 (TOTAL rows) or the digits of an HS code: 2, 4, 6, 8 or 10",
+            got=str(commodity_level),
+            fix="pass --commodity-level 2 for HS chapters, or leave it out for TOTAL rows",
+        )
+    where = "the file" if path is not None else "the warehouse"
     if path is None:
         from haiquan.warehouse.queries import query_flows
 
-        rows = query_flows(reporter=reporter, flow=flow, frequency=frequency, commodity=None)
-        codes = _partner_codes(partners, rows, {}) if partners else None
-        return select_slice(rows, partners=codes, commodity_level=commodity_level), {}
-    flows, shown = read_flows(path, format)
-    for name, value in (("flow", flow), ("frequency", frequency)):
-        have = sorted(flows[name].astype(str).unique())
-        if value is not None and value not in have:
-            raise InputError(
-                f"the file has no rows of {name} {value}",
-                expected=f"a {name} the file holds: " + ", ".join(have),
-                got=repr(value),
-                fix=f"pass --{name} {have[0]}, or leave --{name} out",
-            )
+        flows = query_flows(reporter=reporter, flow=flow, frequency=frequency, commodity=None)
+        if flows.empty:
+            # Say which filter finds nothing, rather than blame a partner (0 partners found).
+            flows = query_flows(commodity=None)
+            if flows.empty:
+                raise InputError("the warehouse holds no trade rows",
+                                 expected="trade statistics loaded", got="an empty warehouse",
+                                 fix="load a file first: haiquan load FILE --format census")
+        shown: dict[str, str] = {}
+    else:
+        flows, shown = read_flows(path, format)
+    _require_held(flows, where, reporter=reporter, flow=flow, frequency=frequency,
+                  commodity_level=commodity_level)
     codes = _partner_codes(partners, flows, shown) if partners else None
     rows = select_slice(flows, reporter=reporter, flow=flow, frequency=frequency,
                         partners=codes, commodity_level=commodity_level)
     return rows, shown
+
+
+def _require_held(flows: pd.DataFrame, where: str, *, reporter: str | None, flow: str | None,
+                  frequency: str | None, commodity_level: int | None) -> None:
+    """Refuse a filter value the data does not hold, naming the values it does hold."""
+    for name, value in (("reporter", reporter.strip().upper() if reporter else None),
+                        ("flow", flow), ("frequency", frequency)):
+        have = sorted(flows[name].astype(str).unique())
+        if value is not None and value not in have:
+            listed = ", ".join(have[:12]) + (f" ... ({len(have)} in all)" if len(have) > 12
+                                             else "")
+            raise InputError(
+                f"{where} has no rows of {name} {value}",
+                expected=f"a {name} {where} holds: {listed}",
+                got=repr(value),
+                fix=f"pass --{name} {have[0]}, or leave --{name} out",
+            )
+    if commodity_level:
+        commodity = flows["commodity"].astype(str)
+        sizes = sorted(set(commodity[commodity != "TOTAL"].str.len()))
+        if commodity_level not in sizes:
+            held = (", ".join(map(str, sizes)) + "-digit HS codes") if sizes else \
+                "no HS codes, only TOTAL rows"
+            raise InputError(
+                f"{where} has no HS codes of {commodity_level} digits",
+                expected=f"a --commodity-level {where} holds: 0 (TOTAL)"
+                + "".join(f", {n}" for n in sizes),
+                got=f"--commodity-level {commodity_level}; {where} has {held}",
+                fix="leave --commodity-level out to forecast the TOTAL rows"
+                + (f", or pass --commodity-level {sizes[0]}" if sizes else ""),
+            )
 
 
 def forecast_file(
@@ -315,16 +441,28 @@ def forecast_file(
     reconcile: str | None = None,
     config: ForecastConfig | None = None,
     engine: ForecastEngine | None = None,
+    output: str | Path | None = None,
 ) -> FlowForecast:
     """Forecast a slice of a source file (or of the warehouse when ``path`` is ``None``).
 
-    The forecasts have :data:`OUTPUT_COLUMNS` first. Partners keep the file's codes — for the
+    The forecasts have :data:`OUTPUT_COLUMNS` first (and ``commodity`` after ``flow`` when the
+    slice has HS codes, see :func:`output_columns`). Partners keep the file's codes — for the
     Census file ISO alpha-3 for countries and the Census code otherwise — so the output lines
     up with the input; ``series`` lists every series of the slice with its class and method.
     With ``reconcile`` the ``WORLD`` rows are the sum of the slice's countries, not the file's
     own world total, so they keep the partner ``WORLD``.
+
+    Args:
+        output: a CSV file to write those columns to; checked before any work is done.
+
+    Raises:
+        InputError: a bad slice or output path (see :func:`load_slice`, :func:`check_output`),
+            or a slice none of whose series can be forecast (too short or stale; the message
+            says which and why).
     """
     check_method(reconcile)
+    if output is not None:
+        check_output(output)
     rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
                              partners=partners, commodity_level=commodity_level)
     run = run_flow_forecast(rows, horizon, config=config, engine=engine, reconcile=reconcile)
@@ -334,9 +472,57 @@ def forecast_file(
     if shown:
         result["partner"] = result["partner"].map(shown).fillna(result["partner"])
         series["partner"] = series["partner"].map(shown).fillna(series["partner"])
-    first = [c for c in OUTPUT_COLUMNS if c in result.columns]
-    return FlowForecast(forecasts=result[[*first, *[c for c in result.columns if c not in first]]],
-                        series=series, synthetic=is_synthetic(rows))
+    skipped = _skipped_reasons(series, config or ForecastConfig())
+    if result.empty:
+        raise InputError(
+            "no series of the slice can be forecast",
+            expected=f"a series with at least {(config or ForecastConfig()).min_obs} values "
+            "that is still traded in the slice's newest period",
+            got="; ".join(skipped),
+            fix="choose partners or flows still reported, or a longer slice",
+        )
+    first = output_columns(result)
+    result = result[[*first, *[c for c in result.columns if c not in first]]]
+    if output is not None:
+        try:
+            result[first].to_csv(output, index=False)
+        except OSError as error:
+            raise InputError("cannot write the output file", expected="a CSV file path to write",
+                             got=f"{str(output)!r}: {error.strerror or error}",
+                             fix="free some space or choose another --output") from None
+    notes = [f"not forecast: {reason}" for reason in skipped]
+    return FlowForecast(forecasts=result, series=series, synthetic=is_synthetic(rows),
+                        notes=notes)
+
+
+def _skipped_reasons(series: pd.DataFrame, config: ForecastConfig) -> list[str]:
+    """One line per skipped series: its keys and why it was not forecast."""
+    skipped = series[series["series_class"] == "skipped"]
+    if skipped.empty:
+        return []
+    last_ds = pd.to_datetime(series["last_ds"])
+    # Staleness is judged within a frequency (each is forecast on its own).
+    newest_of = last_ds.groupby(series["frequency"].astype(str)).max()
+    lines = []
+    for row in skipped.itertuples(index=False):
+        newest = newest_of.get(str(row.frequency), pd.NaT)
+        name = " ".join(str(getattr(row, k)) for k in ("reporter", "partner", "flow",
+                                                         "frequency")
+                        if hasattr(row, k))
+        if str(getattr(row, "commodity", "TOTAL")) != "TOTAL":
+            name += f" {row.commodity}"
+        last = pd.to_datetime(row.last_ds)
+        if pd.isna(last) or row.n_obs == 0:
+            why = "no trade at all"
+        elif row.n_obs < config.min_obs:
+            why = f"{row.n_obs} values, fewer than {config.min_obs}"
+        elif last < newest:
+            shown = timestamp_to_period(pd.Series([last, newest]), str(row.frequency)).tolist()
+            why = f"stale, last value {shown[0]} before the slice's newest period {shown[1]}"
+        else:
+            why = "skipped"
+        lines.append(f"{name} ({why})")
+    return lines
 
 
 def backtest_file(
@@ -346,17 +532,26 @@ def backtest_file(
     *,
     reporter: str | None = None,
     flow: str | None = None,
-    frequency: str | None = "M",
+    frequency: str | None = None,
     partners: Sequence[str] | None = None,
     commodity_level: int | None = 0,
     config: ForecastConfig | None = None,
     engine: ForecastEngine | None = None,
     store: bool = True,
 ) -> BacktestResult:
-    """Back-test a slice of a source file (or of the warehouse) and store the run."""
+    """Back-test a slice of a source file (or of the warehouse) and store the run.
+
+    ``frequency=None`` takes the slice's one frequency (M for the Census file, A for DOTS);
+    a slice that mixes frequencies must name one. The stored run's label names the slice
+    (file, reporter, partners, flow, frequency, commodity level) so runs can be told apart.
+    """
     rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
                              partners=partners, commodity_level=commodity_level)
-    label = f"{path or 'warehouse'} reporter={reporter} flow={flow} frequency={frequency}"
+    held = ",".join(sorted(rows["frequency"].astype(str).unique()))
+    label = (f"{path or 'warehouse'} reporter={reporter} "
+             f"partners={','.join(partners) if partners else 'all'} flow={flow} "
+             f"frequency={frequency or held}"
+             + (f" commodity_level={commodity_level}" if commodity_level else ""))
     result = backtest_flows(rows, horizon, config=config, engine=engine, store=store,
                             label=label)
     if shown:

@@ -182,7 +182,8 @@ class Forecaster:
         train, test = panel[panel["ds"] <= cutoff], panel[panel["ds"] > cutoff]
         if train.empty or test.empty:
             raise InputError("too little data to hold out a horizon",
-                             expected=f"more than {h} periods", got=f"{panel['ds'].nunique()}",
+                             expected=f"more than {h} periods",
+                             got=f"{panel['ds'].nunique()} periods",
                              fix="use a shorter --horizon")
         started = time.perf_counter()
         self.fit(train.rename(columns={"unique_id": self.id_col, "ds": self.time_col,

@@ -51,3 +51,37 @@ def test_bad_input_is_reported_not_raised(census_file: str) -> None:
                                  "--members", "Prophet"])
     assert result.exit_code != 0
     assert "unknown ensemble members" in str(result.exception) + result.output
+
+
+def test_forecast_output_to_a_missing_folder_is_an_input_error(census_file: str,
+                                                               tmp_path: Path) -> None:
+    # It used to forecast first, then die with pandas' OSError traceback.
+    from haiquan.errors import InputError
+
+    result = runner.invoke(app, ["forecast", "--input", census_file, "--format", "census",
+                                 "--partner", "VNM", "--output",
+                                 str(tmp_path / "nowhere" / "out.csv"), *FAST])
+    assert isinstance(result.exception, InputError), result.exception
+    assert "create the folder first" in str(result.exception)
+
+
+def test_annual_backtest_prints_the_cutoff_year() -> None:
+    from tests.conftest import require_shared
+
+    dots = str(require_shared("trade/imf-dots-annual-1960-2020/"
+                              "vietnam_dots_annual_reported_and_mirror.csv"))
+    text = run("backtest", "--input", dots, "--format", "dots", "--horizon", "2", "--reporter",
+               "VNM", "--partner", "CHN", "--flow", "import", "--no-store", *FAST)
+    assert "hold-out after 2018: mean over series" in text
+
+
+def test_mixed_frequencies_name_each_series_model(make_flows) -> None:
+    from haiquan.warehouse.loading import load_trade_frame
+
+    monthly = make_flows({"CHN": 60})
+    annual = (monthly.assign(period=monthly["period"].str[:4]).groupby("period", as_index=False)
+              .agg({**{c: "first" for c in monthly.columns if c not in ("period", "value_usd")},
+                    "value_usd": "sum"}).assign(frequency="A"))
+    load_trade_frame(pd.concat([monthly, annual]), label="test", sha256="y", synthetic=True)
+    text = run("forecast", "--partner", "CHN", "--horizon", "2", *FAST)
+    assert "CHN export M: Ensemble(" in text and "CHN export A: " in text

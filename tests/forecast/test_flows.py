@@ -78,6 +78,11 @@ def test_partners_are_named_by_iso_group_or_census_code(census_file) -> None:
         ({"flow": "imports"}, "expected one of import, export, re-export, re-import"),
         ({"frequency": "W"}, "expected one of M, Q, A"),
         ({"frequency": "Q"}, "the file has no rows of frequency Q"),
+        # The Census file has no HS codes: say so, rather than "no trade rows match the slice".
+        ({"commodity_level": 2}, "the file has no HS codes, only TOTAL rows"),
+        ({"commodity_level": 3}, "unknown commodity level 3"),
+        ({"reporter": "VNM"}, "the file has no rows of reporter VNM: expected a reporter the "
+                              "file holds: USA"),
     ],
 )
 def test_bad_flow_or_frequency_lists_the_valid_values(census_file, filters, words) -> None:
@@ -132,3 +137,103 @@ def test_forecasts_of_demo_data_say_they_are_synthetic(isolated_settings, census
     tested = backtest_file(None, None, 2, reporter="VNM", partners=["KOR"], frequency="A",
                            config=quick_config, engine=local_engine, store=False)
     assert tested.notes[0] == SYNTHETIC_NOTE
+
+
+def test_warehouse_slice_names_the_filter_it_lacks(make_flows) -> None:
+    # Asking a monthly-only warehouse for quarters used to blame the partner ("0 partners").
+    from haiquan.warehouse.loading import load_trade_frame
+
+    load_trade_frame(make_flows({"CHN": 24}), label="test", sha256="x", synthetic=True)
+    with pytest.raises(InputError) as caught:
+        load_slice(None, partners=["CHN"], frequency="Q")
+    assert "the warehouse has no rows of frequency Q" in str(caught.value)
+    assert "holds: M" in str(caught.value) and "unknown partner" not in str(caught.value)
+
+
+def test_partner_by_name_and_group_hint(census_file) -> None:
+    rows, _ = load_slice(census_file, "census", flow="import", partners=["Viet Nam"])
+    assert set(rows["partner"]) == {"VNM"}
+    with pytest.raises(UnknownCodeError) as caught:
+        load_slice(census_file, "census", partners=["ASEAN"])
+    assert "--partner VNM" in str(caught.value) and "--partner THA" in str(caught.value)
+
+
+def _canonical_file(tmp_path, frames) -> str:
+    from haiquan.warehouse.sources.canonical import write
+
+    return str(write(pd.concat(frames, ignore_index=True), tmp_path / "flows.csv"))
+
+
+def test_commodity_forecasts_keep_their_hs_code(make_flows, tmp_path, quick_config,
+                                                local_engine) -> None:
+    # Without a commodity column the rows of chapters 01 and 02 could not be told apart.
+    path = _canonical_file(tmp_path, [make_flows({"CHN": 30}, commodity="01"),
+                                      make_flows({"CHN": 30}, commodity="02")])
+    out = tmp_path / "out.csv"
+    forecast_file(path, "canonical", 3, commodity_level=2, config=quick_config,
+                  engine=local_engine, output=out)
+    frame = pd.read_csv(out, dtype=str)
+    assert frame.columns.tolist() == ["reporter", "partner", "flow", "commodity", "period",
+                                      "yhat", "lo_80", "hi_80", "lo_95", "hi_95", "model"]
+    assert frame.groupby("commodity").size().to_dict() == {"01": 3, "02": 3}
+
+
+def test_skipped_series_say_why(make_flows, tmp_path, quick_config, local_engine) -> None:
+    path = _canonical_file(tmp_path, [make_flows({"CHN": 30}),
+                                      make_flows({"VNM": 30}, end="2022-12")])
+    run = forecast_file(path, "canonical", 3, config=quick_config, engine=local_engine)
+    assert set(run.forecasts["partner"]) == {"CHN"}
+    assert run.notes == ["not forecast: USA VNM export M (stale, last value 2022-12 before the "
+                         "slice's newest period 2023-06)"]
+
+
+def test_a_slice_with_nothing_to_forecast_fails_saying_why(census_file, tmp_path, quick_config,
+                                                            local_engine) -> None:
+    # Census code 5080 holds zeros only: this used to print an empty table and exit 0.
+    out = tmp_path / "out.csv"
+    with pytest.raises(InputError) as caught:
+        forecast_file(census_file, "census", 3, partners=["5080"], flow="import",
+                      config=quick_config, engine=local_engine, output=out)
+    assert "no series of the slice can be forecast" in str(caught.value)
+    assert "USA 5080 import M (no trade at all)" in str(caught.value)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("case", ["missing folder", "folder"])
+def test_output_path_is_refused_before_any_work(case, make_flows, tmp_path) -> None:
+    path = _canonical_file(tmp_path, [make_flows({"CHN": 30})])
+    output = tmp_path / "no-such-folder" / "out.csv" if case == "missing folder" else tmp_path
+    with pytest.raises(InputError) as caught:
+        # No engine or config: a run would take far longer than the check.
+        forecast_file(path, "canonical", 3, output=output)
+    words = "which does not exist" if case == "missing folder" else "a folder"
+    assert "cannot write the output file" in str(caught.value) and words in str(caught.value)
+
+
+def test_output_path_without_permission_is_refused(make_flows, tmp_path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root may write anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(InputError, match="cannot be written"):
+        forecast_file(_canonical_file(tmp_path, [make_flows({"CHN": 30})]), "canonical", 3,
+                      output=locked / "out.csv")
+
+
+def test_annual_file_backtest_needs_no_frequency(quick_config, local_engine) -> None:
+    # The back-test used to default to monthly and refuse the annual DOTS file.
+    from haiquan.forecast import list_runs
+    from haiquan.forecast.flows import backtest_file
+    from tests.conftest import require_shared
+
+    dots = require_shared("trade/imf-dots-annual-1960-2020/"
+                          "vietnam_dots_annual_reported_and_mirror.csv")
+    result = backtest_file(dots, "dots", 2, reporter="VNM", partners=["CHN"], flow="import",
+                           config=quick_config, engine=local_engine)
+    assert result.cutoff == pd.Timestamp("2018-01-01")
+    assert set(result.scores["frequency"]) == {"A"}
+    # The stored label names the slice, so two runs of different partners can be told apart.
+    label = list_runs()["label"].iloc[0]
+    assert "partners=CHN" in label and "frequency=A" in label
