@@ -193,3 +193,162 @@ def test_the_fast_check_agrees_with_jsonschema(name: str, data: st.DataObject) -
     fast_ok = doc.schema_problems(document) == []
     full_ok = not list(doc._validator.iter_errors(document))
     assert fast_ok == full_ok
+
+
+# --- QA sweep: what an origin-verification officer and a partner's gateway would refuse ---------
+
+def _form_d(**changes: Any) -> dict[str, Any]:
+    """The sample e-Form D with nested changes given as 'box/field' paths."""
+    document = samples.form_d()
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target: Any = document
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if value is None:
+            del target[last]
+        else:
+            target[last] = value
+    return document
+
+
+def _problems(name: str, document: Any, context: DocumentContext) -> str:
+    with pytest.raises(ValidationError) as caught:
+        _check(name, document, context)
+    return " ".join(caught.value.details["problems"])
+
+
+@pytest.mark.parametrize(
+    ("payload", "text"),
+    [
+        ('{"a": NaN}', "NaN is not a JSON number"),
+        ('{"a": -Infinity}', "-Infinity is not a JSON number"),
+        ('{"hs_code": "610910", "hs_code": "999999"}', "'hs_code' appears twice"),
+        ('{"a": "\\ud800x"}', "unpaired surrogate"),
+        ("[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_payloads_other_parsers_read_differently_are_refused(payload: str, text: str) -> None:
+    """Python's json reads NaN, duplicated members (keeping the last) and lone surrogates; a
+    partner's parser refuses them or reads the first member: one signed payload, two meanings."""
+    with pytest.raises(ValidationError) as caught:
+        document_type("atiga-form-d").validate(payload, VN_TH)
+    assert text in str(caught.value)
+
+
+def test_a_form_d_amount_of_nan_is_refused_not_accepted() -> None:
+    payload = json.dumps(samples.form_d()).replace('"amount": 18500.0', '"amount": NaN')
+    with pytest.raises(ValidationError, match="not a JSON number"):
+        document_type("atiga-form-d").validate(payload, VN_TH)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), Path("x"), "\ud800"])
+def test_serialising_what_is_not_json_is_a_validation_error(value: Any) -> None:
+    with pytest.raises(ValidationError, match="cannot be written as JSON"):
+        document_type("risk-alert").serialise({**samples.risk_alert(), "handling": value})
+
+
+def test_fob_value_is_optional_unless_the_criterion_is_rvc() -> None:
+    # Revised box 9 (certificates from 2014): FOB only for RVC; item 2 is CTH.
+    cth_without_fob = _form_d(items__1__fob_value=None)
+    assert _check("atiga-form-d", cth_without_fob, VN_TH) == cth_without_fob
+    rvc_without_fob = _form_d(items__0__fob_value=None)
+    assert "/items/0/fob_value: box 9 must show the FOB value because the criterion is RVC" in (
+        _problems("atiga-form-d", rvc_without_fob, VN_TH))
+
+
+def test_asean_membership_is_judged_on_the_certification_date() -> None:
+    # Timor-Leste joined on 2025-10-26: a certificate certified before that is not a Form D.
+    early = _form_d(issuing_country="TLS", exporter__country="TLS",
+                    declaration__origin_country="TLS", declaration__date="2025-10-01",
+                    certification__date="2025-10-01", transport__departure_date="2025-10-01")
+    tls_th = DocumentContext("TLS", "THA")
+    assert "TLS is not an ASEAN member state on 2025-10-01" in (
+        _problems("atiga-form-d", early, tls_th))
+    member = json.loads(json.dumps(early).replace("2025-10-01", "2025-11-03"))
+    assert _check("atiga-form-d", member, tls_th) == member
+
+
+def test_the_country_of_origin_must_be_an_asean_member() -> None:
+    assert "/declaration/origin_country: CHN is not an ASEAN member" in (
+        _problems("atiga-form-d", _form_d(declaration__origin_country="CHN"), VN_TH))
+
+
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [
+        ({"exporter__country": "ZZZ"}, "/exporter/country: ZZZ is not an ISO 3166-1"),
+        ({"consignee__country": "XYZ"}, "/consignee/country: XYZ is not an ISO 3166-1"),
+        ({"items__0__fob_value__currency": "USX"}, "/items/0/fob_value/currency: USX is not"),
+    ],
+)
+def test_unknown_country_and_currency_codes_are_refused(change: dict[str, Any], text: str) -> None:
+    assert text in _problems("atiga-form-d", _form_d(**change), VN_TH)
+
+
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [
+        # shipped 2026-11-20; certified 10 days later without the box 13 tick
+        ({"transport__departure_date": "2026-11-09"}, "tick box 13 'Issued Retroactively'"),
+        # more than a year after shipment, even when ticked
+        ({"transport__departure_date": "2025-11-18", "flags__issued_retroactively": True},
+         "ATIGA allows a retroactive issue up to 2026-11-18"),
+        ({"declaration__date": "2026-11-20"}, "/declaration/date: the exporter's declaration"),
+        ({"certification__date": "2099-01-01", "declaration__date": "2099-01-01",
+          "transport__departure_date": "2099-01-01"}, "2099-01-01 is in the future"),
+    ],
+)
+def test_certificate_dates_follow_atiga_rule_10(change: dict[str, Any], text: str) -> None:
+    assert text in _problems("atiga-form-d", _form_d(**change), VN_TH)
+
+
+def test_a_retroactive_certificate_within_a_year_passes_when_flagged() -> None:
+    late = _form_d(transport__departure_date="2026-01-20", flags__issued_retroactively=True)
+    assert _check("atiga-form-d", late, VN_TH) == late
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("fob_value_for_rvc_only: {valid_from: 2014-01-01}\n", "retroactive_issue.valid_from"),
+        ("retroactive_issue: {valid_from: 2010-05-17, grace_days: three, "
+         "latest_years_after_shipment: 1, source: x}\n", "retroactive_issue.grace_days"),
+        ("retroactive_issue: {valid_from: 2010-05-17, grace_days: 3, "
+         "latest_years_after_shipment: 1, source: x}\nfob_value_for_rvc_only: {source: x}\n",
+         "fob_value_for_rvc_only.valid_from"),
+    ],
+)
+def test_a_broken_form_d_rules_file_is_a_catalogue_error(text: str, field: str) -> None:
+    from haiquan.errors import CatalogueError
+    from haiquan.exchange.documents.form_d import form_d_rules
+
+    with pytest.raises(CatalogueError, match=field.replace(".", r"\.")):
+        form_d_rules(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "context", "text"),
+    [
+        ("origin-verification-request", {**samples.origin_request(), "item_numbers": [1, 1]},
+         TH_VN, "non-unique"),
+        ("origin-verification-request", {**samples.origin_request(), "requested_on": "2099-01-01",
+                                         "reply_due": "2099-04-01"}, TH_VN, "in the future"),
+        ("origin-verification-reply", {**samples.origin_reply(), "outcome": "more_time_needed",
+                                       "new_reply_due": "2026-12-01"}, VN_TH,
+         "/new_reply_due: 2026-12-01 is not after replied_on"),
+        ("origin-verification-reply", {**samples.origin_reply(), "outcome": "partially_confirmed",
+                                       "confirmed_items": [1, 1]}, VN_TH, "non-unique"),
+        ("atiga-form-d-notification", {**samples.form_d_notification(), "utilised_items": [
+            {"item_number": 1, "quantity": 600}, {"item_number": 1, "quantity": 600}]}, TH_VN,
+         "item 1 appears twice"),
+        ("risk-alert", {**samples.risk_alert(), "issued_at": "2026-13-45T99:99:99Z"}, VN_TH,
+         "not a real date and time"),
+        ("risk-alert", {**samples.risk_alert(), "valid_until": "2026-11-24"}, VN_TH,
+         "/valid_until: 2026-11-24 is before the alert was issued"),
+    ],
+)
+def test_incoherent_verification_notification_and_alert_documents_are_refused(
+    name: str, document: dict[str, Any], context: DocumentContext, text: str
+) -> None:
+    assert text in _problems(name, document, context)

@@ -109,18 +109,24 @@ class JsonDocumentType(DocumentType):
     def serialise(self, document: Any) -> str:
         if isinstance(document, str | bytes):
             return document.decode("utf-8") if isinstance(document, bytes) else document
-        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        try:
+            # allow_nan=False: NaN and Infinity are not JSON (RFC 8259); a partner's parser
+            # would refuse the payload, so refuse it here, before it is signed and queued.
+            text = json.dumps(document, ensure_ascii=False, separators=(",", ":"),
+                              allow_nan=False)
+            text.encode("utf-8")
+        except (TypeError, ValueError) as error:
+            raise ValidationError(
+                f"the {self.name} document cannot be written as JSON",
+                expected="a dict of JSON values: text, finite numbers, true/false, null, "
+                "lists and objects (dates as YYYY-MM-DD text)",
+                got=str(error),
+                fix="convert dates and decimals to text or numbers, and replace NaN/Infinity",
+            ) from error
+        return text
 
     def validate(self, payload: str, context: DocumentContext) -> Any:
-        try:
-            document = json.loads(payload)
-        except ValueError as error:
-            raise ValidationError(
-                f"the {self.name} payload is malformed JSON",
-                expected="a JSON object",
-                got=str(error),
-                fix="send well-formed JSON text (UTF-8)",
-            ) from error
+        document = _parse_json(payload, self.name)
         problems = self.schema_problems(document)
         if not problems:
             for rule in self.rules:
@@ -135,6 +141,64 @@ class JsonDocumentType(DocumentType):
                 details={"problems": problems, "document_type": self.name},
             )
         return document
+
+
+class _NotJson(ValueError):
+    """JSON text that Python's parser accepts but RFC 8259 / I-JSON (RFC 7493) does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            # Python keeps the last value, other parsers the first: the partner's officer and
+            # ours would read different HS codes or amounts from one signed payload.
+            raise _NotJson(f"the member {key!r} appears twice in one object")
+        document[key] = value
+    return document
+
+
+def _parse_json(payload: str, name: str) -> Any:
+    """Parse a payload strictly: no NaN/Infinity, no duplicated members, no lone surrogates."""
+    try:
+        document = json.loads(
+            payload, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
+        # A lone surrogate (\ud800) parses into text that cannot be written as UTF-8.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except _NotJson as error:
+        raise ValidationError(
+            f"the {name} payload is not interoperable JSON",
+            expected="JSON text (RFC 8259) with finite numbers and each member once per object",
+            got=str(error),
+            fix="write numbers as finite decimals and give each member once",
+        ) from error
+    except UnicodeEncodeError as error:
+        raise ValidationError(
+            f"the {name} payload holds text that is not Unicode",
+            expected="text of Unicode characters (I-JSON, RFC 7493)",
+            got="a string with an unpaired surrogate escape (\\ud800-\\udfff)",
+            fix="send the text as UTF-8; do not split \\u escapes of one character",
+        ) from error
+    except RecursionError as error:
+        raise ValidationError(
+            f"the {name} payload is nested too deeply",
+            expected="a JSON object nested a few levels deep",
+            got="arrays or objects nested beyond the parser's limit",
+            fix="send the document as its schema describes it",
+        ) from error
+    except ValueError as error:
+        raise ValidationError(
+            f"the {name} payload is malformed JSON",
+            expected="a JSON object",
+            got=str(error),
+            fix="send well-formed JSON text (UTF-8)",
+        ) from error
+    return document
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)

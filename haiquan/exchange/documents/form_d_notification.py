@@ -25,6 +25,14 @@ def _back_to_issuer(document: dict[str, Any], context: DocumentContext) -> list[
         problems.append(problem(
             "/import_declaration", f"status {status} must name the import declaration"
         ))
+    seen: set[int] = set()
+    for index, item in enumerate(document.get("utilised_items", [])):
+        if item["item_number"] in seen:
+            problems.append(problem(
+                f"/utilised_items/{index}/item_number",
+                f"item {item['item_number']} appears twice; give each certificate item once",
+            ))
+        seen.add(item["item_number"])
     return problems
 
 

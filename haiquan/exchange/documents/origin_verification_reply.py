@@ -13,6 +13,12 @@ def _complete(document: dict[str, Any], context: DocumentContext) -> list[str]:
     problems = []
     if document["outcome"] == "more_time_needed" and "new_reply_due" not in document:
         problems.append(problem("/new_reply_due", "asking for more time must give a new date"))
+    due = document.get("new_reply_due")
+    if due is not None and due <= document["replied_on"]:
+        problems.append(problem(
+            "/new_reply_due", f"{due} is not after replied_on {document['replied_on']}; more "
+            "time means a later date",
+        ))
     if document["outcome"] == "partially_confirmed" and not document.get("confirmed_items"):
         problems.append(problem("/confirmed_items", "a partial confirmation must list the items"))
     return problems

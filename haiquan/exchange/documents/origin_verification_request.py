@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from haiquan.exchange.documents._base import DocumentContext, JsonDocumentType, problem
@@ -19,6 +20,12 @@ def _to_issuer(document: dict[str, Any], context: DocumentContext) -> list[str]:
         ))
     if document["reply_due"] < document["requested_on"]:
         problems.append(problem("/reply_due", "is before requested_on"))
+    # One day of tolerance for the time zones of the region.
+    if document["requested_on"] > (dt.date.today() + dt.timedelta(days=1)).isoformat():
+        problems.append(problem(
+            "/requested_on", f"{document['requested_on']} is in the future; date the request "
+            "the day it is sent",
+        ))
     return problems
 
 
