@@ -110,12 +110,16 @@ def normalise_declarations(
         )
     missing = [name for name in REQUIRED_COLUMNS if name not in frame.columns]
     if missing:
+        kcs_header = layout == "canonical" and all(
+            name in frame.columns for name in KCS_COLUMNS if KCS_COLUMNS[name] in missing)
         raise DataFileError(
             "the file lacks required declaration columns",
             path=source,
             expected="the columns " + ", ".join(REQUIRED_COLUMNS),
             got="missing " + ", ".join(missing),
-            fix="add the missing columns (see docs/data-formats-declarations.md)",
+            # The KCS header read as canonical lacks every column by name: say which it is.
+            fix="the file has the KCS layout's header: pass layout='kcs' (--layout kcs)"
+            if kcs_header else "add the missing columns (see docs/data-formats-declarations.md)",
         )
     problems: list[dict[str, Any]] = []
     bad_rows: set[int] = set()

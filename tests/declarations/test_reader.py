@@ -69,6 +69,12 @@ def test_missing_columns_are_named(tmp_path: Path) -> None:
     assert caught.value.fix
 
 
+def test_a_kcs_file_read_as_canonical_is_told_to_use_the_kcs_layout(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError) as caught:
+        read_declarations(_kcs_file(tmp_path, GOOD_ROW), layout="canonical")
+    assert "--layout kcs" in str(caught.value.fix)
+
+
 @pytest.mark.parametrize(
     ("column", "old", "new", "phrase"),
     [
