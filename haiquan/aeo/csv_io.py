@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError as PydanticValidationError
 
+from haiquan._files import write_atomically
 from haiquan.aeo.models import OperatorCreate
 from haiquan.aeo.registry import AeoRegistry
 from haiquan.errors import DataFileError
@@ -78,14 +79,18 @@ def export_operators_csv(registry: AeoRegistry, path: str | Path,
     """Write every home operator with its status on ``on`` to CSV."""
     file = Path(path)
     file.parent.mkdir(parents=True, exist_ok=True)
-    with open(file, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow([*CSV_COLUMNS, "status", "status_since"])
-        for operator in registry.operators(on):
-            writer.writerow([
-                operator.aeo_id, operator.name, operator.tin or "", operator.address or "",
-                operator.sector or "", ";".join(operator.roles), operator.granted_on.isoformat(),
-                operator.valid_until.isoformat() if operator.valid_until else "",
-                operator.status.value, operator.status_since.isoformat(),
-            ])
-    return file
+    rows = [
+        [operator.aeo_id, operator.name, operator.tin or "", operator.address or "",
+         operator.sector or "", ";".join(operator.roles), operator.granted_on.isoformat(),
+         operator.valid_until.isoformat() if operator.valid_until else "",
+         operator.status.value, operator.status_since.isoformat()]
+        for operator in registry.operators(on)
+    ]
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow([*CSV_COLUMNS, "status", "status_since"])
+            writer.writerows(rows)
+
+    return write_atomically(file, write)

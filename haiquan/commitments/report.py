@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
+from haiquan._files import write_atomically
 from haiquan.commitments.catalogue import Catalogue, load_catalogue
 from haiquan.commitments.deadlines import deadlines
 from haiquan.commitments.rates import (
@@ -253,8 +254,7 @@ def write_report(
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".html":
-        out.write_text(html, encoding="utf-8")
-        return out
+        return write_atomically(out, lambda path: path.write_text(html, encoding="utf-8"))
     with tempfile.TemporaryDirectory() as folder:
         page = Path(folder) / "report.html"
         page.write_text(html, encoding="utf-8")
@@ -313,5 +313,4 @@ def export_csv(
     frame = export_frame(kind, catalogue, country, on, months=months, known_on=known_on)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False, encoding="utf-8-sig")
-    return out
+    return write_atomically(out, lambda path: frame.to_csv(path, index=False, encoding="utf-8-sig"))

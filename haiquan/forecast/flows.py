@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from haiquan._files import write_atomically
 from haiquan.errors import InputError, UnknownCodeError
 from haiquan.forecast.config import ForecastConfig
 from haiquan.forecast.engines import ForecastEngine, make_engine
@@ -485,7 +486,7 @@ def forecast_file(
     result = result[[*first, *[c for c in result.columns if c not in first]]]
     if output is not None:
         try:
-            result[first].to_csv(output, index=False)
+            write_atomically(output, lambda path: result[first].to_csv(path, index=False))
         except OSError as error:
             raise InputError("cannot write the output file", expected="a CSV file path to write",
                              got=f"{str(output)!r}: {error.strerror or error}",

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from haiquan._files import write_atomically
 from haiquan.declarations import DeclarationRecord, Layout, read_declarations
 from haiquan.declarations.records import records_to_columns
 from haiquan.errors import InputError
@@ -410,7 +411,7 @@ def score_file(
     alerts, applied = alerts_in_force(frame["date"], alerts_path, apply=apply_alerts)
     scored = score_declarations(frame, model, aeo=aeo, alerts=alerts, explain=explain)
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
-    scored.to_csv(output_path, index=False)
+    write_atomically(output_path, lambda path: scored.to_csv(path, index=False))
     applied["matched"] = int((scored["selection"] == "alert").sum())
     return {
         "rows": int(len(scored)),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from haiquan._files import write_atomically
 from haiquan.warehouse.schema import TRADE_FLOW_COLUMNS, check_trade_flows
 from haiquan.warehouse.sources._common import read_table
 
@@ -31,7 +32,5 @@ def write(frame: pd.DataFrame, path: str | Path) -> Path:
     file = Path(path)
     columns = [c for c in TRADE_FLOW_COLUMNS if c in frame.columns]
     if file.suffix == ".parquet":
-        frame[columns].to_parquet(file, index=False)
-    else:
-        frame[columns].to_csv(file, index=False)
-    return file
+        return write_atomically(file, lambda path: frame[columns].to_parquet(path, index=False))
+    return write_atomically(file, lambda path: frame[columns].to_csv(path, index=False))

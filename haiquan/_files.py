@@ -1,0 +1,45 @@
+"""Writing a user's output file whole or not at all.
+
+A scores file, a forecast or an export that a crash, a full disk or Ctrl-C cuts off half-way
+would look like a complete, shorter file — the next tool to read it cannot tell. Every output
+haiquan writes for a user goes through :func:`write_atomically`: the content goes to a
+temporary file beside the target, which replaces the target only once it is complete (an
+atomic rename on the same file system). An earlier file of that name stays as it was until then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["write_atomically"]
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(temporary_path)``, then move the temporary file to ``path``.
+
+    Args:
+        path: the file to produce.
+        write: writes the whole content to the path it is given (``frame.to_csv``, say).
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        Whatever ``write`` raises, or :class:`OSError` from the rename; the temporary file is
+        removed and ``path`` is untouched in either case.
+    """
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as handle:  # on disk before the rename makes it visible
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    return target

@@ -1,0 +1,31 @@
+"""Output files are written whole or not at all (haiquan._files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from haiquan._files import write_atomically
+
+
+def test_a_write_cut_off_half_way_leaves_the_earlier_file_and_no_debris(tmp_path: Path) -> None:
+    target = tmp_path / "scores.csv"
+    target.write_text("the earlier, complete file\n", encoding="utf-8")
+
+    def cut_off(path: Path) -> None:
+        path.write_text("half of the new", encoding="utf-8")
+        raise KeyboardInterrupt  # Ctrl-C, a full disk, a crash in the middle
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, cut_off)
+    assert target.read_text(encoding="utf-8") == "the earlier, complete file\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
+
+
+def test_a_complete_write_replaces_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+    assert write_atomically(target, lambda p: p.write_text("new", encoding="utf-8")) == target
+    assert target.read_text(encoding="utf-8") == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
