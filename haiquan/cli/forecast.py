@@ -178,3 +178,27 @@ def register(app: typer.Typer) -> None:
         print_frame(result.summary, f"hold-out after {cutoff}: mean over series")
         for note in result.notes:
             console.print(note)
+
+    @app.command("backtest-runs")
+    def backtest_runs(
+        run_id: Annotated[int | None, typer.Argument(
+            help="A stored run: its scores by model (default: list the runs).")] = None,
+        per_series: Annotated[bool, typer.Option("--per-series", help="With RUN_ID, also "
+                              "each series' scores.")] = False,
+    ) -> None:
+        """Back-test runs stored in the warehouse, newest first; RUN_ID shows one run."""
+        from haiquan.cli._tables import print_frame
+        from haiquan.forecast import list_runs, run_model_means, run_scores
+
+        if run_id is None:
+            runs = list_runs()
+            if runs.empty:
+                console.print("No back-test run is stored yet: `haiquan backtest` stores one.")
+                return
+            columns = ["run_id", "created_at", "label", "cutoff", "horizon", "series",
+                       "ensemble_mase", "benchmark_mase", "seconds"]
+            print_frame(runs[columns], "stored back-test runs (MASE: mean over series)")
+            return
+        if per_series:
+            print_frame(run_scores(run_id), f"run {run_id}: per series")
+        print_frame(run_model_means(run_id), f"run {run_id}: mean over series")

@@ -28,7 +28,7 @@ from haiquan.forecast.metrics import coverage, mase, naive_scale, score_forecast
 from haiquan.forecast.models import DEFAULT_MEMBERS, MODEL_CATALOGUE, build_model
 from haiquan.forecast.panel import flows_to_panel, select_slice
 from haiquan.forecast.reconcile import build_hierarchy, reconcile_forecasts
-from haiquan.forecast.store import list_runs, run_scores, save_backtest
+from haiquan.forecast.store import list_runs, run_model_means, run_scores, save_backtest
 
 __all__ = [
     "BENCHMARK",
@@ -64,6 +64,7 @@ __all__ = [
     "read_flows",
     "reconcile_forecasts",
     "run_flow_forecast",
+    "run_model_means",
     "run_scores",
     "save_backtest",
     "score_forecasts",

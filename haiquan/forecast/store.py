@@ -15,7 +15,7 @@ import pandas as pd
 from haiquan.forecast.config import ForecastConfig
 from haiquan.forecast.forecaster import BacktestResult
 
-__all__ = ["FORECAST_TABLES", "list_runs", "run_scores", "save_backtest"]
+__all__ = ["FORECAST_TABLES", "list_runs", "run_model_means", "run_scores", "save_backtest"]
 
 FORECAST_TABLES = ("forecast_runs", "forecast_scores")
 
@@ -120,4 +120,18 @@ def run_scores(run_id: int) -> pd.DataFrame:
                 return frame
     raise NotFoundError(f"no stored back-test run {run_id}", expected="a run id from "
                         "`haiquan backtest --store`", got=str(run_id),
-                        fix="list runs with haiquan.forecast.list_runs()")
+                        fix="list the stored runs with `haiquan backtest-runs`")
+
+
+def run_model_means(run_id: int) -> pd.DataFrame:
+    """Mean MASE, sMAPE and coverage per model of one stored run, best MASE first (the table
+    ``haiquan backtest`` printed when the run was made).
+
+    Raises:
+        NotFoundError: no such run.
+    """
+    scores = run_scores(run_id)
+    measures = [c for c in ("mase", "smape", "coverage_80", "coverage_95") if c in scores]
+    means = scores.groupby("model")[measures].mean()
+    means.insert(0, "series", scores.groupby("model")["unique_id"].nunique())
+    return means.sort_values("mase", na_position="last").reset_index()

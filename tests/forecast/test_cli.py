@@ -8,6 +8,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from haiquan.cli import app
+from haiquan.errors import NotFoundError
 from haiquan.forecast import list_runs
 
 runner = CliRunner()
@@ -44,6 +45,19 @@ def test_backtest_prints_scores_and_stores_the_run(census_file: str) -> None:
     assert "SeasonalNaive(benchmark)" in text and "Ensemble" in text
     assert "stored as run 1" in text
     assert list_runs()["run_id"].tolist() == [1]
+    # read back from the command line, as the analyst who made it would
+    listed = run("backtest-runs")
+    assert "VNM,MEX" in listed and "2022-12" in listed
+    shown = run("backtest-runs", "1")
+    assert "run 1: mean over series" in shown and "Ensemble" in shown
+    assert "VNM" in run("backtest-runs", "1", "--per-series")
+    missing = runner.invoke(app, ["backtest-runs", "7"])
+    assert isinstance(missing.exception, NotFoundError)
+    assert "haiquan backtest-runs" in str(missing.exception.fix)
+
+
+def test_backtest_runs_before_any_run_says_how_to_store_one(census_file: str) -> None:
+    assert "No back-test run is stored yet" in run("backtest-runs")
 
 
 def test_bad_input_is_reported_not_raised(census_file: str) -> None:
