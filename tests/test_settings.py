@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from haiquan.analytics._frames import resolve_home
 from haiquan.errors import ConfigurationError, InputError
-from haiquan.priorities.scoring import _resolve_home
+from haiquan.reference.countries import resolve_home
 from haiquan.settings import Settings, get_settings, reset_settings
 
 
@@ -72,11 +71,9 @@ def test_the_console_script_refuses_a_bad_setting_without_a_traceback() -> None:
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("resolve", [resolve_home, _resolve_home])
-def test_a_bad_home_names_where_it_came_from(
-    monkeypatch: pytest.MonkeyPatch, resolve: object
-) -> None:
-    assert callable(resolve)
+def test_a_bad_home_names_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One resolver serves the analytics and the priorities (haiquan.reference.countries).
+    resolve = resolve_home
     with pytest.raises(InputError) as caught:
         resolve("XX1")
     assert "got 'XX1'" in str(caught.value) and "pass --home VNM" in str(caught.value)
