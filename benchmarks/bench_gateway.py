@@ -60,7 +60,7 @@ def _alert(i: int) -> dict[str, object]:
         "risk_category": "undervaluation",
         "severity": "medium",
         "issued_at": "2026-11-25T08:00:00Z",
-        "shipment": {"transport_document": f"SYNBL{i:08d}", "container_ids": ["MSCU1234567"],
+        "shipment": {"transport_document": f"SYNBL{i:08d}", "container_ids": ["MSCU1234566"],
                      "port_of_loading": "VNSGN", "port_of_discharge": "THLCH",
                      "hs_codes": ["610910"]},
         "indicators": ["SYNTHETIC benchmark alert"],

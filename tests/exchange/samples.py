@@ -72,7 +72,7 @@ def risk_alert() -> dict[str, Any]:
         "risk_category": "drugs",
         "severity": "high",
         "issued_at": "2026-11-25T08:00:00Z",
-        "shipment": {"transport_document": "SYNBL123456", "container_ids": ["MSCU1234567"],
+        "shipment": {"transport_document": "SYNBL123456", "container_ids": ["MSCU1234566"],
                      "port_of_loading": "VNSGN", "port_of_discharge": "THLCH",
                      "hs_codes": ["0904"]},
         "indicators": ["SYNTHETIC: new consignor, route through transit hub, cash payment"],

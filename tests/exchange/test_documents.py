@@ -165,7 +165,7 @@ def test_missing_wco_schemas_are_a_clear_configuration_error(tmp_path: Path) -> 
 
 scalars = st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-1, 1e6, allow_nan=False) | (
     st.sampled_from(["", "2026-02-30", "2026-02-28", "WO", "RVC", "VNM", "vnm", "610910", "6109.10",
-                     "full", "delta", "high", "MSCU1234567", "x" * 600, "VN-2026-000123"])
+                     "full", "delta", "high", "MSCU1234566", "x" * 600, "VN-2026-000123"])
 )
 
 
@@ -346,6 +346,13 @@ def test_a_broken_form_d_rules_file_is_a_catalogue_error(text: str, field: str) 
          "not a real date and time"),
         ("risk-alert", {**samples.risk_alert(), "valid_until": "2026-11-24"}, VN_TH,
          "/valid_until: 2026-11-24 is before the alert was issued"),
+        # ISO 6346: a mistyped digit keeps the shape but not the check digit
+        ("risk-alert", {**samples.risk_alert(), "shipment": {
+            **samples.risk_alert()["shipment"], "container_ids": ["MSCU1234567"]}}, VN_TH,
+         "MSCU1234567: the check digit is 7, but ISO 6346 gives 6"),
+        ("risk-alert", {**samples.risk_alert(), "shipment": {
+            **samples.risk_alert()["shipment"], "container_ids": ["CSQA3054383"]}}, VN_TH,
+         "the fourth letter is the equipment category"),
     ],
 )
 def test_incoherent_verification_notification_and_alert_documents_are_refused(
