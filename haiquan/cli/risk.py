@@ -191,6 +191,13 @@ def score(
         f"scored {summary['rows']} declarations with model {summary['version']} "
         f"-> {summary['output']}"
     )
+    if summary.get("routed_one_by_one"):
+        console.print(
+            f"{summary['rows']} declarations are too few to count the channel rates on: each "
+            "was routed against the model's reference scores, as through the API (a file of "
+            "a day's declarations gets exact rates)",
+            highlight=False,
+        )
     if summary["dated_in_training"]:
         console.print(
             f"[bold yellow]warning:[/] {summary['dated_in_training']} declarations are dated "

@@ -12,7 +12,9 @@ Order of decisions, each noted in the declaration's reasons:
 In ``batch`` mode the places are counted on the batch (exact rates). In ``stream`` mode (one
 declaration at a time, as through the API) each declaration is compared with the model's reference
 score distribution and exploration is a seeded draw per declaration id, so the rates hold on
-average.
+average. A batch too small to hold one place of the smallest channel rate (fewer than 20
+declarations at 5 %) is routed as a stream: counted on the batch, its red places would round to
+none and a very high-risk declaration would go green.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "Columns",
     "Mode",
     "assign_levels",
+    "batch_too_small",
     "route_columns",
     "route_declarations",
     "route_one",
@@ -126,6 +129,18 @@ def _alert_hits(frame: Columns, alerts: Sequence[PartnerAlert]) -> list[str]:
     return hits
 
 
+def batch_too_small(n: int, rules: SelectivityRules) -> bool:
+    """Whether ``n`` declarations cannot hold one place of each channel rate above zero.
+
+    Counted on such a batch, a rate rounds to no place at all (10 declarations at 5 % red give
+    0.5, rounded to none); such batches are routed one by one against the model's reference
+    scores instead, where the rates hold on average.
+    """
+    rates = rules.channels
+    smallest = min((r for r in (rates.red, rates.yellow, rates.blue) if r > 0), default=0.0)
+    return n > 0 and smallest > 0 and n * smallest < 1
+
+
 def route_columns(
     frame: Columns,
     scores: np.ndarray,
@@ -147,7 +162,8 @@ def route_columns(
             against it (levels in both modes, channels in ``stream`` mode).
         aeo: AEO status provider; no AEO benefits when ``None``.
         alerts: partner alerts to apply.
-        mode: ``"batch"`` fills exact rates within this batch; ``"stream"`` decides each
+        mode: ``"batch"`` fills exact rates within this batch (a batch too small for them is
+            routed as a stream, see :func:`batch_too_small`); ``"stream"`` decides each
             declaration alone.
 
     Returns:
@@ -168,6 +184,8 @@ def route_columns(
     explore_weight = np.where(factor < 1, rules.aeo.exploration_weight, 1.0)
     channel[alerted] = rules.alerts.channel
     selection[alerted] = "alert"
+    if mode == "batch" and batch_too_small(n, rules):
+        mode = "stream"
     if mode == "batch":
         n_red = int(round(rates.red * n))
         n_explore = int(round(rules.exploration.share_of_red * n_red))

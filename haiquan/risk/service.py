@@ -34,7 +34,14 @@ from haiquan.risk.policy import (
     load_drift_rules,
     load_selectivity_rules,
 )
-from haiquan.risk.selectivity import CHANNELS, LEVELS, Mode, route_columns, route_one
+from haiquan.risk.selectivity import (
+    CHANNELS,
+    LEVELS,
+    Mode,
+    batch_too_small,
+    route_columns,
+    route_one,
+)
 from haiquan.risk.store import (
     default_model_dir,
     load_model,
@@ -401,7 +408,9 @@ def score_file(
         "levels": {level: count}, "alerts": {"file", "kept", "active", "matched"}}``
         (every channel red to green and level low to very high, zeros included);
         ``dated_in_training`` counts declarations dated within the model's training period
-        (their history may count them twice);
+        (their history may count them twice); ``routed_one_by_one`` says the file was too
+        small for the channel rates and each declaration was routed against the model's
+        reference scores (as through the API);
         ``synthetic_model`` is true when the model was trained on synthetic declarations
         (the demo's), ``matched`` counts declarations routed by an alert.
     """
@@ -422,6 +431,8 @@ def score_file(
         "channels": _counts(scored["channel"], CHANNELS),
         "levels": _counts(scored["level"], LEVELS),
         "alerts": applied,
+        "routed_one_by_one": batch_too_small(len(scored), load_selectivity_rules(
+            on=pd.Timestamp(frame["date"].max()).date() if len(frame) else None)),
     }
 
 

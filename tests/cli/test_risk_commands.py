@@ -196,3 +196,20 @@ def test_score_warns_when_declarations_fall_in_the_training_period(
     said = _run("risk", "score", "--model", str(model_dir), "--input", str(later),
                 "--output", str(tmp_path / "b.csv"), "--layout", "canonical")
     assert "training period" not in said
+
+
+def test_score_says_when_a_file_is_too_small_for_the_channel_rates(
+    isolated_settings: Settings,
+    model_dir: Path,  # noqa: F811
+    synthetic_later: pd.DataFrame,  # noqa: F811
+    write_csv: WriteCsv,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    few = write_csv(synthetic_later.head(8), "few.csv")
+    said = _run("risk", "score", "--model", str(model_dir), "--input", str(few),
+                "--output", str(tmp_path / "few_scores.csv"), "--layout", "canonical")
+    assert "8 declarations are too few to count the channel rates on" in said
+    enough = write_csv(synthetic_later.head(40), "enough.csv")
+    said = _run("risk", "score", "--model", str(model_dir), "--input", str(enough),
+                "--output", str(tmp_path / "scores.csv"), "--layout", "canonical")
+    assert "too few" not in said

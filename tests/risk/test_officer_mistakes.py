@@ -94,12 +94,12 @@ def test_scores_never_overwrite_the_declarations_scored(
 def test_summary_lists_every_channel_and_level_in_order_zeros_included(
     model_dir: Path, synthetic_later: pd.DataFrame, write_csv: WriteCsv, tmp_path: Path
 ) -> None:
-    # ten declarations: 5 % red rounds to none, and no declaration reaches "very high"
+    # ten declarations: none is routed blue nor reaches "high", which must still show, as 0
     source = write_csv(synthetic_later.head(10), "ten.csv")
     summary = score_file(source, tmp_path / "out.csv", model_dir, layout="canonical")
     assert list(summary["channels"]) == list(CHANNELS)
     assert list(summary["levels"]) == list(LEVELS)
-    assert summary["channels"]["red"] == 0
+    assert summary["channels"]["blue"] == 0 and summary["levels"]["high"] == 0
     assert sum(summary["channels"].values()) == sum(summary["levels"].values()) == 10
 
 

@@ -11,7 +11,7 @@ import pytest
 from haiquan.declarations import generate_synthetic_declarations
 from haiquan.risk.alerts import InMemoryAeoDirectory, PartnerAlert
 from haiquan.risk.policy import load_selectivity_rules
-from haiquan.risk.selectivity import assign_levels, route_declarations
+from haiquan.risk.selectivity import assign_levels, batch_too_small, route_declarations
 
 RULES = load_selectivity_rules(on=dt.date(2024, 6, 1))
 REFERENCE = np.linspace(0, 1, 1001)
@@ -100,3 +100,19 @@ def test_stream_mode_holds_rates_on_average(batch: tuple[pd.DataFrame, np.ndarra
 def test_levels_follow_percentiles() -> None:
     levels = assign_levels(np.array([0.0, 0.86, 0.951, 0.99]), RULES)
     assert levels.tolist() == ["low", "medium", "high", "very high"]
+
+
+def test_a_batch_too_small_for_the_rates_still_inspects_its_riskiest(
+    batch: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    # 10 declarations at 5 % red: counted on the batch, 0.5 rounds to no red place at all,
+    # and a declaration scoring above every reference score would go green.
+    frame, scores = batch
+    few = frame.iloc[:10]
+    risky = scores[:10].copy()
+    risky[3] = 0.999
+    assert batch_too_small(10, RULES) and not batch_too_small(20, RULES)
+    routed = route_declarations(few, risky, RULES, reference=REFERENCE)
+    assert routed["channel"].iloc[3] == "red"
+    alone = route_declarations(few, risky, RULES, reference=REFERENCE, mode="stream")
+    assert routed["channel"].tolist() == alone["channel"].tolist()
