@@ -177,7 +177,7 @@ def run_flow_forecast(
     check_method(reconcile)
     config = _config(config, horizon)
     engine = engine or make_engine()
-    parts, series_tables = [], []
+    parts, series_tables, notes = [], [], []
     for frequency, rows in flows.groupby("frequency", sort=True):
         S, tags = None, None
         if reconcile:
@@ -192,12 +192,14 @@ def run_flow_forecast(
         parts.append(out.merge(series, on="unique_id", how="left"))
         assert forecaster.series_ is not None
         series_tables.append(forecaster.series_.merge(series, on="unique_id", how="left"))
+        notes += [note for note in forecaster.notes_ if note not in notes]
     result = pd.concat(parts, ignore_index=True)
     key_cols = list(dict.fromkeys([*keys, "frequency"]))
     bounds = [f"{s}_{lv}" for lv in config.levels for s in ("lo", "hi")]
     result = result[["unique_id", *key_cols, "period", "ds", "yhat", *bounds, "model",
                      "series_class"]]
-    return FlowForecast(forecasts=result, series=pd.concat(series_tables, ignore_index=True))
+    return FlowForecast(forecasts=result, series=pd.concat(series_tables, ignore_index=True),
+                        notes=notes)
 
 
 def backtest_flows(
@@ -491,7 +493,7 @@ def forecast_file(
             raise InputError("cannot write the output file", expected="a CSV file path to write",
                              got=f"{str(output)!r}: {error.strerror or error}",
                              fix="free some space or choose another --output") from None
-    notes = [f"not forecast: {reason}" for reason in skipped]
+    notes = [*run.notes, *(f"not forecast: {reason}" for reason in skipped)]
     return FlowForecast(forecasts=result, series=series, synthetic=is_synthetic(rows),
                         notes=notes)
 

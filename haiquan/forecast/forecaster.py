@@ -117,6 +117,16 @@ class Forecaster:
         regular_cv = members[(members["kind"] == "cv")]
         self.choice_ = None
         self.notes_ = []
+        longest = int(info["n_obs"].max()) if len(info) else 0
+        if 0 < longest < config.horizon:
+            # Not refused (a new partner's few months may still want a year ahead), but said:
+            # a series too short for the back-tests is forecast by a simpler method, and a
+            # forecast further out than the data reaches back is an extrapolation.
+            self.notes_.append(
+                f"the horizon ({config.horizon} periods) is longer than the history of every "
+                f"series (the longest has {longest}): the forecasts past that are "
+                "extrapolations, and series too short to back-test over the horizon use a "
+                "simpler method (see model); a shorter --horizon gives the ensemble")
         if not regular_cv.empty:
             train = panel[panel["unique_id"].isin(regular_cv["unique_id"].unique())]
             scales = _scales(train, self.rule.season_length)

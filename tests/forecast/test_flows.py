@@ -237,3 +237,15 @@ def test_annual_file_backtest_needs_no_frequency(quick_config, local_engine) -> 
     # The stored label names the slice, so two runs of different partners can be told apart.
     label = list_runs()["label"].iloc[0]
     assert "partners=CHN" in label and "frequency=A" in label
+
+
+def test_a_horizon_longer_than_the_history_is_said_to_be_an_extrapolation(
+    make_flows, tmp_path, quick_config, local_engine
+) -> None:
+    path = _canonical_file(tmp_path, [make_flows({"CHN": 30})])
+    run = forecast_file(path, "canonical", 40, config=quick_config, engine=local_engine)
+    assert len(run.forecasts) == 40
+    assert any("longer than the history of every series (the longest has 30)" in note
+               for note in run.notes)
+    near = forecast_file(path, "canonical", 3, config=quick_config, engine=local_engine)
+    assert not any("longer than the history" in note for note in near.notes)
