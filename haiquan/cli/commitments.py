@@ -279,6 +279,12 @@ def history_command(
         "responsible_unit",
         "recorded_at",
     ]
+    if frame.empty:
+        asked = ", ".join(f"{name} {value}" for name, value in (
+            ("catalogue", catalogue), ("item", item), ("country", country)) if value)
+        console.print(f"No status record{' for ' + asked if asked else ''} yet: "
+                      "`haiquan commitments record` or `load` adds them.", markup=False)
+        return
     _print_frame(frame[columns], "Status history")
 
 
@@ -374,6 +380,13 @@ def timeline_command(
 
     frame = rate_timeline(catalogue, _country(country), known_on=_date(known_on, "--known-on"))
     _print_frame(frame, f"{catalogue} timeline")
+    if len(frame) and (frame["total"] == 0).all():
+        console.print(f"{catalogue} lists no items yet: there is nothing to count, so every "
+                      "rate reads 0 % (docs/commitments.md, your own catalogue).", markup=False)
+    elif len(frame) and (frame["implemented"] == 0).all():
+        console.print("No item is implemented on any of these dates: if nothing is recorded "
+                      "for this country yet, `haiquan commitments history` shows it.",
+                      markup=False)
 
 
 @commitments_app.command("deadlines")

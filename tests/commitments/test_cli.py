@@ -188,3 +188,13 @@ def test_compare_says_which_countries_have_no_records() -> None:
     output = " ".join(run("compare", "wto_tfa", "--countries", "VNM,THA", "--on",
                           "2020-01-01").split())
     assert "No records for THA" in output and "VNM," not in output
+
+
+def test_history_that_matches_nothing_says_so() -> None:
+    said = " ".join(run("history", "--catalogue", "wto_tfa", "--item", "99.9").split())
+    assert "No status record for catalogue wto_tfa, item 99.9 yet" in said
+
+
+def test_timeline_of_a_catalogue_without_items_says_there_is_nothing_to_count() -> None:
+    said = " ".join(run("timeline", "wco_safe").split())
+    assert "wco_safe lists no items yet: there is nothing to count" in said
