@@ -12,6 +12,7 @@ from typing import Any
 from haiquan.aeo.arrangements import load_arrangements
 from haiquan.aeo.models import AeoStatus
 from haiquan.aeo.registry import AeoRegistry
+from haiquan.errors import NotFoundError
 from haiquan.reference.countries import country as lookup_country
 
 __all__ = ["RegistryAeoDirectory"]
@@ -66,6 +67,29 @@ class RegistryAeoDirectory:
         start, end = latest["valid_from"], latest["valid_until"]
         return (start is None or start <= on_date) and (end is None or on_date <= end)
 
+    def check_home_aeo(self, operator_id: str, on_date: dt.date) -> tuple[str, bool]:
+        """:meth:`is_home_aeo` for a question a person asks, with the number checked.
+
+        The number is read as the registry reads it (``vn-aeo-0001`` is ``VN-AEO-0001``), and a
+        number the registry does not hold is an error rather than a "no", since it is most often
+        a typing mistake.
+
+        Returns:
+            The authorisation number as registered and whether it was an AEO that day.
+
+        Raises:
+            NotFoundError: no home operator has that authorisation number.
+        """
+        key = operator_id.strip().upper()
+        if key not in self._home:
+            raise NotFoundError(
+                f"no AEO {key} in the registry",
+                expected="the authorisation number of a registered home operator",
+                got=key,
+                fix="list operators with `haiquan aeo list`; for a partner's AEO add --country",
+            )
+        return key, self.is_home_aeo(key, on_date)
+
     def check_partner_aeo(self, operator_id: str, country: str, on_date: dt.date
                           ) -> tuple[str, bool]:
         """:meth:`is_partner_aeo` for a question a person asks, with the country checked.
@@ -82,4 +106,4 @@ class RegistryAeoDirectory:
             UnknownCodeError: ``country`` is not an ISO 3166 country.
         """
         code = lookup_country(country.strip()).alpha_3
-        return code, self.is_partner_aeo(operator_id, code, on_date)
+        return code, self.is_partner_aeo(operator_id.strip().upper(), code, on_date)

@@ -105,6 +105,14 @@ def build_list(
             fix="choose a partner of the MRA, or add it to the arrangements file",
         )
     day = as_of or dt.date.today()
+    last_day = registry.last_sent_as_of(mra_id, partner)
+    if last_day is not None and day < last_day:
+        raise ConflictError(
+            f"a list dated {day} would be older than the list already sent to {partner} "
+            f"under {mra_id}",
+            expected=f"a date on or after {last_day}", got=str(day),
+            fix="build the list as of today (leave the date out); the partner keeps the newest",
+        )
     current = _snapshot(registry, mra, day)
     previous = registry.last_sent(mra_id, partner)
     document: dict[str, Any] = {"mra_id": mra_id, "as_of": day.isoformat()}
@@ -174,6 +182,17 @@ def apply_partner_list(
             expected=f"sequence {last + 1} or later", got=str(sequence),
             fix="nothing to do if it is a copy; otherwise ask the partner to renumber",
         )
+    as_of = dt.date.fromisoformat(document["as_of"])
+    last_list = registry.last_received_list(sender, mra_id)
+    if last_list is not None and as_of < last_list[1]:
+        # A list numbered later but dated earlier would put an older state on top of a newer
+        # one (the risk engine reads lists by date, the deltas build on them by number).
+        raise ConflictError(
+            f"{sender}'s list {sequence} under {mra_id} is dated {as_of}, before list "
+            f"{last_list[0]} already applied",
+            expected=f"a list dated on or after {last_list[1]}", got=str(as_of),
+            fix="ask the partner to check its list dates and send a full list as of today",
+        )
     kind = document["list_type"]
     if kind == "delta" and document.get("base_sequence") != last:
         raise ValidationError(
@@ -207,8 +226,7 @@ def apply_partner_list(
                                 "valid_from": None, "valid_until": None})
                 result.removed += 1
     registry.record_received(country=sender, mra_id=mra_id, sequence=sequence, list_type=kind,
-                             as_of=dt.date.fromisoformat(document["as_of"]),
-                             message_id=message_id, entries=entries)
+                             as_of=as_of, message_id=message_id, entries=entries)
     return result
 
 

@@ -51,9 +51,12 @@ def _default_roles() -> list[OperatorRole]:
 
 
 class OperatorCreate(BaseModel):
-    """A new home AEO as an officer enters it (or a CSV row)."""
+    """A new home AEO as an officer enters it (or a CSV row).
 
-    model_config = ConfigDict(extra="forbid")
+    Text is stripped of surrounding spaces, so a blank name is refused rather than stored.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     aeo_id: str = Field(pattern=AEO_ID_PATTERN,
                         description="authorisation number, e.g. VN-AEO-0001")
@@ -61,7 +64,7 @@ class OperatorCreate(BaseModel):
     tin: str | None = Field(default=None, max_length=35, description="tax identification number")
     address: str | None = Field(default=None, max_length=512)
     sector: str | None = Field(default=None, max_length=80)
-    roles: list[OperatorRole] = Field(default_factory=_default_roles)
+    roles: list[OperatorRole] = Field(default_factory=_default_roles, min_length=1)
     granted_on: dt.date
     valid_until: dt.date | None = None
 
@@ -69,6 +72,17 @@ class OperatorCreate(BaseModel):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _role_words(cls, value: object) -> object:
+        """Roles as typed: ``"importer; exporter"`` or a list, spaces and empty items dropped."""
+        if isinstance(value, str):
+            value = value.split(";")
+        if isinstance(value, list):
+            return [r.strip().lower() if isinstance(r, str) else r for r in value
+                    if not (isinstance(r, str) and not r.strip())]
+        return value
 
     @field_validator("valid_until")
     @classmethod

@@ -213,15 +213,33 @@ class AeoRegistry:
             aeo_id=operator.aeo_id, status=AeoStatus.granted.value,
             effective=operator.granted_on, reason="authorisation granted", recorded_at=_now()))
 
-    def change_status(self, aeo_id: str, change: StatusChange) -> OperatorPublic:
-        """Record a status change (suspension, reinstatement, revocation, expiry)."""
+    def change_status(self, aeo_id: str, change: StatusChange,
+                      today: dt.date | None = None) -> OperatorPublic:
+        """Record a status change (suspension, reinstatement, revocation, expiry).
+
+        Changes are recorded in the order they take effect, once they have: a change dated
+        before the last one recorded would rewrite the history after it (a revocation slipped
+        in before a reinstatement would leave a revoked operator reinstated), and one dated in
+        the future would be read as already decided by every list built until then.
+
+        Args:
+            today: the day the change is recorded (default: the machine's date).
+
+        Raises:
+            NotFoundError: no such operator.
+            ValidationError: the date is before the grant, before the last recorded change,
+                after the end of validity or in the future; the operator was revoked; or the
+                operator already has that status.
+        """
         current = self.operator(aeo_id, on=change.effective)
-        if current.status == AeoStatus.revoked and change.status != AeoStatus.revoked:
+        day = today or dt.date.today()
+        if change.effective > day:
             raise ValidationError(
-                f"AEO {aeo_id} was revoked on {current.status_since}",
-                expected="a new authorisation for a revoked operator",
-                got=f"a change to {change.status.value}",
-                fix="register the operator again under a new authorisation number",
+                f"a status change of AEO {current.aeo_id} cannot be recorded before it takes "
+                "effect",
+                expected=f"an effective date on or before today ({day})",
+                got=str(change.effective),
+                fix="record the change on the day it takes effect",
             )
         if change.effective < current.granted_on:
             raise ValidationError(
@@ -229,6 +247,39 @@ class AeoRegistry:
                 expected=f"a date on or after {current.granted_on}",
                 got=str(change.effective),
                 fix="check the effective date",
+            )
+        latest = current.history[-1] if current.history else None
+        if latest is not None and change.effective < latest.effective:
+            raise ValidationError(
+                f"AEO {current.aeo_id} already has a later change recorded "
+                f"({latest.status.value} on {latest.effective})",
+                expected=f"an effective date on or after {latest.effective}",
+                got=str(change.effective),
+                fix="record changes in the order they take effect; an earlier date would "
+                "rewrite the history after it",
+            )
+        if current.valid_until is not None and change.effective > current.valid_until:
+            raise ValidationError(
+                f"AEO {current.aeo_id}'s authorisation ended on {current.valid_until}",
+                expected=f"an effective date on or before {current.valid_until}",
+                got=str(change.effective),
+                fix="nothing to record after the end of validity (the operator reads as "
+                "expired); register a renewed authorisation with `haiquan aeo add`",
+            )
+        if current.status == AeoStatus.revoked and change.status != AeoStatus.revoked:
+            raise ValidationError(
+                f"AEO {aeo_id} was revoked on {current.status_since}",
+                expected="a new authorisation for a revoked operator",
+                got=f"a change to {change.status.value}",
+                fix="register the operator again under a new authorisation number",
+            )
+        if current.status == change.status:
+            raise ValidationError(
+                f"AEO {current.aeo_id} is already {change.status.value} since "
+                f"{current.status_since}",
+                expected="a status other than the current one",
+                got=change.status.value,
+                fix="nothing to record; `haiquan aeo show` lists the history",
             )
         with self._write() as connection:
             connection.execute(status_events.insert().values(
@@ -350,6 +401,15 @@ class AeoRegistry:
         with self.engine.connect() as connection:
             found = connection.execute(query).scalar()
         return int(found) if found is not None else None
+
+    def last_sent_as_of(self, mra_id: str, partner: str) -> dt.date | None:
+        """The date of the last list sent to a partner, if any."""
+        query = (select(sent_lists.c.as_of).where(sent_lists.c.mra_id == mra_id,
+                                                  sent_lists.c.partner == partner)
+                 .order_by(sent_lists.c.sequence.desc()).limit(1))
+        with self.engine.connect() as connection:
+            found: dt.date | None = connection.execute(query).scalar()
+        return found
 
     def record_sent(self, mra_id: str, partner: str, sequence: int, list_type: str,
                     as_of: dt.date, snapshot: dict[str, Any], message_id: str | None) -> None:

@@ -62,7 +62,7 @@ def add(
 
     created = AeoRegistry().add_operator(OperatorCreate.model_validate({
         "aeo_id": aeo_id, "name": name, "granted_on": granted, "address": address, "tin": tin,
-        "sector": sector, "roles": [r for r in roles.split(";") if r],
+        "sector": sector, "roles": roles,
         "valid_until": valid_until}))
     console.print(f"registered {created.aeo_id} ({created.name}), status {created.status}")
 
@@ -170,8 +170,8 @@ def check(
         console.print(f"{operator_id} recognised as an AEO of {code} on {day}: "
                       f"{'yes' if answer else 'no'}")
     else:
-        answer = directory.is_home_aeo(operator_id, day)
-        console.print(f"{operator_id} a home AEO on {day}: {'yes' if answer else 'no'}")
+        key, answer = directory.check_home_aeo(operator_id, day)
+        console.print(f"{key} a home AEO on {day}: {'yes' if answer else 'no'}")
 
 
 @aeo_app.command("send-list")

@@ -59,3 +59,45 @@ def test_missing_columns(registry_factory: Callable[[str], AeoRegistry], tmp_pat
     source.write_text("aeo_id,name\nVN-AEO-1,Name\n")
     with pytest.raises(DataFileError, match="granted_on"):
         import_operators_csv(registry_factory("VNM"), source)
+
+
+def test_a_spreadsheet_export_with_a_byte_order_mark_and_vietnamese_names_round_trips(
+    registry_factory: Callable[[str], AeoRegistry], tmp_path: Path,
+) -> None:
+    registry = registry_factory("VNM")
+    source = tmp_path / "aeo.csv"
+    # Excel's "CSV UTF-8": a byte-order mark, CRLF line ends, quoted values with commas.
+    source.write_bytes(
+        "\ufeffaeo_id,name,tin,address,sector,roles,granted_on,valid_until\r\n"
+        'VN-AEO-0201,"Công ty Cổ phần Thủy sản Cà Mau",0301234567-001,'
+        '"Số 1, Lê Lợi, Cà Mau",thủy sản,importer; exporter ;,2023-05-02,2028-05-01\r\n'
+        .encode())
+    assert import_operators_csv(registry, source) == 1
+    imported = registry.operator("VN-AEO-0201")
+    assert (imported.name, imported.address, imported.roles) == (
+        "Công ty Cổ phần Thủy sản Cà Mau", "Số 1, Lê Lợi, Cà Mau", ["importer", "exporter"])
+    out = export_operators_csv(registry, tmp_path / "out.csv")
+    again = registry_factory("again")
+    assert import_operators_csv(again, out) == 1  # export adds status columns; import ignores
+    assert again.operator("VN-AEO-0201").model_dump(exclude={"history"}) == (
+        imported.model_dump(exclude={"history"}))
+
+
+def test_an_unquoted_comma_or_a_repeated_id_names_the_row_and_imports_nothing(
+    registry_factory: Callable[[str], AeoRegistry], tmp_path: Path,
+) -> None:
+    registry = registry_factory("VNM")
+    source = tmp_path / "aeo.csv"
+    source.write_text(
+        "aeo_id,name,address,sector,granted_on\n"
+        "VN-AEO-0301,Cà Mau Seafood,Cà Mau,seafood,2023-01-01\n"
+        "VN-AEO-0302,Saigon Garment,Lot 5, Tan Thuan EPZ,garments,2023-01-01\n"
+        "vn-aeo-0301,Ca Mau Seafood (again),Ca Mau,seafood,2023-01-01\n")
+    with pytest.raises(DataFileError) as caught:
+        import_operators_csv(registry, source)
+    problems = caught.value.problems
+    assert [p["row"] for p in problems] == [3, 4]
+    assert "6 values for 5 columns" in problems[0]["problem"]
+    assert "double quotes" in problems[0]["problem"]
+    assert "also in row 2" in problems[1]["problem"]
+    assert registry.operators() == []

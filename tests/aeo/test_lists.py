@@ -75,3 +75,34 @@ def test_partner_lists_apply_with_history_and_refuse_gaps(
     assert [(h["aeo_id"], h["status"]) for h in history][-1] == ("VN-AEO-0002", "removed")
     with pytest.raises(PermissionDeniedError, match="not a partner"):
         apply_partner_list(korea, "THA", full | {"sequence": 9})
+
+
+def test_a_list_dated_before_the_last_one_does_not_win(
+    registry_factory: Callable[[str], AeoRegistry], arrangements_for: Callable[[str], Path],
+) -> None:
+    arrangements_for("VNM")
+    korea = registry_factory("KOR")
+    listed = [{"aeo_id": "VN-AEO-0001", "name": "A", "status": "valid"}]
+    newer = {"mra_id": MRA, "list_type": "full", "sequence": 2, "as_of": "2024-05-01",
+             "operators": listed}
+    apply_partner_list(korea, "VNM", newer)
+    older = {"mra_id": MRA, "list_type": "full", "sequence": 3, "as_of": "2024-04-01",
+             "operators": []}
+    with pytest.raises(ConflictError, match="dated 2024-04-01, before list 2") as caught:
+        apply_partner_list(korea, "VNM", older)
+    assert caught.value.expected == "a list dated on or after 2024-05-01"
+    assert korea.last_received("VNM", MRA) == 2  # nothing of the older list was stored
+    assert [o.aeo_id for o in korea.partner_operators("VNM")] == ["VN-AEO-0001"]
+    assert [o for o in korea.partner_state("VNM", MRA)] == ["VN-AEO-0001"]
+
+
+def test_a_list_is_not_built_older_than_the_last_one_sent(
+    registry_factory: Callable[[str], AeoRegistry], arrangements_for: Callable[[str], Path],
+) -> None:
+    arrangements_for("KOR")
+    registry = _registry(registry_factory)
+    _, snapshot = build_list(registry, MRA, "KOR", as_of=D("2024-05-01"))
+    registry.record_sent(MRA, "KOR", 1, "full", D("2024-05-01"), snapshot, None)
+    with pytest.raises(ConflictError, match="older than the list already sent"):
+        build_list(registry, MRA, "KOR", as_of=D("2024-04-01"))
+    assert build_list(registry, MRA, "KOR", as_of=D("2024-05-01"))[0]["sequence"] == 2

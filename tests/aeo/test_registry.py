@@ -151,3 +151,39 @@ def test_the_default_registry_creates_its_folder_inside_home(isolated_settings) 
     assert not isolated_settings.home.exists()
     AeoRegistry().add_operator(operator("VN-AEO-0001"))
     assert (isolated_settings.home / "aeo.sqlite").exists()
+
+
+def test_status_changes_are_recorded_in_order_within_validity_and_not_ahead(
+    registry_factory: Callable[[str], AeoRegistry],
+) -> None:
+    registry = registry_factory("VNM")
+    registry.add_operator(operator("VN-AEO-0020", valid_until=D("2027-01-14")))
+
+    def change(status: str, effective: str) -> object:
+        return registry.change_status("VN-AEO-0020", StatusChange(
+            status=AeoStatus(status), effective=D(effective), reason="officer's decision"),
+            today=D("2025-06-30"))
+
+    change("suspended", "2024-06-01")
+    change("granted", "2024-09-01")
+    # A revocation slipped in before the reinstatement would leave a revoked operator granted.
+    with pytest.raises(ValidationError, match="later change recorded") as caught:
+        change("revoked", "2024-07-01")
+    assert caught.value.expected == "an effective date on or after 2024-09-01"
+    with pytest.raises(ValidationError, match="already granted since 2024-09-01"):
+        change("granted", "2024-10-01")
+    with pytest.raises(ValidationError, match="before it takes effect"):
+        change("suspended", "2025-07-01")
+    registry.change_status("VN-AEO-0020", StatusChange(
+        status=AeoStatus.suspended, effective=D("2027-01-10"), reason="late audit"),
+        today=D("2027-03-01"))
+    with pytest.raises(ValidationError, match="ended on 2027-01-14"):
+        registry.change_status("VN-AEO-0020", StatusChange(
+            status=AeoStatus.granted, effective=D("2027-02-01"), reason="lifted"),
+            today=D("2027-03-01"))
+    # Nothing refused was stored; the operator reads as before.
+    history = registry.operator("VN-AEO-0020").history
+    assert [(e.status, str(e.effective)) for e in history] == [
+        ("granted", "2024-01-15"), ("suspended", "2024-06-01"), ("granted", "2024-09-01"),
+        ("suspended", "2027-01-10")]
+    assert registry.operator("VN-AEO-0020", on=D("2024-10-01")).status == AeoStatus.granted

@@ -65,3 +65,20 @@ def test_consents_print_as_text() -> None:
     shown = haiquan("aeo", "show", "VN-AEO-0001").stdout
     for text in (listed, shown):
         assert "AAMRA: no; VN_KOR_AEO_MRA: yes" in text and "{'" not in text, text
+
+
+def test_an_officer_types_roles_with_spaces_and_checks_in_lower_case() -> None:
+    added = haiquan("aeo", "add", "VN-AEO-0031", "--name", "  Công ty TNHH Cà Mau  ",
+                    "--granted", "2024-01-15", "--roles", "importer; exporter")
+    assert added.returncode == 0, added.stderr
+    assert "registered VN-AEO-0031 (Công ty TNHH Cà Mau)" in added.stdout
+    refused(haiquan("aeo", "add", "VN-AEO-0032", "--name", "   ", "--granted", "2024-01-15"),
+            "name")
+    refused(haiquan("aeo", "add", "VN-AEO-0033", "--name", "X", "--granted", "2024-01-15",
+                    "--roles", " ; "), "roles")
+    answer = haiquan("aeo", "check", "vn-aeo-0031", "--on", "2025-03-01")
+    assert answer.returncode == 0 and "VN-AEO-0031 a home AEO on 2025-03-01: yes" in answer.stdout
+    refused(haiquan("aeo", "check", "VN-AEO-0013", "--on", "2025-03-01"),
+            "no AEO VN-AEO-0013 in the registry", "haiquan aeo list")
+    refused(haiquan("aeo", "status", "VN-AEO-0031", "granted", "--reason", "no change",
+                    "--effective", "2024-02-01"), "already granted since 2024-01-15")
