@@ -59,6 +59,10 @@ def page_context() -> dict[str, Any]:
     if traffic is None:
         return {"title": "Gateway", "node": None, "home": str(default_gateway_home())}
     summary, messages = traffic
+    if not messages:
+        # Two charts of nothing (axes from -1 to 4, "newest 0") told an operator less than words.
+        return {"title": "Gateway", "node": gateway_node(), "summary": summary, "failed": [],
+                "recent": [], "charts": {}}
     days = sorted({m.created_at.date().isoformat() for m in messages})
     per_day: dict[str, Counter[str]] = {}
     for m in messages:

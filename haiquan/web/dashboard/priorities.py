@@ -55,6 +55,24 @@ def synthetic_source(data_source: str) -> bool:
     return "SYNTHETIC" in data_source
 
 
+def criterion_meaning(criterion: str, direction: str) -> str:
+    """What a criterion measures, said the way its points go.
+
+    The raw value of a cooperation flag is 1 where the link exists, but a flag scored ``lower``
+    gives its points where the link is missing, so "no AEO MRA yet" must not read as "1 when an
+    AEO mutual recognition arrangement is in force" alone.
+
+    >>> criterion_meaning("aeo_mra", "lower")
+    'points while none is in place yet (raw value: 1 when an AEO mutual recognition ...)'
+    """
+    text = CRITERIA.get(criterion, "")
+    if direction != "lower":
+        return text
+    if text.startswith("1 when "):
+        return f"points while none is in place yet (raw value: {text})"
+    return f"{text}; the lower it is, the more points"
+
+
 def page_context() -> dict[str, Any]:
     """What the priorities page shows: the table, the breakdown chart, the weights."""
     report = priority_report()
@@ -93,7 +111,10 @@ def page_context() -> dict[str, Any]:
     return {
         "title": "Cooperation priorities",
         "rows": rows,
-        "criteria": [(c, _label(c), weights[c], CRITERIA.get(c, "")) for c in criteria],
+        "criteria": [
+            (c, _label(c), weights[c], criterion_meaning(c, directions.get(c, "higher")))
+            for c in criteria
+        ],
         "unavailable": [_label(c) for c in scores.attrs.get("unavailable", [])],
         "charts": {"breakdown": chart_json(figure)},
         "synthetic": synthetic_source(report.data_source),

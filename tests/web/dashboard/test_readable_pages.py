@@ -200,3 +200,38 @@ def test_priority_flags_scored_lower_are_headed_as_missing_links(
     assert [c[1] for c in context["criteria"]] == ["no AEO MRA yet", "FTA in force"]
     assert context["rows"][0]["imputed"] == "no AEO MRA yet"
     assert context["year"] == 2020 and context["warnings"] == ["2031 has too few partners"]
+
+
+def test_criteria_scored_where_a_link_is_missing_say_so(
+    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    """'no AEO MRA yet' was explained as '1 when an AEO MRA is in force', the opposite."""
+    login(http, make_account("viewer"))
+    page = http.get("/priorities", timeout=180)
+    assert page.status_code == 200
+    rows = re.findall(r"<tr><td>(no [^<]+ yet)</td><td[^>]*>[^<]*</td><td>([^<]*)</td></tr>",
+                      page.text)
+    assert [label for label, _ in rows] == [
+        "no AEO MRA yet", "no e-C/O exchange yet", "no single window link yet"
+    ]
+    for label, meaning in rows:
+        assert meaning.startswith("points while none is in place yet"), (label, meaning)
+
+
+def test_a_gateway_without_messages_says_so_instead_of_empty_charts(
+    isolated_settings, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    """A new node drew two empty charts with axes from -1 to 4, titled "newest 0"."""
+    from haiquan.exchange import GatewayNode
+    from haiquan.exchange.node import default_gateway_home
+
+    node = GatewayNode.init(default_gateway_home(), country="VNM", endpoint="https://gw.example")
+    try:
+        login(http, make_account("viewer"))
+        page = http.get("/gateway")
+    finally:
+        node.close()
+    assert page.status_code == 200
+    assert 'class="chart"' not in page.text and "newest 0" not in page.text
+    assert "No messages sent or received yet" in page.text
+    assert "haiquan gateway send" in page.text
