@@ -81,3 +81,19 @@ def test_every_public_name_is_in_the_docs() -> None:
                 missing.append(f"{package}.{name}")
     assert not broken, "these packages do not import: " + "; ".join(broken)
     assert not missing, "mention these public names in a file under docs/: " + ", ".join(missing)
+
+
+def test_settings_md_quotes_the_real_settings_error() -> None:
+    """The error quoted in docs/settings.md is the one a bad HAIQUAN_MODE really gives."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    from haiquan.settings import settings_error
+
+    try:
+        Settings(mode="prod")  # type: ignore[arg-type]
+    except PydanticValidationError as error:
+        message = " ".join(str(settings_error(error)).split())
+    else:
+        raise AssertionError("Settings(mode='prod') was accepted")
+    text = " ".join(_read("settings.md").split())
+    assert message in text, f"docs/settings.md should quote the error as it is: {message}"
