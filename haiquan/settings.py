@@ -4,7 +4,8 @@ Every setting is declared once here, with its name, default and help (the ``desc
 environment variable is the field name in capitals with the ``HAIQUAN_`` prefix, e.g.
 ``HAIQUAN_HOME_COUNTRY=THA``. ``docs/settings.md`` lists them all and a test keeps it complete.
 
-Settings are validated at start-up: a default secret is refused outside ``mode=local``.
+Settings are validated as a whole the first time a command or the server reads them (every
+command that uses a setting does): a default secret is refused outside ``mode=local``.
 """
 
 from __future__ import annotations

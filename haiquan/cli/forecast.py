@@ -28,7 +28,8 @@ FormatOption = Annotated[
 ]
 HorizonOption = Annotated[int, typer.Option("--horizon", "-h", min=1, help="Periods ahead.")]
 ReporterOption = Annotated[str | None, typer.Option("--reporter", help="Reporter, alpha-3.")]
-FlowOption = Annotated[str | None, typer.Option("--flow", help="import or export (default both).")]
+FlowOption = Annotated[str | None, typer.Option(
+    "--flow", help="import, export, re-export or re-import (default all).")]
 FrequencyOption = Annotated[str | None, typer.Option("--frequency", help="M, Q or A.")]
 PartnerOption = Annotated[
     list[str] | None,

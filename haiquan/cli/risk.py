@@ -151,9 +151,9 @@ def score(
         str, typer.Option("--explain", help="Reasons for: inspected (red/yellow), all, none.")
     ] = "inspected",
 ) -> None:
-    """Score declarations and route them to channels (columns: declaration_id, score, level,
-    channel, reasons). Partner alerts kept by `haiquan alerts pull` are applied unless
-    --no-alerts."""
+    """Score declarations and route them to channels (columns: declaration_id, item_number,
+    score, level, channel, selection, reasons). Partner alerts kept by `haiquan alerts pull` are
+    applied unless --no-alerts."""
     from haiquan.errors import InputError
     from haiquan.risk.service import score_file
 

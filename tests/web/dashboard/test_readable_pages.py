@@ -108,6 +108,10 @@ def test_plan_years_of_a_one_year_initiative_are_one_year(
     table = _table(page.text, "initiatives")
     assert not re.search(r">(\d{4})–\1<", table)
     assert '<td class="num nowrap">' in table
+    # the headline figure is grouped like the tables and the CLI (7,807, not 7807)
+    headline = re.search(r"([\d,]+) M USD", page.text)
+    assert headline is not None and float(headline.group(1).replace(",", "")) >= 1000
+    assert "," in headline.group(1)
 
 
 def test_overview_names_partners_as_the_other_pages_do() -> None:
