@@ -273,7 +273,9 @@ def _priorities_and_plan(home: str) -> list[DemoSection]:
                                                  "completion_year", "benefit_usd"})
                            for c in plan.chosen])
     note = ("example catalogue: every number sourced or marked as an assumption to replace "
-            "(haiquan plan lists them)")
+            "(haiquan plan lists them); partner trade from a log-linear trend (fast demo "
+            "setting): `haiquan plan` and the dashboard forecast it with the ensemble, so their "
+            "years and benefits differ; `haiquan plan --forecast trend` gives these")
     title = (f"Optimal cooperation plan {plan.first_year}–{plan.first_year + plan.years - 1} "
              f"({plan.status}, gap {plan.mip_gap:.1e})")
     if assumed:

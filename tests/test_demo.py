@@ -81,6 +81,8 @@ def test_the_demo_runs_to_the_end_without_the_shared_data(no_shared_data: Path) 
     assert "with SYNTHETIC trade shares" in text
     assert "CEPII BACI not found" in text and BACI_EXPORTS_FILE in text
     assert "Risk queue" in text and "Implementation of international commitments" in text
+    # the demo's fast trend forecast is named, with the command that gives the same plan
+    assert "`haiquan plan --forecast trend` gives these" in text
 
 
 def test_the_demo_runs_for_korea_as_home(no_shared_data: Path,
