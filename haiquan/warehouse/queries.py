@@ -193,6 +193,10 @@ def _latest_period(w: Warehouse, reporter: str, frequency: str) -> str:
     return str(found[0])
 
 
+#: Frequencies as a sentence names them.
+_FREQUENCY_WORDS = {"A": "annual", "Q": "quarterly", "M": "monthly"}
+
+
 def partner_series(
     partner: str,
     reporter: str | None = None,
@@ -236,10 +240,12 @@ def partner_series(
 
     frame = _with(warehouse, work)
     if frame.empty:
-        raise InputError(
+        # Not found (404), not bad input: the code is a real country the warehouse has no
+        # trade with (Antarctica, a partner of a source not loaded).
+        raise NotFoundError(
             f"no trade between {home} and {other} in the warehouse",
-            expected=f"rows with reporter {home} and partner {other} (or the reverse), "
-            f"frequency {frequency}",
+            expected=f"{_FREQUENCY_WORDS.get(frequency, frequency)} rows with reporter {home} "
+            f"and partner {other} (or the reverse)",
             got="none",
             fix="check the partner code (`haiquan show country NAME`) or load data covering it",
         )

@@ -56,8 +56,9 @@ def test_partner_series_has_mirror_figures() -> None:
 
 @pytest.mark.usefixtures("vietnam_loaded")
 def test_unknown_partner_and_flow_are_explained() -> None:
-    with pytest.raises(InputError, match="no trade between VNM and ATL"):
+    with pytest.raises(NotFoundError, match="no trade between VNM and ATL") as caught:
         partner_series("ATL", "VNM")
+    assert "annual rows" in str(caught.value) and "frequency" not in str(caught.value)
     with pytest.raises(InputError, match="unknown flow"):
         top_partners("VNM", "2020", flow="exports")
     with pytest.raises(InputError, match="no A trade reported by ZZZ"):
