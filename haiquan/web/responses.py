@@ -21,6 +21,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from haiquan.errors import HaiquanError, NotFoundError, ValidationError
@@ -104,6 +105,25 @@ def _wants_html(request: Request) -> bool:
         and path not in ("/openapi.json",)
         and "text/html" in request.headers.get("accept", "")
     )
+
+
+def _reader(request: Request) -> Any:
+    """The logged-in user behind the request's session cookie, or ``None`` (never an error:
+    an error page must render whatever the cookie holds)."""
+    from haiquan.settings import get_settings
+    from haiquan.web.auth import SESSION_COOKIE, SessionSigner, open_user_store
+    from haiquan.web.deps import read_session
+
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        settings = get_settings()
+        signer = SessionSigner(settings.secret_key, settings.session_minutes)
+        user, _ = read_session(cookie, open_user_store(settings), signer)
+    except HaiquanError:
+        return None
+    return user
 
 
 def _html(request: Request, error: HaiquanError, problems: list[Any] | None = None) -> Response:
@@ -230,14 +250,23 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if error.status_code == 404:
+        if _wants_html(request):
+            # A reader who followed an old bookmark or mistyped an address: a page in the
+            # dashboard's words, with the menu when the session cookie says who they are.
+            page = NotFoundError(
+                "no such page",
+                expected="a page of the dashboard (the menu lists them)",
+                got=request.url.path,
+                fix="check the address, or start again from the overview at /",
+            )
+            request.state.user = await run_in_threadpool(_reader, request)
+            return _html(request, page)
         wrapped: HaiquanError = NotFoundError(
             "no such path",
             expected="a path listed in /openapi.json",
             got=f"{request.method} {request.url.path}",
             fix="check the URL; the API lives under /api and is documented at /docs",
         )
-        if _wants_html(request):
-            return _html(request, wrapped)
     else:
         wrapped = HaiquanError(
             str(error.detail),

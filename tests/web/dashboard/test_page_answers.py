@@ -44,6 +44,22 @@ def test_unknown_partner_page_is_a_readable_404(
     assert "unknown country code" in page.text.lower() and "To fix" in page.text
 
 
+def test_an_unknown_page_address_reads_as_a_page_with_the_menu(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    html = {"Accept": "text/html"}
+    anonymous = http.get("/no-such-page", headers=html)
+    assert anonymous.status_code == 404 and "No such page" in anonymous.text
+    assert "openapi.json" not in anonymous.text and 'action="/logout"' not in anonymous.text
+    login(http, make_account("viewer"))
+    page = http.get("/no-such-page", headers=html)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "No such page" in page.text and "overview at /" in page.text
+    assert 'action="/logout"' in page.text  # the menu of a logged-in reader
+    # the API keeps its machine answer
+    assert http.get("/api/no-such-thing").json()["error"]["message"].startswith("no such path")
+
+
 def test_gateway_page_without_a_node_says_how_to_make_one(
     http: httpx.Client, make_account: Callable[..., Account]
 ) -> None:
