@@ -12,7 +12,7 @@ from typing import Any
 from haiquan.aeo.arrangements import load_arrangements
 from haiquan.aeo.models import AeoStatus
 from haiquan.aeo.registry import AeoRegistry
-from haiquan.errors import NotFoundError
+from haiquan.errors import InputError, NotFoundError
 from haiquan.reference.countries import country as lookup_country
 
 __all__ = ["RegistryAeoDirectory"]
@@ -104,6 +104,17 @@ class RegistryAeoDirectory:
 
         Raises:
             UnknownCodeError: ``country`` is not an ISO 3166 country.
+            InputError: ``country`` is the home country (a home AEO is checked without it).
         """
         code = lookup_country(country.strip()).alpha_3
+        from haiquan.settings import get_settings
+
+        home = get_settings().home_country
+        if code == home:
+            raise InputError(
+                f"{code} is the home country, not a partner",
+                expected="the country of a partner whose AEO programme we recognise",
+                got=country,
+                fix="leave out --country to check a home AEO in our own registry",
+            )
         return code, self.is_partner_aeo(operator_id.strip().upper(), code, on_date)

@@ -142,11 +142,14 @@ def export_csv(path: Annotated[Path, typer.Argument()], on: Day = None) -> None:
 
 
 @aeo_app.command("partners")
-def partners(country: Annotated[str | None, typer.Option()] = None) -> None:
+def partners(country: Annotated[str | None, typer.Option(
+        help="One partner country (ISO code: KOR, KR or 410); default all.")] = None) -> None:
     """Partners' AEOs as their latest lists report them."""
     from haiquan.aeo import AeoRegistry
+    from haiquan.reference.countries import country as lookup_country
 
-    found = AeoRegistry().partner_operators(country.upper() if country else None)
+    code = lookup_country(country.strip()).alpha_3 if country else None
+    found = AeoRegistry().partner_operators(code)
     if not found:
         console.print("no partner lists applied yet (`haiquan aeo apply-inbox`)")
         return
@@ -177,16 +180,18 @@ def check(
 @aeo_app.command("send-list")
 def send(
     mra_id: Annotated[str, typer.Argument()],
-    partner: Annotated[str, typer.Argument(help="Partner country, alpha-3.")],
+    partner: Annotated[str, typer.Argument(help="Partner country (ISO code: KOR, KR or 410).")],
     full: Annotated[bool, typer.Option("--full", help="Send a full list, not a delta.")] = False,
     gateway_home: GatewayHome = None,
 ) -> None:
     """Put the next AEO list for a partner in the gateway's outbox."""
     from haiquan.aeo import AeoRegistry, send_list
     from haiquan.cli.gateway import open_node
+    from haiquan.reference.countries import country as lookup_country
 
     with open_node(gateway_home, "--gateway-home") as node:
-        message_id, document = send_list(node, AeoRegistry(), mra_id, partner.upper(),
+        code = lookup_country(partner.strip()).alpha_3
+        message_id, document = send_list(node, AeoRegistry(), mra_id, code,
                                          list_type="full" if full else "delta")
     console.print(f"queued {document['list_type']} list {document['sequence']} "
                   f"({len(document['operators'])} operators) as message {message_id}")

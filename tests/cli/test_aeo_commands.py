@@ -82,3 +82,9 @@ def test_an_officer_types_roles_with_spaces_and_checks_in_lower_case() -> None:
             "no AEO VN-AEO-0013 in the registry", "haiquan aeo list")
     refused(haiquan("aeo", "status", "VN-AEO-0031", "granted", "--reason", "no change",
                     "--effective", "2024-02-01"), "already granted since 2024-01-15")
+    # our own country is not a partner: the home check is meant
+    refused(haiquan("aeo", "check", "VN-AEO-0031", "--country", "VN"),
+            "VNM is the home country", "leave out --country")
+    # a partner typed as any ISO code is read as its alpha-3 code
+    assert "no partner lists applied yet" in haiquan("aeo", "partners", "--country", "kr").stdout
+    refused(haiquan("aeo", "partners", "--country", "XX"), "XX")

@@ -86,7 +86,11 @@ def set_consent(
             responses=error_responses(404, 422))
 def partner_operators(
     _: CurrentUser,
-    country: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    country: Annotated[str | None, Query(
+        pattern=r"^[A-Za-z0-9]{2,3}$", title="Partner country",
+        description="an ISO 3166 code of the partner (KOR, KR or 410, in any case)")] = None,
 ) -> list[PartnerOperator]:
     """Partners' AEOs as their latest lists report them."""
-    return registry().partner_operators(country)
+    from haiquan.reference.countries import country as lookup_country
+
+    return registry().partner_operators(lookup_country(country).alpha_3 if country else None)

@@ -70,6 +70,8 @@ def test_partner_aeos_come_from_the_latest_list(
     korea = http.get("/api/aeo/partners", params={"country": "KOR"}, headers=viewer).json()
     assert [(p["aeo_id"], p["name"]) for p in korea] == [("KR-AEO-1", "Busan Shipping")]
     assert http.get("/api/aeo/partners", params={"country": "JPN"}, headers=viewer).json() == []
+    # any ISO code, in any case, as the CLI takes it
+    assert http.get("/api/aeo/partners", params={"country": "kr"}, headers=viewer).json() == korea
     bad = http.get("/api/aeo/partners", params={"country": "korea"}, headers=viewer)
     assert bad.status_code == 422
     unknown = http.get("/api/aeo/partners", params={"country": "XXX"}, headers=viewer)
