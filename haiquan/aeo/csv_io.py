@@ -94,6 +94,13 @@ def import_operators_csv(registry: AeoRegistry, path: str | Path) -> int:
             fix="dates as YYYY-MM-DD, aeo_id of 3-35 capitals/digits/-/_ once per file, roles "
             "separated by ;, values holding a comma in double quotes",
         )
+    if not operators:
+        raise DataFileError(
+            "the AEO file holds no operators; nothing was imported",
+            path=str(file), expected="one row per operator under the header",
+            got="a header and no rows",
+            fix="export the operators again, or check that the right file was given",
+        )
     return registry.add_operators(operators)
 
 

@@ -84,6 +84,17 @@ class OperatorCreate(BaseModel):
                     if not (isinstance(r, str) and not r.strip())]
         return value
 
+    @field_validator("granted_on")
+    @classmethod
+    def _granted_by_today(cls, value: dt.date) -> dt.date:
+        today = dt.date.today()
+        if value > today:
+            raise ValueError(
+                f"granted on {value}, after today ({today}); an operator is registered once "
+                "its authorisation is granted: register it on or after the grant day"
+            )
+        return value
+
     @field_validator("valid_until")
     @classmethod
     def _validity_after_grant(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:

@@ -293,13 +293,23 @@ class AeoRegistry:
 
         Raises:
             NotFoundError: no such operator.
+            ValidationError: consent dated before the operator's grant.
             UnknownCodeError: the MRA has no entry in the arrangements file
                 (:func:`haiquan.aeo.arrangements.arrangement`), so nothing could be shared.
         """
-        self.operator(aeo_id)
+        current = self.operator(aeo_id)
         mra_id = arrangement(mra_id.strip().upper()).mra_id
         record = ConsentRecord(aeo_id=aeo_id.strip().upper(), mra_id=mra_id, consent=consent,
                                effective=effective or dt.date.today())
+        if record.effective < current.granted_on:
+            raise ValidationError(
+                f"consent of {current.aeo_id} dated {record.effective}, before its grant "
+                f"({current.granted_on})",
+                expected=f"an effective date on or after {current.granted_on}: only an AEO "
+                "can be shared under an MRA",
+                got=str(record.effective),
+                fix=f"date the consent from {current.granted_on} or later",
+            )
         with self._write() as connection:
             connection.execute(consents.insert().values(**record.model_dump(),
                                                         recorded_at=_now()))

@@ -61,6 +61,15 @@ def test_missing_columns(registry_factory: Callable[[str], AeoRegistry], tmp_pat
         import_operators_csv(registry_factory("VNM"), source)
 
 
+def test_a_file_with_a_header_and_no_rows_is_refused(
+    registry_factory: Callable[[str], AeoRegistry], tmp_path: Path
+) -> None:
+    source = tmp_path / "aeo.csv"
+    source.write_text(GOOD.splitlines()[0] + "\n")
+    with pytest.raises(DataFileError, match="holds no operators"):
+        import_operators_csv(registry_factory("VNM"), source)
+
+
 def test_a_spreadsheet_export_with_a_byte_order_mark_and_vietnamese_names_round_trips(
     registry_factory: Callable[[str], AeoRegistry], tmp_path: Path,
 ) -> None:

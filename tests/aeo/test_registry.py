@@ -65,6 +65,23 @@ def test_consent_is_dated(registry_factory: Callable[[str], AeoRegistry]) -> Non
         "VN_KOR_AEO_MRA": False}
 
 
+def test_a_grant_after_today_and_consent_before_the_grant_are_refused(
+    registry_factory: Callable[[str], AeoRegistry],
+) -> None:
+    from pydantic import ValidationError as PydanticValidationError
+
+    ahead = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(PydanticValidationError, match="after today") as caught:
+        operator("VN-AEO-0011", granted=ahead.isoformat())
+    assert caught.value.errors()[0]["loc"] == ("granted_on",)
+    registry = registry_factory("VNM")
+    registry.add_operator(operator("VN-AEO-0012", granted="2025-01-15"))
+    with pytest.raises(ValidationError, match="before its grant") as refused:
+        registry.set_consent("VN-AEO-0012", "VN_KOR_AEO_MRA", True, D("2024-12-31"))
+    assert "2025-01-15" in str(refused.value.fix)
+    assert registry.operator("VN-AEO-0012").consents == {}
+
+
 def test_validity_ending_before_the_grant_is_refused(
     registry_factory: Callable[[str], AeoRegistry],
 ) -> None:
