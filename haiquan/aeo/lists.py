@@ -43,6 +43,8 @@ class AppliedList(BaseModel):
     added: int = 0
     updated: int = 0
     removed: int = 0
+    #: Removals of operators the partner's lists did not hold (nothing changed for them).
+    unknown_removed: int = 0
 
 
 class _Sender(Protocol):
@@ -208,6 +210,11 @@ def apply_partner_list(
         aeo_id = operator["aeo_id"]
         listed.add(aeo_id)
         if operator.get("action") == "remove":
+            if aeo_id not in state:
+                # Nothing to take away (never listed, or removed already): counting it as a
+                # removal would tell the officer a recognised operator went.
+                result.unknown_removed += 1
+                continue
             entries.append({"aeo_id": aeo_id, "name": operator["name"], "status": "removed",
                             "valid_from": None, "valid_until": None})
             result.removed += 1

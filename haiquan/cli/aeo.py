@@ -207,7 +207,9 @@ def apply(gateway_home: GatewayHome = None) -> None:
         applied = apply_inbox(node, AeoRegistry())
     for result in applied:
         console.print(f"{result.country} {result.mra_id} list {result.sequence} "
-                      f"({result.list_type}): +{result.added} ~{result.updated} -{result.removed}")
+                      f"({result.list_type}): +{result.added} ~{result.updated} -{result.removed}"
+                      + (f" ({result.unknown_removed} removal(s) of operators not held: nothing "
+                         "to remove)" if result.unknown_removed else ""))
     if not applied:
         console.print("no AEO lists waiting")
 

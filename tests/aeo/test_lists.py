@@ -96,6 +96,23 @@ def test_a_list_dated_before_the_last_one_does_not_win(
     assert [o for o in korea.partner_state("VNM", MRA)] == ["VN-AEO-0001"]
 
 
+def test_removing_an_operator_never_held_is_not_counted_as_a_removal(
+    registry_factory: Callable[[str], AeoRegistry], arrangements_for: Callable[[str], Path],
+) -> None:
+    arrangements_for("VNM")
+    korea = registry_factory("KOR")
+    apply_partner_list(korea, "VNM", {
+        "mra_id": MRA, "list_type": "full", "sequence": 1, "as_of": "2024-05-01",
+        "operators": [{"aeo_id": "VN-AEO-0001", "name": "A", "status": "valid"}]})
+    delta = apply_partner_list(korea, "VNM", {
+        "mra_id": MRA, "list_type": "delta", "sequence": 2, "base_sequence": 1,
+        "as_of": "2024-06-01", "operators": [
+            {"aeo_id": "VN-AEO-0001", "name": "A", "action": "remove"},
+            {"aeo_id": "VN-AEO-0999", "name": "Never listed", "action": "remove"}]})
+    assert (delta.removed, delta.unknown_removed) == (1, 1)
+    assert korea.partner_state("VNM", MRA) == {}
+
+
 def test_a_list_is_not_built_older_than_the_last_one_sent(
     registry_factory: Callable[[str], AeoRegistry], arrangements_for: Callable[[str], Path],
 ) -> None:
