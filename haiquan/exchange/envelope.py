@@ -103,7 +103,7 @@ def parse_envelope(data: bytes | str) -> Envelope:
         # ... and on failure the error is worded from the standard parser's view.
         try:
             raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise ValidationError(
                 "the signed envelope is not JSON",
                 expected="a JSON object as the JWS payload",

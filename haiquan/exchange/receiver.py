@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -139,7 +140,9 @@ class Receiver:
             )
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            # RecursionError: nested deeper than Python's parser goes; the sender's fault (400),
+            # not the node's (a 500 would be logged with its trace and retried for ever)
             raise InputError(
                 "the request body is malformed JSON",
                 expected='{"messages": ["<compact JWS>", ...]}',
@@ -250,7 +253,10 @@ class Receiver:
         verified = self.trust.verify(token, at=datetime.fromtimestamp(now, UTC), header=header)
         iat = verified.header.get("iat")
         window = self.config.replay_window_seconds
-        if not isinstance(iat, int | float) or abs(now - iat) > window:
+        # NaN compares false with everything, so `abs(now - nan) > window` would let a message
+        # through whatever its time; a bool is an int to Python but no time at all.
+        if (not isinstance(iat, int | float) or isinstance(iat, bool) or not math.isfinite(iat)
+                or abs(now - iat) > window):
             raise ConflictError(
                 "the message was signed outside the replay window",
                 expected=f"iat within {window} s of the receiver's clock "

@@ -121,7 +121,9 @@ def read_jws_header(token: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4))
         header = json.loads(raw)
-    except (ValueError, binascii.Error) as error:
+    except (ValueError, binascii.Error, RecursionError) as error:
+        # RecursionError: JSON nested deeper than Python's parser goes, sent unsigned by anyone;
+        # it refuses this one message, not the whole batch with a 500.
         raise SignatureError(
             "the JWS header cannot be read",
             expected="base64url-encoded JSON",

@@ -20,13 +20,13 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haiquan import __version__
-from haiquan.errors import ConfigurationError
+from haiquan.errors import ConfigurationError, PermissionDeniedError
 from haiquan.settings import Settings, get_settings
 from haiquan.web._body_limit import BodyLimit
 from haiquan.web.deps import default_policy
@@ -88,6 +88,40 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class _NoCrossSiteWrites:
+    """Refuse a write that a browser says another site started (``Sec-Fetch-Site: cross-site``).
+
+    The API's cookie writes carry a CSRF token, but the login and logout forms cannot (there is
+    no session yet, or it is ending): without this, another site could log a reader's browser
+    into the attacker's account (whatever the reader then records is the attacker's) or log them
+    out. Browsers set the header themselves and pages cannot forge it; scripts, the CLI and
+    partner nodes do not send it, so they are unaffected. Same-origin and same-site requests
+    and typed or bookmarked addresses (``none``) pass.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in _UNSAFE_METHODS:
+            for name, value in scope["headers"]:
+                if name == b"sec-fetch-site" and value.strip().lower() == b"cross-site":
+                    error = PermissionDeniedError(
+                        "a write started by another site is refused",
+                        expected="a request from this server's own pages, or a script "
+                        "(an API token)",
+                        got="Sec-Fetch-Site: cross-site",
+                        fix="open this server's own page and submit it there",
+                    )
+                    response = JSONResponse(error.to_dict(), status_code=error.status)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
 def _check_settings(settings: Settings) -> None:
     if settings.mode != "local" and len(settings.secret_key) < _MIN_PRODUCTION_SECRET:
         raise ConfigurationError(
@@ -140,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Added first, so it runs inside the security headers: a 413 carries them too.
     app.add_middleware(BodyLimit)
+    app.add_middleware(_NoCrossSiteWrites)
     app.add_middleware(_SecurityHeaders)
     _add_api_explorers(app)
     guarded = [Depends(default_policy)]

@@ -176,3 +176,27 @@ def test_an_unknown_path_answers_in_the_gateway_error_shape(
         assert set(error) == {"code", "status", "message", "expected", "got", "fix", "details"}
         signed = json.loads(vnm.trust.verify(answer["jws"]).payload)
         assert signed["error"]["code"] == code and signed["receiver"] == "THA"
+
+
+def test_deeply_nested_json_is_bad_input_over_http(make_node: NodeFactory, serve) -> None:
+    """Anyone can post JSON nested beyond Python's recursion limit; the node answered it with a
+    500 (which a sender retries for ever) and logged a stack trace per request."""
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    proc = serve(tha)
+    url = proc.url + "/exchange/v1/messages"
+    deep = b"[" * 100_000
+    answer = httpx.post(url, content=b'{"messages": ' + deep,
+                        headers={"content-type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "bad_input"
+    bomb = (base64.urlsafe_b64encode(deep).rstrip(b"=").decode() + ".e30."
+            + base64.urlsafe_b64encode(b"x" * 64).rstrip(b"=").decode())
+    good = envelope()
+    answer = httpx.post(url, json={"messages": [bomb, sign(vnm, good)]})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["refused", "accepted"]
+    assert results[0]["error"]["code"] == "bad_signature"
+    assert [m.message_id for m in tha.inbox()] == [good.message_id]
+    assert "RecursionError" not in proc.log.read_text()

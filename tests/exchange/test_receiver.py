@@ -267,3 +267,36 @@ def test_a_malformed_body_is_refused_as_a_whole(nodes) -> None:
         with pytest.raises(InputError):
             tha.receive_body(body)
     assert tha.inbox() == []
+
+
+@pytest.mark.parametrize("iat", [float("nan"), True], ids=["NaN", "true"])
+def test_a_signing_time_that_is_no_time_is_refused(nodes, iat: float) -> None:
+    # NaN compared false with the window, so such a message passed the replay check whenever
+    # it was (re)played; true is an int to Python (1 s after 1970) and was refused by luck.
+    vnm, tha, _ = nodes
+    error = refused(vnm, tha, post(tha, sign(vnm, envelope(), iat=iat))[0], "conflict", 409)
+    assert error["details"]["reason"] == "replay"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_json_nested_too_deeply_is_refused_not_a_crash(nodes) -> None:
+    """Unsigned input nested deeper than Python's parser goes (RecursionError) is bad input:
+    in a JWS header it refuses that envelope alone, in a body the request, never a 500."""
+    vnm, tha, _ = nodes
+    deep = b"[" * 100_000
+    good = envelope()
+    header_bomb = f"{_b64(deep)}.{_b64(b'{}')}.{_b64(b'x' * 64)}"
+    results = post(tha, header_bomb, sign(vnm, good))
+    assert [r["status"] for r in results] == ["refused", "accepted"]
+    assert results[0]["error"]["code"] == "bad_signature"
+    with pytest.raises(InputError):
+        tha.receive_body(b'{"messages": ' + deep)
+    # signed by a trusted partner: the envelope is refused (422), the batch still answered
+    nested = json.loads(envelope().to_json())
+    text = dump_json(nested)[:-1] + ',"x":' + "[" * 100_000 + "]" * 100_000 + "}"
+    result = post(tha, sign(vnm, text))[0]
+    assert result["status"] == "refused" and result["error"]["code"] == "validation_failed"
+    assert [m.message_id for m in tha.inbox()] == [good.message_id]

@@ -61,3 +61,26 @@ def test_page_without_session_redirects_to_login(http: httpx.Client) -> None:
     answer = http.get("/?x=1")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/login?next=/%3Fx%3D1"
+
+
+def test_a_login_started_by_another_site_is_refused(http: httpx.Client, make_account) -> None:
+    """Login CSRF: another site's page posts its own credentials to /login from the reader's
+    browser, which then works (and records) under the attacker's account. The form has no
+    session to hold a CSRF token, so the browser's Sec-Fetch-Site header decides."""
+    from tests.web.conftest import PASSWORD
+
+    attacker = make_account("analyst", username="attacker")
+    form = {"username": attacker.user.username, "password": PASSWORD}
+    cross = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    answer = http.post("/login", data=form, headers=cross)
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["error"]["code"] == "permission_denied"
+    assert "set-cookie" not in answer.headers
+    assert answer.headers["x-frame-options"] == "DENY"  # the refusal carries the headers too
+    assert http.post("/logout", headers=cross).status_code == 403
+    # the same form from the server's own page, and scripts without the header, still work
+    mine = http.post("/login", data=form, headers={"Sec-Fetch-Site": "same-origin"})
+    assert mine.status_code == 303 and "haiquan_session" in mine.headers["set-cookie"]
+    api = httpx.post(f"{http.base_url}/api/me/tokens", json={"label": "x"},
+                     headers=attacker.headers, trust_env=False)
+    assert api.status_code == 201
