@@ -321,7 +321,7 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
     failed: list[tuple[str, str]] = []
     retries: list[tuple[str, float, str]] = []
     for message, entry in zip(messages, batch.results, strict=True):
-        outcome, reason = _judge(receiver, message, entry)
+        outcome, reason = _judge(node.config.country, receiver, message, entry)
         if outcome == "delivered":
             delivered.append(message.message_id)
         elif outcome == "failed":
@@ -355,14 +355,21 @@ def _read_receipt(node: GatewayNode, receiver: str, token: str) -> BatchResult:
 
 
 def _judge(
-    receiver: str, message: ClaimedMessage, entry: Receipt | SignedError
+    sender: str, receiver: str, message: ClaimedMessage, entry: Receipt | SignedError
 ) -> tuple[str, str]:
-    """("delivered", "") | ("failed", reason) | ("retry", reason) for one message."""
+    """("delivered", "") | ("failed", reason) | ("retry", reason) for one message.
+
+    A receipt counts only for this node's own message: same id, same digest, this node as
+    sender and the partner as receiver (a receipt of another sender's message that happens to
+    carry the same id and digest is not a delivery of ours).
+    """
     if entry.message_id != message.message_id:
         return "retry", f"the receipt names message {entry.message_id!r} in its place"
     if isinstance(entry, Receipt):
-        if entry.payload_digest != message.payload_digest or entry.receiver != receiver:
-            return "retry", "the receipt's digest or receiver differs from the message sent"
+        if (entry.payload_digest != message.payload_digest or entry.receiver != receiver
+                or entry.sender != sender):
+            return "retry", ("the receipt's digest, sender or receiver differs from the "
+                             "message sent")
         return "delivered", ""
     reason = f"refused by {receiver}: {entry.error.get('message', 'no reason given')}"
     if int(entry.error.get("status", 500)) >= 500:

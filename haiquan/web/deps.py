@@ -26,6 +26,7 @@ Only database work goes to a worker thread.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -167,7 +168,7 @@ async def authenticate(
         user, session = await run_in_threadpool(read_session, cookie, store, signer)
         if request.method in UNSAFE_METHODS:
             sent = request.headers.get("x-csrf-token")
-            if sent != session.csrf:
+            if sent is None or not hmac.compare_digest(sent, session.csrf):
                 raise PermissionDeniedError(
                     "missing or wrong CSRF token",
                     expected="the X-CSRF-Token header holding this session's token",

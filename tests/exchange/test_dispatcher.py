@@ -215,3 +215,25 @@ def test_the_dispatcher_loop_delivers_even_when_the_outbox_cannot_be_watched(
         loop.join(timeout=10)
     assert not loop.is_alive()
     assert sorted(inbox_ids(tha)) == sorted([first, *more])
+
+
+def test_a_receipt_counts_only_for_this_nodes_own_message(make_node: NodeFactory) -> None:
+    # A receipt for another sender's message with the same id and digest is not a delivery.
+    import datetime as dt
+
+    from haiquan.exchange.dispatcher import _judge
+    from haiquan.exchange.envelope import Receipt
+
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    (claimed,) = vnm.store.claim("test", limit=1, lease_seconds=30)
+
+    def receipt(sender: str) -> Receipt:
+        return Receipt(message_id=claimed.message_id, sender=sender, receiver="THA",
+                       payload_digest=claimed.payload_digest,
+                       received_at=dt.datetime.now(dt.UTC), status="accepted")
+
+    assert _judge("VNM", "THA", claimed, receipt("VNM")) == ("delivered", "")
+    outcome, reason = _judge("VNM", "THA", claimed, receipt("MYS"))
+    assert outcome == "retry" and "sender" in reason
