@@ -159,10 +159,21 @@ def jwks(home: HomeOption = None) -> None:
 
 
 @gateway_app.command("rotate-key")
-def rotate_key(home: HomeOption = None) -> None:
-    """Start signing with a new key; the old one verifies until it expires."""
-    key = _open(home).rotate_key()
+def rotate_key(
+    home: HomeOption = None,
+    revoke_old: Annotated[bool, typer.Option(
+        "--revoke-old", help="The old key may have leaked: withdraw it from the JWKS now "
+        "instead of letting it verify until it expires.")] = False,
+) -> None:
+    """Start signing with a new key; the old one verifies until it expires (or --revoke-old)."""
+    node = _open(home)
+    old = node.keyring.active.kid
+    key = node.rotate_key(revoke=revoke_old)
     console.print(f"new signing key {key.kid}, valid until {key.expires_at:%Y-%m-%d}")
+    if revoke_old:
+        console.print(f"key {old} is revoked: no longer published. Ask every partner to run "
+                      f"`haiquan gateway partner refresh {node.config.country}` now; until "
+                      "they do, their copy still accepts it.", markup=False)
 
 
 @partner_app.command("add")

@@ -5,6 +5,8 @@ administrations whose HSM policy requires NIST curves. The keyring lives in ``ke
 in the node home, readable by its owner only. Only the newest active key signs; a rotated key is
 *retired* but still published in the JWKS until its ``expires_at``, so partners go on verifying
 messages and receipts signed before the rotation ("old keys verify until they expire").
+A key that may be compromised is *revoked* instead (``rotate(revoke=True)``): it leaves the JWKS
+at once, and partners stop trusting it when they refresh their copy of the JWKS.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ class NodeKey:
     created_at: datetime
     expires_at: datetime
     retired_at: datetime | None = None
+    #: Set when the key was withdrawn early (it may be compromised): no longer published.
+    revoked_at: datetime | None = None
 
     def public_jwk(self) -> dict[str, Any]:
         """The public JWK as published, with ``exp`` (Unix seconds) telling partners its end."""
@@ -126,6 +130,7 @@ class NodeKey:
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(),
             "retired_at": self.retired_at.isoformat() if self.retired_at else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "private_jwk": dict(self.key.as_dict(private=True)),
         }
 
@@ -140,6 +145,7 @@ class NodeKey:
             created_at=parse_time(record["created_at"]),
             expires_at=parse_time(record["expires_at"]),
             retired_at=parse_time(record["retired_at"]) if record.get("retired_at") else None,
+            revoked_at=parse_time(record["revoked_at"]) if record.get("revoked_at") else None,
         )
 
 
@@ -227,12 +233,19 @@ class NodeKeyring:
         return NodeKey(kid, alg, key, now, now + timedelta(days=lifetime_days))
 
     def rotate(
-        self, *, alg: KeyAlgorithm | None = None, lifetime_days: int = 730
+        self, *, alg: KeyAlgorithm | None = None, lifetime_days: int = 730, revoke: bool = False
     ) -> NodeKey:
-        """Create a new signing key and retire the current one (it still verifies until expiry)."""
+        """Create a new signing key and retire the current one (it still verifies until expiry).
+
+        With ``revoke`` the current key is also withdrawn from the JWKS at once, for a key that
+        may have leaked: partners who refresh their copy stop accepting anything signed with it
+        (messages waiting in the outbox are signed when they are sent, so with the new key).
+        """
         current = self.active
         new = self._new_key(alg or current.alg, lifetime_days)
         current.retired_at = utcnow().replace(microsecond=0)
+        if revoke:
+            current.revoked_at = current.retired_at
         self.keys.append(new)
         self.save()
         return new
@@ -267,6 +280,8 @@ class NodeKeyring:
                                  payloads)
 
     def jwks(self) -> dict[str, Any]:
-        """The public JWKS partners load: every key not yet expired, retired ones included."""
+        """The public JWKS partners load: every key not yet expired nor revoked, retired ones
+        included."""
         now = utcnow()
-        return {"keys": [k.public_jwk() for k in self.keys if k.expires_at > now]}
+        return {"keys": [k.public_jwk() for k in self.keys
+                         if k.expires_at > now and k.revoked_at is None]}

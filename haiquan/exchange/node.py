@@ -189,9 +189,11 @@ class GatewayNode:
         """This node's public JWKS (what partners put in their trust store)."""
         return self.keyring.jwks()
 
-    def rotate_key(self, algorithm: KeyAlgorithm | None = None) -> NodeKey:
-        """Start signing with a new key; the old one stays published until it expires."""
-        return self.keyring.rotate(alg=algorithm)
+    def rotate_key(self, algorithm: KeyAlgorithm | None = None, *,
+                   revoke: bool = False) -> NodeKey:
+        """Start signing with a new key; the old one stays published until it expires, or is
+        withdrawn at once with ``revoke`` (it may have leaked)."""
+        return self.keyring.rotate(alg=algorithm, revoke=revoke)
 
     def add_partner(
         self, country: str, endpoint: str, *, jwks: dict[str, Any] | None = None, name: str = ""

@@ -62,6 +62,11 @@ def test_gateway_commands_end_to_end(tmp_path: Path, serve) -> None:
     assert run("inbox", "--home", str(tha)).strip() == ""
     assert "atiga-form-d" in run("document-types")
     assert "new signing key VNM-" in run("rotate-key", "--home", str(vnm))
+    before = json.loads(run("jwks", "--home", str(vnm)))["keys"]
+    revoked = " ".join(run("rotate-key", "--revoke-old", "--home", str(vnm)).split())
+    assert "is revoked" in revoked and "haiquan gateway partner refresh VNM" in revoked
+    after = {k["kid"] for k in json.loads(run("jwks", "--home", str(vnm)))["keys"]}
+    assert before[-1]["kid"] not in after and len(after) == len(before)
 
 
 def test_a_refused_command_raises_the_library_error(tmp_path: Path) -> None:

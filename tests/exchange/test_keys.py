@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from haiquan.errors import ConfigurationError, SignatureError
+from haiquan.errors import ConfigurationError, PermissionDeniedError, SignatureError
 from haiquan.exchange.keys import NodeKeyring
 from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore
 
@@ -51,6 +51,22 @@ def test_rotation_keeps_the_old_key_verifying_until_it_expires(tmp_path: Path) -
     with pytest.raises(SignatureError, match="expired"):
         trust.verify(old_token, at=expiry + timedelta(seconds=1))
     assert old_kid != new.kid
+
+
+def test_a_revoked_key_leaves_the_jwks_at_once_and_partners_who_refresh_refuse_it(
+    tmp_path: Path,
+) -> None:
+    ring = NodeKeyring.create(tmp_path / "keyring.json", "VNM")
+    leaked = ring.sign(b"signed with a key that leaked")
+    old = ring.active.kid
+    new = ring.rotate(revoke=True)
+    reloaded = NodeKeyring.load(tmp_path / "keyring.json", "VNM")
+    assert [k["kid"] for k in reloaded.jwks()["keys"]] == [new.kid]
+    assert next(k for k in reloaded.keys if k.kid == old).revoked_at is not None
+    refreshed = _trust_for(reloaded, tmp_path / "t.yaml")  # the partner's copy after refresh
+    with pytest.raises(PermissionDeniedError, match="does not hold"):
+        refreshed.verify(leaked)
+    assert refreshed.verify(reloaded.sign(b"after")).kid == new.kid
 
 
 def test_a_damaged_keyring_is_refused_clearly(tmp_path: Path) -> None:
