@@ -184,6 +184,9 @@ def partner_add(
         Path | None, typer.Option("--jwks", help="The partner's JWKS file (else fetched).")
     ] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
+    plain_http: Annotated[bool, typer.Option(
+        "--plain-http", help="Accept an http:// endpoint on another machine: the link is a "
+        "closed network encrypted otherwise (VPN, leased line).")] = False,
     home: HomeOption = None,
 ) -> None:
     """Trust a partner node and its public keys."""
@@ -192,7 +195,8 @@ def partner_add(
         fix = "pass the JSON file the partner's `haiquan gateway jwks` printed"
         raw = _read_file(jwks_file, "JWKS file", "a readable JSON file", fix)
         keys = json.loads(_json_text(raw, jwks_file, "JWKS file", fix))
-    partner = _open(home).add_partner(country, endpoint, jwks=keys, name=name)
+    partner = _open(home).add_partner(country, endpoint, jwks=keys, name=name,
+                                      plain_http=plain_http)
     for key in partner.keys:
         console.print(f"trusted key {key.kid} until {key.expires_at:%Y-%m-%d}")
 

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from haiquan.errors import (
     ConfigurationError,
     ConflictError,
+    InputError,
     PayloadTooLargeError,
     ValidationError,
 )
@@ -55,7 +56,7 @@ from haiquan.exchange.monitoring import (
 from haiquan.exchange.receiver import Receiver
 from haiquan.exchange.store import GatewayStore, check_sqlite_folder, parse_database_url
 from haiquan.exchange.tables import outbox
-from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore
+from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore, plain_http_problem
 
 __all__ = ["GatewayNode", "default_gateway_home"]
 
@@ -196,23 +197,41 @@ class GatewayNode:
         return self.keyring.rotate(alg=algorithm, revoke=revoke)
 
     def add_partner(
-        self, country: str, endpoint: str, *, jwks: dict[str, Any] | None = None, name: str = ""
+        self, country: str, endpoint: str, *, jwks: dict[str, Any] | None = None, name: str = "",
+        plain_http: bool = False,
     ) -> PartnerConfig:
-        """Trust a partner node: its endpoint and its public keys (fetched when not given)."""
+        """Trust a partner node: its endpoint and its public keys (fetched when not given).
+
+        Args:
+            plain_http: the operator states that a plain ``http://`` endpoint on another
+                machine is on a closed network encrypted otherwise (VPN, leased line); without
+                it such an endpoint is refused, before anything is fetched from it.
+
+        Raises:
+            InputError: a plain-HTTP endpoint on another machine without ``plain_http``.
+        """
         from haiquan.reference.countries import country as lookup_country
 
         code = lookup_country(country).alpha_3
         endpoint = endpoint.rstrip("/")
+        problem = plain_http_problem(endpoint, plain_http)
+        if problem:
+            raise InputError(
+                f"the endpoint of {code} is not encrypted", expected="an https:// endpoint",
+                got=endpoint, fix=problem.split("; ", 1)[1],
+            )
         if jwks is None:
             jwks = self.client.fetch_jwks(endpoint)
-        partner = PartnerConfig(name=name, endpoint=endpoint, keys=_trusted_keys(jwks, code))
+        partner = PartnerConfig(name=name, endpoint=endpoint, keys=_trusted_keys(jwks, code),
+                                plain_http=plain_http)
         self.trust.set_partner(code, partner)
         return partner
 
     def refresh_partner(self, country: str) -> PartnerConfig:
         """Re-read a partner's JWKS from its endpoint (after it rotated its key)."""
         current = self.trust.partner(country)
-        return self.add_partner(country, current.endpoint, name=current.name)
+        return self.add_partner(country, current.endpoint, name=current.name,
+                                plain_http=current.plain_http)
 
     # --- sending -------------------------------------------------------------------------------
     def send(

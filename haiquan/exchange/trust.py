@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nacl.bindings
 import nacl.exceptions
@@ -33,7 +35,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from haiquan.errors import (
     ConfigurationError,
@@ -64,6 +73,37 @@ class TrustedKey(BaseModel):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def plain_http_problem(endpoint: str, plain_http: bool) -> str | None:
+    """Why ``endpoint`` may not be used, or ``None``: plain HTTP only on this machine or when
+    the operator said the link is a closed network (``plain_http``).
+
+    Signatures protect a document's integrity, not its confidentiality: certificates of origin,
+    declarations and risk alerts sent over plain HTTP can be read on the way.
+
+    >>> plain_http_problem("https://gw.customs.go.th", False) is None
+    True
+    >>> plain_http_problem("http://127.0.0.1:8801", False) is None
+    True
+    >>> plain_http_problem("http://gw.customs.go.th", False)[:40]
+    'http://gw.customs.go.th is plain HTTP: c'
+    """
+    url = urlsplit(endpoint)
+    if url.scheme != "http" or plain_http or (url.hostname or "") in _LOOPBACK_NAMES:
+        return None
+    try:
+        if ipaddress.ip_address(url.hostname or "").is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (f"{endpoint} is plain HTTP: customs documents would cross the network "
+            "unencrypted (signatures protect integrity, not confidentiality); use the "
+            "partner's https:// endpoint, or mark the link as a closed network encrypted "
+            "otherwise (VPN, leased line) with --plain-http (plain_http: true in trust.yaml)")
+
+
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
 class PartnerConfig(BaseModel):
     """A trusted partner node."""
 
@@ -72,6 +112,16 @@ class PartnerConfig(BaseModel):
     name: str = ""
     endpoint: str = Field(pattern=r"^https?://")
     keys: list[TrustedKey] = Field(min_length=1)
+    #: The operator's statement that a plain-HTTP endpoint is on a closed, otherwise encrypted
+    #: network; without it only https:// (or this machine) is accepted.
+    plain_http: bool = False
+
+    @model_validator(mode="after")
+    def _encrypted(self) -> PartnerConfig:
+        problem = plain_http_problem(self.endpoint, self.plain_http)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class _TrustFile(BaseModel):

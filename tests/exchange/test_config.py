@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from haiquan.errors import ConfigurationError
+from haiquan.errors import ConfigurationError, InputError
 from haiquan.exchange import GatewayNode, GatewayStore, NodeConfig, TrustStore
 
 from .conftest import NodeFactory, free_port
@@ -100,23 +100,25 @@ JWK = "{kty: OKP, crv: Ed25519, x: 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo}"
     [
         ("partners: {THA: {endpoint: [x\n", "not valid YAML"),
         ("[THA]\n", "wrong shape"),
-        (f"partners: {{Thailand: {{endpoint: 'http://x', keys: [{{kid: k, "
+        (f"partners: {{Thailand: {{endpoint: 'https://x', keys: [{{kid: k, "
          f"expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}}}\n", "alpha-3"),
-        ("partners: {THA: {endpoint: 'http://x', keys: []}}\n", "invalid at partners.THA.keys"),
+        ("partners: {THA: {endpoint: 'https://x', keys: []}}\n", "invalid at partners.THA.keys"),
         (f"partners: {{THA: {{keys: [{{kid: k, expires_at: '2030-01-01T00:00:00Z', "
          f"jwk: {JWK}}}]}}}}\n", "invalid at partners.THA.endpoint"),
-        (f"partners: {{THA: {{endpoint: 'http://x', keys: [{{kid: k, expires_at: soon, "
+        (f"partners: {{THA: {{endpoint: 'https://x', keys: [{{kid: k, expires_at: soon, "
          f"jwk: {JWK}}}]}}}}\n", "expires_at"),
-        ("partners: {THA: {endpoint: 'http://x', keys: [{kid: k, expires_at: "
+        ("partners: {THA: {endpoint: 'https://x', keys: [{kid: k, expires_at: "
          "'2030-01-01T00:00:00Z', jwk: {kty: RSA, n: abc, e: AQAB}}]}}\n", "unsupported"),
         ("trusted: everyone\n", "invalid at trusted"),
-        (f"partners: {{THA: {{endpoint: 'http://x', keys: [{{kid: k, "
-         f"expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}, LAO: {{endpoint: 'http://y', "
+        (f"partners: {{THA: {{endpoint: 'https://x', keys: [{{kid: k, "
+         f"expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}, LAO: {{endpoint: 'https://y', "
          f"keys: [{{kid: other, expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}}}\n",
          "key other of LAO is also a key of THA"),
+        (f"partners: {{THA: {{endpoint: 'http://gw.customs.go.th', keys: [{{kid: k, "
+         f"expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}}}\n", "plain HTTP"),
     ],
     ids=["not-yaml", "not-mapping", "bad-country", "no-keys", "no-endpoint", "bad-expiry",
-         "rsa-key", "unknown-field", "one-key-two-partners"],
+         "rsa-key", "unknown-field", "one-key-two-partners", "plain-http"],
 )
 def test_a_bad_trust_file_is_refused_clearly(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path, "trust.yaml", text)
@@ -219,3 +221,17 @@ def test_init_names_the_option_when_the_database_cannot_be_opened(tmp_path: Path
     assert "--database-url" in str(caught.value.fix) and "vnm/node.yaml" not in str(
         caught.value.fix)
     assert not (tmp_path / "vnm").exists()
+
+
+def test_plain_http_to_another_machine_only_when_the_operator_says_the_link_is_closed(
+    tmp_path: Path, make_node: NodeFactory,
+) -> None:
+    path = _write(tmp_path, "trust.yaml", (
+        f"partners: {{THA: {{endpoint: 'http://gw.customs.go.th', plain_http: true, keys: "
+        f"[{{kid: k, expires_at: '2030-01-01T00:00:00Z', jwk: {JWK}}}]}}}}\n"))
+    assert TrustStore.load(path).partners["THA"].plain_http
+    vnm = make_node("VNM")
+    with pytest.raises(InputError, match="not encrypted") as caught:
+        vnm.add_partner("THA", "http://gw.customs.go.th", jwks={"keys": []})
+    assert "--plain-http" in str(caught.value.fix)
+    assert "THA" not in vnm.trust.partners  # nothing fetched, nothing written
