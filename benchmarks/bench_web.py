@@ -25,6 +25,7 @@ PAGES = [
     "/priorities",
     "/plan",
     "/commitments",
+    "/aeo",
     "/gateway",
     "/risk",
 ]
