@@ -110,8 +110,13 @@ class RiskModel:
         threads = 1 if len(matrix) < 256 else 0
         return np.asarray(self.booster.predict(matrix, num_threads=threads), dtype=float)
 
-    def explain(self, features: np.ndarray, top: int = 3) -> list[str]:
-        """The ``top`` features pushing each score up (LightGBM ``pred_contrib``, SHAP values)."""
+    def explain(self, features: np.ndarray, top: int = 3,
+                currencies: Sequence[object] | np.ndarray | None = None) -> list[str]:
+        """The ``top`` features pushing each score up (LightGBM ``pred_contrib``, SHAP values).
+
+        ``currencies`` (one per row, the declaration's ISO 4217 code) puts the unit after the
+        amounts a reason names ("declared value 59,000 KRW").
+        """
         if len(features) == 0:
             return []
         threads = 1 if len(features) < 256 else 0  # one row: thread start-up costs more
@@ -120,11 +125,13 @@ class RiskModel:
         )[:, :-1]
         names = self.feature_names
         out = []
-        for row, values in zip(contrib, features, strict=True):
+        units = currencies if currencies is not None else [None] * len(features)
+        for row, values, currency in zip(contrib, features, units, strict=True):
             order = np.argsort(-row)[:top]
+            unit = currency if isinstance(currency, str) and currency else None
             parts = [
-                f"{describe_feature(names[j], values[j], self._category(names[j], values[j]))}"
-                f" (+{row[j]:.2f})"
+                describe_feature(names[j], values[j], self._category(names[j], values[j]),
+                                 currency=unit) + f" (+{row[j]:.2f})"
                 for j in order
                 if row[j] > 0
             ]
@@ -207,15 +214,33 @@ def _comparison(name: str, value: float) -> str:
     return f"{label} {abs(value):.3g} {side} {against}"
 
 
-def describe_feature(name: str, value: float, category: str | None = None) -> str:
+#: The unit after each amount: the declaration's currency, or a fixed one.
+_UNITS = {"log_value": "{currency}", "log_tax_at_stake": "{currency}",
+          "log_value_per_kg": "{currency}", "log_mass": "kg", "tax_rate": "%"}
+
+
+def _with_unit(text: str, name: str, currency: str | None) -> str:
+    unit = _UNITS.get(name)
+    if unit is None or ("{currency}" in unit and not currency):
+        return text
+    return f"{text} {unit.format(currency=currency)}"
+
+
+def describe_feature(name: str, value: float, category: str | None = None,
+                     currency: str | None = None) -> str:
     """A risk officer's phrase for a feature and its value (the reasons of a score).
 
-    Feature names are for the model; a reason must read as an officer would say it.
+    Feature names are for the model; a reason must read as an officer would say it, with the
+    unit of an amount (``currency``: the declaration's ISO 4217 code).
 
     >>> describe_feature("importer_fraud_rate", 0.4321)
     'past fraud rate of this importer 43%'
     >>> describe_feature("log_value_per_kg", float(np.log1p(99.0)))
     'value per kg 99'
+    >>> describe_feature("log_value_per_kg", float(np.log1p(99.0)), currency="KRW")
+    'value per kg 99 KRW'
+    >>> describe_feature("log_mass", float(np.log1p(1250.0)))
+    'net mass 1,250 kg'
     >>> describe_feature("log_value_per_kg_vs_hs4_diff", float(np.log(0.25)))
     'value per kg 75% below the past average for its HS heading'
     """
@@ -226,11 +251,11 @@ def describe_feature(name: str, value: float, category: str | None = None) -> st
     if not np.isfinite(value):
         return f"{_LABELS.get(name, _FLAGS.get(name, (_key(name),))[0])} unknown"
     if name.startswith("log_"):
-        return f"{_LABELS.get(name, name)} {np.expm1(value):,.0f}"
+        return _with_unit(f"{_LABELS.get(name, name)} {np.expm1(value):,.0f}", name, currency)
     if name in _FLAGS:
         return _FLAGS[name][0 if value else 1]
     if name in _LABELS:
-        return f"{_LABELS[name]} {value:g}"
+        return _with_unit(f"{_LABELS[name]} {value:g}", name, currency)
     if name.endswith("_fraud_rate"):
         return f"past fraud rate of this {_key(name[:-11])} {value:.0%}"
     if name.endswith("_count"):

@@ -297,7 +297,7 @@ def _score_one(
             ).items()
         }
     note = str(routed["notes"])
-    reasons = model.explain(features)[0] if explain else ""
+    reasons = model.explain(features, currencies=[row.get("currency")])[0] if explain else ""
     return {
         "declaration_id": row["declaration_id"],
         "item_number": row["item_number"],
@@ -340,7 +340,10 @@ def _score(
     reasons = np.full(n, "", dtype=object)
     rows = np.flatnonzero(wanted)
     if len(rows):
-        reasons[rows] = model.explain(features[rows], top=top_reasons)
+        currency = columns.get("currency")
+        reasons[rows] = model.explain(
+            features[rows], top=top_reasons,
+            currencies=None if currency is None else np.asarray(currency, dtype=object)[rows])
     notes = routed["notes"]
     combined = np.asarray(notes, dtype=object).copy()
     # join notes and reasons only where both exist (most batch rows have neither)

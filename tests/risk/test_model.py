@@ -68,7 +68,12 @@ def test_describe_feature_reads_well() -> None:
     assert describe_feature("office", 3.0, "HCM01") == "customs office HCM01"
     assert describe_feature("importer_is_aeo", 1.0) == "importer is an AEO"
     assert describe_feature("importer_is_aeo", 0.0) == "importer is not an AEO"
-    assert describe_feature("tax_rate", 0.1) == "tax rate 0.1"
+    assert describe_feature("tax_rate", 0.1) == "tax rate 0.1 %"  # KCS rates are in percent
+    # amounts carry their unit: the declaration's currency, kilograms
+    assert describe_feature("log_value", float(np.log1p(59000.0)), currency="KRW") == (
+        "declared value 59,000 KRW")
+    assert describe_feature("log_value", float(np.log1p(59000.0))) == "declared value 59,000"
+    assert describe_feature("log_mass", float(np.log1p(901.0))) == "net mass 901 kg"
     assert describe_feature("log_value_per_kg_vs_hs6_diff", float(np.log(3.0))) == (
         "value per kg 3.0 times the past average for its HS subheading")
     assert describe_feature("tax_rate_vs_hs4_diff", -5.0) == (

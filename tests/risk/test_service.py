@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from haiquan.declarations import DeclarationRecord
 from haiquan.errors import DataFileError, ValidationError
+from haiquan.risk.model import RiskModel
 from haiquan.risk.partner_alerts import default_alerts_file
 from haiquan.risk.service import (
     SCORE_COLUMNS,
@@ -19,6 +22,7 @@ from haiquan.risk.service import (
     retrain_risk_model,
     score_declarations,
     score_file,
+    score_records,
     train_risk_model,
 )
 from haiquan.risk.store import list_versions, load_model, version_meta
@@ -228,3 +232,20 @@ def test_a_model_trained_on_a_real_file_is_not_marked_synthetic(
     report = train_risk_model(train, tmp_path / "m", layout="canonical", config=SMALL)
     assert report["synthetic"] is False
     assert version_meta(tmp_path / "m")["synthetic"] is False
+
+
+def test_reasons_name_the_currency_of_the_amounts_they_quote(
+    small_model: RiskModel, synthetic_later: pd.DataFrame
+) -> None:
+    scored = score_declarations(synthetic_later, small_model, explain="all")
+    money = scored["reasons"].str.extract(r"(?:declared value|value per kg|tax at stake) "
+                                          r"[\d,]+ ([A-Z]{3})\b")[0].dropna()
+    assert len(money) > 0  # the synthetic model does quote amounts in its reasons
+    assert set(money) <= set(synthetic_later["currency"].dropna())
+    # the one-declaration path of the API says the same
+    quoted = scored.index[scored["reasons"].str.contains(r"declared value [\d,]+ [A-Z]{3}")]
+    row = synthetic_later.loc[quoted[0]]
+    record = DeclarationRecord.model_validate(
+        {k: v for k, v in row.items() if k in DeclarationRecord.model_fields and pd.notna(v)})
+    (one,) = score_records([record], small_model, mode="batch")
+    assert re.search(r"declared value [\d,]+ [A-Z]{3}", one["reasons"]), one["reasons"]
