@@ -7,7 +7,9 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-console = Console(width=None if sys.stdout.isatty() else 160)
+# Piped or written to a file, tables are 160 columns wide rather than cut to a default 80;
+# a COLUMNS the operator set (COLUMNS=80 haiquan ... > out.txt) is honoured either way.
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 error_console = Console(stderr=True, soft_wrap=True)
 
 

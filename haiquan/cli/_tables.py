@@ -34,7 +34,8 @@ def print_frame(frame: pd.DataFrame, title: str | None = None, *, usd_note: bool
     for column in frame.columns:
         header = f"{column[:-4]} (M USD)" if usd_note and column.endswith("_usd") else column
         numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(header, justify="right" if numeric else "left")
+        # On a narrow terminal a cell folds onto more lines; a figure is never cut short with "…".
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for row in frame.itertuples(index=False):
         table.add_row(*(_cell(v, c) for v, c in zip(row, frame.columns, strict=True)))
     console.print(table)

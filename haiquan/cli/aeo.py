@@ -11,6 +11,8 @@ import typer
 from rich.markup import escape
 
 from haiquan.cli._console import console
+from haiquan.cli._options import day as parse_day
+from haiquan.cli._options import output_path
 from haiquan.cli._tables import print_frame
 
 __all__ = ["register"]
@@ -34,16 +36,8 @@ def _consents(given: dict[str, bool]) -> str:
     return "; ".join(f"{mra}: {'yes' if ok else 'no'}" for mra, ok in sorted(given.items()))
 
 
-def _day(text: str | None) -> dt.date | None:
-    from haiquan.errors import InputError
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as error:
-        raise InputError("bad date", expected="YYYY-MM-DD", got=repr(text),
-                         fix="write the date like 2025-03-01") from error
+def _day(text: str | None, option: str = "--on") -> dt.date | None:
+    return parse_day(text, option)
 
 
 @aeo_app.command("add")
@@ -61,9 +55,9 @@ def add(
     from haiquan.aeo import AeoRegistry, OperatorCreate
 
     created = AeoRegistry().add_operator(OperatorCreate.model_validate({
-        "aeo_id": aeo_id, "name": name, "granted_on": granted, "address": address, "tin": tin,
-        "sector": sector, "roles": roles,
-        "valid_until": valid_until}))
+        "aeo_id": aeo_id, "name": name, "granted_on": _day(granted, "--granted"),
+        "address": address, "tin": tin, "sector": sector, "roles": roles,
+        "valid_until": _day(valid_until, "--valid-until")}))
     console.print(f"registered {created.aeo_id} ({created.name}), status {created.status}")
 
 
@@ -77,8 +71,9 @@ def change_status(
     """Record a status change (suspension, reinstatement, revocation, expiry)."""
     from haiquan.aeo import AeoRegistry, StatusChange
 
+    effective_on = _day(effective, "--effective") or dt.date.today()
     change = StatusChange.model_validate({"status": new_status, "reason": reason,
-                                          "effective": _day(effective) or dt.date.today()})
+                                          "effective": effective_on})
     result = AeoRegistry().change_status(aeo_id, change)
     console.print(f"{result.aeo_id}: {result.status} since {result.status_since}")
 
@@ -93,7 +88,8 @@ def consent(
     """Record the operator's consent to be shared with partners under an MRA."""
     from haiquan.aeo import AeoRegistry
 
-    record = AeoRegistry().set_consent(aeo_id, mra_id, not withdraw, _day(effective))
+    record = AeoRegistry().set_consent(aeo_id, mra_id, not withdraw,
+                                          _day(effective, "--effective"))
     given = "given" if record.consent else "withdrawn"
     console.print(f"{record.aeo_id} under {record.mra_id}: consent {given} "
                   f"from {record.effective}")
@@ -138,7 +134,8 @@ def export_csv(path: Annotated[Path, typer.Argument()], on: Day = None) -> None:
     """Write the home operators with their status to CSV."""
     from haiquan.aeo import AeoRegistry, export_operators_csv
 
-    console.print(f"wrote {export_operators_csv(AeoRegistry(), path, _day(on))}")
+    day = _day(on)
+    console.print(f"wrote {export_operators_csv(AeoRegistry(), output_path(path, 'PATH'), day)}")
 
 
 @aeo_app.command("partners")

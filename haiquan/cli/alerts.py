@@ -25,11 +25,11 @@ _FILE_HELP = (
 
 @alerts_app.command("pull")
 def pull(
-    gateway_home: Annotated[Path | None, typer.Option(help="Gateway node folder.")] = None,
+    gateway_home: Annotated[Path | None, typer.Option(help=(
+        "Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway)."))] = None,
     file: Annotated[Path | None, typer.Option(help=_FILE_HELP)] = None,
 ) -> None:
-    """Move alerts waiting in the gateway inbox into the alerts file that `haiquan risk score`,
-    the API and the dashboard's risk queue apply."""
+    """Move alerts waiting in the gateway inbox into the alerts file that `haiquan risk score`, the API and the dashboard's risk queue apply."""  # noqa: E501
     from haiquan.cli.gateway import open_node
     from haiquan.risk.partner_alerts import default_alerts_file, pull_gateway_alerts
 

@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console
+from haiquan.cli._options import country_code
 from haiquan.cli._tables import SYNTHETIC_LABEL
 
 __all__ = ["register"]
@@ -32,7 +33,9 @@ FormatOption = Annotated[
                  "detected from its columns when left out."),
 ]
 HomeOption = Annotated[
-    str | None, typer.Option("--home", help="Home country, ISO alpha-3; HAIQUAN_HOME_COUNTRY.")
+    str | None,
+    typer.Option("--home", parser=country_code,
+                 help="Home country, ISO code (VNM, VN or 704); default HAIQUAN_HOME_COUNTRY."),
 ]
 YearOption = Annotated[
     int | None, typer.Option("--year", help="Year; the latest the home country reported.")
@@ -71,7 +74,8 @@ def _print(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, str]])
         console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
     table = Table(title=title)
     for header, kind in columns.values():
-        table.add_column(header, justify="left" if kind == "text" else "right")
+        # On a narrow terminal a cell folds onto more lines; a figure is never cut short with "…".
+        table.add_column(header, justify="left" if kind == "text" else "right", overflow="fold")
     for _, row in frame.iterrows():
         table.add_row(*(_text(row[c], kind) for c, (_, kind) in columns.items()))
     console.print(table)

@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console
+from haiquan.cli._options import day, output_path
 from haiquan.errors import InputError
 
 __all__ = ["commitments_app", "register"]
@@ -45,17 +46,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise InputError(
-            f"bad date for {option}",
-            expected="a date as YYYY-MM-DD",
-            got=repr(value),
-            fix=f"write e.g. {option} 2024-02-22",
-        ) from error
+    return day(value, option)
 
 
 def _record_expected(field: str) -> str:
@@ -427,7 +418,7 @@ def report_command(
     from haiquan.commitments import write_report
 
     path = write_report(
-        out,
+        output_path(out, "--out"),
         catalogue,
         _country(country),
         _date(on, "--on"),
@@ -453,7 +444,7 @@ def export_command(
 
     # The library checks the kind and names the valid ones; the CLI only passes it on.
     path = export_csv(
-        out,
+        output_path(out, "--out"),
         cast(ExportKind, kind),
         catalogue,
         _country(country),

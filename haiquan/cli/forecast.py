@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 
 from haiquan.cli._console import console
+from haiquan.cli._options import country_code
 
 __all__ = ["register"]
 
@@ -27,13 +28,15 @@ FormatOption = Annotated[
                  "detected from its columns when left out."),
 ]
 HorizonOption = Annotated[int, typer.Option("--horizon", "-h", min=1, help="Periods ahead.")]
-ReporterOption = Annotated[str | None, typer.Option("--reporter", help="Reporter, alpha-3.")]
+ReporterOption = Annotated[str | None, typer.Option(
+    "--reporter", parser=country_code, help="Reporter, ISO code (VNM, VN or 704).")]
 FlowOption = Annotated[str | None, typer.Option(
     "--flow", help="import, export, re-export or re-import (default all).")]
 FrequencyOption = Annotated[str | None, typer.Option("--frequency", help="M, Q or A.")]
 PartnerOption = Annotated[
     list[str] | None,
-    typer.Option("--partner", "-p", help="Partner code (repeat for several); default all."),
+    typer.Option("--partner", "-p", parser=country_code,
+                 help="Partner ISO code or group (repeat for several); default all."),
 ]
 LevelOption = Annotated[
     int, typer.Option("--commodity-level", help="0 = TOTAL rows; 2/4/6 = HS codes of that size.")

@@ -31,7 +31,8 @@ gateway_app.add_typer(partner_app, name="partner")
 
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", help="Node folder (default: HAIQUAN_GATEWAY_HOME or HOME/gateway)."),
+    typer.Option("--home", help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or "
+                 "HAIQUAN_HOME/gateway)."),
 ]
 
 
@@ -303,8 +304,7 @@ def status(
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Counts of messages by state: the outbox, the inbox, what waits for each partner, and
-    the partners the node's workers found down (or back up)."""
+    """Counts of messages by state: the outbox, the inbox, what waits for each partner, and the partners the node's workers found down (or back up)."""  # noqa: E501
     summary = _open_store(home).summary()
     if as_json:
         _print_json(summary.model_dump(mode="json"))

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console, native_output_to_stderr
+from haiquan.cli._options import country_code
 
 __all__ = ["register"]
 
@@ -38,8 +39,9 @@ def register(app: typer.Typer) -> None:
     def priorities(
         input: InputOption = None,
         format: FormatOption = None,
-        home: Annotated[str | None, typer.Option(help="Home country; default "
-                                                 "HAIQUAN_HOME_COUNTRY.")] = None,
+        home: Annotated[str | None, typer.Option(
+            parser=country_code, help="Home country, ISO code (VNM, VN or 704); default "
+            "HAIQUAN_HOME_COUNTRY.")] = None,
         horizon: Annotated[int, typer.Option(help="Years ahead for forecast growth.")] = 5,
         year: Annotated[int | None, typer.Option(help="Base year; default latest.")] = None,
         weights: Annotated[Path | None, typer.Option(help="Scoring weights YAML.")] = None,

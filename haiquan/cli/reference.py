@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from haiquan.cli._console import console
+from haiquan.cli._options import day as parse_day
 from haiquan.cli._show import show_app
 from haiquan.reference import (
     Agreement,
@@ -28,13 +29,13 @@ __all__ = ["register"]
 _LEVELS = {2: "chapter", 4: "heading", 6: "subheading", 8: "national line", 10: "national line"}
 
 OnOption = Annotated[
-    dt.datetime | None,
-    typer.Option("--on", formats=["%Y-%m-%d"], help="The day to ask about (YYYY-MM-DD); today."),
+    str | None,
+    typer.Option("--on", help="The day to ask about (YYYY-MM-DD); default today."),
 ]
 
 
-def _day(on: dt.datetime | None) -> dt.date:
-    return on.date() if on is not None else dt.date.today()
+def _day(on: str | None) -> dt.date:
+    return parse_day(on, "--on") or dt.date.today()
 
 
 def show_country(

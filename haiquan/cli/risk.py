@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console
+from haiquan.cli._options import output_path
 
 __all__ = ["register"]
 
@@ -173,7 +174,7 @@ def score(
         )
     summary = score_file(
         input,
-        output,
+        output_path(output, "--output"),
         model,
         layout=_layout(layout),
         alerts_path=alerts,

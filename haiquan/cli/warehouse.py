@@ -16,7 +16,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from haiquan.cli._console import console
+from haiquan.cli._console import console, error_console
+from haiquan.cli._options import country_code, output_path
 from haiquan.cli._show import show_app
 from haiquan.cli._tables import print_frame
 
@@ -30,9 +31,13 @@ class DeclarationLayout(StrEnum):
     canonical = "canonical"
 
 
+ReporterOption = Annotated[str | None, typer.Option(
+    parser=country_code, help="Reporter, ISO code (VNM, VN or 704); default the home country.")]
+
+
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
+                    TimeElapsedColumn(), console=error_console, transient=True)
 
 
 def load(
@@ -69,8 +74,9 @@ def load(
 
 
 def partner(
-    code: Annotated[str, typer.Argument(help="Partner: ISO alpha-3 code or named group.")],
-    reporter: Annotated[str | None, typer.Option(help="Reporter (default: home country).")] = None,
+    code: Annotated[str, typer.Argument(
+        parser=country_code, help="Partner: ISO code (KOR, KR or 410) or named group.")],
+    reporter: ReporterOption = None,
     frequency: Annotated[str, typer.Option(help="M, Q or A.")] = "A",
     since: Annotated[str | None, typer.Option(help="First period to show.")] = None,
 ) -> None:
@@ -85,7 +91,7 @@ def partner(
 
 def top_partners(
     year: Annotated[str | None, typer.Option(help="Period (default: latest).")] = None,
-    reporter: Annotated[str | None, typer.Option(help="Reporter (default: home country).")] = None,
+    reporter: ReporterOption = None,
     flow: Annotated[str | None, typer.Option(help="export or import (default: both).")] = None,
     frequency: Annotated[str, typer.Option(help="M, Q or A.")] = "A",
     n: Annotated[int, typer.Option("-n", help="How many partners.")] = 20,
@@ -99,8 +105,9 @@ def top_partners(
 
 def top_commodities(
     year: Annotated[str | None, typer.Option(help="Year (default: latest).")] = None,
-    reporter: Annotated[str | None, typer.Option(help="Reporter (default: home country).")] = None,
-    partner: Annotated[str | None, typer.Option(help="Only trade with this partner.")] = None,
+    reporter: ReporterOption = None,
+    partner: Annotated[str | None, typer.Option(
+        parser=country_code, help="Only trade with this partner (ISO code).")] = None,
     flow: Annotated[str, typer.Option(help="export or import.")] = "export",
     n: Annotated[int, typer.Option("-n", help="How many commodities.")] = 20,
 ) -> None:
@@ -132,7 +139,8 @@ def export(
     """Export a warehouse table to CSV or partitioned Parquet (for Spark or Dask)."""
     from haiquan.warehouse.queries import export_table
 
-    written = export_table(table, destination, format=format, partition_by=partition_by or [])
+    target = output_path(destination, "DESTINATION", folder=bool(partition_by))
+    written = export_table(table, target, format=format, partition_by=partition_by or [])
     console.print(f"wrote {written}")
 
 

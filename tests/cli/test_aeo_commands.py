@@ -24,7 +24,7 @@ def test_register_suspend_check_export(tmp_path: Path) -> None:
 def test_bad_values_are_explained() -> None:
     result = haiquan("aeo", "add", "VN-AEO-0002", "--name", "X", "--granted", "2024-02-30")
     assert result.returncode == 2
-    assert "granted_on" in result.stderr and "Traceback" not in result.stderr
+    assert "bad date for --granted" in result.stderr and "Traceback" not in result.stderr
     missing = haiquan("aeo", "show", "VN-AEO-0404")
     assert missing.returncode == 2 and "haiquan aeo list" in missing.stderr
 

@@ -1,0 +1,95 @@
+"""Parsing the options every command group shares: dates, country codes and output paths.
+
+One parser per idea, so ``--on 2024-13-01`` is refused with the same words by ``show``, ``aeo``
+and ``commitments``, and ``--home vn`` means Viet Nam wherever a country is asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from haiquan.errors import InputError
+
+__all__ = ["country_code", "day", "output_path"]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def day(value: str | None, option: str) -> dt.date | None:
+    """``value`` as a date, written YYYY-MM-DD, else an ``InputError`` naming ``option``.
+
+    >>> day("2024-02-29", "--on"), day(None, "--on")
+    (datetime.date(2024, 2, 29), None)
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if not _DAY.fullmatch(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise InputError(
+            f"bad date for {option}",
+            expected="a date as YYYY-MM-DD",
+            got=repr(value),
+            fix=f"write e.g. {option} 2024-02-22",
+        ) from error
+
+
+def country_code(value: str | None) -> str | None:
+    """The alpha-3 code of a country given as ISO alpha-2, alpha-3 or numeric code (any case)
+    or by name, or the code of a named group (WORLD, ASEAN ...).
+
+    A value that names nothing known is passed on as written (upper-cased), so the command's
+    own check refuses it with the codes it accepts.
+
+    >>> country_code("vn"), country_code("704"), country_code("asean"), country_code("XYZ1")
+    ('VNM', 'VNM', 'ASEAN', 'XYZ1')
+    """
+    from haiquan.errors import UnknownCodeError
+    from haiquan.reference.countries import country_groups, partner_code
+
+    if value is None:
+        return None
+    text = value.strip().upper()
+    if text in country_groups():
+        return text
+    try:
+        return partner_code(value)
+    except UnknownCodeError:
+        return text
+
+
+def output_path(path: Path, option: str, *, folder: bool = False) -> Path:
+    """Refuse, before any work, a file (or, with ``folder``, a folder) that cannot be written.
+
+    Missing folders above it are fine (the commands create them) as long as the nearest existing
+    one is a folder this user may write in.
+    """
+    problem = None
+    if path.is_dir() and not folder:
+        problem = "an existing folder"
+    elif path.exists() and not path.is_dir() and folder:
+        problem = "an existing file, not a folder"
+    elif path.exists() and not os.access(path, os.W_OK):
+        problem = "a file this user may not write"
+    else:
+        parent = path.absolute().parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            problem = f"a path under {parent}, which is a file, not a folder"
+        elif not os.access(parent, os.W_OK | os.X_OK):
+            problem = f"a path in {parent}, a folder this user may not write in"
+    if problem is not None:
+        raise InputError(
+            f"cannot write {option} {path}",
+            expected=f"a {'folder' if folder else 'file'} path that can be written",
+            got=problem,
+            fix=f"give {option} a path in a folder you can write to",
+        )
+    return path
