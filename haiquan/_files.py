@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from haiquan.errors import InputError
+
 __all__ = ["write_atomically"]
 
 
@@ -28,8 +30,10 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        Whatever ``write`` raises, or :class:`OSError` from the rename; the temporary file is
-        removed and ``path`` is untouched in either case.
+        InputError: the file cannot be written (a missing or read-only folder, a full disk):
+            the operating system's reason, and what to do.
+        Whatever else ``write`` raises. The temporary file is removed and ``path`` is untouched
+        in every case.
     """
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
@@ -38,8 +42,17 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
         with open(temporary, "rb+") as handle:  # on disk before the rename makes it visible
             os.fsync(handle.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
+        if isinstance(error, OSError):
+            raise InputError(
+                f"cannot write {target}",
+                expected="a file in an existing folder this process may write, on a disk with "
+                "room for it",
+                got=f"{target}: {error.strerror or error}",
+                fix="choose another path, create the folder, or free some space; nothing was "
+                "written",
+            ) from error
         raise
     return target

@@ -29,3 +29,13 @@ def test_a_complete_write_replaces_the_file(tmp_path: Path) -> None:
     assert write_atomically(target, lambda p: p.write_text("new", encoding="utf-8")) == target
     assert target.read_text(encoding="utf-8") == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_a_file_that_cannot_be_written_is_an_input_error_saying_why(tmp_path: Path) -> None:
+    from haiquan.errors import InputError
+
+    target = tmp_path / "no-such-folder" / "scores.csv"
+    with pytest.raises(InputError, match="cannot write") as caught:
+        write_atomically(target, lambda path: path.write_text("x", encoding="utf-8"))
+    assert "No such file or directory" in str(caught.value.got)
+    assert not target.parent.exists()
