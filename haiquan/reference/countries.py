@@ -269,17 +269,25 @@ def groups_of(code: str, on: dt.date | None = None) -> list[str]:
 def resolve_home(home: str | None) -> str:
     """The home country's alpha-3 code: the argument, else the ``HAIQUAN_HOME_COUNTRY`` setting.
 
-    Only the shape is checked here (three letters, upper-cased); the analytics and the
-    priorities that call this name the bad code's origin — the caller's ``--home`` or the
-    setting — so the fix points at the right place.
+    Any ISO 3166 code is read as the setting reads it (``vn``, ``VNM``, ``704``); three letters
+    that are no ISO code pass unchanged, for the data to answer whether it holds them. The error
+    names the bad code's origin — the caller's ``--home`` or the setting — so the fix points at
+    the right place.
+
+    >>> resolve_home("vn"), resolve_home("704")
+    ('VNM', 'VNM')
 
     Raises:
-        InputError: not three letters.
+        InputError: neither an ISO code nor three letters.
     """
     from haiquan.settings import get_settings
 
     given = home or get_settings().home_country
     code = given.strip().upper()
+    try:
+        return country(code).alpha_3
+    except UnknownCodeError:
+        pass
     if len(code) != 3 or not code.isalpha():
         raise InputError(
             "the home country must be an ISO 3166 alpha-3 code",
