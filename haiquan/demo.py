@@ -1,7 +1,8 @@
 """``haiquan demo``: build a small demo warehouse and show what the platform does on it.
 
 Real public data is used where it is found (``HAIQUAN_SHARED_DATA``): the IMF DOTS rows of
-Vietnam and its partners, and the U.S. Census monthly file. Where it is not, synthetic trade is
+Vietnam and its partners (for any other home country, the full DOTS table of every reporter),
+and the U.S. Census monthly file. Where it is not, synthetic trade is
 generated instead. Declarations are always synthetic (the real KCS files are inspection samples
 of another country). Synthetic data is labelled as such in every output.
 """
@@ -20,9 +21,11 @@ from haiquan.warehouse.store import Warehouse
 
 __all__ = [
     "DEMO_FILES",
+    "DEMO_OTHER_HOME_DOTS",
     "DemoSection",
     "DemoWarehouse",
     "build_demo_warehouse",
+    "demo_files",
     "latest_periods",
     "mirror_partner",
     "tour",
@@ -34,6 +37,23 @@ DEMO_FILES = (
     ("trade/us-census-country-monthly/us_census_goods_by_country_monthly_long.csv.gz", "census"),
     ("trade/baci-hs2-exporter-2011-2020/baci_hs92_hs2_exporter_year_2011_2020.csv.gz", "baci"),
 )
+
+#: The DOTS file the demo loads for a home country other than Vietnam: the Vietnam extract holds
+#: only that country's trade with Vietnam, so the tour would show one partner (or none).
+DEMO_OTHER_HOME_DOTS = "trade/imf-dots-annual-1960-2020/dots_bilateral_annual_1960_2020.parquet"
+
+
+def demo_files(home: str) -> tuple[tuple[str, str], ...]:
+    """The real files the demo loads for ``home``: :data:`DEMO_FILES`, with the full DOTS table
+    instead of the Vietnam extract when home is not Vietnam.
+
+    >>> [path.rsplit("/", 1)[-1] for path, _ in demo_files("THA")][0]
+    'dots_bilateral_annual_1960_2020.parquet'
+    """
+    if home == "VNM":
+        return DEMO_FILES
+    return tuple((DEMO_OTHER_HOME_DOTS, name) if name == "dots" else (relative, name)
+                 for relative, name in DEMO_FILES)
 
 
 @dataclass
@@ -54,11 +74,12 @@ def build_demo_warehouse(
     folder = shared_data if shared_data is not None else settings.shared_data
     demo = DemoWarehouse(path=settings.warehouse_file)
     with Warehouse.open() as warehouse:
-        found = [(folder / relative, name) for relative, name in DEMO_FILES
+        found = [(folder / relative, name) for relative, name in demo_files(settings.home_country)
                  if (folder / relative).is_file()]
         for path, name in found:
             demo.loads.append(load_trade_file(path, name, warehouse=warehouse))
-        if not found:
+        # The tour is about home's annual trade by partner, which only DOTS gives.
+        if not any(name == "dots" for _, name in found):
             from haiquan.warehouse.synthetic import generate_synthetic_trade
 
             rows = generate_synthetic_trade(home=settings.home_country, seed=seed)
@@ -129,15 +150,20 @@ DEMO_MIRROR_PARTNER = "KOR"
 
 
 def mirror_partner(home: str, top: pd.DataFrame) -> str:
-    """The partner of the tour's mirror table: Korea, or the largest partner when Korea is home.
+    """The partner of the tour's mirror table: Korea, or home's largest partner when Korea is
+    home or not among ``top`` (home's partners, largest first).
 
-    A home country has no trade with itself, so Korea as home gets its largest partner instead.
+    A home country has no trade with itself, and a home without trade with Korea in the
+    warehouse has no Korean mirror figures to show.
 
-    >>> top = pd.DataFrame({"partner": ["VNM", "CHN"]})
+    >>> top = pd.DataFrame({"partner": ["VNM", "CHN", "KOR"]})
     >>> mirror_partner("VNM", top), mirror_partner("KOR", top)
     ('KOR', 'VNM')
+    >>> mirror_partner("THA", pd.DataFrame({"partner": ["VNM"]}))
+    'VNM'
     """
-    if home != DEMO_MIRROR_PARTNER or top.empty:
+    if top.empty or (home != DEMO_MIRROR_PARTNER
+                     and DEMO_MIRROR_PARTNER in set(top["partner"])):
         return DEMO_MIRROR_PARTNER
     return str(top["partner"].iloc[0])
 
@@ -157,8 +183,9 @@ def tour(home: str | None = None) -> list[DemoSection]:
     from haiquan.warehouse.queries import partner_series, top_commodities, top_partners
 
     code = (home or get_settings().home_country).upper()
-    top = top_partners(code, n=10)
-    partner = mirror_partner(code, top)
+    partners = top_partners(code, n=1000)
+    top = partners.head(10)
+    partner = mirror_partner(code, partners)
     sections = [
         DemoSection(f"Top 10 partners of {code} (latest year)", top),
         DemoSection(f"{code}–{partner} trade with {partner}'s mirror figures",

@@ -9,11 +9,18 @@ import pytest
 from typer.testing import CliRunner
 
 from haiquan.cli import app
-from haiquan.demo import DEMO_ASSUMED_SHARE, _commitments, _demo_catalogue, latest_periods
+from haiquan.demo import (
+    DEMO_ASSUMED_SHARE,
+    _commitments,
+    _demo_catalogue,
+    latest_periods,
+    mirror_partner,
+)
 from haiquan.priorities.catalogue import load_catalogue
 from haiquan.priorities.computed import BACI_EXPORTS_FILE
 from haiquan.settings import get_settings, reset_settings
 from tests.conftest import require_shared
+from tests.priorities.conftest import thailand_shared_data
 
 
 def test_commitments_section_gives_no_rate_for_a_catalogue_without_items() -> None:
@@ -110,3 +117,33 @@ def test_synthetic_trade_of_a_home_among_the_partners_has_no_trade_with_itself()
     rows = generate_synthetic_trade(home="KOR", first_year=2019, last_year=2020)
     assert not (rows["reporter"] == rows["partner"]).any()
     assert "KOR" in set(rows["reporter"]) and "CHN" in set(rows["partner"])
+
+
+def test_the_demo_for_thailand_tours_thailand_s_own_trade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo loaded the Vietnam DOTS extract whatever the home: for Thailand it holds trade with
+    # Vietnam only, and the tour stopped at "no trade between THA and KOR".
+    shared = thailand_shared_data(tmp_path / "shared")
+    monkeypatch.setenv("HAIQUAN_SHARED_DATA", str(shared))
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", "THA")
+    reset_settings()
+    result = CliRunner().invoke(app, ["demo", "--no-serve"], catch_exceptions=False,
+                                env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "dots_bilateral_annual_1960_2020.parquet" in text
+    assert "vietnam_dots_annual_reported_and_mirror.csv" not in text
+    assert "Top 10 partners of THA" in text
+    from haiquan.warehouse.queries import top_partners
+
+    partners = top_partners("THA", n=1000)
+    assert len(partners) > 100 and partners["partner"].iloc[0] == "CHN"
+    assert "THA–KOR trade with KOR's mirror figures" in text
+    assert "Cooperation priorities of THA" in text
+
+
+def test_the_mirror_table_falls_back_to_the_largest_partner_without_korea() -> None:
+    partners = pd.DataFrame({"partner": ["VNM", "LAO"]})
+    assert mirror_partner("THA", partners) == "VNM"
+    assert mirror_partner("THA", pd.DataFrame({"partner": ["CHN", "KOR"]})) == "KOR"

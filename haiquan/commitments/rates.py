@@ -412,10 +412,12 @@ def rates_by_country(
 ) -> pd.DataFrame:
     """One row per country: the rate and the units in each class, for side-by-side comparison.
 
-    ``countries`` defaults to the ASEAN members on ``on``; an empty list (or a date when ASEAN
-    had no members) raises :class:`~haiquan.errors.InputError` rather than giving an empty
-    table. The stored history is read once for all of them. Columns: ``country``, ``rate``,
-    ``total``, ``basis``, one column per class (the first is ``implemented``), ``member_type``,
+    ``countries`` defaults to the ASEAN members on ``on`` and the home country
+    (``HAIQUAN_HOME_COUNTRY``) when it is not one of them, so a non-ASEAN administration sees its
+    own rate beside theirs; an empty list (or a date when ASEAN had no members) raises
+    :class:`~haiquan.errors.InputError` rather than giving an empty table. The stored history
+    is read once for all of them. Columns: ``country``, ``rate``, ``total``, ``basis``, one
+    column per class (the first is ``implemented``), ``member_type``,
     and ``records``: how many records of the country take effect by ``on`` — a country with
     none shows 0 % because nothing is recorded for it, not because it was measured at 0 %.
     """
@@ -423,7 +425,14 @@ def rates_by_country(
 
     cat = load_catalogue(catalogue) if isinstance(catalogue, str) else catalogue
     day = on or dt.date.today()
-    chosen = list(group_members("ASEAN", day) if countries is None else countries)
+    if countries is None:
+        from haiquan.settings import get_settings
+
+        home = get_settings().home_country
+        members = group_members("ASEAN", day)
+        chosen = [*members, *([home] if members and home not in members else [])]
+    else:
+        chosen = list(countries)
     if not chosen:
         raise InputError(
             "no countries to compare",

@@ -38,6 +38,7 @@ from haiquan.priorities.scoring import (
     weight_sensitivity,
 )
 from haiquan.priorities.service import (
+    ALL_REPORTERS_TRADE_FILE,
     EXAMPLE_TRADE_FILE,
     PriorityReport,
     plan_cooperation,
@@ -57,6 +58,7 @@ from haiquan.priorities.weights import (
 __all__ = [
     "COOPERATION_FLAGS",
     "CRITERIA",
+    "ALL_REPORTERS_TRADE_FILE",
     "EXAMPLE_TRADE_FILE",
     "INITIATIVE_KINDS",
     "Benefit",

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from haiquan.errors import CatalogueError, DataFileError
+from haiquan.errors import CatalogueError, DataFileError, HaiquanError
 from haiquan.settings import get_settings
 
 __all__ = ["BACI_EXPORTS_FILE", "baci_export_share", "resolve_computed_figures"]
@@ -116,7 +116,62 @@ def baci_export_share(
     return part / total, part, total, path
 
 
-def _resolve_share(spec: Any, where: str) -> dict[str, Any]:
+def _country_code(code: Any) -> str | None:
+    """``code`` as alpha-3, or None when it is no country (validation names it later)."""
+    from haiquan.reference import country
+
+    try:
+        return country(str(code)).alpha_3
+    except (HaiquanError, LookupError):
+        return None
+
+
+def _allowed_exporters(item: Mapping[str, Any], home: str | None) -> list[str] | None:
+    """Whose exports may stand for an initiative's trade: home's, and for imports or total
+    trade also the partners' (groups expanded). None when home is unknown (validation says so).
+    """
+    if home is None:
+        return None
+    benefit = item.get("benefit")
+    flow = benefit.get("flow") if isinstance(benefit, Mapping) else None
+    allowed = [home]
+    if flow == "export":
+        return allowed
+    from haiquan.reference import group_members
+
+    partners = item.get("partners")
+    for code in partners if isinstance(partners, list) else []:
+        text = str(code).strip().upper()
+        try:
+            members = [text] if len(text) == 3 else group_members(text)
+        except (HaiquanError, LookupError):
+            continue
+        allowed.extend(m for m in members if m not in allowed)
+    return allowed
+
+
+def _check_exporter(exporter: str, allowed: list[str] | None, where: str) -> None:
+    """Refuse another country's export mix as the proxy of home's trade.
+
+    A catalogue copied from the Vietnam example keeps ``exporter: VNM``: loaded for another home,
+    Vietnam's export shares would silently size that administration's benefits.
+    """
+    if allowed is None or exporter in allowed:
+        return
+    home = allowed[0]
+    others = (f", or a partner's ({', '.join(allowed[1:])})" if len(allowed) > 1
+              else " (the benefit is on home's exports)")
+    raise CatalogueError(
+        f"{where}: `from_baci` computes the share from {exporter}'s exports, but this "
+        f"catalogue's home is {home}",
+        expected=f"exporter: {home}, home's own exports{others}",
+        got=f"exporter: {exporter}",
+        fix=f"write exporter: {home} (a catalogue copied from another administration keeps its "
+            "exporter), or give the share as {value: ..., source: ...}",
+    )
+
+
+def _resolve_share(spec: Any, where: str, allowed: list[str] | None = None) -> dict[str, Any]:
     if not isinstance(spec, Mapping) or not _KEYS >= set(spec) or not {
         "exporter", "year", "chapters"} <= set(spec):
         raise CatalogueError(
@@ -139,6 +194,7 @@ def _resolve_share(spec: Any, where: str) -> dict[str, Any]:
             got=repr(spec["year"]), fix="write the year as a number",
         ) from None
     exporter = str(spec["exporter"]).strip().upper()
+    _check_exporter(exporter, allowed, where)
     share, part, total, path = baci_export_share(exporter, year, chapters, spec.get("file"))
     listed = " + ".join(f"HS {c}" for c in chapters)
     return {
@@ -153,16 +209,19 @@ def resolve_computed_figures(data: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of catalogue data with every ``{from_baci: ...}`` figure computed.
 
     Only ``benefit.share_affected`` may be computed (it is the one trade statistic a catalogue
-    quotes). The ``note`` beside ``from_baci`` is appended to the generated source.
+    quotes). The ``note`` beside ``from_baci`` is appended to the generated source. The exporter
+    must be the catalogue's ``home`` or, unless the benefit's flow is ``export``, one of the
+    initiative's partners.
 
     Raises:
-        CatalogueError: a malformed ``from_baci`` entry or a missing BACI file, naming the
-            initiative.
+        CatalogueError: a malformed ``from_baci`` entry, another country's exports standing for
+            home's trade, or a missing BACI file, naming the initiative.
     """
     out = copy.deepcopy(dict(data))
     items = out.get("initiatives")
     if not isinstance(items, list):
         return out
+    home = _country_code(out["home"]) if out.get("home") is not None else None
     for index, item in enumerate(items):
         benefit = item.get("benefit") if isinstance(item, Mapping) else None
         if not isinstance(benefit, dict):
@@ -179,7 +238,7 @@ def resolve_computed_figures(data: Mapping[str, Any]) -> dict[str, Any]:
                 expected="from_baci: {...} and note: '...'", got=", ".join(sorted(extra)),
                 fix="remove the other keys (the value and source are computed)",
             )
-        figure = _resolve_share(share["from_baci"], where)
+        figure = _resolve_share(share["from_baci"], where, _allowed_exporters(item, home))
         if share.get("note"):
             figure["source"] += f"; {share['note']}"
         benefit["share_affected"] = figure

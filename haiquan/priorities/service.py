@@ -1,8 +1,9 @@
 """One-call entry points for the CLI and the web: read the inputs, score or plan, return results.
 
 The CLI and HTTP edges call exactly one of these. Without an input file they use the ready
-Vietnam example: the IMF DOTS subset in the shared data folder (``HAIQUAN_SHARED_DATA``), the
-shipped weights and the shipped example catalogue.
+example data in the shared data folder (``HAIQUAN_SHARED_DATA``): the IMF DOTS Vietnam subset
+for Vietnam, the full IMF DOTS table for any other home country; the shipped weights and the
+shipped example catalogue.
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ from haiquan.priorities.plan import Plan, PlanLimits, optimise_plan
 from haiquan.priorities.scoring import partner_criteria, score_criteria, weight_sensitivity
 from haiquan.priorities.trade import ForecastMethod, partner_trade_forecast
 from haiquan.priorities.weights import load_weights
+from haiquan.reference.countries import resolve_home
 
-__all__ = ["EXAMPLE_TRADE_FILE", "PriorityReport", "plan_cooperation", "rank_partners"]
+__all__ = ["ALL_REPORTERS_TRADE_FILE", "EXAMPLE_TRADE_FILE", "PriorityReport",
+           "plan_cooperation", "rank_partners"]
 
 #: The Vietnam example's trade data, relative to the shared data folder.
 EXAMPLE_TRADE_FILE = "trade/imf-dots-annual-1960-2020/vietnam_dots_annual_reported_and_mirror.csv"
+
+#: The full IMF DOTS table (every reporter), relative to the shared data folder: the example
+#: data of any other home country, since the Vietnam extract holds only trade with Vietnam.
+ALL_REPORTERS_TRADE_FILE = (
+    "trade/imf-dots-annual-1960-2020/dots_bilateral_annual_1960_2020.parquet")
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,14 @@ class PriorityReport:
     data_source: str
 
 
-def _flows(input: str | Path | None, format: str | None) -> tuple[pd.DataFrame, str]:
+def _flows(input: str | Path | None, format: str | None,
+           home: str) -> tuple[pd.DataFrame, str]:
     """Trade rows and a description of where they came from.
 
     In order: the ``input`` file; else the warehouse's annual TOTAL rows when it holds any; else
-    the Vietnam DOTS example in the shared data folder.
+    the example data in the shared data folder: the Vietnam DOTS extract for Vietnam, the full
+    DOTS table for any other ``home`` (the extract holds another country's trade with Vietnam
+    only, which would rank one partner).
     """
     from haiquan.settings import get_settings
     from haiquan.warehouse.sources import read_trade_file
@@ -55,17 +66,21 @@ def _flows(input: str | Path | None, format: str | None) -> tuple[pd.DataFrame, 
         if len(rows):
             label = " (SYNTHETIC demo rows included)" if rows.attrs.get("synthetic") else ""
             return rows, f"warehouse {settings.warehouse_file}{label}"
-    path = Path(settings.shared_data) / EXAMPLE_TRADE_FILE
-    if not path.is_file():
-        raise InputError(
-            "no trade data given, none in the warehouse, and the Vietnam example data is not "
-            "where expected",
-            expected=f"--input FILE, a loaded warehouse, or the shared file {EXAMPLE_TRADE_FILE}",
-            got=str(path),
-            fix="pass --input FILE --format dots, run `haiquan load FILE`, or set "
-            "HAIQUAN_SHARED_DATA to ../shared/data",
-        )
-    return read_trade_file(path, "dots"), f"IMF DOTS example {path}"
+    shared = Path(settings.shared_data)
+    candidates = ([EXAMPLE_TRADE_FILE, ALL_REPORTERS_TRADE_FILE] if home == "VNM"
+                  else [ALL_REPORTERS_TRADE_FILE])
+    for relative in candidates:
+        path = shared / relative
+        if path.is_file():
+            return read_trade_file(path, "dots"), f"IMF DOTS example {path}"
+    raise InputError(
+        f"no trade data given, none in the warehouse, and no example data covering {home} "
+        "where expected",
+        expected=f"--input FILE, a loaded warehouse, or the shared file {candidates[0]}",
+        got=f"nothing at {shared / candidates[0]}",
+        fix="pass --input FILE --format dots, run `haiquan load FILE` with a file that "
+        f"covers {home}'s trade, or set HAIQUAN_SHARED_DATA to ../shared/data",
+    )
 
 
 def rank_partners(
@@ -81,7 +96,7 @@ def rank_partners(
     on: dt.date | None = None,
     forecast: ForecastMethod = "model",
 ) -> PriorityReport:
-    """Score partners from a trade file, the warehouse, or the Vietnam example (in that order).
+    """Score partners from a trade file, the warehouse, or the example data (in that order).
 
     Args:
         input: trade file; format from ``format`` or detected.
@@ -91,7 +106,8 @@ def rank_partners(
         weights: weights YAML (the shipped defaults when None).
         sensitivity: relative weight change for the sensitivity table; None skips it.
     """
-    flows, source = _flows(input, format)
+    home = resolve_home(home)
+    flows, source = _flows(input, format, home)
     scoring = load_weights(weights)
     criteria = partner_criteria(flows, home=home, horizon=horizon, year=year, on=on,
                                 min_share=min_share, forecast=forecast)
@@ -113,7 +129,7 @@ def plan_cooperation(
     analyse: bool = True,
     forecast: ForecastMethod = "model",
 ) -> Plan:
-    """Optimise a plan from a catalogue and trade data (file, warehouse, or Vietnam example).
+    """Optimise a plan from a catalogue and trade data (file, warehouse, or the example data).
 
     The limits default to the catalogue's ``resources``; the first plan year defaults to next
     calendar year (or the year after the trade data ends, when that is later). ``forecast``
@@ -132,7 +148,7 @@ def plan_cooperation(
             items.resources.staff_months_per_year.value)
         budget_usd = budget_usd if budget_usd is not None else (
             items.resources.budget_usd_per_year.value)
-    flows, source = _flows(input, format)
+    flows, source = _flows(input, format, items.home)
     if first_year is None:
         # A plan is made for the years ahead: next calendar year, or the year after the data
         # ends if the data runs later; years between the data's end and the plan are forecast.
@@ -176,4 +192,5 @@ def _home_mismatch(home: str, catalogue: str | Path | None) -> list[str]:
     return [f"this plan is for {home}, the home of {which}, not for {setting} "
             f"(HAIQUAN_HOME_COUNTRY); for a plan for {setting}, copy "
             f"{example_catalogue_path()}, set `home: {setting}` with {setting}'s initiatives, "
-            "partners, costs and resources, and pass it with --catalogue FILE"]
+            f"partners, costs and resources (and `exporter: {setting}` in its `from_baci` "
+            "shares), and pass it with --catalogue FILE"]

@@ -314,3 +314,19 @@ def test_comparing_no_countries_is_refused_rather_than_an_empty_table(
     with pytest.raises(InputError, match="no countries to compare") as caught:
         rates_by_country("wto_tfa", countries, on, records=[])
     assert caught.value.fix and "--countries VNM,THA" in caught.value.fix
+
+
+def test_the_default_comparison_holds_a_home_outside_asean(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Japanese administration comparing rates saw the ASEAN members only, never Japan.
+    from haiquan.settings import reset_settings
+
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", "JPN")
+    reset_settings()
+    countries = rates_by_country("wto_tfa", on=D(2020, 1, 1))["country"].tolist()
+    assert countries[-1] == "JPN" and len(countries) == 11 and "SGP" in countries
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", "THA")
+    reset_settings()
+    countries = rates_by_country("wto_tfa", on=D(2020, 1, 1))["country"].tolist()
+    assert countries.count("THA") == 1 and len(countries) == 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -119,3 +120,20 @@ def hard_catalogue(n: int = 200, seed: int = 6) -> tuple[Any, pd.DataFrame, Any]
                         budget_usd_per_year=n * 105_000 * 0.25 / 2)
     return parse_catalogue(catalogue_dict(*items)), table, limits
 
+
+
+ALL_REPORTERS_DOTS = "trade/imf-dots-annual-1960-2020/dots_bilateral_annual_1960_2020.parquet"
+
+
+def thailand_shared_data(folder: Path) -> Path:
+    """A shared data folder holding the real Vietnam DOTS extract (linked in place) and, where the
+    full DOTS table belongs, its real rows reported by or about Thailand since 2010 — the full
+    table's coverage of a non-Vietnam home at a fraction of its size."""
+    full = require_shared(ALL_REPORTERS_DOTS)
+    extract = require_shared(VIETNAM_DOTS)
+    (folder / VIETNAM_DOTS).parent.mkdir(parents=True, exist_ok=True)
+    (folder / VIETNAM_DOTS).symlink_to(extract)
+    rows = pd.read_parquet(full, filters=[("year", ">=", 2010)])
+    thai = rows[(rows["reporter"] == "Thailand") | (rows["partner"] == "Thailand")]
+    thai.to_parquet(folder / ALL_REPORTERS_DOTS, index=False)
+    return folder

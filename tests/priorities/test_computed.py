@@ -94,3 +94,30 @@ def test_a_bad_baci_file_is_refused(tmp_path: Path) -> None:
     path.write_text("t,i_iso3c,k,v\n2020,VNM,85,-3\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match="cannot be read"):
         baci_export_share("VNM", 2020, ["85"], path)
+
+
+def _thai(flow: str, exporter: str, partners: list[str], small_baci: Path) -> dict[str, Any]:
+    data = _with_share({"from_baci": {"exporter": exporter, "year": 2020, "chapters": ["85"],
+                                      "file": str(small_baci)}})
+    data["home"] = "THA"
+    data["initiatives"][0]["partners"] = partners
+    data["initiatives"][0]["benefit"]["flow"] = flow
+    return data
+
+
+@pytest.mark.parametrize(("flow", "partners"), [("export", ["ASEAN"]), ("total", ["KOR"])])
+def test_a_copied_vietnamese_exporter_is_refused_in_another_home_s_catalogue(
+    small_baci: Path, flow: str, partners: list[str]
+) -> None:
+    # A Thai catalogue copied from the Vietnam example kept `exporter: VNM`: Vietnam's export mix
+    # silently sized Thailand's benefits (VNM is even an ASEAN partner, but these are Thai exports).
+    with pytest.raises(CatalogueError) as caught:
+        parse_catalogue(_thai(flow, "VNM", partners, small_baci))
+    message = str(caught.value)
+    assert "pilot" in message and "VNM's exports" in message and "home is THA" in message
+    assert "exporter: THA" in (caught.value.fix or "")
+
+
+def test_a_partner_s_exports_may_stand_for_imports_from_it(small_baci: Path) -> None:
+    catalogue = parse_catalogue(_thai("import", "VNM", ["VNM"], small_baci))
+    assert catalogue.initiatives[0].benefit.share_affected.value == pytest.approx(0.75)

@@ -14,7 +14,12 @@ from haiquan.errors import InputError
 from haiquan.priorities import plan_cooperation, rank_partners
 from haiquan.settings import reset_settings
 from haiquan.warehouse.loading import load_trade_frame
-from tests.priorities.conftest import catalogue_dict, initiative
+from tests.priorities.conftest import (
+    ALL_REPORTERS_DOTS,
+    catalogue_dict,
+    initiative,
+    thailand_shared_data,
+)
 
 
 def _rows(factory: Callable[..., pd.DataFrame]) -> pd.DataFrame:
@@ -77,3 +82,34 @@ def test_a_plan_for_another_home_than_the_setting_says_so(
         assert mentions == plan.warnings[:1]
         assert "this plan is for VNM" in mentions[0] and "not for THA" in mentions[0]
         assert str(catalogue) in mentions[0] and "--catalogue" in mentions[0]
+
+
+def test_without_a_warehouse_another_home_ranks_from_the_full_dots_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Vietnam extract holds Thailand's trade with Vietnam only: ranking Thailand's partners
+    # from it gave one partner (VNM), with no word that the data was Vietnam's.
+    shared = thailand_shared_data(tmp_path / "shared")
+    monkeypatch.setenv("HAIQUAN_SHARED_DATA", str(shared))
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", "THA")
+    reset_settings()
+    report = rank_partners(forecast="trend", sensitivity=None)
+    assert ALL_REPORTERS_DOTS in report.data_source
+    partners = set(report.scores["partner"])
+    assert {"CHN", "JPN", "USA", "VNM", "KOR"} <= partners and "THA" not in partners
+    top = report.scores.set_index("partner").loc["CHN"]
+    # Thailand's own 2020 figures, million USD: exports to China 29,600.9, imports 50,159.6.
+    assert top["current_trade_value"] == pytest.approx((29_600.95 + 50_159.55) * 1e6, rel=1e-4)
+
+
+def test_without_data_another_home_is_told_what_covers_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAIQUAN_SHARED_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("HAIQUAN_HOME_COUNTRY", "THA")
+    reset_settings()
+    with pytest.raises(InputError) as caught:
+        rank_partners(forecast="trend")
+    message = str(caught.value)
+    assert "covering THA" in message and ALL_REPORTERS_DOTS in message
+    assert "Vietnam example" not in message
