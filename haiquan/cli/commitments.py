@@ -274,7 +274,7 @@ def history_command(
         asked = ", ".join(f"{name} {value}" for name, value in (
             ("catalogue", catalogue), ("item", item), ("country", country)) if value)
         console.print(f"No status record{' for ' + asked if asked else ''} yet: "
-                      "`haiquan commitments record` or `load` adds them.", markup=False)
+                      "`haiquan commitments record` or `load-status` adds them.", markup=False)
         return
     _print_frame(frame[columns], "Status history")
 
@@ -356,7 +356,7 @@ def compare_command(
     unrecorded = frame.loc[frame["records"] == 0, "country"].tolist()
     if unrecorded:
         console.print(f"No records for {', '.join(unrecorded)}: their rates are 0 % because "
-                      "nothing is recorded, not measured (`haiquan commitments load` or "
+                      "nothing is recorded, not measured (`haiquan commitments load-status` or "
                       "`record`).", markup=False)
 
 
