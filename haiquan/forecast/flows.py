@@ -27,6 +27,7 @@ from haiquan.forecast.reconcile import (
     check_method,
     reconcile_forecasts,
 )
+from haiquan.settings import get_settings
 from haiquan.warehouse.schema import FLOWS, FREQUENCIES
 
 __all__ = [
@@ -392,12 +393,33 @@ def load_slice(
         shown: dict[str, str] = {}
     else:
         flows, shown = read_flows(path, format)
+    reporter, note = _default_reporter(flows, reporter)
     _require_held(flows, where, reporter=reporter, flow=flow, frequency=frequency,
                   commodity_level=commodity_level)
     codes = _partner_codes(partners, flows, shown) if partners else None
     rows = select_slice(flows, reporter=reporter, flow=flow, frequency=frequency,
                         partners=codes, commodity_level=commodity_level)
+    if note:
+        rows.attrs["reporter_note"] = note
     return rows, shown
+
+
+def _default_reporter(flows: pd.DataFrame, reporter: str | None) -> tuple[str | None, str | None]:
+    """The reporter to forecast when none is given, and a note saying so.
+
+    Data of many reporters (the DOTS table, a warehouse that holds it) would otherwise give
+    every reporter's trade with the partners asked for — hundreds of series an analyst did not
+    want. When the home country is one of several reporters, its own reports are the slice;
+    a file of one reporter (the Census file: the United States) is that reporter's.
+    """
+    if reporter is not None or "reporter" not in flows.columns:
+        return reporter, None
+    reporters = set(flows["reporter"].astype(str).unique())
+    home = get_settings().home_country
+    if len(reporters) > 1 and home in reporters:
+        return home, (f"reporter {home} (the home country) of the {len(reporters)} reporters "
+                      "in the data; --reporter chooses another")
+    return None, None
 
 
 def _require_held(flows: pd.DataFrame, where: str, *, reporter: str | None, flow: str | None,
@@ -468,6 +490,7 @@ def forecast_file(
         check_output(output)
     rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
                              partners=partners, commodity_level=commodity_level)
+    reporter_note = rows.attrs.get("reporter_note")
     run = run_flow_forecast(rows, horizon, config=config, engine=engine, reconcile=reconcile)
     result, series = run.forecasts, run.series
     if reconcile:
@@ -493,7 +516,8 @@ def forecast_file(
             raise InputError("cannot write the output file", expected="a CSV file path to write",
                              got=f"{str(output)!r}: {error.strerror or error}",
                              fix="free some space or choose another --output") from None
-    notes = [*run.notes, *(f"not forecast: {reason}" for reason in skipped)]
+    notes = [*([reporter_note] if reporter_note else []), *run.notes,
+             *(f"not forecast: {reason}" for reason in skipped)]
     return FlowForecast(forecasts=result, series=series, synthetic=is_synthetic(rows),
                         notes=notes)
 
@@ -550,6 +574,9 @@ def backtest_file(
     """
     rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
                              partners=partners, commodity_level=commodity_level)
+    reporter_note = rows.attrs.get("reporter_note")
+    if reporter is None and reporter_note:
+        reporter = get_settings().home_country
     held = ",".join(sorted(rows["frequency"].astype(str).unique()))
     label = (f"{path or 'warehouse'} reporter={reporter} "
              f"partners={','.join(partners) if partners else 'all'} flow={flow} "
@@ -560,6 +587,8 @@ def backtest_file(
     if shown:
         result.scores["partner"] = result.scores["partner"].map(shown).fillna(
             result.scores["partner"])
+    if reporter_note:
+        result.notes.insert(0, reporter_note)
     if is_synthetic(rows):
         result.notes.insert(0, SYNTHETIC_NOTE)
     return result

@@ -249,3 +249,28 @@ def test_a_horizon_longer_than_the_history_is_said_to_be_an_extrapolation(
                for note in run.notes)
     near = forecast_file(path, "canonical", 3, config=quick_config, engine=local_engine)
     assert not any("longer than the history" in note for note in near.notes)
+
+
+def test_data_of_many_reporters_forecasts_the_home_countrys_own_unless_told(
+    make_flows, tmp_path, quick_config, local_engine
+) -> None:
+    # The DOTS table holds every reporter's trade with CHN: without --reporter an analyst got
+    # hundreds of series of other countries' trade.
+    from haiquan.settings import get_settings
+
+    home = get_settings().home_country
+    path = _canonical_file(tmp_path, [make_flows({"CHN": 30}, reporter=home),
+                                      make_flows({"CHN": 30}, reporter="THA"),
+                                      make_flows({"CHN": 30}, reporter="KOR")])
+    run = forecast_file(path, "canonical", 3, partners=["CHN"], config=quick_config,
+                        engine=local_engine)
+    assert set(run.forecasts["reporter"]) == {home}
+    assert run.notes[0].startswith(f"reporter {home} (the home country) of the 3 reporters")
+    other = forecast_file(path, "canonical", 3, partners=["CHN"], reporter="THA",
+                          config=quick_config, engine=local_engine)
+    assert set(other.forecasts["reporter"]) == {"THA"} and not other.notes
+    # a file of one other reporter (the Census file: USA) is that reporter's
+    (tmp_path / "usa").mkdir()
+    usa = _canonical_file(tmp_path / "usa", [make_flows({"CHN": 30})])
+    assert set(forecast_file(usa, "canonical", 3, config=quick_config,
+                             engine=local_engine).forecasts["reporter"]) == {"USA"}
