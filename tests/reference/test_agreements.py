@@ -203,3 +203,24 @@ def test_agreements_between_is_symmetric_and_within_each_side(a: str, b: str, on
     assert forward <= {item.id for item in agreements(b, on)}
     state = cooperation_state(a, b, on)
     assert set().union(*state.basis().values()) == forward
+
+
+def test_thailand_bilateral_aeo_mras_are_found() -> None:
+    # Thailand-Japan: signed 2022-04-05, in effect from 2022-09-01 (Thai Customs Notification
+    # 114/2565, reported by JETRO on 2022-08-31).
+    japan = agreement("TH_JPN_AEO_MRA")
+    assert japan.kind == "aeo_mra" and japan.verified
+    assert japan.signed == dt.date(2022, 4, 5)
+    assert not agreements_between("THA", "JPN", dt.date(2022, 8, 31), kind="aeo_mra")
+    assert [a.id for a in agreements_between("JPN", "THA", dt.date(2022, 9, 1), kind="aeo_mra")] == [
+        "TH_JPN_AEO_MRA"
+    ]
+    # With Thailand as home, Hong Kong and Korea now have an AEO MRA; Vietnam's view is unchanged.
+    on = dt.date(2025, 1, 1)
+    for partner, ident in (("HKG", "TH_HKG_AEO_MRA"), ("KOR", "TH_KOR_AEO_MRA")):
+        state = cooperation_state("THA", partner, on)
+        assert state.aeo_mra and state.basis()["aeo_mra"] == [ident], partner
+        assert not cooperation_state("VNM", partner, on).aeo_mra, partner
+    # Hong Kong's start date is only an upper bound, and the catalogue says so.
+    assert not agreement("TH_HKG_AEO_MRA").verified
+    assert "upper bound" in (agreement("TH_HKG_AEO_MRA").note or "")
