@@ -212,9 +212,8 @@ def test_thailand_bilateral_aeo_mras_are_found() -> None:
     assert japan.kind == "aeo_mra" and japan.verified
     assert japan.signed == dt.date(2022, 4, 5)
     assert not agreements_between("THA", "JPN", dt.date(2022, 8, 31), kind="aeo_mra")
-    assert [a.id for a in agreements_between("JPN", "THA", dt.date(2022, 9, 1), kind="aeo_mra")] == [
-        "TH_JPN_AEO_MRA"
-    ]
+    from_september = agreements_between("JPN", "THA", dt.date(2022, 9, 1), kind="aeo_mra")
+    assert [a.id for a in from_september] == ["TH_JPN_AEO_MRA"]
     # With Thailand as home, Hong Kong and Korea now have an AEO MRA; Vietnam's view is unchanged.
     on = dt.date(2025, 1, 1)
     for partner, ident in (("HKG", "TH_HKG_AEO_MRA"), ("KOR", "TH_KOR_AEO_MRA")):
