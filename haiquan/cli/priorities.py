@@ -1,4 +1,5 @@
-"""``haiquan priorities`` (rank partners) and ``haiquan plan`` (optimise a cooperation plan).
+"""``haiquan priorities`` (rank partners), ``haiquan plan`` (optimise a cooperation plan) and
+``haiquan plan-template`` (write a starting catalogue for any administration).
 
 Each command parses its options, calls one function of :mod:`haiquan.priorities.service` and
 prints the result; errors are translated by :func:`haiquan.cli.main`.
@@ -14,7 +15,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console, native_output_to_stderr
-from haiquan.cli._options import country_code
+from haiquan.cli._options import country_code, output_path
 
 __all__ = ["register"]
 
@@ -33,7 +34,7 @@ ForecastOption = Annotated[
 ]
 
 def register(app: typer.Typer) -> None:
-    """Mount ``haiquan priorities`` and ``haiquan plan`` on the root app."""
+    """Mount ``haiquan priorities``, ``haiquan plan`` and ``haiquan plan-template``."""
 
     @app.command("priorities")
     def priorities(
@@ -189,3 +190,30 @@ def register(app: typer.Typer) -> None:
         console.print(f"Data: {result.data_source}")
         console.print(f"{len(result.assumptions)} figures in the catalogue are assumptions to "
                       "replace (see --json, field `assumptions`).")
+
+    @app.command("plan-template")
+    def plan_template(
+        out: Annotated[Path, typer.Argument(
+            metavar="OUT.yaml", help="The catalogue file to write; it must not exist.")],
+        home: Annotated[str | None, typer.Option(
+            parser=country_code, help="Home country, ISO code (THA, TH or 764); default "
+            "HAIQUAN_HOME_COUNTRY.")] = None,
+        input: Annotated[Path | None, typer.Option(
+            "--input", "-i", help="Trade file to take home's largest partners from; default: "
+            "the warehouse, then the example data in HAIQUAN_SHARED_DATA.")] = None,
+        format: FormatOption = None,
+    ) -> None:
+        """Write a starting initiatives catalogue for any administration (every figure an
+        assumption; partners: home's largest, or placeholders), to edit and pass to plan."""
+        from haiquan.priorities.service import start_catalogue
+
+        output_path(out, "OUT.yaml")
+        written = start_catalogue(out, home=home, input=input, format=format)
+        catalogue = written.catalogue
+        console.print(f"Wrote {written.path}: a starting catalogue for {catalogue.home}, "
+                      f"{len(catalogue.initiatives)} initiatives with "
+                      f"{', '.join(written.partners)}.")
+        console.print(f"  • partners: {written.partners_note}")
+        console.print(f"  • {len(catalogue.assumptions())} figures are assumptions to replace "
+                      "with your own estimates")
+        console.print(f"  • then: haiquan plan --catalogue {written.path}")

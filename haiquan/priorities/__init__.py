@@ -3,7 +3,8 @@
 Two entry points for the CLI and the web: :func:`score_partners` (one row per partner, each
 criterion's points, total and rank) and :func:`optimise_plan` (the best schedule of initiatives
 within yearly staff and budget, as a :class:`Plan`). :func:`rank_partners` and
-:func:`plan_cooperation` do the same from a file, the warehouse or the Vietnam example.
+:func:`plan_cooperation` do the same from a file, the warehouse or the Vietnam example;
+:func:`start_catalogue` writes another administration's starting catalogue.
 See docs/priorities.md.
 """
 
@@ -43,6 +44,15 @@ from haiquan.priorities.service import (
     PriorityReport,
     plan_cooperation,
     rank_partners,
+    start_catalogue,
+)
+from haiquan.priorities.template import (
+    PLACEHOLDER_PARTNERS,
+    TEMPLATE_PARTNERS,
+    CatalogueTemplate,
+    catalogue_template_path,
+    template_partners,
+    write_catalogue_template,
 )
 from haiquan.priorities.trade import ForecastMethod, forecast_growth, partner_trade_forecast
 from haiquan.priorities.weights import (
@@ -61,9 +71,12 @@ __all__ = [
     "ALL_REPORTERS_TRADE_FILE",
     "EXAMPLE_TRADE_FILE",
     "INITIATIVE_KINDS",
+    "PLACEHOLDER_PARTNERS",
+    "TEMPLATE_PARTNERS",
     "Benefit",
     "BindingConstraint",
     "Catalogue",
+    "CatalogueTemplate",
     "ChosenInitiative",
     "Criterion",
     "ForecastMethod",
@@ -79,6 +92,7 @@ __all__ = [
     "WhatIf",
     "YearUse",
     "build_problem",
+    "catalogue_template_path",
     "criterion_label",
     "default_weights_path",
     "example_catalogue_path",
@@ -94,5 +108,8 @@ __all__ = [
     "rank_partners",
     "score_criteria",
     "score_partners",
+    "start_catalogue",
+    "template_partners",
     "weight_sensitivity",
+    "write_catalogue_template",
 ]

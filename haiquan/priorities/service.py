@@ -19,12 +19,18 @@ from haiquan.errors import InputError
 from haiquan.priorities.catalogue import load_catalogue
 from haiquan.priorities.plan import Plan, PlanLimits, optimise_plan
 from haiquan.priorities.scoring import partner_criteria, score_criteria, weight_sensitivity
+from haiquan.priorities.template import (
+    CatalogueTemplate,
+    refuse_existing,
+    template_partners,
+    write_catalogue_template,
+)
 from haiquan.priorities.trade import ForecastMethod, partner_trade_forecast
 from haiquan.priorities.weights import load_weights
 from haiquan.reference.countries import resolve_home
 
 __all__ = ["ALL_REPORTERS_TRADE_FILE", "EXAMPLE_TRADE_FILE", "PriorityReport",
-           "plan_cooperation", "rank_partners"]
+           "plan_cooperation", "rank_partners", "start_catalogue"]
 
 #: The Vietnam example's trade data, relative to the shared data folder.
 EXAMPLE_TRADE_FILE = "trade/imf-dots-annual-1960-2020/vietnam_dots_annual_reported_and_mirror.csv"
@@ -175,6 +181,44 @@ def plan_cooperation(
                                                 *plan.warnings]})
 
 
+def start_catalogue(
+    path: str | Path,
+    *,
+    home: str | None = None,
+    input: str | Path | None = None,
+    format: str | None = None,
+) -> CatalogueTemplate:
+    """Write a starting catalogue for ``home`` (default ``HAIQUAN_HOME_COUNTRY``) at ``path``.
+
+    The partners are home's five largest by trade in the data ``haiquan plan`` would read (the
+    ``input`` file, else the warehouse, else the example data in the shared data folder); with
+    no trade of home in any of them, placeholder codes the file tells the user to replace
+    (:func:`~haiquan.priorities.template.write_catalogue_template`).
+
+    Raises:
+        ConflictError: a file already exists at ``path`` (checked before any data is read).
+    """
+    home = resolve_home(home)
+    file = refuse_existing(path)  # before reading data: a refusal should not take seconds
+    try:
+        flows, source = _flows(input, format, home)
+    except InputError:
+        if input is not None:
+            raise  # the file asked for is wrong: say so rather than fall back
+        return write_catalogue_template(
+            file, home, partners_note=f"no trade data of {home} found (no warehouse rows, no "
+            "example data)")
+    partners = template_partners(flows, home)
+    if not partners:
+        return write_catalogue_template(
+            file, home, partners_note=f"the {source} holds no trade of {home}")
+    return write_catalogue_template(
+        file, home, partners,
+        partners_note=f"{home}'s {len(partners)} largest partners by trade (exports + imports) "
+        f"in the base year of the {source}; reorder or replace them as {home}'s priorities "
+        "require (`haiquan priorities` ranks them)")
+
+
 def _home_mismatch(home: str, catalogue: str | Path | None) -> list[str]:
     """A warning when the catalogue plans for another country than ``HAIQUAN_HOME_COUNTRY``.
 
@@ -189,8 +233,10 @@ def _home_mismatch(home: str, catalogue: str | Path | None) -> list[str]:
         return []
     which = (f"the catalogue {catalogue}" if catalogue is not None
              else "the bundled Vietnam example catalogue")
+    start = (f"pass the Vietnam example {example_catalogue_path()} (or your edited copy)"
+             if setting == "VNM" else
+             f"start a catalogue with `haiquan plan-template FILE --home {setting}` (not a copy "
+             f"of {example_catalogue_path()}, whose partners and trade shares are Vietnam's), "
+             f"put in {setting}'s initiatives, costs and resources, and pass it")
     return [f"this plan is for {home}, the home of {which}, not for {setting} "
-            f"(HAIQUAN_HOME_COUNTRY); for a plan for {setting}, copy "
-            f"{example_catalogue_path()}, set `home: {setting}` with {setting}'s initiatives, "
-            f"partners, costs and resources (and `exporter: {setting}` in its `from_baci` "
-            "shares), and pass it with --catalogue FILE"]
+            f"(HAIQUAN_HOME_COUNTRY); for a plan for {setting}, {start} with --catalogue FILE"]

@@ -82,6 +82,7 @@ def test_a_plan_for_another_home_than_the_setting_says_so(
         assert mentions == plan.warnings[:1]
         assert "this plan is for VNM" in mentions[0] and "not for THA" in mentions[0]
         assert str(catalogue) in mentions[0] and "--catalogue" in mentions[0]
+        assert "haiquan plan-template FILE --home THA" in mentions[0]
 
 
 def test_without_a_warehouse_another_home_ranks_from_the_full_dots_table(
