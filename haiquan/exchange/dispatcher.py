@@ -103,9 +103,12 @@ class PartnerOutage:
 def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchReport:
     """Claim due messages (up to ``limit``), deliver them in batches, record the outcome."""
     config = node.config
-    if node.trust.reload_if_changed():
+    node.trust.reload_if_changed()
+    if node.trust.generation != node.partner_states_trust:
         # Partners may have gone from trust: read the recorded states again, so one found up
         # (or down) and then removed is forgotten, not listed by `gateway status` for ever.
+        # Compared by generation, not by whether this call reloaded: the receiver (an
+        # incoming request) may have taken the change of trust.yaml first.
         node.partner_states_loaded = False
     if node.trust.problem is not None:
         raise node.trust.problem  # never judge messages without the partners' keys
@@ -195,6 +198,7 @@ def _mark_up(node: GatewayNode, receiver: str, how: str) -> None:
 def _resume_outages(node: GatewayNode) -> None:
     """Take up the partners the store records down (found by an earlier run or another worker):
     each is probed before anything is signed for it."""
+    generation = node.trust.generation  # a change from now on is looked at again next pass
     for found in partner_reachability(node.store):
         if found.partner not in node.trust.partners:
             _forget(node, found.partner)
@@ -207,6 +211,7 @@ def _resume_outages(node: GatewayNode) -> None:
                           found.partner, f"{found.since:%Y-%m-%d %H:%M:%S}Z",
                           found.last_error or "no reason recorded")
     node.partner_states_loaded = True
+    node.partner_states_trust = generation
 
 
 def _forget(node: GatewayNode, country: str) -> None:

@@ -98,6 +98,8 @@ class GatewayNode:
         #: the store records down are taken up on the first dispatcher pass.
         self.partners_down: dict[str, PartnerOutage] = {}
         self.partner_states_loaded = False
+        #: the ``trust.generation`` the recorded states were last read against.
+        self.partner_states_trust = self.trust.generation
         self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
 
     # --- opening -----------------------------------------------------------------------------

@@ -195,6 +195,11 @@ class TrustStore:
         self.partners = partners
         #: why ``trust.yaml`` could not be read, for a store opened with :meth:`unusable`.
         self.problem: ConfigurationError | None = None
+        #: counts the changes of the partner list taken in this process (a reload, a
+        #: ``set_partner``): a user that must react to a change — the dispatcher forgetting
+        #: removed partners — compares it with the value it last saw, since the receiver or
+        #: another thread may be the one whose :meth:`reload_if_changed` took the change.
+        self.generation = 0
         self._index: dict[str, tuple[str, TrustedKey, JoseKey, bytes | None]] = {}
         self._mtime = self._stat()
         self._reindex()
@@ -230,6 +235,7 @@ class TrustStore:
             _log.error("trust store not reloaded, the previous one stays in force: %s", error)
             return False
         self.partners, self._index, self.problem = fresh.partners, fresh._index, None
+        self.generation += 1
         return True
 
     @classmethod
@@ -301,6 +307,7 @@ class TrustStore:
         self.save()
         self._mtime = self._stat()
         self._reindex()
+        self.generation += 1
 
     def partner(self, country: str) -> PartnerConfig:
         self._usable()

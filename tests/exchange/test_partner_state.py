@@ -192,6 +192,22 @@ def test_a_partner_removed_from_trust_after_coming_back_up_is_forgotten_by_the_r
     assert vnm.summary().partners == []
 
 
+def test_a_partner_removed_from_trust_is_forgotten_when_the_receiver_read_the_change_first(
+    make_node: NodeFactory,
+) -> None:
+    # In `serve` the receiver and the dispatcher share one trust store: a request arriving
+    # between the edit and the dispatcher's next pass takes the change of trust.yaml first.
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link(vnm, tha)
+    vnm.store.record_partner_state("THA", "up", since=time.time())  # found down, then back
+    vnm.dispatch_once()
+    _untrust(vnm, "THA")
+    vnm.receive_body(json.dumps({"messages": ["not-a-jws"]}).encode())  # any incoming request
+    assert "THA" not in vnm.trust.partners
+    vnm.dispatch_once()  # the same worker, no restart
+    assert vnm.summary().partners == []
+
+
 def test_a_starting_worker_forgets_a_recorded_partner_no_longer_trusted(
     make_node: NodeFactory,
 ) -> None:
