@@ -131,6 +131,15 @@ def _shown(value: Any, error_type: str) -> str:
     return repr(value)[:60]
 
 
+#: Fields whose value is never shown back, even to the person who typed it (a shoulder, a
+#: screenshot of the error page).
+_SECRETS = frozenset({"password", "token", "secret"})
+
+
+def _hidden(value: Any) -> str:
+    return f"{len(value)} characters (hidden)" if isinstance(value, str) else "(hidden)"
+
+
 def _expected(error: Mapping[str, Any], description: str | None) -> str:
     kind = str(error.get("type", ""))
     context = error.get("ctx") or {}
@@ -205,7 +214,9 @@ def field_problems(request: Request, errors: Sequence[Mapping[str, Any]]) -> lis
             in_form=kind == "body",
             missing=error_type == "missing",
             expected=_expected(error, description),
-            got="nothing" if error_type == "missing" else _shown(error.get("input"), error_type),
+            got="nothing" if error_type == "missing"
+            else _hidden(error.get("input")) if name.lower() in _SECRETS
+            else _shown(error.get("input"), error_type),
             fix=_fix(request, error, kind, name, label, example),
         ))
     return problems

@@ -13,6 +13,7 @@ OpenAPI for every route, and ``tests/web/test_error_shape.py`` holds it.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -221,9 +222,47 @@ def _body_error(
     return None
 
 
+#: Body fields whose values never come back in an error (a rejected password, a token).
+_SECRET_FIELDS = frozenset({"password", "token", "secret"})
+_HIDDEN = "(hidden)"
+
+
+def _safe_input(value: Any, key: object = None) -> Any:
+    """``value`` fit to go back in an error body: secrets hidden, and numbers JSON cannot carry
+    (NaN, Infinity: Python's JSON reader accepts them) given as text, as the caller wrote
+    them, instead of crashing the answer into a 500."""
+    if isinstance(key, str) and key.lower() in _SECRET_FIELDS and value is not None:
+        return _HIDDEN
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, Mapping):
+        return {k: _safe_input(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe_input(v) for v in value]
+    return value
+
+
+def _safe_problem(problem: Mapping[str, Any]) -> dict[str, Any]:
+    loc = problem.get("loc") or ()
+    last = loc[-1] if loc else None
+    out = dict(problem)
+    if "input" in out:
+        out["input"] = _safe_input(out["input"], last)
+    return out
+
+
+def _shown_input(problem: Mapping[str, Any]) -> str:
+    """What came, for ``got``: a missing field is "nothing" (not the whole object around it),
+    an explicit JSON null is "null"."""
+    if problem.get("type") == "missing":
+        return "nothing"
+    got = problem.get("input")
+    return "null" if got is None else repr(got)[:200]
+
+
 async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    problems = jsonable_encoder(error.errors())
+    problems = [_safe_problem(p) for p in jsonable_encoder(error.errors())]
     json_error: str | None = None
     for problem in problems:
         problem.pop("url", None)
@@ -232,8 +271,7 @@ async def _validation_error(request: Request, error: Exception) -> Response:
             json_error = str(ctx.get("error", "")) or None
     first = problems[0] if problems else {}
     where = _location(first.get("loc", ()))
-    got = first.get("input")
-    shown = repr(got)[:200] if got is not None else "nothing"
+    shown = _shown_input(first)
     if _wants_html(request):
         # A dashboard page's address or form: the reader is a person with a browser.
         return _html_validation_error(request, error, problems)

@@ -150,3 +150,63 @@ def test_conflict_is_409_in_shape(http: httpx.Client, make_account: Callable[...
     admin = make_account("administrator")
     body = {"username": admin.user.username, "password": "another-long-password"}
     assert_error_shape(http.post("/api/users", headers=admin.headers, json=body), 409, "conflict")
+
+
+@pytest.mark.parametrize(
+    "raw", [b'{"days": NaN}', b'{"label": Infinity}', b'{"days": -Infinity}']
+)
+def test_nan_or_infinity_in_a_body_is_422_not_500(
+    http: httpx.Client, make_account: Callable[..., Account], raw: bytes
+) -> None:
+    # Python's JSON reader accepts NaN and Infinity; echoing one back in the error body used to
+    # fail to encode, answering 500 and dropping the connection.
+    viewer = make_account("viewer")
+    headers = {**viewer.headers, "content-type": "application/json"}
+    error = assert_error_shape(http.post("/api/me/tokens", headers=headers, content=raw), 422)
+    assert error["got"] in ("'NaN'", "'Infinity'", "'-Infinity'")
+    assert http.get("/api/me", headers=viewer.headers).status_code == 200
+
+
+def test_a_missing_field_is_got_nothing_and_the_password_never_comes_back(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    admin = make_account("administrator")
+    secret = "my-secret-passphrase-123"
+    answer = http.post(
+        "/api/users", headers=admin.headers, json={"password": secret, "role": "viewer"}
+    )
+    error = assert_error_shape(answer, 422, "validation_failed")
+    assert error["got"] == "nothing"
+    assert error["details"]["errors"][0]["loc"] == ["body", "username"]
+    assert secret not in answer.text
+
+
+@pytest.mark.parametrize(("path", "method"), [("/api/users", "post"),
+                                              ("/api/users/{name}", "patch")])
+def test_a_rejected_password_is_not_echoed(
+    http: httpx.Client, make_account: Callable[..., Account], path: str, method: str
+) -> None:
+    admin = make_account("administrator")
+    body = {"password": "tiny-pw"} | ({"username": "new-user"} if method == "post" else {})
+    answer = http.request(method, path.format(name=admin.user.username), headers=admin.headers,
+                          json=body)
+    error = assert_error_shape(answer, 422, "validation_failed")
+    assert "tiny-pw" not in answer.text
+    assert error["got"] == "'(hidden)'"
+
+
+def test_an_explicit_null_is_got_null(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    answer = http.post("/api/me/tokens", headers=viewer.headers, json={"label": None})
+    assert assert_error_shape(answer, 422)["got"] == "null"
+
+
+def test_the_login_page_does_not_show_an_overlong_password_back(http: httpx.Client) -> None:
+    typed = "Sup3rSecretStart" + "x" * 1100
+    answer = http.post("/login", data={"username": "someone", "password": typed},
+                       headers={"Accept": "text/html"})
+    assert answer.status_code == 422
+    assert "Sup3rSecretStart" not in answer.text
+    assert "characters (hidden)" in answer.text

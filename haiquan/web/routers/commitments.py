@@ -65,7 +65,10 @@ class StatusCreate(BaseModel):
 
     catalogue: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     item: str = Field(min_length=1, max_length=32, pattern=r"^\S+$")
-    country: str = Field(min_length=2, max_length=3, pattern=r"^[A-Za-z]{2,3}$")
+    country: str = Field(
+        min_length=2, max_length=3, pattern=r"^([A-Za-z]{2,3}|[0-9]{3})$",
+        description="ISO 3166-1 alpha-2, alpha-3 or numeric code, in any case (VN, VNM, 704).",
+    )
     effective_date: dt.date
     category: Literal["A", "B", "C"] | None = None
     indicative_date: dt.date | None = None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from haiquan.errors import NotFoundError
 from haiquan.exchange import GatewayNode, MessageDetail, MessageSummary, MessageView
 from haiquan.exchange.node import default_gateway_home
+from haiquan.reference.countries import country
 from haiquan.web.dashboard.gateway import gateway_node
 from haiquan.web.deps import CurrentUser
 from haiquan.web.responses import error_responses
@@ -43,11 +44,16 @@ def messages(
     state: Annotated[
         str | None, Query(pattern="^(pending|delivered|failed|received|acknowledged)$")
     ] = None,
-    partner: Annotated[str | None, Query(pattern="^[A-Z]{3}$")] = None,
+    partner: Annotated[str | None, Query(
+        pattern="^([A-Za-z]{2,3}|[0-9]{3})$", title="Partner country",
+        description="ISO 3166-1 alpha-2, alpha-3 or numeric code of the partner, in any case "
+        "(THA, th, 764); an unknown code is a 404")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[MessageView]:
     """The newest messages, filtered by direction, state and partner."""
-    return _node().messages(direction=direction, state=state, partner=partner, limit=limit)
+    node = _node()
+    alpha3 = country(partner).alpha_3 if partner else None
+    return node.messages(direction=direction, state=state, partner=alpha3, limit=limit)
 
 
 @router.get("/messages/{message_id}", response_model=MessageDetail, responses=_NOT_FOUND)

@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from haiquan.declarations import DeclarationRecord
 from haiquan.errors import ConfigurationError, ValidationError
@@ -41,7 +41,12 @@ _SCORERS = [Depends(require_role(Role.RISK_OFFICER, Role.ANALYST))]
 
 
 class RiskScoreRequest(BaseModel):
-    """Declarations to score, one goods item each (canonical layout)."""
+    """Declarations to score, one goods item each (canonical layout).
+
+    A field this request does not know is refused (422), so a misspelt option such as
+    ``"explian": true`` is not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
     declarations: Annotated[list[DeclarationRecord], Field(min_length=1, max_length=1000)]
     mode: Literal["stream", "batch"] = Field(

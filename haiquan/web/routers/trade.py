@@ -31,8 +31,8 @@ PartnerCode = Annotated[
     Path(
         min_length=2,
         max_length=3,
-        pattern="^[A-Za-z]{2,3}$",
-        description="ISO 3166 alpha-2 or alpha-3 code.",
+        pattern="^([A-Za-z]{2,3}|[0-9]{3})$",
+        description="ISO 3166-1 alpha-2, alpha-3 or numeric code, in any case (KR, KOR, 410).",
     ),
 ]
 _LOOKUP = error_responses(400, 404)
@@ -54,13 +54,15 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 class TradePartner(BaseModel):
     rank: int
-    partner: str
-    partner_name: str | None
-    export_usd: float | None
-    import_usd: float | None
-    total_usd: float | None
-    share: float | None
-    period: str
+    partner: str = Field(description="ISO 3166 alpha-3 code.")
+    partner_name: str | None = Field(description="The name the source gives.")
+    export_usd: float | None = Field(description="Home country's exports to it, US dollars.")
+    import_usd: float | None = Field(description="Home country's imports from it, US dollars.")
+    total_usd: float | None = Field(description="Exports plus imports, US dollars.")
+    share: float | None = Field(
+        description="Fraction (0-1, not percent) of the home country's trade in the year."
+    )
+    period: str = Field(description="The year, as text.")
     source: str | None
 
 
@@ -74,9 +76,11 @@ class TradePartners(BaseModel):
 class Commodity(BaseModel):
     rank: int
     commodity: str = Field(description="HS code as text (leading zeros kept).")
-    value_usd: float | None
-    share: float | None
-    period: str
+    value_usd: float | None = Field(description="Exports of the HS code, US dollars.")
+    share: float | None = Field(
+        description="Fraction (0-1, not percent) of the home country's exports in the year."
+    )
+    period: str = Field(description="The year, as text.")
     source: str | None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from ..conftest import Account
 
@@ -60,3 +61,24 @@ def test_summary_lists_the_partners_found_down(
     (tha,) = summary["partners"]
     assert (tha["partner"], tha["state"]) == ("THA", "down")
     assert "cannot be reached" in tha["last_error"] and tha["since"] <= tha["last_checked"]
+
+
+@pytest.mark.parametrize("partner", ["THA", "tha", "TH", "th", "764"])
+def test_partner_filter_takes_any_iso_code_like_the_other_routes(
+    gateway_traffic: list[str], http: httpx.Client, make_account: Callable[..., Account],
+    partner: str,
+) -> None:
+    viewer = make_account("viewer")
+    answer = http.get("/api/gateway/messages", params={"partner": partner},
+                      headers=viewer.headers)
+    assert answer.status_code == 200, answer.text
+    assert {m["message_id"] for m in answer.json()} == set(gateway_traffic)
+
+
+def test_partner_filter_with_an_unknown_code_is_404(
+    gateway_traffic: list[str], http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    viewer = make_account("viewer")
+    answer = http.get("/api/gateway/messages", params={"partner": "ZZZ"}, headers=viewer.headers)
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "unknown_code"

@@ -121,3 +121,26 @@ def test_commodities_of_a_given_year(
         ).json()
         assert {r["period"] for r in body["rows"]} == {str(year)}
         assert {r["commodity"] for r in body["rows"]} == {"03", "85"}
+
+
+def test_a_numeric_partner_code_is_accepted_as_the_errors_say(
+    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    # The unknown-code error says "alpha-2 (VN), alpha-3 (VNM) or numeric (704)"; the path
+    # pattern used to refuse a numeric code with 422.
+    viewer = make_account("viewer")
+    answer = http.get("/api/trade/partners/410/series", headers=viewer.headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["partner"] == "KOR"
+    assert answer.json()["rows"] == http.get(
+        "/api/trade/partners/KOR/series", headers=viewer.headers).json()["rows"]
+    unknown = http.get("/api/trade/partners/999/series", headers=viewer.headers)
+    assert_error_shape(unknown, 404, "unknown_code")
+
+
+def test_share_is_documented_as_a_fraction() -> None:
+    from haiquan.web import create_app
+
+    schemas = create_app().openapi()["components"]["schemas"]
+    for name in ("TradePartner", "Commodity"):
+        assert "Fraction (0-1" in schemas[name]["properties"]["share"]["description"]
