@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
-from haiquan.errors import CatalogueError
+from haiquan.errors import CatalogueError, InputError
 
 __all__ = [
     "AeoBenefits",
@@ -130,6 +130,17 @@ def _load(kind: str, model: type[_R], path: Path | None, on: dt.date | None) -> 
         if rule_set.valid_on(day):
             return rule_set
     where = str(path) if path else f"haiquan/risk/rules/{kind}.yaml"
+    if sets and day < sets[0].valid_from:
+        # Before every rule set: the declarations' date is at fault (a typo, a default date),
+        # not the rules; telling the caller to "add a rule set" would send them to the wrong fix.
+        raise InputError(
+            f"declarations dated {day} are older than every {kind} rule set",
+            expected=f"declarations dated from {sets[0].valid_from} (the first {kind} rule "
+            f"set, {sets[0].name})",
+            got=str(day),
+            fix="check the declarations' dates (YYYY-MM-DD); an operator scoring older "
+            f"declarations adds a rule set for their period to {where}",
+        )
     raise CatalogueError(
         f"{where}: no {kind} rule set is valid on {day}",
         expected="a rule set whose validity covers the date",

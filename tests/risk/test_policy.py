@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from haiquan.errors import CatalogueError
+from haiquan.errors import CatalogueError, InputError
 from haiquan.risk.policy import load_drift_rules, load_selectivity_rules
 
 GOOD = yaml.safe_load(
@@ -73,6 +73,11 @@ def test_the_set_valid_on_the_date_is_chosen_and_gaps_are_errors(tmp_path: Path)
     assert load_selectivity_rules(path, on=dt.date(2023, 5, 1)).name == "b"
     with pytest.raises(CatalogueError, match="no selectivity rule set is valid"):
         load_selectivity_rules(path, on=dt.date(2021, 5, 1))
+    # before every rule set the declarations' date is at fault, not the rules
+    with pytest.raises(InputError, match="older than every selectivity rule set") as caught:
+        load_selectivity_rules(path, on=dt.date(1800, 1, 1))
+    assert not isinstance(caught.value, CatalogueError)
+    assert "check the declarations' dates" in str(caught.value.fix)
 
 
 def test_bad_drift_bands_are_refused(tmp_path: Path) -> None:
