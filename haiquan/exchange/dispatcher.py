@@ -104,16 +104,14 @@ def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchRep
     """Claim due messages (up to ``limit``), deliver them in batches, record the outcome."""
     config = node.config
     node.trust.reload_if_changed()
-    if node.trust.generation != node.partner_states_trust:
-        # Partners may have gone from trust: read the recorded states again, so one found up
-        # (or down) and then removed is forgotten, not listed by `gateway status` for ever.
-        # Compared by generation, not by whether this call reloaded: the receiver (an
-        # incoming request) may have taken the change of trust.yaml first.
-        node.partner_states_loaded = False
     if node.trust.problem is not None:
         raise node.trust.problem  # never judge messages without the partners' keys
     node.keyring.reload_if_changed()
-    if not node.partner_states_loaded:
+    if node.partner_states_trust != node.trust.generation:
+        # First pass, or partners may have gone from trust: read the recorded states again, so
+        # one found up (or down) and then removed is forgotten, not listed by `gateway status`
+        # for ever. Compared by generation, not by whether this call reloaded: the receiver
+        # (an incoming request) may have taken the change of trust.yaml first.
         _resume_outages(node)
     now = time.time()
     down = node.partners_down
@@ -210,7 +208,6 @@ def _resume_outages(node: GatewayNode) -> None:
             node.log.info("partner %s was found down at %s (%s); probing it before sending",
                           found.partner, f"{found.since:%Y-%m-%d %H:%M:%S}Z",
                           found.last_error or "no reason recorded")
-    node.partner_states_loaded = True
     node.partner_states_trust = generation
 
 

@@ -97,9 +97,9 @@ class GatewayNode:
         #: partners this worker's dispatcher found unreachable (its circuit breaker); those
         #: the store records down are taken up on the first dispatcher pass.
         self.partners_down: dict[str, PartnerOutage] = {}
-        self.partner_states_loaded = False
-        #: the ``trust.generation`` the recorded states were last read against.
-        self.partner_states_trust = self.trust.generation
+        #: the ``trust.generation`` the recorded states were last read against (``None``: not
+        #: read yet, done on the first dispatcher pass).
+        self.partner_states_trust: int | None = None
         self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
 
     # --- opening -----------------------------------------------------------------------------

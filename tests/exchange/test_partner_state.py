@@ -145,7 +145,8 @@ def test_a_partner_answering_with_nothing_waiting_is_recorded_back(
     serve(tha)
     # Another worker delivers THA's message meanwhile; this one only probes.
     with GatewayNode.from_home(vnm.home) as other:
-        other.partner_states_loaded = True  # it started before the outage and never saw it
+        # it started before the outage and never saw it
+        other.partner_states_trust = other.trust.generation
         assert other.dispatch_once().delivered == 1
     time.sleep(max(vnm.partners_down["THA"].until - time.time(), 0) + 0.01)
     assert vnm.dispatch_once().claimed == 0
