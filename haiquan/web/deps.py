@@ -86,13 +86,18 @@ SettingsDep = Annotated[Settings, Depends(current_settings)]
 _STORES: dict[str, UserStore] = {}
 
 
-async def get_user_store(settings: SettingsDep) -> UserStore:
+def user_store(settings: Settings) -> UserStore:
     """The users store configured in settings (one per database URL per process)."""
     url = settings.web_database
     store = _STORES.get(url)
     if store is None:
         store = _STORES.setdefault(url, open_user_store(settings))
     return store
+
+
+async def get_user_store(settings: SettingsDep) -> UserStore:
+    """:func:`user_store` as a dependency."""
+    return user_store(settings)
 
 
 UserStoreDep = Annotated[UserStore, Depends(get_user_store)]

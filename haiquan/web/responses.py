@@ -112,8 +112,8 @@ def _reader(request: Request) -> Any:
     """The logged-in user behind the request's session cookie, or ``None`` (never an error:
     an error page must render whatever the cookie holds)."""
     from haiquan.settings import get_settings
-    from haiquan.web.auth import SESSION_COOKIE, SessionSigner, open_user_store
-    from haiquan.web.deps import read_session
+    from haiquan.web.auth import SESSION_COOKIE, SessionSigner
+    from haiquan.web.deps import read_session, user_store
 
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -121,7 +121,7 @@ def _reader(request: Request) -> Any:
     try:
         settings = get_settings()
         signer = SessionSigner(settings.secret_key, settings.session_minutes)
-        user, _ = read_session(cookie, open_user_store(settings), signer)
+        user, _ = read_session(cookie, user_store(settings), signer)
     except HaiquanError:
         return None
     return user
