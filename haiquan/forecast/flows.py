@@ -400,7 +400,7 @@ def load_slice(
     rows = select_slice(flows, reporter=reporter, flow=flow, frequency=frequency,
                         partners=codes, commodity_level=commodity_level)
     if note:
-        rows.attrs["reporter_note"] = note
+        rows.attrs["reporter_note"], rows.attrs["default_reporter"] = note, reporter
     return rows, shown
 
 
@@ -575,8 +575,7 @@ def backtest_file(
     rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
                              partners=partners, commodity_level=commodity_level)
     reporter_note = rows.attrs.get("reporter_note")
-    if reporter is None and reporter_note:
-        reporter = get_settings().home_country
+    reporter = reporter or rows.attrs.get("default_reporter")
     held = ",".join(sorted(rows["frequency"].astype(str).unique()))
     label = (f"{path or 'warehouse'} reporter={reporter} "
              f"partners={','.join(partners) if partners else 'all'} flow={flow} "
