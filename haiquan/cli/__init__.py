@@ -45,8 +45,21 @@ _COMMAND_MODULES: list[str] = [
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from haiquan import __version__
+
+        typer.echo(f"haiquan {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True,
+        help="Print haiquan's version and exit.",
+    ),
+) -> None:
     """haiquan — a customs administration's international cooperation platform."""
 
 
