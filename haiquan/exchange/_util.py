@@ -20,7 +20,9 @@ __all__ = [
     "digest_text",
     "dump_json",
     "format_time",
+    "RepeatedMemberError",
     "load_yaml_mapping",
+    "loads_strict",
     "one_line",
     "parse_time",
     "utcnow",
@@ -65,6 +67,41 @@ def digest_text(text: str) -> str:
 def dump_json(value: Any) -> str:
     """Compact JSON with sorted keys, so the same value always gives the same text."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class RepeatedMemberError(ValueError):
+    """A JSON object names the same member twice."""
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise RepeatedMemberError(
+                f"the member {one_line(key, 64)!r} appears twice in one object"
+            )
+        document[key] = value
+    return document
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """Parse JSON, refusing an object that names a member twice.
+
+    Signed evidence must read one way: Python keeps the last of two equal members, other parsers
+    the first, so ``{"receiver":"SGP", …, "receiver":"THA"}`` would be two documents under one
+    signature. Every signed object a node reads (JWS headers, envelopes, receipts) goes through
+    this before anything is stored.
+
+    Raises:
+        RepeatedMemberError: a member appears twice in one object (a ``ValueError``).
+        ValueError, UnicodeDecodeError, RecursionError: not JSON.
+
+    >>> loads_strict('{"a": 1, "a": 2}')
+    Traceback (most recent call last):
+    ...
+    haiquan.exchange._util.RepeatedMemberError: the member 'a' appears twice in one object
+    """
+    return json.loads(data, object_pairs_hook=_unique_members)
 
 
 def one_line(text: str, limit: int = 1000) -> str:

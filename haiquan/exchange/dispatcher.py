@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING
 
 from haiquan.errors import DeliveryError, HaiquanError
 from haiquan.exchange._wakeup import OutboxWatcher
-from haiquan.exchange.envelope import ENVELOPE_TYP, BatchResult, Receipt, SignedError
+from haiquan.exchange.envelope import (
+    ENVELOPE_TYP,
+    BatchResult,
+    Receipt,
+    SignedError,
+    parse_batch_result,
+)
 from haiquan.exchange.monitoring import partner_reachability
 from haiquan.exchange.store import ClaimedMessage
 
@@ -353,7 +359,7 @@ def _read_receipt(node: GatewayNode, receiver: str, token: str) -> BatchResult:
             got=verified.partner,
             fix="check the partner's endpoint in trust.yaml",
         )
-    return BatchResult.model_validate_json(verified.payload)
+    return parse_batch_result(verified.payload)
 
 
 def _judge(

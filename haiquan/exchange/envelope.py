@@ -9,7 +9,6 @@ refuse replays outside its time window while the envelope itself never changes.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, NoReturn
@@ -18,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan.errors import HaiquanError, ValidationError
-from haiquan.exchange._util import digest_text, dump_json, utcnow
+from haiquan.exchange._util import (
+    RepeatedMemberError,
+    digest_text,
+    dump_json,
+    loads_strict,
+    one_line,
+    utcnow,
+)
 
 __all__ = [
     "ENVELOPE_TYP",
@@ -28,6 +34,7 @@ __all__ = [
     "Receipt",
     "SignedError",
     "new_message_id",
+    "parse_batch_result",
     "parse_envelope",
 ]
 
@@ -94,23 +101,36 @@ class Envelope(BaseModel):
         return dump_json(self.model_dump(mode="json"))
 
 
-def parse_envelope(data: bytes | str) -> Envelope:
-    """Parse envelope JSON and check its digest, with a precise error when it is wrong."""
+def _load_signed(data: bytes | str, what: str) -> Any:
+    """The JSON of a signed object, refused when not JSON or when a member appears twice."""
     try:
-        # pydantic parses and validates the JSON in one pass (the common, valid case) ...
-        envelope = Envelope.model_validate_json(data)
-    except PydanticValidationError as first_error:
-        # ... and on failure the error is worded from the standard parser's view.
-        try:
-            raw = json.loads(data)
-        except (ValueError, UnicodeDecodeError, RecursionError) as error:
-            raise ValidationError(
-                "the signed envelope is not JSON",
-                expected="a JSON object as the JWS payload",
-                got=str(error),
-                fix="sign the envelope's JSON text, not another encoding",
-            ) from error
-        _raise_invalid(raw, first_error)
+        return loads_strict(data)
+    except RepeatedMemberError as error:
+        raise ValidationError(
+            f"the signed {what} names a member twice",
+            expected="each member once per JSON object (the signed text must read one way)",
+            got=str(error),
+            fix="sign JSON written by a JSON library from one object, never edited text",
+        ) from error
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ValidationError(
+            f"the signed {what} is not JSON",
+            expected="a JSON object as the JWS payload",
+            got=one_line(str(error), 300),
+            fix=f"sign the {what}'s JSON text, not another encoding",
+        ) from error
+
+
+def parse_envelope(data: bytes | str) -> Envelope:
+    """Parse envelope JSON and check its digest, with a precise error when it is wrong.
+
+    A member given twice is refused (see :func:`haiquan.exchange._util.loads_strict`).
+    """
+    raw = _load_signed(data, "envelope")
+    try:
+        envelope = Envelope.model_validate(raw)
+    except PydanticValidationError as error:
+        _raise_invalid(error)
     actual = digest_text(envelope.payload)
     if actual != envelope.payload_digest:
         raise ValidationError(
@@ -122,27 +142,37 @@ def parse_envelope(data: bytes | str) -> Envelope:
     return envelope
 
 
-def _raise_invalid(raw: Any, fallback: PydanticValidationError) -> NoReturn:
+def _raise_invalid(error: PydanticValidationError) -> NoReturn:
+    first = error.errors()[0]
+    raise ValidationError(
+        "the envelope is invalid at " + ".".join(str(p) for p in first["loc"]),
+        expected="an envelope as in docs/exchange-protocol.md",
+        got=first["msg"],
+        fix="correct the envelope field and resend",
+        details={"problems": [
+            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+            for e in error.errors()[:10]
+        ]},
+    ) from error
+
+
+def parse_batch_result(data: bytes | str) -> BatchResult:
+    """Parse a partner's signed batch result (its receipts), refusing a member given twice.
+
+    Raises:
+        ValidationError: not JSON, a repeated member, or not a batch result.
+    """
+    raw = _load_signed(data, "batch result")
     try:
-        Envelope.model_validate(raw)
+        return BatchResult.model_validate(raw)
     except PydanticValidationError as error:
         first = error.errors()[0]
         raise ValidationError(
-            "the envelope is invalid at " + ".".join(str(p) for p in first["loc"]),
-            expected="an envelope as in docs/exchange-protocol.md",
+            "the batch result is invalid at " + ".".join(str(p) for p in first["loc"]),
+            expected="a batch result as in docs/exchange-protocol.md",
             got=first["msg"],
-            fix="correct the envelope field and resend",
-            details={"problems": [
-                {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
-                for e in error.errors()[:10]
-            ]},
+            fix="the receiving node must sign a well-formed batch result",
         ) from error
-    raise ValidationError(  # valid as data but not as JSON text: say what pydantic said
-        "the envelope is invalid",
-        expected="an envelope as in docs/exchange-protocol.md",
-        got=fallback.errors()[0]["msg"],
-        fix="correct the envelope and resend",
-    ) from fallback
 
 
 class Receipt(BaseModel):

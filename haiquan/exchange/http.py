@@ -49,12 +49,11 @@ class _GatewayApp(FastAPI):
     """The node's FastAPI app with a raw ASGI fast path for ``POST /exchange/v1/messages``.
 
     That route carries every message, so it skips FastAPI's and Starlette's per-request
-    machinery (middleware stack, dependency solving, request objects; ~0.2 ms of CPU per request
-    on the development machine) and runs the receiver in the event loop rather than handing it
-    to a worker thread (~0.5 ms per request for the hand-over and wake-ups). The receiver's work
-    is CPU-bound Python under the GIL, so a thread gained no parallelism; a batch being stored
-    delays the node's other requests by that batch's time (tens of milliseconds). The route
-    stays declared on the app for the OpenAPI description; both paths answer alike.
+    machinery (middleware stack, dependency solving, request objects) and runs the receiver in
+    the event loop rather than handing it to a worker thread (the hand-over and wake-ups cost
+    more than they save). The receiver's work is CPU-bound Python under the GIL, so a thread
+    gained no parallelism; a batch being stored delays the node's other requests by that batch's
+    time. The route stays declared on the app; both paths answer alike.
     """
 
     node: GatewayNode
@@ -173,7 +172,11 @@ def _error_answer(node: GatewayNode, error: Exception, path: str) -> tuple[int, 
 
 def create_gateway_app(node: GatewayNode) -> FastAPI:
     """A FastAPI app serving ``node``."""
-    app = _GatewayApp(title=f"haiquan gateway {node.country}", version=__version__)
+    # No /docs, /redoc or /openapi.json: a gateway answers partners only, and Swagger UI would
+    # load scripts from a CDN into a node in its own security zone. The protocol is described in
+    # docs/exchange-protocol.md; every other path gets the signed 404.
+    app = _GatewayApp(title=f"haiquan gateway {node.country}", version=__version__,
+                      docs_url=None, redoc_url=None, openapi_url=None)
     app.node = node
 
     async def _signed_error(request: Request, error: Exception) -> JSONResponse:
@@ -213,7 +216,7 @@ def create_gateway_app(node: GatewayNode) -> FastAPI:
     @app.post(MESSAGES_PATH, responses=_ERRORS, response_class=Response)
     async def receive_messages(request: Request) -> Response:
         """Receive a batch of signed envelopes (served by the app's ASGI fast path; this
-        route describes it in OpenAPI and answers the same way if reached)."""
+        route answers the same way if reached)."""
         body = await _read_body(
             node,
             request.headers.get("content-length", ""),

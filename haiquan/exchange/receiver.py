@@ -12,7 +12,10 @@ sender and this node its receiver (403), 9. the document type and version are kn
 
 Only then is the envelope stored, in one transaction for the batch; a message already held
 (same sender and id, same digest) is acknowledged again as ``duplicate`` and not stored twice; the
-same id with another digest is refused (409). Nothing is stored for a refused envelope.
+same id with another digest is refused (409). A second copy of a message in the same batch is
+answered the same way, after the first (``duplicate``, or 409 when its digest differs). Nothing is
+stored for a refused envelope, and a signed object (JWS header, envelope) that names a JSON member
+twice is refused (422 or 401) before anything is stored.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from haiquan.errors import (
     SignatureError,
     ValidationError,
 )
-from haiquan.exchange._util import dump_json, format_time, one_line
+from haiquan.exchange._util import dump_json, format_time, loads_strict, one_line
 from haiquan.exchange.config import NodeConfig
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import (
@@ -139,7 +142,7 @@ class Receiver:
                 fix="send fewer envelopes per request",
             )
         try:
-            data = json.loads(body)
+            data = loads_strict(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as error:
             # RecursionError: nested deeper than Python's parser goes; the sender's fault (400),
             # not the node's (a 500 would be logged with its trace and retried for ever)
@@ -174,6 +177,10 @@ class Receiver:
         results: list[ResultItem | None] = [None] * len(tokens)
         accepted_rows: list[InboxRow] = []
         waiting: list[tuple[int, Envelope]] = []
+        #: the message keys already in this batch: a second copy is answered after the first
+        #: (``duplicate``, or a conflict when its digest differs), never stored twice.
+        in_batch: set[tuple[str, str]] = set()
+        later_copies: list[tuple[int, Envelope]] = []
         for index, token in enumerate(tokens):
             try:
                 envelope, text = self.check(token, now)
@@ -182,6 +189,11 @@ class Receiver:
                 self._log_refusal(error, token, mid, sender)
                 results[index] = self._refusal(error, mid, sender)
                 continue
+            key = (envelope.sender, envelope.message_id)
+            if key in in_batch:
+                later_copies.append((index, envelope))
+                continue
+            in_batch.add(key)
             accepted_rows.append(
                 InboxRow(
                     sender=envelope.sender,
@@ -201,7 +213,12 @@ class Receiver:
             key = (envelope.sender, envelope.message_id)
             if key in accepted:
                 results[index] = self._receipt(envelope, "accepted", accepted[key])
+                # a later copy in this batch is a duplicate of this one
+                duplicates[key] = (envelope.payload_digest, accepted[key])
+        for index, envelope in [*waiting, *later_copies]:
+            if results[index] is not None:
                 continue
+            key = (envelope.sender, envelope.message_id)
             digest, received_at = duplicates[key]
             if digest == envelope.payload_digest:
                 results[index] = self._receipt(envelope, "duplicate", received_at)

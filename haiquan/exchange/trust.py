@@ -50,7 +50,7 @@ from haiquan.errors import (
     PermissionDeniedError,
     SignatureError,
 )
-from haiquan.exchange._util import load_yaml_mapping, utcnow
+from haiquan.exchange._util import RepeatedMemberError, load_yaml_mapping, loads_strict, utcnow
 from haiquan.exchange.keys import ALGORITHMS, JoseKey, import_public_jwk
 
 __all__ = ["PartnerConfig", "TrustStore", "TrustedKey", "VerifiedJWS", "read_jws_header"]
@@ -170,7 +170,16 @@ def read_jws_header(token: str) -> dict[str, Any]:
         )
     try:
         raw = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4))
-        header = json.loads(raw)
+        header = loads_strict(raw)
+    except RepeatedMemberError as error:
+        # Two "kid" or "alg" members: the JOSE library and this check could read different
+        # keys or algorithms from one signed header (RFC 7515 section 4: MUST be rejected).
+        raise SignatureError(
+            "the JWS header names a member twice",
+            expected="each header parameter once",
+            got=str(error),
+            fix="send a JWS produced by a JOSE library",
+        ) from error
     except (ValueError, binascii.Error, RecursionError) as error:
         # RecursionError: JSON nested deeper than Python's parser goes, sent unsigned by anyone;
         # it refuses this one message, not the whole batch with a 500.
