@@ -112,6 +112,13 @@ class Settings(BaseSettings):
         description="Seconds the dashboard keeps expensive results (partner scores, plans) "
         "before computing them again; 0 disables the cache.",
     )
+    background_results: bool = Field(
+        default=True,
+        description="The server computes forecasts, partner scores and the plan in a "
+        "background process and serves them stored in the warehouse, a page saying how far "
+        "the computation has got meanwhile; false computes a missing result in the request "
+        "(small data, tests).",
+    )
 
     # --- forecast: trade forecasts, back-tests and their engines (haiquan.forecast) ----------
     forecast_engine: Literal["local", "dask"] = Field(
