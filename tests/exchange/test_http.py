@@ -40,7 +40,8 @@ def test_every_document_type_round_trips_between_three_nodes(make_node: NodeFact
         (tha, "origin-verification-request", samples.origin_request("VNM"), "VNM"),
         (vnm, "origin-verification-reply", samples.origin_reply(), "THA"),
     ] + [(vnm, "wco-declaration", path.read_bytes(), "MYS") for path in declarations]
-    assert {p[1] for p in plan} == set(DOCUMENT_TYPES)
+    # The transit-* messages travel between real nodes in tests/transit/test_gateway_nodes.py.
+    assert {p[1] for p in plan} == {n for n in DOCUMENT_TYPES if not n.startswith("transit-")}
     sent: dict[str, tuple[GatewayNode, str, object, str]] = {}
     for sender, doc_type, document, receiver in plan:
         sent[sender.send(doc_type, document, receiver=receiver)] = (sender, doc_type, document,

@@ -10,6 +10,7 @@ aeo-operator-list               json    1       AEO operators under an MRA (full
 risk-alert                      json    1       high-risk shipment alert
 origin-verification-request     json    1       request to verify a certificate of origin
 origin-verification-reply       json    1       the issuer's reply
+transit-*                       json    1       ACTS transit messages (documents/transit.py)
 ==============================  ======  ======  ============================================
 """
 
@@ -24,6 +25,7 @@ from haiquan.exchange.documents.form_d_notification import FORM_D_NOTIFICATION
 from haiquan.exchange.documents.origin_verification_reply import ORIGIN_VERIFICATION_REPLY
 from haiquan.exchange.documents.origin_verification_request import ORIGIN_VERIFICATION_REQUEST
 from haiquan.exchange.documents.risk_alert import RISK_ALERT
+from haiquan.exchange.documents.transit import TRANSIT_DOCUMENTS
 
 __all__ = [
     "DOCUMENT_TYPES",
@@ -45,6 +47,7 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
         RISK_ALERT,
         ORIGIN_VERIFICATION_REQUEST,
         ORIGIN_VERIFICATION_REPLY,
+        *TRANSIT_DOCUMENTS,
     )
 }
 
