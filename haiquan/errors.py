@@ -20,6 +20,7 @@ administration's operator or an analyst who cannot read our code.
     ├── PermissionDeniedError (403)       known, but not allowed (role, untrusted partner)
     ├── InfeasibleError (422)             an optimisation with no feasible answer
     ├── ConfigurationError (500)          settings or installation are wrong
+    ├── NotReadyError (503)               a result still being computed in the background
     └── DeliveryError (502)               a partner node could not be reached or refused
 
 The edges (``cli``, ``web``) translate these into exit codes and one JSON error shape; nothing else
@@ -42,6 +43,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "NotFoundError",
+    "NotReadyError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RowProblem",
@@ -229,6 +231,14 @@ class InfeasibleError(HaiquanError):
 class ConfigurationError(HaiquanError):
     status = 500
     code = "bad_configuration"
+
+
+class NotReadyError(HaiquanError):
+    """A result (forecasts, partner scores, the plan) that the background refresh is still
+    computing for the current data; ``details`` say how far it has got. Ask again shortly."""
+
+    status = 503
+    code = "not_ready"
 
 
 class DeliveryError(HaiquanError):

@@ -16,6 +16,7 @@ Tables:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,25 @@ _SCHEMA = [
 TABLES = ("trade_flows", "declarations", "loads")
 
 
+#: How long an open waits for another process's short hold on the file (the background
+#: refresh storing a result, a page reading one) before giving up.
+LOCK_WAIT_SECONDS = 5.0
+
+
+def _connect(file: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying while another process holds the file's lock for a moment."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(file), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
 class Warehouse:
     """An open warehouse. Use :meth:`open` as a context manager."""
 
@@ -78,7 +98,7 @@ class Warehouse:
             )
         file.parent.mkdir(parents=True, exist_ok=True)
         try:
-            connection = duckdb.connect(str(file), read_only=read_only)
+            connection = _connect(file, read_only)
         except duckdb.IOException as error:
             raise ConfigurationError(
                 "the warehouse file cannot be opened",

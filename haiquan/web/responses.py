@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from haiquan.errors import HaiquanError, NotFoundError, ValidationError
+from haiquan.errors import HaiquanError, NotFoundError, NotReadyError, ValidationError
 
 __all__ = [
     "ERROR_DESCRIPTIONS",
@@ -50,7 +50,13 @@ ERROR_DESCRIPTIONS: Mapping[int, str] = {
     422: "The request or a value in it breaks its rules; nothing was changed.",
     500: "Server error; the message says what to check.",
     502: "A partner node could not be reached or refused.",
+    503: "The result is still being computed in the background for the current data; "
+    "`details` say how far it has got. Ask again after the Retry-After seconds.",
 }
+
+#: Seconds a client is told to wait (``Retry-After``) before asking again for a result still
+#: being computed.
+RETRY_AFTER_SECONDS = 5
 
 
 class ErrorDetail(BaseModel):
@@ -95,6 +101,8 @@ class LoginRequired(Exception):
 
 def _json(error: HaiquanError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if isinstance(error, NotReadyError):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
 
 
@@ -169,7 +177,7 @@ def _html_validation_error(request: Request, error: RequestValidationError,
 
 async def _haiquan_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HaiquanError)
-    if error.status >= 500:
+    if error.status >= 500 and not isinstance(error, NotReadyError):
         log.error("server error on %s", request.url.path, exc_info=error)
     if _wants_html(request):
         return _html(request, error)
