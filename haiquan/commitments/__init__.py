@@ -3,7 +3,7 @@
 The public functions return DataFrames or pydantic models so the CLI and web layers only format:
 
 * catalogues — :func:`load_catalogue`, :func:`list_catalogues`, :func:`catalogue_items`,
-  :func:`install_catalogue`;
+  :func:`install_catalogue`, :func:`install_item_list`;
 * status — :func:`record_status`, :func:`load_status_file`, :func:`status_history`,
   :func:`state_on` (the state on any past date, from an append-only history);
 * rates — :func:`implementation_rate`, :func:`progress_by_group`, :func:`rate_timeline`,
@@ -22,6 +22,7 @@ from haiquan.commitments.catalogue import (
     catalogue_items,
     catalogue_summary,
     install_catalogue,
+    install_item_list,
     list_catalogues,
     load_catalogue,
     read_catalogue_file,
@@ -62,6 +63,7 @@ __all__ = [
     "export_frame",
     "implementation_rate",
     "install_catalogue",
+    "install_item_list",
     "list_catalogues",
     "load_catalogue",
     "load_example",

@@ -17,6 +17,7 @@ catalogue cannot be read, and the error says where to point HAIQUAN_SHARED_DATA.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,13 @@ _LAYOUTS: dict[str, dict[str, str]] = {
     "rkc_provisions": {"group": "chapter", "group_title": "chapter_title", "item": "provision",
                        "title": "section", "type": "type"},
 }
+
+
+def _clean_title(text: str) -> str:
+    """Undo an OCR slip of the shared RKC text: sections 9.1-9.7 read "lnformation" (a lower-case
+    L for a capital I). Only whole words known to be misread this way are corrected, so a real
+    "ln" elsewhere stays as written."""
+    return re.sub(r"\bln(formation|spection|terpretation)", r"In\1", text)
 
 
 def _number_key(text: str) -> tuple[int, ...]:
@@ -77,7 +85,7 @@ def expand_items_from(data: dict[str, Any], path: Path) -> dict[str, Any]:
         item_id = str(row[columns["item"]])
         item: dict[str, Any] = {
             "id": item_id,
-            "title": row[columns["title"]] or row[columns["group_title"]],
+            "title": _clean_title(row[columns["title"]] or row[columns["group_title"]]),
             "type": row[columns["type"]] if "type" in columns else "measure",
             "source": spec.get("source"),
         }

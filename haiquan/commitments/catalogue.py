@@ -37,6 +37,7 @@ from haiquan.reference.countries import country
 from haiquan.settings import get_settings
 
 __all__ = [
+    "AcceptedAnnex",
     "Catalogue",
     "CatalogueGroup",
     "CatalogueItem",
@@ -48,10 +49,14 @@ __all__ = [
     "catalogue_items",
     "catalogue_summary",
     "install_catalogue",
+    "install_item_list",
     "list_catalogues",
     "load_catalogue",
+    "parts_of",
     "read_catalogue_file",
     "user_catalogue_dir",
+    "user_item_list",
+    "with_item_list",
 ]
 
 _PACKAGED = Path(__file__).resolve().parent / "catalogues"
@@ -97,6 +102,13 @@ class CatalogueItem(_Strict):
     event: bool = False
     verified: bool = True
     note: str | None = None
+
+    @property
+    def counting_units(self) -> int | None:
+        """Units the item holds: its ``units``, else the number of its listed ``parts``."""
+        if self.units is not None:
+            return self.units
+        return len(self.parts) or None
 
     @model_validator(mode="after")
     def _check(self) -> CatalogueItem:
@@ -145,14 +157,35 @@ class ImplementationPeriods(_Strict):
     months_by_type: dict[str, int]
 
 
+class AcceptedAnnex(_Strict):
+    """A Specific Annex (or one of its chapters) a Contracting Party accepted, with reservations.
+
+    The RKC binds a party to its General Annex and only to the Specific Annexes or chapters it
+    accepts; a reservation names a Recommended Practice (or Standard, where allowed) it does not
+    apply.
+    """
+
+    annex: str = Field(min_length=1)
+    chapter: str | None = None
+    accepted: dt.date | None = None
+    reservations: list[str] = Field(default_factory=list)
+    source: str
+
+
 class Party(_Strict):
-    """What a catalogue knows about one country's participation."""
+    """What a catalogue knows about one country's participation.
+
+    ``in_force`` may be unknown; ``in_force_note`` then says why (no source in hand), so a list
+    that depends on it (RKC implementation periods) can say why it is empty.
+    """
 
     member_type: MemberType = "developing"
     in_force: dt.date | None = None
+    in_force_note: str | None = None
     source: str
     verified: bool = False
     note: str | None = None
+    specific_annexes: list[AcceptedAnnex] = Field(default_factory=list)
 
 
 class Catalogue(_Strict):
@@ -189,6 +222,10 @@ class Catalogue(_Strict):
         _no_duplicates(source_ids, "source id")
         _no_duplicates([g.id for g in self.groups], "group id")
         _no_duplicates([i.id for g in self.groups for i in g.items], "item id")
+        _no_duplicates(
+            [i.id for i in self.items()] + [p for i in self.items() for p in i.parts],
+            "item or part id",
+        )
         known = set(source_ids)
         refs: list[tuple[str, str | None]] = [("total_units_source", self.total_units_source)]
         if self.tfa_rules:
@@ -196,6 +233,11 @@ class Catalogue(_Strict):
         if self.implementation_periods:
             refs.append(("implementation_periods.source", self.implementation_periods.source))
         refs += [(f"parties.{code}.source", p.source) for code, p in self.parties.items()]
+        refs += [
+            (f"parties.{code}.specific_annexes {a.annex} source", a.source)
+            for code, p in self.parties.items()
+            for a in p.specific_annexes
+        ]
         for group in self.groups:
             refs.append((f"group {group.id} source", group.source))
             for item in group.items:
@@ -213,7 +255,7 @@ class Catalogue(_Strict):
                 is_alpha_3 = False
             if not is_alpha_3:
                 raise ValueError(f"party {code!r} is not an ISO 3166 alpha-3 code such as VNM")
-        counts = [i.units for i in self.items()]
+        counts = [i.counting_units for i in self.items()]
         known_units = sum(c for c in counts if c is not None)
         if self.total_units is not None:
             if None not in counts and counts and known_units != self.total_units:
@@ -266,11 +308,16 @@ class Catalogue(_Strict):
         items = self.items()
         if not items:
             return None
-        if all(i.units is not None for i in items):
-            return {i.id: int(i.units or 0) for i in items}
-        if all(i.units is None for i in items) and self.total_units == len(items):
+        counts = {i.id: i.counting_units for i in items}
+        if all(c is not None for c in counts.values()):
+            return {k: int(v or 0) for k, v in counts.items()}
+        if all(c is None for c in counts.values()) and self.total_units == len(items):
             return {i.id: 1 for i in items}
         return None
+
+    def itemised(self) -> list[str]:
+        """Ids of the items whose parts (notifiable items, SAFE contents) are listed."""
+        return [i.id for i in self.items() if i.parts]
 
     @property
     def units_complete(self) -> bool:
@@ -392,10 +439,69 @@ def catalogue_ids() -> list[str]:
     return sorted(_catalogue_files())
 
 
+def user_item_list(catalogue_id: str) -> Path:
+    """Where an administration's item list for a catalogue is installed (CSV item,part)."""
+    return get_settings().home / "commitments" / "item_lists" / f"{catalogue_id}.csv"
+
+
+def parts_of(catalogue: Catalogue) -> dict[str, list[str]]:
+    """Item id -> its listed parts (empty when the item is not itemised)."""
+    return {item.id: list(item.parts) for item in catalogue.items()}
+
+
+def with_item_list(catalogue: Catalogue, path: Path | str) -> Catalogue:
+    """The catalogue with the parts of an item list (see :func:`install_item_list`) applied.
+
+    An item the list names gets those parts and counts one unit per part; the others are
+    unchanged. The result is validated again, so a list whose parts do not add up to the
+    catalogue's ``total_units`` (the TFAD's 238) is refused.
+    """
+    from haiquan.commitments._parts import read_item_list
+
+    listed = read_item_list(path, parts_of(catalogue))
+    data = catalogue.model_dump()
+    source_id = "installed_item_list"
+    data["sources"] = [s for s in data["sources"] if s["id"] != source_id] + [
+        {"id": source_id, "title": f"item list installed by the administration ({Path(path).name})"}
+    ]
+    for group in data["groups"]:
+        for item in group["items"]:
+            if item["id"] in listed:
+                item["parts"] = listed[item["id"]]
+                item["units"] = len(listed[item["id"]])
+                item["units_verified"] = True
+                item["units_source"] = source_id
+    try:
+        return Catalogue.model_validate(data)
+    except PydanticValidationError as error:
+        raise CatalogueError(
+            f"the item list {path} does not fit catalogue {catalogue.id}",
+            expected=f"parts that add up to {catalogue.total_units} {catalogue.unit_label}s",
+            got=error.errors()[0]["msg"].removeprefix("Value error, "),
+            fix="correct the item list; nothing was installed",
+        ) from error
+
+
+def install_item_list(catalogue_id: str, path: Path | str) -> Catalogue:
+    """Validate an item list (CSV ``item,part``) against a catalogue and install it.
+
+    From then on :func:`load_catalogue` returns the catalogue with those parts, and rates count
+    them one by one. Nothing is copied when the list is invalid.
+    """
+    catalogue = with_item_list(load_catalogue(catalogue_id), path)
+    target = user_item_list(catalogue_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    return catalogue
+
+
 @lru_cache(maxsize=32)
-def _cached(path: str, mtime: float, shared_data: str) -> Catalogue:
+def _cached(
+    path: str, mtime: float, shared_data: str, item_list: str, list_mtime: float
+) -> Catalogue:
     # shared_data is part of the key: some catalogues read their items from that folder.
-    return read_catalogue_file(path)
+    catalogue = read_catalogue_file(path)
+    return with_item_list(catalogue, item_list) if item_list else catalogue
 
 
 def load_catalogue(catalogue_id: str) -> Catalogue:
@@ -414,7 +520,14 @@ def load_catalogue(catalogue_id: str) -> Catalogue:
             got=repr(catalogue_id),
             fix="list them with `haiquan commitments catalogues`",
         )
-    catalogue = _cached(str(path), path.stat().st_mtime, str(get_settings().shared_data))
+    listed = user_item_list(catalogue_id)
+    catalogue = _cached(
+        str(path),
+        path.stat().st_mtime,
+        str(get_settings().shared_data),
+        str(listed) if listed.is_file() else "",
+        listed.stat().st_mtime if listed.is_file() else 0.0,
+    )
     if catalogue.id != catalogue_id:
         raise CatalogueError(
             f"{path} declares id {catalogue.id!r}",

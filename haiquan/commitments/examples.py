@@ -15,8 +15,9 @@ How each fact becomes records:
 * "X -> Y" category shifts and "d1 -> d2" date changes give the before and after values;
 * a TFAD schedule row (no date) gives the current schedule; when it says "notified C then B" the
   first category is the before state;
-* a provision given as a paragraph range (11.5-11.10) is recorded on its measure (11) as a note
-  only, because the catalogue does not split Article 11 into items.
+* a provision given as a paragraph range (11.5-11.10) is recorded on that range with its own
+  category; since the packaged catalogue does not list Article 11's notifiable items, the
+  measure is still counted whole and the rate says so.
 """
 
 from __future__ import annotations
@@ -128,20 +129,12 @@ def tfa_notification_records(
         provision, detail, event = row["provision"].strip(), row["detail"], row["event"]
         if not provision:
             continue
+        # A paragraph range (11.5-11.10) is recorded on that range with its own category: the
+        # paragraphs outside it may differ (Viet Nam's Add.1 moved only 11.5-11.15 to B).
         measure = provision
-        ranged = re.fullmatch(r"(\d+)\.(\d+)-\1\.(\d+)", provision)
-        if ranged:
-            measure = ranged.group(1)
         notes.setdefault(measure, []).append(f"{row['document'] or 'TFAD'}: {detail}")
         sources.setdefault(measure, []).append(row["source"])
         day = _parse_day(row["date"])
-        if ranged:
-            # Paragraph ranges of one measure: keep the fact as evidence, not as a category for
-            # the whole measure (paragraphs outside the range may differ).
-            if day is not None:
-                after_day[measure] = day
-                after.setdefault(measure, {})
-            continue
         b, a = before.setdefault(measure, {}), after.setdefault(measure, {})
         if day is not None:
             after_day[measure] = day

@@ -75,6 +75,8 @@ class ImplementationRate(BaseModel):
     projected: bool
     member_type: MemberType | None = None
     note: str | None = None
+    itemised: list[str] = []
+    counted_whole: list[str] = []
 
     @property
     def percent(self) -> float:
@@ -169,18 +171,32 @@ def _rate_from(
     counts = {name: 0.0 for name in CLASSES[cat.method]}
     for row in classified:
         kind = str(row["class"])
-        counts[kind] = counts.get(kind, 0.0) + (weights[str(row["item"])] if weights else 1)
-    total = float(sum(weights.values())) if weights else float(len(classified))
+        counts[kind] = counts.get(kind, 0.0) + _weight(row, weights)
+    total = float(sum(weights.values())) if weights else float(len(cat.items()))
     implemented = counts["implemented"]
     note = None
+    itemised = cat.itemised()
+    whole = sorted({str(r["item"]) for r in classified if r.get("paragraph_records")})
     if basis == "items" and cat.total_units:
-        known = sum(i.units for i in cat.items() if i.units)
+        known = sum(i.counting_units or 0 for i in cat.items())
         note = (
             f"counted per {cat.item_label}: the catalogue gives {cat.unit_label} counts for "
-            f"{sum(1 for i in cat.items() if i.units)} of {len(cat.items())} {cat.item_label}s "
-            f"({known} of {cat.total_units}), so this is not the owner's {cat.total_units}-"
-            f"{cat.unit_label} rate"
+            f"{sum(1 for i in cat.items() if i.counting_units)} of {len(cat.items())} "
+            f"{cat.item_label}s ({known} of {cat.total_units}), so this is not the owner's "
+            f"{cat.total_units}-{cat.unit_label} rate"
         )
+        if itemised:
+            note += (
+                f"; {', '.join(itemised)} count their listed {cat.unit_label}s as shares of a "
+                f"{cat.item_label}, the other {len(cat.items()) - len(itemised)} are counted whole"
+            )
+    if whole:
+        said = (
+            f"{', '.join(whole)}: paragraph records are shown but the {cat.item_label} is "
+            f"counted whole, because its {cat.unit_label}s are not listed (install the item "
+            "list to count them)"
+        )
+        note = f"{note}; {said}" if note else said
     if cat.method == "tfa" and code not in cat.parties:
         assumed = f"member type {member_type} assumed (not in the catalogue's parties)"
         note = f"{note}; {assumed}" if note else assumed
@@ -203,7 +219,15 @@ def _rate_from(
         projected=on > dt.date.today(),
         member_type=member_type if cat.method == "tfa" else None,
         note=note,
+        itemised=itemised,
+        counted_whole=whole,
     )
+
+
+def _weight(row: dict[str, object], weights: dict[str, int] | None) -> float:
+    """What one state row counts: its item's units (or 1) times the share of the item it is."""
+    share = float(row.get("share") or 1.0)  # type: ignore[arg-type]
+    return (weights[str(row["item"])] if weights else 1.0) * share
 
 
 def _empty_note(cat: Catalogue) -> str | None:
@@ -311,12 +335,12 @@ def progress_by_group(
     rows = []
     for group in cat.groups:
         part = [r for r in classified if r["group"] == group.id]
-        weight = [weights[str(r["item"])] if weights else 1 for r in part]
+        weight = [_weight(r, weights) for r in part]
         total = float(sum(weight))
         row: dict[str, object] = {
             "group": group.id,
             "title": group.title,
-            "items": len(part),
+            "items": len(group.items),
             "total": total,
         }
         for name in names:

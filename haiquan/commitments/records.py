@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
-from haiquan.commitments.catalogue import Catalogue, load_catalogue
+from haiquan.commitments._parts import resolve
+from haiquan.commitments.catalogue import Catalogue, load_catalogue, parts_of
 from haiquan.errors import DataFileError, HaiquanError, UnknownCodeError, ValidationError
 from haiquan.reference.countries import find_country
 
@@ -228,9 +229,13 @@ def _rule_problems(record: StatusRecord, cat: Catalogue) -> list[tuple[str, Vali
 
 
 def _item_problem(cat: Catalogue, item: str) -> ValidationError | None:
-    """The error for an item id the catalogue does not hold, or None."""
+    """The error for an item reference the catalogue cannot place, or None.
+
+    An item id, a listed part, a range of listed parts or a paragraph (range) of an item that
+    does not list its parts are accepted (see :mod:`haiquan.commitments._parts`).
+    """
     ids = {i.id for i in cat.items()}
-    if item in ids:
+    if resolve(item, parts_of(cat)) is not None:
         return None
     if not ids:
         return ValidationError(
@@ -245,7 +250,8 @@ def _item_problem(cat: Catalogue, item: str) -> ValidationError | None:
         f"no item {item!r} in catalogue {cat.id}",
         expected=f"an item id such as {sample}",
         got=repr(item),
-        fix=f'see `haiquan commitments show {cat.id}`; write measure numbers as text ("7.1")',
+        fix=f'see `haiquan commitments show {cat.id}`; write measure numbers as text ("7.1"); '
+        'a part or a range of parts of one item is accepted too ("7.7.3", "11.5-11.10")',
     )
 
 

@@ -24,7 +24,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from haiquan.commitments import _store
-from haiquan.commitments.catalogue import Catalogue, catalogue_ids, load_catalogue
+from haiquan.commitments._parts import Coverage, resolve
+from haiquan.commitments.catalogue import Catalogue, catalogue_ids, load_catalogue, parts_of
 from haiquan.commitments.records import (
     RECORD_COLUMNS,
     StatusRecord,
@@ -53,10 +54,13 @@ STATE_COLUMNS: tuple[str, ...] = (
     "group",
     "group_title",
     "item",
+    "part",
+    "share",
     "title",
     "type",
     "units",
     "due",
+    "paragraph_records",
     *RECORD_COLUMNS[3:],
 )
 
@@ -193,38 +197,113 @@ def history_rows(
 def state_rows(
     cat: Catalogue, code: str, day: dt.date, rows: Sequence[dict[str, object]]
 ) -> list[dict[str, object]]:
-    """One dict per catalogue item: the item's facts plus its latest record effective by ``day``."""
-    latest: dict[str, tuple[object, int, dict[str, object]]] = {}
+    """One dict per catalogue item — or per run of its parts sharing one state — with the latest
+    record effective by ``day``.
+
+    A record may cover a whole item, some of its listed parts or a paragraph range of an item
+    that lists none (:mod:`haiquan.commitments._parts`). For an itemised item each part takes the
+    latest record covering it (later effective date first, then the later recorded); consecutive
+    parts with the same record make one row, whose ``part`` names them ("7.7.1-7.7.3") and whose
+    ``share`` is the fraction of the item they are. An item whose parts are not listed is counted
+    whole from its whole-item records; its paragraph records are named in ``paragraph_records``.
+    """
+    layout = parts_of(cat)
+    coverage_cache: dict[str, Coverage | None] = {}
+    whole: dict[str, tuple[tuple[object, int], dict[str, object]]] = {}
+    by_part: dict[str, tuple[tuple[object, int], dict[str, object]]] = {}
+    paragraphs: dict[str, list[tuple[tuple[object, int], dict[str, object]]]] = {}
     for position, row in enumerate(rows):
         effective = row["effective_date"]
         if row["catalogue"] != cat.id or row["country"] != code:
             continue
         if not isinstance(effective, dt.date) or effective > day:
             continue
-        # Later effective date wins; on the same date the later recorded (higher seq) wins.
+        if row.get("approval") == "draft":
+            continue  # a draft counts once approved (docs/commitments.md, self-assessment)
+        ref = str(row["item"])
+        if ref not in coverage_cache:
+            coverage_cache[ref] = resolve(ref, layout)
+        found = coverage_cache[ref]
+        if found is None:
+            continue  # an item of another edition of the catalogue
         key = (effective, int(row.get("seq") or position))  # type: ignore[call-overload]
-        current = latest.get(str(row["item"]))
-        if current is None or key >= (current[0], current[1]):
-            latest[str(row["item"])] = (key[0], key[1], row)
+        if found.whole:
+            if found.item not in whole or key >= whole[found.item][0]:  # type: ignore[operator]
+                whole[found.item] = (key, row)
+        elif found.parts is not None:
+            for part in found.parts:
+                if part not in by_part or key >= by_part[part][0]:  # type: ignore[operator]
+                    by_part[part] = (key, row)
+        else:
+            paragraphs.setdefault(found.item, []).append((key, row))
     result = []
     for group in cat.groups:
         for item in group.items:
-            record = latest.get(item.id, (None, 0, {}))[2]
-            state: dict[str, object] = {
+            base: dict[str, object] = {
                 "catalogue": cat.id,
                 "country": code,
                 "group": group.id,
                 "group_title": group.title,
                 "item": item.id,
+                "part": None,
+                "share": 1.0,
                 "title": item.title,
                 "type": item.type,
-                "units": item.units,
+                "units": item.counting_units,
                 "due": item.due,
+                "paragraph_records": _paragraph_text(paragraphs.get(item.id, [])),
             }
-            for column in RECORD_COLUMNS[3:]:
-                state[column] = record.get(column)
-            result.append(state)
+            item_record = whole.get(item.id)
+            for parts, record in _segments(item.parts, item_record, by_part):
+                state = dict(base)
+                if parts is not None:
+                    state["part"] = parts[0] if len(parts) == 1 else f"{parts[0]}-{parts[-1]}"
+                    state["share"] = len(parts) / len(item.parts)
+                    state["units"] = len(parts)
+                for column in RECORD_COLUMNS[3:]:
+                    state[column] = record.get(column)
+                result.append(state)
     return result
+
+
+def _segments(
+    parts: list[str],
+    item_record: tuple[tuple[object, int], dict[str, object]] | None,
+    by_part: dict[str, tuple[tuple[object, int], dict[str, object]]],
+) -> list[tuple[list[str] | None, dict[str, object]]]:
+    """Split an item into runs of consecutive parts holding the same latest record."""
+    empty: dict[str, object] = {}
+    if not parts or not any(p in by_part for p in parts):
+        return [(None, item_record[1] if item_record else empty)]
+    runs: list[tuple[list[str], int, dict[str, object]]] = []
+    for part in parts:
+        candidates = [c for c in (item_record, by_part.get(part)) if c is not None]
+        best = max(candidates, key=lambda c: c[0]) if candidates else None  # type: ignore[arg-type,return-value]
+        record = best[1] if best else empty
+        if runs and runs[-1][1] == id(record):
+            runs[-1][0].append(part)
+        else:
+            runs.append(([part], id(record), record))
+    if len(runs) == 1 and item_record is not None and runs[0][2] is item_record[1]:
+        return [(None, item_record[1])]
+    return [(run, record) for run, _, record in runs]
+
+
+def _paragraph_text(found: list[tuple[tuple[object, int], dict[str, object]]]) -> str | None:
+    """"11.5-11.10: B, definitive 2022-03-31 (from 2022-05-06)" for each latest paragraph record."""
+    latest: dict[str, tuple[tuple[object, int], dict[str, object]]] = {}
+    for key, row in found:
+        ref = str(row["item"])
+        if ref not in latest or key >= latest[ref][0]:  # type: ignore[operator]
+            latest[ref] = (key, row)
+    texts = []
+    for ref, (_, row) in sorted(latest.items()):
+        said = [str(row[c]) for c in ("category", "status") if row.get(c)]
+        for column in ("indicative_date", "definitive_date"):
+            if row.get(column):
+                said.append(f"{column.split('_')[0]} {row[column]}")
+        texts.append(f"{ref}: {', '.join(said) or 'note only'} (from {row['effective_date']})")
+    return "; ".join(texts) or None
 
 
 def state_on(

@@ -49,9 +49,12 @@ def test_notifications_become_before_and_after_records() -> None:
     assert (seven_seven.category, seven_seven.definitive_date) == ("B", D(2023, 12, 31))
     # 10.8's new date was cut off in the source: the later record has no date rather than a guess.
     assert by_key[("10.8", D(2022, 5, 6))].definitive_date is None
-    # Article 11's shifts cover paragraph ranges only: kept as a note, no category for the measure.
-    eleven = by_key[("11", D(2022, 5, 6))]
-    assert eleven.item == "11" and eleven.category is None and "C -> B" in (eleven.note or "")
+    # Article 11's shifts cover paragraph ranges: each range has its own category, before and
+    # after Add.1, and no record speaks for the whole measure.
+    assert (by_key[("11.5-11.10", D(2018, 11, 16))].category,
+            by_key[("11.5-11.10", D(2022, 5, 6))].category) == ("C", "B")
+    assert by_key[("11.11-11.15", D(2022, 5, 6))].category == "B"
+    assert not any(r.item == "11" for r in records)
     assert all(r.source for r in records)
 
 
@@ -63,6 +66,10 @@ def test_vietnam_state_is_reconstructed_before_and_after_the_addendum(vietnam_lo
     )
     assert (late.at["7.1", "category"], late.at["7.1", "definitive_date"]) == ("B", D(2022, 3, 31))
     assert early.at["1.1", "effective_date"] is None
+    assert late.at["11", "paragraph_records"] == (
+        "11.11-11.15: B (from 2022-05-06); 11.5-11.10: B (from 2022-05-06)"
+    )
+    assert early.at["11", "paragraph_records"].startswith("11.11-11.15: C (from 2018-11-16)")
 
 
 def test_vietnam_rates_on_known_dates(vietnam_loaded: None) -> None:
@@ -79,9 +86,12 @@ def test_vietnam_rates_on_known_dates(vietnam_loaded: None) -> None:
     assert on_2022.counts == {
         "implemented": 5,
         "scheduled": 1,
-        "date_unknown": 2,
-        "not_designated": 28,
+        "date_unknown": 1,
+        "not_designated": 29,
     }
+    # Article 11 is not itemised: its paragraph records are shown, the measure counted whole.
+    assert on_2022.counted_whole == ["11"]
+    assert "11: paragraph records are shown" in (on_2022.note or "")
     on_2024 = implementation_rate("wto_tfa", "VNM", D(2024, 1, 1))
     assert (on_2024.implemented, on_2024.total, on_2024.member_type) == (6, 36, "developing")
     article_7 = progress_by_group("wto_tfa", "VNM", D(2024, 1, 1)).set_index("group").loc["7"]
