@@ -159,6 +159,20 @@ def install_catalogue_command(
     console.print(f"installed catalogue {cat.id}: {len(cat.items())} items")
 
 
+@commitments_app.command("install-item-list")
+def install_item_list_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id, e.g. wto_tfa or wco_safe.")],
+    path: Annotated[Path, typer.Argument(help="CSV with columns item,part.")],
+) -> None:
+    """Install the list of an item's parts (TFA notifiable items, SAFE contents) you hold."""
+    from haiquan.commitments import install_item_list
+
+    cat = install_item_list(catalogue, path)
+    console.print(
+        f"installed the item list of {cat.id}: {', '.join(cat.itemised())} now counted part by part"
+    )
+
+
 @commitments_app.command("load-status")
 def load_status_command(
     path: Annotated[Path, typer.Argument(help="CSV or YAML status file.")],

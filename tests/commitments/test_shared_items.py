@@ -41,3 +41,11 @@ def test_overrides_must_name_real_items(tmp_path: Path) -> None:
     bad.write_text(text)
     with pytest.raises(CatalogueError, match="99.9"):
         read_catalogue_file(bad)
+
+
+def test_rkc_section_titles_read_information_not_lnformation() -> None:
+    # The shared CSV has "lnformation" (lower-case L) in sections 9.1-9.7; it is fixed on read.
+    rkc = read_catalogue_file(PACKAGED / "rkc_general_annex.yaml")
+    titles = {i.id: i.title for g in rkc.groups for i in g.items}
+    assert titles["9.1"] == "Information of general application"
+    assert not any("lnformation" in t for t in titles.values())
