@@ -40,6 +40,7 @@ _COMMAND_MODULES: list[str] = [
     "demo",
     "risk",
     "forecast",
+    "refresh",
     "aeo",
     "alerts",
 ]

@@ -124,10 +124,12 @@ def register(app: typer.Typer) -> None:
         engine: EngineOption = None,
     ) -> None:
         """Forecast every series of a slice with intervals (80 %, 95 %) and a weighted ensemble."""
-        from haiquan.forecast import forecast_file, make_engine, output_columns
+        from haiquan.forecast import make_engine, output_columns
         from haiquan.forecast.flows import SYNTHETIC_NOTE
+        from haiquan.forecast.published import forecast_or_stored
 
-        run = forecast_file(
+        # From the warehouse, the stored run the dashboard, the API and the plan show.
+        run = forecast_or_stored(
             input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
             partners=partner, commodity_level=commodity_level, reconcile=reconcile,
             config=_config(horizon, members), engine=make_engine(engine), output=output)

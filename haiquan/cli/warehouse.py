@@ -48,10 +48,14 @@ def load(
         "--declarations", help="The files are declarations, not trade statistics.")] = False,
     layout: Annotated[DeclarationLayout, typer.Option(
         help="Declaration layout of --declarations files.")] = DeclarationLayout.kcs,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Then compute and store the forecasts, partner scores and plan of "
+        "the new data (`haiquan refresh`).")] = False,
 ) -> None:
     """Load trade or declaration files into the warehouse (all or nothing, never twice)."""
     from haiquan.warehouse.loading import load_declarations_file, load_trade_file
 
+    changed = False
     for file in files:
         with _progress() as progress:
             task = progress.add_task(f"{file.name}: starting", total=None)
@@ -71,6 +75,15 @@ def load(
                       f"({result.format}); replaced {result.replaced_rows:,} earlier rows")
         for note in result.set_aside:
             console.print(f"  set aside {note['rows']} rows: {note['reason']}")
+        changed = changed or not declarations
+    if changed and refresh:
+        from haiquan.cli.refresh import run_refresh
+
+        run_refresh()
+    elif changed:
+        console.print("the stored forecasts, partner scores and plan are of the earlier data: "
+                      "a running server recomputes them in the background, or run "
+                      "`haiquan refresh`")
 
 
 def partner(

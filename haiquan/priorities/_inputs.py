@@ -230,9 +230,12 @@ def model_forecast(
 ) -> pd.DataFrame:
     """Home's exports and imports per partner in ``years`` from :mod:`haiquan.forecast`.
 
-    The back-tested ensembles forecast each home-reported annual series (1995 on, as the DOTS
-    notes advise); series the forecaster skips (too short, stale) fall back to
-    :func:`trend_forecast`, and the ``method`` column says which was used.
+    The figures are those of the one forecast run the CLI, the API and the dashboard show
+    (:func:`haiquan.forecast.published.slice_forecast`: home's annual TOTAL trade with every
+    partner, stored by ``haiquan refresh``), and the ``method`` column names the run and model.
+    Only when the data go on after ``base_year`` are the home-reported annual series forecast
+    here from 1995 to ``base_year`` (as the DOTS notes advise). Series the forecaster skips
+    (too short, stale) fall back to :func:`trend_forecast`, and ``method`` says so.
 
     Args:
         trade: rows of :func:`home_partner_trade` with ``export`` and ``import_`` columns (the
@@ -249,6 +252,9 @@ def model_forecast(
     from haiquan.forecast import forecast_flows
 
     future = [y for y in years if y > base_year]
+    published = _published_forecast(flows, home, base_year, future)
+    if published is not None:
+        return _with_fallback(published, trade, base_year, years)
     rows = flows.loc[
         (flows["reporter"] == home)
         & flows["partner"].str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool)
@@ -273,6 +279,49 @@ def model_forecast(
         }))
     modelled = parts[0] if parts else pd.DataFrame(
         columns=["partner", "flow", "year", "value_usd", "method"])
+    return _with_fallback(modelled, trade, base_year, years)
+
+
+def _published_forecast(flows: pd.DataFrame, home: str, base_year: int,
+                        future: list[int]) -> pd.DataFrame | None:
+    """Home's forecasts from the one run every output shows
+    (:func:`haiquan.forecast.published.slice_forecast`: the stored run of home's annual TOTAL
+    trade when these are the warehouse's rows, else the same forecast computed now), or
+    ``None`` when that run cannot serve: the data go on after ``base_year`` (the plan forecasts
+    from the base year) or the years wanted lie beyond the run's horizon."""
+    from haiquan.errors import InputError as SliceError
+    from haiquan.forecast.published import ForecastSlice, slice_forecast
+
+    if not future:
+        return None
+    plan_slice = ForecastSlice(home)
+    annual = flows.loc[(flows["reporter"] == home) & (flows["frequency"] == "A")
+                       & (flows["commodity"] == "TOTAL")]
+    years = pd.to_numeric(annual["period"], errors="coerce")
+    if annual.empty or years.max() != base_year or max(future) - base_year > plan_slice.horizon:
+        return None
+    try:
+        published = slice_forecast(flows, plan_slice)
+    except SliceError:
+        return None
+    result = published.run.forecasts
+    result = result.loc[result["partner"].astype(str).str.fullmatch(r"[A-Z]{3}")
+                        & (result["partner"].astype(str) != home)]
+    result = result.assign(year=result["period"].astype(int))
+    result = result.loc[result["year"].isin(future)]
+    run = f"run {published.run_id}" if published.run_id is not None else "computed now"
+    return pd.DataFrame({
+        "partner": result["partner"].astype(str).to_numpy(),
+        "flow": result["flow"].astype(str).to_numpy(),
+        "year": result["year"].to_numpy(int),
+        "value_usd": result["yhat"].clip(lower=0).to_numpy(float),
+        "method": f"haiquan.forecast ({run}): " + result["model"].astype(str).to_numpy(),
+    })
+
+
+def _with_fallback(modelled: pd.DataFrame, trade: pd.DataFrame, base_year: int,
+                   years: list[int]) -> pd.DataFrame:
+    """Modelled rows, the actual years, and the trend where no modelled row exists."""
     out = []
     for flow, column in (("export", "export"), ("import", "import_")):
         trend = trend_forecast(trade, base_year, years, value=column).assign(flow=flow)

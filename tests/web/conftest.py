@@ -29,6 +29,16 @@ class Account:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+@pytest.fixture(autouse=True)
+def results_in_request(monkeypatch: pytest.MonkeyPatch, isolated_settings: Settings) -> None:
+    """Pages compute a missing heavy result in the request (no background process outliving
+    the test); tests of the background refresh set HAIQUAN_BACKGROUND_RESULTS back to true."""
+    from haiquan.settings import reset_settings
+
+    monkeypatch.setenv("HAIQUAN_BACKGROUND_RESULTS", "false")
+    reset_settings()
+
+
 @pytest.fixture
 def store(isolated_settings: Settings) -> UserStore:
     """The users store under this test's own HAIQUAN_HOME."""

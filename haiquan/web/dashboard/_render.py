@@ -118,3 +118,21 @@ def render(
         **context,
     }
     return TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)
+
+
+#: Seconds after which a page showing a result still being computed reloads itself.
+PENDING_RELOAD_SECONDS = 10
+
+
+def render_pending(
+    request: Request, title: str, what: str, details: Mapping[str, Any], user: User | None
+) -> HTMLResponse:
+    """The page of a result still being computed: what, how far, and a reload while a refresh
+    runs (``details`` of :class:`~haiquan.errors.NotReadyError`)."""
+    context = {
+        "title": title,
+        "what": what,
+        "details": details,
+        "refresh_seconds": PENDING_RELOAD_SECONDS if details.get("active") else None,
+    }
+    return render(request, "pending.html", context, user)

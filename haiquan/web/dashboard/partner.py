@@ -7,13 +7,14 @@ import math
 import re
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
-from haiquan.errors import InputError
+from haiquan.errors import InputError, NotReadyError
 from haiquan.reference.countries import country
 from haiquan.settings import get_settings
-from haiquan.web.dashboard._render import chart_json, render
+from haiquan.web.dashboard._render import PENDING_RELOAD_SECONDS, chart_json, render
 from haiquan.web.dashboard.charts import fan_chart, line_chart
 from haiquan.web.dashboard.trade import indicators, partner_forecast, partner_history
 from haiquan.web.deps import PageUser
@@ -156,7 +157,14 @@ def page_context(code: str) -> dict[str, Any]:
         if "mirror" in trace["name"]:
             trace["line"]["dash"] = "dot"
     charts = {"history": chart_json(history_chart)}
-    forecast = partner_forecast(partner.alpha_3)
+    pending: dict[str, dict[str, Any]] = {}
+    try:
+        published = partner_forecast(partner.alpha_3)
+        forecast, forecast_run = published.rows, published.run
+    except NotReadyError as error:  # the page shows the history and says how far it has got
+        pending["forecast"] = error.details
+        forecast, forecast_run = pd.DataFrame(), None
+        published = None
     models: dict[str, dict[str, str]] = {}
     if not forecast.empty:
         for flow in ("export", "import"):
@@ -184,7 +192,12 @@ def page_context(code: str) -> dict[str, Any]:
                     value_label=unit,
                 )
             )
-    table = indicators()
+    try:
+        stored = indicators()
+        table, table_synthetic = stored.table, stored.synthetic
+    except NotReadyError as error:
+        pending["indicators"] = error.details
+        table, table_synthetic = pd.DataFrame(columns=["partner"]), False
     row = table[table["partner"] == partner.alpha_3]
     facts = []
     if not row.empty:
@@ -204,10 +217,14 @@ def page_context(code: str) -> dict[str, Any]:
         "models": models,
         "facts": facts,
         "indicator_year": year,
+        "forecast_run": forecast_run,
+        "pending": pending,
+        "refresh_seconds": PENDING_RELOAD_SECONDS if any(
+            d.get("active") for d in pending.values()) else None,
         "synthetic": bool(
             history.attrs.get("synthetic")
-            or forecast.attrs.get("synthetic")
-            or table.attrs.get("synthetic")
+            or (published is not None and published.synthetic)
+            or table_synthetic
         ),
     }
 

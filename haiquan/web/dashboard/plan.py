@@ -1,7 +1,8 @@
 """``/plan``: the optimised cooperation plan as a timeline, with resource use per year.
 
 The plan comes from :func:`haiquan.priorities.service.plan_cooperation` with the catalogue's
-own staff and budget limits; it is cached because the optimisation takes seconds.
+own staff and budget limits, computed by the refresh and read as stored (with the forecasts it
+takes up to minutes).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from haiquan.errors import NotReadyError
 from haiquan.priorities.catalogue import load_catalogue
 from haiquan.priorities.plan import BindingConstraint, Plan
-from haiquan.priorities.service import plan_cooperation
 from haiquan.web._cache import cached
-from haiquan.web.dashboard._render import chart_json, render
+from haiquan.web._results import stored_value
+from haiquan.web.dashboard._render import chart_json, render, render_pending
 from haiquan.web.dashboard.charts import grouped_bars, short_label, timeline_chart
-from haiquan.web.dashboard.priorities import synthetic_source, trade_cache_scope
+from haiquan.web.dashboard.priorities import synthetic_source
 from haiquan.web.deps import PageUser
 
 __all__ = [
@@ -62,9 +64,14 @@ class AssumptionGroup:
 
 
 def cooperation_plan() -> Plan:
-    """The optimal plan for the configured catalogue and trade data (cached)."""
-    stamp, per_home = trade_cache_scope()
-    return cached("priorities.plan", lambda: plan_cooperation(), stamp, per_home=per_home)
+    """The optimal plan for the configured catalogue and trade data, as the refresh stored it.
+
+    Raises:
+        NotReadyError: still being computed (the background refresh has been started).
+    """
+    plan = stored_value("priorities.plan")
+    assert isinstance(plan, Plan)
+    return plan
 
 
 def initiative_names() -> dict[str, str]:
@@ -179,4 +186,9 @@ def page_context() -> dict[str, Any]:
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(request: Request, user: PageUser) -> HTMLResponse:
     """The cooperation plan as a timeline."""
-    return render(request, "plan.html", page_context(), user)
+    try:
+        context = page_context()
+    except NotReadyError as error:
+        return render_pending(request, "Cooperation plan", "the cooperation plan",
+                              error.details, user)
+    return render(request, "plan.html", context, user)

@@ -1,19 +1,22 @@
 """Trade figures the overview and partner pages (and ``/api/trade``) show, cached per warehouse
 state: the warehouse look-ups, the per-partner indicators and the forecasts.
 
-Each function calls one library function (:mod:`haiquan.warehouse`, :mod:`haiquan.analytics`,
-:mod:`haiquan.forecast`) and keeps its result until the warehouse changes or
-``web_cache_seconds`` pass. ``attrs["synthetic"]`` is carried so pages can label demo data.
+Each look-up calls one warehouse query and keeps its result until the warehouse changes or
+``web_cache_seconds`` pass (``attrs["synthetic"]`` is carried so pages can label demo data).
+The indicators and the forecasts are heavy: they are read as the refresh stored them
+(:mod:`haiquan.web._results`), typed, with their own ``synthetic`` flag.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from haiquan.analytics import load_flows, partner_indicators
 from haiquan.errors import ValidationError
-from haiquan.forecast import forecast_flows
+from haiquan.forecast.published import PublishedForecast
 from haiquan.reference.countries import country
+from haiquan.refresh import IndicatorTable
 from haiquan.settings import get_settings
 from haiquan.warehouse.queries import (
     available_years,
@@ -23,9 +26,11 @@ from haiquan.warehouse.queries import (
     top_partners,
 )
 from haiquan.web._cache import cached, warehouse_stamp
+from haiquan.web._results import stored_value
 
 __all__ = [
     "FORECAST_HORIZON",
+    "PartnerForecast",
     "home_totals",
     "known_year",
     "indicators",
@@ -137,33 +142,46 @@ def partner_history(partner: str) -> pd.DataFrame:
     return cached("trade.series", lambda: partner_series(code), code, warehouse_stamp())
 
 
-def indicators() -> pd.DataFrame:
-    """Every indicator of every partner relationship (:func:`partner_indicators`)."""
+def indicators() -> IndicatorTable:
+    """Every indicator of every partner relationship (:func:`partner_indicators`), as the
+    refresh stored it for the current data.
 
-    def compute() -> pd.DataFrame:
-        flows = load_flows()
-        table = partner_indicators(flows)
-        table.attrs = {"synthetic": _synthetic(flows)}
-        return table
+    Raises:
+        NotReadyError: still being computed (the background refresh has been started).
+    """
+    table = stored_value("trade.indicators")
+    assert isinstance(table, IndicatorTable)
+    return table
 
-    return cached("trade.indicators", compute, warehouse_stamp())
+
+@dataclass(frozen=True)
+class PartnerForecast:
+    """A partner's forecast rows and the run they come from.
+
+    Attributes:
+        rows: one row per flow and future year (``flow``, ``period``, ``yhat``, the interval
+            bounds, ``model``); empty when the run has no series of this partner.
+        run: which run, in words (:attr:`PublishedForecast.label`).
+        run_id: the stored run's number (``None`` when computed now).
+        synthetic: generated demo data is behind it.
+    """
+
+    rows: pd.DataFrame
+    run: str
+    run_id: int | None
+    synthetic: bool
 
 
-def partner_forecast(partner: str, horizon: int = FORECAST_HORIZON) -> pd.DataFrame:
-    """Forecasts with 80 % and 95 % intervals of a partner's annual exports and imports."""
+def partner_forecast(partner: str, horizon: int = FORECAST_HORIZON) -> PartnerForecast:
+    """The first ``horizon`` years of a partner's annual exports and imports in the one
+    forecast run of the home country's trade (the run the CLI and the plan read too).
+
+    Raises:
+        NotReadyError: the run is still being computed.
+    """
     code = country(partner).alpha_3
-
-    def compute() -> pd.DataFrame:
-        rows = query_flows(
-            reporter=get_settings().home_country,
-            partners=[code],
-            frequency="A",
-            commodity="TOTAL",
-        )
-        if rows.empty:
-            return pd.DataFrame()
-        result = forecast_flows(rows, horizon=horizon)
-        result.attrs = {"synthetic": _synthetic(rows)}
-        return result
-
-    return cached("trade.forecast", compute, code, horizon, warehouse_stamp())
+    published = stored_value("forecast")
+    assert isinstance(published, PublishedForecast)
+    return PartnerForecast(rows=published.series(partner=code, horizon=horizon),
+                           run=published.label, run_id=published.run_id,
+                           synthetic=published.run.synthetic)

@@ -131,10 +131,16 @@ class ForecastPoint(BaseModel):
 
 
 class PartnerForecast(BaseModel):
-    """Forecasts of a partner's annual exports and imports with prediction intervals."""
+    """Forecasts of a partner's annual exports and imports with prediction intervals, from the
+    one stored forecast run of the home country's trade (the run the dashboard, the CLI and
+    the plan show)."""
 
     partner: str
     synthetic: bool
+    run_id: int | None = Field(
+        description="The stored forecast run the figures come from (null: computed now)."
+    )
+    run: str = Field(description="Which run, in words: slice, when, data version.")
     rows: list[ForecastPoint]
 
 
@@ -186,12 +192,17 @@ def series(code: PartnerCode, _: CurrentUser) -> PartnerSeries:
     )
 
 
-@router.get("/indicators", response_model=Indicators, responses=_LOOKUP)
+_HEAVY = error_responses(400, 404, 503)
+
+
+@router.get("/indicators", response_model=Indicators, responses=_HEAVY)
 def all_indicators(_: CurrentUser) -> Indicators:
-    """Indicators of every partner relationship in the latest year."""
-    frame = indicators()
+    """Indicators of every partner relationship in the latest year (503 while the background
+    refresh is still computing them for the current data)."""
+    stored = indicators()
+    frame = stored.table
     return Indicators(
-        synthetic=bool(frame.attrs.get("synthetic")),
+        synthetic=stored.synthetic,
         rows=[
             PartnerIndicators(partner=str(r.pop("partner")), year=int(r.pop("year")), values=r)
             for r in _records(frame)
@@ -199,15 +210,17 @@ def all_indicators(_: CurrentUser) -> Indicators:
     )
 
 
-@router.get("/partners/{code}/forecast", response_model=PartnerForecast, responses=_LOOKUP)
+@router.get("/partners/{code}/forecast", response_model=PartnerForecast, responses=_HEAVY)
 def forecast(
     code: PartnerCode,
     _: CurrentUser,
     horizon: Annotated[int, Query(ge=1, le=10, description="Years ahead.")] = 5,
 ) -> PartnerForecast:
-    """Forecasts of a partner's annual exports and imports, with 80 % and 95 % intervals."""
+    """Forecasts of a partner's annual exports and imports, with 80 % and 95 % intervals: the
+    first ``horizon`` years of the stored run (503 while it is still being computed)."""
     alpha3 = country(code).alpha_3
-    frame = partner_forecast(alpha3, horizon)
+    published = partner_forecast(alpha3, horizon)
+    frame = published.rows
     if frame.empty:
         raise NotFoundError(
             "no forecast for this partner",
@@ -218,6 +231,8 @@ def forecast(
     keep = set(ForecastPoint.model_fields)
     return PartnerForecast(
         partner=alpha3,
-        synthetic=bool(frame.attrs.get("synthetic")),
+        synthetic=published.synthetic,
+        run_id=published.run_id,
+        run=published.run,
         rows=[ForecastPoint(**{k: v for k, v in r.items() if k in keep}) for r in _records(frame)],
     )

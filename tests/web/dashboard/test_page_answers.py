@@ -239,7 +239,7 @@ def test_partner_page_describes_the_forecast_model_for_readers(
     login(http, make_account("viewer"))
     page = http.get("/partners/KOR")
     assert page.status_code == 200
-    labels = set(partner_forecast("KOR")["model"])
+    labels = set(partner_forecast("KOR").rows["model"])
     assert labels
     for label in labels:
         # The exact label stays in the tooltip; the text reads as words.

@@ -168,8 +168,12 @@ def test_small_partner_is_drawn_in_thousands_not_as_a_flat_zero(
     )
     indicators = pd.DataFrame([{"partner": "FJI", "year": 2020, "total_trade": 282_000.0}])
     monkeypatch.setattr(partner, "partner_history", lambda code: history)
-    monkeypatch.setattr(partner, "partner_forecast", lambda code: pd.DataFrame())
-    monkeypatch.setattr(partner, "indicators", lambda: indicators)
+    from haiquan.refresh import IndicatorTable
+    from haiquan.web.dashboard.trade import PartnerForecast
+
+    monkeypatch.setattr(partner, "partner_forecast", lambda code: PartnerForecast(
+        pd.DataFrame(), run="no run", run_id=None, synthetic=False))
+    monkeypatch.setattr(partner, "indicators", lambda: IndicatorTable(indicators, False))
     context = partner.page_context("FJI")
     figure = json.loads(context["charts"]["history"])
     assert figure["layout"]["yaxis"]["title"]["text"] == "thousand USD"
