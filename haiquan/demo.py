@@ -278,8 +278,8 @@ def _priorities_and_plan(home: str) -> list[DemoSection]:
     from haiquan.priorities.computed import BACI_EXPORTS_FILE
 
     report = rank_partners(home=home, forecast="trend", sensitivity=None)
-    scores = report.scores.head(10)
-    criteria = [c for c in scores.columns if f"{c}_value" in scores.columns]
+    scores = report.scores.overall.head(10)
+    criteria = list(report.scores.weights)
     keep = ["rank", "partner", "name", "score", *criteria]
     ranking = DemoSection(f"Cooperation priorities of {home} (score out of 100, by criterion)",
                           scores[keep].rename(columns={c: f"{c}_points" for c in criteria}),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,7 +17,10 @@ from rich.table import Table
 from haiquan.cli._console import console, native_output_to_stderr
 from haiquan.cli._options import country_code, output_path
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from haiquan.priorities.service import PriorityReport
+
+__all__ = ["print_priorities", "priorities_payload", "register"]
 
 InputOption = Annotated[
     Path | None,
@@ -32,6 +35,82 @@ ForecastOption = Annotated[
     str, typer.Option("--forecast", help="model: haiquan.forecast ensembles (thorough, slower); "
                       "trend: ten-year log-linear trend (fast).")
 ]
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def priorities_payload(report: PriorityReport, top: int) -> dict[str, Any]:
+    """The ``--json`` document: overall ranking, per-instrument rankings, how they combine."""
+    scores = report.scores
+    criteria = scores.criteria
+    return {
+        "home": criteria.home, "year": criteria.year, "horizon": criteria.horizon,
+        "on": criteria.on.isoformat(), "forecast": criteria.forecast,
+        "min_share": criteria.min_share, "left_out": criteria.left_out,
+        "data_source": report.data_source, "warnings": criteria.warnings,
+        "statistic": scores.statistic, "combination": scores.combination,
+        "weights": scores.weights,
+        "dropped": [{"criterion": d.criterion, "reason": d.reason} for d in scores.dropped],
+        "below_smaller": scores.below_smaller,
+        "overall": _records(scores.overall.head(top)),
+        "instruments": {
+            key: {"label": r.label, "counts": r.counts, "total_usd": r.total_usd,
+                  "partners": _records(r.table.head(top))}
+            for key, r in scores.instruments.items()
+        },
+        "sensitivity": (_records(report.sensitivity) if report.sensitivity is not None
+                        else None),
+    }
+
+
+def print_priorities(report: PriorityReport, top: int) -> None:
+    """The per-instrument tables, then the overall ranking with its breakdown and notes."""
+    from haiquan.priorities.weights import criterion_label
+
+    scores = report.scores
+    criteria = scores.criteria
+    for ranking in scores.instruments.values():
+        table = Table(title=f"{ranking.label}: {ranking.counts} — "
+                      f"{ranking.total_usd / 1e9:,.1f} bn USD with {len(ranking.table)} partners")
+        for column in ("#", "partner", "M USD", "% of trade", "driver"):
+            table.add_column(column, justify="right" if column in ("#", "M USD", "% of trade")
+                             else "left")
+        for row in ranking.table.head(min(top, 10)).itertuples(index=False):
+            table.add_row(str(row.rank), f"{row.partner} {row.name}", f"{row.usd / 1e6:,.0f}",
+                          f"{row.share_of_trade:.1%}", row.driver)
+        console.print(table)
+    overall = scores.overall
+    used = list(scores.weights)
+    table = Table(title=f"Overall cooperation priorities for {criteria.home} — base year "
+                  f"{criteria.year}, horizon {criteria.horizon} years (points out of 100)")
+    for column in ("#", "partner", "score", "% of trade"):
+        table.add_column(column, justify="left" if column == "partner" else "right")
+    for criterion in used:
+        table.add_column(f"{criterion_label(criterion)}\n{scores.weights[criterion]:.0%}",
+                         justify="right")
+    for row in overall.head(top).to_dict(orient="records"):
+        table.add_row(str(row["rank"]), f"{row['partner']} {row['name']}",
+                      f"{row['score']:.1f}", f"{row['share']:.1%}",
+                      *(f"{row[c]:.1f}" for c in used))
+    console.print(table)
+    notes = [f"how it combines: {scores.combination}",
+             f"points: {scores.statistic}",
+             f"{criteria.left_out} partners below {criteria.min_share:.1%} of trade left out"]
+    notes += [f"dropped {d.criterion}: {d.reason}" for d in scores.dropped]
+    imputed = overall.loc[overall["imputed"] != "", ["partner", "imputed"]].head(top)
+    if len(imputed):
+        notes.append("median used for missing values: " + "; ".join(
+            f"{p} ({c})" for p, c in imputed.itertuples(index=False)))
+    notes += [f"{partner} {why}" for partner, why in scores.below_smaller.items()]
+    notes.append(f"agreements, partnerships and groups as of {criteria.on} (haiquan.reference); "
+                 f"growth from the {criteria.forecast} forecast")
+    notes.append(f"data: {report.data_source}")
+    for note in notes:
+        console.print(f"  • {note}")
+    for warning in criteria.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
 
 def register(app: typer.Typer) -> None:
     """Mount ``haiquan priorities``, ``haiquan plan`` and ``haiquan plan-template``."""
@@ -54,58 +133,18 @@ def register(app: typer.Typer) -> None:
         forecast: ForecastOption = "model",
         as_json: JsonOption = False,
     ) -> None:
-        """Rank partners for cooperation; each criterion's points, and weight sensitivity."""
+        """Rank partners per cooperation instrument (USD at stake) and overall; weight
+        sensitivity."""
         from haiquan.priorities.service import rank_partners
-        from haiquan.priorities.weights import criterion_label
 
         report = rank_partners(input=input, format=format, home=home, horizon=horizon,
                                year=year, weights=weights, min_share=min_share,
                                sensitivity=sensitivity or None,
                                forecast=forecast)  # type: ignore[arg-type]
-        scores = report.scores
         if as_json:
-            payload = {
-                "attrs": scores.attrs,
-                "data_source": report.data_source,
-                "scores": json.loads(scores.head(top).to_json(orient="records")),
-                "sensitivity": (json.loads(report.sensitivity.to_json(orient="records"))
-                                if report.sensitivity is not None else None),
-            }
-            typer.echo(json.dumps(payload, indent=2, default=str))
+            typer.echo(json.dumps(priorities_payload(report, top), indent=2, default=str))
             return
-        attrs = scores.attrs
-        criteria = list(attrs["weights"])
-        table = Table(title=f"Cooperation priorities for {attrs['home']} — base year "
-                      f"{attrs['year']}, horizon {attrs['horizon']} years (points out of 100)")
-        for column in ("#", "partner", "name", "score"):
-            table.add_column(column, justify="right" if column in ("#", "score") else "left")
-        for criterion in criteria:
-            header = criterion_label(criterion,
-                                     attrs.get("directions", {}).get(criterion, "higher"))
-            table.add_column(f"{header}\n{attrs['weights'][criterion]:.0%}", justify="right")
-        table.add_column("trade M USD", justify="right")
-        for row in scores.head(top).itertuples(index=False):
-            record = row._asdict()
-            table.add_row(str(record["rank"]), record["partner"], record["name"],
-                          f"{record['score']:.1f}",
-                          *(f"{record[c]:.1f}" for c in criteria),
-                          f"{record['current_trade_value'] / 1e6:,.0f}")
-        console.print(table)
-        notes = [f"{attrs['left_out']} partners below {attrs['min_share']:.1%} of trade left out"]
-        if attrs["unavailable"]:
-            notes.append("no data for " + ", ".join(attrs["unavailable"])
-                         + " (weights re-normalised over the rest)")
-        imputed = scores.loc[scores["imputed"] != "", ["partner", "imputed"]].head(top)
-        if len(imputed):
-            notes.append("median used for missing values: " + "; ".join(
-                f"{p} ({c})" for p, c in imputed.itertuples(index=False)))
-        notes.append(f"cooperation flags as of {attrs['on']} (haiquan.reference agreements); "
-                     f"growth from the {attrs['forecast']} forecast")
-        notes.append(f"data: {report.data_source}")
-        for note in notes:
-            console.print(f"  • {note}")
-        for warning in attrs.get("warnings", []):
-            console.print(f"[yellow]warning:[/] {warning}")
+        print_priorities(report, top)
         if report.sensitivity is not None and len(report.sensitivity):
             sens = Table(title=f"Sensitivity: each weight ×(1 ± {sensitivity:g})")
             for column in ("criterion", "weight", "→", "rank corr.", "top-10 out", "entered",

@@ -1,9 +1,10 @@
 """Cooperation priorities: partner scoring and the cooperation-plan optimiser.
 
-Two entry points for the CLI and the web: :func:`score_partners` (one row per partner, each
-criterion's points, total and rank) and :func:`optimise_plan` (the best schedule of initiatives
-within yearly staff and budget, as a :class:`Plan`). :func:`rank_partners` and
-:func:`plan_cooperation` do the same from a file, the warehouse or the Vietnam example;
+Two entry points for the CLI and the web: :func:`score_partners` (partners ranked per
+cooperation instrument by the USD at stake, and overall with each criterion's points) and
+:func:`optimise_plan` (the best schedule of initiatives within yearly staff and budget, as a
+:class:`Plan`). :func:`rank_partners` and :func:`plan_cooperation` do the same from a file,
+the warehouse or the Vietnam example;
 :func:`start_catalogue` writes another administration's starting catalogue.
 See docs/priorities.md.
 """
@@ -20,6 +21,7 @@ from haiquan.priorities.catalogue import (
     load_catalogue,
     parse_catalogue,
 )
+from haiquan.priorities.instruments import INSTRUMENTS, instrument_exposure
 from haiquan.priorities.plan import (
     BindingConstraint,
     ChosenInitiative,
@@ -33,6 +35,11 @@ from haiquan.priorities.plan import (
 )
 from haiquan.priorities.scoring import (
     COOPERATION_FLAGS,
+    STATISTIC,
+    DroppedCriterion,
+    InstrumentRanking,
+    PartnerCriteria,
+    PriorityScores,
     partner_criteria,
     score_criteria,
     score_partners,
@@ -46,6 +53,7 @@ from haiquan.priorities.service import (
     rank_partners,
     start_catalogue,
 )
+from haiquan.priorities.standing import partner_standing
 from haiquan.priorities.template import (
     PLACEHOLDER_PARTNERS,
     TEMPLATE_PARTNERS,
@@ -57,6 +65,7 @@ from haiquan.priorities.template import (
 from haiquan.priorities.trade import ForecastMethod, forecast_growth, partner_trade_forecast
 from haiquan.priorities.weights import (
     CRITERIA,
+    MONEY_CRITERIA,
     Criterion,
     ScoringWeights,
     criterion_label,
@@ -68,6 +77,15 @@ from haiquan.priorities.weights import (
 __all__ = [
     "COOPERATION_FLAGS",
     "CRITERIA",
+    "INSTRUMENTS",
+    "MONEY_CRITERIA",
+    "STATISTIC",
+    "DroppedCriterion",
+    "InstrumentRanking",
+    "PartnerCriteria",
+    "PriorityScores",
+    "instrument_exposure",
+    "partner_standing",
     "ALL_REPORTERS_TRADE_FILE",
     "EXAMPLE_TRADE_FILE",
     "INITIATIVE_KINDS",

@@ -181,14 +181,16 @@ def _mirror_gap(row: pd.Series) -> float:
 
 
 def base_indicators(flows: pd.DataFrame, home: str, year: int) -> pd.DataFrame:
-    """Current trade, share, trade intensity and mirror gap of every partner in ``year``.
+    """Current trade, share, trade intensity, mirror gap and the flows of every partner in ``year``.
 
     Built on :func:`haiquan.analytics.partner_indicators`: ``current_trade`` is its total trade,
     ``share`` its trade share, ``trade_intensity`` its export-intensity index (NaN unless the
     flows carry every partner's world imports, as the full DOTS file does), and ``mirror_gap``
     summarises its mirror columns as ``(|M_h − X_j| + |X_h − M_j|) / (M_h + X_j + X_h + M_j)``,
     home-reported against partner-reported flows (CIF/FOB valuation alone explains a few per
-    cent).
+    cent); ``exports``, ``imports`` and the partner-reported ``partner_reported_imports`` and
+    ``partner_reported_exports`` (USD, NaN where the partner reports nothing) are kept for the
+    mirror discrepancy in USD.
     """
     from haiquan.analytics import partner_indicators
 
@@ -201,6 +203,10 @@ def base_indicators(flows: pd.DataFrame, home: str, year: int) -> pd.DataFrame:
         "share": (table["total_trade"] / table["total_trade"].sum()).to_numpy(float),
         "trade_intensity": table["export_intensity"].to_numpy(float),
         "mirror_gap": table.apply(_mirror_gap, axis=1).to_numpy(float) if len(table) else [],
+        "exports": table["exports"].to_numpy(float),
+        "imports": table["imports"].to_numpy(float),
+        "partner_reported_imports": table["partner_reported_imports"].to_numpy(float),
+        "partner_reported_exports": table["partner_reported_exports"].to_numpy(float),
     })
     return out
 

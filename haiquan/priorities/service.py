@@ -18,7 +18,12 @@ import pydantic
 from haiquan.errors import InputError
 from haiquan.priorities.catalogue import load_catalogue
 from haiquan.priorities.plan import Plan, PlanLimits, optimise_plan
-from haiquan.priorities.scoring import partner_criteria, score_criteria, weight_sensitivity
+from haiquan.priorities.scoring import (
+    PriorityScores,
+    partner_criteria,
+    score_criteria,
+    weight_sensitivity,
+)
 from haiquan.priorities.template import (
     CatalogueTemplate,
     refuse_existing,
@@ -43,9 +48,13 @@ ALL_REPORTERS_TRADE_FILE = (
 
 @dataclass(frozen=True)
 class PriorityReport:
-    """Partner scores and, when asked for, how they react to weight changes."""
+    """Priorities per instrument and overall and, when asked for, their weight sensitivity.
 
-    scores: pd.DataFrame
+    ``scores`` is a :class:`~haiquan.priorities.scoring.PriorityScores`: ``scores.instruments``
+    ranks partners per cooperation instrument by USD at stake, ``scores.overall`` combines them.
+    """
+
+    scores: PriorityScores
     sensitivity: pd.DataFrame | None
     data_source: str
 

@@ -19,6 +19,7 @@ from haiquan.priorities.catalogue import Sourced
 
 __all__ = [
     "CRITERIA",
+    "MONEY_CRITERIA",
     "Criterion",
     "ScoringWeights",
     "default_weights_path",
@@ -27,45 +28,40 @@ __all__ = [
     "parse_weights",
 ]
 
-#: Every criterion the scoring can compute, with what its raw value means.
+#: Every criterion the scoring can compute, with what its raw value means. The six instruments
+#: are money at stake (:mod:`haiquan.priorities.instruments`); growth and standing qualify them.
 CRITERIA: dict[str, str] = {
-    "current_trade": "goods trade (exports + imports) with the partner in the base year, USD",
-    "share": "the partner's share of the home country's goods trade in the base year",
+    "eco_exchange": "preferential trade (FTA in force) with no e-C/O exchange yet, USD",
+    "aeo_mra": "trade with a partner running an AEO programme, no AEO MRA applied yet, USD",
+    "single_window": "trade with a partner whose single window is not connected, USD",
+    "enforcement": "mirror discrepancy with the partner, USD (home- vs partner-reported)",
+    "port_pair": "total trade with the partner, USD (what port-pair pilots act on)",
+    "capacity_building": "trade with a partner that signed home's group arrangement but does "
+    "not apply it yet, USD",
     "forecast_growth": "forecast yearly growth of trade with the partner over the horizon",
-    "trade_intensity": "home's export-intensity index with the partner (1 = as expected from "
-    "the partner's share of world imports)",
-    "untapped_potential": "gravity-model potential trade not yet realised, as a fraction",
-    "mirror_gap": "relative gap between home-reported and partner-reported (mirror) trade",
-    "fta_in_force": "1 when a free-trade agreement between home and partner is in force",
-    "aeo_mra": "1 when an AEO mutual recognition arrangement is in force",
-    "eco_exchange": "1 when electronic certificates of origin are exchanged",
-    "single_window_connected": "1 when the two single windows are connected",
+    "standing": "strategic standing, 0-3: regional community shared with home, comprehensive "
+    "strategic partnership, FTA in force (dated reference data)",
 }
 
 #: Criteria as an officer names them in a table head.
 _LABELS = {
-    "current_trade": "trade", "share": "share", "forecast_growth": "growth",
-    "trade_intensity": "intensity", "untapped_potential": "potential", "mirror_gap": "mirror gap",
-    "fta_in_force": "FTA in force", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
-    "single_window_connected": "single window link",
+    "eco_exchange": "e-C/O exchange", "aeo_mra": "AEO MRA", "single_window": "single window",
+    "enforcement": "enforcement", "port_pair": "port pairs",
+    "capacity_building": "capacity building", "forecast_growth": "growth",
+    "standing": "strategic standing",
 }
-_FLAGS = {"fta_in_force": "FTA", "aeo_mra": "AEO MRA", "eco_exchange": "e-C/O exchange",
-          "single_window_connected": "single window link"}
+
+#: Criteria measured in USD (the rest are a rate and an ordinal count).
+MONEY_CRITERIA = ("eco_exchange", "aeo_mra", "single_window", "enforcement", "port_pair",
+                  "capacity_building")
 
 
 def criterion_label(criterion: str, direction: str = "higher") -> str:
     """A criterion's name in plain words, as the CLI table and the dashboard head it.
 
-    A 0/1 flag scored ``direction: lower`` gives its points where the link is missing
-    (cooperation still to build), so its label says so:
-
-    >>> criterion_label("aeo_mra", "lower")
-    'no AEO MRA yet'
-    >>> criterion_label("aeo_mra"), criterion_label("mirror_gap")
-    ('AEO MRA', 'mirror gap')
+    >>> criterion_label("aeo_mra"), criterion_label("enforcement")
+    ('AEO MRA', 'enforcement')
     """
-    if criterion in _FLAGS and direction == "lower":
-        return f"no {_FLAGS[criterion]} yet"
     return _LABELS.get(criterion, criterion.replace("_", " "))
 
 
@@ -78,7 +74,10 @@ class Criterion(BaseModel):
     direction: Literal["higher", "lower"] = Field(
         description="'higher': a larger raw value raises the priority; 'lower': lowers it."
     )
-    transform: Literal["linear", "log"] = "linear"
+    transform: Literal["log", "rank", "linear"] = Field(
+        default="rank", description="log: money on a log scale, the largest value winsorised "
+        "to the second largest; rank: percentile rank; linear: value over the largest (small "
+        "ordinal counts). None lets one extreme value dominate the criterion.")
     reason: str = Field(min_length=10)
 
     @field_validator("weight")

@@ -27,10 +27,15 @@ def test_priorities_json_ranks_vietnams_partners() -> None:
                                  "--forecast", "trend", "--top", "5", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert len(payload["scores"]) == 5
-    assert payload["scores"][0]["rank"] == 1
-    assert {"CHN", "USA"} <= {row["partner"] for row in payload["scores"]}
-    assert payload["sensitivity"] and payload["attrs"]["home"] == "VNM"
+    assert len(payload["overall"]) == 5
+    assert payload["overall"][0]["rank"] == 1
+    assert {"CHN", "USA"} <= {row["partner"] for row in payload["overall"]}
+    assert payload["sensitivity"] and payload["home"] == "VNM"
+    # Per instrument, partners ranked by USD at stake, each with its driver; how they combine.
+    eco = payload["instruments"]["eco_exchange"]
+    assert eco["partners"][0]["partner"] == "CHN" and "FTA in force" in eco["partners"][0]["driver"]
+    assert "KOR" not in {row["partner"] for row in eco["partners"]}  # e-C/O live since 2023
+    assert "log10" in payload["statistic"] and "weights" in payload["combination"]
     assert payload["data_source"].startswith("file ")
 
 

@@ -37,7 +37,7 @@ def test_the_warehouse_is_used_when_no_file_is_given(
     load_trade_frame(_rows(flows_factory), label="test rows", sha256="0" * 64)
     report = rank_partners(forecast="trend", sensitivity=None, min_share=0.0)
     assert report.data_source.startswith("warehouse ")
-    assert set(report.scores["partner"]) == {"KOR", "JPN", "THA"}
+    assert set(report.scores.overall["partner"]) == {"KOR", "JPN", "THA"}
     assert report.sensitivity is None
 
 
@@ -96,9 +96,9 @@ def test_without_a_warehouse_another_home_ranks_from_the_full_dots_table(
     reset_settings()
     report = rank_partners(forecast="trend", sensitivity=None)
     assert ALL_REPORTERS_DOTS in report.data_source
-    partners = set(report.scores["partner"])
+    partners = set(report.scores.overall["partner"])
     assert {"CHN", "JPN", "USA", "VNM", "KOR"} <= partners and "THA" not in partners
-    top = report.scores.set_index("partner").loc["CHN"]
+    top = report.scores.overall.set_index("partner").loc["CHN"]
     # Thailand's own 2020 figures, million USD: exports to China 29,600.9, imports 50,159.6.
     assert top["current_trade_value"] == pytest.approx((29_600.95 + 50_159.55) * 1e6, rel=1e-4)
 

@@ -32,20 +32,22 @@ def test_default_weights_cover_every_criterion_with_a_reason() -> None:
 
 def test_with_weight_changes_one_criterion_only() -> None:
     weights = load_weights()
-    changed = weights.with_weight("share", 0.5)
-    assert changed.weights()["share"] == 0.5
-    assert {k: v for k, v in changed.weights().items() if k != "share"} == {
-        k: v for k, v in weights.weights().items() if k != "share"}
+    changed = weights.with_weight("enforcement", 0.5)
+    assert changed.weights()["enforcement"] == 0.5
+    assert {k: v for k, v in changed.weights().items() if k != "enforcement"} == {
+        k: v for k, v in weights.weights().items() if k != "enforcement"}
 
 
 BAD = {
-    "unknown criterion": (lambda d: d["criteria"].update(charm=d["criteria"]["share"]),
+    "unknown criterion": (lambda d: d["criteria"].update(charm=d["criteria"]["enforcement"]),
                           "unknown criteria"),
-    "negative weight": (lambda d: d["criteria"]["share"].update(
+    "negative weight": (lambda d: d["criteria"]["enforcement"].update(
         weight={"value": -1, "assumption": "x"}), "cannot be negative"),
-    "bare weight": (lambda d: d["criteria"]["share"].update(weight=0.2), "has no source"),
-    "missing reason": (lambda d: d["criteria"]["share"].pop("reason"), "reason"),
-    "bad direction": (lambda d: d["criteria"]["share"].update(direction="up"), "direction"),
+    "bare weight": (lambda d: d["criteria"]["enforcement"].update(weight=0.2), "has no source"),
+    "missing reason": (lambda d: d["criteria"]["enforcement"].pop("reason"), "reason"),
+    "bad direction": (lambda d: d["criteria"]["enforcement"].update(direction="up"), "direction"),
+    "bad transform": (lambda d: d["criteria"]["enforcement"].update(transform="linear_ratio"),
+                      "transform"),
     "all zero": (lambda d: [c.update(weight={"value": 0, "assumption": "x"})
                             for c in d["criteria"].values()], "add up to 0"),
 }
@@ -66,13 +68,11 @@ def test_each_kind_of_bad_weights_file_is_explained(case: str, tmp_path: Path) -
 
 def test_parse_weights_accepts_a_subset_of_criteria() -> None:
     data = _defaults()
-    data["criteria"] = {"share": data["criteria"]["share"]}
-    assert list(parse_weights(data).criteria) == ["share"]
+    data["criteria"] = {"enforcement": data["criteria"]["enforcement"]}
+    assert list(parse_weights(data).criteria) == ["enforcement"]
 
 
-def test_priority_headers_follow_the_direction_of_each_flag() -> None:
-    assert criterion_label("eco_exchange", "lower") == "no e-C/O exchange yet"
-    assert criterion_label("single_window_connected", "lower") == "no single window link yet"
-    assert criterion_label("aeo_mra", "lower") == "no AEO MRA yet"
-    assert criterion_label("fta_in_force", "higher") == "FTA in force"
-    assert criterion_label("aeo_mra", "higher") == "AEO MRA"
+def test_priority_headers_name_the_instruments() -> None:
+    assert criterion_label("eco_exchange") == "e-C/O exchange"
+    assert criterion_label("enforcement") == "enforcement"
+    assert criterion_label("standing") == "strategic standing"

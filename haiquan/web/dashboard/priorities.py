@@ -12,11 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from haiquan.priorities.service import PriorityReport, rank_partners
-from haiquan.priorities.weights import CRITERIA, criterion_label
+from haiquan.priorities.weights import CRITERIA
 from haiquan.settings import get_settings
 from haiquan.web._cache import cached, warehouse_stamp
-from haiquan.web.dashboard._render import chart_json, render
-from haiquan.web.dashboard.charts import stacked_bars
+from haiquan.web.dashboard._render import render
 from haiquan.web.deps import PageUser
 
 __all__ = ["priority_report", "router", "synthetic_source", "trade_cache_scope"]
@@ -74,54 +73,11 @@ def criterion_meaning(criterion: str, direction: str) -> str:
 
 
 def page_context() -> dict[str, Any]:
-    """What the priorities page shows: the table, the breakdown chart, the weights."""
+    """What the priorities page shows (built by ``priority_views.priorities_context``)."""
+    from haiquan.web.dashboard.priority_views import priorities_context
+
     report = priority_report()
-    scores = report.scores
-    weights: dict[str, float] = scores.attrs.get("weights", {})
-    directions: dict[str, str] = scores.attrs.get("directions", {})
-    criteria = list(weights)
-
-    def _label(criterion: str) -> str:
-        # As the CLI heads them: a flag scored "lower" gives points where the link is missing.
-        return criterion_label(criterion, directions.get(criterion, "higher"))
-
-    top = scores.head(TOP)
-    figure = stacked_bars(
-        [f"{r.partner} {r.name}" for r in top.itertuples()],
-        {c: top[c].round(2).tolist() for c in criteria},
-        title=f"Score breakdown of the top {len(top)} partners (points of 100)",
-        value_label="points",
-        labels={c: _label(c) for c in criteria},
-    )
-    rows = []
-    for record in scores.to_dict(orient="records"):
-        rows.append(
-            {
-                "rank": record["rank"],
-                "partner": record["partner"],
-                "name": record["name"],
-                "score": record["score"],
-                "parts": [(c, record[c]) for c in criteria],
-                # criterion ids ("mirror_gap, share") shown by the labels the table heads use
-                "imputed": ", ".join(
-                    _label(c) for c in str(record.get("imputed") or "").split(", ") if c
-                ),
-            }
-        )
-    return {
-        "title": "Cooperation priorities",
-        "rows": rows,
-        "criteria": [
-            (c, _label(c), weights[c], criterion_meaning(c, directions.get(c, "higher")))
-            for c in criteria
-        ],
-        "unavailable": [_label(c) for c in scores.attrs.get("unavailable", [])],
-        "charts": {"breakdown": chart_json(figure)},
-        "synthetic": synthetic_source(report.data_source),
-        "year": scores.attrs.get("year"),
-        "data_source": report.data_source,
-        "warnings": list(scores.attrs.get("warnings", [])),
-    }
+    return priorities_context(report, synthetic_source(report.data_source))
 
 
 @router.get("/priorities", response_class=HTMLResponse)

@@ -9,9 +9,6 @@ import httpx
 import pandas as pd
 import pytest
 
-from haiquan.priorities.service import PriorityReport
-from haiquan.web.dashboard import priorities
-
 from ..conftest import Account, login
 
 BANNER = "Demo data (synthetic)"
@@ -46,22 +43,6 @@ def test_priorities_follow_a_load_into_the_warehouse(
     load_trade_frame(rows, label="synthetic demo", sha256="0" * 64, synthetic=True)
     after = http.get("/priorities", timeout=180)
     assert after.status_code == 200 and BANNER in after.text
-
-
-def test_imputed_criteria_read_like_the_column_heads(monkeypatch: pytest.MonkeyPatch) -> None:
-    scores = pd.DataFrame(
-        [{"rank": 1, "partner": "KOR", "name": "South Korea", "score": 50.0,
-          "mirror_gap": 10.0, "share": 40.0, "imputed": "mirror_gap, share"},
-         {"rank": 2, "partner": "JPN", "name": "Japan", "score": 40.0,
-          "mirror_gap": 20.0, "share": 20.0, "imputed": ""}]
-    )
-    scores.attrs["weights"] = {"mirror_gap": 0.5, "share": 0.5}
-    report = PriorityReport(scores=scores, sensitivity=None, data_source="warehouse x")
-    monkeypatch.setattr(priorities, "priority_report", lambda: report)
-    context = priorities.page_context()
-    assert [r["imputed"] for r in context["rows"]] == ["mirror gap, share", ""]
-    assert [c[1] for c in context["criteria"]] == ["mirror gap", "share"]
-    assert context["synthetic"] is False
 
 
 def test_partner_indicators_have_row_and_column_headers(
@@ -189,41 +170,6 @@ def test_home_country_page_points_to_the_overview(
         page = http.get(f"/partners/{code}", headers={"Accept": "text/html"})
         assert page.status_code == 400, code
         assert "VNM is the home country" in page.text and "VNM and VNM" not in page.text
-
-
-def test_priority_flags_scored_lower_are_headed_as_missing_links(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Points under "aeo mra" go to partners WITHOUT an MRA: the head must say so, as the CLI."""
-    scores = pd.DataFrame(
-        [{"rank": 1, "partner": "CHN", "name": "China", "score": 50.0,
-          "aeo_mra": 25.0, "fta_in_force": 25.0, "imputed": "aeo_mra"}]
-    )
-    scores.attrs.update(weights={"aeo_mra": 0.5, "fta_in_force": 0.5},
-                        directions={"aeo_mra": "lower", "fta_in_force": "higher"},
-                        year=2020, warnings=["2031 has too few partners"])
-    report = PriorityReport(scores=scores, sensitivity=None, data_source="warehouse x")
-    monkeypatch.setattr(priorities, "priority_report", lambda: report)
-    context = priorities.page_context()
-    assert [c[1] for c in context["criteria"]] == ["no AEO MRA yet", "FTA in force"]
-    assert context["rows"][0]["imputed"] == "no AEO MRA yet"
-    assert context["year"] == 2020 and context["warnings"] == ["2031 has too few partners"]
-
-
-def test_criteria_scored_where_a_link_is_missing_say_so(
-    synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
-) -> None:
-    """'no AEO MRA yet' was explained as '1 when an AEO MRA is in force', the opposite."""
-    login(http, make_account("viewer"))
-    page = http.get("/priorities", timeout=180)
-    assert page.status_code == 200
-    rows = re.findall(r"<tr><td>(no [^<]+ yet)</td><td[^>]*>[^<]*</td><td>([^<]*)</td></tr>",
-                      page.text)
-    assert [label for label, _ in rows] == [
-        "no AEO MRA yet", "no e-C/O exchange yet", "no single window link yet"
-    ]
-    for label, meaning in rows:
-        assert meaning.startswith("points while none is in place yet"), (label, meaning)
 
 
 def test_a_gateway_without_messages_says_so_instead_of_empty_charts(
