@@ -35,6 +35,10 @@ class RegistryAeoDirectory:
             for event in operator.history:
                 self._home[operator.aeo_id].append((event.effective, event.status))
         self._valid_until = {o.aeo_id: o.valid_until for o in registry.operators(dt.date.max)}
+        # Declarations carry the operator's own code (its tax identification number), not the
+        # authorisation number: both find the operator.
+        self._by_tin = {o.tin.strip().upper(): o.aeo_id for o in registry.operators(dt.date.max)
+                        if o.tin and o.tin.strip().upper() not in self._home}
         benefits = {(a.mra_id, country): a.benefits_from for a in load_arrangements()
                     for country in a.partners}
         self._partner: dict[tuple[str, str], list[tuple[dt.date, dict[str, Any]]]] = (
@@ -47,7 +51,18 @@ class RegistryAeoDirectory:
             if start is not None:
                 self._benefits[key].append(start)
 
+    def home_identifiers(self) -> frozenset[str]:
+        """Every code that can name a home AEO (upper case): authorisation numbers and TINs."""
+        return frozenset(self._home) | frozenset(self._by_tin)
+
+    def partner_identifiers(self) -> frozenset[tuple[str, str]]:
+        """Every (country, operator) a partner's list has named, recognised or not."""
+        return frozenset(self._partner)
+
     def is_home_aeo(self, operator_id: str, on_date: dt.date) -> bool:
+        """Whether the operator named by its authorisation number or its TIN is an AEO."""
+        key = operator_id.strip().upper()
+        operator_id = self._by_tin.get(key, key)
         events = [status for day, status in self._home.get(operator_id, []) if day <= on_date]
         if not events or events[-1] != AeoStatus.granted:
             return False
@@ -81,10 +96,11 @@ class RegistryAeoDirectory:
             NotFoundError: no home operator has that authorisation number.
         """
         key = operator_id.strip().upper()
+        key = self._by_tin.get(key, key)
         if key not in self._home:
             raise NotFoundError(
                 f"no AEO {key} in the registry",
-                expected="the authorisation number of a registered home operator",
+                expected="the authorisation number or TIN of a registered home operator",
                 got=key,
                 fix="list operators with `haiquan aeo list`; for a partner's AEO add --country",
             )

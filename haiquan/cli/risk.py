@@ -151,10 +151,23 @@ def score(
     explain: Annotated[
         str, typer.Option("--explain", help="Reasons for: inspected (red/yellow), all, none.")
     ] = "inspected",
+    no_aeo: Annotated[
+        bool,
+        typer.Option("--no-aeo", help="Apply no AEO benefit (default: the AEO registry's)."),
+    ] = False,
+    capacity: Annotated[
+        Path | None,
+        typer.Option(
+            "--capacity",
+            help="Office capacity rules (default HAIQUAN_HOME/risk/capacity.yaml if present, "
+            "else no limit).",
+        ),
+    ] = None,
 ) -> None:
     """Score declarations and route them to channels (columns: declaration_id, item_number,
-    score, level, channel, selection, reasons). Partner alerts kept by `haiquan alerts pull` are
-    applied unless --no-alerts."""
+    score, level, channel, selection, duty_at_stake, aeo, novelty, reasons). Partner alerts
+    kept by `haiquan alerts pull`, the AEO registry's benefits and each office's capacity are
+    applied; the summary says how many declarations each touched."""
     from haiquan.errors import InputError
     from haiquan.risk.service import score_file
 
@@ -179,7 +192,10 @@ def score(
         layout=_layout(layout),
         alerts_path=alerts,
         apply_alerts=not no_alerts,
+        apply_aeo=not no_aeo,
+        capacity_path=capacity,
         explain=explain,  # type: ignore[arg-type]
+        progress=_progress_bar(),
     )
     if summary["synthetic_model"]:
         console.print(
@@ -207,6 +223,7 @@ def score(
             "lodged after the training data ends",
             highlight=False,
         )
+    _print_inputs(summary)
     applied = summary["alerts"]
     if applied["file"] is None:
         console.print("partner alerts: none applied (--no-alerts)")
@@ -224,6 +241,78 @@ def score(
         )
     console.print("channels: " + ", ".join(f"{k} {v}" for k, v in summary["channels"].items()))
     console.print("levels: " + ", ".join(f"{k} {v}" for k, v in summary["levels"].items()))
+    _print_routing(summary)
+
+
+def _progress_bar() -> Any:
+    """A progress bar on stderr for the reasons (the slow part of a peak day)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            bar = Progress(console=Console(stderr=True), transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("reasons", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state.pop("bar").stop()
+
+    return update
+
+
+def _print_inputs(summary: dict[str, Any]) -> None:
+    """Warnings about the file: what it lacks, what is odd in it."""
+    for column in summary.get("missing_columns", []):
+        console.print(
+            f"[bold yellow]warning:[/] the file has no {column!r} column: scored as if every "
+            f"value were empty, so scores differ from a file that has it; export it with the "
+            "column if the clearance system holds it",
+            highlight=False,
+        )
+    if summary.get("dated_in_future"):
+        console.print(
+            f"[bold yellow]warning:[/] {summary['dated_in_future']} declarations are dated after "
+            "today: check the dates (a day and month swapped?)",
+            highlight=False,
+        )
+
+
+def _print_routing(summary: dict[str, Any]) -> None:
+    """What AEO benefits, capacity and novelty did to the day."""
+    aeo = summary["aeo"]
+    matched = aeo["matched"]
+    console.print(
+        f"AEO benefit: {matched['total']} declarations (importer {matched['importer']}, "
+        f"declarant {matched['declarant']}, MRA partner {matched['partner']}); registry "
+        f"{aeo['registry']}",
+        highlight=False,
+    )
+    capacity = summary["capacity"]
+    if capacity["left_out"]:
+        console.print(
+            f"[bold yellow]over capacity:[/] {capacity['left_out']} declarations left out "
+            f"(capacity rules {capacity['rules']!r}):",
+            highlight=False,
+        )
+        for entry in capacity["over"]:
+            console.print(
+                f"  office {entry['office']} on {entry['date']}: {entry['channel']} asked "
+                f"{entry['asked']}, capacity {entry['capacity']}, {entry['left_out']} sent to "
+                f"{entry['moved_to']}; escalate to {entry['escalate_to']}",
+                highlight=False,
+            )
+    else:
+        console.print(f"capacity: within every office's capacity (rules {capacity['rules']!r})",
+                      highlight=False)
+    if summary.get("novel"):
+        console.print(
+            f"novelty: {summary['novel']} declarations unlike the training data (new importer, "
+            "new or thinly declared goods): their scores are less sure (column novelty)",
+            highlight=False,
+        )
 
 
 @risk_app.command("drift")

@@ -12,7 +12,12 @@ from haiquan.declarations.columns import (
     REQUIRED_COLUMNS,
     UNKNOWN_COUNTRY,
 )
-from haiquan.declarations.reader import Layout, normalise_declarations, read_declarations
+from haiquan.declarations.reader import (
+    Layout,
+    missing_optional_columns,
+    normalise_declarations,
+    read_declarations,
+)
 from haiquan.declarations.records import (
     DeclarationRecord,
     records_to_columns,
@@ -30,6 +35,7 @@ __all__ = [
     "SYNTHETIC_LABEL",
     "UNKNOWN_COUNTRY",
     "generate_synthetic_declarations",
+    "missing_optional_columns",
     "normalise_declarations",
     "read_declarations",
     "records_to_columns",

@@ -25,7 +25,7 @@ from haiquan.declarations.columns import (
 from haiquan.errors import DataFileError, UnknownCodeError
 from haiquan.reference.countries import country
 
-__all__ = ["Layout", "normalise_declarations", "read_declarations"]
+__all__ = ["Layout", "missing_optional_columns", "normalise_declarations", "read_declarations"]
 
 Layout = Literal["kcs", "canonical"]
 
@@ -281,3 +281,25 @@ def _label_consistency(result: pd.DataFrame) -> Iterable[tuple[int, str]]:
     clash = both & ((fraud == 1) != critical.isin([1, 2]))
     for index in np.flatnonzero(clash.to_numpy(dtype=bool)):
         yield int(index), "fraud must be 1 exactly when critical_fraud is 1 or 2"
+
+
+#: Optional columns whose absence changes risk scores (history of these parties, codes the
+#: model reads); a label column or the currency missing does not.
+_SCORED_OPTIONAL = ("seller", "courier", "import_type", "import_use", "payment_type",
+                    "origin_indicator", "item_number")
+
+
+def missing_optional_columns(path: str | Path, layout: Layout = "kcs") -> list[str]:
+    """Optional columns the model reads that the file's header lacks, as the file names them.
+
+    The reader fills them as empty, so the file is scored — but not as one that has them (a
+    missing courier column makes every courier's history unknown): the caller warns.
+    """
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    names = {KCS_COLUMNS.get(h, h) if layout == "kcs" else h for h in header}
+    by_canonical = {v: k for k, v in KCS_COLUMNS.items()}
+    return [by_canonical.get(c, c) if layout == "kcs" else c
+            for c in _SCORED_OPTIONAL if c not in names and (layout != "kcs" or c in by_canonical)]

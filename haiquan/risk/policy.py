@@ -76,10 +76,18 @@ class AeoBenefits(_Strict):
     home_aeo_score_factor: float = Field(gt=0, le=1)
     partner_aeo_score_factor: float = Field(gt=0, le=1)
     exploration_weight: float = Field(ge=0, le=1)
+    declarant_aeo_score_factor: float = Field(
+        default=1.0, gt=0, le=1,
+        description="an AEO customs broker declaring for a non-AEO importer (1: no benefit)",
+    )
 
 
 class AlertHandling(_Strict):
     channel: Literal["red", "yellow"]
+    raise_level_to: Literal["medium", "high", "very high"] | None = Field(
+        default=None,
+        description="a declaration an alert sends to control is at least this risk level",
+    )
 
 
 class LevelThresholds(_Strict):
@@ -96,12 +104,22 @@ class LevelThresholds(_Strict):
         return self
 
 
+class Novelty(_Strict):
+    """When a declaration is flagged as unlike the training data (its score is less sure)."""
+
+    thin_history: int = Field(
+        default=5, ge=1,
+        description="fewer past declarations of the HS6 and origin than this: thin history",
+    )
+
+
 class SelectivityRules(_Dated):
     channels: ChannelRates
     exploration: Exploration
     aeo: AeoBenefits
     alerts: AlertHandling
     levels: LevelThresholds
+    novelty: Novelty = Novelty()
 
 
 class DriftRules(_Dated):
@@ -122,7 +140,17 @@ class DriftRules(_Dated):
 _R = TypeVar("_R", bound=_Dated)
 
 
+def own_rules_file(kind: str) -> Path:
+    """The administration's own rules of a kind, ``HOME/risk/<kind>.yaml``: when present it
+    replaces the packaged file, so nobody edits a file inside the installed package."""
+    from haiquan.settings import get_settings
+
+    return get_settings().home / "risk" / f"{kind}.yaml"
+
+
 def _load(kind: str, model: type[_R], path: Path | None, on: dt.date | None) -> _R:
+    if path is None and own_rules_file(kind).is_file():
+        path = own_rules_file(kind)
     stamp = Path(path).stat().st_mtime_ns if path is not None and Path(path).is_file() else 0
     sets = _parsed(kind, model, None if path is None else str(path), stamp)
     day = on or dt.date.today()
@@ -138,15 +166,24 @@ def _load(kind: str, model: type[_R], path: Path | None, on: dt.date | None) -> 
             expected=f"declarations dated from {sets[0].valid_from} (the first {kind} rule "
             f"set, {sets[0].name})",
             got=str(day),
-            fix="check the declarations' dates (YYYY-MM-DD); an operator scoring older "
-            f"declarations adds a rule set for their period to {where}",
+            fix="check the declarations' dates (YYYY-MM-DD); to score older declarations, "
+            f"{_own_fix(kind, path)}",
         )
     raise CatalogueError(
         f"{where}: no {kind} rule set is valid on {day}",
         expected="a rule set whose validity covers the date",
         got=", ".join(f"{s.name} {s.valid_from}..{s.valid_to or ''}" for s in sets),
-        fix="add a rule set for this period",
+        fix=_own_fix(kind, path),
     )
+
+
+def _own_fix(kind: str, path: Path | None) -> str:
+    """How to add a rule set: in the file read when it is the administration's own, else in
+    its own copy of the packaged file (never the packaged file itself)."""
+    if path is not None:
+        return f"add a rule set for their period to {path}"
+    return (f"copy the packaged {kind} rules (docs/risk.md, 'Rules of your own') to "
+            f"{own_rules_file(kind)} and add a rule set for their period there")
 
 
 @lru_cache(maxsize=32)

@@ -3,18 +3,30 @@
 Order of decisions, each noted in the declaration's reasons:
 
 1. **Partner alerts** — a declaration matching a valid :class:`PartnerAlert` goes to the alert
-   channel (red by default), whatever its score.
-2. **Random exploration** — a share of physical inspections is drawn at random (seeded), so the
-   model keeps receiving labels on declarations it would not pick and does not go blind.
-3. **Risk ranking** — the remaining red, then yellow, then blue places are filled by score, after
-   AEO and MRA-partner AEO scores are multiplied by their benefit factors; the rest is green.
+   channel (red by default), whatever its score, and its risk level is raised to at least the
+   rule set's ``alerts.raise_level_to``.
+2. **Random exploration** — each declaration is drawn for control with a fixed probability
+   (``channels.red x exploration.share_of_red``; AEOs ``x aeo.exploration_weight``), so the model
+   keeps receiving labels on declarations it would not pick, and the hit rate of these draws is
+   an unbiased estimate of the fraud rate.
+3. **Risk ranking** — red, yellow and blue are filled by score, after AEO and MRA-partner AEO
+   scores are multiplied by their benefit factors; the rest is green.
 
-In ``batch`` mode the places are counted on the batch (exact rates). In ``stream`` mode (one
-declaration at a time, as through the API) each declaration is compared with the model's reference
-score distribution and exploration is a seeded draw per declaration id, so the rates hold on
-average. A batch too small to hold one place of the smallest channel rate (fewer than 20
-declarations at 5 %) is routed as a stream: counted on the batch, its red places would round to
-none and a very high-risk declaration would go green.
+**Stability.** Every declaration's channel depends on its own data, its own draw and the cut-offs
+of the scores of the whole batch — never on another declaration's alert or AEO status. The draw
+is a hash of the declaration number and the rule set (:func:`selection_draw`), the same in every
+run and in both modes; the cut-offs come from the model's raw scores, which neither alerts nor
+AEO status change. So re-running a day after an alert or an AEO registration moves only the
+declarations concerned (until an office's capacity is reached:
+:mod:`~haiquan.risk.capacity`). The price: the red share is the set rate less the overlap of the
+random draws with the risk-ranked reds and less the AEO places not refilled, not exactly the
+rate.
+
+In ``batch`` mode the cut-offs are counted on the batch: ``round(rate x n)`` places per channel
+(per office when :mod:`~haiquan.risk.capacity` gives it its own rates). In ``stream`` mode (one
+declaration at a time, as through the API) each declaration is compared with the model's
+reference score distribution, so the rates hold on average. A batch too small to hold one place
+of the smallest channel rate (fewer than 20 declarations at 5 %) is routed as a stream.
 """
 
 from __future__ import annotations
@@ -27,8 +39,9 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
+from haiquan.risk.aeo_benefit import AeoMatches, match_aeo
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
-from haiquan.risk.policy import SelectivityRules
+from haiquan.risk.policy import ChannelRates, SelectivityRules
 
 __all__ = [
     "CHANNELS",
@@ -40,6 +53,7 @@ __all__ = [
     "route_columns",
     "route_declarations",
     "route_one",
+    "selection_draw",
 ]
 
 CHANNELS = ("red", "yellow", "blue", "green")
@@ -47,6 +61,7 @@ LEVELS = ("low", "medium", "high", "very high")
 Mode = Literal["batch", "stream"]
 #: A canonical frame, or a mapping of column name to array (the fast path for single items).
 Columns: TypeAlias = pd.DataFrame | Mapping[str, Any]
+_RANDOM_NOTE = "random selection for control (exploration)"
 
 
 def assign_levels(percentiles: np.ndarray, rules: SelectivityRules) -> np.ndarray:
@@ -65,68 +80,86 @@ def assign_levels(percentiles: np.ndarray, rules: SelectivityRules) -> np.ndarra
     return np.array(LEVELS, dtype=object)[index]
 
 
-def _uniform(seed: int, ids: Sequence[str]) -> np.ndarray:
-    """A reproducible uniform draw per declaration id (independent of batch order)."""
-    out = np.empty(len(ids))
-    for i, ident in enumerate(ids):
-        digest = hashlib.blake2b(f"{seed}:{ident}".encode(), digest_size=8).digest()
-        out[i] = int.from_bytes(digest, "big") / 2**64
-    return out
+def selection_draw(ids: Sequence[Any] | np.ndarray, rules: SelectivityRules) -> np.ndarray:
+    """The fixed uniform draw (0-1) of each declaration for random selection.
 
+    ``blake2b("<rule set name>:<seed>:<declaration number>")``, its first 8 bytes read as an
+    unsigned integer over 2**64: the same number for the same declaration in every run, batch
+    or stream, whatever else is in the file; a new rule set draws afresh. All goods items of a
+    declaration share it (a declaration is inspected as a whole).
 
-def _dates(frame: Columns) -> np.ndarray:
-    return np.asarray(pd.DatetimeIndex(np.asarray(frame["date"])).date)
+    >>> from haiquan.risk.policy import load_selectivity_rules
+    >>> rules = load_selectivity_rules()
+    >>> a = selection_draw(["D1", "D2"], rules)
+    >>> bool(a[0] == selection_draw(["D0", "D1"], rules)[1]) and 0 <= a.min() and a.max() < 1
+    True
+    """
+    prefix = f"{rules.name}:{rules.exploration.seed}:"
+    keys = np.asarray(ids, dtype=object)
+    codes, uniques = pd.factorize(keys) if len(keys) > 64 else (np.arange(len(keys)), keys)
+    drawn = np.empty(len(uniques))
+    for i, ident in enumerate(uniques):
+        digest = hashlib.blake2b(f"{prefix}{ident}".encode(), digest_size=8).digest()
+        drawn[i] = int.from_bytes(digest, "big") / 2**64
+    return drawn[np.asarray(codes)]
 
 
 def _aeo_factors(
     frame: Columns, rules: SelectivityRules, aeo: AeoDirectory | None
-) -> tuple[np.ndarray, list[str]]:
-    n = len(frame["declaration_id"])
+) -> tuple[np.ndarray, np.ndarray, AeoMatches]:
+    """Score factor and note per declaration, and which party's AEO status gave it."""
+    matches = match_aeo(frame, aeo)
+    n = len(matches.importer)
     factor = np.ones(n)
-    notes = [""] * n
-    if aeo is None:
-        return factor, notes
-    dates = _dates(frame)
-    importers = np.asarray(frame["importer"])
-    sellers = np.asarray(frame["seller"])
-    departures = np.asarray(frame["departure_country"])
-    for i in range(n):
-        if importers[i] and aeo.is_home_aeo(importers[i], dates[i]):
-            factor[i] = rules.aeo.home_aeo_score_factor
-            notes[i] = f"AEO importer: score x{factor[i]:g}"
-        elif (
-            sellers[i] and departures[i] and aeo.is_partner_aeo(sellers[i], departures[i], dates[i])
-        ):
-            factor[i] = rules.aeo.partner_aeo_score_factor
-            notes[i] = f"AEO of MRA partner {departures[i]}: score x{factor[i]:g}"
-    return factor, notes
+    notes = np.full(n, "", dtype=object)
+    if not matches.any.any():
+        return factor, notes, matches
+    benefit = rules.aeo
+    factor[matches.importer] = benefit.home_aeo_score_factor
+    notes[matches.importer] = f"AEO importer: score x{benefit.home_aeo_score_factor:g}"
+    factor[matches.declarant] = benefit.declarant_aeo_score_factor
+    notes[matches.declarant] = f"AEO declarant: score x{benefit.declarant_aeo_score_factor:g}"
+    factor[matches.partner] = benefit.partner_aeo_score_factor
+    departures = np.asarray(frame["departure_country"], dtype=object)
+    partner = f"score x{benefit.partner_aeo_score_factor:g}"
+    for i in np.flatnonzero(matches.partner).tolist():
+        notes[i] = f"AEO of MRA partner {departures[i]}: {partner}"
+    return factor, notes, matches
 
 
-def _alert_hits(frame: Columns, alerts: Sequence[PartnerAlert]) -> list[str]:
-    n = len(frame["declaration_id"])
-    hits = [""] * n
-    if not alerts:
+def _alert_hits(frame: Columns, alerts: Sequence[PartnerAlert]) -> np.ndarray:
+    """The note of the first alert each declaration matches ('' for none), vectorised per
+    alert (:meth:`PartnerAlert.matches` is the same test for one declaration)."""
+    n = len(np.asarray(frame["declaration_id"]))
+    hits = np.full(n, "", dtype=object)
+    if not alerts or not n:
         return hits
-    dates = _dates(frame)
-    cols = {
-        c: np.asarray(frame[c])
-        for c in ("hs_code", "origin_country", "departure_country", "seller", "importer")
+    days = np.asarray(frame["date"]).astype("datetime64[D]")
+    hs_codes, hs_text = pd.factorize(np.asarray(frame["hs_code"], dtype=object))
+    hs_text = np.array([str(v) for v in hs_text], dtype=object)
+    columns = {
+        c: np.asarray(frame[c], dtype=object)
+        for c in ("origin_country", "departure_country", "seller", "importer")
     }
-    for i in range(n):
-        for alert in alerts:
-            if alert.matches(
-                date=dates[i],
-                hs_code=str(cols["hs_code"][i]),
-                origin_country=cols["origin_country"][i],
-                departure_country=cols["departure_country"][i],
-                seller=cols["seller"][i],
-                importer=cols["importer"][i],
-            ):
-                hits[i] = (
-                    f"partner alert {alert.alert_id} from {alert.issuing_country}: {alert.reason}"
-                )
-                break
+    open_rows = np.ones(n, dtype=bool)
+    for alert in alerts:
+        mask = open_rows & (days >= np.datetime64(alert.valid_from, "D"))
+        mask &= days <= np.datetime64(alert.valid_to, "D")
+        if alert.hs_prefix:
+            prefix = alert.hs_prefix
+            starts = np.array([t.startswith(prefix) for t in hs_text], dtype=bool)
+            mask &= starts[hs_codes] & (hs_codes >= 0)
+        for name in columns:
+            wanted = getattr(alert, name)
+            if wanted:
+                mask &= columns[name] == wanted
+        hits[mask] = _alert_note(alert)
+        open_rows &= ~mask
     return hits
+
+
+def _alert_note(alert: PartnerAlert) -> str:
+    return f"partner alert {alert.alert_id} from {alert.issuing_country}: {alert.reason}"
 
 
 def batch_too_small(n: int, rules: SelectivityRules) -> bool:
@@ -141,6 +174,58 @@ def batch_too_small(n: int, rules: SelectivityRules) -> bool:
     return n > 0 and smallest > 0 and n * smallest < 1
 
 
+def _places(rates: ChannelRates, rules: SelectivityRules, n: int) -> tuple[int, int, int]:
+    """Ends of the red (risk-ranked), yellow and blue places among ``n`` ranked declarations."""
+    red = int(round(rates.red * (1 - rules.exploration.share_of_red) * n))
+    yellow = red + int(round(rates.yellow * n))
+    return red, yellow, yellow + int(round(rates.blue * n))
+
+
+def _batch_channels(
+    scores: np.ndarray,
+    adjusted: np.ndarray,
+    rules: SelectivityRules,
+    groups: Mapping[str, tuple[np.ndarray, ChannelRates]] | None,
+) -> np.ndarray:
+    """Risk-ranked channel per declaration, counted on the batch (or per group of it).
+
+    A declaration's place is its rank among the raw scores; a declaration whose score a benefit
+    lowered takes the place its lowered score would have among the others' raw scores, and
+    leaves its own empty: nobody else moves.
+    """
+    n = len(scores)
+    channel = np.full(n, "green", dtype=object)
+    parts = groups or {"*": (np.arange(n), rules.channels)}
+    for rows, rates in parts.values():
+        if not len(rows):
+            continue
+        raw = scores[rows]
+        order = np.argsort(-raw, kind="stable")
+        place = np.empty(len(rows), dtype=np.int64)
+        place[order] = np.arange(len(rows))
+        lowered = np.flatnonzero(adjusted[rows] < raw)
+        if len(lowered):
+            descending = -raw[order]
+            higher = np.searchsorted(descending, -adjusted[rows][lowered], side="left")
+            place[lowered] = higher - 1  # its own raw score is among the higher ones
+        red, yellow, blue = _places(rates, rules, len(rows))
+        names = np.array(["red", "yellow", "blue", "green"], dtype=object)
+        index = (place >= red).astype(int) + (place >= yellow) + (place >= blue)
+        channel[rows] = names[index]
+    return channel
+
+
+def _stream_channels(
+    adjusted: np.ndarray, rules: SelectivityRules, reference: np.ndarray
+) -> np.ndarray:
+    percentile = np.searchsorted(reference, adjusted, side="right") / max(len(reference), 1)
+    rates = rules.channels
+    risk_red = rates.red * (1 - rules.exploration.share_of_red)
+    bounds = (1 - risk_red, 1 - risk_red - rates.yellow, 1 - risk_red - rates.yellow - rates.blue)
+    index = 3 - sum((percentile > b).astype(int) for b in bounds)
+    return np.array(CHANNELS, dtype=object)[index]
+
+
 def route_columns(
     frame: Columns,
     scores: np.ndarray,
@@ -150,6 +235,7 @@ def route_columns(
     aeo: AeoDirectory | None = None,
     alerts: Sequence[PartnerAlert] = (),
     mode: Mode = "batch",
+    groups: Mapping[str, tuple[np.ndarray, ChannelRates]] | None = None,
 ) -> dict[str, np.ndarray]:
     """Level, channel and selectivity notes per declaration.
 
@@ -162,91 +248,70 @@ def route_columns(
             against it (levels in both modes, channels in ``stream`` mode).
         aeo: AEO status provider; no AEO benefits when ``None``.
         alerts: partner alerts to apply.
-        mode: ``"batch"`` fills exact rates within this batch (a batch too small for them is
-            routed as a stream, see :func:`batch_too_small`); ``"stream"`` decides each
-            declaration alone.
+        mode: ``"batch"`` counts places on this batch (a batch too small for them is routed as
+            a stream, see :func:`batch_too_small`); ``"stream"`` decides each declaration alone.
+        groups: ``batch`` places counted per group (row positions and its rates), e.g. per
+            office with rates of its own; the whole batch at the rule set's rates otherwise.
 
     Returns:
         Arrays ``level``, ``channel``, ``percentile``, ``selection`` (alert / random / risk /
-        none) and ``notes``; :func:`route_declarations` gives them as a frame.
+        none), ``notes``, ``alert`` (the alert's note, '' for none), ``aeo`` (the party whose
+        AEO status lowered the score: importer / declarant / partner, or '') and ``adjusted``
+        (the score after AEO benefits).
     """
     n = len(np.asarray(frame["declaration_id"]))
     scores = np.asarray(scores, dtype=float)
     percentile = np.searchsorted(reference, scores, side="right") / max(len(reference), 1)
     levels = assign_levels(percentile, rules)
-    factor, aeo_notes = _aeo_factors(frame, rules, aeo)
+    factor, aeo_notes, matches = _aeo_factors(frame, rules, aeo)
     adjusted = scores * factor
     hits = _alert_hits(frame, alerts)
-    alerted = np.array([h != "" for h in hits], dtype=bool) if alerts else np.zeros(n, dtype=bool)
-    channel = np.full(n, "green", dtype=object)
-    selection = np.full(n, "none", dtype=object)
-    rates = rules.channels
-    explore_weight = np.where(factor < 1, rules.aeo.exploration_weight, 1.0)
-    channel[alerted] = rules.alerts.channel
-    selection[alerted] = "alert"
+    alerted = hits != ""
     if mode == "batch" and batch_too_small(n, rules):
         mode = "stream"
     if mode == "batch":
-        n_red = int(round(rates.red * n))
-        n_explore = int(round(rules.exploration.share_of_red * n_red))
-        free = ~alerted
-        weights = explore_weight * free
-        if n_explore and weights.sum() > 0:
-            rng = np.random.default_rng(rules.exploration.seed)
-            k = min(n_explore, int((weights > 0).sum()))
-            picked = rng.choice(n, size=k, replace=False, p=weights / weights.sum())
-            channel[picked] = "red"
-            selection[picked] = "random"
-        taken = int((channel == "red").sum())
-        order = np.argsort(-adjusted, kind="stable")
-        order = order[selection[order] == "none"]
-        start = 0
-        for name, count in (
-            ("red", max(n_red - taken, 0)),
-            ("yellow", int(round(rates.yellow * n))),
-            ("blue", int(round(rates.blue * n))),
-        ):
-            chosen = order[start : start + count]
-            channel[chosen] = name
-            selection[chosen] = "risk"
-            start += count
+        channel = _batch_channels(scores, adjusted, rules, groups)
     else:
-        adjusted_pct = np.searchsorted(reference, adjusted, side="right") / max(len(reference), 1)
-        ids = [str(v) for v in np.asarray(frame["declaration_id"])]
-        draw = _uniform(rules.exploration.seed, ids)
-        explore = (draw < rates.red * rules.exploration.share_of_red * explore_weight) & ~alerted
-        channel[explore] = "red"
-        selection[explore] = "random"
-        risk_red = rates.red * (1 - rules.exploration.share_of_red)
-        bounds = (
-            ("red", 1 - risk_red),
-            ("yellow", 1 - risk_red - rates.yellow),
-            ("blue", 1 - risk_red - rates.yellow - rates.blue),
-        )
-        open_rows = selection == "none"
-        for name, bound in bounds:
-            chosen = open_rows & (adjusted_pct > bound)
-            channel[chosen] = name
-            selection[chosen] = "risk"
-            open_rows &= ~chosen
-    random = selection == "random"
-    notes_array = np.full(n, "", dtype=object)
-    # only rows with an alert, an AEO note or a random pick have notes (vectorised batch path)
-    noted = random | alerted
-    if aeo is not None:
-        noted |= np.array([a != "" for a in aeo_notes], dtype=bool)
-    for i in np.flatnonzero(noted).tolist():
+        channel = _stream_channels(adjusted, rules, reference)
+    selection = np.where(channel == "green", "none", "risk").astype(object)
+    weight = np.where(factor < 1, rules.aeo.exploration_weight, 1.0)
+    draw = selection_draw(np.asarray(frame["declaration_id"]), rules)
+    explore = (draw < rules.channels.red * rules.exploration.share_of_red * weight) & ~alerted
+    channel[explore] = "red"
+    selection[explore] = "random"
+    channel[alerted] = rules.alerts.channel
+    selection[alerted] = "alert"
+    levels = _raise_levels(levels, alerted, rules)
+    notes = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(explore | alerted | (aeo_notes != "")).tolist():
         parts = [p for p in (hits[i], aeo_notes[i]) if p]
-        if random[i]:
-            parts.append("random selection for control (exploration)")
-        notes_array[i] = "; ".join(parts)
+        if explore[i]:
+            parts.append(_RANDOM_NOTE)
+        notes[i] = "; ".join(parts)
+    party = np.full(n, "", dtype=object)
+    party[matches.importer], party[matches.declarant] = "importer", "declarant"
+    party[matches.partner] = "partner"
     return {
         "level": levels,
         "channel": channel,
         "percentile": percentile,
         "selection": selection,
-        "notes": notes_array,
+        "notes": notes,
+        "alert": hits,
+        "aeo": party,
+        "adjusted": adjusted,
     }
+
+
+def _raise_levels(levels: np.ndarray, alerted: np.ndarray, rules: SelectivityRules) -> np.ndarray:
+    floor = rules.alerts.raise_level_to
+    if floor is None or not alerted.any():
+        return levels
+    rank = {name: i for i, name in enumerate(LEVELS)}
+    low = alerted & np.array([rank[v] < rank[floor] for v in levels], dtype=bool)
+    levels = levels.copy()
+    levels[low] = floor
+    return levels
 
 
 def route_one(
@@ -266,16 +331,10 @@ def route_one(
     t = rules.levels
     level = LEVELS[(percentile >= t.medium) + (percentile >= t.high) + (percentile >= t.very_high)]
     date = row["date"]
-    factor, aeo_note = 1.0, ""
-    if aeo is not None:
-        importer, seller = row.get("importer"), row.get("seller")
-        departure = row.get("departure_country")
-        if importer and aeo.is_home_aeo(importer, date):
-            factor = rules.aeo.home_aeo_score_factor
-            aeo_note = f"AEO importer: score x{factor:g}"
-        elif seller and departure and aeo.is_partner_aeo(seller, departure, date):
-            factor = rules.aeo.partner_aeo_score_factor
-            aeo_note = f"AEO of MRA partner {departure}: score x{factor:g}"
+    one = {name: [row.get(name)] for name in ("importer", "declarant", "seller",
+                                              "departure_country")}
+    factor_array, aeo_notes, matches = _aeo_factors({**one, "date": [date]}, rules, aeo)
+    factor, aeo_note = float(factor_array[0]), str(aeo_notes[0])
     hit = ""
     for alert in alerts:
         if alert.matches(
@@ -286,37 +345,43 @@ def route_one(
             seller=row.get("seller"),
             importer=row.get("importer"),
         ):
-            hit = f"partner alert {alert.alert_id} from {alert.issuing_country}: {alert.reason}"
+            hit = _alert_note(alert)
             break
     rates = rules.channels
     explore_weight = rules.aeo.exploration_weight if factor < 1 else 1.0
     channel, selection = "green", "none"
+    adjusted = bisect.bisect_right(reference, score * factor) / size
+    risk_red = rates.red * (1 - rules.exploration.share_of_red)
+    for name, bound in (
+        ("red", 1 - risk_red),
+        ("yellow", 1 - risk_red - rates.yellow),
+        ("blue", 1 - risk_red - rates.yellow - rates.blue),
+    ):
+        if adjusted > bound:
+            channel, selection = name, "risk"
+            break
+    draw = selection_draw([row["declaration_id"]], rules)[0]
     if hit:
         channel, selection = rules.alerts.channel, "alert"
-    else:
-        draw = _uniform(rules.exploration.seed, [str(row["declaration_id"])])[0]
-        if draw < rates.red * rules.exploration.share_of_red * explore_weight:
-            channel, selection = "red", "random"
-    if selection == "none":
-        adjusted = bisect.bisect_right(reference, score * factor) / size
-        risk_red = rates.red * (1 - rules.exploration.share_of_red)
-        for name, bound in (
-            ("red", 1 - risk_red),
-            ("yellow", 1 - risk_red - rates.yellow),
-            ("blue", 1 - risk_red - rates.yellow - rates.blue),
-        ):
-            if adjusted > bound:
-                channel, selection = name, "risk"
-                break
+        floor = rules.alerts.raise_level_to
+        if floor is not None and LEVELS.index(level) < LEVELS.index(floor):
+            level = floor
+    elif draw < rates.red * rules.exploration.share_of_red * explore_weight:
+        channel, selection = "red", "random"
     parts = [p for p in (hit, aeo_note) if p]
     if selection == "random":
-        parts.append("random selection for control (exploration)")
+        parts.append(_RANDOM_NOTE)
+    party = ("importer" if matches.importer[0] else "declarant" if matches.declarant[0]
+             else "partner" if matches.partner[0] else "")
     return {
         "level": level,
         "channel": channel,
         "percentile": percentile,
         "selection": selection,
         "notes": "; ".join(parts),
+        "alert": hit,
+        "aeo": party,
+        "adjusted": score * factor,
     }
 
 
@@ -330,7 +395,8 @@ def route_declarations(
     alerts: Sequence[PartnerAlert] = (),
     mode: Mode = "batch",
 ) -> pd.DataFrame:
-    """:func:`route_columns` as a frame: level, channel, percentile, selection, notes."""
+    """:func:`route_columns` as a frame: level, channel, percentile, selection, notes, alert,
+    aeo."""
     return pd.DataFrame(
         route_columns(frame, scores, rules, reference=reference, aeo=aeo, alerts=alerts, mode=mode)
     )

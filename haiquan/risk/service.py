@@ -7,20 +7,20 @@ the CLI and the HTTP router only format the result.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from haiquan._files import write_atomically
-from haiquan.declarations import DeclarationRecord, Layout, read_declarations
-from haiquan.declarations.records import records_to_columns
-from haiquan.errors import InputError
+from haiquan.declarations import Layout, missing_optional_columns, read_declarations
+from haiquan.errors import DataFileError, InputError
+from haiquan.risk.aeo_benefit import AeoSource, configured_aeo_directory
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
+from haiquan.risk.capacity import load_capacity_rules
 from haiquan.risk.drift import psi_report
-from haiquan.risk.features import columns_of
 from haiquan.risk.model import RiskModel, TrainingConfig, require_labels, train_model
 from haiquan.risk.partner_alerts import (
     active_alerts,
@@ -28,20 +28,15 @@ from haiquan.risk.partner_alerts import (
     kept_alerts,
     read_partner_alerts,
 )
-from haiquan.risk.policy import (
-    DriftRules,
-    SelectivityRules,
-    load_drift_rules,
-    load_selectivity_rules,
+from haiquan.risk.policy import DriftRules, load_drift_rules, load_selectivity_rules
+from haiquan.risk.scoring import (
+    SCORE_COLUMNS,
+    Explain,
+    score_batch,
+    score_declarations,
+    score_records,
 )
-from haiquan.risk.selectivity import (
-    CHANNELS,
-    LEVELS,
-    Mode,
-    batch_too_small,
-    route_columns,
-    route_one,
-)
+from haiquan.risk.selectivity import CHANNELS, LEVELS, batch_too_small
 from haiquan.risk.store import (
     default_model_dir,
     load_model,
@@ -62,19 +57,6 @@ __all__ = [
     "score_records",
     "train_risk_model",
 ]
-
-Explain = Literal["all", "inspected", "none"]
-#: Columns of a scores file.
-SCORE_COLUMNS = (
-    "declaration_id",
-    "item_number",
-    "score",
-    "level",
-    "channel",
-    "selection",
-    "reasons",
-)
-
 
 def train_risk_model(
     train: Path,
@@ -176,193 +158,6 @@ def _train_and_save(
     }
 
 
-def score_declarations(
-    frame: pd.DataFrame,
-    model: RiskModel,
-    *,
-    rules: SelectivityRules | None = None,
-    aeo: AeoDirectory | None = None,
-    alerts: Sequence[PartnerAlert] = (),
-    mode: Mode = "batch",
-    explain: Explain = "inspected",
-    top_reasons: int = 3,
-) -> pd.DataFrame:
-    """Score, level, channel and reasons for canonical declarations, in input order.
-
-    History features use the model's training history and earlier-dated rows of ``frame``
-    (never labels of ``frame``). Reasons come from LightGBM ``pred_contrib``; computing them is
-    much slower than scoring, so by default only declarations sent to red or yellow get them.
-    """
-    columns = columns_of(frame)
-    return pd.DataFrame(
-        _score(
-            columns,
-            model,
-            rules=rules,
-            aeo=aeo,
-            alerts=alerts,
-            mode=mode,
-            explain=explain,
-            top_reasons=top_reasons,
-        ),
-        columns=list(SCORE_COLUMNS),
-    )
-
-
-def score_records(
-    records: Sequence[DeclarationRecord],
-    model: RiskModel,
-    *,
-    aeo: AeoDirectory | None = None,
-    alerts: Sequence[PartnerAlert] = (),
-    mode: Mode = "stream",
-    explain: bool = True,
-) -> list[dict[str, Any]]:
-    """:func:`score_declarations` for validated records (the API), without building frames.
-
-    One declaration (the usual API call) takes the fast path: its features come from
-    :meth:`~haiquan.risk.features.FeatureBuilder.transform_one` (dictionary look-ups, the same
-    numbers as a batch of that declaration alone), about a tenth of a millisecond with the model.
-    """
-    if len(records) == 1:
-        return [
-            _score_one(dict(records[0]), model, aeo=aeo, alerts=alerts, mode=mode, explain=explain)
-        ]
-    columns = records_to_columns(records)
-    scored = _score(
-        columns, model, aeo=aeo, alerts=alerts, mode=mode, explain="all" if explain else "none"
-    )
-    keys = list(SCORE_COLUMNS)
-    return [
-        {
-            k: scored[k][i].item() if isinstance(scored[k][i], np.generic) else scored[k][i]
-            for k in keys
-        }
-        for i in range(len(records))
-    ]
-
-
-#: Columns routing reads (ids, alert criteria, AEO parties), besides the score and the date.
-_ROUTING_COLUMNS = (
-    "declaration_id",
-    "hs_code",
-    "origin_country",
-    "departure_country",
-    "seller",
-    "importer",
-)
-
-
-def _score_one(
-    row: Mapping[str, Any],
-    model: RiskModel,
-    *,
-    aeo: AeoDirectory | None,
-    alerts: Sequence[PartnerAlert],
-    mode: Mode,
-    explain: bool,
-) -> dict[str, Any]:
-    """:func:`_score` of one declaration (a mapping of canonical fields), without the
-    per-column arrays: the same features, score, routing and reasons."""
-    date = row["date"]
-    day = date if type(date) is dt.date else pd.Timestamp(date).date()
-    rules = load_selectivity_rules(on=day)
-    features = model.builder.transform_one(row, aeo=aeo)[None, :]
-    scores = model.predict(features)
-    if mode == "stream":
-        routed = route_one(
-            {**row, "date": day},
-            float(scores[0]),
-            rules,
-            reference=model.reference,
-            aeo=aeo,
-            alerts=alerts,
-        )
-    else:  # a batch of one: the batch rules (rates rounded on one declaration)
-        columns: dict[str, np.ndarray] = {}
-        for name in _ROUTING_COLUMNS:
-            columns[name] = np.empty(1, dtype=object)
-            columns[name][0] = row.get(name)
-        columns["date"] = np.array([date], dtype="datetime64[D]")
-        routed = {
-            k: v[0]
-            for k, v in route_columns(
-                columns,
-                scores,
-                rules,
-                reference=model.reference,
-                aeo=aeo,
-                alerts=alerts,
-                mode=mode,
-            ).items()
-        }
-    note = str(routed["notes"])
-    reasons = model.explain(features, currencies=[row.get("currency")])[0] if explain else ""
-    return {
-        "declaration_id": row["declaration_id"],
-        "item_number": row["item_number"],
-        "score": float(np.round(scores, 6)[0]),
-        "level": str(routed["level"]),
-        "channel": str(routed["channel"]),
-        "selection": str(routed["selection"]),
-        "reasons": f"{note}; {reasons}" if note and reasons else note or reasons,
-    }
-
-
-def _score(
-    columns: Mapping[str, np.ndarray],
-    model: RiskModel,
-    *,
-    rules: SelectivityRules | None = None,
-    aeo: AeoDirectory | None = None,
-    alerts: Sequence[PartnerAlert] = (),
-    mode: Mode = "batch",
-    explain: Explain = "inspected",
-    top_reasons: int = 3,
-) -> dict[str, np.ndarray]:
-    n = len(columns["declaration_id"])
-    if rules is None:
-        dates = np.asarray(columns["date"])
-        last = pd.Timestamp(dates.max()).date() if n else dt.date.today()
-        rules = load_selectivity_rules(on=last)
-    features = model.builder.transform(columns, aeo=aeo)
-    scores = model.predict(features)
-    routed = route_columns(
-        columns, scores, rules, reference=model.reference, aeo=aeo, alerts=alerts, mode=mode
-    )
-    channel = routed["channel"]
-    if explain == "all":
-        wanted = np.ones(n, dtype=bool)
-    elif explain == "inspected":
-        wanted = np.isin(channel, ("red", "yellow"))
-    else:
-        wanted = np.zeros(n, dtype=bool)
-    reasons = np.full(n, "", dtype=object)
-    rows = np.flatnonzero(wanted)
-    if len(rows):
-        currency = columns.get("currency")
-        reasons[rows] = model.explain(
-            features[rows], top=top_reasons,
-            currencies=None if currency is None else np.asarray(currency, dtype=object)[rows])
-    notes = routed["notes"]
-    combined = np.asarray(notes, dtype=object).copy()
-    # join notes and reasons only where both exist (most batch rows have neither)
-    has_note = combined != ""
-    for i in np.flatnonzero(has_note & (reasons != "")).tolist():
-        combined[i] = f"{combined[i]}; {reasons[i]}"
-    only_reason = ~has_note & (reasons != "")
-    combined[only_reason] = reasons[only_reason]
-    return {
-        "declaration_id": np.asarray(columns["declaration_id"]),
-        "item_number": np.asarray(columns["item_number"]),
-        "score": np.round(scores, 6),
-        "level": routed["level"],
-        "channel": channel,
-        "selection": routed["selection"],
-        "reasons": combined,
-    }
-
-
 def alerts_in_force(
     dates: Any, path: Path | None = None, *, apply: bool = True
 ) -> tuple[list[PartnerAlert], dict[str, Any]]:
@@ -398,44 +193,77 @@ def score_file(
     alerts_path: Path | None = None,
     apply_alerts: bool = True,
     aeo: AeoDirectory | None = None,
+    apply_aeo: bool = True,
+    capacity_path: Path | None = None,
     explain: Explain = "inspected",
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Score a declarations file (labels may be absent) into a CSV of :data:`SCORE_COLUMNS`.
 
     Partner alerts come from ``alerts_path``, else from the kept alerts file that
     ``haiquan alerts pull`` fills (``HOME/risk/partner_alerts.yaml``); ``apply_alerts=False``
-    applies none.
+    applies none. AEO benefits come from ``aeo``, else from the configured AEO registry
+    (``apply_aeo=False``: none). Office capacity comes from ``capacity_path``, else
+    ``HOME/risk/capacity.yaml``, else the packaged default (no limit).
 
     Returns:
         ``{"rows", "output", "version", "synthetic_model", "channels": {channel: count},
-        "levels": {level: count}, "alerts": {"file", "kept", "active", "matched"}}``
+        "levels": {level: count}, "alerts": {"file", "kept", "active", "matched"},
+        "aeo": {"registry", "operators", "matched": {importer, declarant, partner, total}},
+        "capacity": {"rules", "left_out", "over": [...]}, "missing_columns", "dated_in_future"}``
         (every channel red to green and level low to very high, zeros included);
         ``dated_in_training`` counts declarations dated within the model's training period
         (their history may count them twice); ``routed_one_by_one`` says the file was too
         small for the channel rates and each declaration was routed against the model's
         reference scores (as through the API);
-        ``synthetic_model`` is true when the model was trained on synthetic declarations
-        (the demo's), ``matched`` counts declarations routed by an alert.
+        ``synthetic_model`` is true when the model was trained on synthetic declarations,
+        ``matched`` counts declarations routed by an alert.
+
+    Raises:
+        DataFileError: the file holds no declarations (a header alone); nothing is written.
     """
     _require_writable_output(Path(input_path), Path(output_path))
     model = load_model(model_dir)
     frame = read_declarations(input_path, layout=layout)
+    if not len(frame):
+        raise DataFileError(
+            "the declarations file holds no declarations",
+            path=str(input_path),
+            expected="one declaration (goods item) per row below the header",
+            got="a header and no rows",
+            fix="export the day's declarations again; no scores file was written",
+        )
+    last = pd.Timestamp(frame["date"].max()).date()
     alerts, applied = alerts_in_force(frame["date"], alerts_path, apply=apply_alerts)
-    scored = score_declarations(frame, model, aeo=aeo, alerts=alerts, explain=explain)
+    source = (AeoSource(aeo, "given by the caller", -1) if aeo is not None
+              else configured_aeo_directory(apply_aeo))
+    capacity = load_capacity_rules(capacity_path, on=last)
+    batch = score_batch(frame, model, aeo=source.directory, alerts=alerts, capacity=capacity,
+                        explain=explain, progress=progress)
+    scored = batch.scores
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output_path, lambda path: scored.to_csv(path, index=False))
-    applied["matched"] = int((scored["selection"] == "alert").sum())
+    applied["matched"] = batch.alert_matches
     return {
         "rows": int(len(scored)),
         "dated_in_training": _dated_in_training(frame["date"], model),
+        "dated_in_future": int((frame["date"] > pd.Timestamp(dt.date.today())).sum()),
+        "missing_columns": missing_optional_columns(input_path, layout),
         "output": str(output_path),
         "version": model.meta.get("version"),
         "synthetic_model": bool(model.meta.get("synthetic")),
+        "synthetic_source": model.meta.get("synthetic_source"),
         "channels": _counts(scored["channel"], CHANNELS),
         "levels": _counts(scored["level"], LEVELS),
         "alerts": applied,
-        "routed_one_by_one": batch_too_small(len(scored), load_selectivity_rules(
-            on=pd.Timestamp(frame["date"].max()).date() if len(frame) else None)),
+        "aeo": {"registry": source.where, "operators": source.operators, "matched": batch.aeo},
+        "capacity": {
+            "rules": capacity.name,
+            "left_out": int(sum(e.left_out for e in batch.left_out)),
+            "over": [e.as_dict() for e in batch.left_out],
+        },
+        "novel": int((scored["novelty"] != "").sum()),
+        "routed_one_by_one": batch_too_small(len(scored), load_selectivity_rules(on=last)),
     }
 
 

@@ -11,7 +11,12 @@ import pytest
 from haiquan.declarations import generate_synthetic_declarations
 from haiquan.risk.alerts import InMemoryAeoDirectory, PartnerAlert
 from haiquan.risk.policy import load_selectivity_rules
-from haiquan.risk.selectivity import assign_levels, batch_too_small, route_declarations
+from haiquan.risk.selectivity import (
+    assign_levels,
+    batch_too_small,
+    route_declarations,
+    selection_draw,
+)
 
 RULES = load_selectivity_rules(on=dt.date(2024, 6, 1))
 REFERENCE = np.linspace(0, 1, 1001)
@@ -24,20 +29,88 @@ def batch() -> tuple[pd.DataFrame, np.ndarray]:
     return frame, scores
 
 
-def test_batch_fills_exact_rates_with_exploration(batch: tuple[pd.DataFrame, np.ndarray]) -> None:
+def test_batch_fills_the_risk_places_and_draws_at_the_set_rate(
+    batch: tuple[pd.DataFrame, np.ndarray],
+) -> None:
     frame, scores = batch
     routed = route_declarations(frame, scores, RULES, reference=REFERENCE)
-    counts = routed["channel"].value_counts()
     n = len(frame)
-    assert counts["red"] == round(RULES.channels.red * n)
-    assert counts["yellow"] == round(RULES.channels.yellow * n)
-    assert counts["blue"] == round(RULES.channels.blue * n)
-    random_red = (routed["selection"] == "random").sum()
-    assert random_red == round(RULES.exploration.share_of_red * counts["red"])
-    # risk-selected reds are the highest scores among the rest
-    risk_red = routed["selection"].eq("risk") & routed["channel"].eq("red")
+    share = RULES.exploration.share_of_red
+    risk = routed["selection"].eq("risk")
+    assert (risk & routed["channel"].eq("red")).sum() == round(RULES.channels.red * (1 - share) * n)
+    # random draws take red places on top of the risk-ranked ones, some of them among them
+    random_red = routed["selection"].eq("random")
+    expected = RULES.channels.red * share * n
+    assert abs(random_red.sum() - expected) < 4 * np.sqrt(expected)
+    assert abs(routed["channel"].eq("red").mean() - RULES.channels.red) < 0.01
+    yellow_places = round(RULES.channels.yellow * n)  # less those a random draw took to red
+    assert yellow_places - random_red.sum() <= (risk & routed["channel"].eq("yellow")).sum()
+    assert (risk & routed["channel"].eq("yellow")).sum() <= yellow_places
+    # risk-selected reds are the highest scores
+    risk_red = risk & routed["channel"].eq("red")
     yellow = routed["channel"].eq("yellow")
     assert scores[risk_red.to_numpy()].min() >= scores[yellow.to_numpy()].max()
+
+
+def test_the_draw_is_fixed_per_declaration_whatever_else_is_in_the_batch(
+    batch: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    frame, scores = batch
+    whole = route_declarations(frame, scores, RULES, reference=REFERENCE)
+    half = route_declarations(frame.iloc[::2], scores[::2], RULES, reference=REFERENCE)
+    drawn = whole["selection"].eq("random").to_numpy()[::2]
+    assert drawn.any()
+    assert (half["selection"].eq("random").to_numpy() == drawn).all()
+    reversed_ = route_declarations(frame.iloc[::-1], scores[::-1], RULES, reference=REFERENCE)
+    assert (reversed_["selection"].to_numpy()[::-1] == whole["selection"].to_numpy()).all()
+    ids = frame["declaration_id"].tolist()
+    assert (selection_draw(ids, RULES) == selection_draw(ids[::-1], RULES)[::-1]).all()
+
+
+def test_an_alert_moves_only_the_declarations_it_matches(
+    batch: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    frame, scores = batch
+    target = frame.iloc[5]
+    alert = PartnerAlert(
+        alert_id="KR-9", issuing_country="KOR", valid_from="2024-01-01", valid_to="2024-12-31",
+        hs_prefix=str(target["hs_code"])[:6], origin_country=target["origin_country"],
+        reason="undervalued",
+    )
+    before = route_declarations(frame, scores, RULES, reference=REFERENCE)
+    after = route_declarations(frame, scores, RULES, reference=REFERENCE, alerts=[alert])
+    matched = after["selection"].eq("alert")
+    assert 0 < matched.sum() < 20
+    moved = before["channel"].ne(after["channel"]) | before["selection"].ne(after["selection"])
+    assert not (moved & ~matched).any()
+    assert after.loc[matched, "level"].isin(["high", "very high"]).all()  # raised by the alert
+
+
+def test_registering_an_aeo_moves_only_its_declarations(
+    batch: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    frame, scores = batch
+    importers = frame["importer"].value_counts().index[:2].tolist()
+    aeo = InMemoryAeoDirectory(home=[(code, None, None) for code in importers])
+    before = route_declarations(frame, scores, RULES, reference=REFERENCE)
+    after = route_declarations(frame, scores, RULES, reference=REFERENCE, aeo=aeo)
+    theirs = frame["importer"].isin(importers)
+    moved = before["channel"].ne(after["channel"]) | before["selection"].ne(after["selection"])
+    assert moved[theirs].any()
+    assert not moved[~theirs].any()
+    assert after.loc[theirs, "aeo"].eq("importer").all() and after.loc[~theirs, "aeo"].eq("").all()
+
+
+def test_an_aeo_customs_broker_lowers_the_score_of_a_non_aeo_importer(
+    batch: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    frame, scores = batch
+    broker = frame["declarant"].value_counts().index[0]
+    aeo = InMemoryAeoDirectory(home=[(broker, None, None)])
+    routed = route_declarations(frame, scores, RULES, reference=REFERENCE, aeo=aeo)
+    theirs = frame["declarant"].eq(broker) & ~frame["importer"].eq(broker)
+    assert routed.loc[theirs, "aeo"].eq("declarant").all()
+    assert routed.loc[theirs, "notes"].str.contains("AEO declarant").all()
 
 
 def test_exploration_is_seeded(batch: tuple[pd.DataFrame, np.ndarray]) -> None:

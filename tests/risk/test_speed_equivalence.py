@@ -178,7 +178,7 @@ def test_routing_notes_match_reference_loop() -> None:
             mode=mode,  # type: ignore[arg-type]
         )
         hits = _alert_hits(frame, [alert])
-        _, aeo_notes = _aeo_factors(frame, rules, aeo)
+        _, aeo_notes, _ = _aeo_factors(frame, rules, aeo)
         want = []
         for i in range(len(frame)):
             parts = [p for p in (hits[i], aeo_notes[i]) if p]

@@ -1,11 +1,11 @@
 """``/risk``: the risk queue — the newest declarations in the warehouse scored by the current
 risk model, highest score first, with the reasons behind each score.
 
-Scoring runs :func:`haiquan.risk.service.score_declarations` (batch mode: channel rates are met
-exactly within the scored set; reasons are computed for red and yellow only, as the library
-does by default). Partner alerts kept by ``haiquan alerts pull`` (``HOME/risk/
-partner_alerts.yaml``) are applied, as ``haiquan risk score`` does. Results are cached until the
-warehouse, the model or the alerts file changes.
+Scoring runs :func:`haiquan.risk.scoring.score_batch` (batch mode; reasons are computed for red
+and yellow only, as the library does by default). Partner alerts kept by ``haiquan alerts pull``
+(``HOME/risk/partner_alerts.yaml``), the AEO registry's benefits and each office's capacity are
+applied, as ``haiquan risk score`` does. Results are cached until the warehouse, the model, the
+alerts file, the AEO registry or the capacity file changes.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from haiquan.errors import NotFoundError, ValidationError
+from haiquan.risk.aeo_benefit import configured_aeo_directory
+from haiquan.risk.capacity import default_capacity_file, load_capacity_rules
 from haiquan.risk.partner_alerts import default_alerts_file
-from haiquan.risk.service import alerts_in_force, score_declarations
+from haiquan.risk.scoring import score_batch
+from haiquan.risk.service import alerts_in_force
 from haiquan.risk.store import default_model_dir, load_model
 from haiquan.warehouse.queries import recent_declarations
 from haiquan.web._cache import cached, warehouse_stamp
@@ -72,7 +75,10 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         declarations = recent_declarations(limit)
         model = load_model(model_dir)
         alerts, applied = alerts_in_force(declarations["date"])
-        scored = score_declarations(declarations, model, mode="batch", alerts=alerts)
+        last = pd.Timestamp(declarations["date"].max()).date() if len(declarations) else None
+        batch = score_batch(declarations, model, mode="batch", alerts=alerts,
+                            aeo=aeo.directory, capacity=load_capacity_rules(on=last))
+        scored = batch.scores
         keep = ["date", "office", "importer", "hs_code", "origin_country", "value"]
         table = pd.concat([scored, declarations[keep]], axis=1)
         table = table.sort_values("score", ascending=False).reset_index(drop=True)
@@ -83,9 +89,15 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
             "scored": len(table),
             "alerts": applied["active"],
             "alerts_kept": applied["kept"],
-            "alert_matches": int((scored["selection"] == "alert").sum()),
+            "alert_matches": batch.alert_matches,
+            "aeo_matched": batch.aeo["total"],
+            "aeo_registry": aeo.where,
+            "novel": int((scored["novelty"] != "").sum()),
+            "left_out": [e.as_dict() for e in batch.left_out],
         }
         return table, facts
+
+    aeo = configured_aeo_directory()
 
     return cached(
         "risk.queue",
@@ -95,6 +107,9 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         _model_stamp(model_dir),
         str(alerts_file),
         _file_stamp(alerts_file),
+        aeo.where,
+        id(aeo.directory),
+        _file_stamp(default_capacity_file()),
     )
 
 

@@ -14,7 +14,9 @@ asked: ``"explain": true`` in the body or ``?explain=true``.
 
 Partner alerts kept by ``haiquan alerts pull`` (``HOME/risk/partner_alerts.yaml``) are applied
 unless ``"partner_alerts": false``; the file is re-read only when it changes (one ``stat`` per
-request), and the answer says how many alerts were in force.
+request), and the answer says how many alerts were in force. AEO benefits come from the
+platform's AEO registry (re-read only when it changes) unless ``"aeo_benefit": false``, and the
+answer says how many declarations they reached.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from haiquan.declarations import DeclarationRecord
 from haiquan.errors import ConfigurationError, ValidationError
+from haiquan.risk.aeo_benefit import configured_aeo_directory
 from haiquan.risk.alerts import PartnerAlert
 from haiquan.risk.model import RiskModel
 from haiquan.risk.service import alerts_in_force, score_records
@@ -64,6 +67,12 @@ class RiskScoreRequest(BaseModel):
         description="apply the partner alerts kept by `haiquan alerts pull` "
         "(HOME/risk/partner_alerts.yaml); false applies none",
     )
+    aeo_benefit: bool = Field(
+        default=True,
+        description="apply the AEO benefits of the platform's AEO registry (importer, "
+        "declarant or MRA-partner seller matched on the codes the declaration carries); false "
+        "applies none",
+    )
 
 
 class RiskScorePublic(BaseModel):
@@ -73,6 +82,13 @@ class RiskScorePublic(BaseModel):
     level: Literal["low", "medium", "high", "very high"]
     channel: Literal["red", "yellow", "blue", "green"]
     selection: Literal["alert", "random", "risk", "none"]
+    duty_at_stake: float = Field(
+        description="value x tax rate / 100, in the declaration's currency")
+    aeo: Literal["importer", "declarant", "partner", ""] = Field(
+        description="the party whose AEO status lowered the score ('' for none)")
+    novelty: str = Field(
+        description="what is new about the declaration (new importer, HS6 never declared, "
+        "thin history): the score is less sure; '' when importer and goods are well known")
     reasons: str
 
 
@@ -85,6 +101,9 @@ class RiskScoreResponse(BaseModel):
     alerts_applied: int = Field(
         ge=0, description="partner alerts in force on the declarations' dates, applied"
     )
+    aeo_matched: int = Field(
+        ge=0, description="declarations whose score an AEO benefit lowered")
+    aeo_registry: str = Field(description="the AEO registry applied, or why none was")
     results: list[RiskScorePublic]
 
 
@@ -140,13 +159,17 @@ def _alerts(body: RiskScoreRequest) -> list[PartnerAlert]:
 
 def _score(model: RiskModel, body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
     alerts = _alerts(body)
+    aeo = configured_aeo_directory(body.aeo_benefit)
     scored = score_records(
-        body.declarations, model, mode=body.mode, explain=body.explain or explain, alerts=alerts
+        body.declarations, model, mode=body.mode, explain=body.explain or explain,
+        alerts=alerts, aeo=aeo.directory,
     )
     return RiskScoreResponse(
         model_version=str(model.meta.get("version")),
         model_synthetic=bool(model.meta.get("synthetic")),
         alerts_applied=len(alerts),
+        aeo_matched=sum(1 for row in scored if row["aeo"]),
+        aeo_registry=aeo.where if body.aeo_benefit else "not applied (aeo_benefit: false)",
         results=[RiskScorePublic(**row) for row in scored],
     )
 
