@@ -166,6 +166,15 @@ class TransitService:
             )
         amount = round(decl.value_usd * self.reference.rule("guarantee_share_of_value"), 2)
         with self.store.write() as conn:
+            if conn.execute(select(serials.c.serial).where(
+                    serials.c.office == decl.office_of_departure,
+                    serials.c.lrn == decl.lrn)).first():
+                raise ConflictError(
+                    f"LRN {decl.lrn} was already declared at {decl.office_of_departure}",
+                    expected="a new local reference number",
+                    got=decl.lrn,
+                    fix="look the movement up by its MRN instead of declaring it again",
+                )
             held = self.guarantee(decl.guarantee_reference, conn)
             if held.holder != decl.holder.identification:
                 raise PermissionDeniedError(
@@ -184,15 +193,6 @@ class TransitService:
                     fix="wait for open movements to be discharged, raise the reference amount, "
                     "or split the consignment",
                     details={"balance_usd": held.balance_usd, "amount_usd": amount},
-                )
-            if conn.execute(select(serials.c.serial).where(
-                    serials.c.office == decl.office_of_departure,
-                    serials.c.lrn == decl.lrn)).first():
-                raise ConflictError(
-                    f"LRN {decl.lrn} was already declared at {decl.office_of_departure}",
-                    expected="a new local reference number",
-                    got=decl.lrn,
-                    fix="look the movement up by its MRN instead of declaring it again",
                 )
             key = conn.execute(insert(serials).values(
                 office=decl.office_of_departure, lrn=decl.lrn)).inserted_primary_key
