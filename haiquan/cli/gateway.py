@@ -228,11 +228,17 @@ def serve(
     receive: Annotated[
         bool, typer.Option(help="Also receive (HTTP); off for extra senders.")
     ] = True,
+    tls_certificate: Annotated[Path | None, typer.Option(
+        help="PEM certificate chain: serve HTTPS (TLS 1.2+, modern ciphers), with --tls-key.")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-certificate.")
+                       ] = None,
 ) -> None:
-    """Run the node: receive over HTTP and deliver the outbox."""
+    """Run the node: receive over HTTP (or HTTPS) and deliver the outbox."""
     from haiquan.exchange.serve import serve_node
 
-    serve_node(_open(home), host=host, port=port, dispatchers=dispatchers, receive=receive)
+    serve_node(_open(home), host=host, port=port, dispatchers=dispatchers, receive=receive,
+               tls_certificate=tls_certificate, tls_key=tls_key)
 
 
 @gateway_app.command("send")

@@ -13,6 +13,14 @@
     retry_base_seconds: 1.0               # first retry delay; doubles per attempt
     retry_max_seconds: 300.0
     lease_seconds: 30.0                   # how long a worker holds claimed outbox rows
+    request_timeout_seconds: 30.0         # a partner's answer to one request
+    # limits on what unauthenticated clients can make the receiver hold (haiquan.exchange._limits)
+    header_timeout_seconds: 10.0          # to send a request's headers after connecting
+    body_timeout_seconds: 60.0            # to send a request's whole body
+    max_connections: 4096                 # open at once; more are closed at once
+    max_buffered_bytes: null              # request bodies held in memory at once; null: the
+                                          # larger of 128 MiB and two full requests
+    refusal_log_per_minute: 60            # refusal warnings logged a minute; the rest counted
 """
 
 from __future__ import annotations
@@ -20,12 +28,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from haiquan.errors import ConfigurationError
 from haiquan.exchange._util import load_yaml_mapping
 
 __all__ = ["NodeConfig"]
+
+#: Room for the JWS header, signature and envelope fields around the payload (base64 adds 1/3).
+JWS_OVERHEAD = 16_384
 
 
 class NodeConfig(BaseModel):
@@ -45,6 +63,39 @@ class NodeConfig(BaseModel):
     retry_max_seconds: float = Field(default=300.0, gt=0)
     lease_seconds: float = Field(default=30.0, gt=0)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    body_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    max_connections: int = Field(default=4096, ge=8, le=1_000_000)
+    max_buffered_bytes: int | None = Field(default=None, ge=1_048_576)
+    refusal_log_per_minute: int = Field(default=60, ge=0)
+
+    @property
+    def max_message_chars(self) -> int:
+        """The longest signed message (compact JWS) a payload of ``max_payload_bytes`` makes."""
+        return self.max_payload_bytes * 4 // 3 * 2 + JWS_OVERHEAD
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest HTTP body accepted: a full batch of maximum-size envelopes."""
+        return min(self.max_message_chars * self.max_batch,
+                   64 * 1_048_576 + self.max_message_chars)
+
+    @property
+    def body_budget_bytes(self) -> int:
+        """The bytes of request bodies the receiver holds at once (``max_buffered_bytes``)."""
+        if self.max_buffered_bytes is not None:
+            return self.max_buffered_bytes
+        return max(128 * 1_048_576, 2 * self.max_request_bytes)
+
+    @model_validator(mode="after")
+    def _room_for_one_request(self) -> NodeConfig:
+        if self.max_buffered_bytes is not None and self.max_buffered_bytes < self.max_request_bytes:
+            raise ValueError(
+                f"max_buffered_bytes ({self.max_buffered_bytes}) must hold at least one full "
+                f"request ({self.max_request_bytes} bytes with these max_payload_bytes and "
+                "max_batch), else a full batch is refused for ever; raise it or lower those"
+            )
+        return self
 
     @field_validator("endpoint")
     @classmethod

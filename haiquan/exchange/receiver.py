@@ -37,6 +37,7 @@ from haiquan.errors import (
     SignatureError,
     ValidationError,
 )
+from haiquan.exchange._limits import RateLimitedLog
 from haiquan.exchange._util import dump_json, format_time, loads_strict, one_line
 from haiquan.exchange.config import NodeConfig
 from haiquan.exchange.documents import DocumentContext, document_type
@@ -52,9 +53,6 @@ from haiquan.exchange.store import GatewayStore, InboxRow
 from haiquan.exchange.trust import TrustStore, read_jws_header
 
 __all__ = ["BatchOutcome", "Receiver", "ResultItem"]
-
-#: Room for the JWS header, signature and envelope fields around the payload (base64 adds 1/3).
-_JWS_OVERHEAD = 16_384
 
 
 @dataclass(frozen=True)
@@ -103,12 +101,13 @@ class Receiver:
         self.trust = trust
         self.store = store
         self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
+        #: refusals of unauthenticated input, logged at a bounded rate
+        self.refusals = RateLimitedLog(self.log, config.refusal_log_per_minute)
 
     @property
     def max_request_bytes(self) -> int:
         """The largest HTTP body accepted: a full batch of maximum-size envelopes."""
-        per_message = self.config.max_payload_bytes * 4 // 3 * 2 + _JWS_OVERHEAD
-        return min(per_message * self.config.max_batch, 64 * 1_048_576 + per_message)
+        return self.config.max_request_bytes
 
     # --- signing answers -----------------------------------------------------------------------
     def sign_result(self, model: SignedError | dict[str, Any]) -> str:
@@ -251,7 +250,7 @@ class Receiver:
                 got=type(token).__name__,
                 fix="sign each envelope and send it as a JWS string",
             )
-        limit = self.config.max_payload_bytes * 4 // 3 * 2 + _JWS_OVERHEAD
+        limit = self.config.max_message_chars
         if len(token) > limit:
             raise PayloadTooLargeError(
                 "the signed message is too large",
@@ -334,9 +333,10 @@ class Receiver:
         self, error: HaiquanError, token: Any, message_id: str | None, sender: str | None
     ) -> None:
         """A WARNING per refused envelope: the receiving customs keeps a trace of possibly
-        forged messages. The sender and id are what the envelope claims (unverified)."""
+        forged messages. The sender and id are what the envelope claims (unverified). At most
+        ``refusal_log_per_minute`` a minute; the rest are counted."""
         kid = _peek_kid(token) if token is not None else None
-        self.log.warning(
+        self.refusals.warning(
             "refused message %s claiming sender %s%s: %s [%s]",
             one_line(message_id or "(no readable id)"), one_line(sender or "(none readable)"),
             f" signed with key {one_line(kid)}" if kid else "", one_line(str(error)), error.code,

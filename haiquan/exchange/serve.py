@@ -16,7 +16,9 @@ from pathlib import Path
 
 import uvicorn
 
+from haiquan._tls import check_tls_files, server_context
 from haiquan.errors import ConfigurationError, HaiquanError
+from haiquan.exchange._limits import MAX_HEADER_BYTES, RateLimitFilter, guarded_protocol
 from haiquan.exchange.dispatcher import run_dispatcher
 from haiquan.exchange.http import create_gateway_app
 from haiquan.exchange.node import GatewayNode
@@ -67,14 +69,24 @@ def serve_node(
     dispatchers: int = 1,
     receive: bool = True,
     log_level: str | None = None,
+    tls_certificate: Path | None = None,
+    tls_key: Path | None = None,
 ) -> None:
-    """Serve ``node`` until interrupted: dispatcher threads plus (if ``receive``) HTTP.
+    """Serve ``node`` until interrupted: dispatcher threads plus (if ``receive``) HTTP, or
+    HTTPS with ``tls_certificate`` and ``tls_key`` (TLS 1.2+, modern ciphers only).
 
-    Logging goes to standard error at ``log_level`` (default: the ``log_level`` setting).
+    The receiver is bounded as :mod:`haiquan.exchange._limits` describes, with the limits of
+    ``node.yaml``. Logging goes to standard error at ``log_level`` (default: the ``log_level``
+    setting).
+
+    Raises:
+        ConfigurationError: the trust store, the TLS files or the node cannot be used.
     """
     level = logging.getLevelName(configure_logging(log_level)).lower()
     if node.trust.problem is not None:
         raise node.trust.problem
+    check_tls_files(tls_certificate, tls_key, where="gateway serve")
+    server = _http_server(node, host, port, level, tls_certificate, tls_key) if receive else None
     stop = threading.Event()
     threads = [
         threading.Thread(target=run_dispatcher, args=(node, stop), daemon=True,
@@ -85,24 +97,62 @@ def serve_node(
         "gateway node %s starting: endpoint %s, %s, store %s, %d dispatcher(s), "
         "%d trusted partner(s) (%s), signing key %s",
         node.country, node.config.endpoint,
-        f"receiving on {host}:{port}" if receive else "sending only (--no-receive)",
+        (f"receiving on {'https' if tls_certificate else 'http'}://{host}:{port}" if receive
+         else "sending only (--no-receive)"),
         describe_database(node.database_url), dispatchers, len(node.trust.partners),
         ", ".join(sorted(node.trust.partners)) or "none yet", node.keyring.active.kid,
     )
     for thread in threads:
         thread.start()
     try:
-        if receive:
-            uvicorn.run(
-                create_gateway_app(node), host=host, port=port, log_level=level,
-                access_log=False,
-            )
+        if server is not None:
+            server.run()
         else:
             stop.wait()
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
+
+
+def _http_server(node: GatewayNode, host: str, port: int, level: str,
+                 certificate: Path | None, key: Path | None) -> uvicorn.Server:
+    """uvicorn serving the node's app with its limits (and TLS when given)."""
+    limits = node.config
+    _allow_open_files(limits.max_connections + 256)
+    config = uvicorn.Config(
+        create_gateway_app(node), host=host, port=port, log_level=level, access_log=False,
+        http=guarded_protocol(header_timeout=limits.header_timeout_seconds,
+                              max_connections=limits.max_connections),
+        timeout_keep_alive=5, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        backlog=min(2048, limits.max_connections), server_header=False,
+        ssl_certfile=certificate, ssl_keyfile=key,
+        ssl_context_factory=(
+            (lambda _config, _default: server_context(certificate, key))
+            if certificate is not None and key is not None else None),
+    )
+    # uvicorn warns once per malformed request ("Invalid HTTP request received."): anyone can
+    # send those, so they are rate-limited like the node's own refusals.
+    logging.getLogger("uvicorn.error").addFilter(RateLimitFilter(limits.refusal_log_per_minute))
+    return uvicorn.Server(config)
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's open-file limit towards ``wanted`` (each connection is one), as far
+    as the hard limit allows; a node capped below its ``max_connections`` says so."""
+    try:
+        import resource
+    except ImportError:  # not on Unix: nothing to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < wanted:
+        logging.getLogger("haiquan.exchange").warning(
+            "the open-file limit (%d) is below max_connections + 256 (%d): raise it (ulimit -n "
+            "or LimitNOFILE= in the service unit) or lower max_connections in node.yaml",
+            target, wanted)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,12 +167,16 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--no-receive", action="store_true", help="send only (an extra worker)")
     serve.add_argument("--log-level", default=None,
                        help="DEBUG, INFO, WARNING ... (default: HAIQUAN_LOG_LEVEL, else INFO)")
+    serve.add_argument("--tls-certificate", type=Path, default=None,
+                       help="PEM certificate chain: serve HTTPS (with --tls-key)")
+    serve.add_argument("--tls-key", type=Path, default=None, help="PEM private key")
     args = parser.parse_args(argv)
     try:
         configure_logging(args.log_level)
         node = GatewayNode.from_home(args.home)
         serve_node(node, host=args.host, port=args.port, dispatchers=args.dispatchers,
-                   receive=not args.no_receive, log_level=args.log_level)
+                   receive=not args.no_receive, log_level=args.log_level,
+                   tls_certificate=args.tls_certificate, tls_key=args.tls_key)
     except HaiquanError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2 if error.status < 500 else 1)

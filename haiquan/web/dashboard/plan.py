@@ -21,7 +21,7 @@ from haiquan.priorities.plan import BindingConstraint, Plan
 from haiquan.web._cache import cached
 from haiquan.web._results import stored_value
 from haiquan.web.dashboard._render import chart_json, render, render_pending
-from haiquan.web.dashboard.charts import grouped_bars, short_label, timeline_chart
+from haiquan.web.dashboard.charts import grouped_bars, timeline_chart
 from haiquan.web.dashboard.priorities import synthetic_source
 from haiquan.web.deps import PageUser
 
@@ -135,7 +135,8 @@ def page_context() -> dict[str, Any]:
     timeline = timeline_chart(
         [
             {
-                "label": short_label(c.name, 60),
+                "key": c.id,
+                "label": c.name,
                 "start": c.start_year,
                 "end": c.completion_year,
                 "kind": c.kind,
