@@ -181,3 +181,32 @@ def test_pulled_alerts_and_a_synthetic_model_reach_the_api(
     assert broken.status_code == 500
     error = broken.json()["error"]
     assert str(kept) in error["message"] and error["fix"]
+
+
+def test_the_api_applies_the_aeo_registry_by_the_importers_code(
+    http: httpx.Client, isolated_settings: Settings, small_model: RiskModel,
+    synthetic_train: pd.DataFrame, synthetic_later: pd.DataFrame,
+) -> None:
+    import datetime as dt
+
+    from haiquan.aeo import AeoRegistry, OperatorCreate
+
+    save_model(small_model, default_model_dir(), synthetic_train)
+    headers = _token(isolated_settings, "risk_officer")
+    row = synthetic_later.iloc[0]
+    body = {"declarations": [_declaration(row), _declaration(synthetic_later.iloc[1])]}
+    before = http.post("/api/risk/score", json=body, headers=headers).json()
+    assert before["aeo_matched"] == 0 and "no AEO registry yet" in before["aeo_registry"]
+    registry = AeoRegistry()
+    registry.add_operator(OperatorCreate(aeo_id="VN-AEO-0001", name="Importer", tin=row["importer"],
+                                         granted_on=dt.date(2020, 1, 1)))
+    registry.close()
+    after = http.post("/api/risk/score", json=body, headers=headers).json()
+    assert after["aeo_matched"] >= 1
+    assert after["results"][0]["aeo"] == "importer"
+    assert "AEO importer" in after["results"][0]["reasons"]
+    assert after["results"][0]["duty_at_stake"] == pytest.approx(
+        round(float(row["value"]) * float(row["tax_rate"]) / 100, 2))
+    off = http.post("/api/risk/score", json={**body, "aeo_benefit": False},
+                    headers=headers).json()
+    assert off["aeo_matched"] == 0 and off["results"][0]["aeo"] == ""
