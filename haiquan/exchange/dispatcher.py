@@ -272,10 +272,14 @@ def _postpone(node: GatewayNode, receiver: str, outage: PartnerOutage) -> None:
 def _probe(node: GatewayNode, country: str) -> str | None:
     """None when the partner answers its node route, else why not."""
     try:
-        endpoint = node.trust.partner(country).endpoint
+        partner = node.trust.partner(country)
     except HaiquanError as error:
         return str(error)
-    return node.client.probe(endpoint)
+    if partner.protocol == "as4":
+        from haiquan.exchange.as4.binding import as4_gateway
+
+        return as4_gateway(node).probe(partner.endpoint)
+    return node.client.probe(partner.endpoint)
 
 
 def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -> DispatchReport:
@@ -299,6 +303,10 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
         node.store.mark_failed([(m.message_id, str(error)) for m in messages])
         report.failed += len(messages)
         return report
+    if partner.protocol == "as4":  # the AS4 binding (haiquan.exchange.as4.binding)
+        from haiquan.exchange.as4.binding import as4_gateway
+
+        return as4_gateway(node).deliver(receiver, partner, messages)
     tokens = node.keyring.sign_many(
         [m.envelope.encode("utf-8") for m in messages], {"typ": ENVELOPE_TYP, "iat": int(now)}
     )

@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import nacl.bindings
@@ -40,6 +40,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -51,6 +52,7 @@ from haiquan.errors import (
     SignatureError,
 )
 from haiquan.exchange._util import RepeatedMemberError, load_yaml_mapping, loads_strict, utcnow
+from haiquan.exchange.as4.pmode import As4Agreement
 from haiquan.exchange.keys import ALGORITHMS, JoseKey, import_public_jwk
 
 __all__ = ["PartnerConfig", "TrustStore", "TrustedKey", "VerifiedJWS", "read_jws_header"]
@@ -111,16 +113,30 @@ class PartnerConfig(BaseModel):
 
     name: str = ""
     endpoint: str = Field(pattern=r"^https?://")
-    keys: list[TrustedKey] = Field(min_length=1)
+    #: The wire binding: haiquan-c2c/1 (JWS, ``keys``) or AS4 (``as4``: the partner's party,
+    #: certificate and P-Modes, haiquan.exchange.as4.pmode).
+    protocol: Literal["haiquan-c2c/1", "as4"] = "haiquan-c2c/1"
+    as4: As4Agreement | None = None
+    keys: list[TrustedKey] = Field(default_factory=list)
     #: The operator's statement that a plain-HTTP endpoint is on a closed, otherwise encrypted
     #: network; without it only https:// (or this machine) is accepted.
     plain_http: bool = False
+
+    @field_validator("keys")
+    @classmethod
+    def _keys_for_jws(cls, value: list[TrustedKey], info: ValidationInfo) -> list[TrustedKey]:
+        if info.data.get("protocol", "haiquan-c2c/1") == "haiquan-c2c/1" and not value:
+            raise ValueError("a haiquan-c2c/1 partner needs at least one key")
+        return value
 
     @model_validator(mode="after")
     def _encrypted(self) -> PartnerConfig:
         problem = plain_http_problem(self.endpoint, self.plain_http)
         if problem:
             raise ValueError(problem)
+        if self.protocol == "as4" and self.as4 is None:
+            raise ValueError("a partner with protocol as4 needs its as4 block (party, "
+                             "certificate, agreements)")
         return self
 
 

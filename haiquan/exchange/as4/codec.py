@@ -291,11 +291,21 @@ def unpack(headers: dict[str, str], body: bytes) -> tuple[bytes, dict[str, bytes
     return soap, {cid: data}
 
 
+Party = tuple[str, str | None]
+Signer = Callable[[x509.Certificate | None], x509.Certificate]
+
+
 def read_user_message(headers: dict[str, str], body: bytes, *, me: AS4InternalParty,
-                      signer: Callable[[x509.Certificate | None], x509.Certificate],
-                      encrypt_required: bool, max_payload_bytes: int) -> IncomingDocument:
+                      signer: Signer | None = None, encrypt_required: bool = True,
+                      max_payload_bytes: int,
+                      policy: Callable[[Party, Party], tuple[Signer, bool]] | None = None,
+                      ) -> IncomingDocument:
     """Check an incoming user message completely (signature by a trusted certificate over the
     header, body and payload, decryption, decompression within ``max_payload_bytes``).
+
+    ``policy(from_party, to_party)`` chooses the signer check and whether encryption is
+    required from the parties the message names (raising EbmsProblem for an unknown one);
+    without it ``signer`` and ``encrypt_required`` are used.
 
     Raises:
         EbmsProblem: the first fault, with the ebMS error code to answer.
@@ -310,9 +320,14 @@ def read_user_message(headers: dict[str, str], body: bytes, *, me: AS4InternalPa
     if found.kind != "user":
         raise EbmsProblem("EBMS:0002", f"a {found.kind} signal sent on its own; receipts and "
                           "errors travel in the HTTP answer (One-Way/Push)")
+    if policy is not None:
+        signer, encrypt_required = policy(*peek_parties(root))
+    if signer is None:
+        raise ValueError("read_user_message needs a signer or a policy")
+    check = signer
 
     def resolve(party_from: Any, embedded: x509.Certificate | None) -> x509.Certificate:
-        return signer(embedded)
+        return check(embedded)
 
     policy = SecurityPolicy(sign_required=True, encrypt_required=encrypt_required,
                             signer_resolver=resolve, maximum_decompressed_size=max_payload_bytes)
