@@ -16,8 +16,8 @@ Any other path (or method) is answered in the same signed error shape: 404 ``not
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from haiquan import __version__
 from haiquan.errors import HaiquanError, InputError, NotFoundError, PayloadTooLargeError
+from haiquan.exchange._limits import BodyBudget
 from haiquan.exchange._util import one_line
 from haiquan.exchange.client import JWKS_PATH, MESSAGES_PATH, NODE_PATH
 from haiquan.exchange.documents import DOCUMENT_TYPES
@@ -57,25 +58,23 @@ class _GatewayApp(FastAPI):
     """
 
     node: GatewayNode
+    budget: BodyBudget
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and scope["method"] == "POST"
                 and scope["path"] == MESSAGES_PATH):
-            await _fast_messages(self.node, scope, receive, send)
+            await _fast_messages(self, scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
 
-async def _fast_messages(node: GatewayNode, scope: Scope, receive: Receive, send: Send) -> None:
-    headers = dict(scope["headers"])
+async def _fast_messages(app: _GatewayApp, scope: Scope, receive: Receive, send: Send) -> None:
+    node = app.node
     status = 200
+    headers = [(b"content-type", b"application/json")]
+    body = b""
     try:
-        body = await _read_body(
-            node,
-            headers.get(b"content-length", b"").decode("latin-1"),
-            headers.get(b"content-type", b"").decode("latin-1"),
-            _asgi_chunks(receive),
-        )
+        body = await _read_body(node, app.budget, dict(scope["headers"]), receive)
         outcome = node.receiver.receive_body(body)
         payload = outcome.to_json()
     except _Disconnected:
@@ -83,12 +82,12 @@ async def _fast_messages(node: GatewayNode, scope: Scope, receive: Receive, send
     except Exception as error:  # noqa: BLE001 - every failure is answered as a signed error
         status, answer = _error_answer(node, error, MESSAGES_PATH)
         payload = json.dumps(answer).encode("utf-8")
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode("ascii"))],
-    })
+        if isinstance(error, _BodyUnread):
+            headers.append((b"connection", b"close"))  # the rest of its body is not wanted
+    finally:
+        app.budget.give_back(len(body))
+    headers.append((b"content-length", str(len(payload)).encode("ascii")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -96,23 +95,41 @@ class _Disconnected(Exception):
     """The client went away before sending its whole body."""
 
 
-async def _asgi_chunks(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Disconnected
-        yield message.get("body", b"")
-        if not message.get("more_body", False):
-            return
+class _BodyUnread(HaiquanError):
+    """A request refused before its whole body was read (the connection is then closed)."""
+
+
+class _BodyTimeoutError(_BodyUnread):
+    status = 408
+    code = "request_timeout"
+
+
+class _BusyError(_BodyUnread):
+    status = 503
+    code = "busy"
 
 
 async def _read_body(
-    node: GatewayNode, declared: str, content_type: str, chunks: AsyncIterator[bytes]
+    node: GatewayNode, budget: BodyBudget, headers: dict[bytes, bytes], receive: Receive
 ) -> bytes:
-    """The request body, refused early when larger than a full batch or not JSON."""
+    """The request body, refused before it is read when it is not JSON or declared larger than
+    a full batch, and while it is read when it passes that size, takes longer than
+    ``body_timeout_seconds``, or would pass the bytes all bodies may hold at once.
+
+    The bytes returned stay reserved in ``budget``: the caller gives them back once handled.
+    """
+    content_type = headers.get(b"content-type", b"").decode("latin-1")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise _TypeError(
+            "the request must be JSON",
+            expected="content-type application/json",
+            got=one_line(content_type, 100) or "none",
+            fix="post the batch as application/json",
+        )
     limit = node.receiver.max_request_bytes
+    declared = headers.get(b"content-length", b"").decode("latin-1")
     if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(
+        raise _TooLargeError(
             "the request is too large",
             expected=f"at most {limit} bytes",
             got=f"{declared} bytes",
@@ -120,23 +137,53 @@ async def _read_body(
         )
     parts: list[bytes] = []
     size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(
-                "the request is too large",
-                expected=f"at most {limit} bytes",
-                got=f"more than {limit} bytes",
-                fix="send fewer envelopes per request",
-            )
-        parts.append(chunk)
-    if content_type.split(";")[0] != "application/json":
-        raise InputError(
-            "the request must be JSON",
-            expected="content-type application/json",
-            got=content_type or "none",
-        )
+    seconds = node.config.body_timeout_seconds
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise _Disconnected
+                chunk = message.get("body", b"")
+                if size + len(chunk) > limit:
+                    raise _TooLargeError(
+                        "the request is too large",
+                        expected=f"at most {limit} bytes",
+                        got=f"more than {limit} bytes",
+                        fix="send fewer envelopes per request",
+                    )
+                if not budget.take(len(chunk)):
+                    raise _BusyError(
+                        "the node is busy receiving other requests",
+                        expected=f"room for this request among the {budget.limit} bytes of "
+                        "requests this node holds at once",
+                        got=f"{budget.held} bytes held",
+                        fix="retry later (the sender does so by itself)",
+                    )
+                size += len(chunk)
+                parts.append(chunk)
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        budget.give_back(size)
+        raise _BodyTimeoutError(
+            "the request body was not sent in time",
+            expected=f"the whole body within {seconds:g} s",
+            got=f"{size} bytes",
+            fix="send the batch at once; on a slow link send smaller batches",
+        ) from None
+    except BaseException:
+        budget.give_back(size)
+        raise
     return b"".join(parts)
+
+
+class _TypeError(_BodyUnread, InputError):
+    """Not JSON: refused before the body is read."""
+
+
+class _TooLargeError(_BodyUnread, PayloadTooLargeError):
+    """Declared or found larger than a full batch: refused without reading the rest."""
 
 
 class _RouteError(InputError):
@@ -155,8 +202,8 @@ def _error_answer(node: GatewayNode, error: Exception, path: str) -> tuple[int, 
         if error.status >= 500:
             node.log.exception("server error on %s", path, exc_info=error)
         elif path == MESSAGES_PATH:
-            node.log.warning("refused a request to %s as a whole: %s [%s]", path,
-                             one_line(str(error)), error.code)
+            node.receiver.refusals.warning("refused a request to %s as a whole: %s [%s]", path,
+                                           one_line(str(error)), error.code)
         return error.status, node.receiver.signed_error(error)
     # A bug or a database outage: log it, and still answer in the signed error shape so the
     # sender knows to retry (a 5xx is never final).
@@ -178,6 +225,7 @@ def create_gateway_app(node: GatewayNode) -> FastAPI:
     app = _GatewayApp(title=f"haiquan gateway {node.country}", version=__version__,
                       docs_url=None, redoc_url=None, openapi_url=None)
     app.node = node
+    app.budget = BodyBudget(node.config.body_budget_bytes)
 
     async def _signed_error(request: Request, error: Exception) -> JSONResponse:
         status, answer = _error_answer(node, error, request.url.path)
@@ -217,13 +265,12 @@ def create_gateway_app(node: GatewayNode) -> FastAPI:
     async def receive_messages(request: Request) -> Response:
         """Receive a batch of signed envelopes (served by the app's ASGI fast path; this
         route answers the same way if reached)."""
-        body = await _read_body(
-            node,
-            request.headers.get("content-length", ""),
-            request.headers.get("content-type", ""),
-            request.stream(),
-        )
-        outcome = await run_in_threadpool(node.receiver.receive_body, body)
+        body = await _read_body(node, app.budget, dict(request.scope["headers"]),
+                                request.receive)
+        try:
+            outcome = await run_in_threadpool(node.receiver.receive_body, body)
+        finally:
+            app.budget.give_back(len(body))
         return Response(outcome.to_json(), media_type="application/json")
 
     @app.get(JWKS_PATH)
