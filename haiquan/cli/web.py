@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -152,6 +153,11 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Address (default: HAIQUAN_WEB_HOST)")
         ] = None,
         port: Annotated[int | None, typer.Option(help="Port (default: HAIQUAN_WEB_PORT)")] = None,
+        tls_certificate: Annotated[Path | None, typer.Option(
+            help="PEM certificate chain: serve HTTPS (TLS 1.2+, modern ciphers), with --tls-key."
+        )] = None,
+        tls_key: Annotated[Path | None, typer.Option(
+            help="PEM private key of --tls-certificate.")] = None,
     ) -> None:
         """Serve the dashboard and the HTTP API (Ctrl-C stops it)."""
         from haiquan.web import serve as run
@@ -164,6 +170,6 @@ def register(app: typer.Typer) -> None:
                 soft_wrap=True,
             )
 
-        run(host, port, on_listening=announce)
+        run(host, port, on_listening=announce, tls_certificate=tls_certificate, tls_key=tls_key)
 
     app.add_typer(users_app)

@@ -15,9 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 
+from haiquan._tls import check_tls_files, server_context
 from haiquan.errors import ConfigurationError
 from haiquan.settings import get_settings
 from haiquan.web.app import create_app
@@ -86,13 +88,21 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _config(log_level: str) -> uvicorn.Config:
+def _config(log_level: str, certificate: Path | None = None,
+            key: Path | None = None) -> uvicorn.Config:
+    """uvicorn's configuration; HTTPS with TLS 1.2+ and modern ciphers when given a
+    certificate and key (:mod:`haiquan._tls`)."""
     return uvicorn.Config(
         create_app(),
         log_level=log_level,
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=5,
+        ssl_certfile=certificate,
+        ssl_keyfile=key,
+        ssl_context_factory=(
+            (lambda _config, _default: server_context(certificate, key))
+            if certificate is not None and key is not None else None),
     )
 
 
@@ -131,9 +141,11 @@ def _log_haiquan_at(level: str) -> None:
 
 
 def warm_up() -> None:
-    """Compute the dashboard's expensive results (scores, plan, indicators, rates) now, so the
-    first visitor does not wait for them. Failures are logged, not raised: a page whose data is
-    missing says so itself."""
+    """Read the dashboard's expensive results (scores, plan, indicators, rates) now, so the
+    first visitor does not wait for them: with ``HAIQUAN_BACKGROUND_RESULTS`` (the default) a
+    result not stored yet starts the background refresh (:mod:`haiquan.web._results`), else it
+    is computed here. Failures are logged, not raised: a page whose data is missing says so
+    itself."""
     from haiquan.web.dashboard import commitments, plan, priorities, trade
 
     for name, compute in (
@@ -194,8 +206,11 @@ def serve(
     log_level: str | None = None,
     warm: bool = True,
     on_listening: Callable[[str], None] | None = None,
+    tls_certificate: Path | None = None,
+    tls_key: Path | None = None,
 ) -> None:
-    """Serve the dashboard and API until interrupted (Ctrl-C).
+    """Serve the dashboard and API until interrupted (Ctrl-C); over HTTPS with
+    ``tls_certificate`` and ``tls_key`` (PEM files; TLS 1.2+, modern ciphers only).
 
     Args:
         host: address to listen on; defaults to the ``web_host`` setting (loopback).
@@ -213,16 +228,21 @@ def serve(
     host = host or settings.web_host
     port = settings.web_port if port is None else port
     level = _log_level(log_level)
+    check_tls_files(tls_certificate, tls_key, where="haiquan serve")
+    config = _config(level, tls_certificate, tls_key)
+    if tls_certificate is not None and tls_key is not None:
+        server_context(tls_certificate, tls_key)  # refuse unusable files before binding
     sock = _bind(host, port)
     _log_haiquan_at(level)
-    server = uvicorn.Server(_config(level))
+    server = uvicorn.Server(config)
     from haiquan.web.auth import open_user_store
 
     # Open the users store before announcing the address: a store that cannot work is an error
     # the operator should read instead of a "Serving ..." line.
     users = open_user_store(settings).count_users()
     if on_listening is not None:
-        on_listening(_base_url(host, sock.getsockname()[1]))
+        url = _base_url(host, sock.getsockname()[1])
+        on_listening(url.replace("http://", "https://", 1) if tls_certificate else url)
     if users == 0:
         log.warning(
             "no users yet: nobody can log in; create one with "
