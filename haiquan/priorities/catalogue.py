@@ -62,11 +62,19 @@ class Sourced(BaseModel):
     value: float = Field(allow_inf_nan=False)
     source: str | None = None
     assumption: str | None = None
+    low: float | None = Field(default=None, allow_inf_nan=False,
+                              description="Lowest plausible value (the source's range).")
+    high: float | None = Field(default=None, allow_inf_nan=False,
+                               description="Highest plausible value (the source's range).")
 
     @model_validator(mode="after")
     def _one_origin(self) -> Sourced:
         has_source = bool(self.source and self.source.strip())
         has_assumption = bool(self.assumption and self.assumption.strip())
+        if (self.low is not None and self.low > self.value) or (
+                self.high is not None and self.high < self.value):
+            raise ValueError(f"a range runs low <= value <= high, got low {self.low}, value "
+                             f"{self.value}, high {self.high}")
         if has_source == has_assumption:
             raise ValueError(
                 "every number needs exactly one of 'source' (where it is published) or "
@@ -84,6 +92,27 @@ class Sourced(BaseModel):
                 f"or {{value: {data}, assumption: '...'}}"
             )
         return data
+
+    def bound(self, which: str, spread: float) -> float:
+        """The ``low`` or ``high`` end (or ``central`` value) of the figure.
+
+        Its own ``low``/``high`` when given; else, for an assumption, the value × (1 ∓ spread)
+        (the catalogue's ``assumption_range``); a sourced figure without a range is exact.
+
+        >>> Sourced(value=0.2, assumption="guess").bound("low", 0.5)
+        0.1
+        >>> Sourced(value=0.006, source="H&S 2013", high=0.021).bound("high", 0.5)
+        0.021
+        """
+        if which == "low":
+            if self.low is not None:
+                return self.low
+            return self.value * (1 - spread) if self.is_assumption else self.value
+        if which == "high":
+            if self.high is not None:
+                return self.high
+            return self.value * (1 + spread) if self.is_assumption else self.value
+        return self.value
 
     @property
     def is_assumption(self) -> bool:
@@ -141,6 +170,16 @@ class Benefit(BaseModel):
                 )
             _fraction(self.value_per_day, "value_per_day")
         return self
+
+    def ad_valorem_bound(self, which: str, spread: float) -> float:
+        """:meth:`ad_valorem` with every figure at its ``low``/``central``/``high`` end, the
+        share kept within 0-1 (see :meth:`Sourced.bound`)."""
+        share = min(1.0, self.share_affected.bound(which, spread))
+        saving = self.size.bound(which, spread)
+        if self.effect == "clearance_days":
+            assert self.value_per_day is not None  # checked on load
+            saving *= self.value_per_day.bound(which, spread)
+        return share * saving
 
     def ad_valorem(self) -> float:
         """Fraction of the partners' trade value saved per year once the initiative is done.
@@ -279,6 +318,9 @@ class Catalogue(BaseModel):
     currency: Literal["USD"] = "USD"
     discount_rate: Sourced
     resources: Resources | None = None
+    assumption_range: Sourced | None = Field(
+        default=None, description="How far an assumed benefit figure without its own low/high "
+        "may be off, as a fraction (0.5: from half to one and a half times the value).")
     initiatives: list[Initiative] = Field(min_length=1)
 
     @field_validator("discount_rate")

@@ -12,6 +12,7 @@ less — the plan favours what can pay off within the period the administration 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -27,6 +28,8 @@ __all__ = [
     "ChosenInitiative",
     "Plan",
     "PlanLimits",
+    "ReferenceCheck",
+    "Robustness",
     "ShadowValue",
     "WhatIf",
     "YearUse",
@@ -91,6 +94,10 @@ class ChosenInitiative(BaseModel):
     start_year: int
     completion_year: int = Field(description="Last year of implementation.")
     benefit_usd: float = Field(description="Discounted benefit inside the plan horizon.")
+    benefit_low_usd: float = Field(
+        default=0.0, description="The same with every benefit figure at its low end.")
+    benefit_high_usd: float = Field(
+        default=0.0, description="The same with every benefit figure at its high end.")
     required: bool
 
 
@@ -139,6 +146,33 @@ class WhatIf(BaseModel):
     moved: list[str]
 
 
+class Robustness(BaseModel):
+    """How the choice holds when every benefit figure is at its low or at its high end."""
+
+    spread: float = Field(description="Assumed figures without their own range vary by ± this "
+                          "fraction (the catalogue's assumption_range; 0 when it has none).")
+    objective_low_usd: float = Field(description="Benefit of the plan re-solved at the low end.")
+    objective_high_usd: float = Field(
+        description="Benefit of the plan re-solved at the high end.")
+    chosen_in_all: list[str] = Field(description="Chosen at the low, central and high end.")
+    only_central: list[str] = Field(
+        description="Chosen in the central plan but not at the low or the high end.")
+    added_low: list[str] = Field(description="Chosen at the low end only, not in the central.")
+    added_high: list[str] = Field(
+        description="Chosen at the high end only, not in the central.")
+
+
+class ReferenceCheck(BaseModel):
+    """An initiative the agreements and commitments catalogues changed or excluded."""
+
+    id: str
+    action: str = Field(description="excluded, or implementation (signed, not applied yet).")
+    reason: str
+    agreements: list[str]
+    new_name: str | None = None
+    required: bool = False
+
+
 class Plan(BaseModel):
     """The optimal cooperation plan and what limits it."""
 
@@ -159,6 +193,11 @@ class Plan(BaseModel):
     assumptions: list[str]
     warnings: list[str]
     data_source: str = Field(default="", description="Where the trade data came from.")
+    robustness: Robustness | None = None
+    reference_checks: list[ReferenceCheck] = Field(
+        default_factory=list,
+        description="Initiatives changed or excluded because the agreements catalogue records "
+        "the arrangement as signed or applied already.")
 
 
 def _partner_trade(forecast: pd.DataFrame, flow: str) -> dict[tuple[str, int], float]:
@@ -418,7 +457,38 @@ def optimise_plan(
         if richer.status == "time_limit":
             warnings.append(_time_limit_warning(richer, analysis_time_limit,
                                                 "the budget +10 % what-if"))
+    robustness = None
+    spread = catalogue.assumption_range.value if catalogue.assumption_range else 0.0
+    ratios = {}
+    for which in ("low", "high"):
+        ratios[which] = np.array([
+            (item.benefit.ad_valorem_bound(which, spread) / item.benefit.ad_valorem()
+             if item.benefit.ad_valorem() > 0 else 0.0) for item in catalogue.initiatives])
+    for entry in chosen:
+        k = problem.ids.index(entry.id)
+        entry.benefit_low_usd = entry.benefit_usd * float(ratios["low"][k])
+        entry.benefit_high_usd = entry.benefit_usd * float(ratios["high"][k])
+    if analyse:
+        ends = {}
+        for which in ("low", "high"):
+            changed = dataclasses.replace(problem, benefit=problem.benefit
+                                          * ratios[which][:, None])
+            ends[which] = solve(changed, mip_rel_gap=mip_rel_gap,
+                                time_limit=analysis_time_limit)
+        central = set(solution.starts)
+        low, high = (set(ends[w].starts) for w in ("low", "high"))
+        name = problem.ids.__getitem__
+        robustness = Robustness(
+            spread=spread,
+            objective_low_usd=float(ends["low"].objective),
+            objective_high_usd=float(ends["high"].objective),
+            chosen_in_all=sorted(map(name, central & low & high)),
+            only_central=sorted(map(name, central - (low & high))),
+            added_low=sorted(map(name, low - central)),
+            added_high=sorted(map(name, high - central)),
+        )
     return Plan(
+        robustness=robustness,
         home=catalogue.home,
         first_year=limits.first_year,
         years=limits.years,

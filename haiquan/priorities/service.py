@@ -150,8 +150,13 @@ def plan_cooperation(
     calendar year (or the year after the trade data ends, when that is later). ``forecast``
     chooses how partner trade is projected (:data:`~haiquan.priorities.trade.ForecastMethod`).
     """
-    items = load_catalogue(catalogue)
-    home_warning = _home_mismatch(items.home, catalogue)
+    from haiquan.priorities.plan import ReferenceCheck
+    from haiquan.priorities.present import check_against_reference
+
+    listed = load_catalogue(catalogue)
+    home_warning = _home_mismatch(listed.home, catalogue)
+    # What exists today: an arrangement signed or applied already changes the initiative.
+    items, checks = check_against_reference(listed, dt.date.today())
     if staff_months is None or budget_usd is None:
         if items.resources is None:
             raise InputError(
@@ -185,9 +190,11 @@ def plan_cooperation(
     trade = partner_trade_forecast(flows, home=items.home, years=limits.plan_years,
                                    method=forecast)
     plan = optimise_plan(items, limits, trade, analyse=analyse)
-    return plan.model_copy(update={"data_source": source,
-                                   "warnings": [*home_warning, *trade.attrs["warnings"],
-                                                *plan.warnings]})
+    return plan.model_copy(update={
+        "data_source": source,
+        "warnings": [*home_warning, *trade.attrs["warnings"], *plan.warnings],
+        "reference_checks": [ReferenceCheck(**check.model_dump()) for check in checks],
+    })
 
 
 def start_catalogue(

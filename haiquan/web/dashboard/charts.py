@@ -63,6 +63,18 @@ def short_label(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of about ``width`` characters with ``<br>`` (Plotly's line
+    break), at spaces; nothing is cut.
+
+    >>> _wrap("Implement the ASEAN Mutual Recognition Arrangement", 20)
+    'Implement the ASEAN<br>Mutual Recognition<br>Arrangement'
+    """
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def stacked_bars(
     categories: Sequence[str],
     parts: Mapping[str, Sequence[float]],
@@ -255,7 +267,15 @@ def timeline_chart(
     group_key: str = "kind",
 ) -> Figure:
     """A Gantt-style timeline: one bar per row from ``start`` to ``end`` (inclusive years),
-    coloured by ``group_key``. Rows need ``label``, ``start``, ``end`` and ``hover``.
+    coloured by ``group_key``. Rows need ``label``, ``start``, ``end`` and ``hover``; ``key``
+    (an id) keeps two rows with similar labels apart. Labels are shown whole, wrapped every
+    ~28 characters, so every row stays visible and readable on a 390 px phone.
+
+    >>> fig = timeline_chart([{"key": "a", "label": "x", "start": 1, "end": 1, "kind": "k",
+    ...                        "hover": ""}, {"key": "b", "label": "x", "start": 1, "end": 2,
+    ...                        "kind": "k", "hover": ""}], title="t")
+    >>> fig["layout"]["yaxis"]["categoryarray"], fig["layout"]["yaxis"]["ticktext"]
+    (['a', 'b'], ['x', 'x'])
     """
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
@@ -267,12 +287,13 @@ def timeline_chart(
                 "type": "bar",
                 "orientation": "h",
                 "name": group.replace("_", " "),
-                "y": [m["label"] for m in members],
+                "y": [str(m.get("key", m["label"])) for m in members],
+                "customdata": [m["label"] for m in members],
                 "base": [m["start"] for m in members],
                 "x": [m["end"] - m["start"] + 1 for m in members],
                 "text": [m.get("hover", "") for m in members],
                 "textposition": "none",
-                "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+                "hovertemplate": "%{customdata}<br>%{text}<extra></extra>",
                 "marker": {"color": PALETTE[i % len(PALETTE)]},
             }
         )
@@ -286,9 +307,14 @@ def timeline_chart(
                 "autorange": "reversed",
                 "automargin": True,
                 "categoryorder": "array",
-                "categoryarray": [r["label"] for r in rows],
+                "categoryarray": [str(r.get("key", r["label"])) for r in rows],
+                "tickmode": "array",
+                "tickvals": [str(r.get("key", r["label"])) for r in rows],
+                "ticktext": [_wrap(str(r["label"]), 28) for r in rows],
+                "tickfont": {"size": 11},
             },
             "legend": {"orientation": "h", "y": -0.15},
-            "height": max(320, 30 * len(rows) + 160),
+            "height": max(320, sum(16 * (_wrap(str(r["label"]), 28).count("<br>") + 1) + 14
+                                   for r in rows) + 160),
         },
     }
