@@ -333,6 +333,19 @@ def rate_command(
         console.print(f"  {name}: {value:g}")
     if rate.note:
         console.print(f"[yellow]note:[/] {rate.note}")
+    for seen in rate.official:
+        figure = seen.figure
+        said = (
+            f"{figure.implemented} of {figure.total} {figure.level}s"
+            if figure.implemented is not None
+            else f"{figure.level}s"
+        )
+        console.print(
+            f"official ({figure.as_of}, {seen.source_title.split(' — ')[0]}): "
+            f"[bold]{seen.official_percent} %[/] "
+            f"({said}); computed {seen.computed_percent} %, difference "
+            f"{seen.difference_points:+g} points: {'; '.join(seen.reasons)}"
+        )
 
 
 def _member_type(value: str | None) -> Any:

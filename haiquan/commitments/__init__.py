@@ -8,6 +8,8 @@ The public functions return DataFrames or pydantic models so the CLI and web lay
   :func:`state_on` (the state on any past date, from an append-only history);
 * rates — :func:`implementation_rate`, :func:`progress_by_group`, :func:`rate_timeline`,
   :func:`rates_by_country`;
+* official figures — :func:`official_figures`, :func:`compare_with_official` (published
+  figures beside computed rates, in every :class:`ImplementationRate`'s ``official``);
 * deadlines — :func:`deadlines`;
 * reports — :func:`render_report`, :func:`write_report`, :func:`export_csv`;
 * examples — :func:`load_example` (Viet Nam's known TFA notifications, ASEAN milestones).
@@ -29,6 +31,12 @@ from haiquan.commitments.catalogue import (
 )
 from haiquan.commitments.deadlines import deadlines, due_dates
 from haiquan.commitments.examples import EXAMPLES, load_example, tfa_notification_records
+from haiquan.commitments.official import (
+    OfficialComparison,
+    OfficialFigure,
+    compare_with_official,
+    official_figures,
+)
 from haiquan.commitments.rates import (
     ImplementationRate,
     implementation_rate,
@@ -54,9 +62,12 @@ __all__ = [
     "CatalogueItem",
     "ImplementationRate",
     "LoadResult",
+    "OfficialComparison",
+    "OfficialFigure",
     "StatusRecord",
     "catalogue_items",
     "catalogue_summary",
+    "compare_with_official",
     "deadlines",
     "due_dates",
     "export_csv",
@@ -69,6 +80,7 @@ __all__ = [
     "load_example",
     "load_records",
     "load_status_file",
+    "official_figures",
     "progress_by_group",
     "rate_timeline",
     "rates_by_country",

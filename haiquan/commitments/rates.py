@@ -34,6 +34,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from haiquan.commitments.catalogue import Catalogue, MemberType, load_catalogue
+from haiquan.commitments.official import OfficialComparison, compare_with_official
 from haiquan.commitments.records import StatusRecord
 from haiquan.commitments.status import history_rows, state_rows, status_history
 from haiquan.errors import InputError
@@ -77,6 +78,7 @@ class ImplementationRate(BaseModel):
     note: str | None = None
     itemised: list[str] = []
     counted_whole: list[str] = []
+    official: list[OfficialComparison] = []
 
     @property
     def percent(self) -> float:
@@ -307,7 +309,18 @@ def implementation_rate(
     code = lookup_country(country).alpha_3
     day = on or dt.date.today()
     kind = _member_type(cat, code, member_type)
-    return _rate_on(cat, code, day, _history(cat, code, records, known_on), kind)
+    rate = _rate_on(cat, code, day, _history(cat, code, records, known_on), kind)
+    official = compare_with_official(
+        catalogue=cat.id,
+        country=code,
+        on=day,
+        percent=rate.percent,
+        total=rate.total,
+        unit_label=rate.unit_label,
+        counts=rate.counts,
+        method=rate.method,
+    )
+    return rate.model_copy(update={"official": official})
 
 
 def progress_by_group(

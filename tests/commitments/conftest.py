@@ -133,6 +133,14 @@ def hand_tfa(install_yaml: Callable[[dict[str, Any]], Catalogue]) -> Catalogue:
 
 
 @pytest.fixture
+def empty_catalogue(install_yaml: Callable[[dict[str, Any]], Catalogue]) -> Catalogue:
+    """A SAFE-style catalogue with pillars and no standards (as an administration may start)."""
+    data = {**HAND_SAFE, "id": "empty_safe",
+            "groups": [{**g, "items": []} for g in HAND_SAFE["groups"]]}
+    return install_yaml(data)
+
+
+@pytest.fixture
 def hand_safe(install_yaml: Callable[[dict[str, Any]], Catalogue]) -> Catalogue:
     return install_yaml(HAND_SAFE)
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from haiquan.cli import app
-from haiquan.commitments import status_history
+from haiquan.commitments import Catalogue, status_history
 from haiquan.errors import HaiquanError
 from haiquan.settings import get_settings
 
@@ -195,6 +195,8 @@ def test_history_that_matches_nothing_says_so() -> None:
     assert "No status record for catalogue wto_tfa, item 99.9 yet" in said
 
 
-def test_timeline_of_a_catalogue_without_items_says_there_is_nothing_to_count() -> None:
-    said = " ".join(run("timeline", "wco_safe").split())
-    assert "wco_safe lists no items yet: there is nothing to count" in said
+def test_timeline_of_a_catalogue_without_items_says_there_is_nothing_to_count(
+    empty_catalogue: Catalogue,
+) -> None:
+    said = " ".join(run("timeline", "empty_safe").split())
+    assert "empty_safe lists no items yet: there is nothing to count" in said

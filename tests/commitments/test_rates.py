@@ -298,9 +298,11 @@ def test_a_status_share_rate_outside_the_editions_life_says_so() -> None:
     assert implementation_rate(cat, "VNM", D(2023, 1, 1), records=[]).note is None
 
 
-def test_a_rate_of_a_catalogue_without_items_says_there_is_nothing_to_count() -> None:
-    # The packaged SAFE catalogue lists its pillars only: "0 % of 0" must not read as measured.
-    rate = implementation_rate("wco_safe", "VNM", D(2024, 1, 1), records=[])
+def test_a_rate_of_a_catalogue_without_items_says_there_is_nothing_to_count(
+    empty_catalogue: Catalogue,
+) -> None:
+    # A catalogue listing its pillars only: "0 % of 0" must not read as measured.
+    rate = implementation_rate(empty_catalogue, "VNM", D(2024, 1, 1), records=[])
     assert rate.total == 0
     assert "lists no standards yet, so there is nothing to count" in (rate.note or "")
 

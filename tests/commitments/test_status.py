@@ -323,11 +323,13 @@ def test_history_of_an_unknown_catalogue_is_an_error_not_an_empty_table() -> Non
     assert status_history(catalogue="asean").empty  # a known catalogue with nothing stored
 
 
-def test_an_item_of_a_catalogue_without_items_says_the_catalogue_is_empty() -> None:
+def test_an_item_of_a_catalogue_without_items_says_the_catalogue_is_empty(
+    empty_catalogue: Catalogue,
+) -> None:
     from haiquan.errors import ValidationError
 
     record = StatusRecord(
-        catalogue="wco_safe", item="1.1", country="VNM", effective_date="2024-01-01",
+        catalogue="empty_safe", item="1.1", country="VNM", effective_date="2024-01-01",
         status="implemented",
     )
     with pytest.raises(ValidationError, match="lists no standards yet") as caught:
