@@ -146,6 +146,13 @@ class Settings(BaseSettings):
         description="YAML of MRA exchange arrangements; defaults to the one shipped with haiquan.",
     )
 
+    # --- transit: ACTS movements (haiquan.transit) -------------------------------------------
+    transit_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the transit store; defaults to SQLite at "
+        "HOME/transit.sqlite.",
+    )
+
     # --- exchange: the customs-to-customs gateway node -----------------------------------------
     gateway_home: Path | None = Field(
         default=None,

@@ -119,7 +119,11 @@ class TransitStore:
     """The store behind one database URL; tables created race-free on open."""
 
     def __init__(self, database_url: str | None = None) -> None:
-        url = database_url or default_database_url()
+        if database_url is None:
+            from haiquan.settings import get_settings
+
+            database_url = get_settings().transit_database_url or default_database_url()
+        url = database_url
         self.database_url = url
         self.engine: Engine = open_engine(
             url, _DATABASE, MetaData(), create_folder=url == default_database_url(),
