@@ -17,6 +17,7 @@ import pandas as pd
 from haiquan.commitments.records import RECORD_COLUMNS, StatusRecord
 from haiquan.errors import ConfigurationError
 from haiquan.settings import get_settings
+from haiquan.warehouse.store import connect_when_free
 
 __all__ = ["append", "find_load", "read_history"]
 
@@ -70,13 +71,13 @@ def _connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     connection: duckdb.DuckDBPyConnection | None = None
     try:
         if read_only and path.exists():
-            connection = duckdb.connect(str(path), read_only=True)
+            connection = connect_when_free(path, read_only=True)
             if not _has_tables(connection):
                 connection.close()
                 connection = None
         elif not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = duckdb.connect(str(path))
+            connection = connect_when_free(path)
     except duckdb.IOException as error:
         raise ConfigurationError(
             f"cannot open the warehouse {path}",

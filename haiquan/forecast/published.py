@@ -108,6 +108,10 @@ class PublishedForecast:
     seconds: float
     run: FlowForecast
 
+    def stored_as(self, result_id: int | None) -> PublishedForecast:
+        """This run under its stored result number (called by the warehouse when read)."""
+        return replace(self, run_id=result_id)
+
     @property
     def label(self) -> str:
         """Which run this is, as every output names it."""
@@ -187,7 +191,7 @@ def stored_forecast(slice: ForecastSlice | None = None,
     found = read_result(FORECAST_KIND, slice.key, version)
     if found is None or not isinstance(found.value, PublishedForecast):
         return None
-    return replace(found.value, run_id=found.state.result_id)
+    return found.value
 
 
 def slice_forecast(flows: pd.DataFrame, slice: ForecastSlice) -> PublishedForecast:

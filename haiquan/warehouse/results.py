@@ -19,11 +19,12 @@ The data version is derived from the trade loads recorded in ``loads`` (their id
 hashes): any trade load or reload changes it, so a result computed before is never served as
 current — :func:`read_result` only answers for the version asked for.
 
-Results are typed Python objects (frozen dataclasses, pydantic models holding frames) and are
-stored pickled. The warehouse file is written only by this installation's own processes and is as
-trusted as the code that reads it (anyone able to write it can already change every figure
-shown); a value that can no longer be read (the code changed its classes) counts as absent and is
-computed again.
+A value with a ``stored_as(result_id)`` method is given its result id when read (a forecast
+run names its number). Results are typed Python objects (frozen dataclasses, pydantic models
+holding frames) and are stored pickled. The warehouse file is written only by this
+installation's own processes and is as trusted as the code that reads it (anyone able to write
+it can already change every figure shown); a value that can no longer be read (the code changed
+its classes) counts as absent and is computed again.
 """
 
 from __future__ import annotations
@@ -242,7 +243,13 @@ def read_result(kind: str, key: str, data_version: str) -> StoredResult[Any] | N
         log.warning("stored result %s/%s (id %s) cannot be read (%s); it will be computed "
                     "again", kind, key, row[-2], error)
         return None
-    return StoredResult(state=_state(row[:-1]), value=value)
+    state = _state(row[:-1])
+    # A value that names its own run (a forecast run's number) learns it here: the number is
+    # only known once stored.
+    stored_as = getattr(value, "stored_as", None)
+    if callable(stored_as):
+        value = stored_as(state.result_id)
+    return StoredResult(state=state, value=value)
 
 
 def forget_other_versions(data_version: str) -> int:

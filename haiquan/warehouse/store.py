@@ -29,7 +29,7 @@ from haiquan.errors import ConfigurationError, NotFoundError
 from haiquan.settings import get_settings
 from haiquan.warehouse.schema import TRADE_FLOW_COLUMNS
 
-__all__ = ["TABLES", "Warehouse"]
+__all__ = ["LOCK_WAIT_SECONDS", "TABLES", "Warehouse", "connect_when_free"]
 
 _SQL_TYPES = {"string": "VARCHAR", "float64": "DOUBLE", "bool": "BOOLEAN"}
 
@@ -61,8 +61,9 @@ TABLES = ("trade_flows", "declarations", "loads")
 LOCK_WAIT_SECONDS = 5.0
 
 
-def _connect(file: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """Connect, retrying while another process holds the file's lock for a moment."""
+def connect_when_free(file: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Connect to a DuckDB file, retrying while another process holds its lock for a moment
+    (up to :data:`LOCK_WAIT_SECONDS`; then the lock error is raised)."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     pause = 0.02
     while True:
@@ -98,7 +99,7 @@ class Warehouse:
             )
         file.parent.mkdir(parents=True, exist_ok=True)
         try:
-            connection = _connect(file, read_only)
+            connection = connect_when_free(file, read_only)
         except duckdb.IOException as error:
             raise ConfigurationError(
                 "the warehouse file cannot be opened",

@@ -1,7 +1,8 @@
 """``/priorities``: partners ranked for cooperation, with each score's breakdown.
 
 Scores come from :func:`haiquan.priorities.service.rank_partners` (the configured trade data,
-the shipped weights); results are cached because scoring takes seconds.
+the shipped weights), computed by the refresh and read as stored: scoring takes seconds to
+minutes, so a page never computes them while someone waits.
 """
 
 from __future__ import annotations
@@ -11,38 +12,30 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from haiquan.priorities.service import PriorityReport, rank_partners
+from haiquan.errors import NotReadyError
+from haiquan.priorities.service import PriorityReport
 from haiquan.priorities.weights import CRITERIA
-from haiquan.settings import get_settings
-from haiquan.web._cache import cached, warehouse_stamp
-from haiquan.web.dashboard._render import render
+from haiquan.web._results import stored_value
+from haiquan.web.dashboard._render import render, render_pending
 from haiquan.web.deps import PageUser
 
-__all__ = ["priority_report", "router", "synthetic_source", "trade_cache_scope"]
+__all__ = ["priority_report", "router", "synthetic_source"]
 
 router = APIRouter(include_in_schema=False)
 
 TOP = 20
 
 
-def trade_cache_scope() -> tuple[tuple[float, float] | None, bool]:
-    """The cache key part and ``per_home`` of a result computed from the priorities' trade data.
-
-    The scores and the plan read the HOME warehouse when it exists (and the shared Vietnam example
-    only when it does not), so with a warehouse they are kept per HOME and per warehouse change:
-    a load (demo trade, say) shows at once, and one configuration never gets another's figures.
-    """
-    if get_settings().warehouse_file.is_file():
-        return warehouse_stamp(), True
-    return None, False
-
-
 def priority_report() -> PriorityReport:
-    """Partner scores for the configured data (cached)."""
-    stamp, per_home = trade_cache_scope()
-    return cached(
-        "priorities.rank", lambda: rank_partners(sensitivity=None), stamp, per_home=per_home
-    )
+    """Partner scores for the configured data, as the refresh stored them
+    (:func:`haiquan.web._results.stored_value`).
+
+    Raises:
+        NotReadyError: still being computed (the background refresh has been started).
+    """
+    report = stored_value("priorities.scores")
+    assert isinstance(report, PriorityReport)
+    return report
 
 
 def synthetic_source(data_source: str) -> bool:
@@ -83,4 +76,9 @@ def page_context() -> dict[str, Any]:
 @router.get("/priorities", response_class=HTMLResponse)
 def priorities_page(request: Request, user: PageUser) -> HTMLResponse:
     """Partners ranked by cooperation priority."""
-    return render(request, "priorities.html", page_context(), user)
+    try:
+        context = page_context()
+    except NotReadyError as error:
+        return render_pending(request, "Cooperation priorities", "partner priority scores",
+                              error.details, user)
+    return render(request, "priorities.html", context, user)

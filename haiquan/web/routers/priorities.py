@@ -15,8 +15,10 @@ from haiquan.web.responses import error_responses
 
 # 400: no trade data configured (no warehouse rows and no shared example data); the body says
 # which file was looked for and how to provide one.
+# 503: not computed yet for the current data; the background refresh is computing it and the
+# body's details say how far it has got.
 router = APIRouter(prefix="/api/priorities", tags=["priorities"],
-                   responses=error_responses(400))
+                   responses=error_responses(400, 503))
 
 
 class PartnerScorePublic(BaseModel):
