@@ -415,3 +415,7 @@ def document_types() -> None:
     for doc in DOCUMENT_TYPES.values():
         table.add_row(doc.name, doc.version, doc.format, doc.description)
     console.print(table)
+
+
+# The AS4 commands (gateway as4 ..., partner show / add-as4) register themselves on the apps above.
+from haiquan.cli import gateway_as4 as _gateway_as4  # noqa: E402,F401
