@@ -34,7 +34,7 @@ from haiquan.transit.mrn import allocate_mrn, check_mrn
 from haiquan.transit.reference import ActsReference, acts_reference
 from haiquan.transit.store import TransitStore, events, guarantees, movements, outbox, serials
 
-__all__ = ["Clock", "TransitService", "utc_now"]
+__all__ = ["Clock", "TransitService", "configured_service", "utc_now"]
 
 Clock = Callable[[], dt.datetime]
 
@@ -654,3 +654,10 @@ _HANDLERS: dict[str, Callable[..., MovementPublic | None]] = {
     "transit-write-off": lambda s, m, d, snd, mid: s._on_notice("write_off")(s, m, d, snd, mid),
     "transit-recovery": lambda s, m, d, snd, mid: s._on_notice("recovery")(s, m, d, snd, mid),
 }
+
+
+def configured_service() -> TransitService:
+    """The service of ``HAIQUAN_HOME_COUNTRY`` over ``HAIQUAN_TRANSIT_DATABASE_URL``."""
+    from haiquan.settings import get_settings
+
+    return TransitService(TransitStore(), get_settings().home_country)
