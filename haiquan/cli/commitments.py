@@ -183,8 +183,13 @@ def load_status_command(
     result = load_status_file(path)
     if result.already_loaded:
         console.print(f"{path} was already loaded (load {result.load_id}); nothing stored")
+    elif result.rows == 0:
+        console.print(f"all {result.unchanged} records of {path} are already stored unchanged")
     else:
-        console.print(f"stored {result.rows} records from {path} (load {result.load_id})")
+        console.print(
+            f"stored {result.rows} records from {path} (load {result.load_id})"
+            + (f"; {result.unchanged} already stored unchanged" if result.unchanged else "")
+        )
 
 
 @commitments_app.command("load-example")
@@ -368,6 +373,14 @@ def compare_command(
     ] = None,
     on: OnOption = None,
     known_on: KnownOnOption = None,
+    member_type: Annotated[
+        str | None,
+        typer.Option(
+            "--member-type",
+            help="TFA member type per country, e.g. KHM=ldc,VNM=developing (default: the "
+            "catalogue's parties, which hold the UN LDC list; else developing).",
+        ),
+    ] = None,
 ) -> None:
     """Compare countries' rates side by side (ASEAN members by default)."""
     from haiquan.commitments import rates_by_country
@@ -376,8 +389,25 @@ def compare_command(
     codes = None
     if countries is not None:
         codes = [c.strip() for c in countries.split(",") if c.strip()]
+    kinds: dict[str, Any] = {}
+    for pair in (member_type or "").split(","):
+        if not pair.strip():
+            continue
+        code, _, kind = pair.partition("=")
+        if not kind:
+            raise InputError(
+                "bad --member-type",
+                expected="COUNTRY=TYPE pairs such as KHM=ldc,VNM=developing",
+                got=repr(pair),
+                fix="write each country as CODE=developed, CODE=developing or CODE=ldc",
+            )
+        kinds[code.strip()] = _member_type(kind.strip())
     frame = rates_by_country(
-        catalogue, codes, _date(on, "--on"), known_on=_date(known_on, "--known-on")
+        catalogue,
+        codes,
+        _date(on, "--on"),
+        known_on=_date(known_on, "--known-on"),
+        member_types=kinds,
     )
     _print_frame(frame, f"{catalogue} by country")
     unrecorded = frame.loc[frame["records"] == 0, "country"].tolist()

@@ -202,6 +202,13 @@ def _rate_from(
     if cat.method == "tfa" and code not in cat.parties:
         assumed = f"member type {member_type} assumed (not in the catalogue's parties)"
         note = f"{note}; {assumed}" if note else assumed
+    party = cat.parties.get(code)
+    if cat.method == "tfa" and party is not None and party.in_force is None:
+        counted = (
+            f"{party.in_force_note or 'no entry-into-force date for ' + code}; counted from the "
+            "Agreement's entry into force"
+        )
+        note = f"{note}; {counted}" if note else counted
     # Outside the agreement's life or with nothing to count, that comes first: it explains the 0.
     said = "; ".join(n for n in (_in_force_note(cat, code, on), _empty_note(cat)) if n)
     if said:
@@ -446,6 +453,7 @@ def rates_by_country(
     *,
     known_on: dt.date | None = None,
     records: Records = None,
+    member_types: dict[str, MemberType] | None = None,
 ) -> pd.DataFrame:
     """One row per country: the rate and the units in each class, for side-by-side comparison.
 
@@ -453,7 +461,9 @@ def rates_by_country(
     (``HAIQUAN_HOME_COUNTRY``) when it is not one of them, so a non-ASEAN administration sees its
     own rate beside theirs; an empty list (or a date when ASEAN had no members) raises
     :class:`~haiquan.errors.InputError` rather than giving an empty table. The stored history
-    is read once for all of them. Columns: ``country``, ``rate``, ``total``, ``basis``, one
+    is read once for all of them. ``member_types`` sets a country's WTO member type (TFA)
+    where the catalogue's ``parties`` (which hold the UN LDC list) do not, or overrides it.
+    Columns: ``country``, ``rate``, ``total``, ``basis``, one
     column per class (the first is ``implemented``), ``member_type``,
     and ``records``: how many records of the country take effect by ``on`` — a country with
     none shows 0 % because nothing is recorded for it, not because it was measured at 0 %.
@@ -478,12 +488,13 @@ def rates_by_country(
             fix="pass the countries, e.g. --countries VNM,THA, or a date when ASEAN had members",
         )
     codes = [lookup_country(c).alpha_3 for c in chosen]
+    given = {lookup_country(c).alpha_3: kind for c, kind in (member_types or {}).items()}
     if records is None:
         records = status_history(catalogue=cat.id, known_on=known_on)
     history = history_rows(records)
     rows = []
     for code in codes:
-        rate = _rate_on(cat, code, day, history, _member_type(cat, code, None))
+        rate = _rate_on(cat, code, day, history, _member_type(cat, code, given.get(code)))
         rows.append(
             {
                 "country": code,

@@ -66,12 +66,15 @@ STATE_COLUMNS: tuple[str, ...] = (
 
 
 class LoadResult(BaseModel):
-    """What one load stored. ``already_loaded`` means the same file was loaded before."""
+    """What one load stored. ``already_loaded`` means the same file was loaded before;
+    ``unchanged`` counts records skipped because the same state, for the same item, country and
+    effective date, is already the latest stored (a re-saved or slightly edited file)."""
 
     load_id: str
     origin: str
     rows: int
     already_loaded: bool = False
+    unchanged: int = 0
 
 
 def _now() -> dt.datetime:
@@ -102,11 +105,39 @@ def load_records(
     for record in records:
         cat = catalogues.setdefault(record.catalogue, load_catalogue(record.catalogue))
         check_record(record, cat)
+    fresh = _not_yet_stored(records) if sha256 is not None else list(records)
     load_id = uuid.uuid4().hex[:16]
+    if not fresh:
+        return LoadResult(load_id=load_id, origin=origin, rows=0, unchanged=len(records))
     rows = _store.append(
-        records, load_id=load_id, origin=origin, sha256=sha256, recorded_at=recorded_at or _now()
+        fresh, load_id=load_id, origin=origin, sha256=sha256, recorded_at=recorded_at or _now()
     )
-    return LoadResult(load_id=load_id, origin=origin, rows=rows)
+    return LoadResult(
+        load_id=load_id, origin=origin, rows=rows, unchanged=len(records) - len(fresh)
+    )
+
+
+def _not_yet_stored(records: Sequence[StatusRecord]) -> list[StatusRecord]:
+    """The records whose state is not already the latest stored one for their item and date.
+
+    A file changed by one byte (a note elsewhere, a line ending) has another hash; its untouched
+    rows must not be stored a second time, or the history doubles and every row reads as a
+    correction.
+    """
+    stored = history_rows(_store.read_history())
+    latest: dict[tuple[object, ...], dict[str, object]] = {}
+    for row in stored:
+        key = (row["catalogue"], row["item"], row["country"], row["effective_date"])
+        if key not in latest or int(row["seq"]) > int(latest[key]["seq"]):  # type: ignore[call-overload]
+            latest[key] = row
+    fresh = []
+    for record in records:
+        values = record.model_dump()
+        key = (record.catalogue, record.item, record.country, record.effective_date)
+        same = latest.get(key)
+        if same is None or any(same.get(c) != v for c, v in values.items()):
+            fresh.append(record)
+    return fresh
 
 
 def record_status(record: StatusRecord, *, recorded_at: dt.datetime | None = None) -> LoadResult:

@@ -245,9 +245,9 @@ def test_rates_by_country_compares_members_from_one_read(
     )
     before_ldc_date = rates_by_country("wto_tfa", ["VNM", "KH"], D(2018, 1, 1)).set_index("country")
     assert before_ldc_date.loc["VNM", "implemented"] == 1
-    # Cambodia is not in the catalogue's parties, so "developing" is assumed: A counts from 2017.
-    assert before_ldc_date.loc["KHM", "implemented"] == 1
-    assert before_ldc_date.loc["KHM", "member_type"] == "developing"
+    # Cambodia is an LDC (the catalogue's parties hold the UN list): A counts from 22 Feb 2018.
+    assert before_ldc_date.loc["KHM", "implemented"] == 0
+    assert before_ldc_date.loc["KHM", "member_type"] == "ldc"
     ldc = rates_by_country("wto_tfa", ["VNM", "KHM"], D(2019, 6, 1)).set_index("country")
     assert ldc.loc["VNM", "implemented"] == 2 and ldc.loc["VNM", "total"] == 36
     members = rates_by_country("wto_tfa", on=D(2020, 1, 1))
@@ -332,3 +332,24 @@ def test_the_default_comparison_holds_a_home_outside_asean(
     reset_settings()
     countries = rates_by_country("wto_tfa", on=D(2020, 1, 1))["country"].tolist()
     assert countries.count("THA") == 1 and len(countries) == 10
+
+
+def test_compare_counts_the_un_ldcs_as_ldcs_and_takes_a_member_type_per_country() -> None:
+    on = D(2017, 6, 1)
+    records = [
+        StatusRecord(catalogue="wto_tfa", item="1.1", country=code, effective_date=D(2017, 2, 22),
+                     category="A")
+        for code in ("KHM", "LAO", "MMR", "TLS", "VNM")
+    ]
+    frame = rates_by_country("wto_tfa", ["KHM", "LAO", "MMR", "TLS", "VNM"], on,
+                             records=records).set_index("country")
+    assert frame["member_type"].to_dict() == {
+        "KHM": "ldc", "LAO": "ldc", "MMR": "ldc", "TLS": "ldc", "VNM": "developing",
+    }
+    # An LDC's category A counts from 22 Feb 2018; a developing Member's from 22 Feb 2017.
+    assert frame.loc["KHM", "implemented"] == 0 and frame.loc["VNM", "implemented"] == 1
+    given = rates_by_country("wto_tfa", ["VNM"], on, records=records,
+                             member_types={"vn": "ldc"}).set_index("country")
+    assert given.loc["VNM", "member_type"] == "ldc" and given.loc["VNM", "implemented"] == 0
+    note = implementation_rate("wto_tfa", "TLS", on, records=records).note or ""
+    assert "Timor-Leste's WTO accession and TFA acceptance dates are not in our sources" in note

@@ -104,6 +104,23 @@ def test_the_same_file_loaded_twice_is_stored_once(tmp_path: Path) -> None:
     assert len(status_history()) == 2
 
 
+def test_the_same_file_with_one_byte_changed_stores_only_what_changed(tmp_path: Path) -> None:
+    path = tmp_path / "status.csv"
+    text = (
+        "catalogue,item,country,effective_date,category,definitive_date\n"
+        "wto_tfa,7.1,VNM,2022-05-06,B,2022-03-31\nwto_tfa,1.1,VNM,2017-02-22,A,\n"
+    )
+    path.write_text(text)
+    load_status_file(path)
+    path.write_text(text + "\n")  # one byte more: another hash, the same records
+    again = load_status_file(path)
+    assert (again.rows, again.unchanged, again.already_loaded) == (0, 2, False)
+    path.write_text(text.replace("2022-03-31", "2022-03-30"))  # one row really changed
+    changed = load_status_file(path)
+    assert (changed.rows, changed.unchanged) == (1, 1)
+    assert len(status_history()) == 3
+
+
 def test_history_lives_in_commitment_tables_of_the_warehouse(tmp_path: Path) -> None:
     path = tmp_path / "status.csv"
     path.write_text("catalogue,item,country,effective_date,category\nwto_tfa,7.1,VNM,2022-05-06,B\n")
