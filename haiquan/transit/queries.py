@@ -19,7 +19,7 @@ from haiquan.transit.reference import ActsReference, acts_reference
 from haiquan.transit.service import movement_public
 from haiquan.transit.store import TransitStore, movements
 
-__all__ = ["MovementPage", "RouteFigures", "TransitOverview", "guarantee_use",
+__all__ = ["CrossingFigures", "MovementPage", "RouteFigures", "TransitOverview", "guarantee_use",
            "open_movements", "transit_overview"]
 
 
