@@ -108,20 +108,27 @@ def train(
 @risk_app.command("retrain")
 def retrain(
     new: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option("--new", help="Newly labelled declarations (repeat for several files)."),
-    ],
+    ] = None,
+    outcomes: Annotated[
+        bool,
+        typer.Option("--outcomes", help="Add the inspection outcomes recorded with "
+                     "`haiquan risk outcome` (with the declarations scoring selected)."),
+    ] = False,
     model: ModelOpt = None,
     valid: Annotated[Path | None, typer.Option("--valid", help="File for the report.")] = None,
     layout: LayoutOpt = "kcs",
     max_rounds: RoundsOpt = 2000,
     selection_days: WindowOpt = 61,
 ) -> None:
-    """Retrain on the current version's data plus new labelled data, as a new version."""
+    """Retrain on the current version's data plus new labelled data or recorded inspection
+    outcomes, as a new version."""
     from haiquan.risk.service import retrain_risk_model
 
     config = _config(max_rounds, selection_days)
-    report = retrain_risk_model(new, model, valid=valid, layout=_layout(layout), config=config)
+    report = retrain_risk_model(new or [], model, valid=valid, layout=_layout(layout),
+                                config=config, outcomes=outcomes)
     console.print(f"added {report['added_rows']} declarations")
     _print_report(report)
     if report.get("synthetic"):
@@ -409,4 +416,7 @@ def use(
 
 def register(app: typer.Typer) -> None:
     """Mount ``haiquan risk`` on the root app."""
+    from haiquan.cli import risk_outcomes
+
+    risk_outcomes.register(risk_app)
     app.add_typer(risk_app, name="risk")

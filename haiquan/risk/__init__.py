@@ -18,7 +18,9 @@ from haiquan.risk.evaluation import evaluate_scores, selection_metrics
 from haiquan.risk.features import FeatureBuilder
 from haiquan.risk.model import RiskModel, TrainingConfig, evaluate_model, train_model
 from haiquan.risk.novelty import novelty_flags
+from haiquan.risk.outcomes import InspectionOutcome, OutcomeStore
 from haiquan.risk.policy import SelectivityRules, load_drift_rules, load_selectivity_rules
+from haiquan.risk.results import InspectionResults, inspection_results
 from haiquan.risk.scoring import ScoredBatch, score_batch
 from haiquan.risk.selectivity import CHANNELS, LEVELS, route_declarations, selection_draw
 from haiquan.risk.service import (
@@ -42,7 +44,10 @@ __all__ = [
     "CapacityRules",
     "FeatureBuilder",
     "InMemoryAeoDirectory",
+    "InspectionOutcome",
+    "InspectionResults",
     "LeftOut",
+    "OutcomeStore",
     "PartnerAlert",
     "RiskModel",
     "ScoredBatch",
@@ -54,6 +59,7 @@ __all__ = [
     "drift_report",
     "evaluate_model",
     "evaluate_scores",
+    "inspection_results",
     "list_versions",
     "load_capacity_rules",
     "load_drift_rules",

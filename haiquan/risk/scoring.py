@@ -63,12 +63,15 @@ class ScoredBatch:
         aeo: declarations an AEO benefit reached, by party (``importer``, ``declarant``,
             ``partner``) and ``total``.
         left_out: offices and days where red or yellow asked for more than capacity.
-        alert_ids: per row, the note of the alert that routed it ('' for none).
+        alert_ids: per row, the id of the alert that routed it ('' for none).
+        draw_chance: per row, its chance of a random selection.
     """
 
     scores: pd.DataFrame
     aeo: dict[str, int]
     left_out: list[LeftOut] = field(default_factory=list)
+    alert_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    draw_chance: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def alert_matches(self) -> int:
@@ -101,7 +104,8 @@ def score_batch(
         columns, model, rules=rules, aeo=aeo, alerts=alerts, capacity=capacity, mode=mode,
         explain=explain, top_reasons=top_reasons, progress=progress,
     )
-    return ScoredBatch(pd.DataFrame(arrays, columns=list(SCORE_COLUMNS)), matches, left)
+    return ScoredBatch(pd.DataFrame({k: arrays[k] for k in SCORE_COLUMNS}), matches, left,
+                       arrays["alert_id"], arrays["draw_chance"])
 
 
 def score_declarations(
@@ -288,5 +292,7 @@ def _score(
         "aeo": party,
         "novelty": novelty_flags(features, model.feature_names, rules),
         "reasons": combined,
+        "alert_id": routed["alert_id"],
+        "draw_chance": routed["draw_chance"],
     }
     return arrays, counts, left

@@ -128,12 +128,20 @@ def _aeo_factors(
 
 
 def _alert_hits(frame: Columns, alerts: Sequence[PartnerAlert]) -> np.ndarray:
-    """The note of the first alert each declaration matches ('' for none), vectorised per
-    alert (:meth:`PartnerAlert.matches` is the same test for one declaration)."""
+    """The note of the first alert each declaration matches ('' for none)."""
+    return _alert_matches(frame, alerts)[0]
+
+
+def _alert_matches(
+    frame: Columns, alerts: Sequence[PartnerAlert]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The note and the id of the first alert each declaration matches ('' for none),
+    vectorised per alert (:meth:`PartnerAlert.matches` is the same test for one declaration)."""
     n = len(np.asarray(frame["declaration_id"]))
     hits = np.full(n, "", dtype=object)
+    ids = np.full(n, "", dtype=object)
     if not alerts or not n:
-        return hits
+        return hits, ids
     days = np.asarray(frame["date"]).astype("datetime64[D]")
     hs_codes, hs_text = pd.factorize(np.asarray(frame["hs_code"], dtype=object))
     hs_text = np.array([str(v) for v in hs_text], dtype=object)
@@ -154,8 +162,9 @@ def _alert_hits(frame: Columns, alerts: Sequence[PartnerAlert]) -> np.ndarray:
             if wanted:
                 mask &= columns[name] == wanted
         hits[mask] = _alert_note(alert)
+        ids[mask] = alert.alert_id
         open_rows &= ~mask
-    return hits
+    return hits, ids
 
 
 def _alert_note(alert: PartnerAlert) -> str:
@@ -256,8 +265,9 @@ def route_columns(
     Returns:
         Arrays ``level``, ``channel``, ``percentile``, ``selection`` (alert / random / risk /
         none), ``notes``, ``alert`` (the alert's note, '' for none), ``aeo`` (the party whose
-        AEO status lowered the score: importer / declarant / partner, or '') and ``adjusted``
-        (the score after AEO benefits).
+        AEO status lowered the score: importer / declarant / partner, or ''), ``alert_id``,
+        ``adjusted`` (the score after AEO benefits) and ``draw_chance`` (each declaration's
+        chance of a random selection, for unbiased estimates from the draws).
     """
     n = len(np.asarray(frame["declaration_id"]))
     scores = np.asarray(scores, dtype=float)
@@ -265,7 +275,7 @@ def route_columns(
     levels = assign_levels(percentile, rules)
     factor, aeo_notes, matches = _aeo_factors(frame, rules, aeo)
     adjusted = scores * factor
-    hits = _alert_hits(frame, alerts)
+    hits, alert_ids = _alert_matches(frame, alerts)
     alerted = hits != ""
     if mode == "batch" and batch_too_small(n, rules):
         mode = "stream"
@@ -276,7 +286,8 @@ def route_columns(
     selection = np.where(channel == "green", "none", "risk").astype(object)
     weight = np.where(factor < 1, rules.aeo.exploration_weight, 1.0)
     draw = selection_draw(np.asarray(frame["declaration_id"]), rules)
-    explore = (draw < rules.channels.red * rules.exploration.share_of_red * weight) & ~alerted
+    chance = rules.channels.red * rules.exploration.share_of_red * weight
+    explore = (draw < chance) & ~alerted
     channel[explore] = "red"
     selection[explore] = "random"
     channel[alerted] = rules.alerts.channel
@@ -298,8 +309,10 @@ def route_columns(
         "selection": selection,
         "notes": notes,
         "alert": hits,
+        "alert_id": alert_ids,
         "aeo": party,
         "adjusted": adjusted,
+        "draw_chance": chance,
     }
 
 
@@ -335,7 +348,7 @@ def route_one(
                                               "departure_country")}
     factor_array, aeo_notes, matches = _aeo_factors({**one, "date": [date]}, rules, aeo)
     factor, aeo_note = float(factor_array[0]), str(aeo_notes[0])
-    hit = ""
+    hit, hit_id = "", ""
     for alert in alerts:
         if alert.matches(
             date=date,
@@ -345,7 +358,7 @@ def route_one(
             seller=row.get("seller"),
             importer=row.get("importer"),
         ):
-            hit = _alert_note(alert)
+            hit, hit_id = _alert_note(alert), alert.alert_id
             break
     rates = rules.channels
     explore_weight = rules.aeo.exploration_weight if factor < 1 else 1.0
@@ -361,12 +374,13 @@ def route_one(
             channel, selection = name, "risk"
             break
     draw = selection_draw([row["declaration_id"]], rules)[0]
+    chance = rates.red * rules.exploration.share_of_red * explore_weight
     if hit:
         channel, selection = rules.alerts.channel, "alert"
         floor = rules.alerts.raise_level_to
         if floor is not None and LEVELS.index(level) < LEVELS.index(floor):
             level = floor
-    elif draw < rates.red * rules.exploration.share_of_red * explore_weight:
+    elif draw < chance:
         channel, selection = "red", "random"
     parts = [p for p in (hit, aeo_note) if p]
     if selection == "random":
@@ -380,8 +394,10 @@ def route_one(
         "selection": selection,
         "notes": "; ".join(parts),
         "alert": hit,
+        "alert_id": hit_id,
         "aeo": party,
         "adjusted": score * factor,
+        "draw_chance": chance,
     }
 
 

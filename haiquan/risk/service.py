@@ -22,6 +22,7 @@ from haiquan.risk.alerts import AeoDirectory, PartnerAlert
 from haiquan.risk.capacity import load_capacity_rules
 from haiquan.risk.drift import psi_report
 from haiquan.risk.model import RiskModel, TrainingConfig, require_labels, train_model
+from haiquan.risk.outcomes import labelled_from_outcomes, record_decisions
 from haiquan.risk.partner_alerts import (
     active_alerts,
     default_alerts_file,
@@ -91,11 +92,14 @@ def retrain_risk_model(
     layout: Layout = "kcs",
     config: TrainingConfig | None = None,
     aeo: AeoDirectory | None = None,
+    outcomes: bool = False,
 ) -> dict[str, Any]:
     """Retrain the current version's data plus newly labelled declarations as a new version.
 
     A declaration present in both keeps the newer row (a corrected inspection result wins).
     The new version is marked synthetic when the current one was (its data is carried over).
+    ``outcomes`` adds the declarations scoring selected whose inspection outcomes are recorded
+    (:func:`~haiquan.risk.outcomes.labelled_from_outcomes`), after the files.
 
     Raises:
         DataFileError: a new file has rows without inspection results; the rows are numbered
@@ -108,8 +112,18 @@ def retrain_risk_model(
     frames = [old] + [
         require_labels(read_declarations(path, layout=layout), path=str(path)) for path in new
     ]
+    if outcomes:
+        frames.append(_like(labelled_from_outcomes(), old))
+    if len(frames) == 1:
+        raise InputError(
+            "nothing to retrain on",
+            expected="--new FILE (labelled declarations) or --outcomes (recorded inspections)",
+            got="neither",
+            fix="pass at least one of them",
+        )
     frame = pd.concat(frames, ignore_index=True).drop_duplicates(list(_KEYS), keep="last")
-    _require_something_new(frame, old, new, version_meta(root).get("version"))
+    sources = [*map(str, new), *(["the recorded inspection outcomes"] if outcomes else [])]
+    _require_something_new(frame, old, sources, version_meta(root).get("version"))
     valid_frame = _read_valid(valid, layout)
     report = _train_and_save(frame, root, valid_frame, config, aeo, synthetic=synthetic or None)
     report["added_rows"] = int(len(frame) - len(old))
@@ -119,8 +133,19 @@ def retrain_risk_model(
 _KEYS = ("declaration_id", "item_number")
 
 
+def _like(frame: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``old``'s columns and their types (a kept decision is a canonical row)."""
+    out = frame.reindex(columns=old.columns)
+    for name, dtype in old.dtypes.items():
+        try:
+            out[name] = out[name].astype(dtype)
+        except (TypeError, ValueError):
+            pass  # left as read: pandas concatenates it as object
+    return out
+
+
 def _require_something_new(
-    frame: pd.DataFrame, old: pd.DataFrame, new: Sequence[Path], version: str | None
+    frame: pd.DataFrame, old: pd.DataFrame, new: Sequence[str], version: str | None
 ) -> None:
     """Refuse a retraining that would learn nothing: the same files again would otherwise add
     a new version identical in data to the current one (a repeated run must change nothing)."""
@@ -197,6 +222,7 @@ def score_file(
     capacity_path: Path | None = None,
     explain: Explain = "inspected",
     progress: Callable[[int, int], None] | None = None,
+    keep_decisions: bool = True,
 ) -> dict[str, Any]:
     """Score a declarations file (labels may be absent) into a CSV of :data:`SCORE_COLUMNS`.
 
@@ -204,7 +230,9 @@ def score_file(
     ``haiquan alerts pull`` fills (``HOME/risk/partner_alerts.yaml``); ``apply_alerts=False``
     applies none. AEO benefits come from ``aeo``, else from the configured AEO registry
     (``apply_aeo=False``: none). Office capacity comes from ``capacity_path``, else
-    ``HOME/risk/capacity.yaml``, else the packaged default (no limit).
+    ``HOME/risk/capacity.yaml``, else the packaged default (no limit). The declarations sent
+    to red or yellow are kept with how they were selected (``keep_decisions``), so inspection
+    outcomes can be recorded and reported against them (:mod:`haiquan.risk.outcomes`).
 
     Returns:
         ``{"rows", "output", "version", "synthetic_model", "channels": {channel: count},
@@ -244,6 +272,13 @@ def score_file(
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output_path, lambda path: scored.to_csv(path, index=False))
     applied["matched"] = batch.alert_matches
+    kept = 0
+    if keep_decisions:
+        routed = {"channel": scored["channel"], "selection": scored["selection"],
+                  "alert_id": batch.alert_ids, "aeo": scored["aeo"], "score": scored["score"],
+                  "draw_chance": batch.draw_chance}
+        kept = record_decisions(frame, routed, rule_set=load_selectivity_rules(on=last).name,
+                                model_version=model.meta.get("version"))
     return {
         "rows": int(len(scored)),
         "dated_in_training": _dated_in_training(frame["date"], model),
@@ -263,6 +298,7 @@ def score_file(
             "over": [e.as_dict() for e in batch.left_out],
         },
         "novel": int((scored["novelty"] != "").sum()),
+        "decisions_kept": kept,
         "routed_one_by_one": batch_too_small(len(scored), load_selectivity_rules(on=last)),
     }
 

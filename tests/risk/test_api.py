@@ -210,3 +210,34 @@ def test_the_api_applies_the_aeo_registry_by_the_importers_code(
     off = http.post("/api/risk/score", json={**body, "aeo_benefit": False},
                     headers=headers).json()
     assert off["aeo_matched"] == 0 and off["results"][0]["aeo"] == ""
+
+
+def test_outcomes_through_the_api(
+    http: httpx.Client, isolated_settings: Settings, small_model: RiskModel,
+    synthetic_train: pd.DataFrame, synthetic_later: pd.DataFrame, tmp_path: Any,
+) -> None:
+    from haiquan.risk.service import score_file
+
+    save_model(small_model, default_model_dir(), synthetic_train)
+    path = tmp_path / "day.csv"
+    day = synthetic_later.copy()
+    day["date"] = pd.to_datetime(day["date"]).dt.strftime("%Y-%m-%d")
+    day.to_csv(path, index=False)
+    score_file(path, tmp_path / "s.csv", layout="canonical", explain="none")
+    scores = pd.read_csv(tmp_path / "s.csv", keep_default_na=False, dtype={"declaration_id": str})
+    red = scores[scores["channel"] == "red"].iloc[0]
+    officer = _token(isolated_settings, "risk_officer")
+    body = {"declaration_id": red["declaration_id"], "item_number": int(red["item_number"]),
+            "found": True, "duty_recovered": 120.5, "fraud_type": "intellectual property"}
+    answer = http.post("/api/risk/outcomes", json=body, headers=officer)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["critical"] is True and answer.json()["channel"] == "red"
+    missing = http.post("/api/risk/outcomes", json={**body, "declaration_id": "NOPE"},
+                        headers=officer)
+    assert missing.status_code == 404
+    analyst = _token(isolated_settings, "analyst")
+    assert http.post("/api/risk/outcomes", json=body, headers=analyst).status_code == 403
+    report = http.get("/api/risk/results?by=channel", headers=analyst).json()
+    red_row = next(r for r in report["rows"] if r["channel"] == "red")
+    assert red_row["found"] == 1 and red_row["duty_recovered"] == 120.5
+    assert http.get("/api/risk/results?by=weather", headers=analyst).status_code == 422

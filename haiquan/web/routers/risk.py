@@ -32,6 +32,8 @@ from haiquan.errors import ConfigurationError, ValidationError
 from haiquan.risk.aeo_benefit import configured_aeo_directory
 from haiquan.risk.alerts import PartnerAlert
 from haiquan.risk.model import RiskModel
+from haiquan.risk.outcomes import InspectionOutcome, OutcomeStore
+from haiquan.risk.results import inspection_results, results_rows
 from haiquan.risk.service import alerts_in_force, score_records
 from haiquan.risk.store import default_model_dir, load_model, loaded_model
 from haiquan.web.auth import Role
@@ -186,3 +188,76 @@ def model_info() -> RiskModelPublic:
         training=meta.get("training", {}),
         evaluation=meta.get("evaluation"),
     )
+
+
+class OutcomeCreate(InspectionOutcome):
+    """An inspection outcome as recorded through the API."""
+
+    unselected: bool = Field(
+        default=False,
+        description="record it although haiquan did not select the goods item (an inspection "
+        "decided outside haiquan); otherwise an item no scoring run selected is a 404",
+    )
+
+
+class OutcomePublic(BaseModel):
+    declaration_id: str
+    item_number: int
+    found: bool
+    duty_recovered: float
+    fraud_type: str | None
+    critical: bool = Field(description="a public-safety fraud type (KCS 'critical fraud')")
+    inspected_on: str | None
+    officer: str | None
+    recorded_at: str
+    channel: str | None = Field(description="the channel haiquan selected it for")
+    selection: str | None
+
+
+@router.post(
+    "/outcomes",
+    response_model=OutcomePublic,
+    status_code=201,
+    dependencies=[Depends(require_role(Role.RISK_OFFICER))],
+    responses=error_responses(404, 422),
+)
+def record_outcome(body: OutcomeCreate) -> OutcomePublic:
+    """Record what the inspection of one goods item found (a later record corrects it)."""
+    store = OutcomeStore()
+    try:
+        stored = store.record(InspectionOutcome(**body.model_dump(exclude={"unselected"})),
+                              require_decision=not body.unselected)
+    finally:
+        store.close()
+    inspected = stored["inspected_on"]
+    return OutcomePublic(**{**stored, "inspected_on": None if inspected is None
+                            else str(inspected)})
+
+
+class FraudRatePublic(BaseModel):
+    estimate: float | None = Field(description="fraud rate among all declarations, from the "
+                                   "random draws (inverse-probability weighted)")
+    low: float | None
+    high: float | None
+    inspected: int
+    awaiting: int
+
+
+class ResultsPublic(BaseModel):
+    by: str
+    rows: list[dict[str, object]]
+    random: FraudRatePublic
+    unmatched_outcomes: int
+
+
+@router.get("/results", response_model=ResultsPublic, dependencies=_SCORERS,
+            responses=error_responses(422))
+def results(
+    by: Annotated[Literal["channel", "office", "rule", "alert", "month"],
+                  Query(description="the grouping")] = "channel",
+) -> ResultsPublic:
+    """Hit rate and duty recovered of inspections by channel, office, rule, alert or month."""
+    report = inspection_results(by)
+    return ResultsPublic(by=by, rows=results_rows(report),
+                         random=FraudRatePublic(**report.random.__dict__),
+                         unmatched_outcomes=report.unmatched_outcomes)
