@@ -449,6 +449,7 @@ def deadlines_command(
 ) -> None:
     """What is due in the next N months and what is overdue."""
     from haiquan.commitments import deadlines
+    from haiquan.commitments.deadlines import undated_reasons
 
     frame = deadlines(
         catalogue,
@@ -460,6 +461,9 @@ def deadlines_command(
     shown = frame.drop(columns=["country"])
     shown["days_left"] = [_days(int(d)) for d in shown["days_left"]]
     _print_frame(shown.rename(columns={"days_left": "when"}), "Deadlines")
+    start = _date(in_force, "--in-force")
+    for reason in undated_reasons(catalogue, _country(country), in_force=start):
+        console.print(f"note: {reason}", markup=False)
 
 
 @commitments_app.command("report")

@@ -22,7 +22,7 @@ from haiquan.errors import InputError
 from haiquan.reference.countries import country as lookup_country
 from haiquan.settings import get_settings
 
-__all__ = ["DEADLINE_COLUMNS", "add_months", "deadlines", "due_dates"]
+__all__ = ["DEADLINE_COLUMNS", "add_months", "deadlines", "due_dates", "undated_reasons"]
 
 DEADLINE_COLUMNS: tuple[str, ...] = (
     "catalogue",
@@ -169,3 +169,39 @@ def deadlines(
             )
     result = pd.DataFrame(rows, columns=list(DEADLINE_COLUMNS))
     return result.sort_values(["due", "catalogue", "item"], kind="stable").reset_index(drop=True)
+
+
+def undated_reasons(
+    catalogue: str | Catalogue | None = None,
+    country: str | None = None,
+    *,
+    in_force: dt.date | None = None,
+) -> list[str]:
+    """Why items that have due dates by rule got none: the party's entry into force is unknown.
+
+    The RKC's implementation periods run from the General Annex's entry into force for the
+    party. Without that date no RKC standard has a due date, so an empty deadline list says
+    nothing about the RKC; this tells the reader so instead of "nothing overdue".
+    """
+    code = lookup_country(country or get_settings().home_country).alpha_3
+    cats = (
+        [load_catalogue(catalogue) if isinstance(catalogue, str) else catalogue]
+        if catalogue
+        else list_catalogues()
+    )
+    reasons = []
+    for cat in cats:
+        if cat.implementation_periods is None or in_force is not None:
+            continue
+        party = cat.parties.get(code)
+        if party is not None and party.in_force is not None:
+            continue
+        why = party.in_force_note if party is not None and party.in_force_note else (
+            f"{code} is not among its recorded Contracting Parties"
+        )
+        reasons.append(
+            f"{cat.title}: no due dates for {code}, because its implementation periods run from "
+            f"entry into force for the party and that date is unknown ({why}); pass --in-force "
+            "YYYY-MM-DD, or install a copy of the catalogue giving the party's date and source"
+        )
+    return reasons

@@ -123,3 +123,20 @@ def test_add_months_moves_whole_months_and_clamps_to_month_end(day: dt.date, mon
     moved = add_months(day, months)
     assert (moved.year - day.year) * 12 + moved.month - day.month == months
     assert moved.day == day.day or (moved.day < day.day and (moved + dt.timedelta(days=1)).day == 1)
+
+
+def test_an_empty_rkc_list_says_why_and_a_sourced_party_gets_its_due_dates() -> None:
+    from haiquan.commitments import load_catalogue
+    from haiquan.commitments.deadlines import undated_reasons
+
+    reasons = undated_reasons("rkc_general_annex", "VNM")
+    assert len(reasons) == 1 and "no due dates for VNM" in reasons[0]
+    assert "--in-force" in reasons[0]
+    assert undated_reasons("rkc_general_annex", "VNM", in_force=D(2008, 4, 8)) == []
+    # Lao PDR: in force 16 October 2016 (WCO), so Standards are due 36 months later.
+    lao = load_catalogue("rkc_general_annex").parties["LAO"]
+    assert (lao.in_force, lao.source) == (D(2016, 10, 16), "wco_lao_2016")
+    assert undated_reasons("rkc_general_annex", "LAO") == []
+    due = deadlines("rkc_general_annex", "LAO", D(2019, 10, 1), months=1)
+    assert set(due["due"]) == {D(2019, 10, 16)} and len(due) == 108
+    assert undated_reasons("wto_tfa", "VNM") == []
