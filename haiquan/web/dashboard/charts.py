@@ -63,6 +63,10 @@ def short_label(text: str, limit: int) -> str:
     return cut.rstrip() + "…"
 
 
+#: Characters per line of an initiative's name in the timeline (fits a 390 px phone at 11 px).
+TIMELINE_WRAP = 44
+
+
 def _wrap(text: str, width: int) -> str:
     """``text`` broken into lines of about ``width`` characters with ``<br>`` (Plotly's line
     break), at spaces; nothing is cut.
@@ -268,18 +272,25 @@ def timeline_chart(
 ) -> Figure:
     """A Gantt-style timeline: one bar per row from ``start`` to ``end`` (inclusive years),
     coloured by ``group_key``. Rows need ``label``, ``start``, ``end`` and ``hover``; ``key``
-    (an id) keeps two rows with similar labels apart. Labels are shown whole, wrapped every
-    ~28 characters, so every row stays visible and readable on a 390 px phone.
+    (an id) keeps two rows with similar labels apart.
+
+    Each name is written whole, wrapped, on its own line above its bar across the chart's full
+    width, instead of as an axis label: on a 390 px phone a column of long axis labels left no
+    room for the bars and ran off the screen.
 
     >>> fig = timeline_chart([{"key": "a", "label": "x", "start": 1, "end": 1, "kind": "k",
     ...                        "hover": ""}, {"key": "b", "label": "x", "start": 1, "end": 2,
     ...                        "kind": "k", "hover": ""}], title="t")
-    >>> fig["layout"]["yaxis"]["categoryarray"], fig["layout"]["yaxis"]["ticktext"]
+    >>> fig["layout"]["yaxis"]["categoryarray"], [a["text"] for a in fig["layout"]["annotations"]]
     (['a', 'b'], ['x', 'x'])
     """
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(str(row[group_key]), []).append(row)
+    keys = [str(r.get("key", r["label"])) for r in rows]
+    names = [_wrap(str(r["label"]), TIMELINE_WRAP) for r in rows]
+    lines = max((name.count("<br>") + 1 for name in names), default=1)
+    band = 15 * lines + 26  # px per row: the name's lines, then the bar
+    groups: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for key, row in zip(keys, rows, strict=True):
+        groups.setdefault(str(row[group_key]), []).append((key, row))
     data = []
     for i, (group, members) in enumerate(groups.items()):
         data.append(
@@ -287,34 +298,41 @@ def timeline_chart(
                 "type": "bar",
                 "orientation": "h",
                 "name": group.replace("_", " "),
-                "y": [str(m.get("key", m["label"])) for m in members],
-                "customdata": [m["label"] for m in members],
-                "base": [m["start"] for m in members],
-                "x": [m["end"] - m["start"] + 1 for m in members],
-                "text": [m.get("hover", "") for m in members],
+                "y": [key for key, _ in members],
+                "customdata": [m["label"] for _, m in members],
+                "base": [m["start"] for _, m in members],
+                "x": [m["end"] - m["start"] + 1 for _, m in members],
+                "width": 18 / band,
+                "offset": 0.5 - 20 / band,  # the bar sits at the bottom of its row
+                "text": [m.get("hover", "") for _, m in members],
                 "textposition": "none",
                 "hovertemplate": "%{customdata}<br>%{text}<extra></extra>",
                 "marker": {"color": PALETTE[i % len(PALETTE)]},
             }
         )
+    annotations = [
+        {"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": key,
+         "yanchor": "middle", "yshift": 9, "text": name, "showarrow": False, "align": "left",
+         "font": {"size": 11}}
+        for key, name in zip(keys, names, strict=True)
+    ]
     return {
         "data": data,
         "layout": {
             "title": {"text": title},
             "barmode": "overlay",
+            "margin": {"l": 10, "r": 10, "t": 50, "b": 180},
             "xaxis": {"title": {"text": "year"}, "dtick": 1, "tickformat": "d"},
             "yaxis": {
                 "autorange": "reversed",
-                "automargin": True,
                 "categoryorder": "array",
-                "categoryarray": [str(r.get("key", r["label"])) for r in rows],
-                "tickmode": "array",
-                "tickvals": [str(r.get("key", r["label"])) for r in rows],
-                "ticktext": [_wrap(str(r["label"]), 28) for r in rows],
-                "tickfont": {"size": 11},
+                "categoryarray": keys,
+                "showticklabels": False,
             },
-            "legend": {"orientation": "h", "y": -0.15},
-            "height": max(320, sum(16 * (_wrap(str(r["label"]), 28).count("<br>") + 1) + 14
-                                   for r in rows) + 160),
+            "annotations": annotations,
+            # Below the year axis and its title: 70 px under the plot area, whatever its height.
+            "legend": {"orientation": "h", "y": -70 / (band * max(len(rows), 1)),
+                       "yanchor": "top"},
+            "height": band * len(rows) + 230,
         },
     }

@@ -39,6 +39,7 @@ router = APIRouter(include_in_schema=False)
 #: How each catalogue figure reads on the page (the dotted path stays in a tooltip).
 FIGURE_LABELS: dict[str, str] = {
     "discount_rate": "discount rate",
+    "assumption_range": "how far an assumed benefit figure may be off (low/high range)",
     "resources.staff_months_per_year": "staff-months available a year",
     "resources.budget_usd_per_year": "budget available a year (USD)",
     "duration_years": "duration (years)",
