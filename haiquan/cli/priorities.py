@@ -195,14 +195,31 @@ def register(app: typer.Typer) -> None:
         # Caveats before the numbers: the first may say the plan is for another country.
         for warning in result.warnings:
             console.print(f"[yellow]warning:[/] {warning}")
+        for check in result.reference_checks:
+            what = "excluded" if check.action == "excluded" else "kept as implementation"
+            console.print(f"[cyan]already exists:[/] {check.id} {what}: {check.reason}")
         chosen = Table(title="Chosen initiatives")
-        for column in ("start", "end", "id", "partners", "benefit M USD", "required"):
+        for column in ("start", "end", "id", "partners", "benefit M USD", "low–high M USD",
+                       "required"):
             chosen.add_column(column)
         for item in result.chosen:
             chosen.add_row(str(item.start_year), str(item.completion_year), item.id,
                            ", ".join(item.partners), f"{item.benefit_usd / 1e6:,.1f}",
+                           f"{item.benefit_low_usd / 1e6:,.1f}–"
+                           f"{item.benefit_high_usd / 1e6:,.1f}",
                            "yes" if item.required else "")
         console.print(chosen)
+        if result.robustness is not None:
+            r = result.robustness
+            console.print(
+                f"Robustness: re-solved with every benefit figure at its low end "
+                f"({r.objective_low_usd / 1e6:,.1f} M USD) and at its high end "
+                f"({r.objective_high_usd / 1e6:,.1f} M USD; assumed figures ±{r.spread:.0%}): "
+                f"{len(r.chosen_in_all)} of {len(result.chosen)} chosen at both ends"
+                + (f"; only at the central values: {', '.join(r.only_central)}"
+                   if r.only_central else "")
+                + (f"; added at an end: {', '.join(r.added_low + r.added_high)}"
+                   if r.added_low or r.added_high else ""))
         usage = Table(title="Resources per year (used / limit)")
         for column in ("year", "staff-months", "budget USD", "+1 staff-month: re-solve",
                        "LP dual"):

@@ -46,6 +46,8 @@ def explain_infeasible(
         if not problem.allowed[i].any():
             item = by_id[ids[i]]
             start = f", earliest start {item.earliest_start}" if item.earliest_start else ""
+            if item.start_by is not None:
+                start += f", to start by {item.start_by}"
             return InfeasibleError(
                 f"required initiative {ids[i]!r} cannot start and finish within {period}",
                 expected=f"a duration that fits the {len(years)}-year plan",

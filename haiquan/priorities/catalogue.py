@@ -231,6 +231,9 @@ class Initiative(BaseModel):
     prerequisites: list[str] = Field(default_factory=list)
     excludes: list[str] = Field(default_factory=list)
     earliest_start: int | None = Field(default=None, ge=1900, le=2200)
+    start_by: int | None = Field(
+        default=None, ge=1900, le=2200,
+        description="Latest start year (an overdue commitment starts in the first plan year).")
     required: bool = False
     benefit: Benefit
     notes: str | None = None

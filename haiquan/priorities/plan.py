@@ -260,7 +260,7 @@ def build_problem(
             done = s + item.duration
             allowed[k, s] = done <= horizon and (
                 item.earliest_start is None or years[s] >= item.earliest_start
-            )
+            ) and (item.start_by is None or years[s] <= item.start_by)
             benefit[k, s] = gain[done:].sum() if done < horizon else 0.0
         can_finish = allowed[k].any()
         for s in range(horizon):

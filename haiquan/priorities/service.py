@@ -187,6 +187,19 @@ def plan_cooperation(
             + str(problem["msg"]).removeprefix("Value error, "),
             fix="correct --first-year, --years, --staff or --budget",
         ) from error
+    overdue = {check.id for check in checks if check.required}
+    if overdue:
+        # An overdue commitment is not left to the last plan year: it starts as soon as its
+        # prerequisites can be finished, counted from the first plan year.
+        by_id = items.by_id()
+
+        def lead(ident: str) -> int:
+            return max((by_id[p].duration + lead(p) for p in by_id[ident].prerequisites),
+                       default=0)
+
+        items = items.model_copy(update={"initiatives": [
+            item.model_copy(update={"start_by": first_year + lead(item.id)})
+            if item.id in overdue else item for item in items.initiatives]})
     trade = partner_trade_forecast(flows, home=items.home, years=limits.plan_years,
                                    method=forecast)
     plan = optimise_plan(items, limits, trade, analyse=analyse)

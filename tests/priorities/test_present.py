@@ -56,3 +56,22 @@ def test_the_plan_reports_benefit_ranges_and_how_its_choice_holds() -> None:
     assert plan.robustness is not None and plan.robustness.chosen_in_all == ["a", "b"]
     assert plan.robustness.objective_low_usd < plan.objective_usd < (
         plan.robustness.objective_high_usd)
+
+
+def test_the_example_plan_implements_what_is_signed_and_starts_the_overdue_commitment() -> None:
+    from haiquan.priorities import plan_cooperation
+    from tests.conftest import require_shared
+    from tests.priorities.conftest import VIETNAM_DOTS
+
+    require_shared(VIETNAM_DOTS)
+    plan = plan_cooperation(forecast="trend", analyse=False, first_year=2027)
+    chosen = {c.id: c for c in plan.chosen}
+    assert "aeo-mra-tha" not in chosen and "aeo-mra-tha" not in plan.not_chosen
+    assert chosen["aeo-mra-kor"].name.startswith("Implement")
+    # Overdue since 2024: started as soon as its prerequisite (one year) is done.
+    asean = chosen["aeo-mra-asean"]
+    assert asean.required and asean.start_year == 2028
+    assert {c.id for c in plan.reference_checks} == {"aeo-mra-kor", "aeo-mra-asean",
+                                                       "aeo-mra-tha"}
+    for item in plan.chosen:
+        assert item.benefit_low_usd <= item.benefit_usd <= item.benefit_high_usd
