@@ -95,7 +95,8 @@ def _cell(value: Any, column: str = "") -> str:
         # Rates are fractions in the library; people read them in per cent, as `rate` prints.
         return f"{value * 100:.1f} %"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        # Counts of units may be fractions of an item (parts, partners): two decimals at most.
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:g}"
     return str(value)
 
 

@@ -13,6 +13,9 @@ projection and why it can differ from the self-reported ``status``.
 implemented, partially implemented, not yet implemented, or with no record; the rate is the
 implemented share.
 
+Items marked ``event`` (a region-wide signing or launch) are context: classified ``context``,
+shown, and left out of every count and total, so a member state's rate counts its own tasks.
+
 When a catalogue does not give every item's unit count (the shipped TFA catalogue knows the
 split of the 238 items for two measures only), rates are counted per item and say so in
 ``basis`` and ``note``: they are then *not* the TFAD's percentage.
@@ -122,6 +125,8 @@ def _classify_rows(
 def _classify_row(
     cat: Catalogue, row: dict[str, object], on: dt.date, member_type: MemberType
 ) -> tuple[str, dt.date | None]:
+    if str(row["item"]) in _events(cat):
+        return "context", None  # a region-wide event: shown, never counted (module docstring)
     if cat.method == "status_share":
         status = row.get("status")
         return (str(status) if status else "no_record"), None
@@ -149,6 +154,11 @@ def _classify_row(
     return ("implemented" if start <= on else "scheduled"), start
 
 
+def _events(cat: Catalogue) -> frozenset[str]:
+    """Items that date a region-wide event: context, outside the rate."""
+    return frozenset(i.id for i in cat.items() if i.event)
+
+
 def _has_record(row: dict[str, object]) -> bool:
     return row.get("effective_date") is not None
 
@@ -171,10 +181,13 @@ def _rate_from(
     weights = cat.unit_weights()
     basis: Literal["units", "items"] = "units" if weights else "items"
     counts = {name: 0.0 for name in CLASSES[cat.method]}
+    events = _events(cat)
     for row in classified:
         kind = str(row["class"])
-        counts[kind] = counts.get(kind, 0.0) + _weight(row, weights)
-    total = float(sum(weights.values())) if weights else float(len(cat.items()))
+        if kind != "context":
+            counts[kind] = counts.get(kind, 0.0) + _weight(row, weights)
+    counted = [i.id for i in cat.items() if i.id not in events]
+    total = float(sum(weights[i] for i in counted)) if weights else float(len(counted))
     implemented = counts["implemented"]
     note = None
     itemised = cat.itemised()
@@ -192,6 +205,12 @@ def _rate_from(
                 f"; {', '.join(itemised)} count their listed {cat.unit_label}s as shares of a "
                 f"{cat.item_label}, the other {len(cat.items()) - len(itemised)} are counted whole"
             )
+    if events:
+        said = (
+            f"{len(events)} region-wide event(s) are shown as context and left out of the rate: "
+            "it counts the country's own tasks"
+        )
+        note = f"{note}; {said}" if note else said
     if whole:
         said = (
             f"{', '.join(whole)}: paragraph records are shown but the {cat.item_label} is "
@@ -204,11 +223,11 @@ def _rate_from(
         note = f"{note}; {assumed}" if note else assumed
     party = cat.parties.get(code)
     if cat.method == "tfa" and party is not None and party.in_force is None:
-        counted = (
+        undated = (
             f"{party.in_force_note or 'no entry-into-force date for ' + code}; counted from the "
             "Agreement's entry into force"
         )
-        note = f"{note}; {counted}" if note else counted
+        note = f"{note}; {undated}" if note else undated
     # Outside the agreement's life or with nothing to count, that comes first: it explains the 0.
     said = "; ".join(n for n in (_in_force_note(cat, code, on), _empty_note(cat)) if n)
     if said:
@@ -354,13 +373,13 @@ def progress_by_group(
     names = CLASSES[cat.method]
     rows = []
     for group in cat.groups:
-        part = [r for r in classified if r["group"] == group.id]
+        part = [r for r in classified if r["group"] == group.id and r["class"] != "context"]
         weight = [_weight(r, weights) for r in part]
         total = float(sum(weight))
         row: dict[str, object] = {
             "group": group.id,
             "title": group.title,
-            "items": len(group.items),
+            "items": sum(1 for i in group.items if not i.event),
             "total": total,
         }
         for name in names:

@@ -115,7 +115,7 @@ def test_catalogue_commands(tmp_path: Path) -> None:
 
 
 def test_load_example_is_idempotent() -> None:
-    assert "stored 6 records" in run("load-example", "vietnam-asean")
+    assert "stored 18 records" in run("load-example", "vietnam-asean")
     assert "already loaded" in run("load-example", "vietnam-asean")
 
 

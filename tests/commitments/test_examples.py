@@ -104,11 +104,22 @@ def test_loading_the_example_twice_stores_it_once(vietnam_loaded: None) -> None:
     assert again.already_loaded and len(status_history()) == count
 
 
-def test_asean_example_is_a_valid_status_file() -> None:
+def test_asean_example_counts_viet_nams_own_tasks_not_the_regions_events() -> None:
     result = load_example("vietnam-asean")
-    assert result.rows == 6
-    rate = implementation_rate("asean", "VNM", D(2024, 1, 1))
-    assert rate.counts["implemented"] == 5 and rate.counts["not_yet"] == 1
+    assert result.rows == 18
+    rate = implementation_rate("asean", "VNM", D(2024, 6, 1))
+    # 10 tasks (12 events are context): e-Form D with all nine partners (1), ACDD with 5 of 9
+    # partners (5/9), ACTS live (1), AHTN 2022 (1); e-Phyto and the AAMRA validation not yet.
+    assert rate.total == 10
+    assert rate.counts["implemented"] == pytest.approx(3 + 5 / 9)
+    assert rate.counts["not_yet"] == 2
+    assert "12 region-wide event(s) are shown as context" in (rate.note or "")
+    # Before the November 2023 record, e-Form D counted the four partners live since 2018.
+    early = state_on("asean", "VNM", D(2023, 1, 1)).set_index(["item", "part"], drop=False)
+    formd = early[early["item"] == "ASW.FORMD"]
+    assert formd[formd["status"] == "implemented"]["part"].tolist() == [
+        "ASW.FORMD.IDN", "ASW.FORMD.MYS", "ASW.FORMD.SGP", "ASW.FORMD.THA",
+    ]
 
 
 def test_unknown_example_is_refused() -> None:
