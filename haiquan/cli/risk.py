@@ -58,6 +58,13 @@ def _config(max_rounds: int, selection_days: int) -> Any:
 
 def _print_report(report: dict[str, Any]) -> None:
     console.print(f"model [bold]{report['version']}[/] saved in {report['model_dir']}")
+    if report.get("synthetic_source"):
+        console.print(
+            f"[bold yellow]warning:[/] trained on SYNTHETIC declarations — "
+            f"{report['synthetic_source']}: the figures below describe the generator, not real "
+            "trade; the version is marked SYNTHETIC and scoring with it warns",
+            highlight=False,
+        )
     training = report["training"]
     console.print(
         f"trained on {training['rows']} declarations {training['from']} .. "
@@ -82,6 +89,16 @@ def _print_report(report: dict[str, Any]) -> None:
                 f"{result['auc']:.3f}",
             )
     console.print(table)
+    segments = evaluation.get("segments") or {}
+    if segments:
+        table = Table(title="the model by segment of the valid file (how sure its scores are)")
+        for column in ("segment", "rows", "fraud rate", "prec@5%", "prec@10%", "AUC"):
+            table.add_column(column, justify="left" if column == "segment" else "right")
+        for name, result in segments.items():
+            table.add_row(name, str(result["rows"]), f"{result['fraud_rate']:.3f}",
+                          f"{result['at']['5%']['precision']:.3f}",
+                          f"{result['at']['10%']['precision']:.3f}", f"{result['auc']:.3f}")
+        console.print(table)
 
 
 @risk_app.command("train")
@@ -207,8 +224,9 @@ def score(
     if summary["synthetic_model"]:
         console.print(
             f"[bold yellow]warning:[/] model {summary['version']} was trained on SYNTHETIC "
-            "declarations (the demo's), not real ones: its scores say nothing about real "
-            "risk; train one on real labelled data with `haiquan risk train`",
+            f"declarations ({summary.get('synthetic_source') or 'the demo'}), not real ones: "
+            "its scores say nothing about real risk; train one on real labelled data with "
+            "`haiquan risk train`",
             highlight=False,
         )
     console.print(
@@ -287,6 +305,10 @@ def _print_inputs(summary: dict[str, Any]) -> None:
         )
 
 
+#: Office-days over capacity listed by `risk score` (the largest first).
+_SHOWN = 20
+
+
 def _print_routing(summary: dict[str, Any]) -> None:
     """What AEO benefits, capacity and novelty did to the day."""
     aeo = summary["aeo"]
@@ -304,13 +326,18 @@ def _print_routing(summary: dict[str, Any]) -> None:
             f"(capacity rules {capacity['rules']!r}):",
             highlight=False,
         )
-        for entry in capacity["over"]:
+        over = sorted(capacity["over"], key=lambda e: -e["left_out"])
+        for entry in over[:_SHOWN]:
             console.print(
                 f"  office {entry['office']} on {entry['date']}: {entry['channel']} asked "
                 f"{entry['asked']}, capacity {entry['capacity']}, {entry['left_out']} sent to "
                 f"{entry['moved_to']}; escalate to {entry['escalate_to']}",
                 highlight=False,
             )
+        if len(over) > _SHOWN:
+            console.print(f"  and {len(over) - _SHOWN} more office-days (largest first above); "
+                          "each left-out declaration's reasons name its office, day and whom to "
+                          "escalate to", highlight=False)
     else:
         console.print(f"capacity: within every office's capacity (rules {capacity['rules']!r})",
                       highlight=False)
@@ -400,6 +427,11 @@ def versions(model: ModelOpt = None) -> None:
             "" if v["valid_precision_at_5"] is None else f"{v['valid_precision_at_5']:.3f}",
         )
     console.print(table)
+    for v in kept:
+        if v.get("synthetic_source"):
+            console.print(f"{v['version']}: trained on SYNTHETIC declarations — "
+                          f"{v['synthetic_source']}; its scores say nothing about real risk",
+                          highlight=False)
 
 
 @risk_app.command("use")

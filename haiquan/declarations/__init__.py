@@ -17,6 +17,7 @@ from haiquan.declarations.reader import (
     missing_optional_columns,
     normalise_declarations,
     read_declarations,
+    synthetic_provenance,
 )
 from haiquan.declarations.records import (
     DeclarationRecord,
@@ -40,4 +41,5 @@ __all__ = [
     "read_declarations",
     "records_to_columns",
     "records_to_frame",
+    "synthetic_provenance",
 ]

@@ -25,7 +25,13 @@ from haiquan.declarations.columns import (
 from haiquan.errors import DataFileError, UnknownCodeError
 from haiquan.reference.countries import country
 
-__all__ = ["Layout", "missing_optional_columns", "normalise_declarations", "read_declarations"]
+__all__ = [
+    "Layout",
+    "missing_optional_columns",
+    "normalise_declarations",
+    "read_declarations",
+    "synthetic_provenance",
+]
 
 Layout = Literal["kcs", "canonical"]
 
@@ -303,3 +309,28 @@ def missing_optional_columns(path: str | Path, layout: Layout = "kcs") -> list[s
     by_canonical = {v: k for k, v in KCS_COLUMNS.items()}
     return [by_canonical.get(c, c) if layout == "kcs" else c
             for c in _SCORED_OPTIONAL if c not in names and (layout != "kcs" or c in by_canonical)]
+
+
+def synthetic_provenance(path: str | Path) -> str | None:
+    """What a declarations file is, when it is a published synthetic data set, else ``None``.
+
+    Known by content (the SHA-256 of the files listed in ``known_synthetic.yaml``) or by the
+    dataset's own naming of its synthetic splits (``df_syn_*``). A model trained on such a file
+    is marked synthetic wherever it is shown.
+    """
+    import hashlib
+    from importlib import resources
+
+    from haiquan import yaml_text
+
+    text = resources.files("haiquan.declarations").joinpath("known_synthetic.yaml")
+    known = yaml_text.safe_load(text.read_text("utf-8"))
+    file = Path(path)
+    for prefix in known.get("name_prefixes", []):
+        if file.name.startswith(prefix):
+            return f"{file.name}: published synthetic declarations ({prefix}* files)"
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    for entry in known.get("files", []):
+        if entry["sha256"] == digest:
+            return f"{entry['name']}, {entry['how']}"
+    return None

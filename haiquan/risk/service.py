@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from haiquan._files import write_atomically
-from haiquan.declarations import Layout, missing_optional_columns, read_declarations
+from haiquan.declarations import (
+    Layout,
+    missing_optional_columns,
+    read_declarations,
+    synthetic_provenance,
+)
 from haiquan.errors import DataFileError, InputError
 from haiquan.risk.aeo_benefit import AeoSource, configured_aeo_directory
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
@@ -74,7 +79,9 @@ def train_risk_model(
     """
     frame = require_labels(read_declarations(train, layout=layout), path=str(train))
     valid_frame = _read_valid(valid, layout)
-    return _train_and_save(frame, Path(model_dir or default_model_dir()), valid_frame, config, aeo)
+    provenance = synthetic_provenance(train)
+    return _train_and_save(frame, Path(model_dir or default_model_dir()), valid_frame, config,
+                           aeo, synthetic=True if provenance else None, provenance=provenance)
 
 
 def _read_valid(valid: Path | None, layout: Layout) -> pd.DataFrame | None:
@@ -108,6 +115,9 @@ def retrain_risk_model(
     root = Path(model_dir or default_model_dir())
     old = load_training_data(root)
     synthetic = bool(version_meta(root).get("synthetic"))
+    provenance = version_meta(root).get("synthetic_source")
+    for path in new:
+        provenance = provenance or synthetic_provenance(path)
     # each file is checked on its own, so row numbers are the user's, not the combined data's
     frames = [old] + [
         require_labels(read_declarations(path, layout=layout), path=str(path)) for path in new
@@ -125,7 +135,9 @@ def retrain_risk_model(
     sources = [*map(str, new), *(["the recorded inspection outcomes"] if outcomes else [])]
     _require_something_new(frame, old, sources, version_meta(root).get("version"))
     valid_frame = _read_valid(valid, layout)
-    report = _train_and_save(frame, root, valid_frame, config, aeo, synthetic=synthetic or None)
+    report = _train_and_save(frame, root, valid_frame, config, aeo,
+                             synthetic=synthetic or bool(provenance) or None,
+                             provenance=provenance)
     report["added_rows"] = int(len(frame) - len(old))
     return report
 
@@ -169,13 +181,17 @@ def _train_and_save(
     config: TrainingConfig | None,
     aeo: AeoDirectory | None,
     synthetic: bool | None = None,
+    provenance: str | None = None,
 ) -> dict[str, Any]:
     model = train_model(frame, config=config, aeo=aeo, valid=valid)
+    if provenance:
+        model.meta["synthetic_source"] = provenance
     version = save_model(model, root, frame, synthetic=synthetic)
     return {
         "model_dir": str(root),
         "version": version,
         "synthetic": bool(version_meta(root, version).get("synthetic")),
+        "synthetic_source": provenance,
         "training": model.meta["training"],
         "chosen": model.meta["chosen"],
         "candidates": model.meta["candidates"],

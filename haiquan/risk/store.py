@@ -72,6 +72,7 @@ def list_versions(model_dir: Path) -> list[dict[str, Any]]:
                 "current": path.name == current,
                 # None: saved before the flag was recorded
                 "synthetic": meta.get("synthetic"),
+                "synthetic_source": meta.get("synthetic_source"),
                 "created": meta.get("created"),
                 "training_rows": meta.get("training", {}).get("rows"),
                 "training_to": meta.get("training", {}).get("to"),
