@@ -471,10 +471,16 @@ def optimise_plan(
     if analyse:
         ends = {}
         for which in ("low", "high"):
+            if np.allclose(ratios[which], ratios[which][0]) if len(ratios[which]) else True:
+                # Every benefit scaled alike: the same plan is optimal, worth that much more.
+                factor = float(ratios[which][0]) if len(ratios[which]) else 1.0
+                ends[which] = dataclasses.replace(solution, objective=solution.objective
+                                                  * factor)
+                continue
             changed = dataclasses.replace(problem, benefit=problem.benefit
                                           * ratios[which][:, None])
             ends[which] = solve(changed, mip_rel_gap=mip_rel_gap,
-                                time_limit=analysis_time_limit)
+                                time_limit=analysis_time_limit, start_from=solution.starts)
         central = set(solution.starts)
         low, high = (set(ends[w].starts) for w in ("low", "high"))
         name = problem.ids.__getitem__
