@@ -176,6 +176,21 @@ def check_sqlite_path(
         )
 
 
+def _create_or_check(engine: Engine, metadata: MetaData, where: str) -> None:
+    """Create the store's tables at the newest revision or check their revision, under the
+    store's lock (:mod:`haiquan.migrations`); tables of no versioned store are created as they
+    are. The store is the one whose tables ``metadata`` holds."""
+    from haiquan.migrations import STORES
+    from haiquan.migrations._run import prepare_schema
+
+    names = set(metadata.tables)
+    for store in STORES.values():
+        if store.release_tables <= names:
+            prepare_schema(engine, store, where=where)
+            return
+    metadata.create_all(engine)
+
+
 def open_engine(
     url: str,
     store: StoreDatabase,
@@ -184,7 +199,8 @@ def open_engine(
     create_folder: bool,
     sqlite_pragmas: Sequence[str] = (),
 ) -> Engine:
-    """An engine on the store's database with its tables created.
+    """An engine on the store's database with its tables created (race-free: concurrent first
+    opens wait for one another) or their schema revision checked.
 
     Args:
         url: the database URL (``postgresql://`` means psycopg 3).
@@ -196,7 +212,8 @@ def open_engine(
             journal_mode=WAL``).
 
     Raises:
-        ConfigurationError: a bad URL, or a database that cannot be opened or reached.
+        ConfigurationError: a bad URL, a database that cannot be opened or reached, or a schema
+            older or newer than the code (``haiquan db upgrade``).
     """
     parsed = parse_url(url, store)
     connect_args: dict[str, Any] = {}
@@ -218,7 +235,7 @@ def open_engine(
             cursor.close()
 
     try:
-        metadata.create_all(engine)
+        _create_or_check(engine, metadata, _where(parsed))
     except DBAPIError as error:
         engine.dispose()
         reason = str(error.orig or error).strip().splitlines()

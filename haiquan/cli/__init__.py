@@ -43,6 +43,7 @@ _COMMAND_MODULES: list[str] = [
     "refresh",
     "aeo",
     "alerts",
+    "db",
     "transit",
 ]
 

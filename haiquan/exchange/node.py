@@ -433,6 +433,16 @@ def _database_choice(
     return f"sqlite:///{(home / 'gateway.db').resolve()}", None
 
 
+def node_database_url(home: Path | None = None) -> str:
+    """The store URL of the node in ``home`` (default: the gateway home), without opening it.
+
+    Raises:
+        ConfigurationError: no node (``node.yaml``) in that folder, or an invalid one.
+    """
+    home = Path(home) if home is not None else default_gateway_home()
+    return _database_choice(home, NodeConfig.load(home / "node.yaml"))[0]
+
+
 def _is_node_folder(url: str, home: Path) -> bool:
     """Whether ``url`` is a SQLite file directly in the node folder ``home``."""
     parsed, _ = parse_database_url(url)

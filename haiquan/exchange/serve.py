@@ -155,8 +155,26 @@ def _allow_open_files(wanted: int) -> None:
             target, wanted)
 
 
+def _db(action: str, home: Path | None) -> None:
+    """``python -m haiquan.exchange db status|upgrade --home DIR``: ``haiquan db`` for the
+    gateway store alone, without the rest of haiquan's CLI."""
+    from haiquan.migrations import database_status, database_upgrade
+
+    run = database_upgrade if action == "upgrade" else database_status
+    try:
+        (report,) = run(["gateway"], gateway_home=home)
+    except HaiquanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2 if error.status < 500 else 1)
+    shown = report.before.summary if report.before else report.note
+    print(f"gateway store, {report.where}: {shown}")
+    if report.after is not None:
+        print(f"now: {report.after.summary}")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m haiquan.exchange serve --home DIR [--host H] [--port P]``."""
+    """``python -m haiquan.exchange serve --home DIR [--host H] [--port P]`` or
+    ``python -m haiquan.exchange db status|upgrade --home DIR``."""
     parser = argparse.ArgumentParser(prog="python -m haiquan.exchange")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the node (receiver and dispatcher)")
@@ -170,7 +188,13 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--tls-certificate", type=Path, default=None,
                        help="PEM certificate chain: serve HTTPS (with --tls-key)")
     serve.add_argument("--tls-key", type=Path, default=None, help="PEM private key")
+    db = sub.add_parser("db", help="the store's schema revision: status, or upgrade it")
+    db.add_argument("action", choices=["status", "upgrade"])
+    db.add_argument("--home", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.command == "db":
+        _db(args.action, args.home)
+        return
     try:
         configure_logging(args.log_level)
         node = GatewayNode.from_home(args.home)

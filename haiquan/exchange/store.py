@@ -253,21 +253,26 @@ class GatewayStore:
         return PostgresWatcher(conninfo)
 
     def create_schema(self) -> None:
-        """Create the tables if absent (safe when several workers start at once)."""
-        for attempt in range(3):
-            try:
-                metadata.create_all(self.engine)
-                return
-            except (OperationalError, ProgrammingError) as error:
-                # Two workers racing to create the same table: the loser retries and finds it.
-                if attempt == 2:
-                    raise ConfigurationError(
-                        "the gateway database cannot be opened",
-                        expected=f"a reachable, writable {describe_database(self.url)}",
-                        got=str(error.orig or error).strip().splitlines()[0][:300],
-                        fix=f"start the database or correct {self.source}",
-                    ) from error
-                time.sleep(0.2)
+        """Create the tables at the newest schema revision if the database is empty, else check
+        its revision (safe when several workers start at once: they take the store's lock in
+        turn, see :mod:`haiquan.migrations._run`).
+
+        Raises:
+            ConfigurationError: the database cannot be reached or written, or its schema is
+                older or newer than this code (``haiquan db upgrade``).
+        """
+        from haiquan.migrations import STORES
+        from haiquan.migrations._run import prepare_schema
+
+        try:
+            prepare_schema(self.engine, STORES["gateway"], where=describe_database(self.url))
+        except (OperationalError, ProgrammingError) as error:
+            raise ConfigurationError(
+                "the gateway database cannot be opened",
+                expected=f"a reachable, writable {describe_database(self.url)}",
+                got=str(error.orig or error).strip().splitlines()[0][:300],
+                fix=f"start the database or correct {self.source}",
+            ) from error
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Migrations of the aeo store (Alembic scripts in versions/)."""

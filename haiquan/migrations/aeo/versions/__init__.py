@@ -1,0 +1,1 @@
+"""The aeo store's revisions, oldest first."""

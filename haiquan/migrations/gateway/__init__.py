@@ -1,0 +1,1 @@
+"""Migrations of the gateway store (Alembic scripts in versions/)."""

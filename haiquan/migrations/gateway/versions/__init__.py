@@ -1,0 +1,1 @@
+"""The gateway store's revisions, oldest first."""

@@ -1,0 +1,1 @@
+"""Migrations of the users store (Alembic scripts in versions/)."""

@@ -1,0 +1,1 @@
+"""The users store's revisions, oldest first."""
