@@ -20,6 +20,11 @@ the wall-clock result is the gateway's own cost.
     .venv/bin/python benchmarks/bench_gateway.py [--rate 1000] [--seconds 10]
         [--crash-seconds 6] [--capacity-rate 4000] [--capacity-seconds 5]
         [--backends sqlite,postgresql] [--dispatchers 1] [--batch 200] [--tick 0.01]
+        [--binding jws,as4]
+
+``--binding`` chooses the wire binding of the two nodes: ``jws`` (haiquan-c2c/1, the default),
+``as4`` (eDelivery AS4: every message signed RSA-SHA256, gzip-compressed, AES-128-GCM
+encrypted, one HTTP request and one signed receipt each) or both, row by row in one run.
 """
 
 from __future__ import annotations
@@ -157,8 +162,24 @@ class Node:
             self.proc.wait()
 
 
+def _link(sender: GatewayNode, receiver: GatewayNode, binding: str) -> None:
+    """Make the two nodes trust each other over ``binding``."""
+    if binding == "jws":
+        sender.add_partner("THA", receiver.config.endpoint, jwks=receiver.jwks())
+        receiver.add_partner("VNM", sender.config.endpoint, jwks=sender.jwks())
+        return
+    from haiquan.exchange.as4 import self_sign
+    from haiquan.exchange.as4.binding import AS4_PATH, add_as4_partner
+
+    for node in (sender, receiver):
+        self_sign(node.home, node.country)
+    for a, b in ((sender, receiver), (receiver, sender)):
+        pem = (b.home / "as4" / "certificate.pem").read_text()
+        add_as4_partner(a, b.country, b.config.endpoint + AS4_PATH, pem)
+
+
 def run(backend: str, rate: float, seconds: float, dispatchers: int, batch: int,
-        crash: bool, tick: float, linger: float) -> dict[str, float]:
+        crash: bool, tick: float, linger: float, binding: str = "jws") -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     schemas: list[str] = []
     admin = None
@@ -182,8 +203,7 @@ def run(backend: str, rate: float, seconds: float, dispatchers: int, batch: int,
                                          endpoint=f"http://127.0.0.1:{port}", database_url=urls[1],
                                          max_batch=batch)
         opened.extend([sender, receiver_node])
-        sender.add_partner("THA", receiver_node.config.endpoint, jwks=receiver_node.jwks())
-        receiver_node.add_partner("VNM", sender.config.endpoint, jwks=sender.jwks())
+        _link(sender, receiver_node, binding)
         receiver = Node(work / "tha", port)
         nodes.append(receiver)
         receiver.start()
@@ -289,14 +309,18 @@ def main() -> None:
                         help="the sending node's batch_linger_seconds")
     parser.add_argument("--tick", type=float, default=0.01,
                         help="the back office queues what is due every TICK seconds (send_many)")
+    parser.add_argument("--binding", default="jws",
+                        help="wire binding(s), comma-separated: jws (haiquan-c2c/1), as4")
     args = parser.parse_args()
     print(f"gateway benchmark: VNM -> THA on 127.0.0.1, {args.dispatchers} dispatcher "
           f"thread(s), batch <= {args.batch}, linger {args.linger * 1000:.0f} ms; machine: "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
-    print(f"{'backend':<11} {'run':<8} {'sent':>6} {'offered/s':>10} {'delivered/s':>12} "
+    print(f"{'binding':<8} {'backend':<11} {'run':<8} {'sent':>6} {'offered/s':>10} "
+          f"{'delivered/s':>12} "
           f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'lost':>5} {'dup':>4}  "
           f"CPU s (back office, sender worker, receiver) = CPU us/msg; load")
-    for backend in args.backends.split(","):
+    plan = [(b, backend) for b in args.binding.split(",") for backend in args.backends.split(",")]
+    for binding, backend in plan:
         runs = [("steady", args.rate, args.seconds, False)]
         if args.crash_seconds > 0:
             runs.append(("crash", args.rate, args.crash_seconds, True))
@@ -304,10 +328,11 @@ def main() -> None:
             runs.append(("capacity", args.capacity_rate, args.capacity_seconds, False))
         for label, rate, seconds, crash in runs:
             r = run(backend, rate, seconds, args.dispatchers, args.batch, crash, args.tick,
-                    args.linger)
+                    args.linger, binding)
             cpu = (r["cpu_producer_s"], r["cpu_worker_s"], r["cpu_receiver_s"])
             per = [c / r["sent"] * 1e6 for c in cpu]
-            print(f"{backend:<11} {label:<8} {r['sent']:>6.0f} {r['offered_per_s']:>10.0f} "
+            print(f"{binding:<8} {backend:<11} {label:<8} {r['sent']:>6.0f} "
+                  f"{r['offered_per_s']:>10.0f} "
                   f"{r['delivered_per_s']:>12.0f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
                   f"{r['p99_ms']:>8.1f} {r['lost']:>5.0f} {r['duplicated']:>4.0f}  "
                   f"{cpu[0]:.2f}, {cpu[1]:.2f}, {cpu[2]:.2f} s = {per[0]:.0f} + {per[1]:.0f} "
