@@ -21,7 +21,7 @@ from haiquan.transit.reference import ActsReference, acts_reference
 from haiquan.transit.service import TransitService
 from haiquan.transit.store import movements
 
-__all__ = ["tad_pdf", "write_tad"]
+__all__ = ["movement_tad", "tad_pdf", "write_tad"]
 
 _MODULE = 1.1  # points per barcode module: 18 characters fit in ~250 pt, scannable when printed
 
@@ -115,16 +115,20 @@ def tad_pdf(movement: MovementPublic, declaration: dict[str, object],
     return page.to_bytes(f"TAD {movement.mrn}")
 
 
-def write_tad(service: TransitService, mrn: str, path: Path) -> Path:
-    """Write the TAD of a movement this administration departs to ``path``."""
+def movement_tad(service: TransitService, mrn: str) -> bytes:
+    """The TAD (PDF bytes) of a movement this administration departs."""
     movement = service.movement(mrn, Role.DEPARTURE)
     with service.store.read() as conn:
         text = conn.execute(select(movements.c.declaration).where(
             movements.c.mrn == movement.mrn, movements.c.role == "departure")).scalar_one()
-    data = tad_pdf(movement, json.loads(text), service.reference)
+    return tad_pdf(movement, json.loads(text), service.reference)
+
+
+def write_tad(service: TransitService, mrn: str, path: Path) -> Path:
+    """Write the TAD of a movement this administration departs to ``path``."""
+    data = movement_tad(service, mrn)
 
     def write(temporary: Path) -> None:
         temporary.write_bytes(data)
 
-    write_atomically(path, write)
-    return path
+    return write_atomically(path, write)

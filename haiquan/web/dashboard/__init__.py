@@ -24,6 +24,7 @@ PAGE_MODULES: list[tuple[str, str | None, str | None]] = [
     ("commitments", "/commitments", "Commitments"),
     ("aeo", "/aeo", "AEO"),
     ("gateway", "/gateway", "Gateway"),
+    ("transit", "/transit", "Transit"),
     ("risk", "/risk", "Risk queue"),
 ]
 

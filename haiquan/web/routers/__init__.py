@@ -17,4 +17,5 @@ ROUTER_MODULES: list[str] = [
     "commitments",
     "gateway",
     "aeo",
+    "transit",
 ]
