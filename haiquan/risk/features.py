@@ -354,6 +354,31 @@ class FeatureBuilder:
             out[:, at[c]] = self._category_codes(c, text)[codes]
         return out
 
+    def past_outcomes(
+        self, columns: Mapping[str, Any], keys: list[str]
+    ) -> dict[str, np.ndarray]:
+        """Per history key, the inspected past declarations of each row's key and how many
+        were fraudulent (rows x 2: labelled, positives; NaN when the key is missing), from the
+        history kept with the model — what a fraud-rate reason quotes as counts.
+
+        Batch rows never add inspection results at scoring time, so the history alone holds
+        every result a score saw.
+        """
+        d = _derive(columns)
+        n = len(d["day"])
+        keys_of = _batch_keys(d)
+        out: dict[str, np.ndarray] = {}
+        for key in keys:
+            codes, uniques = keys_of[key]
+            history = self.history.get(key)
+            if history is None:
+                total = np.zeros((n, 3))
+            else:
+                total = history.before(history.codes(uniques)[codes], d["day"])[:, :3]
+            total[(uniques == "")[codes]] = np.nan
+            out[key] = total[:, 1:3]
+        return out
+
     def transform_one(self, row: Mapping[str, Any], aeo: AeoDirectory | None = None) -> np.ndarray:
         """The features of one declaration (a mapping of canonical fields), as
         :meth:`transform` computes them for a batch of that declaration alone.

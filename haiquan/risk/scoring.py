@@ -204,7 +204,10 @@ def _score_one(
             ).items()
         }
     note = str(routed["notes"])
-    reasons = model.explain(features, currencies=[row.get("currency")])[0] if explain else ""
+    one = {name: np.array([value], dtype=object) for name, value in row.items()}
+    one["date"] = np.array([day], dtype="datetime64[D]")
+    reasons = (model.explain(features, currencies=[row.get("currency")], columns=one)[0]
+               if explain else "")
     value, rate = float(row["value"]), float(row["tax_rate"])
     return {
         "declaration_id": row["declaration_id"],
@@ -265,7 +268,8 @@ def _score(
     for start in range(0, len(rows), _EXPLAIN_CHUNK):
         part = rows[start : start + _EXPLAIN_CHUNK]
         reasons[part] = model.explain(
-            features[part], top=top_reasons, currencies=None if units is None else units[part]
+            features[part], top=top_reasons, currencies=None if units is None else units[part],
+            columns={name: np.asarray(values)[part] for name, values in columns.items()},
         )
         if progress is not None:
             progress(min(start + _EXPLAIN_CHUNK, len(rows)), len(rows))

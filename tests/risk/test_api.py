@@ -65,14 +65,14 @@ def test_score_one_declaration_like_the_library(
     assert result["score"] == pytest.approx(float(expected["score"].iloc[0]))
     assert result["channel"] == expected["channel"].iloc[0]
     assert result["level"] in ("low", "medium", "high", "very high")
-    assert "(+" in result["reasons"]
+    assert "(odds x" in result["reasons"]
     info = http.get("/api/risk/model", headers=headers)
     assert info.status_code == 200 and info.json()["version"] == "v0001"
     # reasons cost far more than the score: only when asked, in the body or the query
     plain = http.post("/api/risk/score", json={"declarations": body["declarations"]},
                       headers=headers).json()["results"][0]
     assert plain["score"] == result["score"] and plain["channel"] == result["channel"]
-    assert "(+" not in plain["reasons"]
+    assert "(odds x" not in plain["reasons"]
     asked = http.post("/api/risk/score?explain=true", json={"declarations": body["declarations"]},
                       headers=headers).json()["results"][0]
     assert asked["reasons"] == result["reasons"]

@@ -36,8 +36,13 @@ def test_scores_are_probabilities_and_reasons_name_features(
     assert ((scores >= 0) & (scores <= 1)).all()
     reasons = small_model.explain(features[:5], top=2)
     assert len(reasons) == 5
-    assert all(r.count("(+") <= 2 for r in reasons)
-    assert any("(+" in r for r in reasons)
+    assert all(r.count("(odds x") <= 2 for r in reasons)
+    assert any("(odds x" in r for r in reasons)
+    # a past fraud rate is quoted as the counts behind it, not as a smoothed rate
+    columns = {k: v.to_numpy() for k, v in synthetic_later.head(50).items()}
+    counted = small_model.explain(features, top=5, columns=columns)
+    quoted = [r for r in counted if "inspected past declaration" in r]
+    assert quoted and not any("past fraud rate" in r for r in counted)
 
 
 def test_unlabelled_or_one_sided_training_data_is_refused(synthetic_train: pd.DataFrame) -> None:
