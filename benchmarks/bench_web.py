@@ -35,6 +35,7 @@ PAGES = [
     "/commitments",
     "/aeo",
     "/gateway",
+    "/transit",
     "/risk",
 ]
 API = [

@@ -44,6 +44,7 @@ __all__ = [
     "IndicatorTable",
     "RefreshReport",
     "Step",
+    "StoredPlan",
     "refresh",
     "refresh_running",
     "step",
@@ -95,10 +96,22 @@ def _scores() -> object:
     return rank_partners(sensitivity=None)
 
 
-def _plan() -> object:
+@dataclass(frozen=True)
+class StoredPlan:
+    """The cooperation plan, and the names of every initiative of its catalogue (the page names
+    initiatives the plan did not choose too; reading the catalogue again takes seconds)."""
+
+    plan: Any  # haiquan.priorities.plan.Plan
+    initiative_names: dict[str, str]
+
+
+def _plan() -> StoredPlan:
+    from haiquan.priorities.catalogue import load_catalogue
     from haiquan.priorities.service import plan_cooperation
 
-    return plan_cooperation()
+    plan = plan_cooperation()
+    names = {item.id: item.name for item in load_catalogue().initiatives}
+    return StoredPlan(plan=plan, initiative_names=names)
 
 
 #: The heavy results, in the order they are computed (the forecast first: the others read it).
@@ -267,4 +280,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module, not this __main__ copy: the results pickled must name their
+    # classes haiquan.refresh.IndicatorTable, which any reader can import.
+    from haiquan.refresh import main as _main
+
+    _main()

@@ -16,9 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from haiquan.errors import NotReadyError
-from haiquan.priorities.catalogue import load_catalogue
 from haiquan.priorities.plan import BindingConstraint, Plan
-from haiquan.web._cache import cached
+from haiquan.refresh import StoredPlan
 from haiquan.web._results import stored_value
 from haiquan.web.dashboard._render import chart_json, render, render_pending
 from haiquan.web.dashboard.charts import grouped_bars, timeline_chart
@@ -70,18 +69,22 @@ def cooperation_plan() -> Plan:
     Raises:
         NotReadyError: still being computed (the background refresh has been started).
     """
-    plan = stored_value("priorities.plan")
-    assert isinstance(plan, Plan)
-    return plan
+    return _stored().plan
+
+
+def _stored() -> StoredPlan:
+    stored = stored_value("priorities.plan")
+    assert isinstance(stored, StoredPlan) and isinstance(stored.plan, Plan)
+    return stored
 
 
 def initiative_names() -> dict[str, str]:
-    """Initiative id → name in the catalogue the plan is built from (cached; do not change it)."""
-    return cached(
-        "priorities.names",
-        lambda: {item.id: item.name for item in load_catalogue().initiatives},
-        per_home=False,
-    )
+    """Initiative id → name in the catalogue the plan was built from (stored with the plan).
+
+    Raises:
+        NotReadyError: the plan is still being computed.
+    """
+    return _stored().initiative_names
 
 
 def assumption_groups(paths: list[str], names: Mapping[str, str]) -> list[AssumptionGroup]:
