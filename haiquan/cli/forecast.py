@@ -60,9 +60,34 @@ def _config(horizon: int, members: str | None):  # type: ignore[no-untyped-def]
     return config
 
 
+def _progress_bar():  # type: ignore[no-untyped-def]
+    """A Rich progress bar on stderr (standard output keeps only the table) while series run."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from haiquan.cli._console import error_console
+
+    return Progress(TextColumn("forecasting series"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=error_console,
+                    transient=True)
+
+
 def _musd(value: float) -> str:
     """US dollars as million USD with one decimal: 9610427285.3 -> '9,610.4'."""
     return "" if pd.isna(value) else f"{value / 1e6:,.1f}"
+
+
+def _band(low: float, high: float) -> str:
+    """An interval in million USD, or that there is none (the notes below the table say why)."""
+    if pd.isna(low) or pd.isna(high):
+        return "no band"
+    return f"{_musd(low)} – {_musd(high)}"
 
 
 def _print_forecasts(result: pd.DataFrame, synthetic: bool = False) -> None:
@@ -91,8 +116,7 @@ def _print_forecasts(result: pd.DataFrame, synthetic: bool = False) -> None:
         table.add_column(f"{level} % interval", justify="right", overflow="fold")
     for row in result.itertuples(index=False):
         table.add_row(*(str(getattr(row, k)) for k in keys), _musd(row.yhat),
-                      f"{_musd(row.lo_80)} – {_musd(row.hi_80)}",
-                      f"{_musd(row.lo_95)} – {_musd(row.hi_95)}")
+                      _band(row.lo_80, row.hi_80), _band(row.lo_95, row.hi_95))
     console.print(table)
     models = result.drop_duplicates([*keys[:-1], "model"])
     console.print("model of each series:")
@@ -111,7 +135,7 @@ def register(app: typer.Typer) -> None:
         horizon: HorizonOption = 12,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV to write; "
                           "columns reporter, partner, flow, period, yhat, lo_80, hi_80, lo_95, "
-                          "hi_95, model.")] = None,
+                          "hi_95, model, band_usable (false: no band, the notes say why).")] = None,
         reporter: ReporterOption = None,
         flow: FlowOption = None,
         frequency: FrequencyOption = None,
@@ -129,10 +153,14 @@ def register(app: typer.Typer) -> None:
         from haiquan.forecast.published import forecast_or_stored
 
         # From the warehouse, the stored run the dashboard, the API and the plan show.
-        run = forecast_or_stored(
-            input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
-            partners=partner, commodity_level=commodity_level, reconcile=reconcile,
-            config=_config(horizon, members), engine=make_engine(engine), output=output)
+        with _progress_bar() as bar:
+            task = bar.add_task("forecast", total=None)
+            run = forecast_or_stored(
+                input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
+                partners=partner, commodity_level=commodity_level, reconcile=reconcile,
+                config=_config(horizon, members), output=output, engine=make_engine(
+                    engine, progress=lambda done, total: bar.update(task, completed=done,
+                                                                    total=total)))
         result, series = run.forecasts, run.series
         if output is not None:
             console.print(f"wrote {len(result)} rows for {result['unique_id'].nunique()} series "
@@ -165,7 +193,7 @@ def register(app: typer.Typer) -> None:
         store: Annotated[bool, typer.Option("--store/--no-store", help="Save the run and its "
                          "scores in the warehouse (forecast_runs, forecast_scores).")] = True,
     ) -> None:
-        """Hold out the last HORIZON periods: MASE, sMAPE and coverage vs seasonal naive."""
+        """Hold out the last HORIZON periods: MASE, sMAPE, coverage and MSIS vs seasonal naive."""
         from haiquan.cli._tables import print_frame
         from haiquan.forecast import backtest_file, make_engine
         from haiquan.forecast.panel import timestamp_to_period
@@ -176,7 +204,7 @@ def register(app: typer.Typer) -> None:
             config=_config(horizon, members), engine=make_engine(engine), store=store)
         if per_series:
             columns = [c for c in ("partner", "flow", "commodity", "model", "mase", "smape",
-                                   "coverage_80", "coverage_95") if c in result.scores]
+                                   "coverage_80", "coverage_95", "msis") if c in result.scores]
             print_frame(result.scores[columns], "per series")
         held = result.scores["frequency"].astype(str).iloc[0] if "frequency" in result.scores \
             and not result.scores.empty else "M"

@@ -8,6 +8,7 @@ information across series (choosing the ensemble, calibrating intervals) happens
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,8 @@ from haiquan.forecast.models import (
 )
 
 __all__ = ["classify_series", "member_columns", "member_schema", "run_members"]
+
+logger = logging.getLogger(__name__)
 
 #: Series classes, in the ``series_class`` column.
 REGULAR, SHORT, INTERMITTENT = "regular", "short", "intermittent"
@@ -129,51 +132,75 @@ def _run_regular(part: pd.DataFrame, config: ForecastConfig, season: int, freq: 
     frames = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for uid, group in part.groupby("unique_id", sort=True):
+        for key, group in part.groupby("unique_id", sort=True):
+            uid = str(key)
             y = group["y"].to_numpy(dtype="float64")
             logged = bool(group["log"].iloc[0])
             work = np.log(y) if logged else y
             stamps = pd.DatetimeIndex(group["ds"])
             future = pd.date_range(stamps[-1], periods=h + 1, freq=freq)[1:]
             origins = [len(y) - h - (windows - 1 - i) * step for i in range(windows)]
+            forecast_by = []
             for name in names:
-                fitted = _fit(build_model(name, season), work[: origins[0]])
+                fitted = _fit(build_model(name, season), work[: origins[0]], uid, name)
                 for origin in origins:
-                    result = (_apply(fitted, work[:origin], h, levels)
+                    result = (_apply(fitted, work[:origin], h, levels, uid, name)
                               if hasattr(fitted, "forward") else
-                              _apply_new(build_model(name, season), work[:origin], h, levels))
+                              _apply_new(build_model(name, season), work[:origin], h, levels,
+                                         uid, name))
                     frames.append(_frame(uid, "cv", stamps[origin - 1],
                                          stamps[origin:origin + h], name, y[origin:origin + h],
                                          result, levels, logged))
                 if config.final_refit or not hasattr(fitted, "forward"):
-                    result = _apply_new(build_model(name, season), work, h, levels)
+                    result = _apply_new(build_model(name, season), work, h, levels, uid, name)
                 else:
-                    result = _apply(fitted, work, h, levels)
+                    result = _apply(fitted, work, h, levels, uid, name)
+                if result is not None:
+                    forecast_by.append(name)
                 frames.append(_frame(uid, "forecast", pd.NaT, future, name, None, result,
                                      levels, logged))
+            if not forecast_by:
+                logger.warning("no forecast member could forecast series %s (%d values; "
+                               "members %s): it has no forecast", uid, len(y), ", ".join(names))
     return pd.concat(frames, ignore_index=True)
 
 
-def _fit(model: Any, y: np.ndarray) -> Any | None:
+# A model that cannot be estimated on a series (a flat stretch, too few values for its season,
+# an optimiser that does not converge) must not stop the other series: the member gets no
+# weight on that series (NaN rows) and the others go on. Each failure is logged at debug level
+# with the series and the reason (it is expected, e.g. damped ETS on nine annual values);
+# a series that no member can forecast is a warning. statsforecast raises many exception
+# types, hence the broad catch.
+
+
+def _fit(model: Any, y: np.ndarray, uid: str, name: str) -> Any | None:
     try:
         return model.fit(y)
-    except Exception:  # a member that cannot fit a series gets no weight, the others go on
+    except Exception as error:
+        logger.debug("forecast member %s could not be estimated on series %s (%d values): "
+                     "%s: %s", name, uid, len(y), type(error).__name__, error)
         return None
 
 
-def _apply(model: Any | None, y: np.ndarray, h: int, levels: list[int]) -> dict | None:
+def _apply(model: Any | None, y: np.ndarray, h: int, levels: list[int], uid: str,
+           name: str) -> dict | None:
     if model is None:
         return None
     try:
         return dict(model.forward(y=y, h=h, level=levels))
-    except Exception:
+    except Exception as error:
+        logger.debug("forecast member %s could not be carried forward on series %s (%d "
+                     "values): %s: %s", name, uid, len(y), type(error).__name__, error)
         return None
 
 
-def _apply_new(model: Any, y: np.ndarray, h: int, levels: list[int]) -> dict | None:
+def _apply_new(model: Any, y: np.ndarray, h: int, levels: list[int], uid: str,
+               name: str) -> dict | None:
     try:
         return dict(model.forecast(y=y, h=h, level=levels))
-    except Exception:
+    except Exception as error:
+        logger.debug("forecast method %s failed on series %s (%d values): %s: %s", name, uid,
+                     len(y), type(error).__name__, error)
         return None
 
 
@@ -204,17 +231,22 @@ def _run_short(part: pd.DataFrame, config: ForecastConfig, season: int, freq: st
     frames = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for uid, group in part.groupby("unique_id", sort=True):
+        for key, group in part.groupby("unique_id", sort=True):
+            uid = str(key)
             y = group["y"].to_numpy(dtype="float64")
             logged = bool(group["log"].iloc[0])
             work = np.log(y) if logged else y
             future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1,
                                    freq=freq)[1:]
             label, result = SHORT_METHOD, _apply_new(AutoETS(season_length=1, model="ZZN"),
-                                                     work, config.horizon, levels)
+                                                     work, config.horizon, levels, uid,
+                                                     SHORT_METHOD)
             if result is None or not np.all(np.isfinite(result["mean"])):
                 label, result = FALLBACK_METHOD, _apply_new(Naive(), work, config.horizon,
-                                                            levels)
+                                                            levels, uid, FALLBACK_METHOD)
+                if result is None:
+                    logger.warning("series %s (%d values) could not be forecast at all",
+                                   uid, len(y))
             frames.append(_frame(uid, "forecast", pd.NaT, future, label, None, result,
                                  levels, logged))
     return pd.concat(frames, ignore_index=True)
@@ -230,15 +262,21 @@ def _run_intermittent(part: pd.DataFrame, config: ForecastConfig, season: int, f
     frames = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for uid, group in part.groupby("unique_id", sort=True):
+        for key, group in part.groupby("unique_id", sort=True):
+            uid = str(key)
             y = group["y"].to_numpy(dtype="float64")
             future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1,
                                    freq=freq)[1:]
             model = CrostonSBA(prediction_intervals=ConformalIntervals(
                 h=config.horizon, n_windows=config.cv_windows))
-            label, result = INTERMITTENT_METHOD, _apply_new(model, y, config.horizon, levels)
+            label, result = INTERMITTENT_METHOD, _apply_new(model, y, config.horizon, levels,
+                                                            uid, INTERMITTENT_METHOD)
             if result is None:
-                label, result = FALLBACK_METHOD, _apply_new(Naive(), y, config.horizon, levels)
+                label, result = FALLBACK_METHOD, _apply_new(Naive(), y, config.horizon, levels,
+                                                            uid, FALLBACK_METHOD)
+                if result is None:
+                    logger.warning("series %s (%d values) could not be forecast at all",
+                                   uid, len(y))
             frames.append(_frame(uid, "forecast", pd.NaT, future, label, None, result,
                                  levels, False))
     return pd.concat(frames, ignore_index=True)

@@ -35,6 +35,10 @@ class ForecastConfig:
         min_obs: series with fewer observations are not forecast (they are listed as skipped).
         drop_stale: skip series whose last observation is before the newest period of the
             panel (a partner code that was retired, like the Census's pre-2004 Israel).
+        max_history_years: model each series on its last this many years only (``None``: all).
+            Trade of the 1980s says little about next year's, and every model's cost grows
+            with the series' length; 25 years keep the whole of the benchmark's panel
+            (2000 on) and cut the Census file's series from 1985.
     """
 
     horizon: int = 12
@@ -48,6 +52,7 @@ class ForecastConfig:
     intermittent_share: float = 0.3
     min_obs: int = 4
     drop_stale: bool = True
+    max_history_years: int | None = 25
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +70,10 @@ class ForecastConfig:
         if any(not 0 < level < 100 for level in self.levels):
             raise InputError("interval levels are percentages", expected="values in (0, 100)",
                              got=str(list(self.levels)), fix="use levels 80 and 95")
+        if self.max_history_years is not None and self.max_history_years < 1:
+            raise InputError("the history kept must be at least a year", expected="1 or more",
+                             got=str(self.max_history_years),
+                             fix="use 25, or None to keep every year")
         if self.cv_windows < 1:
             raise InputError("the ensemble needs back-test windows", expected="1 or more",
                              got=str(self.cv_windows), fix="use 3 windows")

@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from haiquan.errors import ConfigurationError, InputError
@@ -26,20 +27,31 @@ __all__ = ["DaskEngine", "ForecastEngine", "LocalEngine", "make_engine"]
 #: ``func(panel, n_jobs) -> table``; ``n_jobs`` is how many processes it may use itself.
 PanelFunction = Callable[[pd.DataFrame, int], pd.DataFrame]
 
+#: ``progress(done, total)``: series finished so far, out of all the series of the panel.
+Progress = Callable[[int, int], None]
+
+#: Series per task on this machine: small enough that the processes finish together (a
+#: long-running bucket no longer leaves the other process idle) and that a progress bar moves.
+LOCAL_CHUNK = 8
+
 
 class ForecastEngine(ABC):
     """Runs a per-series function over a long panel (``unique_id`` column)."""
 
     name: str = "abstract"
+    #: Called with (series done, series in all) when ``map_series`` is given no ``progress``.
+    progress: Progress | None = None
 
     @abstractmethod
-    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str) -> pd.DataFrame:
+    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str,
+                   progress: Progress | None = None) -> pd.DataFrame:
         """Apply ``func`` to groups of whole series and concatenate the results.
 
         Args:
             panel: long table with a ``unique_id`` column.
             func: ``func(subpanel, n_jobs)``; must treat each series independently.
             schema: Fugue schema of ``func``'s output (``"a:str,b:double"``).
+            progress: called with (series done, series in all) as groups finish.
         """
 
 
@@ -52,7 +64,8 @@ def _buckets(panel: pd.DataFrame, count: int) -> pd.Series:
 class LocalEngine(ForecastEngine):
     """This machine: ``n_jobs`` worker processes (``-1`` = every core, ``1`` = this process).
 
-    Series are hashed into buckets, one per process, as the Dask engine does.
+    Series go to the processes in chunks of :data:`LOCAL_CHUNK`, handed out as processes
+    free up, so a few slow series do not leave a process idle at the end.
     """
 
     name = "local"
@@ -64,17 +77,37 @@ class LocalEngine(ForecastEngine):
         """Processes this engine uses."""
         return max(1, os.cpu_count() or 1) if self.n_jobs < 0 else max(1, self.n_jobs)
 
-    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str) -> pd.DataFrame:
-        workers = min(self.workers(), panel["unique_id"].nunique())
+    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str,
+                   progress: Progress | None = None) -> pd.DataFrame:
+        progress = progress or self.progress
+        ids = panel["unique_id"].unique()
+        total = len(ids)
+        workers = min(self.workers(), total)
+        chunk_of = pd.Series(np.arange(total) // LOCAL_CHUNK, index=ids)
+        parts = [group for _, group in panel.groupby(panel["unique_id"].map(chunk_of),
+                                                     sort=True)]
+        results: list[pd.DataFrame] = []
+        done = 0
         if workers <= 1:
-            return func(panel, 1)
-        from concurrent.futures import ProcessPoolExecutor
+            for part in parts:
+                results.append(func(part, 1))
+                done += part["unique_id"].nunique()
+                if progress is not None:
+                    progress(done, total)
+            return pd.concat(results, ignore_index=True) if results else func(panel, 1)
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        buckets = _buckets(panel, workers)
-        parts = [group for _, group in panel.groupby(buckets, sort=True)]
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(func, parts, [1] * len(parts)))
-        return pd.concat(results, ignore_index=True)
+            futures = {pool.submit(func, part, 1): i for i, part in enumerate(parts)}
+            ordered: dict[int, pd.DataFrame] = {}
+            for future in as_completed(futures):
+                index = futures[future]
+                ordered[index] = future.result()
+                done += parts[index]["unique_id"].nunique()
+                if progress is not None:
+                    progress(done, total)
+        # In the order of the series, whichever process finished first.
+        return pd.concat([ordered[i] for i in range(len(parts))], ignore_index=True)
 
 
 #: Seconds to wait for a Dask scheduler before saying it cannot be reached (distributed's own
@@ -136,7 +169,8 @@ class DaskEngine(ForecastEngine):
         threads = sum(self.client.nthreads().values()) or 1
         return 2 * threads
 
-    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str) -> pd.DataFrame:
+    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str,
+                   progress: Progress | None = None) -> pd.DataFrame:
         import fugue.api as fa
 
         work = panel.copy()
@@ -149,11 +183,15 @@ class DaskEngine(ForecastEngine):
                               partition={"by": ["_bucket"]}, engine=self.client,
                               as_local=True)
         out = fa.as_pandas(result)
+        progress = progress or self.progress
+        if progress is not None:  # Fugue returns the whole table at once
+            total = panel["unique_id"].nunique()
+            progress(total, total)
         return out.reset_index(drop=True)
 
 
 def make_engine(name: str | None = None, *, address: str | None = None, client: Any = None,
-                n_jobs: int | None = None) -> ForecastEngine:
+                n_jobs: int | None = None, progress: Progress | None = None) -> ForecastEngine:
     """The engine named, or the one the settings choose.
 
     Args:
@@ -161,6 +199,7 @@ def make_engine(name: str | None = None, *, address: str | None = None, client: 
         address: Dask scheduler; defaults to ``HAIQUAN_FORECAST_DASK_ADDRESS``.
         client: an existing ``distributed.Client`` (implies ``dask``).
         n_jobs: processes for the local engine; defaults to ``HAIQUAN_FORECAST_N_JOBS``.
+        progress: ``progress(done, total)`` as series finish (a progress bar).
 
     Raises:
         InputError: an unknown engine name.
@@ -170,13 +209,17 @@ def make_engine(name: str | None = None, *, address: str | None = None, client: 
     settings = get_settings()
     chosen = "dask" if client is not None and name is None else (
         name or settings.forecast_engine)
+    engine: ForecastEngine
     if chosen == "local":
-        return LocalEngine(n_jobs if n_jobs is not None else settings.forecast_n_jobs)
-    if chosen == "dask":
-        return DaskEngine(client, address=address or settings.forecast_dask_address)
-    raise InputError(
-        f"unknown forecast engine {chosen!r}",
-        expected="local or dask (Spark: see docs/forecast.md)",
-        got=repr(chosen),
-        fix="set HAIQUAN_FORECAST_ENGINE=local or dask",
-    )
+        engine = LocalEngine(n_jobs if n_jobs is not None else settings.forecast_n_jobs)
+    elif chosen == "dask":
+        engine = DaskEngine(client, address=address or settings.forecast_dask_address)
+    else:
+        raise InputError(
+            f"unknown forecast engine {chosen!r}",
+            expected="local or dask (Spark: see docs/forecast.md)",
+            got=repr(chosen),
+            fix="set HAIQUAN_FORECAST_ENGINE=local or dask",
+        )
+    engine.progress = progress
+    return engine

@@ -12,9 +12,9 @@ For every regular series the members were back-tested at ``cv_windows`` origins 
 2. *Choosing the rule.* Every rule of the grid is scored leave-one-window-out: weights from
    the other windows, error on the held one. The best wins. With one window the choice is
    in-sample, and the run's notes say so.
-3. *Intervals.* The combined bounds are the combined members' bounds (quantile averaging, on
-   the same scale as the point forecast); each level's width is then scaled by the factor whose
-   coverage over all back-test windows together is closest to nominal.
+3. *Intervals.* Calibrated on the chosen ensemble's own back-test errors, pooled over the
+   series per step ahead (split conformal, :mod:`.intervals`). Without calibration the bounds
+   are the members' bounds combined like the point forecast (quantile averaging).
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from haiquan.forecast.intervals import IntervalCalibration, apply_intervals, calibrate_intervals
+
 __all__ = ["EnsembleChoice", "choose_ensemble", "combine_forecasts"]
 
 _LAMBDAS = (0.0, 0.25, 0.5, 0.75, 1.0)
-_SCALE_GRID = np.round(np.arange(0.5, 3.01, 0.05), 2)
 
 
 @dataclass
@@ -42,7 +43,7 @@ class EnsembleChoice:
         shrink: weight given to the panel-wide weights (0 = per-series only).
         weighting: ``inverse`` (inverse back-test error) or ``equal``.
         geometric: members are combined on their logs (weighted geometric mean).
-        interval_scale: width factor per level.
+        intervals: the calibrated interval quantiles (``None``: the members' own bounds).
         backtest_mase: leave-one-window-out mean MASE of the chosen ensemble.
         member_mase: back-test mean MASE of each member alone (same windows).
         weights: ``unique_id`` x member weights (rows sum to 1).
@@ -54,7 +55,7 @@ class EnsembleChoice:
     members: list[str]
     top_k: int
     shrink: float
-    interval_scale: dict[int, float]
+    intervals: IntervalCalibration | None
     backtest_mase: float
     member_mase: dict[str, float]
     weights: pd.DataFrame
@@ -128,9 +129,10 @@ def _combine(weights: np.ndarray, cube: np.ndarray, geometric: bool = False) -> 
 
 def choose_ensemble(
     cv: pd.DataFrame, scales: pd.Series, members: Sequence[str], levels: Sequence[int],
-    *, calibrate: bool = True,
+    *, calibrate: bool = True, spread: pd.Series | None = None,
+    logged: pd.Series | None = None,
 ) -> EnsembleChoice:
-    """Choose the combination rule, weights and interval scales from the back-test rows.
+    """Choose the combination rule, weights and interval calibration from the back-test rows.
 
     Args:
         cv: member-table rows with ``kind == "cv"`` for the regular series.
@@ -138,6 +140,10 @@ def choose_ensemble(
             fall back to the series' mean absolute value so every series can be weighted.
         members: member names present in ``cv``.
         levels: interval levels to calibrate.
+        calibrate: calibrate the intervals on the back-test errors (:mod:`.intervals`).
+        spread: series id -> :func:`~haiquan.forecast.intervals.series_spread` (default 1 for
+            every series: errors pooled unscaled).
+        logged: series id -> modelled on logs (default: none).
     """
     names = [m for m in members if m in set(cv["member"])]
     predicted, ids = _cube(cv, "mean", names)
@@ -179,40 +185,21 @@ def choose_ensemble(
     weighting, geometric = str(best["weighting"]), bool(best["geometric"])
     weights = (_equal(len(ids), len(names)) if weighting == "equal" else
                _weights(np.nanmean(err_sw, axis=2), k, lam))
-    interval_scale = {level: 1.0 for level in levels}
+    intervals = None
     if calibrate:
-        centre = _combine(weights, predicted, geometric)
-        for level in levels:
-            lo = _combine(weights, _cube(cv, f"lo_{level}", names)[0], geometric)
-            hi = _combine(weights, _cube(cv, f"hi_{level}", names)[0], geometric)
-            interval_scale[level] = round(_calibrate(actual, centre, lo, hi, level / 100), 4)
+        index = pd.Index(ids, name="unique_id")
+        intervals = calibrate_intervals(
+            actual, _combine(weights, predicted, geometric), ids,
+            spread.reindex(index) if spread is not None else pd.Series(1.0, index=index),
+            logged.reindex(index).fillna(False).astype(bool) if logged is not None
+            else pd.Series(False, index=index), levels)
     return EnsembleChoice(
-        members=names, top_k=k, shrink=lam, interval_scale=interval_scale,
+        members=names, top_k=k, shrink=lam, intervals=intervals,
         backtest_mase=float(best["mase"]),
         member_mase={n: float(np.nanmean(err_sw[:, i])) for i, n in enumerate(names)},
         weights=pd.DataFrame(weights, index=pd.Index(ids, name="unique_id"), columns=names),
         grid=grid, in_sample=n_windows == 1, weighting=weighting, geometric=geometric,
     )
-
-
-def _calibrate(actual: np.ndarray, centre: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-               nominal: float) -> float:
-    """The width factor whose coverage over all windows together is closest to nominal.
-
-    Arrays are [series, window, step]. On the Census panel's rolling origins before the
-    benchmark's hold-out, pooling the windows came nearer to 95 % coverage than the median or
-    the mean of each window's own best factor (docs/forecast.md).
-    """
-    best, best_gap = 1.0, np.inf
-    for factor in _SCALE_GRID:
-        low = centre - factor * (centre - lo)
-        high = centre + factor * (hi - centre)
-        covered = float(np.nanmean((actual >= low) & (actual <= high)))
-        # Ties (and near-ties) go to the wider interval: under-coverage misleads users more.
-        gap = abs(covered - nominal) - (1e-6 if covered >= nominal else 0.0)
-        if gap < best_gap - 1e-12:
-            best, best_gap = float(factor), gap
-    return best
 
 
 def combine_forecasts(
@@ -224,8 +211,10 @@ def combine_forecasts(
         forecasts: member-table rows with ``kind == "forecast"``.
 
     Returns:
-        ``unique_id, ds, yhat, lo_<l>, hi_<l>, model`` where ``model`` names the members kept
-        and their weights, e.g. ``Ensemble(ETS:0.41+DOTM:0.35+MSTL:0.24)``.
+        ``unique_id, ds, yhat, lo_<l>, hi_<l>, model, band_usable`` where ``model`` names the
+        members kept and their weights, e.g. ``Ensemble(ETS:0.41+DOTM:0.35+MSTL:0.24)``, and
+        ``band_usable`` is false where the back-tests could not calibrate a band (its bounds
+        are then NaN).
     """
     rows = forecasts[forecasts["member"].isin(choice.members)
                      & forecasts["unique_id"].isin(choice.weights.index)]
@@ -247,16 +236,10 @@ def combine_forecasts(
         out = np.exp(out)
     out = out.reset_index()
     out = out.rename(columns={"mean": "yhat"})
-    for level in levels:
-        factor = choice.interval_scale.get(level, 1.0)
-        out[f"lo_{level}"] = (out["yhat"] - factor * (out["yhat"] - out[f"lo_{level}"])).clip(
-            lower=0.0)
-        out[f"hi_{level}"] = out["yhat"] + factor * (out[f"hi_{level}"] - out["yhat"])
-    # Each level was calibrated on its own; keep wider levels at least as wide as narrower ones.
-    ordered = sorted(levels)
-    for narrow, wide in zip(ordered, ordered[1:], strict=False):
-        out[f"lo_{wide}"] = np.minimum(out[f"lo_{wide}"], out[f"lo_{narrow}"])
-        out[f"hi_{wide}"] = np.maximum(out[f"hi_{wide}"], out[f"hi_{narrow}"])
+    if choice.intervals is not None:
+        out = apply_intervals(out, choice.intervals).reset_index(drop=True)
+    else:
+        out["band_usable"] = True
     labels = {uid: _label(row, choice.geometric) for uid, row in choice.weights.iterrows()}
     out["model"] = out["unique_id"].map(labels)
     return out

@@ -46,7 +46,7 @@ __all__ = [
 
 #: The columns of ``haiquan forecast --output`` (the contract other tools read).
 OUTPUT_COLUMNS = ["reporter", "partner", "flow", "period", "yhat", "lo_80", "hi_80", "lo_95",
-                  "hi_95", "model"]
+                  "hi_95", "model", "band_usable"]
 
 #: ``--commodity-level`` values: 0 for the TOTAL rows, else the digits of an HS code.
 COMMODITY_LEVELS = (0, 2, 4, 6, 8, 10)
@@ -157,9 +157,11 @@ def forecast_flows(
 
     Returns:
         ``unique_id``, the key columns, ``period`` (canonical text), ``ds``, ``yhat``,
-        ``lo_<l>``/``hi_<l>``, ``model`` and ``series_class``, in ``value_usd`` units. Series
-        skipped (too short, stale) are absent; :func:`run_flow_forecast` also lists every
-        series with its class and method.
+        ``lo_<l>``/``hi_<l>``, ``model``, ``band_usable`` and ``series_class``, in
+        ``value_usd`` units. ``band_usable`` is false where the data cannot support a band
+        (the bounds are then NaN; :func:`run_flow_forecast`'s notes say why). Series skipped
+        (too short, stale) are absent; :func:`run_flow_forecast` also lists every series with
+        its class and method.
     """
     return run_flow_forecast(flows, horizon, config=config, engine=engine,
                              reconcile=reconcile, keys=keys).forecasts
@@ -174,7 +176,10 @@ def run_flow_forecast(
     reconcile: str | None = None,
     keys: Sequence[str] = SERIES_KEYS,
 ) -> FlowForecast:
-    """:func:`forecast_flows` plus the table of every series and how it was forecast."""
+    """:func:`forecast_flows` plus the table of every series and how it was forecast.
+
+    A progress bar: give an engine with ``progress`` (``make_engine(progress=...)``).
+    """
     check_method(reconcile)
     config = _config(config, horizon)
     engine = engine or make_engine()
@@ -197,8 +202,11 @@ def run_flow_forecast(
     result = pd.concat(parts, ignore_index=True)
     key_cols = list(dict.fromkeys([*keys, "frequency"]))
     bounds = [f"{s}_{lv}" for lv in config.levels for s in ("lo", "hi")]
+    # Reconciled bounds of a total are NaN when one of its parts has no band.
+    result["band_usable"] = result["band_usable"].fillna(False).astype(bool) & result[
+        bounds].notna().all(axis=1)
     result = result[["unique_id", *key_cols, "period", "ds", "yhat", *bounds, "model",
-                     "series_class"]]
+                     "band_usable", "series_class"]]
     return FlowForecast(forecasts=result, series=pd.concat(series_tables, ignore_index=True),
                         notes=notes)
 

@@ -27,8 +27,9 @@ from haiquan.forecast._members import (
 from haiquan.forecast.config import ForecastConfig
 from haiquan.forecast.engines import ForecastEngine, make_engine
 from haiquan.forecast.ensemble import EnsembleChoice, choose_ensemble, combine_forecasts
+from haiquan.forecast.intervals import min_errors, series_spread
 from haiquan.forecast.metrics import naive_scale, score_forecasts, summarise_scores
-from haiquan.forecast.models import INTERMITTENT_METHOD, SHORT_METHOD
+from haiquan.forecast.models import FALLBACK_METHOD, INTERMITTENT_METHOD, SHORT_METHOD
 from haiquan.forecast.panel import FREQUENCY_RULES
 
 __all__ = ["BENCHMARK", "ENSEMBLE", "BacktestResult", "Forecaster"]
@@ -100,6 +101,10 @@ class Forecaster:
         every_id = panel["unique_id"].unique()
         panel = _trim_leading_zeros(panel)
         config = self.config
+        if config.max_history_years is not None:
+            # M, Q and A have 12, 4 and 1 periods a year: their season lengths.
+            keep = config.max_history_years * max(self.rule.season_length, 1)
+            panel = panel.groupby("unique_id", sort=False).tail(keep).reset_index(drop=True)
         info = classify_series(panel, config, self.rule.season_length)
         never_traded = sorted(set(every_id) - set(info["unique_id"]))
         if never_traded:
@@ -130,10 +135,22 @@ class Forecaster:
         if not regular_cv.empty:
             train = panel[panel["unique_id"].isin(regular_cv["unique_id"].unique())]
             scales = _scales(train, self.rule.season_length)
+            logged = info.set_index("unique_id")["log"].astype(bool)
+            spread = train.groupby("unique_id", sort=True)["y"].apply(
+                lambda v: series_spread(v.to_numpy(), self.rule.season_length,
+                                        bool(logged.get(v.name, False))))
             self.choice_ = choose_ensemble(regular_cv, scales, config.members, config.levels,
-                                           calibrate=config.calibrate_intervals)
+                                           calibrate=config.calibrate_intervals,
+                                           spread=spread, logged=logged)
             if self.choice_.in_sample:
                 self.notes_.append("one back-test window: the ensemble was chosen in-sample")
+            self.notes_ += _band_notes(self.choice_)
+        short = int((info["series_class"] == "short").sum())
+        if short:
+            self.notes_.append(
+                f"no band for {short} series too short to back-test (the ensemble needs "
+                f"{config.regular_min_obs(self.rule.season_length)} values): only the point "
+                "forecast is given")
         info["method"] = info["series_class"].map(
             {"skipped": "not forecast", REGULAR: ENSEMBLE, "short": SHORT_METHOD,
              "intermittent": INTERMITTENT_METHOD})
@@ -144,8 +161,11 @@ class Forecaster:
         """Forecasts of the fitted panel ``h`` periods ahead (at most ``config.horizon``).
 
         Returns:
-            ``id, time, yhat, lo_<l>, hi_<l>, model, series_class`` (``model`` names the method:
-            ``Ensemble(ETS:0.41+...)``, ``ETS(non-seasonal)`` or ``CrostonSBA``).
+            ``id, time, yhat, lo_<l>, hi_<l>, model, band_usable, series_class`` (``model``
+            names the method: ``Ensemble(ETS:0.41+...)``, ``ETS(non-seasonal)`` or
+            ``CrostonSBA``). Where the data cannot support a band (a series too short to
+            back-test, too few back-test errors for the level) the bounds are NaN and
+            ``band_usable`` is false; the notes say why.
         """
         if self.members_ is None or self.series_ is None:
             raise InputError("the forecaster is not fitted", expected="fit(df) first",
@@ -163,11 +183,19 @@ class Forecaster:
         single = finals[~finals["unique_id"].isin(
             self.choice_.weights.index if self.choice_ is not None else [])]
         if not single.empty:
-            parts.append(single.rename(columns={"mean": "yhat", "member": "model"})[
-                ["unique_id", "ds", "yhat", *_bounds(levels), "model"]])
-        columns = ["unique_id", "ds", "yhat", *_bounds(levels), "model"]
+            single = single.rename(columns={"mean": "yhat", "member": "model"})[
+                ["unique_id", "ds", "yhat", *_bounds(levels), "model"]]
+            # A series too short to back-test has only its model's own band, never checked
+            # against what happened: it is not shown (an intermittent series' conformal band
+            # comes from its own rolling origins and is).
+            unchecked = single["model"].isin([SHORT_METHOD, FALLBACK_METHOD]).to_numpy()
+            single.loc[unchecked, _bounds(levels)] = np.nan
+            parts.append(single.assign(band_usable=~unchecked
+                                       & single[_bounds(levels)].notna().all(axis=1)))
+        columns = ["unique_id", "ds", "yhat", *_bounds(levels), "model", "band_usable"]
         out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
         out = out[columns].sort_values(["unique_id", "ds"])
+        out["band_usable"] = out["band_usable"].astype(bool)
         out = out.groupby("unique_id", sort=False).head(h)
         classes = self.series_.set_index("unique_id")["series_class"]
         out["series_class"] = out["unique_id"].map(classes)
@@ -238,6 +266,26 @@ class Forecaster:
                              f"{int((panel['y'] < 0).sum())} negative",
                              fix="fill gaps with 0 (flows_to_panel does) and drop bad rows")
         return panel.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+def _band_notes(choice: EnsembleChoice) -> list[str]:
+    """What the reader must know when the back-tests cannot support a band at some step."""
+    calibration = choice.intervals
+    if calibration is None:
+        return []
+    notes = []
+    for level in calibration.levels:
+        missing = np.flatnonzero(~calibration.supported(level))
+        if missing.size == 0:
+            continue
+        first = int(missing[0])
+        count = int(calibration.errors[first]) if first < calibration.errors.size else 0
+        where = "at any step" if first == 0 else f"beyond {first} periods ahead"
+        notes.append(
+            f"no {level} % band {where}: the back-tests left {count} errors per step to "
+            f"calibrate it and a {level} % band needs {min_errors(level)} (more series, or "
+            "a shorter --horizon, give one); the forecast itself is shown")
+    return notes
 
 
 def _trim_leading_zeros(panel: pd.DataFrame) -> pd.DataFrame:

@@ -1,24 +1,35 @@
-"""Forecast accuracy measures: MASE, sMAPE and interval coverage, per series and overall.
+"""Forecast accuracy measures: MASE, sMAPE, interval coverage and MSIS, per series and overall.
 
 MASE divides the forecast's mean absolute error by the in-sample mean absolute error of the
 seasonal-naive forecast, so that a value below 1 means "better than repeating last year" and
-series of very different sizes can be averaged (Hyndman & Koehler 2006).
+series of very different sizes can be averaged (Hyndman & Koehler 2006). MSIS, the M4
+competition's interval measure, scores a ``1 - alpha`` band by its width plus ``2 / alpha`` times
+every miss, on the same scale: coverage alone rewards a band that is wide everywhere, MSIS does
+not (Makridakis, Spiliotis & Assimakopoulos 2020, "The M4 Competition", section 2.3).
 
 >>> import numpy as np
 >>> round(mase(np.array([10.0, 12.0]), np.array([11.0, 12.0]), scale=2.0), 3)
 0.25
 >>> round(smape(np.array([100.0]), np.array([50.0])), 2)
 66.67
+>>> round(msis(np.array([10.0, 20.0]), np.array([8.0, 8.0]), np.array([12.0, 12.0]),
+...            scale=2.0, alpha=0.05), 2)
+82.0
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["coverage", "mase", "naive_scale", "score_forecasts", "smape", "summarise_scores"]
+__all__ = ["MSIS_LEVEL", "coverage", "mase", "msis", "naive_scale", "score_forecasts", "smape",
+           "summarise_scores"]
+
+#: The interval level MSIS scores, as in M4 (alpha = 0.05).
+MSIS_LEVEL = 95
 
 
 def naive_scale(y: np.ndarray, season_length: int) -> float:
@@ -55,6 +66,17 @@ def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
     return float(np.mean((a >= np.asarray(lower)) & (a <= np.asarray(upper))))
 
 
+def msis(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, scale: float,
+         alpha: float = 0.05) -> float:
+    """Mean scaled interval score of a ``1 - alpha`` band (M4): width plus ``2/alpha`` x misses.
+
+    A period without a band (NaN bound) makes the score NaN: a missing band is not a narrow one.
+    """
+    a, lo, hi = (np.asarray(v, dtype="float64") for v in (actual, lower, upper))
+    score = (hi - lo) + 2 / alpha * (lo - a) * (a < lo) + 2 / alpha * (a - hi) * (a > hi)
+    return float(np.mean(score) / scale)
+
+
 def score_forecasts(
     forecasts: pd.DataFrame,
     actuals: pd.DataFrame,
@@ -75,8 +97,10 @@ def score_forecasts(
         scales: MASE scale per series id (:func:`naive_scale` on the training data).
 
     Returns:
-        One row per series and model: ``mase``, ``smape``, ``coverage_<l>`` and ``n``. Series
-        without a usable scale get ``mase`` = NaN; periods without an actual value are ignored.
+        One row per series and model: ``mase``, ``smape``, ``coverage_<l>``, ``msis`` (of the
+        95 % band, when ``levels`` has 95) and ``n``. Series without a usable scale get ``mase``
+        and ``msis`` = NaN; periods without an actual value are ignored, and so is a period
+        without a band in that level's coverage (``n_band_<l>`` counts the periods with one).
     """
     joined = forecasts.drop(columns=[target_col], errors="ignore").merge(
         actuals[[id_col, time_col, target_col]], on=[id_col, time_col], how="inner")
@@ -85,23 +109,37 @@ def score_forecasts(
     denominator = joined[target_col].abs() + joined[prediction_col].abs()
     joined["_sape"] = np.where(denominator > 0, 2 * joined["_abs"] / denominator.where(
         denominator > 0, 1.0), 0.0)
-    aggregations: dict[str, tuple[str, str]] = {
+    aggregations: dict[str, tuple[str, Any]] = {
         "mae": ("_abs", "mean"), "smape": ("_sape", "mean"), "n": ("_abs", "size")}
+    y = joined[target_col]
     for level in levels:
-        inside = (joined[target_col] >= joined[f"lo_{level}"]) & (
-            joined[target_col] <= joined[f"hi_{level}"])
-        joined[f"_in_{level}"] = inside.astype("float64")
+        lo, hi = joined[f"lo_{level}"], joined[f"hi_{level}"]
+        inside = ((y >= lo) & (y <= hi)).astype("float64")
+        joined[f"_in_{level}"] = inside.where(lo.notna() & hi.notna())
         aggregations[f"coverage_{level}"] = (f"_in_{level}", "mean")
+        aggregations[f"n_band_{level}"] = (f"_in_{level}", "count")
+    if MSIS_LEVEL in levels:
+        alpha = 1 - MSIS_LEVEL / 100
+        lo, hi = joined[f"lo_{MSIS_LEVEL}"], joined[f"hi_{MSIS_LEVEL}"]
+        joined["_is"] = ((hi - lo) + 2 / alpha * (lo - y) * (y < lo)
+                         + 2 / alpha * (y - hi) * (y > hi))
+        aggregations["_is"] = ("_is", lambda v: v.mean(skipna=False))
     scores = joined.groupby([id_col, model_col], sort=True).agg(**aggregations).reset_index()
     scores["smape"] *= 100
-    scores["mase"] = scores["mae"] / scores[id_col].map(scales).astype("float64")
-    ordered = [id_col, model_col, "mase", "smape", *[f"coverage_{lv}" for lv in levels], "n"]
+    scale = scores[id_col].map(scales).astype("float64")
+    scores["mase"] = scores["mae"] / scale
+    ordered = [id_col, model_col, "mase", "smape", *[f"coverage_{lv}" for lv in levels]]
+    if MSIS_LEVEL in levels:
+        scores["msis"] = scores["_is"] / scale
+        ordered.append("msis")
+    ordered += ["n", *[f"n_band_{lv}" for lv in levels]]
     return scores[ordered]
 
 
 def summarise_scores(scores: pd.DataFrame, *, model_col: str = "model") -> pd.DataFrame:
     """Mean of each measure per model over series (series with a NaN MASE are left out of it)."""
-    measures = [c for c in scores.columns if c in ("mase", "smape") or c.startswith("coverage_")]
+    measures = [c for c in scores.columns
+                if c in ("mase", "smape", "msis") or c.startswith("coverage_")]
     summary = scores.groupby(model_col)[measures].mean()
     summary["series"] = scores.groupby(model_col)["mase"].count()
     return summary.sort_values("mase").reset_index()

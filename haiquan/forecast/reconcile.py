@@ -122,7 +122,8 @@ def reconcile_forecasts(
 
     Returns:
         ``forecasts`` with reconciled values; intervals come from hierarchicalforecast's
-        normality method, which turns each base interval into a standard deviation.
+        normality method, which turns each base interval into a standard deviation (NaN
+        everywhere when a series of the hierarchy has no band).
     """
     from hierarchicalforecast.core import HierarchicalReconciliation
     from hierarchicalforecast.methods import BottomUp, MinTrace
@@ -141,16 +142,25 @@ def reconcile_forecasts(
     y_hat = forecasts[forecasts["unique_id"].isin(ids)].copy()
     base = pd.DataFrame({"unique_id": y_hat["unique_id"], "ds": y_hat["ds"],
                          "Base": y_hat["yhat"].astype("float64")})
-    for level in levels:
-        base[f"Base-lo-{level}"] = y_hat[f"lo_{level}"].astype("float64")
-        base[f"Base-hi-{level}"] = y_hat[f"hi_{level}"].astype("float64")
+    bounds = [f"{side}_{level}" for level in levels for side in ("lo", "hi")]
+    # A series without a band (too few back-tests to calibrate one) leaves every total it
+    # belongs to without one: the point forecasts are reconciled, the bands are not given.
+    banded = bool(y_hat[bounds].notna().all().all())
+    if banded:
+        for level in levels:
+            base[f"Base-lo-{level}"] = y_hat[f"lo_{level}"].astype("float64")
+            base[f"Base-hi-{level}"] = y_hat[f"hi_{level}"].astype("float64")
     reconciled = HierarchicalReconciliation([factories[method]()]).reconcile(
-        Y_hat_df=base, S_df=S, tags=tags, level=list(levels), intervals_method="normality")
+        Y_hat_df=base, S_df=S, tags=tags, level=list(levels) if banded else None,
+        intervals_method="normality")
     column = next(c for c in reconciled.columns
                   if c.startswith("Base/") and "-lo-" not in c and "-hi-" not in c)
     out = reconciled[["unique_id", "ds"]].copy()
     out["yhat"] = reconciled[column].to_numpy()
     for level in levels:
+        if not banded:
+            out[f"lo_{level}"] = out[f"hi_{level}"] = np.nan
+            continue
         out[f"lo_{level}"] = np.maximum(reconciled[f"{column}-lo-{level}"].to_numpy(), 0.0)
         out[f"hi_{level}"] = reconciled[f"{column}-hi-{level}"].to_numpy()
     keep = forecasts.drop(columns=["yhat", *[f"{s}_{lv}" for lv in levels

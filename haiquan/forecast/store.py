@@ -44,6 +44,8 @@ _SCHEMA = [
         coverage_95 DOUBLE,
         n INTEGER
     )""",
+    # MSIS (issue 16): added to warehouses made before it; NULL for the runs stored then.
+    "ALTER TABLE forecast_scores ADD COLUMN IF NOT EXISTS msis DOUBLE",
 ]
 
 
@@ -62,11 +64,12 @@ def save_backtest(result: BacktestResult, config: ForecastConfig, *, label: str 
         choice = json.dumps({"rule": result.choice.rule, "weighting": result.choice.weighting,
                              "geometric": result.choice.geometric,
                              "top_k": result.choice.top_k, "shrink": result.choice.shrink,
-                             "interval_scale": result.choice.interval_scale,
+                             "intervals": (result.choice.intervals.summary()
+                                           if result.choice.intervals is not None else None),
                              "backtest_mase": result.choice.backtest_mase})
     settings = {k: v for k, v in asdict(config).items() if k != "extra"}
     scores = result.scores.copy()
-    for column in ("coverage_80", "coverage_95"):
+    for column in ("coverage_80", "coverage_95", "msis"):
         if column not in scores:
             scores[column] = None
     with Warehouse.open() as warehouse:
@@ -85,10 +88,11 @@ def save_backtest(result: BacktestResult, config: ForecastConfig, *, label: str 
              json.dumps(settings, default=str), choice],
         )
         table = scores[["unique_id", "model", "mase", "smape", "coverage_80", "coverage_95",
-                        "n"]].assign(run_id=run_id)
+                        "n", "msis"]].assign(run_id=run_id)
         con.register("_scores", table)
-        con.execute("INSERT INTO forecast_scores SELECT run_id, unique_id, model, mase, smape, "
-                    "coverage_80, coverage_95, n FROM _scores")
+        con.execute("INSERT INTO forecast_scores (run_id, unique_id, model, mase, smape, "
+                    "coverage_80, coverage_95, n, msis) SELECT run_id, unique_id, model, mase, "
+                    "smape, coverage_80, coverage_95, n, msis FROM _scores")
         con.unregister("_scores")
     return run_id
 
@@ -131,7 +135,8 @@ def run_model_means(run_id: int) -> pd.DataFrame:
         NotFoundError: no such run.
     """
     scores = run_scores(run_id)
-    measures = [c for c in ("mase", "smape", "coverage_80", "coverage_95") if c in scores]
+    measures = [c for c in ("mase", "smape", "coverage_80", "coverage_95", "msis")
+                if c in scores]
     means = scores.groupby("model")[measures].mean()
     means.insert(0, "series", scores.groupby("model")["unique_id"].nunique())
     return means.sort_values("mase", na_position="last").reset_index()

@@ -31,7 +31,8 @@ def test_forecast_writes_the_output_contract(census_file: str, tmp_path: Path) -
     assert "wrote 48 rows for 4 series" in text
     frame = pd.read_csv(out, dtype={"partner": str, "period": str})
     assert frame.columns.tolist() == ["reporter", "partner", "flow", "period", "yhat", "lo_80",
-                                      "hi_80", "lo_95", "hi_95", "model"]
+                                      "hi_80", "lo_95", "hi_95", "model",
+                                      "band_usable"]
     assert set(frame["partner"]) == {"VNM", "0003"}
     assert frame["period"].str.fullmatch(r"\d{4}-\d{2}").all()
     assert frame["period"].min() == "2023-07" and frame["period"].max() == "2024-06"

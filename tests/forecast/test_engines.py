@@ -39,7 +39,8 @@ def test_dask_cluster_gives_the_local_numbers(make_flows, quick_config, dask_cli
     b = distributed.sort_values(key).reset_index(drop=True)
     assert a["model"].tolist() == b["model"].tolist()
     for column in ("yhat", "lo_80", "hi_80", "lo_95", "hi_95"):
-        assert np.allclose(a[column], b[column], rtol=1e-9), column
+        assert np.allclose(a[column], b[column], rtol=1e-9, equal_nan=True), column
+    assert a["band_usable"].tolist() == b["band_usable"].tolist()
 
 
 def _where_each_series_ran(panel: pd.DataFrame, n_jobs: int) -> pd.DataFrame:
@@ -95,3 +96,20 @@ def test_a_malformed_scheduler_address_is_a_configuration_error() -> None:
     pytest.importorskip("distributed")
     with pytest.raises(ConfigurationError, match="HAIQUAN_FORECAST_DASK_ADDRESS"):
         DaskEngine(address="notanaddress", connect_timeout=0.5)
+
+
+def test_local_processes_give_the_numbers_of_one_and_report_progress(make_flows,
+                                                                     quick_config) -> None:
+    flows = make_flows({f"P{i:02d}": 60 for i in range(20)})
+    one = forecast_flows(flows, 6, config=quick_config, engine=LocalEngine(n_jobs=1))
+    seen: list[tuple[int, int]] = []
+    engine = make_engine("local", n_jobs=2, progress=lambda done, total: seen.append(
+        (done, total)))
+    two = forecast_flows(flows, 6, config=quick_config, engine=engine)
+    key = ["unique_id", "ds"]
+    a, b = (f.sort_values(key).reset_index(drop=True) for f in (one, two))
+    for column in ("yhat", "lo_80", "hi_80", "lo_95", "hi_95"):
+        assert np.allclose(a[column], b[column], rtol=1e-9, equal_nan=True), column
+    # 20 series in chunks of 8: the bar moves three times and ends at 20 of 20.
+    assert [total for _, total in seen] == [20, 20, 20] and seen[-1] == (20, 20)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

@@ -56,12 +56,42 @@ def test_per_series_weights_follow_each_series_when_rankings_differ() -> None:
     assert choice.weights.loc["a", "m1"] > 0.5 > choice.weights.loc["b", "m1"]
 
 
-def test_calibration_widens_intervals_that_cover_too_little() -> None:
-    errors = {f"s{i}": {"m": 3.0} for i in range(10)}
-    cv = member_table(errors, half_width=1.0)
-    choice = choose_ensemble(cv, pd.Series(1.0, index=list(errors)), ["m"], LEVELS)
-    assert choice.interval_scale[80] > 2.0
-    assert choice.interval_scale[95] >= choice.interval_scale[80]
+def test_calibrated_bands_come_from_the_backtest_errors_not_the_members_bands() -> None:
+    # The member's own band is +-1 while it misses by 3: the calibrated band must reach 3.
+    errors = {f"s{i}": {"m": 3.0} for i in range(30)}
+    cv = member_table(errors, half_width=1.0, windows=3)
+    ids = list(errors)
+    choice = choose_ensemble(cv, pd.Series(1.0, index=ids), ["m"], LEVELS,
+                             spread=pd.Series(1.0, index=ids))
+    calibration = choice.intervals
+    assert calibration is not None
+    for level in LEVELS:
+        assert calibration.supported(level).all()
+        assert (calibration.upper[level] >= 2.5).all() and (calibration.lower[level] <= -2.5).all()
+    ds = pd.date_range("2024-01-01", periods=4, freq="MS")
+    finals = pd.DataFrame({"unique_id": "s0", "kind": "forecast", "ds": ds, "member": "m",
+                           "mean": 100.0, "lo_80": 99.0, "hi_80": 101.0, "lo_95": 99.0,
+                           "hi_95": 101.0})
+    out = combine_forecasts(finals, choice, LEVELS)
+    assert out["band_usable"].all()
+    assert (out["hi_80"] - out["yhat"] >= 2.5).all() and (out["yhat"] - out["lo_80"] >= 2.5).all()
+    assert (out["hi_95"] >= out["hi_80"]).all() and (out["lo_95"] <= out["lo_80"]).all()
+
+
+def test_too_few_backtest_errors_give_no_95_band() -> None:
+    # 2 series x 3 windows = 6 errors per step: not even an 80 % band (9 needed).
+    errors = {"a": {"m": 1.0}, "b": {"m": 1.0}}
+    cv = member_table(errors, windows=3)
+    choice = choose_ensemble(cv, pd.Series(1.0, index=["a", "b"]), ["m"], LEVELS)
+    assert choice.intervals is not None
+    assert not choice.intervals.supported(95).any()
+    ds = pd.date_range("2024-01-01", periods=2, freq="MS")
+    finals = pd.DataFrame({"unique_id": "a", "kind": "forecast", "ds": ds, "member": "m",
+                           "mean": 10.0, "lo_80": 9.0, "hi_80": 11.0, "lo_95": 8.0,
+                           "hi_95": 12.0})
+    out = combine_forecasts(finals, choice, LEVELS)
+    assert not out["band_usable"].any() and out["lo_95"].isna().all()
+    assert out["yhat"].tolist() == pytest.approx([10.0, 10.0])
 
 
 def test_combined_forecast_is_the_weighted_mean_with_a_label() -> None:

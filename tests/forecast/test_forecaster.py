@@ -39,14 +39,42 @@ def test_each_series_gets_a_method_suited_to_it(mixed_panel, quick_config, local
     assert (first == pd.Timestamp("2023-07-01")).all()
 
 
-def test_intervals_are_ordered_and_non_negative(mixed_panel, quick_config, local_engine) -> None:
-    out = Forecaster(quick_config, local_engine).forecast(mixed_panel)
-    assert out[["yhat", "lo_80", "hi_80", "lo_95", "hi_95"]].notna().all().all()
-    assert (out["lo_95"] >= 0).all()
-    assert (out["lo_95"] <= out["lo_80"] + 1e-6).all()
-    assert (out["lo_80"] <= out["yhat"] + 1e-6).all()
-    assert (out["yhat"] <= out["hi_80"] + 1e-6).all()
-    assert (out["hi_80"] <= out["hi_95"] + 1e-6).all()
+def test_intervals_are_ordered_and_non_negative(make_flows, quick_config, local_engine) -> None:
+    # 20 regular series x 2 back-test windows: 40 errors per step, enough for a 95 % band.
+    lengths = {f"P{i:02d}": 96 for i in range(20)} | {"VNM": 20, "LAO": 96}
+    panel, _ = flows_to_panel(make_flows(lengths, zeros=["LAO"]))
+    forecaster = Forecaster(quick_config, local_engine)
+    out = forecaster.forecast(panel).set_index("unique_id")
+    regular = out[out["series_class"] == "regular"]
+    assert regular["band_usable"].all()
+    assert regular[["yhat", "lo_80", "hi_80", "lo_95", "hi_95"]].notna().all().all()
+    # Positive series are banded on logs: never a lower bound of zero.
+    assert (regular["lo_95"] > 0).all()
+    assert (regular["lo_95"] <= regular["lo_80"] + 1e-6).all()
+    assert (regular["lo_80"] <= regular["yhat"] + 1e-6).all()
+    assert (regular["yhat"] <= regular["hi_80"] + 1e-6).all()
+    assert (regular["hi_80"] <= regular["hi_95"] + 1e-6).all()
+    # Bands widen (or stay) further ahead.
+    for _, group in regular.groupby(level=0):
+        width = np.log(group["hi_95"] / group["lo_95"]).to_numpy()
+        assert (np.diff(width) >= -1e-9).all()
+    # The short series' model band was never checked on back-tests: it is not given.
+    short = out.loc["USA|VNM|export|M|TOTAL"]
+    assert not short["band_usable"].any() and short["lo_95"].isna().all()
+    assert any("no band for 1 series too short" in note for note in forecaster.notes_)
+    intermittent = out.loc["USA|LAO|export|M|TOTAL"]
+    assert intermittent["band_usable"].all() and (intermittent["lo_95"] >= 0).all()
+
+
+def test_a_slice_too_small_to_calibrate_gets_no_band_and_says_so(make_flows, quick_config,
+                                                                 local_engine) -> None:
+    panel, _ = flows_to_panel(make_flows({"CHN": 96, "MEX": 96}))
+    forecaster = Forecaster(quick_config, local_engine)
+    out = forecaster.forecast(panel)
+    assert out["yhat"].notna().all()
+    assert not out["band_usable"].any() and out["lo_95"].isna().all()
+    assert any(note.startswith("no 95 % band at any step: the back-tests left 4 errors")
+               for note in forecaster.notes_), forecaster.notes_
 
 
 def test_forecast_follows_the_level_of_the_series(make_flows, quick_config, local_engine) -> None:
@@ -93,7 +121,12 @@ def test_backtest_scores_members_ensemble_and_benchmark(make_flows, quick_config
     ensemble = result.scores[result.scores["model"] == ENSEMBLE]
     assert len(ensemble) == 3  # the short series is scored with its own method
     assert ensemble["mase"].notna().all()
-    assert ((ensemble["coverage_95"] >= 0) & (ensemble["coverage_95"] <= 1)).all()
+    # Three series are too few to calibrate a band: no coverage and no MSIS, not a fake one.
+    assert ensemble["coverage_95"].isna().all() and ensemble["msis"].isna().all()
+    assert (ensemble["n_band_95"] == 0).all()
+    members = result.scores[result.scores["model"] == "DOTM"]
+    assert ((members["coverage_95"] >= 0) & (members["coverage_95"] <= 1)).all()
+    assert (members["msis"] > 0).all()
     # On the long, smooth, growing synthetic series the ensemble beats repeating last year.
     regular = result.scores[result.scores["unique_id"] != "USA|VNM|export|M|TOTAL"]
     mean = regular.groupby("model")["mase"].mean()
@@ -114,4 +147,22 @@ def test_a_series_too_short_for_ets_falls_back_to_naive(make_flows, quick_config
     assert khm["model"].unique().tolist() == [FALLBACK_METHOD]
     last = panel.loc[panel["unique_id"] == "USA|KHM|export|M|TOTAL", "y"].iloc[-1]
     assert np.allclose(khm["yhat"], last)
-    assert (khm["lo_95"] < khm["yhat"]).all() and (khm["hi_95"] > khm["yhat"]).all()
+    assert not khm["band_usable"].any() and khm["lo_95"].isna().all()
+
+
+def test_a_member_that_cannot_be_estimated_is_logged_with_the_series(caplog) -> None:
+    # 24 years, 5 ahead, 3 windows: the members are first estimated on 9 values, too few for
+    # damped ETS; it drops out of that series (logged, not silent) and DOTM forecasts it.
+    import logging
+
+    from haiquan.forecast import ForecastConfig, LocalEngine
+
+    years = pd.date_range("1997-01-01", periods=24, freq="YS")
+    panel = pd.DataFrame({"unique_id": "VNM|BEL|export|A|TOTAL", "ds": years,
+                          "y": 1e8 * 1.08 ** np.arange(24)})
+    config = ForecastConfig(horizon=5, members=("ETSdamped", "DOTM"))
+    with caplog.at_level(logging.DEBUG, logger="haiquan.forecast._members"):
+        out = Forecaster(config, LocalEngine(1), frequency="A").forecast(panel)
+    failures = [r.getMessage() for r in caplog.records if "ETSdamped" in r.getMessage()]
+    assert failures and all("VNM|BEL|export|A|TOTAL" in m for m in failures)
+    assert out["yhat"].notna().all()
