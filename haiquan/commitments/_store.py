@@ -17,7 +17,7 @@ import pandas as pd
 from haiquan.commitments.records import RECORD_COLUMNS, StatusRecord
 from haiquan.errors import ConfigurationError
 from haiquan.settings import get_settings
-from haiquan.warehouse.store import connect_when_free
+from haiquan.warehouse.store import connect_when_free, schema_lock
 
 __all__ = ["append", "find_load", "read_history"]
 
@@ -89,7 +89,8 @@ def _connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = duckdb.connect(":memory:")
         connection.execute(_SCHEMA)
     elif not read_only:
-        connection.execute(_SCHEMA)
+        with schema_lock(path):  # concurrent first opens in one process (issue 18)
+            connection.execute(_SCHEMA)
     try:
         yield connection
     finally:

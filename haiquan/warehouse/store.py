@@ -16,6 +16,7 @@ Tables:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,26 @@ TABLES = ("trade_flows", "declarations", "loads")
 #: How long an open waits for another process's short hold on the file (the background
 #: refresh storing a result, a page reading one) before giving up.
 LOCK_WAIT_SECONDS = 5.0
+
+
+_SCHEMA_LOCKS: dict[str, threading.Lock] = {}
+_SCHEMA_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def schema_lock(file: Path) -> Iterator[None]:
+    """Hold this process's lock on creating tables in DuckDB file ``file``.
+
+    Connections to one file in one process share its catalog, and two creating the same table
+    at once fail ("Catalog write-write conflict"), even with ``IF NOT EXISTS``: concurrent first
+    requests on a fresh home did. Other processes cannot race here: DuckDB lets one process
+    write a file at a time.
+    """
+    key = str(Path(file).resolve())
+    with _SCHEMA_LOCKS_GUARD:
+        lock = _SCHEMA_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        yield
 
 
 def connect_when_free(file: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -109,8 +130,9 @@ class Warehouse:
             ) from error
         try:
             if not read_only:
-                for statement in _SCHEMA:
-                    connection.execute(statement)
+                with schema_lock(file):
+                    for statement in _SCHEMA:
+                        connection.execute(statement)
             yield cls(connection, file)
         finally:
             connection.close()
