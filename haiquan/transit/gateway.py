@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
-from haiquan.errors import HaiquanError
+from haiquan.errors import HaiquanError, NotFoundError
 from haiquan.transit.service import TransitService
 from haiquan.transit.store import outbox
 
 __all__ = ["InboxReport", "OutgoingMessage", "apply_inbox", "exchange_locally", "hand_over",
-           "pending_messages"]
+           "pending_messages", "run_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,13 @@ class OutgoingMessage:
 
 @dataclass
 class InboxReport:
-    """What applying the gateway inbox did: applied ids, and refusals with their reason."""
+    """What applying the gateway inbox did: applied ids, refusals with their reason, and
+    messages left waiting."""
 
     applied: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
+    #: Messages about a movement not held here yet, left in the inbox for a later pass.
+    waiting: list[str] = field(default_factory=list)
 
 
 class _Node(Protocol):
@@ -72,14 +76,41 @@ def _mark(service: TransitService, seqs: list[int]) -> None:
 
 
 def hand_over(service: TransitService, node: _Node, limit: int = 1000) -> int:
-    """Queue the pending transit messages on the gateway node; returns how many."""
+    """Queue the pending transit messages on the gateway node; returns how many.
+
+    A message the node refuses (a receiver it does not trust, a document its rules refuse)
+    stays pending, logged, and does not hold back the others.
+    """
     messages = pending_messages(service, limit)
+    done = []
     for message in messages:
-        node.send(message.document_type, message.document, receiver=message.receiver,
-                  message_id=message.message_id, conversation_id=message.document["mrn"])
-    if messages:
-        _mark(service, [m.seq for m in messages])
-    return len(messages)
+        try:
+            node.send(message.document_type, message.document, receiver=message.receiver,
+                      message_id=message.message_id, conversation_id=message.document["mrn"])
+        except HaiquanError as error:
+            log.error("transit message %s to %s not handed over: %s", message.message_id,
+                      message.receiver, error)
+            continue
+        done.append(message.seq)
+    if done:
+        _mark(service, done)
+    return len(done)
+
+
+def run_worker(service: TransitService, node: _Node, *, interval: float = 0.5,
+               stop: threading.Event | None = None) -> None:
+    """Hand over and apply, again and again, until ``stop`` is set (a transit node's loop).
+
+    Everything it does is recorded before it is acknowledged, so the process may be killed at
+    any moment: on restart the outbox is handed over again (the gateway recognises the ids) and
+    the inbox applied again (the store recognises the ids).
+    """
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        moved = hand_over(service, node)
+        report = apply_inbox(service, node)
+        if not moved and not report.applied and not report.refused:
+            stop.wait(interval)
 
 
 def apply_inbox(service: TransitService, node: _Node) -> InboxReport:
@@ -92,6 +123,11 @@ def apply_inbox(service: TransitService, node: _Node) -> InboxReport:
             service.receive(message.document_type, json.loads(message.payload),
                             sender=message.sender, message_id=message.message_id)
             report.applied.append(message.message_id)
+        except NotFoundError:
+            # The record it refers to has not arrived yet (messages from two administrations
+            # may cross): leave it in the inbox and apply it on a later pass.
+            report.waiting.append(message.message_id)
+            continue
         except HaiquanError as error:
             log.warning("transit message %s from %s refused: %s", message.message_id,
                         message.sender, error)
