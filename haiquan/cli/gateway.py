@@ -311,11 +311,13 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Counts of messages by state: the outbox, the inbox, what waits for each partner, and the partners the node's workers found down (or back up)."""  # noqa: E501
-    summary = _open_store(home).summary()
+    node = _open_store(home)
+    summary = node.summary()
     if as_json:
         _print_json(summary.model_dump(mode="json"))
         return
     _print_summary(summary)
+    _gateway_as4.print_certificate_attention(node)  # AS4 certificates near expiry
 
 
 def _print_summary(summary: MessageSummary) -> None:
@@ -407,9 +409,13 @@ def requeue(message_ids: list[str], home: HomeOption = None) -> None:
 
 
 @gateway_app.command("document-types")
-def document_types() -> None:
-    """The document types a node exchanges."""
+def document_types(home: HomeOption = None) -> None:
+    """The document types a node exchanges (every node accepts them all; with --home, the node
+    there is checked first, as every gateway command takes --home)."""
     from haiquan.exchange import DOCUMENT_TYPES
+
+    if home is not None:
+        _open_store(home).close()
 
     table = Table("name", "version", "format", "description")
     for doc in DOCUMENT_TYPES.values():

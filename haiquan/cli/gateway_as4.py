@@ -5,7 +5,7 @@ node (its certificate, AS4 partners and their agreements). Thin commands over
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,7 +13,10 @@ from rich.table import Table
 from haiquan.cli._console import console, error_console
 from haiquan.cli.gateway import HomeOption, gateway_app, open_node, partner_app
 
-__all__ = ["as4_app"]
+if TYPE_CHECKING:
+    from haiquan.exchange import GatewayNode
+
+__all__ = ["as4_app", "print_certificate_attention"]
 
 as4_app = typer.Typer(help="The AS4 side of the node: its key and certificate.",
                       no_args_is_help=True)
@@ -22,6 +25,14 @@ gateway_app.add_typer(as4_app, name="as4")
 
 def _home(home: Path | None) -> Path:
     return open_node(home, "--home", trust_required=False).home
+
+
+def print_certificate_attention(node: GatewayNode) -> None:
+    """For ``gateway status``: the AS4 certificates to renew (nothing for a JWS-only node)."""
+    from haiquan.exchange.as4.views import certificate_report
+
+    for line in certificate_report(node).attention:
+        error_console.print(f"[yellow]AS4 certificate to renew:[/] {line}")
 
 
 @as4_app.command("create-key")

@@ -84,6 +84,9 @@ class CertificateReport:
     def attention(self) -> list[str]:
         """What needs renewing: certificates near expiry or no longer usable."""
         found = []
+        if self.own is None and self.partners:
+            found.append(f"this node has no AS4 certificate ({self.own_problem}) but has AS4 "
+                         "partners")
         if self.own is not None and self.own.state != "valid":
             found.append(f"this node's certificate is {self.own.state} "
                          f"({self.own.not_after:%Y-%m-%d})")
@@ -104,4 +107,6 @@ def certificate_report(node: GatewayNode) -> CertificateReport:
         problem = error.summary
     partners = {code: certificate_status(load_certificate(p.as4.certificate, code))
                 for code, p in node.trust.partners.items() if p.as4 is not None}
+    if own is None and not partners:
+        problem = None  # a node that does not use AS4: nothing to report
     return CertificateReport(own, problem, partners)
