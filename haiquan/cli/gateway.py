@@ -409,13 +409,9 @@ def requeue(message_ids: list[str], home: HomeOption = None) -> None:
 
 
 @gateway_app.command("document-types")
-def document_types(home: HomeOption = None) -> None:
-    """The document types a node exchanges (every node accepts them all; with --home, the node
-    there is checked first, as every gateway command takes --home)."""
+def document_types() -> None:
+    """The document types a node exchanges."""
     from haiquan.exchange import DOCUMENT_TYPES
-
-    if home is not None:
-        _open_store(home).close()
 
     table = Table("name", "version", "format", "description")
     for doc in DOCUMENT_TYPES.values():
