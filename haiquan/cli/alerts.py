@@ -36,7 +36,14 @@ def pull(
     with open_node(gateway_home, "--gateway-home") as node:
         added = pull_gateway_alerts(node, file)
     path = Path(file or default_alerts_file()).absolute()
-    console.print(f"{len(added)} new alert rule(s) kept in {path}", highlight=False)
+    if added:
+        console.print(f"{len(added)} new alert rule(s) kept in {path}", highlight=False)
+    elif path.exists():
+        console.print(f"no new alerts waiting in the gateway inbox; {path} unchanged",
+                      highlight=False)
+    else:
+        console.print("no alerts waiting in the gateway inbox; nothing written (alerts are kept "
+                      f"in {path} once one arrives)", highlight=False)
 
 
 @alerts_app.command("list")

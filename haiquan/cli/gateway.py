@@ -215,6 +215,8 @@ def partner_list(home: HomeOption = None) -> None:
     table = Table("partner", "endpoint", "keys (expiry)")
     for code, partner in sorted(_open(home).trust.partners.items()):
         keys = ", ".join(f"{k.kid} ({k.expires_at:%Y-%m-%d})" for k in partner.keys)
+        if partner.as4 is not None:  # AS4: its party and certificate (partner show: P-Modes)
+            keys = _gateway_as4.partner_summary(partner.as4)
         table.add_row(code, partner.endpoint, keys)
     console.print(table)
 
@@ -409,9 +411,13 @@ def requeue(message_ids: list[str], home: HomeOption = None) -> None:
 
 
 @gateway_app.command("document-types")
-def document_types() -> None:
-    """The document types a node exchanges."""
+def document_types(home: HomeOption = None) -> None:
+    """The document types a node exchanges (every node accepts them all; with --home, the node
+    there is checked first, as every gateway command takes --home)."""
     from haiquan.exchange import DOCUMENT_TYPES
+
+    if home is not None:
+        _open_store(home).close()
 
     table = Table("name", "version", "format", "description")
     for doc in DOCUMENT_TYPES.values():

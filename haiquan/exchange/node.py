@@ -232,6 +232,14 @@ class GatewayNode:
     def refresh_partner(self, country: str) -> PartnerConfig:
         """Re-read a partner's JWKS from its endpoint (after it rotated its key)."""
         current = self.trust.partner(country)
+        if current.protocol == "as4":  # no JWKS: its certificate is replaced instead
+            raise InputError(
+                f"{country} is an AS4 partner: it publishes no JWKS to re-read",
+                expected="a haiquan-c2c/1 partner",
+                got=f"protocol as4 at {current.endpoint}",
+                fix=f"install its new certificate: haiquan gateway partner add-as4 {country} "
+                "--endpoint URL --certificate FILE",
+            )
         return self.add_partner(country, current.endpoint, name=current.name,
                                 plain_http=current.plain_http)
 
