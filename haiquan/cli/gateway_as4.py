@@ -15,8 +15,9 @@ from haiquan.cli.gateway import HomeOption, gateway_app, open_node, partner_app
 
 if TYPE_CHECKING:
     from haiquan.exchange import GatewayNode
+    from haiquan.exchange.as4 import As4Agreement
 
-__all__ = ["as4_app", "print_certificate_attention"]
+__all__ = ["as4_app", "partner_summary", "print_certificate_attention"]
 
 as4_app = typer.Typer(help="The AS4 side of the node: its key and certificate.",
                       no_args_is_help=True)
@@ -25,6 +26,16 @@ gateway_app.add_typer(as4_app, name="as4")
 
 def _home(home: Path | None) -> Path:
     return open_node(home, "--home", trust_required=False).home
+
+
+def partner_summary(agreement: As4Agreement) -> str:
+    """An AS4 partner in one line, for ``partner list``."""
+    from haiquan.exchange.as4.certificates import certificate_status
+    from haiquan.exchange.as4.pmode import load_certificate
+
+    cert = certificate_status(load_certificate(agreement.certificate, "certificate"))
+    return (f"AS4 party {agreement.party_id}; certificate {cert.subject} "
+            f"({cert.not_after:%Y-%m-%d}, {cert.state})")
 
 
 def print_certificate_attention(node: GatewayNode) -> None:
