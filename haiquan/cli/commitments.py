@@ -223,11 +223,32 @@ def record_command(
     unit: Annotated[str | None, typer.Option("--unit", help="Responsible unit.")] = None,
     source: Annotated[str | None, typer.Option(help="Where this fact comes from.")] = None,
     note: Annotated[str | None, typer.Option(help="Free note.")] = None,
+    legal_basis: Annotated[
+        str | None, typer.Option("--legal-basis", help="Law, decree or circular it rests on.")
+    ] = None,
+    practice: Annotated[
+        str | None, typer.Option("--practice", help="How it is done today.")
+    ] = None,
+    gap: Annotated[str | None, typer.Option(help="What is missing against the commitment.")] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="The action planned to close the gap.")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Target date of the planned action.")
+    ] = None,
+    evidence_file: Annotated[
+        Path | None,
+        typer.Option("--evidence-file", help="A file kept with the record (copied, by hash)."),
+    ] = None,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="A draft: counts only once approved (`approve`).")
+    ] = False,
 ) -> None:
     """Append one status record (the full state of the item from --effective on)."""
     from pydantic import ValidationError as PydanticValidationError
 
     from haiquan.commitments import StatusRecord, record_status
+    from haiquan.commitments.assessment import attach_evidence
 
     fields: dict[str, object] = {
         "catalogue": catalogue,
@@ -242,6 +263,12 @@ def record_command(
         "responsible_unit": unit,
         "source": source,
         "note": note,
+        "legal_basis": legal_basis,
+        "current_practice": practice,
+        "gap": gap,
+        "planned_action": action,
+        "target_date": _date(target, "--target"),
+        "approval": "draft" if draft else "approved",
     }
     try:
         record = StatusRecord.model_validate(fields)
@@ -255,11 +282,49 @@ def record_command(
             got=str(value) if isinstance(value, (str, dt.date)) else repr(value),
             fix=_record_fix(field, first["msg"].removeprefix("Value error, ")),
         ) from None
+    if evidence_file is not None:
+        # Validated first, copied second: a bad record must not leave a file behind.
+        record = record.model_copy(update={"evidence_file": attach_evidence(evidence_file)})
     result = record_status(record)
     console.print(
         f"recorded {catalogue} {item} for {record.country} from {record.effective_date}"
         f" (load {result.load_id})"
+        + (" as a draft: it counts once approved (`haiquan commitments approve`)" if draft else "")
     )
+
+
+@commitments_app.command("approve")
+def approve_command(
+    catalogue: Annotated[str, typer.Argument(help="Catalogue id.")],
+    item: Annotated[str, typer.Argument(help="Item id (or part, or range) of the draft.")],
+    effective: Annotated[str, typer.Option("--effective", help="The draft's effective date.")],
+    by: Annotated[str, typer.Option("--by", help="Who approves (name or post).")],
+    country: CountryOption = None,
+) -> None:
+    """Approve a draft self-assessment record so that it counts."""
+    from haiquan.commitments.assessment import approve_record
+
+    day = _date(effective, "--effective")
+    assert day is not None  # a required option
+    result = approve_record(catalogue, item, _country(country), day, approved_by=by)
+    console.print(f"approved {catalogue} {item} from {day} (load {result.load_id})")
+
+
+@commitments_app.command("drafts")
+def drafts_command(
+    catalogue: Annotated[str | None, typer.Option(help="One catalogue; default all.")] = None,
+    country: CountryOption = None,
+) -> None:
+    """Draft records waiting for approval."""
+    from haiquan.commitments.assessment import drafts
+    from haiquan.commitments.records import records_frame
+
+    waiting = drafts(catalogue, _country(country))
+    if not waiting:
+        console.print("No draft waits for approval.")
+        return
+    frame = records_frame(waiting)
+    _print_frame(frame.dropna(axis=1, how="all"), "Drafts waiting for approval")
 
 
 @commitments_app.command("history")

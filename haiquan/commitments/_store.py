@@ -37,7 +37,15 @@ CREATE TABLE IF NOT EXISTS commitment_status (
     evidence VARCHAR,
     responsible_unit VARCHAR,
     source VARCHAR,
-    note VARCHAR
+    note VARCHAR,
+    legal_basis VARCHAR,
+    current_practice VARCHAR,
+    gap VARCHAR,
+    planned_action VARCHAR,
+    target_date DATE,
+    evidence_file VARCHAR,
+    approval VARCHAR,
+    approved_by VARCHAR
 );
 CREATE TABLE IF NOT EXISTS commitment_loads (
     load_id VARCHAR PRIMARY KEY,
@@ -49,7 +57,19 @@ CREATE TABLE IF NOT EXISTS commitment_loads (
 """
 
 _TABLE_COUNT = _SCHEMA.count("CREATE TABLE")
-_DATE_COLUMNS = ("effective_date", "indicative_date", "definitive_date")
+_DATE_COLUMNS = ("effective_date", "indicative_date", "definitive_date", "target_date")
+#: Columns added after the first release: a warehouse written before them gains them on its next
+#: write (an older file read read-only shows them empty, see read_history).
+_ADDED_COLUMNS = """
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS legal_basis VARCHAR;
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS current_practice VARCHAR;
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS gap VARCHAR;
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS planned_action VARCHAR;
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS target_date DATE;
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS evidence_file VARCHAR;
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS approval VARCHAR;
+ALTER TABLE commitment_status ADD COLUMN IF NOT EXISTS approved_by VARCHAR;
+"""
 
 
 def _has_tables(connection: duckdb.DuckDBPyConnection) -> bool:
@@ -91,6 +111,7 @@ def _connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     elif not read_only:
         with schema_lock(path):  # concurrent first opens in one process (issue 18)
             connection.execute(_SCHEMA)
+            connection.execute(_ADDED_COLUMNS)
     try:
         yield connection
     finally:
@@ -168,6 +189,9 @@ def read_history(
     sql += " ORDER BY effective_date, seq"
     with _connect(read_only=True) as con:
         frame = con.execute(sql, params).fetchdf()
+    for column in RECORD_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None  # a warehouse written before the column existed
     for column in _DATE_COLUMNS:
         frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
     return frame.astype({c: object for c in RECORD_COLUMNS}).replace({float("nan"): None})

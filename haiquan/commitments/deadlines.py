@@ -1,7 +1,8 @@
 """What is due soon and what is overdue, relative to a date.
 
 An item's due date is, in order of precedence: its recorded definitive date, its recorded
-indicative date, the catalogue's milestone date (ASEAN), or the end of the owner's implementation
+indicative date, the target date of its planned action (self-assessment), the catalogue's
+milestone date (ASEAN), or the end of the owner's implementation
 period counted from the convention's entry into force for the country (RKC Article 13: 36 months
 for Standards, 60 for Transitional Standards). An item is *overdue* when its due date has passed
 and its reported status is not "implemented" — including when no status was reported, which the
@@ -88,6 +89,8 @@ def due_dates(
             due, kind = row["definitive_date"], "definitive date"
         elif row["indicative_date"] is not None:
             due, kind = row["indicative_date"], "indicative date"
+        elif row.get("target_date") is not None:
+            due, kind = row["target_date"], "target date"
         elif row["due"] is not None:
             due, kind = row["due"], "event" if row["item"] in events else "milestone"
         elif start is not None and row["type"] in periods:

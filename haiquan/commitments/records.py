@@ -32,6 +32,7 @@ __all__ = [
     "EARLIEST_DATE",
     "LATEST_DATE",
     "RECORD_COLUMNS",
+    "SELF_ASSESSMENT",
     "STATUSES",
     "StatusRecord",
     "check_record",
@@ -42,6 +43,8 @@ __all__ = [
 
 Category = Literal["A", "B", "C"]
 Status = Literal["implemented", "partially", "not_yet"]
+#: A draft (a self-assessment not yet approved) is kept but does not count anywhere.
+Approval = Literal["draft", "approved"]
 
 #: TFA categories: A on entry into force, B after a transition period, C after a transition
 #: period and with capacity-building support.
@@ -63,6 +66,25 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "responsible_unit",
     "source",
     "note",
+    "legal_basis",
+    "current_practice",
+    "gap",
+    "planned_action",
+    "target_date",
+    "evidence_file",
+    "approval",
+    "approved_by",
+)
+#: The self-assessment fields a national committee fills per item (WCO diagnostic practice).
+SELF_ASSESSMENT: tuple[str, ...] = (
+    "legal_basis",
+    "current_practice",
+    "gap",
+    "planned_action",
+    "responsible_unit",
+    "target_date",
+    "evidence",
+    "evidence_file",
 )
 _REQUIRED = ("catalogue", "item", "country", "effective_date")
 
@@ -72,7 +94,17 @@ _REQUIRED = ("catalogue", "item", "country", "effective_date")
 EARLIEST_DATE = dt.date(1947, 1, 1)
 LATEST_DATE = dt.date(2200, 12, 31)
 #: Fields that say something about the item; a record must carry at least one of them.
-_STATE_FIELDS = ("category", "indicative_date", "definitive_date", "status", "note")
+_STATE_FIELDS = (
+    "category",
+    "indicative_date",
+    "definitive_date",
+    "status",
+    "note",
+    "legal_basis",
+    "current_practice",
+    "gap",
+    "planned_action",
+)
 
 
 class StatusRecord(BaseModel):
@@ -80,7 +112,11 @@ class StatusRecord(BaseModel):
 
     ``category`` and the dates are what the country notified (TFA); ``status`` is what it reports
     as done. ``indicative_date``/``definitive_date`` are when a B/C item (or any scheduled item)
-    is to be implemented.
+    is to be implemented. The self-assessment fields (:data:`SELF_ASSESSMENT`) say on what legal
+    basis, how it is done today, what is missing, what is planned, by whom and by when, with the
+    evidence (text or link in ``evidence``, a file kept with the record in ``evidence_file``).
+    ``approval`` ``draft`` keeps the record out of every state and rate until an approved copy
+    is recorded (:func:`haiquan.commitments.status.approve_record`).
 
     >>> StatusRecord(catalogue="wto_tfa", item="7.1", country="vn", effective_date="2022-05-06",
     ...              category="B", definitive_date="2022-03-31").country
@@ -101,6 +137,14 @@ class StatusRecord(BaseModel):
     responsible_unit: str | None = None
     source: str | None = None
     note: str | None = None
+    legal_basis: str | None = None
+    current_practice: str | None = None
+    gap: str | None = None
+    planned_action: str | None = None
+    target_date: dt.date | None = None
+    evidence_file: str | None = None
+    approval: Approval = "approved"
+    approved_by: str | None = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -140,7 +184,18 @@ class StatusRecord(BaseModel):
                 f"{error.summary}; use an ISO 3166-1 code (VN, VNM, 704) or a country name"
             ) from None
 
-    @field_validator("effective_date", "indicative_date", "definitive_date")
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _approval_default(cls, value: Any) -> Any:
+        # An empty cell in a status file means the file's own approval: approved. (It runs
+        # before the blank-to-None validator, so it sees the raw cell.)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "approved"
+        if isinstance(value, float) and value != value:
+            return "approved"
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("effective_date", "indicative_date", "definitive_date", "target_date")
     @classmethod
     def _sensible_date(cls, value: dt.date | None) -> dt.date | None:
         if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
@@ -159,6 +214,7 @@ def field_expectation(field: str) -> str:
     if field.endswith("_date"):
         return f"a date YYYY-MM-DD from {EARLIEST_DATE} to {LATEST_DATE}"
     return {
+        "approval": "draft or approved",
         "category": "A, B or C (WTO TFA catalogues only)",
         "status": ", ".join(STATUSES[:-1]) + " or " + STATUSES[-1],
         "country": "an ISO 3166-1 code (VN, VNM, 704) or a country name",

@@ -72,3 +72,17 @@ def test_the_same_record_posted_twice_is_a_409_and_stored_once(client: TestClien
     error = again.json()["error"]
     assert error["code"] == "conflict" and "already recorded" in error["message"]
     assert len(status_history()) == 1
+
+
+def test_a_draft_posted_then_approved_counts(client: TestClient) -> None:
+    draft = {**GOOD, "item": "AAMRA.4", "approval": "draft", "gap": "pilot not joined",
+             "planned_action": "finish on-site validation", "target_date": "2025-06-30"}
+    assert client.post("/api/commitments/status", json=draft).status_code == 201
+    approval = {"catalogue": "asean", "item": "AAMRA.4", "country": "vn",
+                "effective_date": "2024-01-01", "approved_by": "Director General"}
+    answer = client.post("/api/commitments/status/approve", json=approval)
+    assert answer.status_code == 201, answer.text
+    assert client.post("/api/commitments/status/approve", json=approval).status_code == 409
+    missing = {**approval, "effective_date": "2024-01-02"}
+    assert client.post("/api/commitments/status/approve", json=missing).status_code == 404
+    assert status_history()["approval"].tolist() == ["draft", "approved"]

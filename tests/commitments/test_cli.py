@@ -200,3 +200,20 @@ def test_timeline_of_a_catalogue_without_items_says_there_is_nothing_to_count(
 ) -> None:
     said = " ".join(run("timeline", "empty_safe").split())
     assert "empty_safe lists no items yet: there is nothing to count" in said
+
+
+def test_record_a_draft_self_assessment_with_its_evidence_and_approve_it(tmp_path: Path) -> None:
+    scan = tmp_path / "plan.pdf"
+    scan.write_bytes(b"%PDF-1.4 plan")
+    said = run("record", "asean", "AAMRA.5", "--effective", "2024-01-01", "--status", "not_yet",
+               "--gap", "on-site validation", "--action", "finish validation", "--target",
+               "2025-06-30", "--legal-basis", "Circular 33/2023", "--evidence-file", str(scan),
+               "--draft")
+    assert "as a draft" in " ".join(said.split())
+    assert "AAMRA.5" in run("drafts")
+    assert "approved asean AAMRA.5" in run("approve", "asean", "AAMRA.5", "--effective",
+                                            "2024-01-01", "--by", "Director General")
+    assert "No draft waits" in run("drafts")
+    stored = status_history()
+    assert stored["evidence_file"].iloc[-1].endswith("-plan.pdf")
+    assert stored["approved_by"].iloc[-1] == "Director General"

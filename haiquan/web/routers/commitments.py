@@ -18,6 +18,7 @@ from haiquan.commitments import (
     progress_by_group,
     record_status,
 )
+from haiquan.commitments.assessment import approve_record
 from haiquan.commitments.records import field_expectation
 from haiquan.errors import ValidationError
 from haiquan.web._cache import cached, clear_cache, warehouse_stamp
@@ -78,6 +79,15 @@ class StatusCreate(BaseModel):
     responsible_unit: str | None = Field(default=None, max_length=200)
     source: str | None = Field(default=None, max_length=500)
     note: str | None = Field(default=None, max_length=2000)
+    legal_basis: str | None = Field(default=None, max_length=2000)
+    current_practice: str | None = Field(default=None, max_length=2000)
+    gap: str | None = Field(default=None, max_length=2000)
+    planned_action: str | None = Field(default=None, max_length=2000)
+    target_date: dt.date | None = None
+    approval: Literal["draft", "approved"] = Field(
+        default="approved",
+        description="draft: kept but not counted until approved (POST /status/approve).",
+    )
 
 
 def _clean(value: Any) -> Any:
@@ -134,6 +144,34 @@ def upcoming_deadlines(
         Deadline(**{k: _clean(v) for k, v in row.items()})
         for row in frame.to_dict(orient="records")
     ]
+
+
+class ApprovalCreate(BaseModel):
+    """Approve the latest draft of one item's state for one effective date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    catalogue: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
+    item: str = Field(min_length=1, max_length=32, pattern=r"^\S+$")
+    country: str = Field(min_length=2, max_length=3, pattern=r"^([A-Za-z]{2,3}|[0-9]{3})$")
+    effective_date: dt.date
+    approved_by: str = Field(min_length=1, max_length=200)
+
+
+@router.post(
+    "/status/approve",
+    response_model=LoadResult,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 409, 422),
+)
+def approve_status(body: ApprovalCreate, _: AnalystUser) -> LoadResult:
+    """Approve a draft self-assessment record: from now on it counts in states and rates."""
+    result = approve_record(
+        body.catalogue, body.item, body.country, body.effective_date,
+        approved_by=body.approved_by,
+    )
+    clear_cache("commitments")
+    return result
 
 
 @router.post(
