@@ -5,6 +5,7 @@ store nothing."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -232,3 +233,33 @@ def test_phase4_samples_posted_to_a_node_get_the_right_error(as4_pair: Any) -> N
                             f'boundary="{boundary}"'}, timeout=30)
         assert _error(answer.content) == code, (name, answer.content[:2000])
     assert tha.inbox() == []
+
+
+@pytest.mark.slow
+def test_refused_message_fails_with_the_reason_then_requeue_delivers(
+        make_node: NodeFactory, serve: Any, tmp_path: Any) -> None:
+    """An ebMS error makes the message failed (the partner's reason kept); once the cause is
+    fixed, requeue delivers it. A partner that cannot be reached keeps it pending."""
+    vnm, tha = make_node("VNM"), make_node("THA")
+    link_as4(vnm, tha)
+    stranger = tmp_path / "stranger"
+    self_sign(stranger, "VNM")
+    right = _pem(vnm)
+    add_as4_partner(tha, "VNM", vnm.config.endpoint + AS4_PATH,
+                    (stranger / "as4" / "certificate.pem").read_text())  # THA pins the wrong one
+    mid = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    vnm.dispatch_until_idle()  # THA is not running: unreachable, stays pending
+    assert vnm.message(mid).state == "pending"
+    serve(tha)
+    deadline = time.monotonic() + 60
+    while vnm.message(mid).state == "pending":  # probed, then sent when THA answers
+        assert time.monotonic() < deadline, vnm.message(mid)
+        vnm.dispatch_once()
+        time.sleep(0.2)
+    failed = vnm.message(mid)
+    assert failed.state == "failed" and "EBMS:0101" in (failed.last_error or "")
+    add_as4_partner(tha, "VNM", vnm.config.endpoint + AS4_PATH, right)  # fixed on THA's side
+    assert vnm.requeue([mid]) == 1
+    vnm.dispatch_until_idle()
+    wait_delivered(vnm, [mid])
+    assert [m.message_id for m in tha.inbox()] == [mid]
