@@ -103,15 +103,21 @@ class StoredPlan:
 
     plan: Any  # haiquan.priorities.plan.Plan
     initiative_names: dict[str, str]
+    forecast_run: str | None = None
 
 
 def _plan() -> StoredPlan:
+    from haiquan.forecast.published import stored_forecast
     from haiquan.priorities.catalogue import load_catalogue
     from haiquan.priorities.service import plan_cooperation
 
     plan = plan_cooperation()
     names = {item.id: item.name for item in load_catalogue().initiatives}
-    return StoredPlan(plan=plan, initiative_names=names)
+    # A plan built on the warehouse's rows projects partner trade with the stored run of the
+    # same data (haiquan.priorities model_forecast reads it; tests/web/test_one_forecast.py).
+    run = stored_forecast() if str(plan.data_source).startswith("warehouse") else None
+    return StoredPlan(plan=plan, initiative_names=names,
+                      forecast_run=run.label if run is not None else None)
 
 
 #: The heavy results, in the order they are computed (the forecast first: the others read it).

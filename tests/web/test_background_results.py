@@ -64,6 +64,7 @@ def test_pages_answer_at_once_and_the_background_refresh_fills_them(
     plan = http.get("/plan")
     assert plan.status_code == 200 and "being computed" not in plan.text
     assert 'http-equiv="refresh"' not in plan.text
+    assert 'id="forecast-run"' in plan.text and "stored forecast run" in plan.text
     partner = http.get("/partners/KOR")
     assert 'id="forecast-run"' in partner.text and "stored forecast run" in partner.text
     assert 'id="indicators"' in partner.text

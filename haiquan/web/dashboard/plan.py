@@ -185,6 +185,7 @@ def page_context() -> dict[str, Any]:
             "budget": chart_json(budget),
         },
         "synthetic": synthetic_source(plan.data_source),
+        "forecast_run": _stored().forecast_run,
     }
 
 
