@@ -79,7 +79,8 @@ def run_origin(panel: pd.DataFrame, origin: pd.Timestamp, config: ForecastConfig
             row = summary.loc[model]
             name = {BENCHMARK: "SeasonalNaive (raw, normal intervals)"}.get(model, model)
             rows.append({"model": name, "mase": row["mase"], "smape": row["smape"],
-                         "coverage_80": row["coverage_80"], "coverage_95": row["coverage_95"]})
+                         "coverage_80": row["coverage_80"], "coverage_95": row["coverage_95"],
+                         "msis": row["msis"]})
     return pd.DataFrame(rows), result, wall, cpu
 
 
@@ -117,7 +118,8 @@ def issue_baselines(panel: pd.DataFrame, origin: pd.Timestamp, n_jobs: int) -> p
         rows.append({"model": f"{name} (raw, statsforecast defaults)",
                      "mase": scored["mase"].mean(), "smape": scored["smape"].mean(),
                      "coverage_80": scored["coverage_80"].mean(),
-                     "coverage_95": scored["coverage_95"].mean(), "wall_s": wall})
+                     "coverage_95": scored["coverage_95"].mean(),
+                     "msis": scored["msis"].mean(), "wall_s": wall})
     return pd.DataFrame(rows)
 
 
@@ -132,12 +134,26 @@ def report(table: pd.DataFrame, result: BacktestResult, title: str) -> float:
     gain = 1 - ens["mase"] / best["mase"]
     print(f"best single model: {best['model']} MASE {best['mase']:.3f}; ensemble "
           f"{ens['mase']:.3f} ({gain:+.1%} better; target +5.0%)")
+    bench = table[table["model"].str.startswith("SeasonalNaive (raw")].iloc[0]
+    print(f"ensemble MSIS {ens['msis']:.2f} against seasonal naive {bench['msis']:.2f} "
+          f"({1 - ens['msis'] / bench['msis']:+.1%} better); coverage 80 % "
+          f"{ens['coverage_80']:.3f}, 95 % {ens['coverage_95']:.3f} (target: within 0.03 of "
+          f"nominal: {_verdict(ens['coverage_80'], 0.80)} / {_verdict(ens['coverage_95'], 0.95)}"
+          f"); series with a band {result.forecasts['band_usable'].mean():.1%} of rows")
     choice = result.choice
-    if choice is not None:
+    if choice is not None and choice.intervals is not None:
+        calibration = choice.intervals
+        quantiles = {level: (round(float(calibration.lower[level][-1]), 2),
+                             round(float(calibration.upper[level][-1]), 2))
+                     for level in calibration.levels}
         print(f"chosen on the run's own rolling origins: {choice.rule}; leave-one-window-out "
-              f"MASE {choice.backtest_mase:.3f}; interval scale "
-              f"{({k: round(v, 2) for k, v in choice.interval_scale.items()})}")
+              f"MASE {choice.backtest_mase:.3f}; band quantiles at the last step (in spreads) "
+              f"{quantiles} from {int(calibration.errors[-1])} back-test errors")
     return gain
+
+
+def _verdict(covered: float, nominal: float) -> str:
+    return "met" if abs(covered - nominal) <= 0.03 else "NOT met"
 
 
 def main() -> None:

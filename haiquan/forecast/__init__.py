@@ -24,7 +24,13 @@ from haiquan.forecast.flows import (
     run_flow_forecast,
 )
 from haiquan.forecast.forecaster import BENCHMARK, ENSEMBLE, BacktestResult, Forecaster
-from haiquan.forecast.metrics import coverage, mase, naive_scale, score_forecasts, smape
+from haiquan.forecast.intervals import (
+    IntervalCalibration,
+    apply_intervals,
+    calibrate_intervals,
+    series_spread,
+)
+from haiquan.forecast.metrics import coverage, mase, msis, naive_scale, score_forecasts, smape
 from haiquan.forecast.models import DEFAULT_MEMBERS, MODEL_CATALOGUE, build_model
 from haiquan.forecast.panel import flows_to_panel, select_slice
 from haiquan.forecast.reconcile import build_hierarchy, reconcile_forecasts
@@ -43,11 +49,14 @@ __all__ = [
     "ForecastConfig",
     "ForecastEngine",
     "Forecaster",
+    "IntervalCalibration",
     "LocalEngine",
+    "apply_intervals",
     "backtest_file",
     "backtest_flows",
     "build_hierarchy",
     "build_model",
+    "calibrate_intervals",
     "check_output",
     "choose_ensemble",
     "combine_forecasts",
@@ -59,6 +68,7 @@ __all__ = [
     "load_slice",
     "make_engine",
     "mase",
+    "msis",
     "naive_scale",
     "output_columns",
     "read_flows",
@@ -69,5 +79,6 @@ __all__ = [
     "save_backtest",
     "score_forecasts",
     "select_slice",
+    "series_spread",
     "smape",
 ]
