@@ -49,7 +49,9 @@ def open_node(
     ``haiquan gateway`` calls the folder ``--home``; ``haiquan aeo`` and ``haiquan alerts`` call
     it ``--gateway-home``, so each passes its own option name for the message.
     ``trust_required=False`` (commands that only read the message store) opens a node whose
-    ``trust.yaml`` is broken, with a warning on standard error.
+    ``trust.yaml`` is broken, with a warning on standard error. Opened for ``haiquan aeo`` or
+    ``haiquan alerts`` (``--gateway-home``), a node of another country than
+    ``HAIQUAN_HOME_COUNTRY`` is refused, naming the setting.
     """
     from haiquan.errors import NotFoundError
     from haiquan.exchange import GatewayNode
@@ -68,6 +70,13 @@ def open_node(
             f"`haiquan gateway init --country VNM --endpoint https://... --home {folder}`",
         )
     node = GatewayNode.from_home(folder, trust_required=trust_required)
+    mismatch = node.home_country_mismatch() if option == "--gateway-home" else None
+    if mismatch is not None:
+        # `haiquan aeo` and `haiquan alerts` apply the node's inbox with the home country's
+        # arrangements and risk settings: a node of another administration would be read as
+        # this one's (a THA node under the default VNM applied lists as Vietnam).
+        node.close()
+        raise mismatch
     if node.trust.problem is not None:
         error_console.print(
             f"[bold yellow]warning:[/] {escape(str(node.trust.problem))}\n"

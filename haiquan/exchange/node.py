@@ -188,6 +188,30 @@ class GatewayNode:
         self.close()
 
     # --- keys and partners ---------------------------------------------------------------------
+    def home_country_mismatch(self) -> ConfigurationError | None:
+        """Why this node disagrees with the ``home_country`` setting, or None.
+
+        A node speaks for one administration; the rest of haiquan (the AEO arrangements
+        applied to partner lists, risk, priorities) reads ``HAIQUAN_HOME_COUNTRY``. A THA node
+        with the setting left at VNM applied partner AEO lists as if it were Vietnam.
+        """
+        from haiquan.settings import get_settings
+
+        settings = get_settings()
+        if settings.home_country == self.country:
+            return None
+        default = "" if "home_country" in settings.model_fields_set else ", the default"
+        return ConfigurationError(
+            f"this gateway node speaks for {self.country} but HAIQUAN_HOME_COUNTRY is "
+            f"{settings.home_country}",
+            expected=f"HAIQUAN_HOME_COUNTRY={self.country}, the administration of the node in "
+            f"{self.home}",
+            got=f"HAIQUAN_HOME_COUNTRY={settings.home_country}{default}",
+            fix=f"set HAIQUAN_HOME_COUNTRY={self.country} for every haiquan process of this "
+            f"administration (docs/settings.md), or, if {settings.home_country} is right, use "
+            "that administration's node (--home / --gateway-home)",
+        )
+
     def jwks(self) -> dict[str, Any]:
         """This node's public JWKS (what partners put in their trust store)."""
         return self.keyring.jwks()

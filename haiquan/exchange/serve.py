@@ -102,6 +102,9 @@ def serve_node(
         describe_database(node.database_url), dispatchers, len(node.trust.partners),
         ", ".join(sorted(node.trust.partners)) or "none yet", node.keyring.active.kid,
     )
+    mismatch = node.home_country_mismatch()
+    if mismatch is not None:  # the gateway itself does not read it; what applies its inbox does
+        node.log.warning("%s", mismatch)
     for thread in threads:
         thread.start()
     try:
