@@ -21,6 +21,7 @@ administration's operator or an analyst who cannot read our code.
     ├── InfeasibleError (422)             an optimisation with no feasible answer
     ├── ConfigurationError (500)          settings or installation are wrong
     ├── NotReadyError (503)               a result still being computed in the background
+    ├── StorageError (507)                a store's disk is full or read-only
     └── DeliveryError (502)               a partner node could not be reached or refused
 
 The edges (``cli``, ``web``) translate these into exit codes and one JSON error shape; nothing else
@@ -48,6 +49,7 @@ __all__ = [
     "PermissionDeniedError",
     "RowProblem",
     "SignatureError",
+    "StorageError",
     "UnknownCodeError",
     "ValidationError",
 ]
@@ -239,6 +241,14 @@ class NotReadyError(HaiquanError):
 
     status = 503
     code = "not_ready"
+
+
+class StorageError(HaiquanError):
+    """A store cannot be written: its disk is full or it is read-only. Nothing was changed; the
+    operator frees space or makes the store writable, and a sender retries (5xx)."""
+
+    status = 507
+    code = "storage_unavailable"
 
 
 class DeliveryError(HaiquanError):
