@@ -37,6 +37,16 @@ def test_forecast_writes_the_output_contract(census_file: str, tmp_path: Path) -
     assert frame["period"].str.fullmatch(r"\d{4}-\d{2}").all()
     assert frame["period"].min() == "2023-07" and frame["period"].max() == "2024-06"
     assert frame["model"].str.startswith("Ensemble(").all()
+    # Four series are too few to calibrate a band: empty bounds, a flag, and the reason.
+    assert not frame["band_usable"].any() and frame["lo_95"].isna().all()
+    assert "no 95 % band at any step" in text
+
+
+def test_forecast_prints_no_band_rather_than_a_made_up_one(census_file: str) -> None:
+    text = run("forecast", "--input", census_file, "--format", "census", "--horizon", "3",
+               "--partner", "VNM", "--flow", "import", *FAST)
+    assert "no band" in text and " – " not in text
+    assert "no 80 % band at any step" in text
 
 
 def test_backtest_prints_scores_and_stores_the_run(census_file: str) -> None:
