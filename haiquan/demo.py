@@ -102,6 +102,9 @@ def build_demo_warehouse(
         _load_commitment_examples(folder)
     if declarations:
         _ensure_risk_model(seed)
+    from haiquan.transit.generator import demo_movements
+
+    demo_movements(settings.home_country, seed=seed)  # synthetic ACTS movements, idempotent
     return demo
 
 
@@ -216,6 +219,9 @@ def tour(home: str | None = None) -> list[DemoSection]:
     sections.extend(_priorities_and_plan(code))
     sections.append(_risk_queue())
     sections.append(_commitments(code))
+    transit = _transit(code)
+    if transit is not None:
+        sections.append(transit)
     for section in sections:
         section.table.attrs["synthetic"] = bool(section.table.attrs.get("synthetic")
                                                 or flows.attrs.get("synthetic"))
@@ -340,6 +346,27 @@ def _commitments(home: str) -> DemoSection:
                 "(docs/commitments.md)")
     return DemoSection(f"Implementation of international commitments by {home} today",
                        pd.DataFrame(rows), note)
+
+
+def _transit(home: str) -> DemoSection | None:
+    """ACTS movements home departs, by route (the demo's are synthetic, and say so)."""
+    from haiquan.transit.queries import transit_overview
+    from haiquan.transit.store import TransitStore
+
+    store = TransitStore()
+    try:
+        view = transit_overview(store)
+    finally:
+        store.close()
+    if not view.routes:
+        return None
+    table = pd.DataFrame([{"route": r.countries, "destination": r.route.rsplit(">", 1)[-1],
+                           "open": r.open, "overdue": r.overdue, "enquiry": r.enquiry,
+                           "discharged": r.discharged, "median_transit_hours": r.median_hours}
+                          for r in view.routes])
+    label = " (SYNTHETIC movements)" if view.synthetic else ""
+    return DemoSection(f"ACTS transit movements departing {home}{label}", table,
+                       "haiquan transit overview, and the Transit page of the dashboard")
 
 
 def _risk_queue() -> DemoSection:

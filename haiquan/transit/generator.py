@@ -8,8 +8,9 @@ accompanying document say so.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from haiquan.errors import ConflictError
@@ -18,7 +19,7 @@ from haiquan.transit.models import ConsignmentItem, GuaranteeCreate, Party, Tran
 from haiquan.transit.reference import acts_reference
 from haiquan.transit.service import TransitService
 
-__all__ = ["ROUTES", "SyntheticRun", "run_synthetic", "synthetic_declarations"]
+__all__ = ["ROUTES", "SyntheticRun", "demo_movements", "run_synthetic", "synthetic_declarations"]
 
 #: (office of departure, offices of transit, office of destination) along the corridor.
 ROUTES: dict[str, list[tuple[str, list[str], str]]] = {
@@ -88,9 +89,15 @@ class SyntheticRun:
 
 def run_synthetic(services: Mapping[str, TransitService], country: str, count: int, *,
                   seed: int = 0, discharge_share: float = 0.6, cross_share: float = 0.8,
-                  reference_amount_usd: float = 5_000_000) -> SyntheticRun:
+                  reference_amount_usd: float = 5_000_000,
+                  journey: Callable[[float], None] | None = None) -> SyntheticRun:
     """Declare and release ``count`` movements from ``country``; carry a share of them to
-    discharge and a share across the first frontier, exchanging messages in process."""
+    discharge and a share across the first frontier, exchanging messages in process.
+
+    ``journey(hours)`` (optional) is called before each movement's crossings and arrival with
+    a synthetic journey time after release (18-60 h), so a settable clock can give the
+    transit-time figures something other than zero.
+    """
     rng = random.Random(seed + 1)
     departure = services[country]
     for index in range(5):
@@ -114,6 +121,8 @@ def run_synthetic(services: Mapping[str, TransitService], country: str, count: i
     for mrn in mrns:
         moved = departure.movement(mrn)
         roll = rng.random()
+        if journey is not None:
+            journey(rng.uniform(18, 60))
         if roll < cross_share:
             first = moved.offices_of_transit[0]
             services[departure.reference.office(first).country].record_crossing(mrn, first)
@@ -128,3 +137,42 @@ def run_synthetic(services: Mapping[str, TransitService], country: str, count: i
             discharged += 1
     exchange_locally(services)
     return SyntheticRun(len(mrns), discharged, len(mrns) - discharged, refused)
+
+
+def demo_movements(home: str, *, count: int = 12, seed: int = 7) -> SyntheticRun | None:
+    """The demo's movements: ``count`` synthetic movements departing from ``home``.
+
+    The partner administrations on the routes are simulated on this machine, each with its
+    own store beside the home's (``HOME/transit-demo-LAO.sqlite`` ...), and messages are
+    exchanged in process. The movements are declared twelve days ago, so those still open are
+    past their time limit today and :meth:`TransitService.check_deadlines` marks them overdue.
+    Idempotent: a second run declares nothing again. None when ``home`` has no demo route.
+    """
+    from haiquan.settings import get_settings
+    from haiquan.transit.service import utc_now
+    from haiquan.transit.store import TransitStore
+
+    if home not in ROUTES:
+        return None
+    folder = get_settings().home
+    folder.mkdir(parents=True, exist_ok=True)
+    past = utc_now() - dt.timedelta(days=12)
+    moment = [past]
+
+    def journey(hours: float) -> None:
+        moment[0] = past + dt.timedelta(hours=hours)
+
+    countries = {home} | {c for c in ROUTES if c != home}
+    stores = {c: TransitStore() if c == home
+              else TransitStore(f"sqlite:///{folder / f'transit-demo-{c}.sqlite'}")
+              for c in countries}
+    try:
+        then = {c: TransitService(stores[c], c, clock=lambda: moment[0]) for c in countries}
+        run = run_synthetic(then, home, count, seed=seed, journey=journey)
+        today = {c: TransitService(stores[c], c) for c in countries}
+        today[home].check_deadlines()
+        exchange_locally(today)
+    finally:
+        for store in stores.values():
+            store.close()
+    return run
