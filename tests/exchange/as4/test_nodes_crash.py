@@ -37,7 +37,8 @@ def test_sqlite_receiver_and_sender_killed_mid_stream(make_node: NodeFactory,
     def kill_receiver() -> None:
         receiver.kill()  # SIGKILL, then restart
         time.sleep(0.3)
-        receiver.start()
+        receiver.start(wait=False)
+        receiver.wait_ready(timeout=120)  # a loaded machine starts a process slowly
 
     def kill_sender() -> None:
         sender.kill()  # its leased rows are taken up again by the new worker
@@ -66,7 +67,8 @@ def test_postgres_two_workers_over_as4_across_a_receiver_crash(
     def kill_receiver() -> None:
         receiver.kill()
         time.sleep(0.3)
-        receiver.start()
+        receiver.start(wait=False)
+        receiver.wait_ready(timeout=120)  # a loaded machine starts a process slowly
 
     total = 60
     ids = _stream(vnm, total, {total // 2: kill_receiver})
