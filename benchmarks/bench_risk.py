@@ -18,6 +18,9 @@ Quality and speed are printed together, so one is never bought with the other un
   validating the CSV, nor reasons: both are timed and printed on their own lines, and so is the
   whole ``score_file`` (read KCS CSV, validate, score, write the scores CSV). Wall time (both
   cores may work: LightGBM predicts with every core) and CPU time of the process (all threads).
+* **Peak day**: ``haiquan risk score`` in its own process on ``--peak-day`` declarations
+  (2,000,000 by default) with reasons for red and yellow, as an officer runs it: wall time and
+  peak memory of that process (targets: < 180 s, < 2 GiB on the 2-core machine).
 * **HTTP**: one declaration per request to ``POST /api/risk/score`` on the full application
   served by uvicorn in a separate process on 127.0.0.1, with a real API token; the client is
   httpx with one persistent connection. After a warm-up, ``--requests`` sequential requests are
@@ -178,6 +181,40 @@ def _batch(model: Any, model_dir: Path, valid: pd.DataFrame, rows: int) -> None:
             f"score_file end to end (KCS CSV in, scores CSV out): {len(big) / took:,.0f} "
             f"declarations/s wall, {len(big) / cpu:,.0f} per CPU-second"
         )
+
+
+def _peak_day(model_dir: Path, rows: int) -> None:
+    """A peak day through the command line: ``haiquan risk score`` on a KCS file of ``rows``
+    declarations, reasons for red and yellow, in its own process — its wall time and peak
+    memory (max RSS of that process alone)."""
+    print(f"\n== peak day: `haiquan risk score` on {rows:,} declarations (the valid file "
+          f"repeated, new numbers), reasons for red and yellow; load average {_load()}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "day.csv"
+        _kcs_file(rows, path)
+        env = {**os.environ, "HAIQUAN_HOME": str(Path(folder) / "home")}
+        command = [sys.executable, "-c", "from haiquan.cli import main; main()", "risk",
+                   "score", "--input", str(path), "--output", str(Path(folder) / "s.csv"),
+                   "--model", str(model_dir), "--no-alerts"]
+        start = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        output = child.stdout.read() if child.stdout else ""
+        if status != 0:
+            print(f"  FAILED (status {status}): {output[-500:]}")
+            return
+        peak = usage.ru_maxrss / 2**20  # KiB -> GiB
+        cpu = usage.ru_utime + usage.ru_stime
+        print(f"  {wall:.1f} s wall, {cpu:.1f} s CPU, peak memory {peak:.2f} GiB; "
+              f"load average after {_load()}")
+        print(f"  target < 180 s wall: {'MET' if wall < 180 else 'NOT MET'}; "
+              f"target < 2 GiB: {'MET' if peak < 2 else 'NOT MET'} (the machine is shared: "
+              "wall time varies with the other jobs, CPU time less)")
+        for line in output.splitlines():
+            if line.startswith(("channels:", "scored ")):
+                print("  " + line)
 
 
 def _kcs_file(rows: int, path: Path) -> None:
@@ -366,6 +403,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--skip-http", action="store_true", help="quality and batch only")
     parser.add_argument("--http-only", action="store_true", help="quality and HTTP only")
+    parser.add_argument("--peak-day", type=int, default=2_000_000,
+                        help="declarations of the peak-day run through the CLI (0: skip)")
     args = parser.parse_args()
     for path in (TRAIN, VALID):
         if not path.is_file():
@@ -395,6 +434,8 @@ def main() -> None:
         _batch(model, model_dir, valid, args.rows)
     if not args.skip_http:
         _http(model, model_dir, valid, args.requests)
+    if args.peak_day:
+        _peak_day(model_dir, args.peak_day)
 
 
 if __name__ == "__main__":

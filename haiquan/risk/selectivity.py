@@ -91,7 +91,7 @@ def selection_draw(ids: Sequence[Any] | np.ndarray, rules: SelectivityRules) -> 
     >>> from haiquan.risk.policy import load_selectivity_rules
     >>> rules = load_selectivity_rules()
     >>> a = selection_draw(["D1", "D2"], rules)
-    >>> bool(a[0] == selection_draw(["D0", "D1"], rules)[1]) and 0 <= a.min() and a.max() < 1
+    >>> bool(a[0] == selection_draw(["D0", "D1"], rules)[1] and 0 <= a.min() and a.max() < 1)
     True
     """
     prefix = f"{rules.name}:{rules.exploration.seed}:"

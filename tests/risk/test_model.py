@@ -87,3 +87,17 @@ def test_describe_feature_reads_well() -> None:
         "net mass 5.5 standard deviations below the past average for its HS heading")
     assert describe_feature("log_value_vs_hs6_z", float("nan")) == (
         "declared value: no past declarations of its HS subheading to compare with")
+
+
+def test_path_contributions_add_up_to_the_raw_score(
+    small_model: RiskModel, synthetic_later: pd.DataFrame
+) -> None:
+    import numpy as np
+
+    features = small_model.features(synthetic_later.head(300))
+    contributions = small_model.contributions(features)
+    raw = small_model.booster.predict(features, raw_score=True)
+    assert small_model._paths is not None
+    total = contributions.sum(axis=1) + small_model._paths.expected()
+    np.testing.assert_allclose(total, raw, atol=1e-9)
+    assert (contributions != 0).any(axis=1).all()
