@@ -190,9 +190,14 @@ class As4Gateway:
         me = self.me()
         them = codec.remote_party(agreement.party_id, agreement.party_type, certificate)
         unreachable: list[str] = []
+        gone = threading.Event()  # the partner did not answer: send nothing more to it now
 
         def attempt(message: ClaimedMessage) -> tuple[str, str, str]:
             """(outcome, reason or proof) for one message; never raises."""
+            if gone.is_set():
+                # Not sent: held until the partner's next probe by the dispatcher's circuit
+                # (its _postpone releases this claim), as the JWS binding does.
+                return "held", "", ""
             try:
                 envelope = parse_envelope(message.envelope)
                 out = codec.build_user_message(
@@ -209,6 +214,7 @@ class As4Gateway:
                 response = self._http.post(partner.endpoint, content=out.body,
                                            headers=out.headers)
             except httpx.HTTPError as error:
+                gone.set()
                 unreachable.append(f"{type(error).__name__}: {error}")
                 return "unreachable", f"{receiver} cannot be reached: {error}", ""
             try:
@@ -217,6 +223,7 @@ class As4Gateway:
                                            signed_references=out.signed_references)
             except ReceiptVerificationError as error:
                 if response.status_code >= 500 or response.status_code in (404, 405):
+                    gone.set()
                     unreachable.append(f"answered HTTP {response.status_code}")
                     return "unreachable", f"{receiver} answered HTTP {response.status_code}", ""
                 return "retry", f"the answer of {receiver} proves nothing: {error}", ""
@@ -238,6 +245,8 @@ class As4Gateway:
                 report.delivered += 1
             elif outcome == "failed":
                 failed.append((message.message_id, reason))
+            elif outcome == "held":
+                report.retried += 1
             else:
                 due = now + backoff_delay(message.attempts, config.retry_base_seconds,
                                           config.retry_max_seconds)

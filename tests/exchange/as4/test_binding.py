@@ -263,3 +263,27 @@ def test_refused_message_fails_with_the_reason_then_requeue_delivers(
     vnm.dispatch_until_idle()
     wait_delivered(vnm, [mid])
     assert [m.message_id for m in tha.inbox()] == [mid]
+
+
+def test_a_silent_partner_holds_the_batch_after_the_first_timeouts(make_node: NodeFactory
+                                                                   ) -> None:
+    """A partner that accepts connections and never answers costs one timeout, not one per
+    queued message: the rest is held for the circuit's probe, nothing lost."""
+    import socket
+
+    vnm, tha = make_node("VNM", request_timeout_seconds=1.0), make_node("THA")
+    link_as4(vnm, tha)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        port = silent.getsockname()[1]
+        add_as4_partner(vnm, "THA", f"http://127.0.0.1:{port}{AS4_PATH}", _pem(tha))
+        ids = vnm.send_many("risk-alert", [dict(samples.risk_alert(), alert_id=f"RA-{i:04d}")
+                                           for i in range(24)], receiver="THA")
+        started = time.monotonic()
+        report = vnm.dispatch_once()
+        took = time.monotonic() - started
+    assert "THA" in report.unreachable
+    assert took < 4.0, f"{took:.1f} s: each message waited for its own timeout"
+    assert {vnm.message(m).state for m in ids} == {"pending"}
+    assert "THA" in vnm.partners_down
