@@ -99,9 +99,11 @@ def instrument_exposure(table: pd.DataFrame) -> pd.DataFrame:
         elif row["aeo_programme"]:
             add("aeo_mra", trade, f"{row['aeo_programme']}; no MRA applied"
                 + (f"; {signed} signed, to implement" if signed else ""))
+        elif pending := (row.get("pending_in") or ""):
+            add("aeo_mra", 0.0, f"no operational AEO programme yet (pending in {pending})")
         else:
             add("aeo_mra", 0.0, "no AEO programme of the partner recorded "
-                "(haiquan/reference/data/aeo_programmes.yaml)")
+                "(reference data aeo_programmes.yaml)")
 
         signed = row.get("signed_single_window") or ""
         if row["single_window_connected"]:
@@ -115,8 +117,7 @@ def instrument_exposure(table: pd.DataFrame) -> pd.DataFrame:
         add("enforcement", gap, text)
         add("port_pair", trade, "total trade (the statistics have no transport mode)")
 
-        pending = row.get("pending_in") or ""
-        if pending:
+        if pending := (row.get("pending_in") or ""):
             add("capacity_building", trade, f"signed {pending} but does not apply it yet")
         else:
             add("capacity_building", 0.0, "no arrangement of home's groups left to apply")
