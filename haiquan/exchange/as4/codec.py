@@ -44,11 +44,13 @@ from as4.core.context import AS4ParseContext
 from as4.core.message import AS4Message
 from as4.core.receipt import AS4Receipt
 from as4.errors import (
+    BaseAS4ReceiptableError,
     DecompressedPayloadTooLargeException,
     DecompressionFailedException,
     PartInfoWithoutMimePartException,
     PayloadInfoNotFoundException,
     ReceiptVerificationError,
+    SignatureCoverageException,
     UntrustedSignerError,
     UserMessageNotFoundException,
 )
@@ -208,6 +210,9 @@ class EDeliveryMessage(PeppolAS4Message):
         by_id = index_elements_by_id(soap_envelope_element)
         security = envelope.header.security
         signature, signer = cls.get_verified_signature(parse_context, security, envelope, by_id)
+        if signature is not None:
+            _check_signed_in_place(soap_envelope_element, signature.signed_info.references,
+                                   by_id, body=True)
         fields["signer_certificate"] = signer
         decrypted = cls.get_decrypted_data(parse_context, security, mime_attachments)
         fields["decrypted_data"] = decrypted
@@ -230,6 +235,27 @@ class EDeliveryMessage(PeppolAS4Message):
                     part.part_properties.compression_type == "application/gzip"):
                 decrypted[cid] = _gunzip(content, limit)
         return fields
+
+
+def _check_signed_in_place(root: etree._Element, references: list[Any],
+                           by_id: dict[str, etree._Element], *, body: bool) -> None:
+    """The elements the signature covers must be the envelope's own ``S12:Header/eb:Messaging``
+    (and ``S12:Body``), not copies moved elsewhere: the library finds signed elements by their
+    Id wherever they are, so a signed header wrapped in another element beside a forged one
+    (XML signature wrapping) would otherwise verify — a replay under a new MessageId, for one.
+
+    Raises:
+        SignatureCoverageException: EBMS:0101.
+    """
+    signed = [by_id.get((ref.uri or "").removeprefix("#")) for ref in references
+              if (ref.uri or "").startswith("#")]
+    wanted = {"the eb:Messaging header": root.find(f"{{{_SOAP}}}Header/{{{EB}}}Messaging")}
+    if body:
+        wanted["the SOAP body"] = root.find(f"{{{_SOAP}}}Body")
+    missing = [name for name, element in wanted.items()
+               if element is None or not any(target is element for target in signed)]
+    if missing:
+        raise SignatureCoverageException(missing)
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
@@ -459,12 +485,18 @@ def read_signal(body: bytes, *, partner_certificate: x509.Certificate, message_i
         ReceiptVerificationError: the answer proves nothing (the message is retried).
     """
     try:
-        parse_xml(body)
+        root = parse_xml(body)
+        inspect_messaging(root)
     except EbmsProblem as problem:
         raise ReceiptVerificationError(str(problem)) from None
     try:
         receipt = AS4Receipt.parse(body, partner_certificate)
-    except (pydantic_core.ValidationError, UntrustedSignerError, ValueError) as error:
+        signature = receipt.require_soap_envelope().header.security.signature
+        assert signature is not None  # AS4Receipt.parse refuses an unsigned signal
+        _check_signed_in_place(root, signature.signed_info.references,
+                               index_elements_by_id(root), body=False)
+    except (pydantic_core.ValidationError, UntrustedSignerError, ValueError,
+            BaseAS4ReceiptableError) as error:
         raise ReceiptVerificationError(f"the signal cannot be read: {error}") from None
     if receipt.original_message_id not in (message_id, None):
         raise ReceiptVerificationError(f"the signal answers {receipt.original_message_id!r}, "

@@ -202,3 +202,57 @@ def test_ca_trust_checks_issuer_validity_and_revocation(identity: Any, tmp_path:
     os.utime(crl_path, ns=(1, 2))  # a new CRL is read again even within the same second
     with pytest.raises(UntrustedSignerError, match="revoked"):
         check(leaf.certificate, now)
+
+
+def _wrap_messaging(soap: bytes, change: Any) -> bytes:
+    """XML signature wrapping: the signed eb:Messaging moved into another header block, a
+    forged copy (``change`` applied) put in its place."""
+    import copy
+
+    from lxml import etree
+
+    eb = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/"
+    root = etree.fromstring(soap)
+    header = root.find("{http://www.w3.org/2003/05/soap-envelope}Header")
+    signed = header.find(f"{{{eb}}}Messaging")
+    forged = copy.deepcopy(signed)
+    forged.set("{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-"
+               "1.0.xsd}Id", "forged")
+    change(forged, eb)
+    header.replace(signed, forged)
+    etree.SubElement(header, "{urn:example:wrapper}Wrapper").append(signed)
+    return bytes(etree.tostring(root))
+
+
+def test_signature_wrapping_of_the_header_is_refused(pair: Any) -> None:
+    """A captured message replayed under a new MessageId, its signed header hidden in another
+    header block, must not verify (it would pass the duplicate check)."""
+    vnm, tha = pair
+    out = _send(vnm, tha)
+    soap, _ = codec.unpack(out.headers, out.body)
+
+    def new_id(forged: Any, eb: str) -> None:
+        forged.find(f".//{{{eb}}}MessageId").text = "replayed-2@vnm.haiquan"
+
+    body = out.body.replace(soap, _wrap_messaging(soap, new_id))
+    assert _problem(lambda: _read(out, tha, vnm.certificate, body=body)) == "EBMS:0101"
+
+
+def test_signature_wrapping_of_a_signal_is_refused(pair: Any) -> None:
+    """A genuine signed signal rewrapped to answer another message proves nothing."""
+    vnm, tha = pair
+    first, second = _send(vnm, tha, b'{"a": 1}'), _send(vnm, tha, b'{"a": 2}',
+                                                         message_id="m-000002@vnm.haiquan")
+    _, signal = codec.build_error_signal(EbmsProblem("EBMS:0004", "refused"), tha.me(),
+                                         first.message_id)
+
+    def retarget(forged: Any, eb: str) -> None:
+        for element in forged.iter(f"{{{eb}}}RefToMessageId"):
+            element.text = second.message_id
+        forged.find(f".//{{{eb}}}Error").set("refToMessageInError", second.message_id)
+
+    wrapped = _wrap_messaging(signal, retarget)
+    with pytest.raises(ReceiptVerificationError):
+        codec.read_signal(wrapped, partner_certificate=tha.certificate,
+                          message_id=second.message_id,
+                          signed_references=second.signed_references)
