@@ -139,24 +139,27 @@ def transit_overview(store: TransitStore, *, on: dt.date | None = None,
     route_key = (movements.c.office_of_departure + ">" + movements.c.offices_of_transit + ">"
                  + movements.c.office_of_destination)
     with store.read() as conn:
-        by_state = {s: int(n) for s, n in conn.execute(
-            select(movements.c.state, func.count()).where(departure)
-            .group_by(movements.c.state))}
         grouped = conn.execute(
-            select(route_key, movements.c.offices_of_transit, movements.c.state, func.count())
-            .where(departure).group_by(route_key, movements.c.offices_of_transit,
-                                       movements.c.state)).all()
+            select(movements.c.office_of_departure, movements.c.offices_of_transit,
+                   movements.c.office_of_destination, movements.c.state,
+                   movements.c.synthetic, func.count())
+            .where(departure)
+            .group_by(movements.c.state, movements.c.office_of_departure,
+                      movements.c.offices_of_transit, movements.c.office_of_destination,
+                      movements.c.synthetic)).all()
         arrived = conn.execute(
             select(route_key, movements.c.released_at, movements.c.arrived_at)
-            .where(departure, movements.c.arrived_at.is_not(None),
-                   movements.c.released_at.is_not(None),
-                   movements.c.arrived_at >= dt.datetime.combine(since, dt.time()))).all()
-        synthetic = int(conn.execute(select(func.count()).where(
-            departure, movements.c.synthetic.is_(True))).scalar() or 0)
+            .where(departure, movements.c.arrived_at >= dt.datetime.combine(since, dt.time()),
+                   movements.c.released_at.is_not(None))).all()
+    by_state: dict[str, int] = {}
+    synthetic = 0
+    for _, _, _, state, is_synthetic, count in grouped:
+        by_state[state] = by_state.get(state, 0) + count
+        synthetic += count if is_synthetic else 0
     routes: dict[str, RouteFigures] = {}
     crossing_counts: dict[str, list[int]] = {}
-    for key, transit, state, count in grouped:
-        key = _route(key)
+    for departure_office, transit, destination, state, _, count in grouped:
+        key = _route(f"{departure_office}>{transit}>{destination}")
         figures = routes.setdefault(key, RouteFigures(key, _countries(key, ref)))
         state = State(state)
         if state in OPEN_STATES:

@@ -62,8 +62,15 @@ movements = Table(
     Column("last_crossing", String(8)),
     Column("declaration", Text, nullable=False),
     Column("synthetic", Boolean, nullable=False),
-    Index("ix_transit_movements_state", "state", "time_limit"),
-    Index("ix_transit_movements_guarantee", "guarantee_reference", "state"),
+    # Covering indexes: counts by state and route, the page of open movements by time limit
+    # and a guarantee's engaged amount are read from the index alone, never from the rows
+    # (which carry the declaration's JSON).
+    Index("ix_transit_movements_routes", "role", "state", "office_of_departure",
+          "offices_of_transit", "office_of_destination", "synthetic"),
+    Index("ix_transit_movements_due", "role", "time_limit", "mrn", "state"),
+    Index("ix_transit_movements_guarantee", "guarantee_reference", "role", "state",
+          "amount_engaged_usd"),
+    Index("ix_transit_movements_arrived", "role", "arrived_at"),
 )
 events = Table(
     "transit_events", metadata,
