@@ -540,6 +540,9 @@ def report_command(
     on: OnOption = None,
     months: Annotated[int, typer.Option(help="Months ahead for the deadlines list.")] = 6,
     known_on: KnownOnOption = None,
+    language: Annotated[
+        str, typer.Option("--language", "-l", help="en (English) or vi (Vietnamese edition).")
+    ] = "en",
 ) -> None:
     """Write the one-page report (HTML, or PDF through a local headless Chromium)."""
     from haiquan.commitments import write_report
@@ -551,6 +554,7 @@ def report_command(
         _date(on, "--on"),
         months=months,
         known_on=_date(known_on, "--known-on"),
+        language=cast(Any, language),
     )
     console.print(f"wrote {path}")
 

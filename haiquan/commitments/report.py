@@ -9,6 +9,7 @@ is used.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,8 +23,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from haiquan._files import write_atomically
+from haiquan.commitments._labels import (
+    LANGUAGES,
+    Language,
+    catalogue_title,
+    country_name,
+    format_date,
+    format_number,
+    labels,
+    word,
+)
 from haiquan.commitments.catalogue import Catalogue, load_catalogue
-from haiquan.commitments.deadlines import deadlines
+from haiquan.commitments.deadlines import deadlines, undated_reasons
 from haiquan.commitments.rates import (
     CLASSES,
     implementation_rate,
@@ -41,6 +52,7 @@ __all__ = [
     "export_frame",
     "find_chromium",
     "html_to_pdf",
+    "pdf_pages",
     "render_report",
     "write_report",
 ]
@@ -65,9 +77,6 @@ _COLOURS = {
     "no_record": "#c8ced6",
 }
 
-#: Rows of the overdue/upcoming list on the one page; the CSV export has them all.
-_LIST_LIMIT = 25
-
 # A printed page has no use for Plotly's zoom buttons.
 _CONFIG = {"displayModeBar": False, "responsive": True}
 
@@ -80,8 +89,12 @@ def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(["html"]))
 
 
-def _groups_chart(cat: Catalogue, groups: pd.DataFrame, method: str) -> str:
-    labels = [f"{cat.group_label} {g}" if g[:1].isdigit() else str(g) for g in groups["group"]]
+def _groups_chart(
+    cat: Catalogue, groups: pd.DataFrame, method: str, words: dict[str, str], bar: int
+) -> str:
+    group_word = words.get("group_word", cat.group_label).capitalize()
+    labels = [f"{group_word} {g}" if g[:1].isdigit() or g[:1] in "IV" else str(g)
+              for g in groups["group"]]
     figure = go.Figure()
     for name in CLASSES[method]:
         shares = [
@@ -90,24 +103,25 @@ def _groups_chart(cat: Catalogue, groups: pd.DataFrame, method: str) -> str:
         figure.add_bar(
             y=labels,
             x=shares,
-            name=CLASS_LABELS[name],
+            name=words[name],
             orientation="h",
             marker_color=_COLOURS[name],
             customdata=groups["title"],
-            hovertemplate="%{customdata}<br>%{x:.1f} %<extra>" + CLASS_LABELS[name] + "</extra>",
+            hovertemplate="%{customdata}<br>%{x:.1f} %<extra>" + words[name] + "</extra>",
         )
     figure.update_layout(
         barmode="stack",
-        height=max(180, 26 * len(labels) + 90),
-        margin={"l": 10, "r": 10, "t": 10, "b": 30},
+        height=max(120, bar * len(labels) + 60),
+        font={"size": 10},
+        margin={"l": 10, "r": 10, "t": 4, "b": 20},
         xaxis={"range": [0, 100], "ticksuffix": " %"},
         yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.15, "traceorder": "normal"},
+        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
     )
     return figure.to_html(full_html=False, include_plotlyjs=False, config=_CONFIG)
 
 
-def _timeline_chart(timeline: pd.DataFrame) -> str:
+def _timeline_chart(timeline: pd.DataFrame, words: dict[str, str], height: int) -> str:
     figure = go.Figure()
     past = timeline[~timeline["projected"]]
     future = timeline[timeline["projected"]]
@@ -118,7 +132,7 @@ def _timeline_chart(timeline: pd.DataFrame) -> str:
         x=past["date"],
         y=past["rate"] * 100,
         mode="lines+markers",
-        name="recorded",
+        name=words["recorded"],
         line={"shape": "hv", "color": "#1b6e3c"},
     )
     if len(future):
@@ -126,16 +140,28 @@ def _timeline_chart(timeline: pd.DataFrame) -> str:
             x=future["date"],
             y=future["rate"] * 100,
             mode="lines+markers",
-            name="projected",
+            name=words["projected"],
             line={"shape": "hv", "dash": "dash", "color": "#7a8593"},
         )
     figure.update_layout(
-        height=260,
-        margin={"l": 10, "r": 10, "t": 10, "b": 30},
+        height=height,
+        font={"size": 10},
+        margin={"l": 10, "r": 10, "t": 4, "b": 20},
         yaxis={"range": [0, 100], "ticksuffix": " %"},
         legend={"orientation": "h", "y": -0.2},
     )
     return figure.to_html(full_html=False, include_plotlyjs=False, config=_CONFIG)
+
+
+#: How tightly the page is laid out, loosest first: rows of the deadline list, pixels per bar
+#: of the progress chart, height of the timeline. write_report takes the first that prints on
+#: one page.
+_LAYOUTS: tuple[tuple[int, int, int], ...] = (
+    (12, 18, 170),
+    (8, 15, 140),
+    (4, 12, 120),
+    (0, 10, 100),
+)
 
 
 def render_report(
@@ -146,8 +172,20 @@ def render_report(
     months: int = 6,
     known_on: dt.date | None = None,
     in_force: dt.date | None = None,
+    language: Language = "en",
+    layout: int = 0,
 ) -> str:
-    """The one-page HTML report: headline rate, progress by group, timeline, deadlines."""
+    """The one-page HTML report: headline rate beside the official figures, progress by group,
+    timeline, deadlines; in English or Vietnamese (``language`` ``vi``: every label translated,
+    decimal commas, day/month/year dates). ``layout`` picks how tight the page is
+    (:data:`_LAYOUTS`, 0 loosest)."""
+    if language not in LANGUAGES:
+        raise InputError(
+            f"unknown report language {language!r}",
+            expected="en or vi",
+            got=repr(language),
+            fix="pass --language en or --language vi",
+        )
     cat = load_catalogue(catalogue) if isinstance(catalogue, str) else catalogue
     found = lookup_country(country)
     day = on or dt.date.today()
@@ -157,22 +195,47 @@ def render_report(
     timeline = rate_timeline(cat, found.alpha_3, records=history)
     due = deadlines(cat, found.alpha_3, day, months, in_force=in_force)
     rows = due.to_dict(orient="records")
+    words = labels(language)
+    words["group_word"] = word(cat.group_label, language)
+    limit, bar, height = _LAYOUTS[min(max(layout, 0), len(_LAYOUTS) - 1)]
+
+    def number(value: float, decimals: int = 1) -> str:
+        return format_number(value, language, decimals)
+
+    def when(value: dt.date | None) -> str:
+        return format_date(value, language)
+
+    def kind(value: str | None) -> str:
+        if not value:
+            return ""
+        if value.endswith("-month implementation period"):
+            return words["period"].format(months=value.split("-")[0])
+        return words.get(value, value)
+
     return (
         _environment()
         .get_template("report.html")
         .render(
             catalogue=cat,
-            country_name=found.name,
+            title=catalogue_title(cat.id, cat.title, language),
+            country_name=country_name(found.alpha_3, found.name, language),
+            language=language,
+            t=words,
+            item_word=word(cat.item_label, language),
+            unit_word=word(rate.unit_label, language),
+            number=number,
+            when=when,
+            kind=kind,
             on=day,
             known_on=known_on,
             months=months,
             rate=rate,
-            labels=CLASS_LABELS,
-            groups_chart=_groups_chart(cat, groups, cat.method),
-            timeline_chart=_timeline_chart(timeline),
+            undated=undated_reasons(cat, found.alpha_3, in_force=in_force),
+            groups_chart=_groups_chart(cat, groups, cat.method, words, bar),
+            timeline_chart=_timeline_chart(timeline, words, height),
             overdue=[r for r in rows if r["state"] == "overdue"],
             upcoming=[r for r in rows if r["state"] == "due"],
-            list_limit=_LIST_LIMIT,
+            list_limit=limit,
             recorded=len(history),
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             plotly_js=get_plotlyjs(),
@@ -238,8 +301,14 @@ def write_report(
     months: int = 6,
     known_on: dt.date | None = None,
     in_force: dt.date | None = None,
+    language: Language = "en",
 ) -> Path:
-    """Write the report as ``.html`` or ``.pdf`` (chosen by the file's extension)."""
+    """Write the report as ``.html`` or ``.pdf`` (chosen by the file's extension).
+
+    A PDF is a leader's one page: it is printed with the loosest layout first and, while it runs
+    over one A4 page, printed again tighter (fewer deadline rows, smaller charts; the deadline
+    list's rows left out are counted on the page and all are in the CSV export).
+    """
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in {".html", ".pdf"}:
@@ -249,16 +318,30 @@ def write_report(
             got=out.name,
             fix="name the output report.html or report.pdf",
         )
-    html = render_report(
-        catalogue, country, on, months=months, known_on=known_on, in_force=in_force
-    )
+
+    def page(layout: int) -> str:
+        return render_report(
+            catalogue, country, on, months=months, known_on=known_on, in_force=in_force,
+            language=language, layout=layout,
+        )
+
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".html":
+        html = page(0)
         return write_atomically(out, lambda path: path.write_text(html, encoding="utf-8"))
     with tempfile.TemporaryDirectory() as folder:
-        page = Path(folder) / "report.html"
-        page.write_text(html, encoding="utf-8")
-        return html_to_pdf(page, out)
+        for layout in range(len(_LAYOUTS)):
+            html_file = Path(folder) / "report.html"
+            html_file.write_text(page(layout), encoding="utf-8")
+            printed = html_to_pdf(html_file, Path(folder) / "report.pdf")
+            if pdf_pages(printed) <= 1:
+                break
+        return write_atomically(out, lambda path: shutil.copyfile(printed, path))
+
+
+def pdf_pages(pdf: Path) -> int:
+    """How many pages a PDF printed by Chromium has (its page objects, uncompressed)."""
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
 
 
 def export_frame(

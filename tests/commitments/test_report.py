@@ -16,7 +16,7 @@ from haiquan.commitments import (
     render_report,
     write_report,
 )
-from haiquan.commitments.report import find_chromium
+from haiquan.commitments.report import find_chromium, pdf_pages
 from haiquan.errors import InputError
 
 D = dt.date
@@ -90,10 +90,50 @@ def test_write_report_html_and_refuses_other_formats(tmp_path: Path, recorded: N
 
 @pytest.mark.slow
 @pytest.mark.skipif(find_chromium() is None, reason="no local Chromium to print a PDF")
-def test_pdf_report_through_local_chromium(tmp_path: Path, recorded: None) -> None:
-    out = write_report(tmp_path / "tfa.pdf", "wto_tfa", "VNM", D(2023, 6, 1))
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_pdf_report_through_local_chromium_is_one_page(
+    tmp_path: Path, recorded: None, language: str
+) -> None:
+    import shutil
+    import subprocess
+
+    out = write_report(tmp_path / "tfa.pdf", "wto_tfa", "VNM", D(2023, 6, 1),
+                       language=language)  # type: ignore[arg-type]
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000
+    assert pdf_pages(out) == 1
+    if shutil.which("pdfinfo"):  # poppler's own count, when installed, agrees
+        info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True)
+        assert re.search(r"^Pages:\s+1$", info.stdout, re.MULTILINE)
+
+
+def test_vietnamese_edition_translates_labels_and_uses_vietnamese_conventions(
+    recorded: None,
+) -> None:
+    html = render_report("wto_tfa", "VNM", D(2023, 6, 1), months=12, language="vi")
+    assert '<html lang="vi">' in html
+    assert "Hiệp định Tạo thuận lợi thương mại (TFA) của WTO" in html and "Việt Nam" in html
+    # 2 of 36 measures: 5,6 % with a decimal comma; dates day/month/year.
+    assert "5,6 %" in html and "2 trên 36 biện pháp" in html
+    assert "tình hình ngày 01/06/2023" in html and "31/03/2022" in html
+    assert "Tiến độ theo điều" in html and "Quá hạn (1)" in html
+    assert "thời hạn chính thức" in html and "quá hạn" in html
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)  # Plotly's bundle aside
+    for english in ("Progress by", "Overdue (", "situation on", "definitive date",
+                    "Responsible unit", "Sources:"):
+        assert english not in text
+    assert "Diễn biến theo thời gian" in text
+    assert '"name":"đã ghi nhận"' in html or '"name":"\\u0111\\u00e3 ghi nh\\u1eadn"' in html
+    with pytest.raises(InputError, match="en or vi"):
+        render_report("wto_tfa", "VNM", D(2023, 6, 1), language="fr")  # type: ignore[arg-type]
+
+
+def test_the_report_shows_official_figures_beside_the_rate() -> None:
+    html = render_report("wco_safe", "VNM", D(2024, 1, 1))
+    assert "Official figures beside the computed rate" in html
+    assert "44.8 % (13 of 29 standard)" in html and "-44.8 points" in html
+    vi = render_report("wco_safe", "VNM", D(2024, 1, 1), language="vi")
+    assert "44,8 % (13 trên 29 standard)" in vi and "-44,8 điểm %" in vi
 
 
 @pytest.mark.parametrize(
@@ -146,5 +186,8 @@ def test_long_lists_are_cut_on_the_page_and_point_to_the_export() -> None:
     )
     html = render_report("rkc_general_annex", "VNM", D(2014, 1, 1))
     assert "Overdue (121)" in html
-    assert "… and 96 more" in html
-    assert html.count('class="date overdue"') == 25
+    assert "… and 109 more" in html
+    assert html.count('class="date overdue"') == 12
+    # The tightest layout keeps the count and leaves the rows to the export.
+    tight = render_report("rkc_general_annex", "VNM", D(2014, 1, 1), layout=3)
+    assert "… and 121 more" in tight and 'class="date overdue"' not in tight
