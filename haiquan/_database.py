@@ -11,6 +11,7 @@ The gateway's store checks its SQLite path with the same :func:`check_sqlite_pat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,16 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from haiquan.errors import ConfigurationError
+from haiquan.errors import ConfigurationError, StorageError
 
-__all__ = ["CONNECT_TIMEOUT", "StoreDatabase", "check_sqlite_path", "open_engine", "parse_url"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "StoreDatabase",
+    "check_sqlite_path",
+    "open_engine",
+    "parse_url",
+    "storage_problem",
+]
 
 #: Seconds to wait for a PostgreSQL server before saying it cannot be reached (an unreachable
 #: host should be an error within seconds, not after TCP gives up).
@@ -100,6 +108,64 @@ def parse_url(url: str, store: StoreDatabase) -> URL:
             fix=f"write {store.setting} as postgresql://... or postgresql+psycopg://...",
         )
     return parsed
+
+
+#: How SQLite and PostgreSQL say that the disk is full (PostgreSQL's SQLSTATE 53100 too).
+_DISK_FULL = ("database or disk is full", "disk is full", "no space left on device",
+              "could not extend file")
+#: ... and that the store cannot be written (SQLSTATE 25006: a read-only transaction/standby).
+_READ_ONLY = ("attempt to write a readonly database", "read-only file system",
+              "read-only transaction", "readonly database")
+
+
+def _read_only_folder(sqlite_file: str | None) -> bool:
+    """Whether a SQLite file's folder is on a read-only mount or not writable by this user
+    (SQLite then says only "unable to open database file": its WAL needs the folder)."""
+    if not sqlite_file or sqlite_file == ":memory:":
+        return False
+    folder = Path(sqlite_file).parent
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+    return read_only or (folder.is_dir() and not os.access(folder, os.W_OK))
+
+
+def storage_problem(
+    error: BaseException, where: str, sqlite_file: str | None = None
+) -> StorageError | None:
+    """A full disk or a read-only store, said in the operator's words; None for other errors.
+
+    Args:
+        error: what the database driver raised (a SQLAlchemy ``DBAPIError`` or the driver's).
+        where: the store and its database, e.g. ``the gateway store (sqlite at /srv/gw.db)``.
+        sqlite_file: a SQLite store's file, to tell a read-only folder from other reasons a
+            file cannot be opened.
+    """
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).lower()
+    if "unable to open database file" in text and _read_only_folder(sqlite_file):
+        text += " read-only file system"
+    code = getattr(cause, "sqlstate", None)
+    first = str(cause).strip().splitlines()[0][:300] if str(cause).strip() else type(cause).__name__
+    if code == "53100" or any(phrase in text for phrase in _DISK_FULL):
+        return StorageError(
+            f"the disk of {where} is full; nothing was written",
+            expected="free space on the disk holding the store",
+            got=first,
+            fix="free space on that disk (or move the store to a larger one), then run the "
+            "command again; a partner's node retries by itself",
+        )
+    if code == "25006" or any(phrase in text for phrase in _READ_ONLY):
+        return StorageError(
+            f"{where} is read-only; nothing was written",
+            expected="a store this process may write",
+            got=first,
+            fix="make it writable (remount the disk read-write, or let the user running "
+            "haiquan write the file and its folder), or point the store's setting at a "
+            "writable one",
+        )
+    return None
 
 
 def _where(parsed: URL) -> str:
@@ -238,6 +304,10 @@ def open_engine(
         _create_or_check(engine, metadata, _where(parsed))
     except DBAPIError as error:
         engine.dispose()
+        problem = storage_problem(error, f"{store.what} ({_where(parsed)})", parsed.database
+                                  if parsed.get_backend_name() == "sqlite" else None)
+        if problem is not None:
+            raise problem from None
         reason = str(error.orig or error).strip().splitlines()
         raise ConfigurationError(
             f"cannot open {store.what}",

@@ -27,7 +27,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from haiquan import __version__
-from haiquan.errors import HaiquanError, InputError, NotFoundError, PayloadTooLargeError
+from haiquan.errors import (
+    HaiquanError,
+    InputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    StorageError,
+)
 from haiquan.exchange._limits import BodyBudget
 from haiquan.exchange._util import one_line
 from haiquan.exchange.client import JWKS_PATH, MESSAGES_PATH, NODE_PATH
@@ -198,6 +204,20 @@ class _RouteError(InputError):
 
 def _error_answer(node: GatewayNode, error: Exception, path: str) -> tuple[int, dict[str, Any]]:
     """The status and signed error body for a failure; logged with its trace when a 5xx."""
+    if isinstance(error, StorageError):
+        # The operator reads the cause and the store's path in the log (once per request, no
+        # trace: it is not a bug); the partner learns the cause, not the path, and retries.
+        node.log.error("cannot store on %s: %s", path, error)
+        full = "full" in error.summary
+        told = StorageError(
+            "the receiving node cannot store messages now: "
+            + ("its disk is full" if full else "its store is read-only"),
+            expected="a receiving node able to store messages",
+            got="disk full" if full else "read-only store",
+            fix="the sender retries automatically; the receiving operator must "
+            + ("free disk space" if full else "make the store writable"),
+        )
+        return told.status, node.receiver.signed_error(told)
     if isinstance(error, HaiquanError):
         if error.status >= 500:
             node.log.exception("server error on %s", path, exc_info=error)

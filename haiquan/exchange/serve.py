@@ -81,11 +81,13 @@ def serve_node(
 
     Raises:
         ConfigurationError: the trust store, the TLS files or the node cannot be used.
+        StorageError: the store is read-only or its disk full.
     """
     level = logging.getLevelName(configure_logging(log_level)).lower()
     if node.trust.problem is not None:
         raise node.trust.problem
     check_tls_files(tls_certificate, tls_key, where="gateway serve")
+    node.store.check_writable()  # a node that cannot store what it receives says so now
     server = _http_server(node, host, port, level, tls_certificate, tls_key) if receive else None
     stop = threading.Event()
     threads = [

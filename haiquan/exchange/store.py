@@ -33,9 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 
-from haiquan._database import check_sqlite_path
+from haiquan._database import check_sqlite_path, storage_problem
 from haiquan.errors import ConfigurationError, ConflictError, NotFoundError
 from haiquan.exchange._wakeup import OutboxWatcher, PostgresWatcher, SqliteWatcher
 from haiquan.exchange.tables import inbox, metadata, outbox, partner_states, receipts
@@ -243,6 +243,10 @@ class GatewayStore:
         )
         self.create_schema()
 
+    @property
+    def _sqlite_file(self) -> str | None:
+        return self._parsed.database if self.dialect == "sqlite" else None
+
     def watcher(self) -> OutboxWatcher:
         """A watcher that wakes an idle dispatcher when another process queues messages."""
         if self.dialect == "sqlite":
@@ -267,11 +271,17 @@ class GatewayStore:
         try:
             prepare_schema(self.engine, STORES["gateway"], where=describe_database(self.url))
         except (OperationalError, ProgrammingError) as error:
+            where = describe_database(self.url)
+            problem = storage_problem(error, f"the gateway store ({where})", self._sqlite_file)
+            if problem is not None:
+                raise problem from error
             raise ConfigurationError(
                 "the gateway database cannot be opened",
-                expected=f"a reachable, writable {describe_database(self.url)}",
+                expected=f"a reachable, writable {where}",
                 got=str(error.orig or error).strip().splitlines()[0][:300],
-                fix=f"start the database or correct {self.source}",
+                fix=(f"check that {self.source} names a SQLite file this user may write"
+                     if self.dialect == "sqlite"
+                     else f"start the database server or correct {self.source}"),
             ) from error
 
     def close(self) -> None:
@@ -288,7 +298,7 @@ class GatewayStore:
         commit on the development machine); a killed *node* process loses nothing either way.
         Queued and received messages are always written durably.
         """
-        with self.engine.connect() as conn:
+        with self._storage_errors(), self.engine.connect() as conn:
             conn.info["immediate"] = True
             try:
                 with conn.begin():
@@ -300,8 +310,33 @@ class GatewayStore:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._storage_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        """A full disk or a read-only store raised as :class:`StorageError` in the operator's
+        words (the CLI, the receiver's log and its answer to the sender all say it)."""
+        try:
+            yield
+        except DBAPIError as error:
+            problem = storage_problem(error, f"the gateway store ({describe_database(self.url)})",
+                                      self._sqlite_file)
+            if problem is not None:
+                raise problem from error
+            raise
+
+    def check_writable(self) -> None:
+        """Write a row and roll it back, so a node that cannot store what it receives or
+        queues says so when it starts rather than at the first message.
+
+        Raises:
+            StorageError: the store is read-only (or its disk full).
+        """
+        with self.write() as conn:
+            savepoint = conn.begin_nested()
+            conn.execute(receipts.insert().values(partner="---", stored_at=0.0, jws=""))
+            savepoint.rollback()
 
     # --- outbox ------------------------------------------------------------------------------
     def enqueue(self, rows: Sequence[dict[str, Any]]) -> None:
