@@ -1,8 +1,9 @@
 """Trade figures the overview and partner pages (and ``/api/trade``) show, cached per warehouse
 state: the warehouse look-ups, the per-partner indicators and the forecasts.
 
-Each look-up calls one warehouse query and keeps its result until the warehouse changes or
-``web_cache_seconds`` pass (``attrs["synthetic"]`` is carried so pages can label demo data).
+Each look-up calls one warehouse query and keeps its result until the trade data change (the
+data version: a trade load; not the stored results the refresh writes) or ``web_cache_seconds``
+pass (``attrs["synthetic"]`` is carried so pages can label demo data).
 The indicators and the forecasts are heavy: they are read as the refresh stored them
 (:mod:`haiquan.web._results`), typed, with their own ``synthetic`` flag.
 """
@@ -25,8 +26,8 @@ from haiquan.warehouse.queries import (
     top_commodities,
     top_partners,
 )
-from haiquan.web._cache import cached, warehouse_stamp
-from haiquan.web._results import stored_value
+from haiquan.web._cache import cached
+from haiquan.web._results import data_version, stored_value
 
 __all__ = [
     "FORECAST_HORIZON",
@@ -65,7 +66,7 @@ def home_totals() -> pd.DataFrame:
         totals.attrs["synthetic"] = _synthetic(rows)
         return totals
 
-    return cached("trade.totals", compute, warehouse_stamp())
+    return cached("trade.totals", compute, data_version())
 
 
 def _year_list(years: list[str]) -> str:
@@ -85,7 +86,7 @@ def known_year(year: int) -> str:
         NotFoundError: no warehouse at all.
     """
     home = get_settings().home_country
-    years = cached("trade.years", lambda: available_years(home), warehouse_stamp())
+    years = cached("trade.years", lambda: available_years(home), data_version())
     if str(year) not in years:
         raise ValidationError(
             f"no annual trade of {home} in {year}",
@@ -106,7 +107,7 @@ def trade_partners(n: int = 15, year: int | None = None) -> pd.DataFrame:
     """
     period = None if year is None else known_year(year)
     return cached(
-        "trade.partners", lambda: top_partners(period=period, n=n), n, period, warehouse_stamp()
+        "trade.partners", lambda: top_partners(period=period, n=n), n, period, data_version()
     )
 
 
@@ -123,7 +124,7 @@ def trade_commodities(n: int = 10, year: int | None = None) -> pd.DataFrame:
         lambda: top_commodities(period=period, n=n),
         n,
         period,
-        warehouse_stamp(),
+        data_version(),
     )
     if period is not None and frame.empty:
         raise ValidationError(
@@ -139,7 +140,7 @@ def trade_commodities(n: int = 10, year: int | None = None) -> pd.DataFrame:
 def partner_history(partner: str) -> pd.DataFrame:
     """A partner's trade with the home country over the years, with mirror figures."""
     code = country(partner).alpha_3
-    return cached("trade.series", lambda: partner_series(code), code, warehouse_stamp())
+    return cached("trade.series", lambda: partner_series(code), code, data_version())
 
 
 def indicators() -> IndicatorTable:
