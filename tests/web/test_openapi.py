@@ -25,6 +25,7 @@ from .conftest import Account
 #: state (an AEO authorisation's valid_until on or after its grant date): answered 404 or 422.
 CHECKED_AGAINST_DATA = {
     "POST /api/commitments/status",
+    "POST /api/commitments/status/approve",
     "GET /api/trade/partners",
     "GET /api/trade/commodities",
     "POST /api/aeo/operators",

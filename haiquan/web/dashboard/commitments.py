@@ -21,6 +21,7 @@ from haiquan.commitments import (
     progress_by_group,
     rate_timeline,
 )
+from haiquan.commitments.deadlines import undated_reasons
 from haiquan.settings import get_settings
 from haiquan.web._cache import cached, warehouse_stamp
 from haiquan.web.dashboard._render import chart_json, render
@@ -54,7 +55,8 @@ def _compute(country: str, day: dt.date) -> dict[str, Any]:
         groups[catalogue.id] = progress_by_group(catalogue, country, day)
         timelines[catalogue.id] = rate_timeline(catalogue, country, end=day)
     due = deadlines(None, country, day, months=12)
-    return {"rates": rates, "groups": groups, "timelines": timelines, "titles": titles, "due": due}
+    return {"rates": rates, "groups": groups, "timelines": timelines, "titles": titles, "due": due,
+            "undated": undated_reasons(None, country)}
 
 
 def commitments_overview(day: dt.date | None = None) -> dict[str, Any]:
@@ -134,6 +136,7 @@ def page_context() -> dict[str, Any]:
         # deadlines name their catalogue by id ("wto_tfa"); the table shows its title
         "catalogue_titles": data["titles"],
         "overdue": int((due["state"] == "overdue").sum()) if not due.empty else 0,
+        "undated": data["undated"],
         "synthetic": False,
     }
 

@@ -282,7 +282,7 @@ def test_plan_page_groups_assumptions_by_initiative_name(
             assert any(escape(n) in visible for n in names.values())
 
 
-def test_commitments_page_shows_no_rate_for_a_catalogue_without_items(
+def test_commitments_page_shows_the_safe_rate_beside_the_official_figures(
     http: httpx.Client, make_account: Callable[..., Account]
 ) -> None:
     from haiquan.commitments import list_catalogues
@@ -293,8 +293,10 @@ def test_commitments_page_shows_no_rate_for_a_catalogue_without_items(
     title = next(c.title for c in list_catalogues() if c.id == "wco_safe")
     kpi = page.text[page.text.index(f'<div class="kpi-label">{escape(title)}</div>') :]
     kpi = kpi[: kpi.index("</div></div>")]
-    assert "no items tracked yet" in kpi and "0.0%" not in kpi and "0 of 0" not in kpi
-    assert 'id="groups-wco_safe"' not in page.text
+    # 29 numbered standards, nothing recorded: 0 of 29, beside Viet Nam's newest published figure.
+    assert "0 of 29 standards" in kpi and "official 6.9%" in kpi
+    assert 'id="groups-wco_safe"' in page.text
+    assert "44.8 % (13 of 29 standards), 2023" in page.text
 
 
 def test_commitments_deadlines_say_late_or_in_days_not_negative_numbers(
