@@ -37,3 +37,21 @@ def test_the_page_context_follows_the_instruments_and_says_how_they_combine() ->
     html = TEMPLATES.env.get_template("priorities.html").render(
         **context, request=None, user=None, home_country="VNM")
     assert "By instrument: money at stake" in html and 'data-instrument="aeo_mra"' in html
+
+
+def test_the_plan_page_shows_ranges_robustness_and_what_already_exists() -> None:
+    from haiquan.priorities import plan_cooperation
+    from tests.conftest import require_shared
+    from tests.priorities.conftest import VIETNAM_DOTS
+
+    require_shared(VIETNAM_DOTS)
+    plan = plan_cooperation(forecast="trend", first_year=2027)
+    html = TEMPLATES.env.get_template("plan.html").render(
+        plan=plan, chosen=plan.chosen, binding=[], assumption_groups=[], what_if_entered=[],
+        charts={"timeline": "{}", "staff": "{}", "budget": "{}"}, synthetic=False,
+        request=None, user=None, home_country="VNM")
+    assert 'id="robustness"' in html and "chosen at both ends" in html
+    assert 'id="reference-checks"' in html and "aeo-mra-tha</strong> — excluded" in html
+    first = plan.chosen[0]
+    assert (f"{first.benefit_low_usd / 1e6:,.0f}–{first.benefit_high_usd / 1e6:,.0f}"
+            in html)
