@@ -27,7 +27,7 @@ def test_document_types_takes_home(make_node: NodeFactory, tmp_path: Path) -> No
 def test_alerts_pull_with_nothing_waiting_writes_and_names_no_file(
     make_node: NodeFactory, tmp_path: Path
 ) -> None:
-    node = make_node("THA")
+    node = make_node("VNM")  # the home country (HAIQUAN_HOME_COUNTRY's default)
     target = tmp_path / "alerts.yaml"
     pulled = runner.invoke(app, ["alerts", "pull", "--gateway-home", str(node.home),
                                  "--file", str(target)], env={"COLUMNS": "200"})
