@@ -81,6 +81,20 @@ def self_signed(home: HomeOption = None,
                   f"SHA-256 {status.sha256}")
 
 
+@as4_app.command("set-party")
+def set_party(party_id: Annotated[str, typer.Option(help="The node's eb:PartyId.")],
+              home: HomeOption = None,
+              party_type: Annotated[str, typer.Option(help="Its ebCore party id type.")] = (
+                  "urn:oasis:names:tc:ebcore:partyid-type:unregistered:haiquan-country")
+              ) -> None:
+    """Set the party this node speaks as on the AS4 network (default: its country code)."""
+    from haiquan.exchange.as4 import set_node_party
+
+    party = set_node_party(_home(home), party_id, party_type)
+    console.print(f"this node is AS4 party {party.party_id} ({party.party_type}); tell "
+                  "its partners")
+
+
 @as4_app.command("status")
 def status(home: HomeOption = None) -> None:
     """The node's and its AS4 partners' certificates; those near expiry are flagged."""
@@ -111,13 +125,16 @@ def add_as4(country: str,
                 help="A CA certificate whose certificates may sign (repeatable).")] = None,
             party_id: Annotated[str | None, typer.Option(help="Its eb:PartyId (default: "
                                                          "the country code).")] = None,
+            party_type: Annotated[str, typer.Option(help="Its ebCore party id type.")] = (
+                "urn:oasis:names:tc:ebcore:partyid-type:unregistered:haiquan-country"),
             plain_http: Annotated[bool, typer.Option(help="The link is a closed network.")
                                   ] = False) -> None:
     """Trust a partner reached over AS4 (default P-Modes; edit trust.yaml to change them)."""
     from haiquan.exchange.as4.binding import add_as4_partner
 
     add_as4_partner(open_node(home, "--home"), country.upper(), endpoint,
-                    certificate.read_text(), party_id=party_id, plain_http=plain_http,
+                    certificate.read_text(), party_id=party_id, party_type=party_type,
+                    plain_http=plain_http,
                     ca_pems=[p.read_text() for p in ca or []])
     console.print(f"{country.upper()}: trusted over AS4 at {endpoint}")
 

@@ -19,6 +19,7 @@ from haiquan.exchange.as4.certificates import (
     self_sign,
 )
 from haiquan.exchange.as4.ebms import EBMS_ERRORS, EbmsProblem, delivery_outcome, inspect_messaging
+from haiquan.exchange.as4.party import NodeParty, node_party, set_node_party
 from haiquan.exchange.as4.pmode import As4Agreement, DocumentLeg, default_leg
 
 __all__ = [
@@ -28,11 +29,14 @@ __all__ = [
     "DocumentLeg",
     "EbmsProblem",
     "NodeCredentials",
+    "NodeParty",
     "certificate_status",
     "create_key_and_request",
     "default_leg",
     "delivery_outcome",
     "inspect_messaging",
     "install_certificate",
+    "node_party",
     "self_sign",
+    "set_node_party",
 ]

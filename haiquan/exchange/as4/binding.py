@@ -29,6 +29,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -42,6 +43,7 @@ from haiquan.exchange._util import digest_text
 from haiquan.exchange.as4 import codec
 from haiquan.exchange.as4.certificates import NodeCredentials, partner_signer_check
 from haiquan.exchange.as4.ebms import EbmsProblem, delivery_outcome
+from haiquan.exchange.as4.party import node_party
 from haiquan.exchange.as4.pmode import DEFAULT_PARTY_TYPE, As4Agreement, load_certificate
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import Envelope, parse_envelope
@@ -139,7 +141,7 @@ class As4Gateway:
                                   limits=httpx.Limits(max_connections=32), trust_env=False)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="as4-send")
         self._lock = threading.Lock()
-        self._credentials: tuple[float, codec.AS4InternalParty] | None = None
+        self._credentials: tuple[tuple[float, ...], codec.AS4InternalParty] | None = None
         self._signers: dict[str, tuple[int, Any]] = {}
 
     def close(self) -> None:
@@ -149,11 +151,8 @@ class As4Gateway:
     # --- identity ---------------------------------------------------------------------------
     def me(self) -> codec.AS4InternalParty:
         """This node as an AS4 party (re-read when its certificate file changes)."""
-        path = self.node.home / "as4" / "certificate.pem"
-        try:
-            stamp = path.stat().st_mtime
-        except FileNotFoundError:
-            stamp = -1.0
+        stamp = tuple(_mtime(self.node.home / "as4" / name)
+                      for name in ("certificate.pem", "party.yaml"))
         with self._lock:
             if self._credentials is None or self._credentials[0] != stamp:
                 creds = NodeCredentials.load(self.node.home)
@@ -163,7 +162,8 @@ class As4Gateway:
                                  "renew it (haiquan gateway as4 create-key / install-"
                                  "certificate)", status.state, f"{status.not_after:%Y-%m-%d}",
                                  status.days_left)
-                party = codec.local_party(self.node.country, DEFAULT_PARTY_TYPE, creds.key,
+                own = node_party(self.node.home, self.node.country)
+                party = codec.local_party(own.party_id, own.party_type, creds.key,
                                           creds.certificate)
                 self._credentials = (stamp, party)
             return self._credentials[1]
@@ -305,9 +305,10 @@ class As4Gateway:
         if country is None:
             raise EbmsProblem("EBMS:0010", f"no agreement with party {sender[0]} of type "
                               f"{sender[1]}: it is not a trusted AS4 partner of this node")
-        if to != (self.node.country, DEFAULT_PARTY_TYPE):
+        identity = self.me().identity
+        if to != (identity.party_id, identity.party_type):
             raise EbmsProblem("EBMS:0010", f"the message is for party {to[0]} ({to[1]}), not "
-                              f"for this node ({self.node.country}, {DEFAULT_PARTY_TYPE})")
+                              f"for this node ({identity.party_id}, {identity.party_type})")
         agreement = self.node.trust.partners[country].as4
         assert agreement is not None
         found.update(country=country, agreement=agreement)
@@ -368,6 +369,13 @@ class As4Gateway:
             raise EbmsProblem("EBMS:0004", f"message id {incoming.message_id} was already used "
                               "for another document; a new document needs a new id")
         return "duplicate"  # answered with a receipt again, not delivered twice
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return -1.0
 
 
 def _peek_message_id(body: bytes) -> str:

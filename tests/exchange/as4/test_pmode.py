@@ -94,3 +94,44 @@ def test_partner_show_and_status(make_node: NodeFactory, identity: Any) -> None:
     assert result.exit_code == 0, result.output
     flat = "".join(result.output.split())  # the table folds to the terminal's width
     assert "risk-alert" in flat and "aes128-gcm" in flat and "pinnedcertificate" in flat
+
+
+def test_a_node_speaks_as_the_party_it_is_set_to(make_node: NodeFactory) -> None:
+    """A node on a network naming members by an ISO 6523 id is addressed by that id: a
+    message to it under its country code is no longer for it."""
+    import json
+    import re
+
+    from haiquan.exchange.as4 import codec, node_party, self_sign, set_node_party
+    from haiquan.exchange.as4.binding import as4_gateway, ebms_message_id
+    from haiquan.exchange.as4.pmode import DEFAULT_PARTY_TYPE, default_leg
+
+    from .. import samples
+
+    gln = "urn:oasis:names:tc:ebcore:partyid-type:iso6523:0088"
+    vnm, tha = make_node("VNM"), make_node("THA")
+    for node in (vnm, tha):
+        self_sign(node.home, node.country)
+    assert node_party(tha.home, "THA").party_id == "THA"
+    set_node_party(tha.home, "8934567890123", gln)
+    add_as4_partner(tha, "VNM", "http://127.0.0.1:9" + AS4_PATH,
+                    (vnm.home / "as4" / "certificate.pem").read_text())
+    tha_cert = (tha.home / "as4" / "certificate.pem").read_text()
+    me = as4_gateway(vnm).me()
+
+    def post(to: tuple[str, str], number: int) -> bytes:
+        them = codec.remote_party(to[0], to[1], x509.load_pem_x509_certificate(
+            tha_cert.encode()))
+        mid = f"party-test-{number:04d}"
+        out = codec.build_user_message(
+            json.dumps(samples.risk_alert()).encode(), me=me, partner=them,
+            leg=default_leg("risk-alert"), message_id=ebms_message_id(mid, "VNM"),
+            conversation_id=mid, original_sender="VNM", final_recipient="THA",
+            party_type=DEFAULT_PARTY_TYPE)
+        return as4_gateway(tha).receive(out.headers, out.body).body
+
+    refused = post(("THA", DEFAULT_PARTY_TYPE), 1)
+    assert re.search(rb'errorCode="EBMS:0010"', refused)
+    accepted = post(("8934567890123", gln), 2)
+    assert b"NonRepudiationInformation" in accepted
+    assert [m.message_id for m in tha.inbox()] == ["party-test-0002"]
