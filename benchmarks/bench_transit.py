@@ -119,7 +119,7 @@ def lifecycle(count: int, folder: Path) -> None:
         holders = {d.holder.identification for d in declarations}
         for holder in holders:
             vnm.register_guarantee(GuaranteeCreate(reference=f"GRN-{holder}", holder=holder,
-                                                   reference_amount_usd=1e12, synthetic=True))
+                                                   reference_amount_usd=1e10, synthetic=True))
         start = time.perf_counter()
         mrns = []
         for declaration in declarations:

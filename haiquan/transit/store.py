@@ -143,7 +143,7 @@ class TransitStore:
         self._create_tables()
 
     def _create_tables(self) -> None:
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(2121212121)"))
             for table in metadata.sorted_tables:
@@ -154,11 +154,17 @@ class TransitStore:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction holding the write lock (SQLite) from its start."""
-        with self.engine.begin() as conn:
-            yield conn
+        with self.engine.connect() as conn:
+            conn.info["immediate"] = True
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.info.pop("immediate", None)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A read: a deferred transaction on SQLite, which never waits for a writer (WAL)."""
         with self.engine.connect() as conn:
             yield conn
 
@@ -171,8 +177,9 @@ class TransitStore:
 
 
 def _immediate_transactions(engine: Engine) -> None:
-    """Make every SQLite transaction ``BEGIN IMMEDIATE``: the balance read before engaging a
-    guarantee is then read under the write lock, not before another writer's commit."""
+    """Make every SQLite write transaction ``BEGIN IMMEDIATE``: the balance read before
+    engaging a guarantee is then read under the write lock, not before another writer's commit.
+    Reads begin deferred and never wait."""
 
     @event.listens_for(engine, "connect")
     def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
@@ -180,4 +187,4 @@ def _immediate_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
