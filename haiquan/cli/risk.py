@@ -179,6 +179,13 @@ def score(
         bool,
         typer.Option("--no-aeo", help="Apply no AEO benefit (default: the AEO registry's)."),
     ] = False,
+    profiles: Annotated[
+        Path | None,
+        typer.Option(
+            "--profiles",
+            help="Targeting profiles (default HAIQUAN_HOME/risk/profiles.yaml if present).",
+        ),
+    ] = None,
     capacity: Annotated[
         Path | None,
         typer.Option(
@@ -218,6 +225,7 @@ def score(
         apply_alerts=not no_alerts,
         apply_aeo=not no_aeo,
         capacity_path=capacity,
+        profiles_path=profiles,
         explain=explain,  # type: ignore[arg-type]
         progress=_progress_bar(),
     )
@@ -311,6 +319,13 @@ _SHOWN = 20
 
 def _print_routing(summary: dict[str, Any]) -> None:
     """What AEO benefits, capacity and novelty did to the day."""
+    profiles = summary["profiles"]
+    if profiles["kept"]:
+        console.print(
+            f"targeting profiles: {profiles['active']} in force of {profiles['kept']} in "
+            f"{profiles['file']}; {profiles['matched']} declarations matched",
+            highlight=False,
+        )
     aeo = summary["aeo"]
     matched = aeo["matched"]
     console.print(

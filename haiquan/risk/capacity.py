@@ -9,11 +9,11 @@ administration's own file, see docs/risk.md "Capacity per office") or, when that
 the packaged default, which sets no limit.
 
 When red asks for more than an office's capacity on a day, the places go in this order: partner
-alerts, then random selections (so the estimate of the fraud rate stays unbiased), then the
-risk-ranked declarations, each by score, highest first; the rest is **left out** — sent to
-yellow (a documentary check) with a note naming the office, the day, the capacity, the demand
-and whom to escalate to, and listed in the scoring report. Yellow beyond its capacity goes to
-blue (post-clearance audit) the same way.
+alerts, then targeting profiles, then random selections (so the estimate of the fraud rate stays
+unbiased), then the risk-ranked declarations, each by score, highest first; the rest is **left
+out** — sent to yellow (a documentary check) with a note naming the office, the day, the
+capacity, the demand and whom to escalate to, and listed in the scoring report. Yellow beyond
+its capacity goes to blue (post-clearance audit) the same way.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class LeftOut:
         return {**self.__dict__, "date": str(self.date)}
 
 
-_PRIORITY = {"alert": 0, "random": 1, "risk": 2, "none": 3}
+_PRIORITY = {"alert": 0, "profile": 1, "random": 2, "risk": 3, "none": 4}
 _DOWN = {"red": "yellow", "yellow": "blue"}
 _WHAT = {"red": "physical inspection", "yellow": "documentary check"}
 
@@ -155,7 +155,7 @@ def apply_capacity(
         rules.default.yellow_per_day is not None)
     if not limited and not default_limited:
         return {**routed, "channel": channel, "notes": notes, "left_out": left}, report
-    priority = np.array([_PRIORITY.get(s, 3) for s in routed["selection"]], dtype=np.int64)
+    priority = np.array([_PRIORITY.get(s, 4) for s in routed["selection"]], dtype=np.int64)
     for name in ("red", "yellow"):
         rows = np.flatnonzero(channel == name)
         if not len(rows):

@@ -25,6 +25,7 @@ from haiquan.risk.features import columns_of
 from haiquan.risk.model import RiskModel
 from haiquan.risk.novelty import novelty_flags
 from haiquan.risk.policy import SelectivityRules, load_selectivity_rules
+from haiquan.risk.profiles import TargetingProfile
 from haiquan.risk.selectivity import Mode, route_columns, route_one
 
 __all__ = [
@@ -90,6 +91,7 @@ def score_batch(
     explain: Explain = "inspected",
     top_reasons: int = 3,
     progress: Callable[[int, int], None] | None = None,
+    profiles: Sequence[TargetingProfile] = (),
 ) -> ScoredBatch:
     """Score, level, channel, duty at stake, AEO party, novelty and reasons, in input order.
 
@@ -102,7 +104,7 @@ def score_batch(
     columns = columns_of(frame)
     arrays, matches, left = _score(
         columns, model, rules=rules, aeo=aeo, alerts=alerts, capacity=capacity, mode=mode,
-        explain=explain, top_reasons=top_reasons, progress=progress,
+        explain=explain, top_reasons=top_reasons, progress=progress, profiles=profiles,
     )
     return ScoredBatch(pd.DataFrame({k: arrays[k] for k in SCORE_COLUMNS}), matches, left,
                        arrays["alert_id"], arrays["draw_chance"])
@@ -118,10 +120,11 @@ def score_declarations(
     mode: Mode = "batch",
     explain: Explain = "inspected",
     top_reasons: int = 3,
+    profiles: Sequence[TargetingProfile] = (),
 ) -> pd.DataFrame:
     """:func:`score_batch`'s scores table alone (no office capacity)."""
     return score_batch(frame, model, rules=rules, aeo=aeo, alerts=alerts, mode=mode,
-                       explain=explain, top_reasons=top_reasons).scores
+                       explain=explain, top_reasons=top_reasons, profiles=profiles).scores
 
 
 def score_records(
@@ -132,6 +135,7 @@ def score_records(
     alerts: Sequence[PartnerAlert] = (),
     mode: Mode = "stream",
     explain: bool = True,
+    profiles: Sequence[TargetingProfile] = (),
 ) -> list[dict[str, Any]]:
     """:func:`score_batch` for validated records (the API), without building frames.
 
@@ -141,11 +145,13 @@ def score_records(
     """
     if len(records) == 1:
         return [
-            _score_one(dict(records[0]), model, aeo=aeo, alerts=alerts, mode=mode, explain=explain)
+            _score_one(dict(records[0]), model, aeo=aeo, alerts=alerts, mode=mode,
+                       explain=explain, profiles=profiles)
         ]
     columns = records_to_columns(records)
     scored, _, _ = _score(
-        columns, model, aeo=aeo, alerts=alerts, mode=mode, explain="all" if explain else "none"
+        columns, model, aeo=aeo, alerts=alerts, mode=mode, explain="all" if explain else "none",
+        profiles=profiles,
     )
     keys = list(SCORE_COLUMNS)
     return [
@@ -177,6 +183,7 @@ def _score_one(
     alerts: Sequence[PartnerAlert],
     mode: Mode,
     explain: bool,
+    profiles: Sequence[TargetingProfile] = (),
 ) -> dict[str, Any]:
     """:func:`_score` of one declaration (a mapping of canonical fields), without the
     per-column arrays: the same features, score, routing and reasons."""
@@ -188,7 +195,7 @@ def _score_one(
     if mode == "stream":
         routed = route_one(
             {**row, "date": day}, float(scores[0]), rules, reference=model.reference, aeo=aeo,
-            alerts=alerts,
+            alerts=alerts, profiles=profiles,
         )
     else:  # a batch of one: the batch rules (rates rounded on one declaration)
         columns: dict[str, np.ndarray] = {}
@@ -200,7 +207,7 @@ def _score_one(
             k: v[0]
             for k, v in route_columns(
                 columns, scores, rules, reference=model.reference, aeo=aeo, alerts=alerts,
-                mode=mode,
+                mode=mode, profiles=profiles,
             ).items()
         }
     note = str(routed["notes"])
@@ -235,6 +242,7 @@ def _score(
     explain: Explain = "inspected",
     top_reasons: int = 3,
     progress: Callable[[int, int], None] | None = None,
+    profiles: Sequence[TargetingProfile] = (),
 ) -> tuple[dict[str, np.ndarray], dict[str, int], list[LeftOut]]:
     n = len(columns["declaration_id"])
     if rules is None:
@@ -248,7 +256,7 @@ def _score(
         groups = office_groups(np.asarray(columns["office"]), capacity, rules.channels)
     routed = route_columns(
         columns, scores, rules, reference=model.reference, aeo=aeo, alerts=alerts, mode=mode,
-        groups=groups,
+        groups=groups, profiles=profiles,
     )
     left: list[LeftOut] = []
     if capacity is not None and mode == "batch":

@@ -42,6 +42,7 @@ import pandas as pd
 from haiquan.risk.aeo_benefit import AeoMatches, match_aeo
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
 from haiquan.risk.policy import ChannelRates, SelectivityRules
+from haiquan.risk.profiles import TargetingProfile
 
 __all__ = [
     "CHANNELS",
@@ -133,7 +134,7 @@ def _alert_hits(frame: Columns, alerts: Sequence[PartnerAlert]) -> np.ndarray:
 
 
 def _alert_matches(
-    frame: Columns, alerts: Sequence[PartnerAlert]
+    frame: Columns, alerts: Sequence[PartnerAlert] | Sequence[TargetingProfile]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The note and the id of the first alert each declaration matches ('' for none),
     vectorised per alert (:meth:`PartnerAlert.matches` is the same test for one declaration)."""
@@ -146,8 +147,8 @@ def _alert_matches(
     hs_codes, hs_text = pd.factorize(np.asarray(frame["hs_code"], dtype=object))
     hs_text = np.array([str(v) for v in hs_text], dtype=object)
     columns = {
-        c: np.asarray(frame[c], dtype=object)
-        for c in ("origin_country", "departure_country", "seller", "importer")
+        c: np.asarray(frame[c], dtype=object) if c in frame else np.full(n, None, dtype=object)
+        for c in ("origin_country", "departure_country", "seller", "importer", "declarant")
     }
     open_rows = np.ones(n, dtype=bool)
     for alert in alerts:
@@ -158,7 +159,7 @@ def _alert_matches(
             starts = np.array([t.startswith(prefix) for t in hs_text], dtype=bool)
             mask &= starts[hs_codes] & (hs_codes >= 0)
         for name in columns:
-            wanted = getattr(alert, name)
+            wanted = getattr(alert, name, None)
             if wanted:
                 mask &= columns[name] == wanted
         hits[mask] = _alert_note(alert)
@@ -167,7 +168,9 @@ def _alert_matches(
     return hits, ids
 
 
-def _alert_note(alert: PartnerAlert) -> str:
+def _alert_note(alert: PartnerAlert | TargetingProfile) -> str:
+    if isinstance(alert, TargetingProfile):
+        return alert.note()
     return f"partner alert {alert.alert_id} from {alert.issuing_country}: {alert.reason}"
 
 
@@ -245,6 +248,7 @@ def route_columns(
     alerts: Sequence[PartnerAlert] = (),
     mode: Mode = "batch",
     groups: Mapping[str, tuple[np.ndarray, ChannelRates]] | None = None,
+    profiles: Sequence[TargetingProfile] = (),
 ) -> dict[str, np.ndarray]:
     """Level, channel and selectivity notes per declaration.
 
@@ -261,6 +265,8 @@ def route_columns(
             a stream, see :func:`batch_too_small`); ``"stream"`` decides each declaration alone.
         groups: ``batch`` places counted per group (row positions and its rates), e.g. per
             office with rates of its own; the whole batch at the rule set's rates otherwise.
+        profiles: officers' targeting profiles, applied after partner alerts (selection
+            ``profile``).
 
     Returns:
         Arrays ``level``, ``channel``, ``percentile``, ``selection`` (alert / random / risk /
@@ -277,6 +283,10 @@ def route_columns(
     adjusted = scores * factor
     hits, alert_ids = _alert_matches(frame, alerts)
     alerted = hits != ""
+    profile_notes, profile_ids = _alert_matches(frame, profiles)
+    profiled = (profile_notes != "") & ~alerted
+    hits = np.where(profiled, profile_notes, hits)
+    alert_ids = np.where(profiled, profile_ids, alert_ids)
     if mode == "batch" and batch_too_small(n, rules):
         mode = "stream"
     if mode == "batch":
@@ -287,14 +297,18 @@ def route_columns(
     weight = np.where(factor < 1, rules.aeo.exploration_weight, 1.0)
     draw = selection_draw(np.asarray(frame["declaration_id"]), rules)
     chance = rules.channels.red * rules.exploration.share_of_red * weight
-    explore = (draw < chance) & ~alerted
+    explore = (draw < chance) & ~alerted & ~profiled
     channel[explore] = "red"
     selection[explore] = "random"
+    if profiled.any():
+        by_id = {p.alert_id: p.channel for p in profiles}
+        channel[profiled] = [by_id[i] for i in alert_ids[profiled]]
+        selection[profiled] = "profile"
     channel[alerted] = rules.alerts.channel
     selection[alerted] = "alert"
-    levels = _raise_levels(levels, alerted, rules)
+    levels = _raise_levels(levels, (alerted | profiled) & (channel == "red"), rules)
     notes = np.full(n, "", dtype=object)
-    for i in np.flatnonzero(explore | alerted | (aeo_notes != "")).tolist():
+    for i in np.flatnonzero(explore | alerted | profiled | (aeo_notes != "")).tolist():
         parts = [p for p in (hits[i], aeo_notes[i]) if p]
         if explore[i]:
             parts.append(_RANDOM_NOTE)
@@ -335,6 +349,7 @@ def route_one(
     reference: np.ndarray,
     aeo: AeoDirectory | None = None,
     alerts: Sequence[PartnerAlert] = (),
+    profiles: Sequence[TargetingProfile] = (),
 ) -> dict[str, Any]:
     """:func:`route_columns` in ``stream`` mode for one declaration (a mapping of canonical
     fields, ``date`` a :class:`datetime.date`): the same decisions in plain Python, as scalars.
@@ -360,6 +375,17 @@ def route_one(
         ):
             hit, hit_id = _alert_note(alert), alert.alert_id
             break
+    profile: TargetingProfile | None = None
+    if not hit:
+        for candidate in profiles:
+            if candidate.matches(
+                date=date, hs_code=str(row.get("hs_code")),
+                origin_country=row.get("origin_country"),
+                departure_country=row.get("departure_country"), seller=row.get("seller"),
+                importer=row.get("importer"), declarant=row.get("declarant"),
+            ):
+                profile, hit, hit_id = candidate, candidate.note(), candidate.alert_id
+                break
     rates = rules.channels
     explore_weight = rules.aeo.exploration_weight if factor < 1 else 1.0
     channel, selection = "green", "none"
@@ -376,8 +402,9 @@ def route_one(
     draw = selection_draw([row["declaration_id"]], rules)[0]
     chance = rates.red * rules.exploration.share_of_red * explore_weight
     if hit:
-        channel, selection = rules.alerts.channel, "alert"
-        floor = rules.alerts.raise_level_to
+        channel, selection = ((rules.alerts.channel, "alert") if profile is None
+                              else (profile.channel, "profile"))
+        floor = rules.alerts.raise_level_to if channel == "red" else None
         if floor is not None and LEVELS.index(level) < LEVELS.index(floor):
             level = floor
     elif draw < chance:

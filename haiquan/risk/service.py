@@ -35,6 +35,7 @@ from haiquan.risk.partner_alerts import (
     read_partner_alerts,
 )
 from haiquan.risk.policy import DriftRules, load_drift_rules, load_selectivity_rules
+from haiquan.risk.profiles import default_profiles_file, profiles_in_force, read_profiles
 from haiquan.risk.scoring import (
     SCORE_COLUMNS,
     Explain,
@@ -239,16 +240,19 @@ def score_file(
     explain: Explain = "inspected",
     progress: Callable[[int, int], None] | None = None,
     keep_decisions: bool = True,
+    profiles_path: Path | None = None,
 ) -> dict[str, Any]:
     """Score a declarations file (labels may be absent) into a CSV of :data:`SCORE_COLUMNS`.
 
     Partner alerts come from ``alerts_path``, else from the kept alerts file that
     ``haiquan alerts pull`` fills (``HOME/risk/partner_alerts.yaml``); ``apply_alerts=False``
-    applies none. AEO benefits come from ``aeo``, else from the configured AEO registry
-    (``apply_aeo=False``: none). Office capacity comes from ``capacity_path``, else
-    ``HOME/risk/capacity.yaml``, else the packaged default (no limit). The declarations sent
-    to red or yellow are kept with how they were selected (``keep_decisions``), so inspection
-    outcomes can be recorded and reported against them (:mod:`haiquan.risk.outcomes`).
+    applies none. Targeting profiles come from ``profiles_path``, else
+    ``HOME/risk/profiles.yaml`` if present. AEO benefits come from ``aeo``, else from the
+    configured AEO registry (``apply_aeo=False``: none). Office capacity comes from
+    ``capacity_path``, else ``HOME/risk/capacity.yaml``, else the packaged default (no limit).
+    The declarations sent to red or yellow are kept with how they were selected
+    (``keep_decisions``), so inspection outcomes can be recorded and reported against them
+    (:mod:`haiquan.risk.outcomes`).
 
     Returns:
         ``{"rows", "output", "version", "synthetic_model", "channels": {channel: count},
@@ -282,8 +286,10 @@ def score_file(
     source = (AeoSource(aeo, "given by the caller", -1) if aeo is not None
               else configured_aeo_directory(apply_aeo))
     capacity = load_capacity_rules(capacity_path, on=last)
+    kept_profiles = read_profiles(profiles_path)
+    profiles = profiles_in_force(kept_profiles, pd.Timestamp(frame["date"].min()).date(), last)
     batch = score_batch(frame, model, aeo=source.directory, alerts=alerts, capacity=capacity,
-                        explain=explain, progress=progress)
+                        explain=explain, progress=progress, profiles=profiles)
     scored = batch.scores
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output_path, lambda path: scored.to_csv(path, index=False))
@@ -307,6 +313,12 @@ def score_file(
         "channels": _counts(scored["channel"], CHANNELS),
         "levels": _counts(scored["level"], LEVELS),
         "alerts": applied,
+        "profiles": {
+            "file": str(profiles_path or default_profiles_file()),
+            "kept": len(kept_profiles),
+            "active": len(profiles),
+            "matched": int((scored["selection"] == "profile").sum()),
+        },
         "aeo": {"registry": source.where, "operators": source.operators, "matched": batch.aeo},
         "capacity": {
             "rules": capacity.name,

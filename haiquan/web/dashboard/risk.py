@@ -21,6 +21,7 @@ from haiquan.errors import NotFoundError, ValidationError
 from haiquan.risk.aeo_benefit import configured_aeo_directory
 from haiquan.risk.capacity import default_capacity_file, load_capacity_rules
 from haiquan.risk.partner_alerts import default_alerts_file
+from haiquan.risk.profiles import default_profiles_file, profiles_in_force, read_profiles
 from haiquan.risk.scoring import score_batch
 from haiquan.risk.service import alerts_in_force
 from haiquan.risk.store import default_model_dir, load_model
@@ -76,8 +77,12 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         model = load_model(model_dir)
         alerts, applied = alerts_in_force(declarations["date"])
         last = pd.Timestamp(declarations["date"].max()).date() if len(declarations) else None
+        first = pd.Timestamp(declarations["date"].min()).date() if len(declarations) else None
+        profiles = (profiles_in_force(read_profiles(), first, last)
+                    if first and last else [])
         batch = score_batch(declarations, model, mode="batch", alerts=alerts,
-                            aeo=aeo.directory, capacity=load_capacity_rules(on=last))
+                            aeo=aeo.directory, capacity=load_capacity_rules(on=last),
+                            profiles=profiles)
         scored = batch.scores
         keep = ["date", "office", "importer", "hs_code", "origin_country", "value"]
         table = pd.concat([scored, declarations[keep]], axis=1)
@@ -110,6 +115,7 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         aeo.where,
         id(aeo.directory),
         _file_stamp(default_capacity_file()),
+        _file_stamp(default_profiles_file()),
     )
 
 

@@ -33,6 +33,7 @@ from haiquan.risk.aeo_benefit import configured_aeo_directory
 from haiquan.risk.alerts import PartnerAlert
 from haiquan.risk.model import RiskModel
 from haiquan.risk.outcomes import InspectionOutcome, OutcomeStore
+from haiquan.risk.profiles import TargetingProfile, profiles_in_force, read_profiles
 from haiquan.risk.results import inspection_results, results_rows
 from haiquan.risk.service import alerts_in_force, score_records
 from haiquan.risk.store import default_model_dir, load_model, loaded_model
@@ -69,6 +70,11 @@ class RiskScoreRequest(BaseModel):
         description="apply the partner alerts kept by `haiquan alerts pull` "
         "(HOME/risk/partner_alerts.yaml); false applies none",
     )
+    targeting_profiles: bool = Field(
+        default=True,
+        description="apply the officers' targeting profiles (HOME/risk/profiles.yaml); false "
+        "applies none",
+    )
     aeo_benefit: bool = Field(
         default=True,
         description="apply the AEO benefits of the platform's AEO registry (importer, "
@@ -83,7 +89,7 @@ class RiskScorePublic(BaseModel):
     score: float = Field(ge=0, le=1, description="0-1, higher is riskier")
     level: Literal["low", "medium", "high", "very high"]
     channel: Literal["red", "yellow", "blue", "green"]
-    selection: Literal["alert", "random", "risk", "none"]
+    selection: Literal["alert", "profile", "random", "risk", "none"]
     duty_at_stake: float = Field(
         description="value x tax rate / 100, in the declaration's currency")
     aeo: Literal["importer", "declarant", "partner", ""] = Field(
@@ -159,12 +165,27 @@ def _alerts(body: RiskScoreRequest) -> list[PartnerAlert]:
     return alerts
 
 
+def _profiles(body: RiskScoreRequest) -> list[TargetingProfile]:
+    if not body.targeting_profiles:
+        return []
+    try:
+        kept = read_profiles()
+    except ValidationError as error:
+        # the server's own file is damaged, not the caller's request
+        raise ConfigurationError(
+            error.summary, expected=error.expected, got=error.got, fix=error.fix
+        ) from error
+    days = [d.date for d in body.declarations]
+    return profiles_in_force(kept, min(days), max(days))
+
+
 def _score(model: RiskModel, body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
     alerts = _alerts(body)
     aeo = configured_aeo_directory(body.aeo_benefit)
+    profiles = _profiles(body)
     scored = score_records(
         body.declarations, model, mode=body.mode, explain=body.explain or explain,
-        alerts=alerts, aeo=aeo.directory,
+        alerts=alerts, aeo=aeo.directory, profiles=profiles,
     )
     return RiskScoreResponse(
         model_version=str(model.meta.get("version")),
