@@ -24,13 +24,14 @@ from haiquan.commitments.catalogue import (
     catalogue_items,
     catalogue_summary,
     install_catalogue,
-    install_item_list,
     list_catalogues,
     load_catalogue,
     read_catalogue_file,
 )
+from haiquan.commitments.compare import rates_by_country
 from haiquan.commitments.deadlines import deadlines, due_dates
 from haiquan.commitments.examples import EXAMPLES, load_example, tfa_notification_records
+from haiquan.commitments.item_lists import install_item_list
 from haiquan.commitments.official import (
     OfficialComparison,
     OfficialFigure,
@@ -42,7 +43,6 @@ from haiquan.commitments.rates import (
     implementation_rate,
     progress_by_group,
     rate_timeline,
-    rates_by_country,
 )
 from haiquan.commitments.records import StatusRecord, read_status_file
 from haiquan.commitments.report import export_csv, export_frame, render_report, write_report
