@@ -25,7 +25,9 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from haiquan.settings import get_settings
 from haiquan.warehouse.results import (
@@ -50,6 +52,9 @@ __all__ = [
     "step",
 ]
 
+if TYPE_CHECKING:
+    from haiquan.priorities.plan import Plan
+
 log = logging.getLogger(__name__)
 
 
@@ -57,7 +62,7 @@ log = logging.getLogger(__name__)
 class IndicatorTable:
     """Every indicator of every partner relationship, and whether demo data is behind it."""
 
-    table: Any  # pandas.DataFrame (kept untyped so this module imports no numerical stack)
+    table: pd.DataFrame
     synthetic: bool
 
 
@@ -71,15 +76,19 @@ class Step:
 
     @property
     def key(self) -> str:
-        """Which one: results depend on the home country as well as on the data."""
+        """Which one: results depend on the home country as well as on the data (the forecast
+        run on its slice, which names the home country)."""
+        if self.kind == "forecast":
+            from haiquan.forecast.published import home_slice
+
+            return home_slice().key
         return get_settings().home_country
 
 
 def _forecast() -> object:
-    from haiquan.forecast.published import home_slice, publish_forecast
+    from haiquan.forecast.published import compute_forecast, home_slice
 
-    # Stores itself (the run's number is its stored result id); returned for the report only.
-    return publish_forecast(home_slice())
+    return compute_forecast(home_slice())
 
 
 def _indicators() -> IndicatorTable:
@@ -101,7 +110,7 @@ class StoredPlan:
     """The cooperation plan, and the names of every initiative of its catalogue (the page names
     initiatives the plan did not choose too; reading the catalogue again takes seconds)."""
 
-    plan: Any  # haiquan.priorities.plan.Plan
+    plan: Plan
     initiative_names: dict[str, str]
     forecast_run: str | None = None
 
@@ -143,14 +152,6 @@ def step(kind: str) -> Step:
     raise InputError(f"unknown result {kind!r}",
                      expected="one of " + ", ".join(s.kind for s in STEPS), got=repr(kind),
                      fix="leave --only out to refresh every result")
-
-
-def _key(item: Step) -> str:
-    if item.kind == "forecast":
-        from haiquan.forecast.published import home_slice
-
-        return home_slice().key
-    return item.key
 
 
 @dataclass(frozen=True)
@@ -244,19 +245,19 @@ def refresh(
 
 
 def _states(chosen: list[Step], version: str) -> list[ResultState]:
-    wanted = {(s.kind, _key(s)) for s in chosen}
+    wanted = {(s.kind, s.key) for s in chosen}
     return [s for s in result_states(version) if (s.kind, s.key) in wanted]
 
 
 def _run(chosen: list[Step], version: str, force: bool,
          notify: Callable[[ResultState], None]) -> None:
     todo = [s for s in chosen
-            if force or read_result(s.kind, _key(s), version) is None]
+            if force or read_result(s.kind, s.key, version) is None]
     for item in todo:
-        notify(mark_result(item.kind, _key(item), version, "pending",
+        notify(mark_result(item.kind, item.key, version, "pending",
                            message=f"waiting: {item.title}"))
     for number, item in enumerate(todo, start=1):
-        key = _key(item)
+        key = item.key
         notify(mark_result(item.kind, key, version, "running", progress=0.0,
                            message=f"step {number} of {len(todo)}: computing {item.title}"))
         started = time.perf_counter()
@@ -268,11 +269,6 @@ def _run(chosen: list[Step], version: str, force: bool,
                                message=f"{item.title}: {error}"))
             continue
         seconds = time.perf_counter() - started
-        if item.kind == "forecast":  # publish_forecast stored the run itself
-            stored = read_result(item.kind, key, version)
-            if stored is not None:
-                notify(stored.state)
-            continue
         notify(save_result(item.kind, key, version, value, seconds=seconds,
                            message=item.title))
 

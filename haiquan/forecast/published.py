@@ -34,6 +34,7 @@ __all__ = [
     "PUBLISHED_HORIZON",
     "ForecastSlice",
     "PublishedForecast",
+    "compute_forecast",
     "forecast_or_stored",
     "home_slice",
     "publish_forecast",
@@ -153,8 +154,8 @@ def rows_fingerprint(rows: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()[:16]
 
 
-def publish_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
-    """Forecast ``slice`` (default :func:`home_slice`) from the warehouse and store the run.
+def compute_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
+    """Forecast ``slice`` (default :func:`home_slice`) from the warehouse, without storing it.
 
     The run is what ``haiquan forecast --reporter R --frequency A --horizon 12`` computes on the
     warehouse (the same function, the same rows and settings).
@@ -162,7 +163,7 @@ def publish_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
     Raises:
         InputError: the warehouse holds no rows of the slice, or none that can be forecast.
     """
-    from haiquan.warehouse.results import current_data_version, save_result
+    from haiquan.warehouse.results import current_data_version
 
     slice = slice or home_slice()
     version = current_data_version()
@@ -171,14 +172,21 @@ def publish_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
                          commodity_level=slice.commodity_level)
     run = forecast_file(None, None, slice.horizon, reporter=slice.reporter,
                         frequency=slice.frequency, commodity_level=slice.commodity_level)
-    seconds = time.perf_counter() - started
-    published = PublishedForecast(slice=slice, run_id=None, data_version=version,
-                                  fingerprint=rows_fingerprint(rows),
-                                  computed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                                  seconds=seconds, run=run)
-    state = save_result(FORECAST_KIND, slice.key, version, published, seconds=seconds,
-                        message=slice.describe())
-    return replace(published, run_id=state.result_id)
+    return PublishedForecast(slice=slice, run_id=None, data_version=version,
+                             fingerprint=rows_fingerprint(rows),
+                             computed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                             seconds=time.perf_counter() - started, run=run)
+
+
+def publish_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
+    """:func:`compute_forecast` and store the run for the warehouse's data version."""
+    from haiquan.warehouse.results import save_result
+
+    published = compute_forecast(slice)
+    assert published.data_version is not None
+    state = save_result(FORECAST_KIND, published.slice.key, published.data_version, published,
+                        seconds=published.seconds, message=published.slice.describe())
+    return published.stored_as(state.result_id)
 
 
 def stored_forecast(slice: ForecastSlice | None = None,

@@ -50,14 +50,6 @@ def data_version() -> str:
     return cached("results.version", current_data_version, warehouse_stamp())
 
 
-def _key(item: Step) -> str:
-    if item.kind == "forecast":
-        from haiquan.forecast.published import home_slice
-
-        return home_slice().key
-    return item.key
-
-
 def stored_value(kind: str) -> Any:
     """The stored ``kind`` result (see :data:`haiquan.refresh.STEPS`) of the current data.
 
@@ -70,7 +62,7 @@ def stored_value(kind: str) -> Any:
     version = data_version()
     if version == NO_DATA:
         return cached(f"results.memory.{kind}", item.compute)
-    key = _key(item)
+    key = item.key
     found = cached(f"results.{kind}", lambda: read_result(kind, key, version), key, version,
                    warehouse_stamp())
     if found is not None:
@@ -93,17 +85,15 @@ def _compute_and_store(item: Step, version: str) -> object:
     import time
 
     started = time.perf_counter()
-    if item.kind == "forecast":
-        from haiquan.forecast.published import publish_forecast
-
-        return publish_forecast()
     value = item.compute()
     try:
-        save_result(item.kind, _key(item), version, value,
-                    seconds=time.perf_counter() - started, message=item.title)
+        state = save_result(item.kind, item.key, version, value,
+                            seconds=time.perf_counter() - started, message=item.title)
     except HaiquanError as error:  # the warehouse is busy: the value is still right
         log.warning("could not store %s (%s); computed again next time", item.kind, error)
-    return value
+        return value
+    stored_as = getattr(value, "stored_as", None)  # as read back: a run names its number
+    return stored_as(state.result_id) if callable(stored_as) else value
 
 
 def start_background_refresh(version: str | None = None) -> bool:
@@ -147,7 +137,7 @@ def progress(version: str | None = None) -> dict[str, Any]:
     states = {(s.kind, s.key): s for s in result_states(version)}
     steps = []
     for item in STEPS:
-        state = states.get((item.kind, _key(item)))
+        state = states.get((item.kind, item.key))
         steps.append({
             "kind": item.kind,
             "title": item.title,

@@ -39,6 +39,9 @@ def test_series_has_mirror_figures(
 def test_indicators_and_forecast(
     synthetic_warehouse, http: httpx.Client, make_account: Callable[..., Account]
 ) -> None:
+    from haiquan.refresh import refresh
+
+    refresh(["forecast", "trade.indicators"])  # as the server's background refresh does
     viewer = make_account("viewer")
     indicators = http.get("/api/trade/indicators", headers=viewer.headers).json()
     china = next(r for r in indicators["rows"] if r["partner"] == "CHN")
