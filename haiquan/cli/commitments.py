@@ -371,6 +371,10 @@ def rate_command(
     on: OnOption = None,
     known_on: KnownOnOption = None,
     by_group: Annotated[bool, typer.Option("--by-group", help="One row per group.")] = False,
+    by_item: Annotated[
+        bool,
+        typer.Option("--by-item", help="One row per item, its parts rolled up (SAFE standards)."),
+    ] = False,
     member_type: Annotated[
         str | None, typer.Option(help="TFA: developed, developing or ldc.")
     ] = None,
@@ -382,6 +386,15 @@ def rate_command(
     kind = _member_type(member_type)
     day = _date(on, "--on")
     known = _date(known_on, "--known-on")
+    if by_item:
+        from haiquan.commitments import progress_by_item
+
+        frame = progress_by_item(catalogue, _country(country), day, known_on=known)
+        if as_json:
+            typer.echo(frame.to_json(orient="records"))
+        else:
+            _print_frame(frame, f"{catalogue} by item")
+        return
     if by_group:
         frame = progress_by_group(
             catalogue, _country(country), day, member_type=kind, known_on=known

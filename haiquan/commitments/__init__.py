@@ -6,7 +6,8 @@ The public functions return DataFrames or pydantic models so the CLI and web lay
   :func:`install_catalogue`, :func:`install_item_list`;
 * status — :func:`record_status`, :func:`load_status_file`, :func:`status_history`,
   :func:`state_on` (the state on any past date, from an append-only history);
-* rates — :func:`implementation_rate`, :func:`progress_by_group`, :func:`rate_timeline`,
+* rates — :func:`implementation_rate`, :func:`progress_by_group`, :func:`progress_by_item`
+  (parts rolled up to their item: SAFE contents to standards), :func:`rate_timeline`,
   :func:`rates_by_country`;
 * official figures — :func:`official_figures`, :func:`compare_with_official` (published
   figures beside computed rates, in every :class:`ImplementationRate`'s ``official``);
@@ -46,6 +47,7 @@ from haiquan.commitments.rates import (
 )
 from haiquan.commitments.records import StatusRecord, read_status_file
 from haiquan.commitments.report import export_csv, export_frame, render_report, write_report
+from haiquan.commitments.rollup import progress_by_item, rolled_up_status
 from haiquan.commitments.status import (
     LoadResult,
     load_records,
@@ -82,12 +84,14 @@ __all__ = [
     "load_status_file",
     "official_figures",
     "progress_by_group",
+    "progress_by_item",
     "rate_timeline",
     "rates_by_country",
     "read_catalogue_file",
     "read_status_file",
     "record_status",
     "render_report",
+    "rolled_up_status",
     "state_on",
     "status_history",
     "tfa_notification_records",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +104,30 @@ def test_a_catalogue_without_published_figures_has_none(hand_safe: Catalogue) ->
     # A catalogue without published figures has none beside its rate.
     rate = implementation_rate(hand_safe, "VNM", D(2024, 1, 1), records=[])
     assert rate.official == []
+
+
+def test_safe_contents_roll_up_to_standards_and_pillars(tmp_path: Path) -> None:
+    from haiquan.commitments import install_item_list, progress_by_item
+
+    # An administration installs the contents it holds for two standards (ids are its own).
+    listing = tmp_path / "contents.csv"
+    listing.write_text("item,part\nI.6,I.6.1\nI.6,I.6.2\nI.6,I.6.3\nII.1,II.1.1\nII.1,II.1.2\n")
+    install_item_list("wco_safe", listing)
+    records = [
+        StatusRecord(catalogue="wco_safe", item=ref, country="VNM",
+                     effective_date=D(2023, 6, 1), status=status)
+        for ref, status in [("I.6.1-I.6.2", "implemented"), ("I.6.3", "partially"),
+                            ("II.1", "implemented"), ("I.7", "not_yet")]
+    ]
+    by_item = progress_by_item("wco_safe", "VNM", D(2024, 1, 1), records=records)
+    status = dict(zip(by_item["item"], by_item["status"], strict=True))
+    assert (status["I.6"], status["II.1"], status["I.7"], status["I.1"]) == (
+        "partially", "implemented", "not_yet", "no_record"
+    )
+    six = by_item.set_index("item").loc["I.6"]
+    assert (six["parts"], six["implemented"], six["partially"]) == (3, 2 / 3, 1 / 3)
+    # Pillars weight contents as shares of their standard: Pillar I holds 2/3 of a standard
+    # implemented (I.6), Pillar II one whole standard (II.1, both contents).
+    pillars = progress_by_group("wco_safe", "VNM", D(2024, 1, 1), records=records)
+    implemented = dict(zip(pillars["group"], pillars["implemented"], strict=True))
+    assert implemented["I"] == pytest.approx(2 / 3) and implemented["II"] == 1
