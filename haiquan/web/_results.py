@@ -134,7 +134,10 @@ def progress(version: str | None = None) -> dict[str, Any]:
     a step then still ``running`` was interrupted.
     """
     version = version or data_version()
-    states = {(s.kind, s.key): s for s in result_states(version)}
+    # Read again only when the warehouse changed (every state the refresh writes changes it).
+    listed = cached("results.states", lambda: result_states(version), version,
+                    warehouse_stamp())
+    states = {(s.kind, s.key): s for s in listed}
     steps = []
     for item in STEPS:
         state = states.get((item.kind, item.key))
