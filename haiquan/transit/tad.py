@@ -125,8 +125,10 @@ def movement_tad(service: TransitService, mrn: str) -> bytes:
 
 
 def write_tad(service: TransitService, mrn: str, path: Path) -> Path:
-    """Write the TAD of a movement this administration departs to ``path``."""
+    """Write the TAD of a movement this administration departs to ``path`` (its folder is
+    created when missing)."""
     data = movement_tad(service, mrn)
+    path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(temporary: Path) -> None:
         temporary.write_bytes(data)
