@@ -27,7 +27,7 @@ from haiquan.forecast._members import (
 from haiquan.forecast.config import ForecastConfig
 from haiquan.forecast.engines import ForecastEngine, make_engine
 from haiquan.forecast.ensemble import EnsembleChoice, choose_ensemble, combine_forecasts
-from haiquan.forecast.intervals import min_errors, series_spread
+from haiquan.forecast.intervals import MAX_BAND_RATIO, min_errors, series_spread
 from haiquan.forecast.metrics import naive_scale, score_forecasts, summarise_scores
 from haiquan.forecast.models import FALLBACK_METHOD, INTERMITTENT_METHOD, SHORT_METHOD
 from haiquan.forecast.panel import FREQUENCY_RULES
@@ -179,7 +179,11 @@ class Forecaster:
         finals = self.members_[self.members_["kind"] == "forecast"]
         parts = []
         if self.choice_ is not None:
-            parts.append(combine_forecasts(finals, self.choice_, levels))
+            combined = combine_forecasts(finals, self.choice_, levels)
+            parts.append(combined)
+            note = _too_wide_note(combined, self.choice_)
+            if note and note not in self.notes_:
+                self.notes_.append(note)
         single = finals[~finals["unique_id"].isin(
             self.choice_.weights.index if self.choice_ is not None else [])]
         if not single.empty:
@@ -286,6 +290,23 @@ def _band_notes(choice: EnsembleChoice) -> list[str]:
             f"calibrate it and a {level} % band needs {min_errors(level)} (more series, or "
             "a shorter --horizon, give one); the forecast itself is shown")
     return notes
+
+
+def _too_wide_note(combined: pd.DataFrame, choice: EnsembleChoice) -> str | None:
+    """Say how many series lost their band (from some period on) for being too wide to read."""
+    calibration = choice.intervals
+    if calibration is None or combined.empty:
+        return None
+    supported = np.logical_and.reduce([calibration.supported(lv) for lv in calibration.levels])
+    step = combined.groupby("unique_id", sort=False).cumcount().to_numpy()
+    calibrated = supported[np.minimum(step, supported.size - 1)] & (step < supported.size)
+    lost = combined.loc[calibrated & ~combined["band_usable"].to_numpy(dtype=bool), "unique_id"]
+    count = lost.nunique()
+    if not count:
+        return None
+    return (f"no band for {count} series from some period on: the band would reach beyond "
+            f"{MAX_BAND_RATIO:g} times the forecast or below a {MAX_BAND_RATIO:g}th of it, too "
+            "volatile a history for a band that far ahead (band_usable is false there)")
 
 
 def _trim_leading_zeros(panel: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,11 @@ actually made at the rolling origins inside the data:
    rank (fewer than 39 for 95 %, 9 for 80 %) the level at that step is *unsupported*.
 3. *Applied* to the final point forecast: ``yhat * exp(spread * q)`` on logs (never below zero,
    never zero for a positive series), ``yhat + spread * q`` in dollars (clipped at zero).
+4. *Too wide to read.* Where a band would reach more than :data:`MAX_BAND_RATIO` times the
+   forecast (or below that fraction of it) the series is too volatile for a band that far
+   ahead: that row and every later one of the series get no band. A band from 0.3 to 335
+   billion USD (a thousand times the forecast) says nothing a planner can use. The limit is two
+   orders of magnitude either way: a small partner's monthly trade may well swing tenfold.
 
 Why pooled rather than per series: a series has three back-test windows, three errors per step;
 a 95 % quantile needs dozens. Pooling assumes the scaled errors of the slice's series behave
@@ -36,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "MAX_BAND_RATIO",
     "SPREAD_MIN_CHANGES",
     "SPREAD_SEASONS",
     "IntervalCalibration",
@@ -49,6 +55,8 @@ __all__ = [
 SPREAD_SEASONS = 5
 #: Fewest seasonal changes in a spread (ten years of an annual series).
 SPREAD_MIN_CHANGES = 10
+#: A band reaching beyond this multiple of the forecast (or below its inverse) is not given.
+MAX_BAND_RATIO = 100.0
 
 
 def series_spread(y: np.ndarray, season_length: int, logged: bool) -> float:
@@ -173,8 +181,9 @@ def calibrate_intervals(
 def apply_intervals(forecasts: pd.DataFrame, calibration: IntervalCalibration) -> pd.DataFrame:
     """Replace ``lo_<l>``/``hi_<l>`` of ``forecasts`` (``unique_id, ds, yhat``) by calibrated ones.
 
-    Rows whose level is unsupported at their step, or whose series has no spread, get NaN
-    bounds for that level; ``band_usable`` says whether every level of the row has a band.
+    Rows whose level is unsupported at their step, whose series has no spread, or whose band
+    is too wide to read (:data:`MAX_BAND_RATIO`, from that step on) get NaN bounds;
+    ``band_usable`` says whether every level of the row has a band.
     """
     out = forecasts.sort_values(["unique_id", "ds"]).copy()
     step = out.groupby("unique_id", sort=False).cumcount().to_numpy()
@@ -191,9 +200,19 @@ def apply_intervals(forecasts: pd.DataFrame, calibration: IntervalCalibration) -
         with np.errstate(over="ignore", invalid="ignore"):
             low = np.where(logged, yhat * np.exp(spread * q_lo), yhat + spread * q_lo)
             high = np.where(logged, yhat * np.exp(spread * q_hi), yhat + spread * q_hi)
-        ok = usable & np.isfinite(low) & np.isfinite(high)
-        out[f"lo_{level}"] = np.where(ok, np.maximum(low, 0.0), np.nan)
-        out[f"hi_{level}"] = np.where(ok, high, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Only for series modelled on logs (positive throughout): a series with zeros
+            # may well be forecast near zero with a band of some millions above.
+            readable = ~logged | ((high <= MAX_BAND_RATIO * yhat)
+                                  & (low * MAX_BAND_RATIO >= yhat))
+        out[f"lo_{level}"], out[f"hi_{level}"] = low, high
+        ok = usable & np.isfinite(low) & np.isfinite(high) & readable
+        # Once too wide (or unsupported), every later step of the series is too.
+        ok = pd.Series(ok, index=out.index).groupby(out["unique_id"], sort=False).cummin()
+        ok = ok.to_numpy(dtype=bool)
         usable = usable & ok
+    for level in calibration.levels:
+        out[f"lo_{level}"] = np.where(usable, np.maximum(out[f"lo_{level}"], 0.0), np.nan)
+        out[f"hi_{level}"] = np.where(usable, out[f"hi_{level}"], np.nan)
     out["band_usable"] = usable
     return out

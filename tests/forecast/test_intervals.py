@@ -74,7 +74,8 @@ def test_too_few_errors_leave_the_level_unsupported() -> None:
                                                                       freq="MS"),
                               "yhat": 50.0})
     banded = apply_intervals(forecasts, calibration)
-    assert banded["lo_80"].notna().all() and banded["lo_95"].isna().all()
+    # A row has its bands or none: an 80 % band alone would pass for the whole story.
+    assert banded["lo_80"].isna().all() and banded["lo_95"].isna().all()
     assert not banded["band_usable"].any()
 
 
@@ -100,3 +101,23 @@ def test_spread_is_the_recent_mean_absolute_seasonal_change() -> None:
     monthly = np.tile(np.arange(1.0, 13.0), 3) + np.repeat([0.0, 2.0, 4.0], 12)
     assert series_spread(monthly, 12, False) == pytest.approx(2.0)
     assert np.isnan(series_spread(np.array([5.0]), 1, True))
+
+
+def test_a_band_too_wide_to_read_is_not_given_from_that_step_on() -> None:
+    # A steady series (spread 0.05) and one whose level swings by a factor of e^2 a year.
+    actual, centre, ids = _backtests(60, 3, 5, sigma=np.full(60, 1.0), seed=5)
+    calibration = calibrate_intervals(actual, centre, ids, pd.Series(1.0, index=ids),
+                                      pd.Series(True, index=ids), LEVELS)
+    calibration.spread = pd.Series({"steady": 0.05, "volatile": 2.0})
+    calibration.logged = pd.Series({"steady": True, "volatile": True})
+    ds = pd.date_range("2021-01-01", periods=5, freq="YS")
+    forecasts = pd.DataFrame({"unique_id": np.repeat(["steady", "volatile"], 5),
+                              "ds": np.tile(ds, 2), "yhat": 3e8})
+    banded = apply_intervals(forecasts, calibration).set_index("unique_id")
+    assert banded.loc["steady", "band_usable"].all()
+    volatile = banded.loc["volatile"]
+    assert not volatile["band_usable"].all() and volatile["hi_95"].isna().iloc[-1]
+    # once gone, gone for every later year
+    usable = volatile["band_usable"].to_numpy()
+    assert (usable[:-1] >= usable[1:]).all()
+    assert usable[0] and (volatile.loc[volatile["band_usable"], "hi_95"] <= 100 * 3e8).all()
