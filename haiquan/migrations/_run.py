@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -85,13 +86,16 @@ def _config(connection: Connection, store: StoreSchema) -> Config:
     return config
 
 
-def _head(store: StoreSchema) -> tuple[str, set[str]]:
+@cache
+def _head(store: StoreSchema) -> tuple[str, frozenset[str]]:
+    """The newest revision and every revision of ``store`` (read once per process: the
+    scripts ship with the code)."""
     config = Config()
     config.set_main_option("script_location", store.script_location)
     scripts = ScriptDirectory.from_config(config)
     head = scripts.get_current_head()
     assert head is not None, f"no revision in {store.script_location}"
-    return head, {script.revision for script in scripts.walk_revisions()}
+    return head, frozenset(script.revision for script in scripts.walk_revisions())
 
 
 def _status(connection: Connection, store: StoreSchema) -> SchemaStatus:
