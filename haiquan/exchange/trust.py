@@ -22,6 +22,7 @@ import binascii
 import ipaddress
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,6 +228,7 @@ class TrustStore:
         self.generation = 0
         self._index: dict[str, tuple[str, TrustedKey, JoseKey, bytes | None]] = {}
         self._mtime = self._stat()
+        self._reload_lock = threading.Lock()
         self._reindex()
 
     def _stat(self) -> float | None:
@@ -253,15 +255,22 @@ class TrustStore:
         mtime = self._stat()
         if mtime == self._mtime:
             return False
-        self._mtime = mtime
-        try:
-            fresh = TrustStore.load(self.path)
-        except ConfigurationError as error:
-            _log.error("trust store not reloaded, the previous one stays in force: %s", error)
-            return False
-        self.partners, self._index, self.problem = fresh.partners, fresh._index, None
-        self.generation += 1
-        return True
+        # One thread reloads; another that comes meanwhile (the receiver while the dispatcher
+        # reloads) waits for the new partners instead of seeing the new mtime with the old ones.
+        with self._reload_lock:
+            if mtime == self._mtime:
+                return False
+            try:
+                fresh = TrustStore.load(self.path)
+            except ConfigurationError as error:
+                self._mtime = mtime
+                _log.error("trust store not reloaded, the previous one stays in force: %s",
+                           error)
+                return False
+            self.partners, self._index, self.problem = fresh.partners, fresh._index, None
+            self.generation += 1
+            self._mtime = mtime
+            return True
 
     @classmethod
     def unusable(cls, path: Path, problem: ConfigurationError) -> TrustStore:

@@ -26,7 +26,13 @@ import pandas as pd
 
 from haiquan.forecast.config import ForecastConfig
 from haiquan.forecast.engines import ForecastEngine
-from haiquan.forecast.flows import FlowForecast, forecast_file, load_slice, run_flow_forecast
+from haiquan.forecast.flows import (
+    FlowForecast,
+    check_output,
+    forecast_file,
+    load_slice,
+    run_flow_forecast,
+)
 from haiquan.forecast.panel import SERIES_KEYS, select_slice
 
 __all__ = [
@@ -50,6 +56,11 @@ FORECAST_KIND = "forecast"
 #: starting next year on annual data that ends some years back.
 PUBLISHED_HORIZON = 12
 
+#: Periods between the back-test origins of a stored run. With origins a horizon apart (the
+#: default) an annual series needs 42 years to be back-tested over 12, which no Vietnam series
+#: has: every one would get an unchecked model and no band. One year apart it needs 20.
+PUBLISHED_CV_STEP = 1
+
 _FINGERPRINT_COLUMNS = ("reporter", "partner", "flow", "frequency", "period", "commodity",
                         "value_usd")
 
@@ -59,7 +70,7 @@ class ForecastSlice:
     """Which trade a stored run forecasts: ``reporter``'s trade with every partner.
 
     >>> ForecastSlice("VNM").key
-    'VNM/A/level0/h12'
+    'VNM/A/level0/h12/step1'
     >>> ForecastSlice("VNM").describe()
     'VNM-reported annual TOTAL trade with every partner, 12 periods ahead'
     """
@@ -68,10 +79,16 @@ class ForecastSlice:
     frequency: str = "A"
     commodity_level: int = 0
     horizon: int = PUBLISHED_HORIZON
+    cv_step: int = PUBLISHED_CV_STEP
 
     @property
     def key(self) -> str:
-        return f"{self.reporter}/{self.frequency}/level{self.commodity_level}/h{self.horizon}"
+        return (f"{self.reporter}/{self.frequency}/level{self.commodity_level}/h{self.horizon}"
+                f"/step{self.cv_step}")
+
+    def config(self) -> ForecastConfig:
+        """The forecast settings of the run: the defaults, with this horizon and origin step."""
+        return ForecastConfig(horizon=self.horizon, cv_step=self.cv_step)
 
     def describe(self) -> str:
         what = {"A": "annual", "Q": "quarterly", "M": "monthly"}.get(self.frequency,
@@ -154,11 +171,13 @@ def rows_fingerprint(rows: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()[:16]
 
 
-def compute_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
+def compute_forecast(slice: ForecastSlice | None = None, *,
+                     engine: ForecastEngine | None = None) -> PublishedForecast:
     """Forecast ``slice`` (default :func:`home_slice`) from the warehouse, without storing it.
 
-    The run is what ``haiquan forecast --reporter R --frequency A --horizon 12`` computes on the
-    warehouse (the same function, the same rows and settings).
+    The run is what ``haiquan forecast --reporter R --frequency A`` shows from the warehouse:
+    :func:`~haiquan.forecast.flows.forecast_file` on the slice's rows with
+    :meth:`ForecastSlice.config`.
 
     Raises:
         InputError: the warehouse holds no rows of the slice, or none that can be forecast.
@@ -171,18 +190,20 @@ def compute_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
     rows, _ = load_slice(None, reporter=slice.reporter, frequency=slice.frequency,
                          commodity_level=slice.commodity_level)
     run = forecast_file(None, None, slice.horizon, reporter=slice.reporter,
-                        frequency=slice.frequency, commodity_level=slice.commodity_level)
+                        frequency=slice.frequency, commodity_level=slice.commodity_level,
+                        config=slice.config(), engine=engine)
     return PublishedForecast(slice=slice, run_id=None, data_version=version,
                              fingerprint=rows_fingerprint(rows),
                              computed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                              seconds=time.perf_counter() - started, run=run)
 
 
-def publish_forecast(slice: ForecastSlice | None = None) -> PublishedForecast:
+def publish_forecast(slice: ForecastSlice | None = None, *,
+                     engine: ForecastEngine | None = None) -> PublishedForecast:
     """:func:`compute_forecast` and store the run for the warehouse's data version."""
     from haiquan.warehouse.results import save_result
 
-    published = compute_forecast(slice)
+    published = compute_forecast(slice, engine=engine)
     assert published.data_version is not None
     state = save_result(FORECAST_KIND, published.slice.key, published.data_version, published,
                         seconds=published.seconds, message=published.slice.describe())
@@ -211,7 +232,7 @@ def slice_forecast(flows: pd.DataFrame, slice: ForecastSlice) -> PublishedForeca
     if stored is not None and stored.fingerprint == fingerprint:
         return stored
     started = time.perf_counter()
-    run = run_flow_forecast(rows, slice.horizon)
+    run = run_flow_forecast(rows, slice.horizon, config=slice.config())
     return PublishedForecast(slice=slice, run_id=None, data_version=None,
                              fingerprint=fingerprint,
                              computed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -236,11 +257,12 @@ def forecast_or_stored(
     """:func:`~haiquan.forecast.flows.forecast_file`, answered from the stored run when one
     covers the request, so the CLI shows the figures the dashboard, the API and the plan show.
 
-    A stored run covers a warehouse request (no ``path``) of its reporter, frequency and
-    commodity level, with the default models and no reconciliation, for ``horizon`` up to the
-    run's: the answer is the run's rows of the partners and flows asked for, and its first note
-    names the run. Anything else is computed as ``forecast_file`` does, and a warehouse request
-    of the published slice says that it was computed now.
+    The published run covers a warehouse request (no ``path``) with the default models and no
+    reconciliation, for ``horizon`` up to the run's: the answer is the run's rows of the
+    partners and flows asked for, and its first note names the run. When none is stored for the
+    current data, the run is computed now over the reporter's whole slice (a forecast of one
+    partner alone would differ: the ensemble is chosen on every series together) and stored.
+    Anything else is computed as ``forecast_file`` does.
     """
     plain = (path is None and reconcile is None and commodity_level is not None
              and (config is None or config.with_(horizon=horizon) == ForecastConfig(
@@ -252,27 +274,40 @@ def forecast_or_stored(
         frequencies = rows["frequency"].astype(str).unique()
         if len(reporters) == 1 and len(frequencies) == 1:
             slice = ForecastSlice(str(reporters[0]), str(frequencies[0]), commodity_level or 0)
-            stored = stored_forecast(slice) if horizon <= slice.horizon else None
-            if stored is not None:
-                return _covering(stored, rows, horizon, output)
+            if horizon <= slice.horizon:
+                if output is not None:
+                    check_output(output)  # before minutes of work
+                stored = stored_forecast(slice)
+                if stored is not None:
+                    return _covering(stored, rows, horizon, output)
+                return _covering(_publish_now(slice, engine), rows, horizon, output,
+                                 computed_now=True)
     run = forecast_file(path, format, horizon, reporter=reporter, flow=flow,
                         frequency=frequency, partners=partners,
                         commodity_level=commodity_level, reconcile=reconcile, config=config,
                         engine=engine, output=output)
-    if plain:
-        run.notes.insert(0, "computed now: no stored forecast run covers this request (`haiquan "
-                         "refresh` stores the run the dashboard, the API and the plan show)")
+    if path is None:
+        run.notes.insert(0, "computed with the options given, not the published forecast run "
+                         "the dashboard, the API and the plan show")
     return run
 
 
+def _publish_now(slice: ForecastSlice, engine: ForecastEngine | None) -> PublishedForecast:
+    """The published run computed now, and stored when the warehouse lets it be."""
+    from haiquan.errors import ConfigurationError
+
+    try:
+        return publish_forecast(slice, engine=engine)
+    except ConfigurationError:  # the warehouse is busy being written: show it unstored
+        return compute_forecast(slice, engine=engine)
+
+
 def _covering(stored: PublishedForecast, rows: pd.DataFrame, horizon: int,
-              output: str | Path | None) -> FlowForecast:
+              output: str | Path | None, computed_now: bool = False) -> FlowForecast:
     """The stored run's answer to a request for ``rows``' series, ``horizon`` periods ahead."""
     from haiquan._files import write_atomically
-    from haiquan.forecast.flows import check_output, output_columns
+    from haiquan.forecast.flows import output_columns
 
-    if output is not None:
-        check_output(output)
     keys = [k for k in SERIES_KEYS if k in rows.columns and k in stored.run.forecasts.columns]
     wanted = rows[keys].astype(str).drop_duplicates()
 
@@ -288,7 +323,9 @@ def _covering(stored: PublishedForecast, rows: pd.DataFrame, horizon: int,
     if output is not None:
         first = output_columns(forecasts)
         write_atomically(output, lambda path: forecasts[first].to_csv(path, index=False))
-    notes = [f"from the {stored.label}; the dashboard, the API and the plan show this run"]
+    notes = [f"from the {stored.label}; the dashboard, the API and the plan show this run"
+             + (" (computed now: none was stored for the current data)" if computed_now
+                else "")]
     notes += [n for n in stored.run.notes if not n.startswith("not forecast:")]
     return FlowForecast(forecasts=forecasts, series=series, synthetic=stored.run.synthetic,
                         notes=notes)

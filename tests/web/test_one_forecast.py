@@ -89,20 +89,23 @@ def test_cli_api_page_and_plan_show_the_one_stored_run(
     assert f"stored forecast run {run} " in html
 
 
-def test_without_a_stored_run_the_cli_says_it_computed_now(
+def test_without_a_stored_run_the_cli_computes_the_published_one(
     synthetic_warehouse, tmp_path: Path
 ) -> None:
-    """Before any refresh, the CLI computes the same slice itself, and says so."""
-    from haiquan.forecast.published import home_slice, slice_forecast
-    from haiquan.warehouse.queries import query_flows
+    """Before any refresh, the CLI computes the published run over the home country's whole
+    slice (one partner alone would be forecast differently), stores it, and says so."""
+    from haiquan.forecast.published import stored_forecast
 
+    assert stored_forecast() is None
     cli, text = _cli_value(tmp_path)
-    assert "computed now" in " ".join(text.split())
-    # The same rows forecast the same way give the same figure: nothing differs but storage.
-    fresh = slice_forecast(query_flows(commodity=None), home_slice())
-    assert fresh.run_id is None
-    rows = fresh.series(partner="KOR", flow="export")
+    assert "computed now: none was stored" in " ".join(text.split())
+    stored = stored_forecast()
+    assert stored is not None and f"stored forecast run {stored.run_id} " in " ".join(
+        text.split())
+    rows = stored.series(partner="KOR", flow="export")
     assert float(rows.loc[rows["period"] == "2025", "yhat"].iloc[0]) == pytest_approx(cli)
+    again, text = _cli_value(tmp_path)  # now read, not computed
+    assert again == cli and "computed now" not in text
 
 
 def pytest_approx(value: float) -> object:

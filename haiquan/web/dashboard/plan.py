@@ -39,6 +39,9 @@ router = APIRouter(include_in_schema=False)
 FIGURE_LABELS: dict[str, str] = {
     "discount_rate": "discount rate",
     "assumption_range": "how far an assumed benefit figure may be off (low/high range)",
+    "once_signed.duration_years": "duration of implementation alone, once signed (years)",
+    "once_signed.staff_months_per_year": "staff-months a year of implementation, once signed",
+    "once_signed.budget_usd_per_year": "budget a year of implementation, once signed (USD)",
     "resources.staff_months_per_year": "staff-months available a year",
     "resources.budget_usd_per_year": "budget available a year (USD)",
     "duration_years": "duration (years)",
