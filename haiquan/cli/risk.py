@@ -71,6 +71,9 @@ def _print_report(report: dict[str, Any]) -> None:
         f"{training['to']}; selected on {training['selection_window_from']} .. "
         f"{training['to']}; {report['chosen']['rounds']} rounds"
     )
+    critical_meta = report.get("critical") or {}
+    if critical_meta and not critical_meta.get("trained"):
+        console.print(f"no critical-fraud model: {critical_meta.get('why')}", highlight=False)
     evaluation = report.get("evaluation")
     if not evaluation:
         return
@@ -89,6 +92,16 @@ def _print_report(report: dict[str, Any]) -> None:
                 f"{result['auc']:.3f}",
             )
     console.print(table)
+    critical = evaluation.get("critical")
+    if critical:
+        at = critical["at"]
+        console.print(
+            f"critical fraud (public safety) model on the valid file: {critical['rows']} "
+            f"declarations, {critical['fraud_rate']:.2%} critical; precision at 1 % "
+            f"{at['1%']['precision']:.3f}, at 5 % {at['5%']['precision']:.3f}; recall at 5 % "
+            f"{at['5%']['recall']:.3f}; AUC {critical['auc']:.3f}",
+            highlight=False,
+        )
     segments = evaluation.get("segments") or {}
     if segments:
         table = Table(title="the model by segment of the valid file (how sure its scores are)")

@@ -21,6 +21,7 @@ import pandas as pd
 from haiquan.errors import DataFileError
 from haiquan.risk._contrib import PathContributions
 from haiquan.risk.alerts import AeoDirectory
+from haiquan.risk.critical import critical_labels, train_critical
 from haiquan.risk.drift import reference_distribution
 from haiquan.risk.evaluation import evaluate_scores, selection_metrics
 from haiquan.risk.features import CATEGORICAL, FeatureBuilder, columns_of
@@ -94,7 +95,18 @@ class RiskModel:
     builder: FeatureBuilder
     reference: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The critical-fraud model (:mod:`haiquan.risk.critical`) and its reference scores.
+    critical: lgb.Booster | None = None
+    critical_reference: np.ndarray | None = None
     _paths: PathContributions | None = field(default=None, repr=False, compare=False)
+
+    def predict_critical(self, features: np.ndarray) -> np.ndarray | None:
+        """Probability of a critical (public-safety) fraud, ``None`` without that model."""
+        if self.critical is None:
+            return None
+        matrix = np.ascontiguousarray(features, dtype=np.float64)
+        threads = 1 if len(matrix) < 256 else 0
+        return np.asarray(self.critical.predict(matrix, num_threads=threads), dtype=float)
 
     @property
     def feature_names(self) -> list[str]:
@@ -308,7 +320,11 @@ def train_model(
         booster = lgb.train(chosen, data, num_boost_round=rounds)
     reference = np.sort(np.asarray(booster.predict(features[sel_rows]), dtype=float))
     reference = np.quantile(reference, np.linspace(0, 1, 1001))
+    critical, critical_reference, critical_meta = train_critical(
+        train, features, fit_rows, sel_rows, chosen, categorical, config.max_rounds,
+        config.early_stopping)
     meta: dict[str, Any] = {
+        "critical": critical_meta,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "training": {
             "rows": int(len(train)),
@@ -327,7 +343,8 @@ def train_model(
             features, builder.feature_names, set(CATEGORICAL)
         ),
     }
-    model = RiskModel(booster=booster, builder=builder, reference=reference, meta=meta)
+    model = RiskModel(booster=booster, builder=builder, reference=reference, meta=meta,
+                      critical=critical, critical_reference=critical_reference)
     if valid is not None:
         meta["evaluation"] = evaluate_model(model, valid, aeo=aeo, training=train)
     return model
@@ -377,7 +394,13 @@ def evaluate_model(
         seen = pd.MultiIndex.from_frame(training[list(TWIN_KEY)])
         twin = np.asarray(pd.MultiIndex.from_frame(frame[list(TWIN_KEY)]).isin(seen))
         masks = {"with a twin in training": twin, "without a twin": ~twin, **masks}
+    critical = model.predict_critical(features)
+    critical_truth = critical_labels(frame)
+    extra: dict[str, Any] = {}
+    if critical is not None and critical_truth is not None and 0 < critical_truth.sum():
+        extra["critical"] = evaluate_scores(critical_truth, critical, tax, **kwargs)
     return {
+        **extra,
         "model": evaluate_scores(labels, scores, tax, **kwargs),
         "baselines": {
             name: evaluate_scores(labels, s, tax, **kwargs) for name, s in baselines.items()

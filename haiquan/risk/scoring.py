@@ -21,6 +21,7 @@ from haiquan.declarations import DeclarationRecord
 from haiquan.declarations.records import records_to_columns
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
 from haiquan.risk.capacity import CapacityRules, LeftOut, apply_capacity, office_groups
+from haiquan.risk.critical import CRITICAL_NOTE_PERCENTILE
 from haiquan.risk.features import columns_of
 from haiquan.risk.model import RiskModel
 from haiquan.risk.novelty import novelty_flags
@@ -43,6 +44,7 @@ SCORE_COLUMNS = (
     "declaration_id",
     "item_number",
     "score",
+    "critical_score",
     "level",
     "channel",
     "selection",
@@ -154,13 +156,17 @@ def score_records(
         profiles=profiles,
     )
     keys = list(SCORE_COLUMNS)
-    return [
+    rows = [
         {
             k: scored[k][i].item() if isinstance(scored[k][i], np.generic) else scored[k][i]
             for k in keys
         }
         for i in range(len(records))
     ]
+    for row in rows:  # no critical-fraud model: null, as for one declaration
+        if row["critical_score"] != row["critical_score"]:
+            row["critical_score"] = None
+    return rows
 
 
 #: Columns routing reads (ids, alert criteria, AEO parties), besides the score and the date.
@@ -210,7 +216,8 @@ def _score_one(
                 mode=mode, profiles=profiles,
             ).items()
         }
-    note = str(routed["notes"])
+    critical = _critical(model, features)
+    note = _with_critical(str(routed["notes"]), bool(critical[1][0]))
     one = {name: np.array([value], dtype=object) for name, value in row.items()}
     one["date"] = np.array([day], dtype="datetime64[D]")
     reasons = (model.explain(features, currencies=[row.get("currency")], columns=one)[0]
@@ -220,6 +227,7 @@ def _score_one(
         "declaration_id": row["declaration_id"],
         "item_number": row["item_number"],
         "score": float(np.round(scores, 6)[0]),
+        "critical_score": None if critical[0] is None else float(critical[0][0]),
         "level": str(routed["level"]),
         "channel": str(routed["channel"]),
         "selection": str(routed["selection"]),
@@ -281,7 +289,10 @@ def _score(
         )
         if progress is not None:
             progress(min(start + _EXPLAIN_CHUNK, len(rows)), len(rows))
+    critical, top_critical = _critical(model, features)
     combined = np.asarray(routed["notes"], dtype=object).copy()
+    for i in np.flatnonzero(top_critical).tolist():
+        combined[i] = _with_critical(combined[i], True)
     # join notes and reasons only where both exist (most batch rows have neither)
     has_note = combined != ""
     for i in np.flatnonzero(has_note & (reasons != "")).tolist():
@@ -297,6 +308,7 @@ def _score(
         "declaration_id": np.asarray(columns["declaration_id"]),
         "item_number": np.asarray(columns["item_number"]),
         "score": np.round(scores, 6),
+        "critical_score": np.full(n, np.nan) if critical is None else critical,
         "level": routed["level"],
         "channel": channel,
         "selection": routed["selection"],
@@ -308,3 +320,23 @@ def _score(
         "draw_chance": routed["draw_chance"],
     }
     return arrays, counts, left
+
+
+_CRITICAL_NOTE = (f"critical fraud risk (public safety: IP, drugs, false origin ...): top "
+                  f"{1 - CRITICAL_NOTE_PERCENTILE:.0%} of the critical-fraud model's scores")
+
+
+def _critical(model: RiskModel, features: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The critical-fraud probability (rounded) and whether it is in the model's top scores."""
+    scores = model.predict_critical(features)
+    if scores is None or model.critical_reference is None:
+        return None, np.zeros(len(features), dtype=bool)
+    reference = model.critical_reference
+    percentile = np.searchsorted(reference, scores, side="right") / len(reference)
+    return np.round(scores, 6), percentile >= CRITICAL_NOTE_PERCENTILE
+
+
+def _with_critical(note: str, top: bool) -> str:
+    if not top:
+        return note
+    return f"{_CRITICAL_NOTE}; {note}" if note else _CRITICAL_NOTE

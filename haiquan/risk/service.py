@@ -197,6 +197,7 @@ def _train_and_save(
         "chosen": model.meta["chosen"],
         "candidates": model.meta["candidates"],
         "evaluation": model.meta.get("evaluation"),
+        "critical": model.meta.get("critical"),
     }
 
 

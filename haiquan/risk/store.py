@@ -4,7 +4,8 @@
 
     MODEL_DIR/
       CURRENT                 the name of the version in use, e.g. v0002
-      versions/v0001/         model.txt (LightGBM), history.npz, meta.json, training.parquet
+      versions/v0001/         model.txt (LightGBM), critical.txt (critical-fraud model, when
+                              trained), history.npz, meta.json, training.parquet
       versions/v0002/
 
 Training or retraining writes a new version and only then moves ``CURRENT``, so a failed run
@@ -120,6 +121,8 @@ def save_model(
     tmp = root / f".{version}.tmp"
     tmp.mkdir()
     model.booster.save_model(str(tmp / "model.txt"))
+    if model.critical is not None:
+        model.critical.save_model(str(tmp / "critical.txt"))
     np.savez(str(tmp / "history.npz"), **model.builder.to_arrays())  # type: ignore[arg-type]
     meta = dict(
         model.meta,
@@ -127,6 +130,8 @@ def save_model(
         synthetic=_is_synthetic(training) if synthetic is None else bool(synthetic),
         builder=model.builder.settings(),
         reference=[float(x) for x in model.reference],
+        critical_reference=None if model.critical_reference is None
+        else [float(x) for x in model.critical_reference],
         feature_names=model.feature_names,
     )
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
@@ -187,11 +192,16 @@ def load_model(model_dir: Path | None = None, version: str | None = None) -> Ris
         with np.load(path / "history.npz") as arrays:
             builder = FeatureBuilder.from_arrays(dict(arrays), meta["builder"])
         booster = lgb.Booster(model_file=str(path / "model.txt"))
+        critical_file = path / "critical.txt"
         model = RiskModel(
             booster=booster,
             builder=builder,
             reference=np.asarray(meta["reference"], dtype=float),
             meta=meta,
+            critical=lgb.Booster(model_file=str(critical_file))
+            if critical_file.is_file() else None,
+            critical_reference=None if meta.get("critical_reference") is None
+            else np.asarray(meta["critical_reference"], dtype=float),
         )
         _CACHE[(root_text, name)] = model
         return model

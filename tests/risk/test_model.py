@@ -101,3 +101,32 @@ def test_path_contributions_add_up_to_the_raw_score(
     total = contributions.sum(axis=1) + small_model._paths.expected()
     np.testing.assert_allclose(total, raw, atol=1e-9)
     assert (contributions != 0).any(axis=1).all()
+
+
+def test_critical_fraud_is_modelled_scored_and_noted(
+    small_model: RiskModel, synthetic_train: pd.DataFrame, synthetic_later: pd.DataFrame
+) -> None:
+    from haiquan.risk.model import train_model
+    from haiquan.risk.service import score_declarations
+    from tests.risk.conftest import SMALL
+
+    # the generator marks few frauds critical: too few to learn from, and said so
+    assert not small_model.meta["critical"]["trained"]
+    assert "critical cases" in small_model.meta["critical"]["why"]
+    assert score_declarations(synthetic_later.head(30), small_model)["critical_score"].isna().all()
+
+    def more_critical(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        fraud = out["fraud"].eq(1) & out["hs_code"].str[:2].isin(["61", "62", "85", "30"])
+        out["critical_fraud"] = out["critical_fraud"].mask(fraud, 2)
+        return out
+
+    model = train_model(more_critical(synthetic_train), config=SMALL,
+                        valid=more_critical(synthetic_later))
+    assert model.meta["critical"]["trained"], model.meta["critical"]
+    scored = score_declarations(synthetic_later, model, explain="none")
+    assert scored["critical_score"].between(0, 1).all()
+    top = scored["reasons"].str.contains("critical fraud risk (public safety", regex=False)
+    assert top.any()
+    assert scored.loc[top, "critical_score"].min() >= scored.loc[~top, "critical_score"].median()
+    assert model.meta["evaluation"]["critical"]["auc"] > 0.5  # reported on the valid file

@@ -87,6 +87,10 @@ class RiskScorePublic(BaseModel):
     declaration_id: str
     item_number: int
     score: float = Field(ge=0, le=1, description="0-1, higher is riskier")
+    critical_score: float | None = Field(
+        default=None, ge=0, le=1,
+        description="probability of a critical (public-safety) fraud, from the critical-fraud "
+        "model; null when the model has none (too few critical cases in its training data)")
     level: Literal["low", "medium", "high", "very high"]
     channel: Literal["red", "yellow", "blue", "green"]
     selection: Literal["alert", "profile", "random", "risk", "none"]
