@@ -30,6 +30,7 @@ __all__ = [
     "Benefit",
     "Catalogue",
     "Initiative",
+    "OnceSigned",
     "Resources",
     "Sourced",
     "example_catalogue_path",
@@ -213,6 +214,30 @@ def _check_partner(code: str) -> str:
         ) from error
 
 
+class OnceSigned(BaseModel):
+    """What is left of an arrangement initiative once the arrangement is signed: its
+    implementation only (:mod:`haiquan.priorities.present` applies it)."""
+
+    model_config = _STRICT
+
+    duration_years: Sourced
+    staff_months_per_year: Sourced
+    budget_usd_per_year: Sourced
+
+    @field_validator("duration_years")
+    @classmethod
+    def _duration(cls, value: Sourced) -> Sourced:
+        if value.value < 1 or value.value != int(value.value):
+            raise ValueError(f"duration_years is a whole number of years ≥ 1, got {value.value}")
+        return value
+
+    @field_validator("staff_months_per_year", "budget_usd_per_year")
+    @classmethod
+    def _costs(cls, value: Sourced, info: pydantic.ValidationInfo) -> Sourced:
+        _non_negative(value, str(info.field_name))
+        return value
+
+
 class Initiative(BaseModel):
     """One candidate cooperation action."""
 
@@ -236,6 +261,9 @@ class Initiative(BaseModel):
         description="Latest start year (an overdue commitment starts in the first plan year).")
     required: bool = False
     benefit: Benefit
+    once_signed: OnceSigned | None = Field(
+        default=None, description="Duration and costs of implementation alone, used when the "
+        "agreements catalogue records the arrangement as signed but not applied.")
     notes: str | None = None
 
     @field_validator("partners")

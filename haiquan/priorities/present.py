@@ -7,7 +7,8 @@ single-window connection) is compared with ``haiquan/reference/data/agreements.y
 plan's first day:
 
 * already applied with every partner → **excluded**, with the agreement named;
-* signed but not applied yet → kept as an **implementation** initiative (its name says so);
+* signed but not applied yet → kept as an **implementation** initiative (its name says so, and
+  its ``once_signed`` duration and costs replace the negotiation's when the catalogue gives them);
 * a bilateral arrangement with a partner that home has already signed a group-wide arrangement
   of the same kind with (AAMRA covers Thailand) → **excluded**: the group arrangement is the
   commitment home tracks, and the bilateral one would duplicate it; the commitments catalogue
@@ -135,5 +136,11 @@ def check_against_reference(catalogue: Catalogue, on: dt.date) -> tuple[Catalogu
         if item.id in renamed:
             update["name"] = renamed[item.id].new_name or item.name
             update["required"] = item.required or renamed[item.id].required
+            signed = item.once_signed
+            if signed is not None:
+                # Negotiation is over: implementation's own duration and costs.
+                update.update(duration_years=signed.duration_years,
+                              staff_months_per_year=signed.staff_months_per_year,
+                              budget_usd_per_year=signed.budget_usd_per_year)
         items.append(item.model_copy(update=update))
     return catalogue.model_copy(update={"initiatives": items}), checks

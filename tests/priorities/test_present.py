@@ -17,6 +17,9 @@ def test_the_example_catalogue_is_checked_against_agreements_and_commitments() -
     assert "2024-12-26" in by_id["aeo-mra-kor"].reason
     names = {i.id: i.name for i in checked.initiatives}
     assert names["aeo-mra-kor"].startswith("Implement the Vietnam-Korea")
+    # Its `once_signed` figures replace the negotiation's: implementation alone.
+    korea = checked.by_id()["aeo-mra-kor"]
+    assert (korea.duration, korea.staff_months_per_year.value) == (1, 8)
     # The bilateral Thai MRA would duplicate the ASEAN one both signed: excluded, with why.
     assert by_id["aeo-mra-tha"].action == "excluded" and "AAMRA" in by_id["aeo-mra-tha"].reason
     assert "aeo-mra-tha" not in names
