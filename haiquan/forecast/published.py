@@ -56,9 +56,10 @@ FORECAST_KIND = "forecast"
 #: starting next year on annual data that ends some years back.
 PUBLISHED_HORIZON = 12
 
-#: Periods between the back-test origins of a stored run. With origins a horizon apart (the
-#: default) an annual series needs 42 years to be back-tested over 12, which no Vietnam series
-#: has: every one would get an unchecked model and no band. One year apart it needs 20.
+#: Periods between the back-test origins of a stored run of annual data. With origins a horizon
+#: apart (the default, kept for monthly and quarterly runs) an annual series needs 42 years to
+#: be back-tested over 12, which no Vietnam series has: every one would get an unchecked model
+#: and no band. One year apart it needs 20.
 PUBLISHED_CV_STEP = 1
 
 _FINGERPRINT_COLUMNS = ("reporter", "partner", "flow", "frequency", "period", "commodity",
@@ -79,12 +80,17 @@ class ForecastSlice:
     frequency: str = "A"
     commodity_level: int = 0
     horizon: int = PUBLISHED_HORIZON
-    cv_step: int = PUBLISHED_CV_STEP
+
+    @property
+    def cv_step(self) -> int | None:
+        """Periods between back-test origins: :data:`PUBLISHED_CV_STEP` for annual data, else
+        the default (``None``: a horizon apart)."""
+        return PUBLISHED_CV_STEP if self.frequency == "A" else None
 
     @property
     def key(self) -> str:
         return (f"{self.reporter}/{self.frequency}/level{self.commodity_level}/h{self.horizon}"
-                f"/step{self.cv_step}")
+                f"/step{self.cv_step or self.horizon}")
 
     def config(self) -> ForecastConfig:
         """The forecast settings of the run: the defaults, with this horizon and origin step."""
