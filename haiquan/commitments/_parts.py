@@ -26,10 +26,25 @@ import pandas as pd
 
 from haiquan.errors import DataFileError
 
-__all__ = ["Coverage", "read_item_list", "resolve"]
+__all__ = ["Coverage", "normalise_reference", "read_item_list", "resolve"]
 
 _RANGE = re.compile(r"^\s*(?P<first>[^\s–-]+)\s*[-–]\s*(?P<last>[^\s–-]+)\s*$")
 _PARAGRAPH = re.compile(r"^(?P<item>.+)\.(?P<number>\d+)$")
+_DASH = re.compile(r"\s*[-–—]\s*")
+
+
+def normalise_reference(ref: str) -> str:
+    """One spelling of an item reference, so the same range is stored once.
+
+    Notifications print ranges with an en dash and spaces ("11.5 – 11.15"); a spreadsheet has
+    "11.5-11.15". Both mean the same paragraphs, and a record stored under each spelling would
+    count the same state twice in the history.
+
+    >>> normalise_reference(" 11.5 – 11.15 ")
+    '11.5-11.15'
+    """
+    return _DASH.sub("-", ref.strip())
+
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
-from haiquan.commitments._parts import resolve
+from haiquan.commitments._parts import normalise_reference, resolve
 from haiquan.commitments.catalogue import Catalogue, load_catalogue, parts_of
 from haiquan.errors import DataFileError, HaiquanError, UnknownCodeError, ValidationError
 from haiquan.reference.countries import find_country
@@ -158,6 +158,12 @@ class StatusRecord(BaseModel):
         if value is pd.NaT:
             return None
         return value
+
+    @field_validator("item")
+    @classmethod
+    def _one_spelling_of_a_range(cls, value: str) -> str:
+        # "11.5 – 11.15" (as notifications print it) and "11.5-11.15" are the same paragraphs.
+        return normalise_reference(value)
 
     @field_validator("category", mode="before")
     @classmethod

@@ -121,6 +121,19 @@ def test_the_same_file_with_one_byte_changed_stores_only_what_changed(tmp_path: 
     assert len(status_history()) == 3
 
 
+def test_a_range_respelt_with_an_en_dash_and_spaces_is_the_same_record(tmp_path: Path) -> None:
+    # Notifications print "11.5 – 11.15"; the sheet said "11.5-11.15": the same paragraphs, so
+    # the second file must not add the same state to the history again.
+    head = "catalogue,item,country,effective_date,category,definitive_date\n"
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(head + "wto_tfa,11.5-11.15,VNM,2022-05-06,B,2024-12-31\n")
+    second.write_text(head + "wto_tfa,11.5 – 11.15,VNM,2022-05-06,B,2024-12-31\n")
+    load_status_file(first)
+    again = load_status_file(second)
+    assert (again.rows, again.unchanged) == (0, 1)
+    assert status_history()["item"].tolist() == ["11.5-11.15"]
+
+
 def test_history_lives_in_commitment_tables_of_the_warehouse(tmp_path: Path) -> None:
     path = tmp_path / "status.csv"
     path.write_text("catalogue,item,country,effective_date,category\nwto_tfa,7.1,VNM,2022-05-06,B\n")
