@@ -26,7 +26,7 @@ import pandas as pd
 
 from haiquan.errors import DataFileError
 
-__all__ = ["Coverage", "normalise_reference", "read_item_list", "resolve"]
+__all__ = ["Coverage", "backwards_range", "normalise_reference", "read_item_list", "resolve"]
 
 _RANGE = re.compile(r"^\s*(?P<first>[^\s–-]+)\s*[-–]\s*(?P<last>[^\s–-]+)\s*$")
 _PARAGRAPH = re.compile(r"^(?P<item>.+)\.(?P<number>\d+)$")
@@ -45,6 +45,18 @@ def normalise_reference(ref: str) -> str:
     """
     return _DASH.sub("-", ref.strip())
 
+
+def backwards_range(ref: str, parts_of: dict[str, list[str]]) -> str | None:
+    """The range written the right way round when ``ref`` is a backwards range, else None.
+
+    >>> backwards_range("11.15-11.5", {"11": []})
+    '11.5-11.15'
+    """
+    matched = _RANGE.match(ref)
+    if not matched:
+        return None
+    turned = f"{matched.group('last')}-{matched.group('first')}"
+    return turned if resolve(turned, parts_of) is not None else None
 
 
 @dataclass(frozen=True)

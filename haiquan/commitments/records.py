@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
-from haiquan.commitments._parts import normalise_reference, resolve
+from haiquan.commitments._parts import backwards_range, normalise_reference, resolve
 from haiquan.commitments.catalogue import Catalogue, load_catalogue, parts_of
 from haiquan.errors import DataFileError, HaiquanError, UnknownCodeError, ValidationError
 from haiquan.reference.countries import find_country
@@ -306,6 +306,14 @@ def _item_problem(cat: Catalogue, item: str) -> ValidationError | None:
             got=f"{cat.id} with no {cat.item_label}s",
             fix=f"copy {cat.id}.yaml, add the {cat.item_label}s with their source and run "
             "`haiquan commitments install-catalogue` (docs/commitments.md, your own catalogue)",
+        )
+    turned = backwards_range(item, parts_of(cat))
+    if turned is not None:
+        return ValidationError(
+            f"range {item!r} in catalogue {cat.id} runs backwards",
+            expected="a range from its first to its last paragraph or part",
+            got=repr(item),
+            fix=f"write {turned!r}",
         )
     sample = ", ".join(sorted(ids)[:6])
     return ValidationError(

@@ -93,6 +93,17 @@ def test_a_later_whole_item_record_covers_every_part_again(
     assert implementation_rate(parts_tfa, "VNM", D(2021, 6, 1), records=records).implemented == 3
 
 
+@pytest.mark.parametrize(
+    ("ref", "turned"), [("3.1.15-3.1.5", "3.1.5-3.1.15"), ("1.2.3-1.2.1", "1.2.1-1.2.3")]
+)
+def test_a_backwards_range_is_refused_with_the_range_turned_round(
+    parts_tfa: Catalogue, make_record: Callable[..., StatusRecord], ref: str, turned: str
+) -> None:
+    with pytest.raises(ValidationError, match="runs backwards") as caught:
+        check_record(make_record(ref, category="B", definitive_date=D(2030, 1, 1)), parts_tfa)
+    assert f"write '{turned}'" in str(caught.value)
+
+
 def test_a_part_the_item_does_not_list_is_refused(
     parts_tfa: Catalogue, make_record: Callable[..., StatusRecord]
 ) -> None:
