@@ -109,6 +109,24 @@ def test_one_extreme_value_cannot_stretch_a_criterion(criteria: PartnerCriteria)
         more.overall.set_index("partner")["score"].to_dict())
 
 
+def test_one_extreme_mirror_figure_cannot_rank_a_small_partner_first(
+        flows_factory: Factory) -> None:
+    # Laos, 0.4 % of the trade, reports exports to Vietnam a million times what Vietnam
+    # records (a unit error, say): the discrepancy counts up to the trade Vietnam records,
+    # so that one figure cannot outweigh every other instrument and lift Laos to the top.
+    value = LEVEL["LAO"]
+    mirror = flows_factory([("LAO", "VNM", "export", "2020", value * 1e6),
+                            ("LAO", "VNM", "import", "2020", value)])
+    flows = pd.concat([_flows(flows_factory), mirror], ignore_index=True)
+    scores = score_partners(flows, home="VNM", horizon=5, min_share=0.0, on=ON,
+                            forecast="trend")
+    table = scores.criteria.table.set_index("partner")
+    assert table.loc["LAO", "enforcement"] == pytest.approx(table.loc["LAO", "current_trade"])
+    driver = scores.instruments["enforcement"].table.set_index("partner").loc["LAO", "driver"]
+    assert "counted up to" in driver
+    assert scores.overall.set_index("partner").loc["LAO", "rank"] == 4
+
+
 def test_raising_a_weight_favours_the_partner_that_leads_on_it(
         criteria: PartnerCriteria) -> None:
     weights = load_weights()
