@@ -18,17 +18,17 @@ import shutil
 from pathlib import Path
 
 from haiquan.commitments.records import StatusRecord
-from haiquan.commitments.status import LoadResult, history_rows, load_records, status_history
+from haiquan.commitments.status import (
+    LoadResult,
+    evidence_dir,
+    history_rows,
+    load_records,
+    status_history,
+)
 from haiquan.errors import ConflictError, InputError, NotFoundError
 from haiquan.reference.countries import country as lookup_country
-from haiquan.settings import get_settings
 
 __all__ = ["approve_record", "attach_evidence", "drafts", "evidence_dir"]
-
-
-def evidence_dir() -> Path:
-    """Where evidence files are kept: ``HAIQUAN_HOME/commitments/evidence``."""
-    return get_settings().home / "commitments" / "evidence"
 
 
 def attach_evidence(path: Path | str) -> str:

@@ -32,8 +32,9 @@ from haiquan.commitments.records import (
     check_record,
     read_status_file,
 )
-from haiquan.errors import ConflictError
+from haiquan.errors import ConflictError, ValidationError
 from haiquan.reference.countries import country as lookup_country
+from haiquan.settings import get_settings
 
 __all__ = [
     "LoadResult",
@@ -77,6 +78,38 @@ class LoadResult(BaseModel):
     unchanged: int = 0
 
 
+def evidence_dir() -> Path:
+    """Where evidence files are kept: ``HAIQUAN_HOME/commitments/evidence``."""
+    return get_settings().home / "commitments" / "evidence"
+
+
+def _missing_evidence(records: Sequence[StatusRecord]) -> None:
+    """Refuse records whose ``evidence_file`` is not a file kept in :func:`evidence_dir`.
+
+    A record approved "with evidence" that points at nothing, or at a path outside the evidence
+    folder (``../../etc/passwd``), would mislead whoever audits it; the file is attached first
+    (``record --evidence-file``), and its reference is what a record carries.
+    """
+    folder = evidence_dir()
+    missing = [
+        r for r in records
+        if r.evidence_file is not None
+        and (Path(r.evidence_file).name != r.evidence_file or "\\" in r.evidence_file
+             or not (folder / r.evidence_file).is_file())
+    ]
+    if missing:
+        shown = ", ".join(f"{r.catalogue} {r.item} ({r.evidence_file!r})" for r in missing[:5])
+        raise ValidationError(
+            f"{len(missing)} record(s) name an evidence file that is not kept; nothing was stored",
+            expected=f"the reference of a file kept in {folder} (as `record --evidence-file` "
+            "attaches it: <16 hex digits of its SHA-256>-<name>)",
+            got=shown,
+            fix="attach the file with `haiquan commitments record ... --evidence-file FILE`, or "
+            "give the evidence as text or a link in the evidence column",
+            details={"records": [f"{r.catalogue} {r.item} {r.effective_date}" for r in missing]},
+        )
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -105,6 +138,7 @@ def load_records(
     for record in records:
         cat = catalogues.setdefault(record.catalogue, load_catalogue(record.catalogue))
         check_record(record, cat)
+    _missing_evidence(records)
     fresh = _not_yet_stored(records) if sha256 is not None else list(records)
     load_id = uuid.uuid4().hex[:16]
     if not fresh:

@@ -14,13 +14,14 @@ from haiquan.commitments import (
     StatusRecord,
     deadlines,
     implementation_rate,
+    load_status_file,
     record_status,
     state_on,
     status_history,
 )
 from haiquan.commitments.assessment import approve_record, attach_evidence, drafts, evidence_dir
 from haiquan.commitments.records import read_status_file
-from haiquan.errors import ConflictError, InputError, NotFoundError
+from haiquan.errors import ConflictError, InputError, NotFoundError, ValidationError
 from haiquan.settings import get_settings
 
 D = dt.date
@@ -98,6 +99,35 @@ def test_an_evidence_file_is_kept_by_its_hash(tmp_path: Path) -> None:
     assert attach_evidence(scan) == reference
     with pytest.raises(InputError, match="cannot read the evidence file"):
         attach_evidence(tmp_path / "missing.pdf")
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["0123456789abcdef-decision.pdf", "/etc/hostname", "../../warehouse.duckdb", "a\\b.pdf"],
+)
+def test_a_record_naming_an_evidence_file_that_is_not_kept_stores_nothing(
+    hand_safe: Catalogue, tmp_path: Path, reference: str
+) -> None:
+    # A status file (or an API call) can name any evidence file: it must be one attached
+    # to the evidence folder, or the record would claim evidence nobody can open.
+    path = tmp_path / "assessment.csv"
+    path.write_text(
+        "catalogue,item,country,effective_date,status,evidence_file\n"
+        f"hand_safe,2.1,VNM,2024-01-01,partially,{reference}\n"
+    )
+    with pytest.raises(ValidationError, match="evidence file that is not kept"):
+        load_status_file(path)
+    assert status_history().empty
+
+
+def test_a_record_naming_a_kept_evidence_file_is_stored(
+    hand_safe: Catalogue, tmp_path: Path
+) -> None:
+    scan = tmp_path / "decision.pdf"
+    scan.write_bytes(b"%PDF-1.4 decision")
+    reference = attach_evidence(scan)
+    record_status(_self_assessment(approval="approved", evidence_file=reference))
+    assert status_history()["evidence_file"].tolist() == [reference]
 
 
 def test_a_status_file_carries_the_self_assessment_columns(
