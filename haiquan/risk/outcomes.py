@@ -70,7 +70,7 @@ class InspectionOutcome(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     declaration_id: str = Field(min_length=1, max_length=64)
-    item_number: int = Field(default=1, ge=1)
+    item_number: int = Field(default=1, ge=1, le=999_999)
     found: bool = Field(description="the inspection found fraud")
     duty_recovered: float = Field(default=0.0, ge=0, allow_inf_nan=False,
                                   description="duty and taxes recovered, declaration currency")
