@@ -115,10 +115,25 @@ class PriorityScores:
 
     @property
     def combination(self) -> str:
-        """How the overall score combines the criteria, in one sentence."""
-        parts = ", ".join(f"{c} {w:.0%}" for c, w in self.weights.items())
-        return (f"overall score = 100 × Σ weight × points (0-1) of each criterion; weights "
-                f"{parts}")
+        """How the overall score combines the criteria, in one sentence.
+
+        The instruments are not scored one by one: their weighted USD is summed and scored
+        once, and the points shared out in proportion, so an instrument's column can hold more
+        than its weight (the USA's AEO column holds about 37 of 100 under a 20 % weight). The
+        sentence says so, or the table reads as a mistake.
+        """
+        money = {c: w for c, w in self.weights.items() if c in MONEY_CRITERIA}
+        other = {c: w for c, w in self.weights.items() if c not in MONEY_CRITERIA}
+        parts = []
+        if money:
+            listed = ", ".join(f"{c} {w:.0%}" for c, w in money.items())
+            parts.append(
+                f"money at stake, {sum(money.values()):.0%} of the score: each instrument's USD "
+                f"× its weight (weights {listed}), summed, scored once on the log scale "
+                f"(0-1) and the points shared among the instruments in proportion to their "
+                f"weighted USD, so one instrument's column can exceed its own weight")
+        parts += [f"{c} {w:.0%} × its points (0-1)" for c, w in other.items()]
+        return "overall score out of 100 = " + "; plus ".join(parts)
 
 
 def _name(code: str) -> str:

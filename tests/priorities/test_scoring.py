@@ -97,6 +97,21 @@ def test_points_add_up_and_a_criterion_that_does_not_separate_is_dropped(
     assert ranking["usd"].is_monotonic_decreasing
 
 
+def test_the_combination_sentence_says_how_the_money_points_are_shared(
+        criteria: PartnerCriteria) -> None:
+    scores = score_criteria(criteria, load_weights())
+    money = [c for c in scores.weights if c in MONEY_CRITERIA]
+    share = sum(scores.weights[c] for c in money)
+    overall = scores.overall
+    # The instruments share one money score: together never above their share of 100, while
+    # one instrument's column may exceed its own weight; the sentence must say both.
+    assert (overall[money].sum(axis=1) <= 100 * share + 1e-9).all()
+    assert (overall[money] > 100 * pd.Series(scores.weights)[money] + 1e-9).any().any()
+    assert f"money at stake, {share:.0%} of the score" in scores.combination
+    assert "in proportion to their weighted USD" in scores.combination
+    assert "can exceed its own weight" in scores.combination
+
+
 def test_one_extreme_value_cannot_stretch_a_criterion(criteria: PartnerCriteria) -> None:
     table = criteria.table.copy()
     table.loc[table["partner"] == "JPN", "enforcement"] = 1e15  # a data error, say
