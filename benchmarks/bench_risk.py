@@ -114,8 +114,14 @@ def _twins(model: Any, train: pd.DataFrame, valid: pd.DataFrame) -> None:
     tax = (frame["value"] * frame["tax_rate"] / 100).to_numpy(dtype=float)
     print("\n== the same model on valid items with / without an exact (value, net mass, HS6) "
           "twin in the training file")
+    from haiquan.risk.novelty import novelty_flags
+    from haiquan.risk.policy import load_selectivity_rules
+
+    rules = load_selectivity_rules(on=pd.Timestamp(frame["date"].max()).date())
+    novel = novelty_flags(model.features(frame), model.feature_names, rules) != ""
     print(f"{'items':<28}{'rows':>6}{'fraud':>8}{'prec@5%':>9}{'prec@10%':>10}{'AUC':>8}")
-    for name, mask in (("with a twin in train", twin), ("without a twin (new goods)", ~twin)):
+    for name, mask in (("with a twin in train", twin), ("without a twin (new goods)", ~twin),
+                       ("flagged novel", novel), ("not flagged", ~novel)):
         result = evaluate_scores(labels[mask], scores[mask], tax[mask])
         print(f"{name:<28}{int(mask.sum()):>6}{result['fraud_rate']:>8.3f}"
               f"{result['at']['5%']['precision']:>9.3f}{result['at']['10%']['precision']:>10.3f}"
