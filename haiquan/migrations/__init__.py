@@ -12,10 +12,10 @@ users       ``web_*`` (haiquan.web.auth)        ``haiquan_users_version``
 ==========  ==================================  =============================
 
 Revision ``0001`` of each is the schema of release 0.1.0, which created its tables without a
-version table: such a database is recognised by its tables and stamped ``0001`` by ``haiquan db
-upgrade`` before the later revisions run. How a store is opened, created and checked is
-:func:`haiquan.migrations.prepare_schema`; docs/gateway-operations.md ("Schema versions") is the
-operator's view.
+version table: such a database is recognised by its tables, and ``haiquan db upgrade`` runs
+``0001`` on it (creating only the tables it lacks) before the later revisions. How a store is
+opened, created and checked is :func:`haiquan.migrations.prepare_schema`;
+docs/gateway-operations.md ("Schema versions") is the operator's view.
 (The DuckDB warehouse is not here: its tables are created by the code that loads data.)
 
 Only this package's ``__init__`` is imported by the stores: a store's tables are imported when
@@ -52,14 +52,18 @@ class StoreSchema:
         name: the store's name in ``haiquan db`` commands.
         what: the store as a sentence names it.
         tables_module: ``module:attribute`` of the store's current ``MetaData``.
-        release_tables: the tables release 0.1.0 created (an unversioned database holding them
-            is at revision ``0001``).
+        release_tables: the tables release 0.1.0 created (an unversioned database holding some
+            or all of them is a store of 0.1.0 or earlier, brought to revision ``0001`` by
+            creating what it lacks).
+        head: the newest revision of ``versions/``, so opening a store at it needs no Alembic
+            (a test holds it equal to Alembic's head).
     """
 
     name: str
     what: str
     tables_module: str
     release_tables: frozenset[str]
+    head: str = "0001"
 
     @property
     def version_table(self) -> str:

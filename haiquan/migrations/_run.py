@@ -25,22 +25,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 from haiquan.errors import ConfigurationError
 from haiquan.migrations import StoreSchema
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["SchemaStatus", "prepare_schema", "schema_status", "upgrade_schema"]
 
 #: Seconds to wait for another process creating or upgrading the same SQLite store.
 LOCK_WAIT_SECONDS = 60.0
 
-State = Literal["current", "empty", "older", "newer", "release-0.1.0", "foreign"]
+State = Literal["current", "empty", "older", "newer", "release-0.1.0"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,8 @@ class SchemaStatus:
     Attributes:
         store: the store's name (``gateway``, ``aeo``, ``users``).
         state: ``current``; ``empty`` (no tables yet); ``older`` (a known earlier revision);
-            ``release-0.1.0`` (the tables of release 0.1.0, no version table); ``newer`` (a
-            revision this code does not know); ``foreign`` (some of the store's tables but not
-            all, and no version table: not a database haiquan created).
+            ``release-0.1.0`` (tables of release 0.1.0 or earlier, no version table); ``newer``
+            (a revision this code does not know).
         revision: the database's revision (``None`` when it has no version table).
         head: the newest revision this code knows.
     """
@@ -70,15 +69,16 @@ class SchemaStatus:
             "empty": f"empty: created at revision {self.head} when first opened",
             "older": f"at revision {shown}, older than this haiquan's {self.head}: run "
                      "`haiquan db upgrade`",
-            "release-0.1.0": f"as release 0.1.0 left it (no version table), older than "
-                             f"revision {self.head}: run `haiquan db upgrade`",
+            "release-0.1.0": f"as release 0.1.0 (or earlier) left it, no version table: older "
+                             f"than revision {self.head}: run `haiquan db upgrade`",
             "newer": f"at revision {shown}, which this haiquan does not know (a newer haiquan "
                      "upgraded it)",
-            "foreign": "holds some of the store's tables but not all, and no version table",
         }[self.state]
 
 
 def _config(connection: Connection, store: StoreSchema) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", store.script_location)
     config.attributes.update(connection=connection, version_table=store.version_table,
@@ -88,8 +88,12 @@ def _config(connection: Connection, store: StoreSchema) -> Config:
 
 @cache
 def _head(store: StoreSchema) -> tuple[str, frozenset[str]]:
-    """The newest revision and every revision of ``store`` (read once per process: the
-    scripts ship with the code)."""
+    """The newest revision and every revision of ``store``, as Alembic reads ``versions/``
+    (once per process: the scripts ship with the code). Opening a store at ``store.head``
+    does not need it: importing Alembic costs about half a second."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", store.script_location)
     scripts = ScriptDirectory.from_config(config)
@@ -99,24 +103,21 @@ def _head(store: StoreSchema) -> tuple[str, frozenset[str]]:
 
 
 def _status(connection: Connection, store: StoreSchema) -> SchemaStatus:
-    head, known = _head(store)
+    head = store.head
     tables = set(inspect(connection).get_table_names())
     if store.version_table in tables:
         rows = connection.execute(text(f"SELECT version_num FROM {store.version_table}")).all()
         revision = rows[0][0] if rows else None
         if revision == head:
             state: State = "current"
-        elif revision is None or revision in known:
+        elif revision is None or revision in _head(store)[1]:
             state = "older"
         else:
             state = "newer"
         return SchemaStatus(store.name, state, revision, head)
-    present = tables & store.release_tables
-    if not present:
+    if not tables & store.release_tables:
         return SchemaStatus(store.name, "empty", None, head)
-    if present == store.release_tables:
-        return SchemaStatus(store.name, "release-0.1.0", None, head)
-    return SchemaStatus(store.name, "foreign", None, head)
+    return SchemaStatus(store.name, "release-0.1.0", None, head)
 
 
 @contextmanager
@@ -192,6 +193,8 @@ def prepare_schema(engine: Engine, store: StoreSchema, *, where: str) -> None:
         if status.state == "current":
             return
         if status.state == "empty":
+            from alembic import command
+
             command.upgrade(_config(connection, store), "head")
             connection.commit()
             return
@@ -217,29 +220,24 @@ def _mismatch(status: SchemaStatus, store: StoreSchema, where: str) -> Configura
             fix="run the haiquan version that upgraded it (a schema is never downgraded "
             "automatically), or restore the backup taken before the upgrade",
         )
-    return ConfigurationError(
-        f"{store.what}'s database holds other tables of the same names",
-        expected=f"an empty database or one haiquan created ({sorted(store.release_tables)})",
-        got=f"{where}: {status.summary}",
-        fix="point the store's setting at its own database (or schema)",
-    )
+    raise AssertionError(f"no mismatch in state {status.state}")  # pragma: no cover
 
 
 def upgrade_schema(engine: Engine, store: StoreSchema) -> tuple[SchemaStatus, SchemaStatus]:
     """Bring the store to the newest revision, keeping its data; returns the status before and
-    after. A release 0.1.0 store is recognised by its tables and stamped ``0001`` first.
+    after. A store of release 0.1.0 or earlier (no version table) goes through revision
+    ``0001``, which creates only the tables it lacks.
 
     Raises:
-        ConfigurationError: the schema is newer than this code, or not haiquan's.
+        ConfigurationError: the schema is newer than this code.
     """
+    from alembic import command
+
     with engine.connect() as connection, _locked(connection, store):
         before = _status(connection, store)
-        if before.state in ("newer", "foreign"):
+        if before.state == "newer":
             raise _mismatch(before, store, str(engine.url.render_as_string(hide_password=True)))
-        config = _config(connection, store)
-        if before.state == "release-0.1.0":
-            command.stamp(config, "0001")
         if before.state != "current":
-            command.upgrade(config, "head")
+            command.upgrade(_config(connection, store), "head")
         connection.commit()
         return before, _status(connection, store)

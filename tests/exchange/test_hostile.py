@@ -17,7 +17,7 @@ from haiquan.exchange.dispatcher import _read_receipt
 from haiquan.exchange.envelope import RESULT_TYP
 
 from .conftest import NodeFactory, link
-from .samples import form_d
+from .samples import aeo_list, form_d
 from .test_receiver import envelope, sign
 
 
@@ -58,6 +58,18 @@ def test_an_envelope_naming_a_member_twice_is_refused_over_http(served) -> None:
         assert result["error"]["code"] == "validation_failed"
         assert "names a member twice" in result["error"]["message"]
     assert [m.message_id for m in tha.inbox()] == [good.message_id]
+
+
+def test_an_aeo_list_naming_a_member_twice_is_refused_over_http(served) -> None:
+    vnm, tha, url = served
+    text = json.dumps(aeo_list())
+    doubled = _twice(text, "mra_id", "ANOTHER_MRA")
+    env = envelope(payload=doubled, document_type="aeo-operator-list")
+    results = _post(url, sign(vnm, env))
+    assert results[0]["status"] == "refused"
+    assert results[0]["error"]["code"] == "validation_failed"
+    assert "twice" in results[0]["error"]["got"]
+    assert tha.inbox() == []
 
 
 def test_a_jws_header_naming_a_member_twice_is_refused_over_http(served) -> None:

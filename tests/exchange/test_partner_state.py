@@ -16,8 +16,10 @@ from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from haiquan.cli.gateway import register
+from haiquan.errors import ConfigurationError
 from haiquan.exchange import GatewayNode, GatewayStore, partner_reachability
 from haiquan.exchange.trust import TrustStore
+from haiquan.migrations import database_upgrade
 
 from . import samples
 from .conftest import NodeFactory, link
@@ -97,17 +99,22 @@ def test_an_outage_keeps_its_start_and_a_change_restarts_since(
     store.close()
 
 
-def test_an_old_database_without_the_table_gains_it_on_open(make_node: NodeFactory) -> None:
+def test_an_old_database_without_the_table_gains_it_on_upgrade(make_node: NodeFactory) -> None:
     vnm, tha = make_node("VNM"), make_node("THA")
     link(vnm, tha)
     vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
     home, url = vnm.home, vnm.database_url
     vnm.close()
     old = GatewayStore(url)
-    with old.engine.begin() as conn:  # as a node made before the table existed
+    with old.engine.begin() as conn:  # as a node made before the table (and versions) existed
         conn.execute(text("DROP TABLE gw_partner_state"))
+        conn.execute(text("DROP TABLE haiquan_gateway_version"))
     assert "gw_partner_state" not in inspect(old.engine).get_table_names()
     old.close()
+    with pytest.raises(ConfigurationError, match="older than this haiquan"):
+        GatewayNode.from_home(home)
+    (report,) = database_upgrade(["gateway"], gateway_home=home)
+    assert report.after is not None and report.after.state == "current"
     with GatewayNode.from_home(home) as reopened:
         assert reopened.summary().partners == []
         assert reopened.summary().outbox["pending"] == 1
