@@ -167,6 +167,15 @@ def word(text: str, language: Language) -> str:
     return _VI_WORDS.get(text, text) if language == "vi" else text
 
 
+def counted_word(text: str, language: Language) -> str:
+    """What is counted after "13 of 29": ``standards`` in English, ``tiêu chuẩn`` in Vietnamese.
+
+    >>> counted_word("content", "vi"), counted_word("notifiable item", "en")
+    ('nội dung', 'notifiable items')
+    """
+    return word(text, language) if language == "vi" else f"{text}s"
+
+
 def catalogue_title(catalogue_id: str, title: str, language: Language) -> str:
     """The catalogue's title in ``language`` (its own title when no translation is known)."""
     return _VI_TITLES.get(catalogue_id, title) if language == "vi" else title

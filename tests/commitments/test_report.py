@@ -131,9 +131,12 @@ def test_vietnamese_edition_translates_labels_and_uses_vietnamese_conventions(
 def test_the_report_shows_official_figures_beside_the_rate() -> None:
     html = render_report("wco_safe", "VNM", D(2024, 1, 1))
     assert "Official figures beside the computed rate" in html
-    assert "44.8 % (13 of 29 standard)" in html and "-44.8 points" in html
+    assert "44.8 % (13 of 29 standards)" in html and "-44.8 points" in html
+    assert "29.1 % (23 of 79 contents)" in html
     vi = render_report("wco_safe", "VNM", D(2024, 1, 1), language="vi")
-    assert "44,8 % (13 trên 29 standard)" in vi and "-44,8 điểm %" in vi
+    # What is counted is translated too, not left as the data's English word.
+    assert "44,8 % (13 trên 29 tiêu chuẩn)" in vi and "-44,8 điểm %" in vi
+    assert "29,1 % (23 trên 79 nội dung)" in vi
 
 
 @pytest.mark.parametrize(
