@@ -1,0 +1,32 @@
+"""Strategic standing from the dated, sourced partnerships: the day each framework counts from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from haiquan.priorities.standing import partner_standing, partnerships
+
+
+@pytest.mark.parametrize(("partner", "announced"), [
+    # Jakarta talks of To Lam and Prabowo Subianto, Monday 10 March 2025 (Viet Nam News, SGGP).
+    ("IDN", dt.date(2025, 3, 10)),
+    # Joint press conference of To Lam and Anwar Ibrahim, 21 November 2024 (Viet Nam News).
+    ("MYS", dt.date(2024, 11, 21)),
+])
+def test_a_partnership_counts_from_the_day_it_was_announced(
+        partner: str, announced: dt.date) -> None:
+    before = partner_standing("VNM", [partner], announced - dt.timedelta(days=1))
+    on_the_day = partner_standing("VNM", [partner], announced)
+    assert before["strategic_since"].isna().all()
+    assert str(on_the_day["strategic_since"].iloc[0]) == announced.isoformat()
+
+
+def test_every_partnership_cites_a_link_and_a_day_only_when_the_source_gives_one() -> None:
+    for entry in partnerships():
+        assert "http" in entry.source, entry.partner
+        if entry.precision == "month":
+            assert (entry.since + dt.timedelta(days=1)).day == 1, entry.partner
+        if entry.precision == "year":
+            assert (entry.since.month, entry.since.day) == (12, 31), entry.partner
