@@ -239,10 +239,19 @@ def render_report(
             upcoming=[r for r in rows if r["state"] == "due"],
             list_limit=limit,
             recorded=len(history),
-            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            generated=_generated(dt.datetime.now(dt.UTC), language),
             plotly_js=get_plotlyjs(),
         )
     )
+
+
+def _generated(moment: dt.datetime, language: Language) -> str:
+    """When the page was printed: ``2026-12-07 18:24 UTC``; ``07/12/2026 18:24 UTC`` in Vietnamese.
+
+    >>> _generated(dt.datetime(2026, 12, 7, 18, 24), "vi")
+    '07/12/2026 18:24 UTC'
+    """
+    return f"{format_date(moment.date(), language)} {moment:%H:%M} UTC"
 
 
 def find_chromium() -> str | None:

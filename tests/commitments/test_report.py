@@ -123,6 +123,9 @@ def test_vietnamese_edition_translates_labels_and_uses_vietnamese_conventions(
                     "Responsible unit", "Sources:"):
         assert english not in text
     assert "Diễn biến theo thời gian" in text
+    # The printing date follows the same convention as every other date on the page.
+    printed = re.search(r"Lập bằng haiquan lúc (\S+) \d\d:\d\d UTC", text)
+    assert printed and re.fullmatch(r"\d\d/\d\d/\d{4}", printed.group(1))
     assert '"name":"đã ghi nhận"' in html or '"name":"\\u0111\\u00e3 ghi nh\\u1eadn"' in html
     with pytest.raises(InputError, match="en or vi"):
         render_report("wto_tfa", "VNM", D(2023, 6, 1), language="fr")  # type: ignore[arg-type]
