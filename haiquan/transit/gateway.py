@@ -116,6 +116,7 @@ def run_worker(service: TransitService, node: _Node, *, interval: float = 0.5,
 def apply_inbox(service: TransitService, node: _Node) -> InboxReport:
     """Apply every transit message waiting in the node's inbox."""
     report = InboxReport()
+    done: list[str] = []
     for message in node.waiting():
         if not message.document_type.startswith("transit-"):
             continue
@@ -132,7 +133,12 @@ def apply_inbox(service: TransitService, node: _Node) -> InboxReport:
             log.warning("transit message %s from %s refused: %s", message.message_id,
                         message.sender, error)
             report.refused[message.message_id] = str(error)
-        node.acknowledge([message.message_id])
+        done.append(message.message_id)
+        if len(done) >= 200:
+            node.acknowledge(done)  # one transaction per batch; a crash re-applies, harmlessly
+            done = []
+    if done:
+        node.acknowledge(done)
     return report
 
 

@@ -602,6 +602,9 @@ class TransitService:
             self._event(conn, mrn, role, event, office or row["office_of_departure"]
                         if role is Role.DEPARTURE else office or "", move.after, now,
                         message_id, detail)
+        if message_id is not None:
+            # Applying a partner's message: nobody reads the history now, skip re-reading it.
+            return movement_public({**row, **values})
         return self.movement(mrn, role)
 
     # --- reading ------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def network(tmp_path: Path, clock: Clock) -> Iterator[dict[str, object]]:
     servers = [NodeProcess(n.home, int(n.config.endpoint.rsplit(":", 1)[1])).start(wait=False)
                for n in nodes.values()]
     for server in servers:
-        server.wait_ready()
+        server.wait_ready(timeout=120)  # three starting at once on a loaded machine
     urls = {c: f"sqlite:///{tmp_path}/transit-{c}.sqlite" for c in COUNTRIES}
     services = {c: TransitService(TransitStore(urls[c]), c, clock=clock) for c in COUNTRIES}
     workers = {c: TransitProcess(c, nodes[c].home, urls[c], tmp_path / f"transit-{c}.log")
@@ -78,7 +78,7 @@ def network(tmp_path: Path, clock: Clock) -> Iterator[dict[str, object]]:
         node.close()
 
 
-def wait_for(what: Callable[[], bool], message: str, timeout: float = 60.0) -> None:
+def wait_for(what: Callable[[], bool], message: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not what():
         if time.monotonic() > deadline:
