@@ -215,11 +215,7 @@ def register(app: typer.Typer) -> None:
                 f"Robustness: re-solved with every benefit figure at its low end "
                 f"({r.objective_low_usd / 1e6:,.1f} M USD) and at its high end "
                 f"({r.objective_high_usd / 1e6:,.1f} M USD; assumed figures ±{r.spread:.0%}): "
-                f"{len(r.chosen_in_all)} of {len(result.chosen)} chosen at both ends"
-                + (f"; only at the central values: {', '.join(r.only_central)}"
-                   if r.only_central else "")
-                + (f"; added at an end: {', '.join(r.added_low + r.added_high)}"
-                   if r.added_low or r.added_high else ""))
+                f"{r.summary(len(result.chosen))}")
         usage = Table(title="Resources per year (used / limit)")
         for column in ("year", "staff-months", "budget USD", "+1 staff-month: re-solve",
                        "LP dual"):

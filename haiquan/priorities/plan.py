@@ -160,6 +160,29 @@ class Robustness(BaseModel):
     added_low: list[str] = Field(description="Chosen at the low end only, not in the central.")
     added_high: list[str] = Field(
         description="Chosen at the high end only, not in the central.")
+    dropped_low: list[str] = Field(
+        default_factory=list, description="Chosen in the central plan, left out at the low end.")
+    dropped_high: list[str] = Field(
+        default_factory=list,
+        description="Chosen in the central plan, left out at the high end.")
+
+    def summary(self, chosen: int) -> str:
+        """How the choice holds, each end named, for the CLI and the plan page alike.
+
+        An initiative left out at one end only is not "chosen only at the central values", and
+        one added at both ends is one initiative, not two: the sentence says which end.
+        """
+        text = f"{len(self.chosen_in_all)} of {chosen} chosen at both ends as in the central plan"
+        # A plan stored before these fields existed knows only the union.
+        low = self.__dict__.get("dropped_low")
+        high = self.__dict__.get("dropped_high")
+        ends = ([("left out at the low end", low), ("left out at the high end", high)]
+                if low is not None and high is not None
+                else [("left out at the low or the high end", self.only_central)])
+        ends += [("added at the low end", self.added_low),
+                 ("added at the high end", self.added_high)]
+        return "; ".join([text, *(f"{label}: {', '.join(items)}" for label, items in ends
+                                  if items)])
 
 
 class ReferenceCheck(BaseModel):
@@ -492,6 +515,8 @@ def optimise_plan(
             only_central=sorted(map(name, central - (low & high))),
             added_low=sorted(map(name, low - central)),
             added_high=sorted(map(name, high - central)),
+            dropped_low=sorted(map(name, central - low)),
+            dropped_high=sorted(map(name, central - high)),
         )
     return Plan(
         robustness=robustness,

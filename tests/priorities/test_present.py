@@ -61,6 +61,30 @@ def test_the_plan_reports_benefit_ranges_and_how_its_choice_holds() -> None:
         plan.robustness.objective_high_usd)
 
 
+def test_the_robustness_names_the_end_at_which_an_initiative_leaves_or_enters() -> None:
+    # a and b exclude each other; a is worth more at the central values, but its figures are
+    # assumed (±50 % each) and b's are sourced: at the low end b replaces a, at the high end
+    # a stays. a is left out at the low end only, b added there, each named once.
+    data = catalogue_dict(
+        initiative("a", excludes=["b"]),
+        initiative("b", benefit={"flow": "total",
+                                 "share_affected": {"value": 0.1, "source": "a study"},
+                                 "effect": "trade_cost",
+                                 "size": {"value": 0.008, "source": "a study"}}),
+        assumption_range=assumed(0.5))
+    years = [2027 + t for t in range(3)]
+    plan = optimise_plan(parse_catalogue(data),
+                         PlanLimits(first_year=2027, years=3, staff_months_per_year=100,
+                                    budget_usd_per_year=1e6),
+                         trade_table({"KOR": 1e9}, years))
+    r = plan.robustness
+    assert r is not None and [c.id for c in plan.chosen] == ["a"]
+    assert (r.dropped_low, r.dropped_high, r.added_low, r.added_high) == (["a"], [], ["b"], [])
+    text = r.summary(len(plan.chosen))
+    assert text == ("0 of 1 chosen at both ends as in the central plan; "
+                    "left out at the low end: a; added at the low end: b")
+
+
 def test_the_example_plan_implements_what_is_signed_and_starts_the_overdue_commitment() -> None:
     from haiquan.priorities import plan_cooperation
     from tests.conftest import require_shared
