@@ -1,0 +1,41 @@
+"""Eight concurrent first requests to the dashboard on a fresh HAIQUAN_HOME (issue 18, point 5):
+they gave HTTP 500s ("cannot open the AEO registry … table aeo_operators already exists"). Every
+page answers 200, whichever request creates its store."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import httpx
+
+from haiquan.web.server import ServerHandle
+
+from .conftest import Account, login
+
+PAGES = ["/aeo", "/gateway", "/risk", "/commitments"]
+
+
+def test_concurrent_first_requests_on_a_fresh_home(
+    live_server: ServerHandle, make_account: Callable[..., Account]
+) -> None:
+    account = make_account("administrator")
+    with httpx.Client(base_url=live_server.url, timeout=60, trust_env=False) as first:
+        login(first, account)
+        cookies = dict(first.cookies)
+    barrier = threading.Barrier(len(PAGES) * 2)
+    answers: list[tuple[str, int]] = []
+
+    def get(path: str) -> None:
+        with httpx.Client(base_url=live_server.url, timeout=60, trust_env=False,
+                          cookies=cookies) as client:
+            barrier.wait()
+            answers.append((path, client.get(path).status_code))
+
+    threads = [threading.Thread(target=get, args=(path,)) for path in PAGES * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == len(PAGES) * 2
+    assert [a for a in answers if a[1] != 200] == [], answers
