@@ -195,7 +195,11 @@ def partner_standing(home: str, partners: list[str], on: dt.date) -> pd.DataFram
     from haiquan.reference.agreements import cooperation_state
 
     home_groups = set(groups_of(home, on)) & set(COMMUNITY_GROUPS)
+    # A partnership is declared jointly: Vietnam's with Thailand is Thailand's with Vietnam, so
+    # an entry recorded from the other side counts for home too.
     frameworks = {p.partner: p for p in partnerships() if p.home == home and p.since <= on}
+    frameworks.update({p.home: p for p in partnerships()
+                       if p.partner == home and p.since <= on and p.home not in frameworks})
     rows = []
     for partner in partners:
         try:

@@ -30,3 +30,14 @@ def test_every_partnership_cites_a_link_and_a_day_only_when_the_source_gives_one
             assert (entry.since + dt.timedelta(days=1)).day == 1, entry.partner
         if entry.precision == "year":
             assert (entry.since.month, entry.since.day) == (12, 31), entry.partner
+
+
+def test_a_partnership_counts_for_both_of_its_parties() -> None:
+    # Recorded from Vietnam's side; declared jointly, so Thailand's standing with Vietnam holds
+    # it too when Thailand is the home country.
+    before = partner_standing("THA", ["VNM", "USA"], dt.date(2025, 5, 15)).set_index("partner")
+    after = partner_standing("THA", ["VNM", "USA"], dt.date(2025, 5, 16)).set_index("partner")
+    assert before.loc["VNM", "strategic_since"] is None
+    assert str(after.loc["VNM", "strategic_since"]) == "2025-05-16"
+    assert after.loc["VNM", "standing"] == before.loc["VNM", "standing"] + 1
+    assert after.loc["USA", "strategic_since"] is None
