@@ -125,7 +125,7 @@ def _aeo_evidence(partner: str, on: dt.date) -> str:
         # A party still pending (building its programme) has no operational programme yet.
         for party in item.parties:
             if party.country == partner and not party.pending:
-                return f"party to the AEO MRA {item.id}"
+                return f"runs an AEO programme: party to the {item.name} ({item.id})"
     codes = {partner, *groups_of(partner, on)}
     for programme in aeo_programmes():
         if programme.country in codes:

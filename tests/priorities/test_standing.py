@@ -41,3 +41,10 @@ def test_a_partnership_counts_for_both_of_its_parties() -> None:
     assert str(after.loc["VNM", "strategic_since"]) == "2025-05-16"
     assert after.loc["VNM", "standing"] == before.loc["VNM", "standing"] + 1
     assert after.loc["USA", "strategic_since"] is None
+
+
+def test_the_aeo_evidence_names_the_arrangement_in_words() -> None:
+    # The driver a department head reads: the arrangement's name, not only its id.
+    row = partner_standing("VNM", ["CHN"], dt.date(2026, 1, 1)).iloc[0]
+    assert row["aeo_programme"].startswith("runs an AEO programme: party to the ")
+    assert "China-Thailand Mutual Recognition Arrangement" in row["aeo_programme"]
