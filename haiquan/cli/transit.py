@@ -133,10 +133,21 @@ def crossing(mrn: Mrn, office: Office) -> None:
 
 
 @transit_app.command("arrival")
-def arrival(mrn: Mrn, office: Office) -> None:
+def arrival(mrn: Mrn, office: Office, notification: Annotated[Path | None, typer.Option(
+        help="The trader's arrival notification (NCTS CC007C XML), checked against its "
+        "schema and the MRN.")] = None) -> None:
     """At the office of destination: the goods were presented; advise departure."""
+    from haiquan.errors import ValidationError
+    from haiquan.transit.ncts import arrival_notification_mrn
     from haiquan.transit.service import configured_service
 
+    if notification is not None:
+        named = arrival_notification_mrn(notification.read_bytes())
+        if named.upper() != mrn.strip().upper():
+            raise ValidationError(
+                "the arrival notification is for another movement",
+                expected=f"a CC007C naming {mrn}", got=named,
+                fix="present the notification of this movement")
     _show(configured_service().record_arrival(mrn, office))
 
 

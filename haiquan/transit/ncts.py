@@ -27,8 +27,8 @@ from haiquan.errors import (
     ValidationError,
 )
 
-__all__ = ["MAX_MESSAGE_BYTES", "NctsCheck", "check_ncts_message", "ncts_schema_dir",
-           "ncts_message_types"]
+__all__ = ["MAX_MESSAGE_BYTES", "NctsCheck", "arrival_notification_mrn", "check_ncts_message",
+           "ncts_message_types", "ncts_schema_dir"]
 
 #: Largest message accepted for checking (a CC015C with 999 items stays well under it).
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -139,3 +139,23 @@ def check_ncts_message(xml: str | bytes, *, schema_dir: Path | None = None) -> N
         if len(problems) == 20:
             break
     return NctsCheck(message_type, tuple(problems))
+
+
+def arrival_notification_mrn(xml: str | bytes, *, schema_dir: Path | None = None) -> str:
+    """The MRN a trader's arrival notification (CC007C) names, once the message is valid.
+
+    Raises:
+        ValidationError: not a CC007C, or invalid against its schema (the problems listed).
+    """
+    check = check_ncts_message(xml, schema_dir=schema_dir)
+    if check.message_type != "CC007C" or not check.valid:
+        raise ValidationError(
+            "not a valid arrival notification",
+            expected="a CC007C message valid against cc007c.xsd",
+            got=check.message_type if check.valid else "; ".join(check.problems[:5]),
+            fix="correct the message as listed and present it again",
+            details={"problems": list(check.problems)},
+        )
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return str(root.findtext("TransitOperation/MRN") or "").strip()

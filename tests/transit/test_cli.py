@@ -55,3 +55,18 @@ def test_check_an_ncts_message(tmp_path: Path) -> None:
     assert "CC015C: valid" in run("check", str(folder / "cc015c-valid.xml"))
     refused = runner.invoke(app, ["transit", "check", str(folder / "cc015c-invalid.xml")])
     assert refused.exit_code == 2 and "GoodsMeasure" in refused.output
+
+
+def test_arrival_with_a_notification_for_another_movement_is_refused(tmp_path: Path) -> None:
+    from ..conftest import require_shared
+
+    sample = require_shared("exchange/ncts-p5-xsd-hmrc/samples") / "cc007c-valid.xml"
+    result = runner.invoke(app, ["transit", "arrival", "26VNDAD001000001J6", "--office",
+                                 "THBKK001", "--notification", str(sample)])
+    assert isinstance(result.exception, ValidationError)
+    assert "27WF9X1FQ9RCKN0TM3" in str(result.exception)  # the MRN the notification names
+    invalid = require_shared("exchange/ncts-p5-xsd-hmrc/samples") / "cc007c-invalid.xml"
+    bad = runner.invoke(app, ["transit", "arrival", "26VNDAD001000001J6", "--office",
+                              "THBKK001", "--notification", str(invalid)])
+    assert isinstance(bad.exception, ValidationError)
+    assert "not a valid arrival notification" in str(bad.exception)
