@@ -21,6 +21,7 @@ the API and the dashboard alike.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,12 +152,16 @@ class AeoSource:
 
 
 _OPENED: dict[str, tuple[tuple[int, ...], AeoSource]] = {}
+_CHECKED: dict[str, float] = {}
+#: How long a registry read stays in use before its row counts are asked again.
+_RECHECK_SECONDS = 1.0
 _LOCK = threading.Lock()
 
 
 def configured_aeo_directory(apply: bool = True) -> AeoSource:
     """The platform's AEO registry (``HAIQUAN_AEO_DATABASE_URL``, else ``HOME/aeo.sqlite``) as
-    the directory scoring applies; rebuilt only when the registry changed.
+    the directory scoring applies; rebuilt only when the registry changed (asked at most once a
+    second, so a change is applied within a second).
 
     A registry never created (no default file yet) holds no AEO: nothing is created by asking.
     ``apply=False`` applies none (``--no-aeo``).
@@ -172,8 +177,12 @@ def configured_aeo_directory(apply: bool = True) -> AeoSource:
         return AeoSource(None, f"no AEO registry yet ({url})", 0)
     with _LOCK:
         known = _OPENED.get(url)
+        now = time.monotonic()
+        if known is not None and now - _CHECKED.get(url, 0.0) < _RECHECK_SECONDS:
+            return known[1]  # the API asks on every request: one query a second at most
         registry = _registry(url)
         stamp = _stamp(registry)
+        _CHECKED[url] = now
         if known is not None and known[0] == stamp:
             return known[1]
         directory = RegistryAeoDirectory(registry)
