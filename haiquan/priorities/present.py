@@ -106,8 +106,8 @@ def _check(item: Initiative, home: str, on: dt.date) -> InitiativeCheck | None:
             required=overdue,
             reason=f"{a.id} ({a.name}) was signed on {a.signed} and is not applied yet: "
             "the work left is implementation" + (f"; {tracked}" if tracked else "")
-            + (f"; required in the plan from its first year: the commitment was due on {due}"
-               if overdue else ""))
+            + (f"; required: the commitment was due on {due}, so it starts as soon as its "
+               "prerequisites allow" if overdue else ""))
     return None
 
 

@@ -200,6 +200,11 @@ def plan_cooperation(
         items = items.model_copy(update={"initiatives": [
             item.model_copy(update={"start_by": first_year + lead(item.id)})
             if item.id in overdue else item for item in items.initiatives]})
+        # The reason names the year, so it cannot be read as "from the plan's first year".
+        starts = {item.id: item.start_by for item in items.initiatives if item.id in overdue}
+        checks = [check.model_copy(update={"reason": f"{check.reason} (in {starts[check.id]} "
+                                                     "at the latest)"})
+                  if check.id in starts else check for check in checks]
     trade = partner_trade_forecast(flows, home=items.home, years=limits.plan_years,
                                    method=forecast)
     plan = optimise_plan(items, limits, trade, analyse=analyse)

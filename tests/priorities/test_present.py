@@ -98,6 +98,10 @@ def test_the_example_plan_implements_what_is_signed_and_starts_the_overdue_commi
     # Overdue since 2024: started as soon as its prerequisite (one year) is done.
     asean = chosen["aeo-mra-asean"]
     assert asean.required and asean.start_year == 2028
+    # The reason says when, not "from the plan's first year" (2027) beside a 2028 bar.
+    reason = next(c.reason for c in plan.reference_checks if c.id == "aeo-mra-asean")
+    assert "as soon as its prerequisites allow (in 2028 at the latest)" in reason
+    assert "first year" not in reason
     assert {c.id for c in plan.reference_checks} == {"aeo-mra-kor", "aeo-mra-asean",
                                                        "aeo-mra-tha"}
     for item in plan.chosen:
