@@ -9,6 +9,9 @@ Routes (all JSON):
   A body that is unusable as a whole gets the error shape plus ``jws`` (the same error, signed).
 * ``GET /.well-known/jwks.json`` — this node's public keys.
 * ``GET /exchange/v1/node`` — country, protocol version and document types.
+* ``POST /exchange/as4`` — an eDelivery AS4 user message (``haiquan.exchange.as4``), read
+  under the same limits as a batch (type and declared length first, body timeout, bytes held
+  at once); a body refused unread is answered with a signed ebMS error signal.
 
 Any other path (or method) is answered in the same signed error shape: 404 ``not_found``
 (405 for a known path with the wrong method).
@@ -36,6 +39,8 @@ from haiquan.errors import (
 )
 from haiquan.exchange._limits import BodyBudget
 from haiquan.exchange._util import one_line
+from haiquan.exchange.as4.binding import AS4_PATH, As4Answer, as4_gateway, as4_request_limit
+from haiquan.exchange.as4.ebms import EbmsProblem
 from haiquan.exchange.client import JWKS_PATH, MESSAGES_PATH, NODE_PATH
 from haiquan.exchange.documents import DOCUMENT_TYPES
 from haiquan.exchange.node import GatewayNode
@@ -67,10 +72,13 @@ class _GatewayApp(FastAPI):
     budget: BodyBudget
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope["method"] == "POST"
-                and scope["path"] == MESSAGES_PATH):
-            await _fast_messages(self, scope, receive, send)
-            return
+        if scope["type"] == "http" and scope["method"] == "POST":
+            if scope["path"] == MESSAGES_PATH:
+                await _fast_messages(self, scope, receive, send)
+                return
+            if scope["path"] == AS4_PATH:
+                await _fast_as4(self, scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
 
@@ -97,6 +105,69 @@ async def _fast_messages(app: _GatewayApp, scope: Scope, receive: Receive, send:
     await send({"type": "http.response.body", "body": payload})
 
 
+async def _fast_as4(app: _GatewayApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /exchange/as4`` under the limits of ``POST /exchange/v1/messages``: the type
+    (``multipart/related``) and declared length are checked before any byte of the body is read,
+    the body must arrive within ``body_timeout_seconds`` and counts against the bytes held at
+    once. A refused body is answered with a signed ebMS error, as AS4 senders expect: too large
+    (EBMS:0004) or not a SOAP-with-attachments message (EBMS:0007) are final (HTTP 200, as
+    every ebMS refusal of this binding); busy (503) and too slow (408) are EBMS:0005, which a
+    sender retries."""
+    answer = await _answer_as4(app, dict(scope["headers"]), receive)
+    if answer is None:
+        return
+    out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
+           if k.lower() != "content-length"]
+    out.append((b"content-length", str(len(answer.body)).encode("ascii")))
+    await send({"type": "http.response.start", "status": answer.status, "headers": out})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+async def _answer_as4(app: _GatewayApp, headers: dict[bytes, bytes], receive: Receive
+                      ) -> As4Answer | None:
+    """The answer to an AS4 request (None: the client went away before sending its body)."""
+    node = app.node
+    body = b""
+    try:
+        body = await _read_body(node, app.budget, headers, receive,
+                                media_type="multipart/related",
+                                limit=as4_request_limit(node.config.max_payload_bytes))
+        kept = {name.decode("latin-1"): value.decode("latin-1")
+                for name, value in headers.items() if name in (b"content-type", b"mime-version")}
+        answer = await run_in_threadpool(as4_gateway(node).receive, kept, body)
+    except _Disconnected:
+        return None
+    except _BodyUnread as error:
+        answer = await run_in_threadpool(_as4_refusal, node, error)
+        answer.headers["connection"] = "close"  # the rest of its body is not wanted
+    except Exception as error:  # noqa: BLE001 - e.g. no AS4 identity: the signed JSON error
+        status, payload = _error_answer(node, error, AS4_PATH)
+        answer = As4Answer(status, {"content-type": "application/json"},
+                           json.dumps(payload).encode("utf-8"))
+    finally:
+        app.budget.give_back(len(body))
+    return answer
+
+
+def _as4_refusal(node: GatewayNode, error: _BodyUnread) -> As4Answer:
+    """The signed ebMS error for an AS4 request refused before its body was read (logged at the
+    refusals' bounded rate); the signed JSON error when this node has no AS4 identity."""
+    node.receiver.refusals.warning("refused a request to %s as a whole: %s [%s]", AS4_PATH,
+                                   one_line(str(error)), error.code)
+    code, status = {_TooLargeError: ("EBMS:0004", 200), _TypeError: ("EBMS:0007", 200)}.get(
+        type(error), ("EBMS:0005", error.status))
+    from haiquan.exchange.as4 import codec
+
+    try:
+        headers, signal = codec.build_error_signal(EbmsProblem(code, one_line(str(error), 900)),
+                                                   as4_gateway(node).me())
+    except HaiquanError:
+        status, payload = _error_answer(node, error, AS4_PATH)
+        return As4Answer(status, {"content-type": "application/json"},
+                         json.dumps(payload).encode("utf-8"))
+    return As4Answer(status, dict(headers), signal)
+
+
 class _Disconnected(Exception):
     """The client went away before sending its whole body."""
 
@@ -116,30 +187,32 @@ class _BusyError(_BodyUnread):
 
 
 async def _read_body(
-    node: GatewayNode, budget: BodyBudget, headers: dict[bytes, bytes], receive: Receive
+    node: GatewayNode, budget: BodyBudget, headers: dict[bytes, bytes], receive: Receive,
+    *, media_type: str = "application/json", limit: int | None = None,
 ) -> bytes:
-    """The request body, refused before it is read when it is not JSON or declared larger than
-    a full batch, and while it is read when it passes that size, takes longer than
-    ``body_timeout_seconds``, or would pass the bytes all bodies may hold at once.
+    """The request body, refused before it is read when it is not ``media_type`` or declared
+    larger than ``limit`` (default: a full batch), and while it is read when it passes that
+    size, takes longer than ``body_timeout_seconds``, or would pass the bytes all bodies may
+    hold at once.
 
     The bytes returned stay reserved in ``budget``: the caller gives them back once handled.
     """
     content_type = headers.get(b"content-type", b"").decode("latin-1")
-    if content_type.split(";")[0].strip().lower() != "application/json":
+    if content_type.split(";")[0].strip().lower() != media_type:
         raise _TypeError(
-            "the request must be JSON",
-            expected="content-type application/json",
+            f"the request must be {media_type}",
+            expected=f"content-type {media_type}",
             got=one_line(content_type, 100) or "none",
-            fix="post the batch as application/json",
+            fix=f"post the request as {media_type}",
         )
-    limit = node.receiver.max_request_bytes
+    limit = node.receiver.max_request_bytes if limit is None else limit
     declared = headers.get(b"content-length", b"").decode("latin-1")
     if declared.isdigit() and int(declared) > limit:
         raise _TooLargeError(
             "the request is too large",
             expected=f"at most {limit} bytes",
             got=f"{declared} bytes",
-            fix="send fewer envelopes per request",
+            fix="send fewer envelopes per request or smaller documents",
         )
     parts: list[bytes] = []
     size = 0
@@ -156,7 +229,7 @@ async def _read_body(
                         "the request is too large",
                         expected=f"at most {limit} bytes",
                         got=f"more than {limit} bytes",
-                        fix="send fewer envelopes per request",
+                        fix="send fewer envelopes per request or smaller documents",
                     )
                 if not budget.take(len(chunk)):
                     raise _BusyError(
@@ -311,7 +384,13 @@ def create_gateway_app(node: GatewayNode) -> FastAPI:
             "document_types": [d.summary() for d in DOCUMENT_TYPES.values()],
         }
 
-    from haiquan.exchange.as4.binding import mount_as4  # POST /exchange/as4 (AS4 partners)
+    @app.post(AS4_PATH, include_in_schema=False, response_class=Response)
+    async def receive_as4(request: Request) -> Response:
+        """An AS4 user message (served by the app's ASGI fast path; this route answers the
+        same way if reached)."""
+        answer = await _answer_as4(app, dict(request.scope["headers"]), request.receive)
+        if answer is None:
+            return Response(status_code=400)  # nobody is left to read it
+        return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
-    mount_as4(app, node)
     return app

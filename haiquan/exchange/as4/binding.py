@@ -35,8 +35,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from as4.errors import ReceiptVerificationError, UntrustedSignerError
 from cryptography import x509
-from fastapi import Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from haiquan.errors import HaiquanError
 from haiquan.exchange._util import digest_text
@@ -62,8 +60,8 @@ __all__ = [
     "add_as4_partner",
     "as4_gateway",
     "ebms_message_id",
+    "as4_request_limit",
     "haiquan_message_id",
-    "mount_as4",
 ]
 
 AS4_PATH = "/exchange/as4"
@@ -71,6 +69,12 @@ _ID = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 _log = logging.getLogger(__name__)
 #: Room for the SOAP header, base64 and MIME framing around the largest payload allowed.
 _OVERHEAD = 65_536
+
+
+def as4_request_limit(max_payload_bytes: int) -> int:
+    """The largest AS4 request body a node reads for its ``max_payload_bytes`` (the gateway's
+    HTTP app refuses a longer one, declared or not, before holding it)."""
+    return max_payload_bytes * 2 + _OVERHEAD
 
 
 def ebms_message_id(message_id: str, sender: str) -> str:
@@ -279,7 +283,7 @@ class As4Gateway:
         limit = node.config.max_payload_bytes
         found: dict[str, Any] = {}
         try:
-            if len(body) > limit * 2 + _OVERHEAD:
+            if len(body) > as4_request_limit(limit):
                 raise EbmsProblem("EBMS:0004", f"the message is too large: {len(body)} bytes "
                                   f"for a payload limit of {limit} bytes")
             incoming = codec.read_user_message(
@@ -395,23 +399,3 @@ def as4_gateway(node: GatewayNode) -> As4Gateway:
         if gateway is None:
             gateway = _GATEWAYS[node] = As4Gateway(node)
         return gateway
-
-
-def mount_as4(app: Any, node: GatewayNode) -> None:
-    """Add ``POST /exchange/as4`` to a node's gateway app (FastAPI)."""
-    async def receive_as4(request: Request) -> Response:
-        gateway = as4_gateway(node)
-        limit = node.config.max_payload_bytes * 2 + _OVERHEAD
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:  # read no further: answered as too large below
-                chunks.append(b"\0" * (limit + 1 - (size - len(chunk))))
-                break
-            chunks.append(chunk)
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() in ("content-type", "mime-version")}
-        answer = await run_in_threadpool(gateway.receive, headers, b"".join(chunks))
-        return Response(answer.body, status_code=answer.status, headers=answer.headers)
-
-    app.add_api_route(AS4_PATH, receive_as4, methods=["POST"], include_in_schema=False)
