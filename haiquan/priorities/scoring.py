@@ -151,7 +151,7 @@ def _markers(row: pd.Series) -> str:
     if row["community"]:
         marks.append(f"{row['community']} member")
     if row["strategic_since"] is not None and not pd.isna(row["strategic_since"]):
-        marks.append(f"comprehensive strategic partner since {row['strategic_since']}")
+        marks.append(f"comprehensive strategic partner since {row['strategic_since_text']}")
     if row["ftas"]:
         marks.append(f"FTA in force ({row['ftas']})")
     return "; ".join(marks)

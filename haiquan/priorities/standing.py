@@ -50,6 +50,19 @@ class Partnership(BaseModel):
     source: str = pydantic.Field(min_length=10)
     note: str | None = None
 
+    @property
+    def since_text(self) -> str:
+        """The date as precisely as the source gives it ('May 2008', '2016', '2025-03-10').
+
+        ``since`` is the last day of a month or year the source names alone; printed as a day
+        it would read as a fact ("Korea since 2022-12-31") that no source states.
+        """
+        if self.precision == "year":
+            return str(self.since.year)
+        if self.precision == "month":
+            return self.since.strftime("%B %Y")
+        return self.since.isoformat()
+
 
 class AeoProgramme(BaseModel):
     """A customs administration's AEO programme (or a group's, such as the EU's)."""
@@ -183,7 +196,8 @@ def partner_standing(home: str, partners: list[str], on: dt.date) -> pd.DataFram
 
     Columns: ``partner``; ``community`` (regional community shared with home, '' if none);
     ``strategic_since`` (date of a comprehensive strategic partnership in force on ``on``, else
-    None); ``ftas`` (ids of FTAs in force); ``standing`` (how many of community, comprehensive
+    None) and ``strategic_since_text`` (that date as precisely as its source gives it);
+    ``ftas`` (ids of FTAs in force); ``standing`` (how many of community, comprehensive
     strategic partnership and FTA in force hold, 0-3); the four cooperation flags
     ``fta_in_force``, ``aeo_mra``, ``eco_exchange``, ``single_window_connected`` with
     ``*_basis`` (agreement ids); ``signed_aeo_mra``, ``signed_eco_exchange``,
@@ -219,6 +233,7 @@ def partner_standing(home: str, partners: list[str], on: dt.date) -> pd.DataFram
             "partner": partner,
             "community": community,
             "strategic_since": framework.since if framework else None,
+            "strategic_since_text": framework.since_text if framework else "",
             "ftas": ", ".join(basis["fta_in_force"]),
             "standing": int(bool(community)) + int(framework is not None)
             + int(flags["fta_in_force"]),

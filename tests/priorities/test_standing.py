@@ -48,3 +48,12 @@ def test_the_aeo_evidence_names_the_arrangement_in_words() -> None:
     row = partner_standing("VNM", ["CHN"], dt.date(2026, 1, 1)).iloc[0]
     assert row["aeo_programme"].startswith("runs an AEO programme: party to the ")
     assert "China-Thailand Mutual Recognition Arrangement" in row["aeo_programme"]
+
+
+def test_a_partnership_is_shown_as_precisely_as_its_source_gives_it() -> None:
+    # Korea: the source gives the year only; printing 2022-12-31 would state a day no source
+    # gives. China: the month. Indonesia: the day.
+    rows = partner_standing("VNM", ["KOR", "CHN", "IDN"], dt.date(2026, 1, 1)).set_index(
+        "partner")
+    assert rows["strategic_since_text"].to_dict() == {
+        "KOR": "2022", "CHN": "May 2008", "IDN": "2025-03-10"}
