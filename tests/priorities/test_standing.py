@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from haiquan.priorities.standing import partner_standing, partnerships
+from haiquan.priorities.standing import Partnership, partner_standing, partnerships
 
 
 @pytest.mark.parametrize(("partner", "announced"), [
@@ -14,6 +14,10 @@ from haiquan.priorities.standing import partner_standing, partnerships
     ("IDN", dt.date(2025, 3, 10)),
     # Joint press conference of To Lam and Anwar Ibrahim, 21 November 2024 (Viet Nam News).
     ("MYS", dt.date(2024, 11, 21)),
+    # Seoul summit of Yoon Suk-yeol and Nguyen Xuan Phuc, 5 December 2022 (Yonhap).
+    ("KOR", dt.date(2022, 12, 5)),
+    # Hanoi talks of Narendra Modi and Nguyen Xuan Phuc, 3 September 2016 (IANS, VNA).
+    ("IND", dt.date(2016, 9, 3)),
 ])
 def test_a_partnership_counts_from_the_day_it_was_announced(
         partner: str, announced: dt.date) -> None:
@@ -51,9 +55,11 @@ def test_the_aeo_evidence_names_the_arrangement_in_words() -> None:
 
 
 def test_a_partnership_is_shown_as_precisely_as_its_source_gives_it() -> None:
-    # Korea: the source gives the year only; printing 2022-12-31 would state a day no source
-    # gives. China: the month. Indonesia: the day.
-    rows = partner_standing("VNM", ["KOR", "CHN", "IDN"], dt.date(2026, 1, 1)).set_index(
-        "partner")
-    assert rows["strategic_since_text"].to_dict() == {
-        "KOR": "2022", "CHN": "May 2008", "IDN": "2025-03-10"}
+    # China: the source gives the month only; printing 2008-05-31 would state a day no source
+    # gives. Indonesia: the day. A source giving the year alone: the year.
+    rows = partner_standing("VNM", ["CHN", "IDN"], dt.date(2026, 1, 1)).set_index("partner")
+    assert rows["strategic_since_text"].to_dict() == {"CHN": "May 2008", "IDN": "2025-03-10"}
+    yearly = Partnership(home="VNM", partner="IND", level="comprehensive_strategic",
+                         since=dt.date(2016, 12, 31), precision="year",
+                         source="a source naming the year only")
+    assert yearly.since_text == "2016"
