@@ -136,9 +136,11 @@ def _http_server(node: GatewayNode, host: str, port: int, level: str,
             (lambda _config, _default: server_context(certificate, key))
             if certificate is not None and key is not None else None),
     )
-    # uvicorn warns once per malformed request ("Invalid HTTP request received."): anyone can
-    # send those, so they are rate-limited like the node's own refusals.
-    logging.getLogger("uvicorn.error").addFilter(RateLimitFilter(limits.refusal_log_per_minute))
+    # uvicorn warns once per malformed request ("Invalid HTTP request received.") and the AS4
+    # binding once per refused AS4 message: anyone can cause those, so they are rate-limited
+    # like the node's own refusals.
+    for name in ("uvicorn.error", "haiquan.exchange.as4.binding"):
+        logging.getLogger(name).addFilter(RateLimitFilter(limits.refusal_log_per_minute))
     return uvicorn.Server(config)
 
 

@@ -96,3 +96,18 @@ def test_as4_bodies_are_bounded_before_they_are_held(make_node: NodeFactory, ser
     answer = httpx.post(proc.url + AS4_PATH, content=out.body, headers=out.headers, timeout=30)
     assert answer.status_code == 200 and _error(answer.content) is None, answer.text[:300]
     assert len(tha.inbox()) == 1
+
+
+def test_as4_refusals_are_logged_at_a_bounded_rate(make_node: NodeFactory, serve: Any) -> None:
+    """Each refused AS4 message logs a warning; an unauthenticated client sending garbage gets
+    at most ``refusal_log_per_minute`` of them written."""
+    vnm, tha = make_node("VNM"), make_node("THA", refusal_log_per_minute=5)
+    link_as4(vnm, tha)
+    proc = serve(tha)
+    for _ in range(12):
+        answer = httpx.post(proc.url + AS4_PATH, content=b"--b\r\n\r\nnot a message\r\n--b--\r\n",
+                            headers={"Content-Type": _TYPE}, timeout=30)
+        assert answer.status_code == 200 and _error(answer.content) is not None
+    time.sleep(0.5)
+    log = proc.log.read_text()
+    assert log.count("refused AS4 message") == 5, log[-2000:]
