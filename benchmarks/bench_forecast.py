@@ -170,8 +170,9 @@ def main() -> None:
                         help="also fit the issue's named baselines (AutoETS, AutoARIMA, "
                         "AutoTheta, seasonal naive: statsforecast defaults on raw values) at "
                         "the hold-out origin and compare (AutoARIMA takes minutes)")
-    parser.add_argument("--no-final-refit", action="store_true",
-                        help="carry the first-origin fit forward to the final forecast")
+    parser.add_argument("--final-refit", action="store_true",
+                        help="estimate the members again on the whole series for the final "
+                        "forecast (the default carries the first-origin fit forward)")
     args = parser.parse_args()
 
     panel = census_panel(args.shared)
@@ -182,8 +183,8 @@ def main() -> None:
         config = config.with_(members=args.members.split(","))
     if args.windows:
         config = config.with_(cv_windows=args.windows)
-    if args.no_final_refit:
-        config = config.with_(final_refit=False)
+    if args.final_refit:
+        config = config.with_(final_refit=True)
     holdout = panel["ds"].max() - pd.DateOffset(months=12)
     print(f"{panel['unique_id'].nunique()} series; members {','.join(config.members)}; "
           f"{config.cv_windows} rolling origins; final_refit={config.final_refit}; "
