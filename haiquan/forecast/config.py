@@ -27,7 +27,7 @@ class ForecastConfig:
         final_refit: estimate each member again on the whole series for the final forecast.
             Members are estimated once, at the first rolling origin, and carried forward to
             the later origins with statsforecast's ``forward``; by default the final forecast
-            is carried forward too: it costs about a third less and was as accurate at the
+            is carried forward too: it costs about 30 % less CPU and was as accurate at the
             inner origins and on the hold-out (docs/forecast.md).
         calibrate_intervals: calibrate the bands on the ensemble's back-test errors
             (:mod:`.intervals`); without it the members' own bands are combined.
