@@ -85,4 +85,16 @@ def test_a_draft_posted_then_approved_counts(client: TestClient) -> None:
     assert client.post("/api/commitments/status/approve", json=approval).status_code == 409
     missing = {**approval, "effective_date": "2024-01-02"}
     assert client.post("/api/commitments/status/approve", json=missing).status_code == 404
-    assert status_history()["approval"].tolist() == ["draft", "approved"]
+    history = status_history()
+    assert history["approval"].tolist() == ["draft", "approved"]
+    # The name in the body is free text; the account that approved is recorded beside it.
+    assert history["approved_by"].tolist()[-1] == "Director General (account analyst)"
+
+
+def test_an_approval_naming_nobody_records_the_account_that_sent_it(client: TestClient) -> None:
+    draft = {**GOOD, "item": "AAMRA.4", "approval": "draft"}
+    assert client.post("/api/commitments/status", json=draft).status_code == 201
+    approval = {"catalogue": "asean", "item": "AAMRA.4", "country": "VNM",
+                "effective_date": "2024-01-01", "approved_by": "   "}
+    assert client.post("/api/commitments/status/approve", json=approval).status_code == 201
+    assert status_history()["approved_by"].tolist()[-1] == "account analyst"

@@ -155,7 +155,12 @@ class ApprovalCreate(BaseModel):
     item: str = Field(min_length=1, max_length=32, pattern=r"^\S+$")
     country: str = Field(min_length=2, max_length=3, pattern=r"^([A-Za-z]{2,3}|[0-9]{3})$")
     effective_date: dt.date
-    approved_by: str = Field(min_length=1, max_length=200)
+    approved_by: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The name or post of the person approving; the logged-in account is "
+        "recorded beside it (and alone when this is empty).",
+    )
 
 
 @router.post(
@@ -164,11 +169,17 @@ class ApprovalCreate(BaseModel):
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(404, 409, 422),
 )
-def approve_status(body: ApprovalCreate, _: AnalystUser) -> LoadResult:
-    """Approve a draft self-assessment record: from now on it counts in states and rates."""
+def approve_status(body: ApprovalCreate, user: AnalystUser) -> LoadResult:
+    """Approve a draft self-assessment record: from now on it counts in states and rates.
+
+    The approver named in the body is free text, so the account that sent the approval is
+    recorded with it: an approval always says who really gave it.
+    """
+    named = (body.approved_by or "").strip()
+    account = f"account {user.username}"
     result = approve_record(
         body.catalogue, body.item, body.country, body.effective_date,
-        approved_by=body.approved_by,
+        approved_by=f"{named} ({account})" if named else account,
     )
     clear_cache("commitments")
     return result
