@@ -97,6 +97,7 @@ def rates_by_country(
                 "official": _latest_official(cat.id, code),
                 "records": sum(1 for row in history
                                if row.get("country") == code
+                               and row.get("approval") != "draft"
                                and _effective_by(row.get("effective_date"), day)),
             }
         )

@@ -238,7 +238,8 @@ def render_report(
             overdue=[r for r in rows if r["state"] == "overdue"],
             upcoming=[r for r in rows if r["state"] == "due"],
             list_limit=limit,
-            recorded=len(history),
+            recorded=int((history["approval"] != "draft").sum()) if len(history) else 0,
+            drafts=int((history["approval"] == "draft").sum()) if len(history) else 0,
             generated=_generated(dt.datetime.now(dt.UTC), language),
             plotly_js=get_plotlyjs(),
         )

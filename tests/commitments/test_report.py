@@ -197,3 +197,23 @@ def test_long_lists_are_cut_on_the_page_and_point_to_the_export() -> None:
     # The tightest layout keeps the count and leaves the rows to the export.
     tight = render_report("rkc_general_annex", "VNM", D(2014, 1, 1), layout=3)
     assert "… and 121 more" in tight and 'class="date overdue"' not in tight
+
+
+def test_drafts_are_not_counted_as_records_on_the_page_or_in_the_comparison() -> None:
+    from haiquan.commitments import rates_by_country
+
+    base = {"catalogue": "wco_safe", "country": "VNM", "effective_date": "2024-01-01"}
+    load_records(
+        [
+            StatusRecord(item="I.1", status="implemented", **base),
+            StatusRecord(item="I.2", status="implemented", approval="draft", **base),
+        ],
+        origin="test",
+    )
+    html = render_report("wco_safe", "VNM", D(2024, 6, 1))
+    assert "Status records: 1 for this country" in html
+    assert "Drafts waiting for approval, not counted: 1." in html
+    vi = render_report("wco_safe", "VNM", D(2024, 6, 1), language="vi")
+    assert "Số bản ghi tình trạng của quốc gia: 1." in vi and "chưa được tính: 1." in vi
+    table = rates_by_country("wco_safe", ["VNM"], D(2024, 6, 1))
+    assert table.set_index("country").at["VNM", "records"] == 1
