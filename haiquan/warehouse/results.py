@@ -16,8 +16,10 @@ with the data version it belongs to, a progress fraction, when it started and fi
 ``result_id`` that changes with every stored value (the "run" a page names).
 
 The data version is derived from the trade loads recorded in ``loads`` (their ids and file
-hashes): any trade load or reload changes it, so a result computed before is never served as
-current — :func:`read_result` only answers for the version asked for.
+hashes) and from the code that computes the results (:func:`computation_code_digest`): any
+trade load or reload, and any upgrade of that code or of its packaged reference data, changes
+it, so a result computed before is never served as current — :func:`read_result` only answers
+for the version asked for.
 
 A value with a ``stored_as(result_id)`` method is given its result id when read (a forecast
 run names its number). Results are typed Python objects (frozen dataclasses, pydantic models
@@ -30,10 +32,12 @@ its classes) counts as absent and is computed again.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import pickle
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from haiquan.warehouse.store import Warehouse
@@ -43,6 +47,7 @@ __all__ = [
     "RESULT_STATUSES",
     "ResultState",
     "StoredResult",
+    "computation_code_digest",
     "current_data_version",
     "forget_other_versions",
     "mark_result",
@@ -159,7 +164,34 @@ def current_data_version(warehouse: Warehouse | None = None) -> str:
     if not rows:
         return NO_DATA
     digest = hashlib.sha256(";".join(f"{i}:{h}" for i, h in rows).encode())
-    return f"{len(rows)}-{digest.hexdigest()[:12]}"
+    return f"{len(rows)}-{digest.hexdigest()[:12]}-code-{computation_code_digest()[:8]}"
+
+
+#: Subpackages whose code and packaged data (dated rules, catalogues, reference facts) decide
+#: what a stored result holds: a result computed by other code is not the current answer.
+_COMPUTING_PACKAGES = ("analytics", "commitments", "forecast", "priorities", "reference",
+                       "warehouse")
+
+
+@functools.lru_cache(maxsize=1)
+def computation_code_digest() -> str:
+    """A digest of the code and packaged data that compute the stored results.
+
+    Part of the data version, so that an upgrade of haiquan (or a corrected reference fact such
+    as a partnership date) makes the stored scores, plan and forecasts stale and the refresh
+    computes them again, instead of serving what the previous code computed until the next load.
+    """
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for package in _COMPUTING_PACKAGES:
+        for path in sorted((root / package).rglob("*")):
+            if path.suffix in {".py", ".yaml"} and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    refresh = root / "refresh.py"
+    if refresh.is_file():
+        digest.update(refresh.read_bytes())
+    return digest.hexdigest()
 
 
 def result_states(data_version: str | None = None) -> list[ResultState]:

@@ -94,3 +94,14 @@ def test_states_go_pending_running_failed_and_done_replaces_them(isolated_settin
 def test_done_is_only_recorded_with_a_value(isolated_settings) -> None:
     with pytest.raises(ValueError, match="pending, running or failed"):
         mark_result("forecast", "VNM", "v", "done")
+
+
+def test_other_computing_code_is_another_data_version(isolated_settings, monkeypatch) -> None:
+    # A corrected reference fact or an upgraded scoring rule must not leave the old scores served.
+    from haiquan.warehouse import results
+
+    load_trade_frame(_rows(1.0), label="first", sha256="1" * 64)
+    version = current_data_version()
+    monkeypatch.setattr(results, "computation_code_digest", lambda: "f" * 64)
+    assert current_data_version() != version
+    assert current_data_version().endswith("-code-ffffffff")
