@@ -116,7 +116,7 @@ def list_movements(
     office: Annotated[str | None, Query(pattern=r"^[A-Z]{2}[A-Z0-9]{6}$")] = None,
     role: Annotated[Role, Query()] = Role.DEPARTURE,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> MovementPage:
     """Open movements held in a role, oldest time limit first."""
     page = open_movements(service().store, role=role, states=[state] if state else None,

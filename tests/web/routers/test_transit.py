@@ -54,6 +54,11 @@ def test_an_officer_declares_and_releases_a_viewer_reads(
     assert wrong.status_code == 422 and "check digit" in wrong.json()["error"]["message"]
     listed = http.get("/api/transit/movements", headers=viewer).json()
     assert listed["total"] == 1 and listed["movements"][0]["mrn"] == mrn
+    # An offset past what the database's integers hold is a 422, not a 500 from SQLite.
+    far = http.get("/api/transit/movements", params={"offset": 2**63}, headers=viewer)
+    assert far.status_code == 422
+    beyond = http.get("/api/transit/movements", params={"offset": 2**62}, headers=viewer)
+    assert beyond.status_code == 200 and beyond.json()["movements"] == []
     overview = http.get("/api/transit/overview", headers=viewer).json()
     assert overview["open"] == 1 and overview["routes"][0]["countries"] == "VNM > LAO > THA"
     assert http.get("/api/transit/guarantees/GRN-API", headers=viewer).json()[
