@@ -111,8 +111,8 @@ async def _fast_as4(app: _GatewayApp, scope: Scope, receive: Receive, send: Send
     the body must arrive within ``body_timeout_seconds`` and counts against the bytes held at
     once. A refused body is answered with a signed ebMS error, as AS4 senders expect: too large
     (EBMS:0004) or not a SOAP-with-attachments message (EBMS:0007) are final (HTTP 200, as
-    every ebMS refusal of this binding); busy (503) and too slow (408) are EBMS:0005, which a
-    sender retries."""
+    every ebMS refusal of this binding); busy (503), too slow (408) and a store that cannot
+    write (507) are EBMS:0005, which a sender retries."""
     answer = await _answer_as4(app, dict(scope["headers"]), receive)
     if answer is None:
         return
@@ -140,6 +140,9 @@ async def _answer_as4(app: _GatewayApp, headers: dict[bytes, bytes], receive: Re
     except _BodyUnread as error:
         answer = await run_in_threadpool(_as4_refusal, node, error)
         answer.headers["connection"] = "close"  # the rest of its body is not wanted
+    except StorageError as error:  # a full or read-only store: EBMS:0005, the sender retries
+        answer = await run_in_threadpool(_as4_refusal, node, _storage_told(node, error,
+                                                                          AS4_PATH))
     except Exception as error:  # noqa: BLE001 - e.g. no AS4 identity: the signed JSON error
         status, payload = _error_answer(node, error, AS4_PATH)
         answer = As4Answer(status, {"content-type": "application/json"},
@@ -149,13 +152,16 @@ async def _answer_as4(app: _GatewayApp, headers: dict[bytes, bytes], receive: Re
     return answer
 
 
-def _as4_refusal(node: GatewayNode, error: _BodyUnread) -> As4Answer:
+def _as4_refusal(node: GatewayNode, error: HaiquanError) -> As4Answer:
     """The signed ebMS error for an AS4 request refused before its body was read (logged at the
-    refusals' bounded rate); the signed JSON error when this node has no AS4 identity."""
-    node.receiver.refusals.warning("refused a request to %s as a whole: %s [%s]", AS4_PATH,
-                                   one_line(str(error)), error.code)
-    code, status = {_TooLargeError: ("EBMS:0004", 200), _TypeError: ("EBMS:0007", 200)}.get(
-        type(error), ("EBMS:0005", error.status))
+    refusals' bounded rate) or that could not be stored; the signed JSON error when this node
+    has no AS4 identity."""
+    if isinstance(error, _BodyUnread):
+        node.receiver.refusals.warning("refused a request to %s as a whole: %s [%s]", AS4_PATH,
+                                       one_line(str(error)), error.code)
+    final: dict[type[HaiquanError], tuple[str, int]] = {
+        _TooLargeError: ("EBMS:0004", 200), _TypeError: ("EBMS:0007", 200)}
+    code, status = final.get(type(error), ("EBMS:0005", error.status))
     from haiquan.exchange.as4 import codec
 
     try:
@@ -275,21 +281,25 @@ class _RouteError(InputError):
         self.status = status  # type: ignore[misc]  # this instance's HTTP status
 
 
+def _storage_told(node: GatewayNode, error: StorageError, path: str) -> StorageError:
+    """What a partner is told of a store that cannot write: the cause, not the path (the
+    operator reads both in the log, once per request, no trace: it is not a bug)."""
+    node.log.error("cannot store on %s: %s", path, error)
+    full = "full" in error.summary
+    return StorageError(
+        "the receiving node cannot store messages now: "
+        + ("its disk is full" if full else "its store is read-only"),
+        expected="a receiving node able to store messages",
+        got="disk full" if full else "read-only store",
+        fix="the sender retries automatically; the receiving operator must "
+        + ("free disk space" if full else "make the store writable"),
+    )
+
+
 def _error_answer(node: GatewayNode, error: Exception, path: str) -> tuple[int, dict[str, Any]]:
     """The status and signed error body for a failure; logged with its trace when a 5xx."""
     if isinstance(error, StorageError):
-        # The operator reads the cause and the store's path in the log (once per request, no
-        # trace: it is not a bug); the partner learns the cause, not the path, and retries.
-        node.log.error("cannot store on %s: %s", path, error)
-        full = "full" in error.summary
-        told = StorageError(
-            "the receiving node cannot store messages now: "
-            + ("its disk is full" if full else "its store is read-only"),
-            expected="a receiving node able to store messages",
-            got="disk full" if full else "read-only store",
-            fix="the sender retries automatically; the receiving operator must "
-            + ("free disk space" if full else "make the store writable"),
-        )
+        told = _storage_told(node, error, path)
         return told.status, node.receiver.signed_error(told)
     if isinstance(error, HaiquanError):
         if error.status >= 500:
