@@ -9,12 +9,15 @@ the error tree, so the gateway can use it without the numerical stack.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from pathlib import Path
 
 from haiquan.errors import ConfigurationError
 
 __all__ = ["TLS12_CIPHERS", "check_tls_files", "server_context"]
+
+_log = logging.getLogger(__name__)
 
 #: OpenSSL cipher string for TLS 1.2: forward secrecy and authenticated encryption only.
 TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!MD5:!SHA1:!DSS"
@@ -47,6 +50,12 @@ def check_tls_files(certificate: Path | None, key: Path | None, *, where: str) -
                 got=str(path),
                 fix=f"correct {option} of {where}",
             )
+    if key is not None and key.stat().st_mode & 0o077:
+        # Warned, not refused: a key mounted by a container runtime may be group-readable by
+        # design; anyone else on the machine reading it can impersonate this server.
+        _log.warning("the TLS private key %s can be read by users other than its owner "
+                     "(mode %o): make it readable by the server's user only (chmod 600 %s)",
+                     key, key.stat().st_mode & 0o777, key)
 
 
 def server_context(certificate: Path, key: Path) -> ssl.SSLContext:

@@ -41,7 +41,18 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
+    key_path.chmod(0o600)
     return cert_path, key_path
+
+
+def test_a_tls_key_others_can_read_is_warned_about(tmp_path: Path, caplog) -> None:
+    cert, key = make_certificate(tmp_path)
+    with caplog.at_level("WARNING", logger="haiquan._tls"):
+        check_tls_files(cert, key, where="gateway serve")
+        assert not caplog.records
+        key.chmod(0o644)
+        check_tls_files(cert, key, where="gateway serve")
+    assert "chmod 600" in caplog.text and "644" in caplog.text
 
 
 def test_half_a_tls_setup_or_a_wrong_file_is_refused(tmp_path: Path) -> None:
