@@ -23,15 +23,14 @@ from tests.conftest import require_shared
 from tests.priorities.conftest import thailand_shared_data
 
 
-def test_commitments_section_gives_no_rate_for_a_catalogue_without_items() -> None:
+def test_commitments_section_counts_safe_standards_without_records_as_not_implemented() -> None:
     frame = _commitments("VNM").table
     safe = frame.set_index("catalogue").loc["wco_safe"]
-    # The SAFE catalogue ships its pillars only: 0 of 0 is not a 0 % implementation rate.
-    assert safe["total"] == 0
-    assert pd.isna(safe["implementation_rate"])  # printed blank, not 0.0 %
-    assert "no items" in safe["note"]
-    others = frame[frame["catalogue"] != "wco_safe"]
-    assert others["implementation_rate"].notna().all()
+    # The SAFE catalogue lists its 29 standards (issue 20); the examples record none of them,
+    # so the rate is a real 0 of 29, not the blank of an empty catalogue.
+    assert safe["total"] == 29
+    assert "no items" not in safe["note"]
+    assert frame["implementation_rate"].notna().all()
     assert all(isinstance(v, int) for v in frame["total"] if float(v).is_integer())
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from haiquan._files import write_atomically
 from haiquan.errors import ConfigurationError
 from haiquan.exchange.as4.pmode import DEFAULT_PARTY_TYPE
+from haiquan.yaml_text import safe_load
 
 __all__ = ["NodeParty", "node_party", "set_node_party"]
 
@@ -45,7 +46,7 @@ def node_party(home: Path, country: str) -> NodeParty:
     if not path.exists():
         return NodeParty(country, DEFAULT_PARTY_TYPE)
     try:
-        data = _PartyFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        data = _PartyFile.model_validate(safe_load(path.read_text(encoding="utf-8")))
     except (ValidationError, yaml.YAMLError) as error:
         raise ConfigurationError(
             f"{path} is not valid", expected="party_id: ... and party_type: urn:...",
