@@ -36,7 +36,8 @@ def test_stop_closes_the_port() -> None:
 
 
 def test_warm_up_fills_the_page_caches(synthetic_warehouse) -> None:
-    from haiquan.web._cache import cached, clear_cache, warehouse_stamp
+    from haiquan.web._cache import cached, clear_cache
+    from haiquan.web._results import data_version
     from haiquan.web.server import warm_up
 
     def not_cached() -> None:
@@ -45,9 +46,9 @@ def test_warm_up_fills_the_page_caches(synthetic_warehouse) -> None:
     warm_up()  # the first run also lets the commitments store create its tables
     clear_cache("trade.totals")
     with pytest.raises(LookupError):
-        cached("trade.totals", not_cached, warehouse_stamp())
+        cached("trade.totals", not_cached, data_version())
     warm_up()
-    totals = cached("trade.totals", not_cached, warehouse_stamp())
+    totals = cached("trade.totals", not_cached, data_version())
     assert set(totals["flow"]) == {"export", "import"}
 
 

@@ -50,12 +50,13 @@ def synthetic_source(data_source: str) -> bool:
 def criterion_meaning(criterion: str, direction: str) -> str:
     """What a criterion measures, said the way its points go.
 
-    The raw value of a cooperation flag is 1 where the link exists, but a flag scored ``lower``
-    gives its points where the link is missing, so "no AEO MRA yet" must not read as "1 when an
-    AEO mutual recognition arrangement is in force" alone.
+    A criterion scored ``lower`` gives its points where its value is small, so its description
+    must say so rather than read as if more meant more points.
 
     >>> criterion_meaning("aeo_mra", "lower")
-    'points while none is in place yet (raw value: 1 when an AEO mutual recognition ...)'
+    'trade with a partner running an AEO programme, ... USD; the lower it is, the more points'
+    >>> criterion_meaning("aeo_mra", "higher")
+    'trade with a partner running an AEO programme, no AEO MRA applied yet, USD'
     """
     text = CRITERIA.get(criterion, "")
     if direction != "lower":
