@@ -12,7 +12,8 @@ The gateway's store checks its SQLite path with the same :func:`check_sqlite_pat
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "check_sqlite_path",
     "open_engine",
     "parse_url",
+    "storage_errors_named",
     "storage_problem",
 ]
 
@@ -166,6 +168,31 @@ def storage_problem(
             "writable one",
         )
     return None
+
+
+@contextmanager
+def storage_errors_named(engine: Engine, store: str) -> Iterator[None]:
+    """Say a full disk or a read-only store met while writing in the operator's words.
+
+    Opening a store already checks both; a disk can fill (or be remounted read-only) while the
+    store is open, and the write then fails deep in the driver. Other errors pass unchanged.
+
+    Args:
+        engine: the store's engine (its URL says where the database lives).
+        store: the store's name for messages, e.g. ``the AEO registry``.
+
+    Raises:
+        StorageError: the disk holding the store is full, or the store is read-only.
+    """
+    try:
+        yield
+    except DBAPIError as error:
+        url = engine.url
+        sqlite_file = url.database if url.get_backend_name() == "sqlite" else None
+        problem = storage_problem(error, f"{store} ({_where(url)})", sqlite_file)
+        if problem is None:
+            raise
+        raise problem from error
 
 
 def _where(parsed: URL) -> str:

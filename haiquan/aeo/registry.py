@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from haiquan._database import StoreDatabase, open_engine
+from haiquan._database import StoreDatabase, open_engine, storage_errors_named
 from haiquan.aeo.arrangements import arrangement
 from haiquan.aeo.models import (
     AeoStatus,
@@ -165,7 +165,8 @@ class AeoRegistry:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
+        with storage_errors_named(self.engine, "the AEO registry"), \
+                self.engine.begin() as connection:
             yield connection
 
     # --- home operators ------------------------------------------------------------------------

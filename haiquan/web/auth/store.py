@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from haiquan._database import StoreDatabase, open_engine
+from haiquan._database import StoreDatabase, open_engine, storage_errors_named
 from haiquan.errors import (
     AuthenticationError,
     ConflictError,
@@ -190,7 +190,8 @@ class UserStore:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
+        engine = self._sessions.kw["bind"]
+        with storage_errors_named(engine, "the users store"), self._sessions.begin() as session:
             yield session
 
     @contextmanager
