@@ -126,7 +126,7 @@ def test_haiquan_db_status_and_upgrade_on_the_users_and_aeo_stores() -> None:
                           "'analyst', '2026-01-01 00:00:00', 1, 0)"))
     runner = CliRunner()
     shown = runner.invoke(app, ["db", "status"], env={"COLUMNS": "300"})
-    assert shown.exit_code == 0, shown.output
+    assert shown.exit_code == 1, shown.output  # a deploy script stops here
     assert shown.output.count("as release 0.1.0 (or earlier) left it") == 2
     assert "no gateway node" in shown.output
     from haiquan.web.auth import open_user_store
@@ -140,6 +140,7 @@ def test_haiquan_db_status_and_upgrade_on_the_users_and_aeo_stores() -> None:
         assert conn.execute(select(func.count()).select_from(text("web_users"))).scalar() == 1
     engine.dispose()
     assert [u.username for u in open_user_store().list_users()] == ["kept"]
+    assert runner.invoke(app, ["db", "status"], env={"COLUMNS": "300"}).exit_code == 0
 
 
 def test_each_store_names_its_newest_revision() -> None:

@@ -8,12 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from haiquan.cli._console import console
+from haiquan.cli._console import console, error_console
 
 __all__ = ["register"]
 
 db_app = typer.Typer(help="Schema revisions of the SQL stores (gateway, AEO registry, users).",
                      no_args_is_help=True)
+
+#: Schema states a store cannot be opened in by this haiquan (``haiquan db status`` exits 1).
+_NEEDS_ATTENTION = ("older", "newer", "release-0.1.0")
 
 StoreOption = Annotated[list[str] | None, typer.Option(
     "--store", help="gateway, aeo or users; repeat for several (default: all).")]
@@ -35,10 +38,19 @@ def _show(reports: list, upgrading: bool) -> None:  # type: ignore[type-arg]
 
 @db_app.command("status")
 def status(store: StoreOption = None, gateway_home: GatewayHomeOption = None) -> None:
-    """Each store's schema revision against this haiquan (reads only)."""
+    """Each store's schema revision against this haiquan (reads only); exits 1 when a store is
+    older or newer than this haiquan, so a deploy script can stop before starting it."""
     from haiquan.migrations import database_status
 
-    _show(database_status(store or (), gateway_home=gateway_home), upgrading=False)
+    reports = database_status(store or (), gateway_home=gateway_home)
+    _show(reports, upgrading=False)
+    behind = [r.store for r in reports if r.before and r.before.state in _NEEDS_ATTENTION]
+    if behind:
+        # A deploy script checks the exit code: a store this haiquan will refuse is a failure.
+        error_console.print(f"not as this haiquan expects: {', '.join(behind)}; run "
+                            "'haiquan db upgrade' after a backup (or install the haiquan that "
+                            "wrote a newer store)", highlight=False)
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")
