@@ -148,3 +148,26 @@ def test_each_store_names_its_newest_revision() -> None:
     Alembic reads from ``versions/``."""
     for store in STORES.values():
         assert store.head == _head(store)[0], store.name
+
+
+def test_the_gateway_module_db_status_exits_1_for_a_store_to_upgrade(tmp_path: Path) -> None:
+    """``python -m haiquan.exchange db status`` on a gateway-only machine stops a deploy script
+    as ``haiquan db status`` does."""
+    import subprocess
+    import sys
+
+    from haiquan.exchange import GatewayNode
+
+    home = tmp_path / "node"
+    node = GatewayNode.init(home, country="VNM", endpoint="http://127.0.0.1:9")
+    url = node.database_url
+    node.close()
+    command = [sys.executable, "-m", "haiquan.exchange", "db", "status", "--home", str(home)]
+    assert subprocess.run(command, capture_output=True, text=True).returncode == 0
+    engine = create_engine(url)
+    with engine.begin() as conn:  # as release 0.1.0 left it: the tables, no revision
+        conn.execute(text(f"DROP TABLE {STORES['gateway'].version_table}"))
+    engine.dispose()
+    shown = subprocess.run(command, capture_output=True, text=True)
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert "0.1.0" in shown.stdout

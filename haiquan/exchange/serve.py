@@ -177,6 +177,8 @@ def _db(action: str, home: Path | None) -> None:
     print(f"gateway store, {report.where}: {shown}")
     if report.after is not None:
         print(f"now: {report.after.summary}")
+    elif report.before is not None and report.before.state in ("older", "newer", "release-0.1.0"):
+        sys.exit(1)  # like ``haiquan db status``: a deploy script stops before starting the node
 
 
 def main(argv: list[str] | None = None) -> None:
