@@ -412,6 +412,13 @@ class TransitService:
 
         def effects(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
             self._from_route(row, office, "transit")
+            # Notifications from two administrations travel through two gateways and may arrive
+            # in either order: the last crossing is the one furthest along the declared route,
+            # not the one heard of last.
+            route = row["offices_of_transit"].split(",")
+            current = row["last_crossing"]
+            if current in route and route.index(current) > route.index(office):
+                return {}
             return {"last_crossing": office}
 
         return self._step(mrn, Role.DEPARTURE, "crossing", office, message_id,
@@ -592,7 +599,9 @@ class TransitService:
             move = next_state(role, event, State(row["state"]), mrn=mrn)
             repeat = not move.changes or (
                 event == "crossing" and row["state"] == move.after.value
-                and row["last_crossing"] == office)
+                and conn.execute(select(events.c.event_id).where(
+                    events.c.mrn == mrn, events.c.role == role.value,
+                    events.c.kind == "crossing", events.c.office == office)).first() is not None)
             if repeat:
                 return self._repeat(conn, mrn, role)
             values = dict(effects(conn, dict(row), now)) if effects else {}

@@ -239,3 +239,20 @@ def test_every_transition_and_every_refusal(role: Role, event: str) -> None:
                 next_state(role, event, state, mrn="26VNDAD001000001J6")
             assert refused.value.details["state"] == (state.value if state else
                                                       "not known here")
+
+
+def test_crossings_heard_out_of_route_order_keep_the_furthest_and_count_once(
+        offices: Offices) -> None:
+    # LAO's and THA's notifications reach the departure office through two gateways, in either
+    # order: THA's (further along the route) first must stay the last crossing.
+    vnm = offices["VNM"]
+    mrn = _released(offices)
+    later = {"mrn": mrn, "office_of_transit": "THMDH001", "crossed_at": "2026-12-01T15:00:00Z"}
+    earlier = {"mrn": mrn, "office_of_transit": "LADSH001", "crossed_at": "2026-12-01T09:00:00Z"}
+    vnm.receive("transit-crossing-frontier", later, sender="THA", message_id="tha-1")
+    vnm.receive("transit-crossing-frontier", earlier, sender="LAO", message_id="lao-1")
+    moved = vnm.movement(mrn)
+    assert moved.state is State.IN_TRANSIT and moved.last_crossing == "THMDH001"
+    # ... and LAO's notice again under another id is a repeat, not a third crossing.
+    vnm.receive("transit-crossing-frontier", earlier, sender="LAO", message_id="lao-2")
+    assert [e.kind for e in vnm.movement(mrn).events].count("crossing") == 2
