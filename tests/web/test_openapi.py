@@ -30,6 +30,9 @@ CHECKED_AGAINST_DATA = {
     "GET /api/trade/commodities",
     "POST /api/aeo/operators",
     "GET /api/aeo/partners",
+    # A fraud type and duty recovered only when the inspection found fraud (a rule across
+    # fields), for a declaration risk score kept (tests/risk/test_outcomes.py).
+    "POST /api/risk/outcomes",
     # An MRN's check digit, offices and states against the ACTS reference data, a time limit
     # not in the past (tests/transit, tests/web/routers/test_transit.py).
     "POST /api/transit/declarations",
