@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,19 @@ def _fill(disk: Path) -> None:
             with contextlib.suppress(OSError):
                 while True:
                     handle.write(b"\0" * size)
+
+
+def last_error_after_dispatching(node: GatewayNode, message_id: str, *, seconds: float) -> Any:
+    """Dispatch until the message records a last error (or ``seconds`` pass); its detail."""
+    deadline = time.monotonic() + seconds
+    detail = node.message(message_id)
+    while time.monotonic() < deadline:
+        node.dispatch_until_idle()
+        detail = node.message(message_id)
+        if detail.last_error:
+            break
+        time.sleep(0.2)
+    return detail
 
 
 def _node_on(disk: Path, country: str = "VNM") -> GatewayNode:
@@ -115,14 +129,7 @@ def test_a_receiver_with_a_full_disk_tells_the_sender_why(
     proc = serve(tha)
     _fill(small_disk)
     message_id = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
-    deadline = time.monotonic() + 30
-    detail = vnm.message(message_id)
-    while time.monotonic() < deadline:
-        vnm.dispatch_until_idle()
-        detail = vnm.message(message_id)
-        if detail.last_error:
-            break
-        time.sleep(0.2)
+    detail = last_error_after_dispatching(vnm, message_id, seconds=30)
     assert detail.state == "pending"  # retried, never lost
     assert "disk is full" in (detail.last_error or ""), detail.last_error
     assert "OperationalError" not in (detail.last_error or "")

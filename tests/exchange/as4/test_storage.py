@@ -4,7 +4,6 @@ error says the disk is full, not only an HTTP status (issue 18, point 7)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,12 @@ import pytest
 
 from .. import samples
 from ..conftest import NodeFactory
-from ..test_storage import _fill, _node_on, small_disk  # noqa: F401 - the fixture
+from ..test_storage import (  # noqa: F401 - small_disk is the fixture
+    _fill,
+    _node_on,
+    last_error_after_dispatching,
+    small_disk,
+)
 from ..test_storage import pytestmark as _needs_root
 from .test_binding import link_as4
 
@@ -27,14 +31,7 @@ def test_an_as4_receiver_with_a_full_disk_tells_the_sender_why(
     proc = serve(tha)
     _fill(small_disk)
     message_id = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
-    deadline = time.monotonic() + 60
-    detail = vnm.message(message_id)
-    while time.monotonic() < deadline:
-        vnm.dispatch_until_idle()
-        detail = vnm.message(message_id)
-        if detail.last_error:
-            break
-        time.sleep(0.2)
+    detail = last_error_after_dispatching(vnm, message_id, seconds=60)
     assert detail.state == "pending"  # retried, never lost
     assert "disk is full" in (detail.last_error or ""), detail.last_error
     assert "EBMS:0005" in (detail.last_error or "")
