@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pandas as pd
 import pydantic
@@ -87,6 +87,26 @@ def _read(name: str, key: str) -> list[dict[str, object]]:
     return entries
 
 
+_Entry = TypeVar("_Entry", bound=pydantic.BaseModel)
+
+
+def _entries(file: str, key: str, model: type[_Entry], fields: str) -> tuple[_Entry, ...]:
+    """Each entry under ``key`` in ``file``, validated as ``model``; the first bad one named."""
+    out = []
+    for index, raw in enumerate(_read(file, key)):
+        try:
+            out.append(model.model_validate(raw))
+        except pydantic.ValidationError as error:
+            first = error.errors()[0]
+            raise CatalogueError(
+                f"{file} entry {index + 1}: field "
+                f"{'.'.join(map(str, first['loc']))!r} is invalid",
+                expected=str(first["msg"]), got=repr(first.get("input"))[:80],
+                fix=f"correct the entry ({fields})",
+            ) from None
+    return tuple(out)
+
+
 @cache
 def partnerships() -> tuple[Partnership, ...]:
     """Every framework in ``partnerships.yaml``, validated.
@@ -94,37 +114,15 @@ def partnerships() -> tuple[Partnership, ...]:
     >>> [p.partner for p in partnerships()][:3]
     ['CHN', 'RUS', 'IND']
     """
-    out = []
-    for index, raw in enumerate(_read("partnerships.yaml", "partnerships")):
-        try:
-            out.append(Partnership.model_validate(raw))
-        except pydantic.ValidationError as error:
-            first = error.errors()[0]
-            raise CatalogueError(
-                f"partnerships.yaml entry {index + 1}: field "
-                f"{'.'.join(map(str, first['loc']))!r} is invalid",
-                expected=str(first["msg"]), got=repr(first.get("input"))[:80],
-                fix="correct the entry (home, partner, level, since, precision, source)",
-            ) from None
-    return tuple(out)
+    return _entries("partnerships.yaml", "partnerships", Partnership,
+                    "home, partner, level, since, precision, source")
 
 
 @cache
 def aeo_programmes() -> tuple[AeoProgramme, ...]:
     """Programmes listed in ``aeo_programmes.yaml`` (MRA parties are added by the caller)."""
-    out = []
-    for index, raw in enumerate(_read("aeo_programmes.yaml", "programmes")):
-        try:
-            out.append(AeoProgramme.model_validate(raw))
-        except pydantic.ValidationError as error:
-            first = error.errors()[0]
-            raise CatalogueError(
-                f"aeo_programmes.yaml entry {index + 1}: field "
-                f"{'.'.join(map(str, first['loc']))!r} is invalid",
-                expected=str(first["msg"]), got=repr(first.get("input"))[:80],
-                fix="correct the entry (country, name, source, verified)",
-            ) from None
-    return tuple(out)
+    return _entries("aeo_programmes.yaml", "programmes", AeoProgramme,
+                    "country, name, source, verified")
 
 
 def _aeo_evidence(partner: str, on: dt.date) -> str:
