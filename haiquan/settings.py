@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         description="Secret that signs web sessions and API tokens; change it in production.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="How the gateway node writes its log: 'text' lines, or 'json' (one object a "
+        "line with timestamp, level, event, message id and partner).",
+    )
 
     # --- risk: declaration scoring and selectivity (haiquan.risk) ------------------------------
     risk_model_dir: Path | None = Field(
