@@ -27,6 +27,8 @@ from typing import Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from haiquan.exchange.logs import log_fields
+
 __all__ = [
     "MAX_HEADER_BYTES",
     "BodyBudget",
@@ -130,7 +132,9 @@ class RateLimitedLog:
         self._logged = 0
         self._left_out = 0
 
-    def warning(self, message: str, *args: Any) -> None:
+    def warning(self, message: str, *args: Any, extra: dict[str, Any] | None = None) -> None:
+        """Log ``message % args`` with the record attributes ``extra`` (``log_fields``), unless
+        this minute's quota is used up."""
         with self._lock:
             now = time.monotonic()
             if now - self._window_start >= 60:
@@ -138,12 +142,13 @@ class RateLimitedLog:
                 self._window_start, self._logged, self._left_out = now, 0, 0
                 if left_out:
                     self.log.warning("%d more refusal(s) were not logged in the last minute "
-                                     "(more than %d a minute)", left_out, self.per_minute)
+                                     "(more than %d a minute)", left_out, self.per_minute,
+                                     extra=log_fields("refusals_not_logged"))
             if self._logged >= self.per_minute:
                 self._left_out += 1
                 return
             self._logged += 1
-        self.log.warning(message, *args)
+        self.log.warning(message, *args, extra=extra)
 
     @property
     def left_out(self) -> int:

@@ -43,6 +43,7 @@ from haiquan.exchange.as4.binding import AS4_PATH, As4Answer, as4_gateway, as4_r
 from haiquan.exchange.as4.ebms import EbmsProblem
 from haiquan.exchange.client import JWKS_PATH, MESSAGES_PATH, NODE_PATH
 from haiquan.exchange.documents import DOCUMENT_TYPES
+from haiquan.exchange.logs import log_fields
 from haiquan.exchange.node import GatewayNode
 
 __all__ = ["create_gateway_app"]
@@ -158,7 +159,8 @@ def _as4_refusal(node: GatewayNode, error: HaiquanError) -> As4Answer:
     has no AS4 identity."""
     if isinstance(error, _BodyUnread):
         node.receiver.refusals.warning("refused a request to %s as a whole: %s [%s]", AS4_PATH,
-                                       one_line(str(error)), error.code)
+                                       one_line(str(error)), error.code,
+                                       extra=log_fields("request_refused", code=error.code))
     final: dict[type[HaiquanError], tuple[str, int]] = {
         _TooLargeError: ("EBMS:0004", 200), _TypeError: ("EBMS:0007", 200)}
     code, status = final.get(type(error), ("EBMS:0005", error.status))
@@ -284,7 +286,7 @@ class _RouteError(InputError):
 def _storage_told(node: GatewayNode, error: StorageError, path: str) -> StorageError:
     """What a partner is told of a store that cannot write: the cause, not the path (the
     operator reads both in the log, once per request, no trace: it is not a bug)."""
-    node.log.error("cannot store on %s: %s", path, error)
+    node.log.error("cannot store on %s: %s", path, error, extra=log_fields("store_unavailable"))
     full = "full" in error.summary
     return StorageError(
         "the receiving node cannot store messages now: "
@@ -303,14 +305,17 @@ def _error_answer(node: GatewayNode, error: Exception, path: str) -> tuple[int, 
         return told.status, node.receiver.signed_error(told)
     if isinstance(error, HaiquanError):
         if error.status >= 500:
-            node.log.exception("server error on %s", path, exc_info=error)
+            node.log.exception("server error on %s", path, exc_info=error,
+                               extra=log_fields("server_error", code=error.code))
         elif path == MESSAGES_PATH:
             node.receiver.refusals.warning("refused a request to %s as a whole: %s [%s]", path,
-                                           one_line(str(error)), error.code)
+                                           one_line(str(error)), error.code,
+                                           extra=log_fields("request_refused", code=error.code))
         return error.status, node.receiver.signed_error(error)
     # A bug or a database outage: log it, and still answer in the signed error shape so the
     # sender knows to retry (a 5xx is never final).
-    node.log.exception("unexpected error on %s", path, exc_info=error)
+    node.log.exception("unexpected error on %s", path, exc_info=error,
+                       extra=log_fields("server_error"))
     wrapped = HaiquanError(
         "the receiving node failed while handling the request",
         expected="a node able to store messages",

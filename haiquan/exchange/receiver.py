@@ -49,6 +49,7 @@ from haiquan.exchange.envelope import (
     parse_envelope,
 )
 from haiquan.exchange.keys import NodeKeyring
+from haiquan.exchange.logs import log_fields
 from haiquan.exchange.store import GatewayStore, InboxRow
 from haiquan.exchange.trust import TrustStore, read_jws_header
 
@@ -340,6 +341,8 @@ class Receiver:
             "refused message %s claiming sender %s%s: %s [%s]",
             one_line(message_id or "(no readable id)"), one_line(sender or "(none readable)"),
             f" signed with key {one_line(kid)}" if kid else "", one_line(str(error)), error.code,
+            extra=log_fields("message_refused", message_id=message_id, partner=sender,
+                             code=error.code),
         )
 
     def _refusal(

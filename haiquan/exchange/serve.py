@@ -21,18 +21,19 @@ from haiquan.errors import ConfigurationError, HaiquanError
 from haiquan.exchange._limits import MAX_HEADER_BYTES, RateLimitFilter, guarded_protocol
 from haiquan.exchange.dispatcher import run_dispatcher
 from haiquan.exchange.http import create_gateway_app
+from haiquan.exchange.logs import log_fields, log_handler
 from haiquan.exchange.node import GatewayNode
 from haiquan.exchange.store import describe_database
 
 __all__ = ["configure_logging", "main", "serve_node"]
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(level: str | None = None) -> int:
     """Send haiquan's log records to standard error at ``level`` (default: the ``log_level``
-    setting, ``HAIQUAN_LOG_LEVEL``); returns the numeric level.
+    setting, ``HAIQUAN_LOG_LEVEL``), as text lines or JSON objects (the ``log_format`` setting,
+    ``HAIQUAN_LOG_FORMAT``); returns the numeric level.
 
     Other libraries stay at WARNING (httpx logs every request at INFO). A handler already on the
     root logger (set up by an embedding program) is kept.
@@ -53,9 +54,7 @@ def configure_logging(level: str | None = None) -> int:
     numeric = int(logging.getLevelName(name))
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(_FORMAT))
-        root.addHandler(handler)
+        root.addHandler(log_handler(get_settings().log_format))
         root.setLevel(logging.WARNING)
     logging.getLogger("haiquan").setLevel(numeric)
     return numeric
@@ -103,10 +102,11 @@ def serve_node(
          else "sending only (--no-receive)"),
         describe_database(node.database_url), dispatchers, len(node.trust.partners),
         ", ".join(sorted(node.trust.partners)) or "none yet", node.keyring.active.kid,
+        extra=log_fields("node_starting"),
     )
     mismatch = node.home_country_mismatch()
     if mismatch is not None:  # the gateway itself does not read it; what applies its inbox does
-        node.log.warning("%s", mismatch)
+        node.log.warning("%s", mismatch, extra=log_fields("home_country_mismatch"))
     for thread in threads:
         thread.start()
     try:
@@ -123,10 +123,15 @@ def serve_node(
 def _http_server(node: GatewayNode, host: str, port: int, level: str,
                  certificate: Path | None, key: Path | None) -> uvicorn.Server:
     """uvicorn serving the node's app with its limits (and TLS when given)."""
+    from haiquan.settings import get_settings
+
     limits = node.config
     _allow_open_files(limits.max_connections + 256)
+    # In JSON, uvicorn's own lines go through the same handler (its text set-up is skipped).
+    log_config = None if get_settings().log_format == "json" else uvicorn.config.LOGGING_CONFIG
     config = uvicorn.Config(
         create_gateway_app(node), host=host, port=port, log_level=level, access_log=False,
+        log_config=log_config,
         http=guarded_protocol(header_timeout=limits.header_timeout_seconds,
                               max_connections=limits.max_connections),
         timeout_keep_alive=5, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
@@ -159,7 +164,7 @@ def _allow_open_files(wanted: int) -> None:
         logging.getLogger("haiquan.exchange").warning(
             "the open-file limit (%d) is below max_connections + 256 (%d): raise it (ulimit -n "
             "or LimitNOFILE= in the service unit) or lower max_connections in node.yaml",
-            target, wanted)
+            target, wanted, extra=log_fields("open_file_limit_low"))
 
 
 def _db(action: str, home: Path | None) -> None:

@@ -55,6 +55,7 @@ from haiquan.errors import (
 from haiquan.exchange._util import RepeatedMemberError, load_yaml_mapping, loads_strict, utcnow
 from haiquan.exchange.as4.pmode import As4Agreement
 from haiquan.exchange.keys import ALGORITHMS, JoseKey, import_public_jwk
+from haiquan.exchange.logs import log_fields
 
 __all__ = ["PartnerConfig", "TrustStore", "TrustedKey", "VerifiedJWS", "read_jws_header"]
 
@@ -265,7 +266,7 @@ class TrustStore:
             except ConfigurationError as error:
                 self._mtime = mtime
                 _log.error("trust store not reloaded, the previous one stays in force: %s",
-                           error)
+                           error, extra=log_fields("trust_not_reloaded"))
                 return False
             self.partners, self._index, self.problem = fresh.partners, fresh._index, None
             self.generation += 1

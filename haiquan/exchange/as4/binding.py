@@ -45,6 +45,7 @@ from haiquan.exchange.as4.party import node_party
 from haiquan.exchange.as4.pmode import DEFAULT_PARTY_TYPE, As4Agreement, load_certificate
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import Envelope, parse_envelope
+from haiquan.exchange.logs import log_fields
 from haiquan.exchange.store import InboxRow
 
 if TYPE_CHECKING:
@@ -292,12 +293,17 @@ class As4Gateway:
             status = self._store(incoming, found["country"], found["agreement"])
         except EbmsProblem as problem:
             ref = _peek_message_id(body)
+            claimed = found.get("country") or found.get("party")
             _log.warning("refused AS4 message %s claiming party %s: %s", ref or "(no id)",
-                         found.get("country") or found.get("party") or "(unknown)", problem)
+                         claimed or "(unknown)", problem,
+                         extra=log_fields("as4_message_refused", message_id=ref or None,
+                                          partner=claimed, code=problem.code))
             answer_headers, signal = codec.build_error_signal(problem, me, ref)
             return As4Answer(200, answer_headers, signal)
         answer_headers, receipt = codec.build_receipt(incoming, me)
-        node.log.debug("AS4 message %s from %s %s", incoming.message_id, found["country"], status)
+        node.log.debug("AS4 message %s from %s %s", incoming.message_id, found["country"], status,
+                       extra=log_fields("as4_message_received", message_id=incoming.message_id,
+                                        partner=found["country"]))
         return As4Answer(200, answer_headers, receipt)
 
     def _policy(self, sender: codec.Party, to: codec.Party, found: dict[str, Any]
