@@ -14,25 +14,27 @@ years the programme is::
 The prerequisite rows say "j started by year s needs i finished by then". Writing them for the
 starts up to s together, not for the start in s alone, gives the same integer plans but a tighter
 LP relaxation: the per-year form lets the relaxation start half of i early and two halves of j
-later (j in all, i in half), which the cumulative form forbids. Its effect on solve times in the
-benchmark is within HiGHS's own seed-to-seed variation (docs/priorities.md); it is kept because
-a tighter relaxation costs nothing here and never hurts the bound.
+later (j in all, i in half), which the cumulative form forbids. It is kept because a tighter
+relaxation costs nothing here and never hurts the bound (measurements in docs/priorities.md).
 
 Only starts allowed by the catalogue (earliest start, finishing within the horizon) get a
 variable. Keeping this module free of YAML and pydantic lets the tests compare it with brute force
 on small random problems.
 
-The programme goes to HiGHS through its own Python interface, highspy, rather than
-``scipy.optimize.milp`` (which bundles HiGHS 1.12 and passes only some of its options): HiGHS
-1.16 runs parts of the branch-and-bound on a second core, and it lets cut separation be confined
-to the root (``mip_allow_cut_separation_at_nodes``). On these programmes the cuts HiGHS finds
-below the root hardly move the bound but make every node dearer; without them the benchmark's
-catalogues prove optimal in about half the time (``benchmarks/bench_plan.py``,
-docs/priorities.md). The LP duals still come from ``scipy.optimize.linprog``.
+The programme goes to HiGHS through its own public Python interface, ``highspy.Highs``, rather
+than ``scipy.optimize.milp``: milp bundles an older HiGHS that searches on one core, cannot start
+from a known plan, and passes only some options, while the plan relies on confining cut
+separation to the root (``mip_allow_cut_separation_at_nodes``) — on these programmes the cuts
+found below the root hardly move the bound but make every node dearer. docs/priorities.md holds
+the measurements behind that choice (``benchmarks/bench_plan.py``). The LP duals still come
+from ``scipy.optimize.linprog``.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -238,6 +240,37 @@ SOLVER_OPTIONS: dict[str, Any] = {
 }
 
 
+_banner_lock = threading.Lock()
+_banner_printed = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A ``highspy.Highs`` whose banner is not printed.
+
+    The public class turns on callbacks as it is built, before ``output_flag`` can be set, and
+    HiGHS then writes its banner straight to file descriptor 1, once per process: on standard
+    output it would corrupt ``--format json`` or CSV, and in a server it fills the log. So the
+    first instance is built with descriptor 1 pointed at the null device for that moment; later
+    ones print nothing.
+    """
+    global _banner_printed
+    with _banner_lock:
+        if _banner_printed:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_printed = True
+        return highs
+
+
 def _run_highs(
     cost: np.ndarray, matrix: sparse.csc_matrix, lower: np.ndarray, upper: np.ndarray, *,
     mip_rel_gap: float, time_limit: float, solver_seed: int | None,
@@ -249,9 +282,7 @@ def _run_highs(
     "optimal", "infeasible", "time_limit" (x is HiGHS's best plan so far, None when it found
     none in time) or "error".
     """
-    # highspy's public Highs class turns on callbacks at construction, which makes HiGHS print
-    # its banner before output_flag can be set; the core class it wraps does not.
-    highs = highspy._Highs()  # type: ignore[attr-defined]  # exported, not in the stubs
+    highs = _new_highs()
     for name, value in SOLVER_OPTIONS.items():
         highs.setOptionValue(name, value)
     highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
