@@ -14,13 +14,9 @@ stops sending to it (a circuit breaker, per worker, with the same backoff) inste
 every queued message on every pass, and probes it with a cheap ``GET /exchange/v1/node`` before
 sending again.
 
-A worker's circuit lives in its memory (``node.partners_down``), but what it finds is written to
-the store's ``gw_partner_state`` table — ``down`` when a partner becomes unreachable and at each
-failed probe, ``up`` when a message reaches it again — so ``gateway status`` and the dashboard in
-other processes can show it. A worker that starts finds the partners recorded down there and
-probes each before signing anything for it, so a restart neither forgets an outage nor leaves
-it recorded after the partner came back. A partner removed from trust is forgotten there and its
-pending messages fail, as a message to any untrusted partner does.
+The circuit (:class:`~haiquan.exchange.circuit.PartnerCircuit`, ``node.circuit``) owns the
+partners' states: this loop asks it which partners to leave alone, and tells it which could not
+take their messages and which took them again.
 """
 
 from __future__ import annotations
@@ -30,7 +26,6 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from haiquan.errors import DeliveryError, HaiquanError
@@ -42,17 +37,16 @@ from haiquan.exchange.envelope import (
     SignedError,
     parse_batch_result,
 )
-from haiquan.exchange.monitoring import partner_reachability
-from haiquan.exchange.store import ClaimedMessage
+from haiquan.exchange.rows import ClaimedMessage
 
 if TYPE_CHECKING:
     from haiquan.exchange.node import GatewayNode
 
 __all__ = [
     "DispatchReport",
-    "PartnerOutage",
     "backoff_delay",
     "dispatch_once",
+    "probe_partner",
     "run_dispatcher",
 ]
 
@@ -92,20 +86,6 @@ def backoff_delay(attempts: int, base: float, cap: float) -> float:
     return delay * random.uniform(0.75, 1.25)
 
 
-@dataclass
-class PartnerOutage:
-    """A partner this worker found unreachable: when it is next probed, how many times in a
-    row it failed, since when, the last reason, and whether its last probe answered (then its
-    messages go out again and it counts as back once one is delivered, or once none waits for
-    it; ``until`` is then when to look for that)."""
-
-    until: float
-    failures: int
-    since: float
-    reason: str
-    answering: bool = False
-
-
 def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchReport:
     """Claim due messages (up to ``limit``), deliver them in batches, record the outcome."""
     config = node.config
@@ -113,60 +93,13 @@ def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchRep
     if node.trust.problem is not None:
         raise node.trust.problem  # never judge messages without the partners' keys
     node.keyring.reload_if_changed()
-    if node.partner_states_trust != node.trust.generation:
-        # First pass, or partners may have gone from trust: read the recorded states again, so
-        # one found up (or down) and then removed is forgotten, not listed by `gateway status`
-        # for ever. Compared by generation, not by whether this call reloaded: the receiver
-        # (an incoming request) may have taken the change of trust.yaml first.
-        _resume_outages(node)
-    now = time.time()
-    down = node.partners_down
-    for country in [c for c in down if c not in node.trust.partners]:
-        # Removed from trust while down: it will never be probed back, and a message to it
-        # fails as one to any untrusted partner does.
-        _forget(node, country)
-    back: list[str] = []
-    for country, outage in down.items():
-        if outage.until > now:
-            continue
-        if outage.answering:
-            # It answered its probe and its messages go out; when none is left waiting (another
-            # worker delivered them) it is back, rather than recorded down for ever.
-            if node.store.pending_count(country) == 0:
-                back.append(country)
-            else:
-                outage.until = now + config.retry_max_seconds
-            continue
-        # A partner found down is probed with a cheap GET before anything is signed for it.
-        problem = _probe(node, country)
-        if problem is None:
-            if node.store.pending_count(country) == 0:
-                back.append(country)
-                continue
-            outage.answering = True
-            outage.until = now + config.retry_max_seconds
-            # "Back" is logged once a message is delivered: a partner answering GET but
-            # refusing POSTs must not log a state change on every probe.
-            node.log.debug("partner %s answers its probe; sending its messages", country)
-            continue
-        outage.failures += 1
-        outage.reason = problem
-        outage.until = now + backoff_delay(
-            outage.failures - 1, config.retry_base_seconds, config.retry_max_seconds
-        )
-        node.log.debug("partner %s still unreachable (%s); next probe in %.1f s",
-                       country, problem, outage.until - now)
-        node.store.record_partner_state(country, "down", since=outage.since, error=problem,
-                                        checked_at=now)
-        _postpone(node, country, outage)
-    for country in back:
-        _mark_up(node, country, "it answers and no message waits for it")
+    circuit = node.circuit
+    held = circuit.check()
     claimed = node.store.claim(
         node.worker_id,
         limit=limit or config.max_batch * 4,
         lease_seconds=config.lease_seconds,
-        skip_receivers=[country for country, outage in down.items()
-                        if outage.until > now and not outage.answering],
+        skip_receivers=held,
     )
     report = DispatchReport(claimed=len(claimed))
     by_receiver: dict[str, list[ClaimedMessage]] = defaultdict(list)
@@ -182,95 +115,14 @@ def dispatch_once(node: GatewayNode, *, limit: int | None = None) -> DispatchRep
                 continue
             report.add(_deliver(node, receiver, chunk))
         if receiver in report.unreachable:
-            _mark_down(node, receiver, report.unreachable_reasons.get(receiver, "no answer"))
-        elif receiver in down:
-            _mark_up(node, receiver, "its messages are delivered")
+            circuit.open(receiver, report.unreachable_reasons.get(receiver, "no answer"))
+        elif circuit.is_open(receiver):
+            circuit.close(receiver, "its messages are delivered")
     return report
 
 
-def _mark_up(node: GatewayNode, receiver: str, how: str) -> None:
-    """Close the circuit for ``receiver``: record it ``up`` in the store, then forget the
-    outage (recorded first, so a failed write is tried again on the next pass)."""
-    outage = node.partners_down[receiver]
-    now = time.time()
-    node.store.record_partner_state(receiver, "up", since=now, checked_at=now)
-    del node.partners_down[receiver]
-    node.log.info("partner %s is reachable again after %.0f s; %s", receiver,
-                  now - outage.since, how)
-
-
-def _resume_outages(node: GatewayNode) -> None:
-    """Take up the partners the store records down (found by an earlier run or another worker):
-    each is probed before anything is signed for it."""
-    generation = node.trust.generation  # a change from now on is looked at again next pass
-    for found in partner_reachability(node.store):
-        if found.partner not in node.trust.partners:
-            _forget(node, found.partner)
-        elif found.state == "down" and found.partner not in node.partners_down:
-            node.partners_down[found.partner] = PartnerOutage(
-                until=0.0, failures=1, since=found.since.timestamp(),
-                reason=found.last_error or "recorded down", answering=False,
-            )
-            node.log.info("partner %s was found down at %s (%s); probing it before sending",
-                          found.partner, f"{found.since:%Y-%m-%d %H:%M:%S}Z",
-                          found.last_error or "no reason recorded")
-    node.partner_states_trust = generation
-
-
-def _forget(node: GatewayNode, country: str) -> None:
-    """``country`` is no longer a trusted partner: forget its reachability (in the store and
-    this worker) and fail its pending messages with the reason, instead of holding them for a
-    probe that can never succeed."""
-    try:
-        node.trust.partner(country)
-        return  # trusted again meanwhile
-    except HaiquanError as error:
-        reason = str(error)
-    failed = node.store.forget_partner(country, reason)
-    node.partners_down.pop(country, None)
-    node.log.warning("partner %s is no longer trusted: its reachability is forgotten and its "
-                     "%d pending message(s) failed (%s)", country, failed, reason)
-
-
-def _mark_down(node: GatewayNode, receiver: str, reason: str) -> None:
-    """Open (or keep open) the circuit for ``receiver`` and hold its messages until the probe."""
-    config = node.config
-    now = time.time()
-    outage = node.partners_down.get(receiver)
-    if outage is None:
-        node.store.record_partner_state(receiver, "down", since=now, error=reason, checked_at=now)
-        outage = node.partners_down[receiver] = PartnerOutage(now, 0, now, reason)
-        node.log.warning("partner %s cannot take messages: %s; its messages stay pending and "
-                         "it is probed with backoff", receiver, reason)
-    else:
-        node.store.record_partner_state(receiver, "down", since=outage.since, error=reason,
-                                        checked_at=now)
-        node.log.debug("partner %s failed again after its probe answered: %s", receiver, reason)
-    outage.failures += 1
-    outage.answering = False
-    outage.reason = reason
-    outage.until = now + backoff_delay(
-        outage.failures - 1, config.retry_base_seconds, config.retry_max_seconds
-    )
-    _postpone(node, receiver, outage)
-
-
-def _postpone(node: GatewayNode, receiver: str, outage: PartnerOutage) -> None:
-    """One UPDATE per partner per probe: its pending messages become due at the next probe,
-    and say why, so ``gateway show`` and ``messages`` tell the operator the truth."""
-    since = datetime.fromtimestamp(outage.since, UTC)
-    probe = datetime.fromtimestamp(outage.until, UTC)
-    node.store.postpone_partner(
-        receiver,
-        outage.until,
-        f"{receiver} unreachable since {since:%Y-%m-%d %H:%M:%S}Z ({outage.reason}); "
-        f"held until it answers, next probe {probe:%H:%M:%S}Z",
-        node.worker_id,
-    )
-
-
-def _probe(node: GatewayNode, country: str) -> str | None:
-    """None when the partner answers its node route, else why not."""
+def probe_partner(node: GatewayNode, country: str) -> str | None:
+    """None when the partner answers its node route, else why not (the circuit's probe)."""
     try:
         partner = node.trust.partner(country)
     except HaiquanError as error:

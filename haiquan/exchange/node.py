@@ -37,9 +37,11 @@ from haiquan.errors import (
     PayloadTooLargeError,
     ValidationError,
 )
+from haiquan.exchange.circuit import PartnerCircuit, PartnerOutage
 from haiquan.exchange.client import GatewayClient
 from haiquan.exchange.config import NodeConfig
-from haiquan.exchange.dispatcher import DispatchReport, PartnerOutage, dispatch_once
+from haiquan.exchange.database import check_sqlite_folder, parse_database_url
+from haiquan.exchange.dispatcher import DispatchReport, dispatch_once, probe_partner
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import Envelope
 from haiquan.exchange.keys import KeyAlgorithm, NodeKey, NodeKeyring, import_public_jwk
@@ -54,7 +56,7 @@ from haiquan.exchange.monitoring import (
     pull_inbox,
 )
 from haiquan.exchange.receiver import Receiver
-from haiquan.exchange.store import GatewayStore, check_sqlite_folder, parse_database_url
+from haiquan.exchange.store import GatewayStore
 from haiquan.exchange.tables import outbox
 from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore, plain_http_problem
 
@@ -94,13 +96,27 @@ class GatewayNode:
         self.client = GatewayClient(timeout=config.request_timeout_seconds)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.wakeup = threading.Event()
-        #: partners this worker's dispatcher found unreachable (its circuit breaker); those
-        #: the store records down are taken up on the first dispatcher pass.
-        self.partners_down: dict[str, PartnerOutage] = {}
-        #: the ``trust.generation`` the recorded states were last read against (``None``: not
-        #: read yet, done on the first dispatcher pass).
-        self.partner_states_trust: int | None = None
         self.log = logging.getLogger(f"haiquan.exchange.{config.country}")
+        #: this worker's circuit breaker: the partners its dispatcher found unreachable; those
+        #: the store records down are taken up on the first dispatcher pass.
+        self.circuit = PartnerCircuit(
+            store=self.store, trust=self.trust, config=config, worker_id=self.worker_id,
+            log=self.log, probe=lambda country: probe_partner(self, country),
+        )
+
+    @property
+    def partners_down(self) -> dict[str, PartnerOutage]:
+        """The partners this worker's circuit holds messages for (open or half-open)."""
+        return self.circuit.outages
+
+    @property
+    def partner_states_trust(self) -> int | None:
+        """The ``trust.generation`` the circuit last read the recorded states against."""
+        return self.circuit.trust_generation
+
+    @partner_states_trust.setter
+    def partner_states_trust(self, generation: int | None) -> None:
+        self.circuit.trust_generation = generation
 
     # --- opening -----------------------------------------------------------------------------
     @classmethod

@@ -50,7 +50,8 @@ from haiquan.exchange.envelope import (
 )
 from haiquan.exchange.keys import NodeKeyring
 from haiquan.exchange.logs import log_fields
-from haiquan.exchange.store import GatewayStore, InboxRow
+from haiquan.exchange.rows import InboxRow
+from haiquan.exchange.store import GatewayStore
 from haiquan.exchange.trust import TrustStore, read_jws_header
 
 __all__ = ["BatchOutcome", "Receiver", "ResultItem"]

@@ -19,11 +19,11 @@ import uvicorn
 from haiquan._tls import check_tls_files, server_context
 from haiquan.errors import ConfigurationError, HaiquanError
 from haiquan.exchange._limits import MAX_HEADER_BYTES, RateLimitFilter, guarded_protocol
+from haiquan.exchange.database import describe_database
 from haiquan.exchange.dispatcher import run_dispatcher
 from haiquan.exchange.http import create_gateway_app
 from haiquan.exchange.logs import log_fields, log_handler
 from haiquan.exchange.node import GatewayNode
-from haiquan.exchange.store import describe_database
 
 __all__ = ["configure_logging", "main", "serve_node"]
 

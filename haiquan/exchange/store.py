@@ -3,206 +3,43 @@
 The tables (``gw_outbox``, ``gw_receipts``, ``gw_inbox``) and what each row means are in
 :mod:`haiquan.exchange.tables`. A message is queued, claimed, delivered or failed here.
 
-SQLite runs in WAL mode with ``synchronous=NORMAL`` (a committed row survives a process kill;
-set ``synchronous=FULL`` through the URL query ``?synchronous=full`` to survive power loss too),
-and write transactions start with ``BEGIN IMMEDIATE`` so concurrent writers wait instead of failing.
-Times are stored as Unix seconds (a double) so both databases compare them the same way.
+How the database is named, opened and written to (WAL, ``BEGIN IMMEDIATE``, durability) is
+:mod:`haiquan.exchange.database`; the rows handed out and taken in are
+:mod:`haiquan.exchange.rows`. Times are stored as Unix seconds (a double) so both databases
+compare them the same way.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Engine,
     bindparam,
     case,
-    create_engine,
     delete,
-    event,
     func,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 
-from haiquan._database import check_sqlite_path, storage_problem
-from haiquan.errors import ConfigurationError, ConflictError, NotFoundError
-from haiquan.exchange._wakeup import OutboxWatcher, PostgresWatcher, SqliteWatcher
-from haiquan.exchange.tables import inbox, metadata, outbox, partner_states, receipts
+from haiquan.errors import ConflictError, NotFoundError
+from haiquan.exchange.database import URL_SOURCES, StoreDatabase
+from haiquan.exchange.rows import ClaimedMessage, InboxRow
+from haiquan.exchange.tables import inbox, outbox, partner_states, receipts
 
-__all__ = [
-    "URL_SOURCES",
-    "ClaimedMessage",
-    "GatewayStore",
-    "InboxRow",
-    "describe_database",
-    "inbox",
-    "metadata",
-    "check_sqlite_folder",
-    "normalise_url",
-    "outbox",
-    "parse_database_url",
-    "partner_states",
-    "receipts",
-]
+__all__ = ["GatewayStore"]
 
 _INSERT_OUTBOX = outbox.insert()
 #: Wakes the workers listening on this schema's outbox (see ``_wakeup``); sent inside the
 #: transaction that adds due rows, so PostgreSQL delivers it at commit.
 _PG_NOTIFY = "SELECT pg_notify(left('gw_outbox_' || current_schema(), 63), '')"
-_DIGEST_KEY = '"payload_digest":"'
 
 
-def _envelope_digest(envelope: str) -> str:
-    """The ``payload_digest`` of an envelope written by :meth:`Envelope.to_json`.
-
-    The envelope's keys are sorted and ``payload_digest`` comes after ``payload``, so its last
-    occurrence as a key is the member itself (a quote inside the payload string is escaped and
-    cannot end the key). Reading it this way spares parsing the whole envelope per message.
-    """
-    at = envelope.rfind(_DIGEST_KEY)
-    if at < 0:
-        import json
-
-        return str(json.loads(envelope).get("payload_digest", ""))
-    start = at + len(_DIGEST_KEY)
-    return envelope[start : envelope.index('"', start)]
-
-
-def normalise_url(url: str) -> str:
-    """Use psycopg 3 for ``postgresql://`` URLs (the driver haiquan installs)."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def parse_database_url(url: str) -> tuple[URL, str]:
-    """Check a gateway database URL without connecting: the parsed URL (``synchronous`` taken
-    out of a SQLite URL) and the SQLite synchronous mode (``NORMAL`` unless the URL says).
-
-    Raises:
-        ConfigurationError: the URL cannot be read, names another database than SQLite or
-            PostgreSQL, or an unknown SQLite synchronous mode.
-
-    >>> parse_database_url("sqlite:///gw.db?synchronous=full")[1]
-    'FULL'
-    """
-    try:
-        parsed = make_url(normalise_url(url))
-    except ArgumentError as error:
-        raise ConfigurationError(
-            "the gateway database URL cannot be read",
-            expected="sqlite:///path/gateway.db or postgresql+psycopg://user@host/db",
-            got=url,
-            fix="correct database_url in node.yaml (--database-url at init) or "
-            "HAIQUAN_GATEWAY_DATABASE_URL",
-        ) from error
-    dialect = parsed.get_backend_name()
-    if dialect not in ("sqlite", "postgresql"):
-        raise ConfigurationError(
-            "unsupported gateway database",
-            expected="SQLite or PostgreSQL",
-            got=dialect,
-            fix="use sqlite:///... or postgresql+psycopg://...",
-        )
-    synchronous = "NORMAL"
-    if dialect == "sqlite":
-        synchronous = str(parsed.query.get("synchronous", "normal")).upper()
-        if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ConfigurationError(
-                "unknown SQLite synchronous mode",
-                expected="normal, full or extra",
-                got=synchronous,
-                fix="use ?synchronous=full in the database URL, or leave it out",
-            )
-        parsed = parsed.difference_update_query(["synchronous"])
-    return parsed, synchronous
-
-
-def describe_database(url: str) -> str:
-    """Where a store lives, for logs: backend, host and database — never a password or query.
-
-    >>> describe_database("postgresql+psycopg://gw:secret@db.internal:5433/gateway?sslkey=k")
-    'postgresql on db.internal:5433/gateway'
-    >>> describe_database("sqlite:////srv/gw/gateway.db")
-    'sqlite at /srv/gw/gateway.db'
-    """
-    parsed, _ = parse_database_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return f"sqlite at {parsed.database or ':memory:'}"
-    port = f":{parsed.port}" if parsed.port else ""
-    return f"postgresql on {parsed.host or 'localhost'}{port}/{parsed.database or ''}"
-
-
-@dataclass(frozen=True)
-class ClaimedMessage:
-    """An outbox row a worker has claimed for one delivery attempt."""
-
-    message_id: str
-    receiver: str
-    envelope: str
-    attempts: int
-
-    @property
-    def payload_digest(self) -> str:
-        return _envelope_digest(self.envelope)
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    """A new inbox row, ready to insert."""
-
-    sender: str
-    message_id: str
-    conversation_id: str
-    document_type: str
-    document_version: str
-    created_at: float
-    payload_digest: str
-    envelope: str
-    jws: str
-
-
-#: Where a gateway database URL may come from, for messages that do not know which was used.
-URL_SOURCES = "database_url in node.yaml (--database-url at init) or HAIQUAN_GATEWAY_DATABASE_URL"
-
-
-def check_sqlite_folder(url: str, source: str = URL_SOURCES, *, create: bool = False) -> None:
-    """Make sure a SQLite store's path is absolute and its folder exists: create it
-    (``create``: the default file in the node home), or refuse a folder that does not exist (a
-    path the operator typed, read from ``source``), so a typo does not start an empty store
-    somewhere unexpected. A relative path is refused (it would name another file in each
-    folder a command runs from). The rules and messages are the other stores' own
-    (:func:`haiquan._database.check_sqlite_path`).
-
-    Nothing to do for PostgreSQL or an in-memory database.
-
-    Raises:
-        ConfigurationError: a relative path, or a folder that does not exist (or cannot be
-            created).
-    """
-    parsed, _ = parse_database_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return
-    check_sqlite_path(
-        parsed.database, url, what="the gateway store",
-        example="sqlite:////path/gateway.db: four /, or postgresql+psycopg://user@host/db",
-        setting=source, create=create,
-        create_fix="correct the node folder (--home or HAIQUAN_GATEWAY_HOME) or its permissions",
-    )
-
-
-class GatewayStore:
+class GatewayStore(StoreDatabase):
     """Outbox, inbox and duplicate store behind one SQLAlchemy engine.
 
     Args:
@@ -218,125 +55,13 @@ class GatewayStore:
     """
 
     def __init__(self, url: str, *, create_folder: bool = False, source: str = URL_SOURCES) -> None:
-        self.url = normalise_url(url)
-        self.source = source
-        parsed, synchronous = parse_database_url(url)
-        self.dialect = parsed.get_backend_name()
-        if self.dialect == "sqlite":
-            check_sqlite_folder(url, source, create=create_folder)
-            self.engine: Engine = create_engine(
-                parsed, connect_args={"timeout": 30, "check_same_thread": False}
-            )
-            _sqlite_pragmas(self.engine, synchronous)
-        else:
-            # No pre-ping: it costs a round trip (~0.3 ms of CPU) on every transaction. After a
-            # database restart SQLAlchemy invalidates the whole pool on the first failed
-            # statement; the dispatcher and the receiver retry (a 5xx is never final).
-            self.engine = create_engine(parsed, pool_size=8, max_overflow=8, pool_recycle=3600)
-        self._insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        self._parsed = parsed
+        super().__init__(url, create_folder=create_folder, source=source)
         self._claims: dict[tuple[bool], tuple[Any, Any]] = {}
         self._store_inbox = (
             self._insert(inbox)
             .on_conflict_do_nothing(index_elements=["sender", "message_id"])
             .returning(inbox.c.sender, inbox.c.message_id)
         )
-        self.create_schema()
-
-    @property
-    def _sqlite_file(self) -> str | None:
-        return self._parsed.database if self.dialect == "sqlite" else None
-
-    def watcher(self) -> OutboxWatcher:
-        """A watcher that wakes an idle dispatcher when another process queues messages."""
-        if self.dialect == "sqlite":
-            return SqliteWatcher(str(self._parsed.database or ":memory:"))
-        conninfo = self._parsed.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
-        return PostgresWatcher(conninfo)
-
-    def create_schema(self) -> None:
-        """Create the tables at the newest schema revision if the database is empty, else check
-        its revision (safe when several workers start at once: they take the store's lock in
-        turn, see :mod:`haiquan.migrations._run`).
-
-        Raises:
-            ConfigurationError: the database cannot be reached or written, or its schema is
-                older or newer than this code (``haiquan db upgrade``).
-        """
-        from haiquan.migrations import STORES
-        from haiquan.migrations._run import prepare_schema
-
-        try:
-            prepare_schema(self.engine, STORES["gateway"], where=describe_database(self.url))
-        except (OperationalError, ProgrammingError) as error:
-            where = describe_database(self.url)
-            problem = storage_problem(error, f"the gateway store ({where})", self._sqlite_file)
-            if problem is not None:
-                raise problem from error
-            raise ConfigurationError(
-                "the gateway database cannot be opened",
-                expected=f"a reachable, writable {where}",
-                got=str(error.orig or error).strip().splitlines()[0][:300],
-                fix=(f"check that {self.source} names a SQLite file this user may write"
-                     if self.dialect == "sqlite"
-                     else f"start the database server or correct {self.source}"),
-            ) from error
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def write(self, *, durable: bool = True) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite).
-
-        ``durable=False`` is for bookkeeping whose loss on a *database server* crash is
-        harmless — claims, delivery and retry marks: a lost mark leaves the message pending, it
-        is sent again and the partner answers ``duplicate``. On PostgreSQL such a transaction
-        commits without waiting for its WAL flush (``synchronous_commit = off``, ~3.5 ms per
-        commit on the development machine); a killed *node* process loses nothing either way.
-        Queued and received messages are always written durably.
-        """
-        with self._storage_errors(), self.engine.connect() as conn:
-            conn.info["immediate"] = True
-            try:
-                with conn.begin():
-                    if not durable and self.dialect == "postgresql":
-                        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                    yield conn
-            finally:
-                conn.info["immediate"] = False
-
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
-        with self._storage_errors(), self.engine.connect() as conn, conn.begin():
-            yield conn
-
-    @contextmanager
-    def _storage_errors(self) -> Iterator[None]:
-        """A full disk or a read-only store raised as :class:`StorageError` in the operator's
-        words (the CLI, the receiver's log and its answer to the sender all say it)."""
-        try:
-            yield
-        except DBAPIError as error:
-            problem = storage_problem(error, f"the gateway store ({describe_database(self.url)})",
-                                      self._sqlite_file)
-            if problem is not None:
-                raise problem from error
-            raise
-
-    def check_writable(self) -> None:
-        """Write a row and roll it back, so a node that cannot store what it receives or
-        queues says so when it starts rather than at the first message.
-
-        Raises:
-            StorageError: the store is read-only (or its disk full).
-        """
-        with self.write() as conn:
-            savepoint = conn.begin_nested()
-            conn.execute(receipts.insert().values(partner="---", stored_at=0.0, jws=""))
-            savepoint.rollback()
 
     # --- outbox ------------------------------------------------------------------------------
     def enqueue(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -670,17 +395,3 @@ _NEXT_DUE = select(
 ).where(outbox.c.state == "pending")
 
 
-def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's begin event issue BEGIN, so a write can say BEGIN IMMEDIATE.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")

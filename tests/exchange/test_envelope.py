@@ -43,7 +43,7 @@ def test_a_changed_payload_no_longer_matches_its_digest(payload: str, other: str
 def test_the_digest_read_from_a_stored_envelope_is_its_own(payload: str) -> None:
     """The dispatcher reads ``payload_digest`` from the stored envelope text without parsing
     it; a payload that mentions the key must not be mistaken for it."""
-    from haiquan.exchange.store import ClaimedMessage
+    from haiquan.exchange.rows import ClaimedMessage
 
     envelope = Envelope.build(sender="VNM", receiver="THA", document_type="risk-alert",
                               document_version="1", payload_format="json", payload=payload)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from haiquan.errors import ConfigurationError
 from haiquan.exchange import GatewayStore
-from haiquan.exchange.store import InboxRow, outbox
+from haiquan.exchange.rows import InboxRow
+from haiquan.exchange.tables import outbox
 
 from . import samples
 from .conftest import NodeFactory, link

@@ -46,12 +46,12 @@ from haiquan.exchange.as4.pmode import DEFAULT_PARTY_TYPE, As4Agreement, load_ce
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import Envelope, parse_envelope
 from haiquan.exchange.logs import log_fields
-from haiquan.exchange.store import InboxRow
+from haiquan.exchange.rows import InboxRow
 
 if TYPE_CHECKING:
     from haiquan.exchange.dispatcher import DispatchReport
     from haiquan.exchange.node import GatewayNode
-    from haiquan.exchange.store import ClaimedMessage
+    from haiquan.exchange.rows import ClaimedMessage
     from haiquan.exchange.trust import PartnerConfig
 
 __all__ = [
