@@ -250,7 +250,7 @@ def _demo_catalogue() -> tuple[Path | None, list[str]]:
 
     settings = get_settings()
     example = example_catalogue_path()
-    data = yaml_text.safe_load(example.read_text(encoding="utf-8"))
+    data = yaml_text.read(example, what="the example catalogue")
     assumed: list[str] = []
     for item in data.get("initiatives", []):
         share = item.get("benefit", {}).get("share_affected")

@@ -12,6 +12,7 @@ administration's operator or an analyst who cannot read our code.
     │   ├── UnknownCodeError (404)        a country, HS, document-type ... code we do not know
     │   ├── ValidationError (422)         a value or document that breaks its rules or schema
     │   │   └── CatalogueError (422)      a YAML catalogue (agreements, commitments ...)
+    │   │       └── NotValidYamlError (422)  a YAML file that does not parse: file, line, column
     │   └── PayloadTooLargeError (413)
     ├── NotFoundError (404)               a stored thing (message, model, user ...) is absent
     ├── ConflictError (409)               the request clashes with stored state (e.g. replay)
@@ -44,6 +45,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "NotFoundError",
+    "NotValidYamlError",
     "NotReadyError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -194,6 +196,43 @@ class CatalogueError(ValidationError):
     """A YAML catalogue of dated facts or rules is malformed."""
 
     code = "bad_catalogue"
+
+
+class NotValidYamlError(CatalogueError):
+    """A YAML file (catalogue, rules, node settings, status records) that does not parse.
+
+    Raised only by :mod:`haiquan.yaml_text`, so every file reads the same way: the file, the line
+    and column a text editor shows (both from 1; the message ends with :attr:`place`), what the
+    parser met, and the fix. A reader whose files are settings (the gateway's ``node.yaml``) or
+    data (status records) keeps its own class by building it from :attr:`summary`,
+    :attr:`expected`, :attr:`got` and :attr:`fix`.
+    """
+
+    code = "not_valid_yaml"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        line: int | None,
+        column: int | None,
+        expected: str | None = None,
+        got: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        details = {"path": path, "line": line, "column": column}
+        super().__init__(message + self.place, expected=expected, got=got, fix=fix, details=details)
+
+    @property
+    def place(self) -> str:
+        """Where in the file, as a text editor counts: ``" at line 3, column 7"`` (or ``""``)."""
+        if self.line is None:
+            return ""
+        return f" at line {self.line}" + (f", column {self.column}" if self.column else "")
 
 
 class PayloadTooLargeError(InputError):

@@ -9,7 +9,13 @@ import pytest
 import yaml
 
 from haiquan import yaml_text
-from haiquan.errors import CatalogueError, DataFileError, ValidationError
+from haiquan.errors import (
+    CatalogueError,
+    ConfigurationError,
+    DataFileError,
+    NotValidYamlError,
+    ValidationError,
+)
 from haiquan.yaml_text import safe_load
 
 
@@ -34,9 +40,12 @@ def test_python_tags_stay_refused() -> None:
 
 def test_every_loader_in_the_package_uses_it() -> None:
     package = Path(yaml_text.__file__).parent
-    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
-                 if p.name != "yaml_text.py"
-                 and ("yaml.safe_load(" in p.read_text() or "yaml.load(" in p.read_text())]
+    offenders = [
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if p.name != "yaml_text.py"
+        and ("yaml.safe_load(" in p.read_text() or "yaml.load(" in p.read_text())
+    ]
     assert offenders == []
 
 
@@ -55,3 +64,56 @@ def test_the_loaders_turn_it_into_their_own_clear_errors(tmp_path: Path) -> None
     agreements.write_text("agreements:\n  - id: X\n    signed: 2021-31-01\n")
     with pytest.raises(CatalogueError, match="not valid YAML"):
         load_agreements(agreements)
+
+
+def test_a_file_that_does_not_parse_names_the_file_line_and_column() -> None:
+    with pytest.raises(NotValidYamlError) as caught:
+        yaml_text.parse(
+            "first: 1\nsecond: [2, 3\n",
+            source="rules.yaml",
+            what="the rules",
+            expected="a mapping",
+            fix="see docs/rules.md",
+        )
+    error = caught.value
+    assert str(error).startswith("the rules rules.yaml is not valid YAML at line 3, column 1")
+    assert (error.path, error.line, error.column) == ("rules.yaml", 3, 1)
+    assert error.expected == "a mapping" and "']'" in (error.got or "")
+    assert error.fix and "line 3" in error.fix and error.fix.endswith("see docs/rules.md")
+    assert isinstance(error, CatalogueError) and error.status == 422
+
+
+def test_bytes_that_are_not_utf8_name_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("a: 1\nb: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(NotValidYamlError, match="line 2") as caught:
+        yaml_text.read(path)
+    assert "UTF-8" in (caught.value.fix or "") and caught.value.path == str(path)
+
+
+def test_no_module_but_the_reader_parses_yaml_or_catches_its_errors() -> None:
+    package = Path(yaml_text.__file__).parent
+    needles = (
+        "yaml.safe_load(",
+        "yaml.load(",
+        "yaml_text.safe_load(",
+        "import safe_load",
+        "YAMLError",
+    )
+    offenders = [
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if p.name != "yaml_text.py" and any(n in p.read_text() for n in needles)
+    ]
+    assert offenders == []
+
+
+def test_the_gateway_reads_the_same_error_as_a_configuration_error(tmp_path: Path) -> None:
+    from haiquan.exchange._util import load_yaml_mapping
+
+    path = tmp_path / "trust.yaml"
+    path.write_text("partners: [broken\n")
+    with pytest.raises(ConfigurationError) as caught:
+        load_yaml_mapping(path, "trust store")
+    assert str(caught.value).startswith(f"the trust store file {path} is not valid YAML at line 2")
+    assert caught.value.status == 500 and caught.value.details["line"] == 2

@@ -8,7 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from haiquan import yaml_text
@@ -84,12 +83,8 @@ def load_arrangements(path: Path | None = None) -> tuple[MraArrangement, ...]:
 
 @cache
 def _load(text: str, label: str) -> tuple[MraArrangement, ...]:
-    try:
-        data = yaml_text.safe_load(text)
-    except yaml.YAMLError as error:
-        raise CatalogueError(f"{label} is not valid YAML", expected="a YAML mapping",
-                             got=str(error).splitlines()[0],
-                             fix="correct the YAML syntax") from error
+    data = yaml_text.parse(text, source=label,
+                           expected="a mapping with 'arrangements:' holding a list")
     if not isinstance(data, dict) or not isinstance(data.get("arrangements"), list):
         raise CatalogueError(f"{label} has no list of arrangements",
                              expected="a mapping with 'arrangements:' holding a list",

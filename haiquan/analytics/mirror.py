@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from haiquan import yaml_text
 from haiquan.analytics._frames import (
@@ -72,11 +71,7 @@ def load_thresholds(path: str | Path | None = None) -> MirrorThresholds:
             "mirror_thresholds.yaml").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    try:
-        data: Any = yaml_text.safe_load(text)
-    except yaml.YAMLError as error:
-        raise CatalogueError(f"{where} is not valid YAML", got=str(error),
-                             fix="correct the YAML syntax") from error
+    data: Any = yaml_text.parse(text, source=where, expected="keys " + ", ".join(_RULES))
     if not isinstance(data, dict):
         raise CatalogueError(f"{where} must be a mapping", expected="keys " + ", ".join(_RULES),
                              got=type(data).__name__, fix="see the packaged file for the shape")

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
@@ -88,16 +87,7 @@ def read_catalogue_file(path: Path | str) -> Catalogue:
             got=str(error),
             fix="check the path",
         ) from error
-    try:
-        data = yaml_text.safe_load(text)
-    except yaml.YAMLError as error:
-        raise CatalogueError(
-            f"{path} is not valid YAML",
-            expected="a YAML mapping",
-            got=str(error).replace("\n", " "),
-            fix="fix the syntax at the line shown (indentation, quotes around titles with ': ')",
-            details={"path": str(path)},
-        ) from error
+    data = yaml_text.parse(text, source=path, expected="a YAML mapping")
     if not isinstance(data, dict):
         raise CatalogueError(
             f"{path} is not a catalogue",

@@ -17,7 +17,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
@@ -119,11 +118,14 @@ def user_figures_file() -> Path:
     return get_settings().home / "commitments" / "official_figures.yaml"
 
 
+_EXPECTED = "schema_version: 1, sources and figures as in docs/commitments.md"
+
+
 def _read(path: Path) -> _FiguresFile:
     try:
-        data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.read(path, expected=_EXPECTED)
         return _FiguresFile.model_validate(data)
-    except (OSError, yaml.YAMLError, PydanticValidationError) as error:
+    except (OSError, PydanticValidationError) as error:
         got = (
             "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors()[:3])
             if isinstance(error, PydanticValidationError)
@@ -131,7 +133,7 @@ def _read(path: Path) -> _FiguresFile:
         )
         raise CatalogueError(
             f"{path}: the official figures cannot be read",
-            expected="schema_version: 1, sources and figures as in docs/commitments.md",
+            expected=_EXPECTED,
             got=got[:300],
             fix=f"correct {path.name}",
             details={"path": str(path)},

@@ -17,14 +17,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
 from haiquan.commitments._parts import backwards_range, normalise_reference, resolve
 from haiquan.commitments.catalogue import Catalogue, load_catalogue, parts_of
-from haiquan.errors import DataFileError, HaiquanError, UnknownCodeError, ValidationError
+from haiquan.errors import (
+    DataFileError,
+    HaiquanError,
+    NotValidYamlError,
+    UnknownCodeError,
+    ValidationError,
+)
 from haiquan.reference.countries import find_country
 
 __all__ = [
@@ -483,15 +488,10 @@ def read_status_file(path: Path | str) -> list[StatusRecord]:
         first_row = 2
     else:
         try:
-            data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise DataFileError(
-                "status YAML is not valid YAML",
-                path=str(path),
-                expected="a YAML list of records",
-                got=str(error).replace("\n", " "),
-                fix="fix the syntax at the line shown",
-            ) from error
+            data = yaml_text.read(path, expected="a YAML list of records")
+        except NotValidYamlError as error:  # a data file: refused as one, storing nothing
+            raise DataFileError(f"status YAML is not valid YAML{error.place}", path=str(path),
+                                expected=error.expected, got=error.got, fix=error.fix) from error
         if isinstance(data, dict) and "records" in data:
             data = data["records"]
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):

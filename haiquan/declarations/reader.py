@@ -324,7 +324,8 @@ def synthetic_provenance(path: str | Path) -> str | None:
     from haiquan import yaml_text
 
     text = resources.files("haiquan.declarations").joinpath("known_synthetic.yaml")
-    known = yaml_text.safe_load(text.read_text("utf-8"))
+    known = yaml_text.parse(text.read_text("utf-8"),
+                            source="haiquan/declarations/known_synthetic.yaml")
     file = Path(path)
     for prefix in known.get("name_prefixes", []):
         if file.name.startswith(prefix):

@@ -10,10 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from haiquan import yaml_text
-from haiquan.errors import ConfigurationError
+from haiquan.errors import ConfigurationError, NotValidYamlError
 
 __all__ = [
     "b64url",
@@ -24,6 +22,7 @@ __all__ = [
     "load_yaml_mapping",
     "loads_strict",
     "one_line",
+    "parse_setting_yaml",
     "parse_time",
     "utcnow",
     "write_private_file",
@@ -128,15 +127,7 @@ def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
             "holds it: --home for `haiquan gateway` commands, --gateway-home for `haiquan aeo` "
             "and `haiquan alerts`, or the HAIQUAN_GATEWAY_HOME setting",
         ) from error
-    try:
-        data = yaml_text.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigurationError(
-            f"the {what} file {path} is not valid YAML",
-            expected="YAML text",
-            got=str(error).splitlines()[0],
-            fix=f"correct the YAML syntax of {path}",
-        ) from error
+    data = parse_setting_yaml(text, path, what)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -147,6 +138,17 @@ def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
             fix=f"rewrite {path} as a mapping; see docs/gateway-operations.md",
         )
     return data
+
+
+def parse_setting_yaml(text: str, path: Path, what: str, expected: str = "YAML text") -> Any:
+    """Parse a node's settings file: the one YAML error (:mod:`haiquan.yaml_text`), raised as a
+    :class:`ConfigurationError` because a node cannot run on a broken settings file (exit code 1,
+    and a broken ``trust.yaml`` leaves the trust store unusable rather than empty)."""
+    try:
+        return yaml_text.parse(text, source=path, what=f"the {what} file", expected=expected)
+    except NotValidYamlError as error:
+        raise ConfigurationError(error.summary, expected=error.expected, got=error.got,
+                                 fix=error.fix, details=error.details) from error
 
 
 def write_private_file(path: Path, text: str) -> None:

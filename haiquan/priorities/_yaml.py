@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pydantic
-import yaml
 
 from haiquan import yaml_text
 from haiquan.errors import CatalogueError
@@ -36,17 +35,7 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
             got=str(file),
             fix="check the path, or start from the example in haiquan/priorities/data/",
         )
-    try:
-        data = yaml_text.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogueError(
-            f"{file}: the {what} is not valid YAML{where}",
-            expected="YAML text",
-            got=str(getattr(error, "problem", error)),
-            fix="correct the YAML syntax (indentation, colons, quotes) at that place",
-        ) from error
+    data = yaml_text.read(file, what=f"the {what}")
     if not isinstance(data, Mapping):
         raise CatalogueError(
             f"{file}: the {what} must be a YAML mapping at its top level",

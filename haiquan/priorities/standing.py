@@ -78,7 +78,7 @@ class AeoProgramme(BaseModel):
 
 def _read(name: str, key: str) -> list[dict[str, object]]:
     text = resources.files("haiquan.reference.data").joinpath(name).read_text(encoding="utf-8")
-    data = yaml_text.safe_load(text)
+    data = yaml_text.parse(text, source=f"haiquan/reference/data/{name}")
     entries = data.get(key) if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise CatalogueError(f"haiquan/reference/data/{name} has no list {key!r}",

@@ -202,7 +202,7 @@ def write_catalogue_template(
             f"replace them with {home}'s partners")
     text = _render(home, chosen, note)
     # The loader's own check: what is written loads, or nothing is written.
-    catalogue = parse_catalogue(yaml_text.safe_load(text), path=file)
+    catalogue = parse_catalogue(yaml_text.parse(text, source=file), path=file)
     file.parent.mkdir(parents=True, exist_ok=True)
     with file.open("x", encoding="utf-8") as out:  # "x": never over a file made meanwhile
         out.write(text)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from haiquan import yaml_text
@@ -403,15 +402,8 @@ def _read(path: Path | None) -> tuple[str, str]:
 @cache
 def _load(path: Path | None) -> tuple[Agreement, ...]:
     name, text = _read(path)
-    try:
-        data = yaml_text.safe_load(text)
-    except yaml.YAMLError as error:
-        raise CatalogueError(
-            f"{name} is not valid YAML",
-            expected="a YAML document",
-            got=str(error).splitlines()[0],
-            fix="correct the YAML syntax",
-        ) from error
+    data = yaml_text.parse(text, source=name,
+                           expected="a YAML document with a top-level key 'agreements'")
     entries = data.get("agreements") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise CatalogueError(

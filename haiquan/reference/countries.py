@@ -102,7 +102,7 @@ def _by_code() -> dict[str, Country]:
 
 def _load_yaml(name: str) -> Any:
     text = resources.files("haiquan.reference.data").joinpath(name).read_text(encoding="utf-8")
-    return yaml_text.safe_load(text)
+    return yaml_text.parse(text, source=f"haiquan/reference/data/{name}")
 
 
 @cache

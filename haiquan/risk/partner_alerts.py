@@ -64,9 +64,11 @@ class AlertPolicy(BaseModel):
 @cache
 def load_alert_policy() -> AlertPolicy:
     text = resources.files("haiquan.risk").joinpath("rules/partner_alerts.yaml").read_text("utf-8")
+    data = yaml_text.parse(text, source="haiquan/risk/rules/partner_alerts.yaml",
+                           expected="kind, default_validity_days, minimum_severity, source")
     try:
-        return AlertPolicy.model_validate(yaml_text.safe_load(text))
-    except Exception as error:  # pydantic or YAML: either way the shipped file is wrong
+        return AlertPolicy.model_validate(data)
+    except PydanticValidationError as error:
         raise CatalogueError("haiquan/risk/rules/partner_alerts.yaml is malformed",
                              expected="kind, default_validity_days, minimum_severity, source",
                              got=str(error)[:300], fix="correct the file") from error
@@ -112,13 +114,6 @@ class _Inbox(Protocol):
 _FIELDS = ", ".join(PartnerAlert.model_fields)
 
 
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    """The first line of a YAML error with the line it is on (as an editor numbers lines)."""
-    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    mark = getattr(error, "problem_mark", None)
-    return f"{problem} (line {mark.line + 1})" if mark is not None else str(problem)
-
-
 def read_partner_alerts(path: Path) -> list[PartnerAlert]:
     """Partner alerts from a YAML list (``haiquan alerts pull`` writes the same fields).
 
@@ -133,24 +128,17 @@ def read_partner_alerts(path: Path) -> list[PartnerAlert]:
     """
     file = Path(path)
     try:
-        data = yaml_text.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml_text.read(
+            file, what="the partner alerts file",
+            expected="a UTF-8 YAML list of alerts, dates written YYYY-MM-DD",
+            fix="format in docs/risk.md, 'Partner alerts file'; or move the file away and run "
+            "`haiquan alerts pull` again")
     except OSError as error:
         raise ValidationError(
             f"cannot read the partner alerts file {file}",
             expected="a readable YAML file listing alerts",
             got=f"{type(error).__name__}: {error.strerror or error}",
             fix="check the path, or run `haiquan alerts pull` to create the file",
-        ) from error
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        got = (
-            _yaml_problem(error) if isinstance(error, yaml.YAMLError) else "bytes not in UTF-8"
-        )
-        raise ValidationError(
-            f"the partner alerts file {file} is damaged",
-            expected="a UTF-8 YAML list of alerts, dates written YYYY-MM-DD",
-            got=got,
-            fix="correct the file (format in docs/risk.md, 'Partner alerts file'), or move it "
-            "away and run `haiquan alerts pull` again",
         ) from error
     if data is None:
         return []

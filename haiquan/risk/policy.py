@@ -14,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
@@ -196,14 +195,15 @@ def _parsed(kind: str, model: type[_R], path: str | None, stamp: int) -> tuple[_
             text = resources.files("haiquan.risk.rules").joinpath(f"{kind}.yaml").read_text("utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
-        data = yaml_text.safe_load(text)
-    except (OSError, yaml.YAMLError) as error:
+    except OSError as error:
         raise CatalogueError(
             f"cannot read the {kind} rules",
             expected="a readable YAML file",
             got=f"{where}: {str(error).splitlines()[0]}",
-            fix="correct the YAML syntax or path",
+            fix="correct the path",
         ) from error
+    data = yaml_text.parse(text, source=where, what=f"the {kind} rules",
+                           expected=f"a mapping with kind: {kind} and a list rule_sets")
     if (
         not isinstance(data, dict)
         or data.get("kind") != kind

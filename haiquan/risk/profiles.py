@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
@@ -104,8 +103,10 @@ def read_profiles(path: Path | None = None) -> list[TargetingProfile]:
     if path is None and not file.exists():
         return []
     try:
-        data = yaml_text.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
+        data = yaml_text.read(file, what="the targeting profiles file",
+                              expected="a UTF-8 YAML list of profiles",
+                              fix="format in docs/risk.md, 'Targeting profiles'")
+    except OSError as error:
         raise ValidationError(
             f"cannot read the targeting profiles file {file}",
             expected="a readable UTF-8 YAML list of profiles",

@@ -15,8 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from haiquan import yaml_text
 from haiquan.errors import CatalogueError, UnknownCodeError, ValidationError
 
@@ -162,10 +160,9 @@ def load_reference(path: Path | None = None) -> ActsReference:
         label = "haiquan/transit/data/acts.yaml"
     else:
         text, label = path.read_text(encoding="utf-8"), str(path)
-    try:
-        data = yaml_text.safe_load(text)
-    except yaml.YAMLError as error:
-        raise _bad(label, "the file", f"not valid YAML: {error}") from error
+    data = yaml_text.parse(text, source=label, what="the ACTS reference file",
+                           expected="states, offices and crossings as in "
+                           "haiquan/transit/data/acts.yaml")
     if not isinstance(data, dict):
         raise _bad(label, "the file", "not a mapping")
     states: dict[str, ParticipatingState] = {}

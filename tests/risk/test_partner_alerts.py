@@ -109,12 +109,12 @@ class _FakeInbox:
     ("text", "says"),
     [
         (b"- alert_id: KR-1\n  valid_from: [2025\n", "line"),  # broken YAML syntax
-        (GOOD_ALERT.replace("2025-04-30", "2025-02-30").encode(), "damaged"),  # impossible date
+        (GOOD_ALERT.replace("2025-04-30", "2025-02-30").encode(), "not a real date"),
         (b"alert_id: KR-1\n", "not a list"),  # one mapping, not a list
         (b"- just a word\n", "item 1"),  # an item that is not a mapping
         (GOOD_ALERT.replace("KOR", "KOREA").encode(), "item 1, issuing_country"),
         ((GOOD_ALERT + "  colour: red\n").encode(), "item 1, colour"),  # unknown field
-        (b"\xff\xfe- alert", "damaged"),  # not UTF-8
+        (b"\xff\xfe- alert", "not UTF-8"),  # not UTF-8
     ],
 )
 def test_a_damaged_alerts_file_is_refused_clearly_and_pull_changes_nothing(

@@ -39,7 +39,7 @@ def test_bundled_rules_load_with_source_and_dates() -> None:
 @pytest.mark.parametrize(
     ("data", "phrase"),
     [
-        ("kind: [unclosed", "cannot read"),
+        ("kind: [unclosed", "not valid YAML at line 1"),
         ({"kind": "drift", "rule_sets": []}, "not a selectivity rules file"),
         (_set(channels={"red": 0.6, "yellow": 0.3, "blue": 0.2}), "channels"),
         (_set(channels={"red": -0.1, "yellow": 0.1, "blue": 0.1}), "channels.red"),

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from haiquan._files import write_atomically
 from haiquan.errors import ConfigurationError
+from haiquan.exchange._util import parse_setting_yaml
 from haiquan.exchange.as4.pmode import DEFAULT_PARTY_TYPE
-from haiquan.yaml_text import safe_load
 
 __all__ = ["NodeParty", "node_party", "set_node_party"]
 
@@ -45,9 +45,11 @@ def node_party(home: Path, country: str) -> NodeParty:
     path = Path(home) / "as4" / PARTY_FILE
     if not path.exists():
         return NodeParty(country, DEFAULT_PARTY_TYPE)
+    raw = parse_setting_yaml(path.read_text(encoding="utf-8"), path, "AS4 party",
+                             expected="party_id: ... and party_type: urn:...")
     try:
-        data = _PartyFile.model_validate(safe_load(path.read_text(encoding="utf-8")))
-    except (ValidationError, yaml.YAMLError) as error:
+        data = _PartyFile.model_validate(raw)
+    except ValidationError as error:
         raise ConfigurationError(
             f"{path} is not valid", expected="party_id: ... and party_type: urn:...",
             got=str(error).splitlines()[0],

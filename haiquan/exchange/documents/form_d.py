@@ -18,7 +18,6 @@ from importlib import resources
 from typing import Any
 
 import pycountry
-import yaml
 
 from haiquan import yaml_text
 from haiquan.errors import CatalogueError, UnknownCodeError
@@ -57,11 +56,7 @@ _RULE_KEYS = {
 
 def _check_rules(text: str) -> dict[str, Any]:
     where = "haiquan/exchange/documents/atiga_form_d_rules.yaml"
-    try:
-        data = yaml_text.safe_load(text)
-    except yaml.YAMLError as error:
-        raise CatalogueError(f"{where} is not valid YAML", got=str(error),
-                             fix="correct the YAML") from error
+    data = yaml_text.parse(text, source=where)
     for rule, keys in _RULE_KEYS.items():
         entry = data.get(rule) if isinstance(data, dict) else None
         for key, kind in keys.items():
