@@ -317,7 +317,15 @@ def open_engine(
         connect_args["check_same_thread"] = False
     elif "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT
-    engine = create_engine(parsed, connect_args=connect_args)
+    try:
+        engine = create_engine(parsed, connect_args=connect_args)
+    except ModuleNotFoundError as error:  # psycopg: the [postgres] extra is not installed
+        from haiquan._extras import missing_extra
+
+        told = missing_extra(error)
+        if told is None:
+            raise
+        raise told from error
     if parsed.get_backend_name() == "sqlite" and sqlite_pragmas:
 
         @event.listens_for(engine, "connect")

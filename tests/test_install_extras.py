@@ -1,0 +1,186 @@
+"""The install extras hold together: a gateway node runs on the base dependencies alone (no
+numerical stack), every optional module the code imports belongs to an extra that installs it,
+and ``[all]`` is everything. scripts/check-gateway-install proves the first in a real fresh
+virtualenv; these tests check the same from the package metadata, in a few seconds."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata as metadata
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from haiquan._extras import COMMAND_EXTRAS, MODULE_EXTRAS, missing_extra
+
+pytestmark = pytest.mark.gateway
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+NUMERICAL_STACK = [
+    "pandas",
+    "numpy",
+    "duckdb",
+    "scipy",
+    "lightgbm",
+    "statsforecast",
+    "dask",
+    "pyfixest",
+    "plotly",
+    "pyarrow",
+    "sklearn",
+    "highspy",
+]
+#: What a gateway machine runs: the node, its own command, and the ``haiquan gateway`` commands.
+GATEWAY_IMPORTS = (
+    "haiquan.exchange",
+    "haiquan.exchange.serve",
+    "haiquan.exchange.http",
+    "haiquan.exchange.node",
+    "haiquan.exchange.__main__",
+    "haiquan.migrations",
+    "haiquan.migrations._run",
+    "haiquan.cli",
+    "haiquan.cli.gateway",
+)
+
+
+Wanted = set[tuple[str, frozenset[str]]]
+
+
+def requirement(text: str) -> tuple[str, frozenset[str]]:
+    parsed = Requirement(text)
+    return canonicalize_name(parsed.name), frozenset(parsed.extras)
+
+
+def extra_requirements(extra: str) -> Wanted:
+    """The distributions (with their extras) an extra of haiquan names, its own extras
+    (``haiquan[analytics]``) followed."""
+    wanted: Wanted = set()
+    for text in PROJECT["optional-dependencies"][extra]:
+        name, extras = requirement(text)
+        if name == "haiquan":
+            for inner in extras:
+                wanted |= extra_requirements(inner)
+        else:
+            wanted.add((name, extras))
+    return wanted
+
+
+def base_requirements() -> Wanted:
+    return {requirement(text) for text in PROJECT["dependencies"]}
+
+
+def closure(wanted: Wanted) -> set[str]:
+    """The distributions ``wanted`` installs: them and all they require, as installed here
+    (requirement markers and extras followed)."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    todo = list(wanted)
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        environments = [{"extra": extra} for extra in extras] or [{"extra": ""}]
+        for text in requires:
+            parsed = Requirement(text)
+            if parsed.marker is None or any(parsed.marker.evaluate(env) for env in environments):
+                todo.append(requirement(text))
+    return {name for name, _ in seen}
+
+
+def imported_by(files: list[str]) -> set[str]:
+    """The top-level modules these source files import (at the top or inside functions)."""
+    names: set[str] = set()
+    for file in files:
+        for node in ast.walk(ast.parse(Path(file).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_base_brings_no_numerical_stack() -> None:
+    installed = closure(base_requirements())
+    distributions = metadata.packages_distributions()
+    heavy = {
+        canonicalize_name(d)
+        for module in NUMERICAL_STACK
+        for d in distributions.get(module, [module])
+    }
+    assert installed & heavy == set()
+    assert "pandas" in closure(extra_requirements("analytics"))  # the check itself sees them
+
+
+def test_the_gateway_code_imports_only_what_the_base_installs() -> None:
+    # The haiquan modules a gateway process loads, and what their code imports.
+    code = (
+        "import importlib, sys\n"
+        f"for name in {GATEWAY_IMPORTS!r}: importlib.import_module(name)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))\n"
+        "print([m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'haiquan' "
+        "and getattr(m, '__file__', None)])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    loaded, files = ast.literal_eval(out[0]), ast.literal_eval(out[1])
+    assert set(loaded) & set(NUMERICAL_STACK) == set()
+    assert len(files) > 40  # the gateway's own modules, found
+    distributions = metadata.packages_distributions()
+    imported = imported_by(files) - set(sys.stdlib_module_names) - {"haiquan"}
+    needed = {canonicalize_name(d) for module in imported for d in distributions.get(module, [])}
+    unknown = {module for module in imported if module not in distributions}
+    assert not unknown, f"modules imported by the gateway that nothing installs: {unknown}"
+    # psycopg is imported only for a postgresql:// store, which needs [postgres] (and says so).
+    missing = needed - closure(base_requirements()) - closure(extra_requirements("postgres"))
+    assert not missing, f"the gateway imports these, which the base does not install: {missing}"
+
+
+def test_every_optional_module_belongs_to_an_extra_that_installs_it() -> None:
+    distributions = metadata.packages_distributions()
+    for module, extra in MODULE_EXTRAS.items():
+        if module not in distributions:  # an alias name (python_multipart / multipart ...)
+            continue
+        provided_by = {canonicalize_name(d) for d in distributions[module]}
+        assert provided_by & closure(extra_requirements(extra)), (module, extra)
+        assert not provided_by & closure(base_requirements()), f"{module} is in the base"
+    extras = set(PROJECT["optional-dependencies"])
+    assert set(COMMAND_EXTRAS.values()) <= extras
+
+
+def test_all_is_every_extra_but_the_test_tools() -> None:
+    every = set().union(
+        *(
+            extra_requirements(extra)
+            for extra in PROJECT["optional-dependencies"]
+            if extra != "test"
+        )
+    )
+    assert extra_requirements("all") == every
+    install = (ROOT / "scripts" / "install").read_text(encoding="utf-8")
+    assert "'.[all,test]'" in install  # the README's commands install everything
+
+
+def test_a_missing_part_is_named_with_its_extra_and_the_pip_line() -> None:
+    error = missing_extra(
+        ModuleNotFoundError("No module named 'pandas'", name="pandas"), ["forecast", "--help"]
+    )
+    assert error is not None
+    assert str(error).startswith("haiquan forecast needs haiquan[forecast]")
+    assert error.fix == "pip install 'haiquan[forecast]'"
+    # Without a command: the module's own extra.
+    error = missing_extra(ModuleNotFoundError("No module named 'psycopg'", name="psycopg"))
+    assert error is not None and error.fix == "pip install 'haiquan[postgres]'"
+    # A module no extra provides is a bug, left to its traceback.
+    assert missing_extra(ModuleNotFoundError("x", name="haiquan.nowhere"), ["forecast"]) is None
