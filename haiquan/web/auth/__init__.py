@@ -1,6 +1,7 @@
 """Authentication for the web edge: users, roles, passwords, API tokens and session cookies."""
 
 from haiquan.web.auth.demo import DEMO_USERNAME, demo_login
+from haiquan.web.auth.models import ApiToken, User
 from haiquan.web.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     check_password_strength,
@@ -9,7 +10,7 @@ from haiquan.web.auth.passwords import (
 )
 from haiquan.web.auth.roles import Role
 from haiquan.web.auth.sessions import SESSION_COOKIE, Session, SessionSigner
-from haiquan.web.auth.store import TOKEN_PREFIX, ApiToken, User, UserStore, open_user_store
+from haiquan.web.auth.store import TOKEN_PREFIX, UserStore, open_user_store
 from haiquan.web.auth.throttle import LoginThrottle
 
 __all__ = [

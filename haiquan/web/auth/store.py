@@ -15,15 +15,13 @@ server within :data:`TOKEN_CACHE_SECONDS`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,11 +34,14 @@ from haiquan.errors import (
     NotFoundError,
 )
 from haiquan.settings import Settings, get_settings
+from haiquan.web.auth import _token_cache
 from haiquan.web.auth._tables import Base, EndedSessionRow, TokenRow, UserRow
+from haiquan.web.auth.models import ApiToken, User, aware, digest, token_from_row, user_from_row
+from haiquan.web.auth.models import now as _now  # this module's clock, which tests set
 from haiquan.web.auth.passwords import check_password_strength, hash_password, verify_password
 from haiquan.web.auth.roles import Role
 
-__all__ = ["MAX_TOKEN_DAYS", "TOKEN_PREFIX", "ApiToken", "User", "UserStore", "open_user_store"]
+__all__ = ["MAX_TOKEN_DAYS", "TOKEN_PREFIX", "UserStore", "open_user_store"]
 
 #: Every API token starts with this, so secret scanners and log filters can recognise one.
 TOKEN_PREFIX = "hq_"
@@ -55,77 +56,6 @@ _TOUCH_EVERY = timedelta(minutes=1)
 TOKEN_CACHE_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class User:
-    """A user as the rest of haiquan sees it (never the password hash)."""
-
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    active: bool
-    session_epoch: int
-    created_at: datetime
-
-    def allows(self, needed: Role) -> bool:
-        """Whether this user may act with the ``needed`` role."""
-        return self.active and self.role.allows(needed)
-
-
-@dataclass(frozen=True)
-class ApiToken:
-    """An API token's public facts (the secret itself is only ever returned by ``create_token``)."""
-
-    id: int
-    username: str
-    label: str
-    prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked: bool
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone=True columns; all ours are UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _user(row: UserRow) -> User:
-    return User(
-        id=row.id,
-        username=row.username,
-        display_name=row.display_name,
-        role=Role(row.role),
-        active=row.active,
-        session_epoch=row.session_epoch,
-        created_at=_aware(row.created_at) or _now(),
-    )
-
-
-def _token(row: TokenRow, username: str) -> ApiToken:
-    return ApiToken(
-        id=row.id,
-        username=username,
-        label=row.label,
-        prefix=row.prefix,
-        created_at=_aware(row.created_at) or _now(),
-        expires_at=_aware(row.expires_at),
-        last_used_at=_aware(row.last_used_at),
-        revoked=row.revoked,
-    )
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _bad_login() -> AuthenticationError:
     # One message for unknown user and wrong password: do not reveal which usernames exist.
     return AuthenticationError(
@@ -134,21 +64,6 @@ def _bad_login() -> AuthenticationError:
         got="an unknown username, a wrong password or a deactivated account",
         fix="check both, or ask an administrator (`haiquan users add` / `haiquan users list`)",
     )
-
-
-# (database URL, token digest) -> (trusted until, monotonic; token expiry; user)
-_VERIFIED: dict[tuple[str, str], tuple[float, datetime | None, User]] = {}
-_VERIFIED_LOCK = threading.Lock()
-# Bumped by every forget: a look-up that raced with a change does not remember its answer.
-_GENERATION: dict[str, int] = {}
-
-
-def _forget_tokens(url: str) -> None:
-    """Forget every remembered token of the database at ``url`` (after any user/token change)."""
-    with _VERIFIED_LOCK:
-        _GENERATION[url] = _GENERATION.get(url, 0) + 1
-        for key in [k for k in _VERIFIED if k[0] == url]:
-            del _VERIFIED[key]
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -198,12 +113,12 @@ class UserStore:
     def _changing(self) -> Iterator[Session]:
         """A session for a change to users or tokens: remembered tokens are forgotten both
         before (so no request re-remembers an old answer mid-change) and after it commits."""
-        _forget_tokens(self.url)
+        _token_cache.forget(self.url)
         try:
             with self._session() as session:
                 yield session
         finally:
-            _forget_tokens(self.url)
+            _token_cache.forget(self.url)
 
     # --- users ------------------------------------------------------------------------------
 
@@ -262,23 +177,24 @@ class UserStore:
             )
             session.add(row)
             session.flush()
-            return _user(row)
+            return user_from_row(row)
 
     def get_user(self, username: str) -> User:
         """The user called ``username``; :class:`NotFoundError` if absent."""
         with self._session() as session:
-            return _user(self._row(session, username))
+            return user_from_row(self._row(session, username))
 
     def get_user_by_id(self, user_id: int) -> User | None:
         """The user with this id, or ``None`` (a session may outlive its user)."""
         with self._session() as session:
             row = session.get(UserRow, user_id)
-            return None if row is None else _user(row)
+            return None if row is None else user_from_row(row)
 
     def list_users(self) -> list[User]:
         """Every user, by username."""
         with self._session() as session:
-            return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+            rows = session.scalars(select(UserRow).order_by(UserRow.username))
+            return [user_from_row(r) for r in rows]
 
     def count_users(self) -> int:
         """How many users exist (the demo creates a first one when there are none)."""
@@ -338,14 +254,14 @@ class UserStore:
                 row.display_name = display_name.strip()[:200] or row.username
             if ends_sessions:
                 row.session_epoch += 1
-            return _user(row)
+            return user_from_row(row)
 
     def end_sessions(self, username: str) -> User:
         """Log the user out everywhere by invalidating every session cookie issued so far."""
         with self._changing() as session:
             row = self._row(session, username)
             row.session_epoch += 1
-            return _user(row)
+            return user_from_row(row)
 
     def end_session(self, session_id: str, expires_at: datetime) -> None:
         """Record one dashboard session as ended (logout), until its cookie would have expired.
@@ -395,7 +311,7 @@ class UserStore:
                 raise _bad_login()
             if not verify_password(password, row.password_hash) or not row.active:
                 raise _bad_login()
-            return _user(row)
+            return user_from_row(row)
 
     # --- API tokens -------------------------------------------------------------------------
 
@@ -425,7 +341,7 @@ class UserStore:
             row = TokenRow(
                 user_id=user.id,
                 label=(label.strip() or "api")[:200],
-                token_hash=_digest(secret),
+                token_hash=digest(secret),
                 prefix=secret[:10],
                 created_at=now,
                 expires_at=now + timedelta(days=days) if days else None,
@@ -434,7 +350,7 @@ class UserStore:
             )
             session.add(row)
             session.flush()
-            return secret, _token(row, user.username)
+            return secret, token_from_row(row, user.username)
 
     def list_tokens(self, username: str | None = None) -> list[ApiToken]:
         """Tokens of one user, or of everyone."""
@@ -443,7 +359,7 @@ class UserStore:
             if username is not None:
                 query = query.where(UserRow.username == self._row(session, username).username)
             rows = session.execute(query.order_by(TokenRow.id)).all()
-            return [_token(token, name) for token, name in rows]
+            return [token_from_row(token, name) for token, name in rows]
 
     def revoke_token(self, token_id: int, username: str | None = None) -> ApiToken:
         """Revoke a token (kept for the audit trail). With ``username``, only that user's."""
@@ -466,22 +382,13 @@ class UserStore:
                          else "list the tokens with `haiquan users tokens`"),
                 )
             row.revoked = True
-            return _token(row, owner.username)
+            return token_from_row(row, owner.username)
 
     def cached_user_for_token(self, secret: str) -> User | None:
         """The user of a token verified less than :data:`TOKEN_CACHE_SECONDS` ago and not
         expired since, else ``None`` (then call :meth:`user_for_token`). Never touches the
         database."""
-        key = (self.url, _digest(secret))
-        hit = _VERIFIED.get(key)
-        if hit is None:
-            return None
-        until, expires, user = hit
-        if time.monotonic() >= until or (expires is not None and expires <= _now()):
-            with _VERIFIED_LOCK:
-                _VERIFIED.pop(key, None)
-            return None
-        return user
+        return _token_cache.recall(self.url, digest(secret), _now())
 
     def user_for_token(self, secret: str) -> User:
         """The active user owning this token (remembered for :data:`TOKEN_CACHE_SECONDS`).
@@ -494,11 +401,11 @@ class UserStore:
             return cached
         now = _now()
         started = time.monotonic()
-        generation = _GENERATION.get(self.url, 0)
+        generation = _token_cache.generation(self.url)
         with self._session() as session:
-            row = session.scalar(select(TokenRow).where(TokenRow.token_hash == _digest(secret)))
+            row = session.scalar(select(TokenRow).where(TokenRow.token_hash == digest(secret)))
             owner = session.get(UserRow, row.user_id) if row is not None else None
-            expires = _aware(row.expires_at) if row is not None else None
+            expires = aware(row.expires_at) if row is not None else None
             if row is None or owner is None or row.revoked or not owner.active:
                 raise AuthenticationError(
                     "API token not accepted",
@@ -515,17 +422,12 @@ class UserStore:
                     got=f"a token that expired on {expires:%Y-%m-%d}",
                     fix="create a new one with `haiquan users token USERNAME`",
                 )
-            last = _aware(row.last_used_at)
+            last = aware(row.last_used_at)
             if last is None or now - last > _TOUCH_EVERY:
                 row.last_used_at = now
-            user = _user(owner)
-        with _VERIFIED_LOCK:
-            if _GENERATION.get(self.url, 0) == generation:
-                _VERIFIED[(self.url, row.token_hash)] = (
-                    started + TOKEN_CACHE_SECONDS,
-                    expires,
-                    user,
-                )
+            user = user_from_row(owner)
+        _token_cache.remember(self.url, row.token_hash, generation,
+                              started + TOKEN_CACHE_SECONDS, expires, user)
         return user
 
 
