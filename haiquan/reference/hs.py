@@ -287,8 +287,9 @@ def hs_children(code: object) -> list[HsCode]:
 
     A subheading or a national line has no children here (we hold no national nomenclature).
 
-    >>> [c.code for c in hs_children("0901")]
-    ['090111', '090112', '090121', '090122', '090190']
+    Examples:
+        >>> [c.code for c in hs_children("0901")]
+        ['090111', '090112', '090121', '090122', '090190']
     """
     parent = hs_code(code)
     return [_table()[child] for child in _children().get(parent.code, ())]
@@ -341,10 +342,11 @@ def search_hs(text: str, *, level: int | None = None, limit: int | None = 20) ->
     Raises:
         ValidationError: the text is empty.
 
-    >>> [c.code for c in search_hs("coffee", level=4)][:2]
-    ['0901', '2101']
-    >>> [c.code for c in search_hs("0901")][:3]
-    ['0901', '090111', '090112']
+    Examples:
+        >>> [c.code for c in search_hs("coffee", level=4)][:2]
+        ['0901', '2101']
+        >>> [c.code for c in search_hs("0901")][:3]
+        ['0901', '090111', '090112']
     """
     words = _fold(text or "").split()
     if not words:
