@@ -149,7 +149,7 @@ def demo_movements(home: str, *, count: int = 12, seed: int = 7) -> SyntheticRun
     Idempotent: a second run declares nothing again. None when ``home`` has no demo route.
     """
     from haiquan.settings import get_settings
-    from haiquan.transit.service import utc_now
+    from haiquan.transit.steps import utc_now
     from haiquan.transit.store import TransitStore
 
     if home not in ROUTES:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from haiquan.transit.models import OPEN_STATES, GuaranteeUse, MovementPublic, Role, State
 from haiquan.transit.reference import ActsReference, acts_reference
-from haiquan.transit.service import movement_public
+from haiquan.transit.steps import movement_public
 from haiquan.transit.store import TransitStore, movements
 
 __all__ = ["CrossingFigures", "MovementPage", "RouteFigures", "TransitOverview", "guarantee_use",

@@ -12,52 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Any
 
-import pycountry
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 
 from haiquan.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from haiquan.transit.lifecycle import next_state
+from haiquan.transit.inbound import PartnerMessages
 from haiquan.transit.models import (
     OPEN_STATES,
     GuaranteeCreate,
     GuaranteePublic,
-    MovementEvent,
     MovementPublic,
     Role,
     State,
     TransitDeclaration,
 )
-from haiquan.transit.mrn import allocate_mrn, check_mrn
-from haiquan.transit.reference import ActsReference, acts_reference
-from haiquan.transit.store import TransitStore, events, guarantees, movements, outbox, serials
+from haiquan.transit.mrn import allocate_mrn
+from haiquan.transit.steps import iso
+from haiquan.transit.store import TransitStore, guarantees, movements, serials
 
-__all__ = ["Clock", "TransitService", "configured_service", "utc_now"]
-
-Clock = Callable[[], dt.datetime]
+__all__ = ["TransitService", "configured_service"]
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.replace(tzinfo=None).isoformat() + "Z"
-
-
-def _parse_time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC).replace(
-        tzinfo=None)
-
-
-def _alpha2(alpha3: str) -> str:
-    found = pycountry.countries.get(alpha_3=alpha3)
-    return found.alpha_2 if found else alpha3[:2]
-
-
-class TransitService:
+class TransitService(PartnerMessages):
     """The transit work of the administration of ``country`` over one store.
 
     Args:
@@ -66,13 +43,6 @@ class TransitService:
         reference: ACTS reference data (default: the shipped file).
         clock: the current UTC time (tests and the demo set it).
     """
-
-    def __init__(self, store: TransitStore, country: str, *,
-                 reference: ActsReference | None = None, clock: Clock = utc_now) -> None:
-        self.store = store
-        self.country = country
-        self.reference = reference or acts_reference()
-        self.clock = clock
 
     # --- guarantees ------------------------------------------------------------------------
     def register_guarantee(self, guarantee: GuaranteeCreate) -> GuaranteePublic:
@@ -220,7 +190,7 @@ class TransitService:
                 "office_of_departure", "offices_of_transit", "office_of_destination", "holder",
                 "consignor", "consignee", "carrier", "vehicle", "seals", "items",
                 "guarantee_reference", "synthetic")}
-            record.update(mrn=row["mrn"], released_at=_iso(now),
+            record.update(mrn=row["mrn"], released_at=iso(now),
                           time_limit=row["time_limit"].isoformat())
             for office in decl["offices_of_transit"]:
                 self._send(conn, "transit-anticipated-transit-record",
@@ -239,7 +209,7 @@ class TransitService:
         def effects(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
             self._check_office(row, office, "transit")
             self._send(conn, "transit-crossing-frontier",
-                       {"mrn": row["mrn"], "office_of_transit": office, "crossed_at": _iso(now)},
+                       {"mrn": row["mrn"], "office_of_transit": office, "crossed_at": iso(now)},
                        self._departure_country(row), f"{row['mrn']}-NCF-{office}")
             return {"last_crossing": office}
 
@@ -251,7 +221,7 @@ class TransitService:
             self._check_office(row, office, "destination")
             self._send(conn, "transit-arrival-advice",
                        {"mrn": row["mrn"], "office_of_destination": office,
-                        "arrived_at": _iso(now)},
+                        "arrived_at": iso(now)},
                        self._departure_country(row), f"{row['mrn']}-IE006")
             return {"arrived_at": now}
 
@@ -263,7 +233,7 @@ class TransitService:
         def effects(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
             payload: dict[str, Any] = {
                 "mrn": row["mrn"], "office_of_destination": row["office_of_destination"],
-                "controlled_at": _iso(now), "result": "A1" if satisfactory else "B1"}
+                "controlled_at": iso(now), "result": "A1" if satisfactory else "B1"}
             if remarks:
                 payload["remarks"] = remarks
             self._send(conn, "transit-control-results", payload, self._departure_country(row),
@@ -314,7 +284,7 @@ class TransitService:
                     self._send(conn, "transit-enquiry-request",
                                {"mrn": row["mrn"], "office_of_departure":
                                 row["office_of_departure"], "office_of_destination":
-                                row["office_of_destination"], "sent_at": _iso(now),
+                                row["office_of_destination"], "sent_at": iso(now),
                                 "reply_by": reply_by.isoformat()},
                                self.reference.office(row["office_of_destination"]).country,
                                f"{row['mrn']}-ENQ")
@@ -329,343 +299,6 @@ class TransitService:
                            detail=f"no reply by {deadline.isoformat()}")
                 done["recovery"].append(mrn)
         return done
-
-    # --- messages from partner administrations -----------------------------------------------
-    def receive(self, document_type: str, document: dict[str, Any], *, sender: str,
-                message_id: str) -> MovementPublic | None:
-        """Apply one message received through the gateway (idempotent by ``message_id``).
-
-        Raises:
-            ConflictError: the message does not fit the movement's state (the state is named).
-            PermissionDeniedError: it comes from an office not on the movement's route.
-            NotFoundError: it names a movement this administration does not hold.
-        """
-        with self.store.read() as conn:
-            if conn.execute(select(events.c.event_id).where(
-                    events.c.message_id == message_id)).first():
-                return None
-        mrn = check_mrn(document["mrn"])
-        handler = _HANDLERS.get(document_type)
-        if handler is None:
-            raise ValidationError(
-                f"{document_type} is not a transit message",
-                expected="a transit-* document type",
-                got=document_type,
-                fix="route other documents to their own back office",
-            )
-        return handler(self, mrn, document, sender, message_id)
-
-    def _anticipated(self, role: Role, mrn: str, doc: dict[str, Any], sender: str,
-                     message_id: str) -> MovementPublic:
-        office = doc["office_of_transit"] if role is Role.TRANSIT else doc[
-            "office_of_destination"]
-        if self.reference.office(office).country != self.country:
-            raise PermissionDeniedError(
-                f"{office} is not an office of {self.country}",
-                expected=f"a record for an office of {self.country}",
-                got=office, fix="send the record to the office's administration")
-        now = self.clock()
-        with self.store.write() as conn:
-            if conn.execute(select(movements.c.mrn).where(
-                    movements.c.mrn == mrn, movements.c.role == role.value)).first():
-                return self._repeat(conn, mrn, role)
-            self._departure_is(sender, mrn)
-            conn.execute(insert(movements).values(
-                mrn=mrn, role=role.value, state=State.ANTICIPATED.value, lrn="",
-                office_of_departure=doc["office_of_departure"],
-                offices_of_transit=",".join(doc["offices_of_transit"]),
-                office_of_destination=doc["office_of_destination"],
-                holder=doc["holder"]["identification"],
-                guarantee_reference=doc["guarantee_reference"],
-                amount_engaged_usd=0.0, time_limit=dt.date.fromisoformat(doc["time_limit"]),
-                released_at=_parse_time(doc["released_at"]),
-                declaration=json.dumps(doc), synthetic=bool(doc.get("synthetic"))))
-            self._event(conn, mrn, role, "anticipated", doc["office_of_departure"],
-                        State.ANTICIPATED, now, message_id, f"record for {office}")
-        return self.movement(mrn, role)
-
-    def _repeat(self, conn: Connection, mrn: str, role: Role) -> MovementPublic:
-        conn.rollback()
-        return self.movement(mrn, role)
-
-    def _departure_is(self, sender: str, mrn: str) -> None:
-        if _alpha2(sender) != mrn[2:4]:
-            raise PermissionDeniedError(
-                f"{sender} did not allocate {mrn}",
-                expected=f"the record from the state of departure ({mrn[2:4]})",
-                got=sender, fix="only the state of departure sends anticipated records")
-
-    def _from_route(self, row: dict[str, Any], office: str, role: str) -> None:
-        wanted = (row["offices_of_transit"].split(",") if role == "transit"
-                  else [row["office_of_destination"]])
-        if office not in wanted:
-            raise PermissionDeniedError(
-                f"office {office} is not an office of {role} of {row['mrn']}",
-                expected=f"one of {', '.join(w for w in wanted if w) or 'none declared'}",
-                got=office,
-                fix="check the MRN: the message is for another movement, or the route changed",
-            )
-
-    def _on_crossing(self, mrn: str, doc: dict[str, Any], sender: str,
-                     message_id: str) -> MovementPublic:
-        office = doc["office_of_transit"]
-
-        def effects(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-            self._from_route(row, office, "transit")
-            # Notifications from two administrations travel through two gateways and may arrive
-            # in either order: the last crossing is the one furthest along the declared route,
-            # not the one heard of last.
-            route = row["offices_of_transit"].split(",")
-            current = row["last_crossing"]
-            if current in route and route.index(current) > route.index(office):
-                return {}
-            return {"last_crossing": office}
-
-        return self._step(mrn, Role.DEPARTURE, "crossing", office, message_id,
-                          effects=effects, detail=f"crossed at {doc['crossed_at']}",
-                          sender=sender)
-
-    def _on_arrival_advice(self, mrn: str, doc: dict[str, Any], sender: str,
-                           message_id: str) -> MovementPublic:
-        office = doc["office_of_destination"]
-
-        def effects(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-            self._from_route(row, office, "destination")
-            return {"arrived_at": _parse_time(doc["arrived_at"])}
-
-        return self._step(mrn, Role.DEPARTURE, "arrival_advice", office, message_id,
-                          effects=effects, sender=sender)
-
-    def _on_control(self, mrn: str, doc: dict[str, Any], sender: str,
-                    message_id: str) -> MovementPublic:
-        office = doc["office_of_destination"]
-        ok = doc["result"] == "A1"
-        close = self._close_effects("transit-write-off") if ok else None
-
-        def effects(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-            self._from_route(row, office, "destination")
-            return close(conn, row, now) if close else {}
-
-        return self._step(mrn, Role.DEPARTURE,
-                          "control_satisfactory" if ok else "control_discrepancies", office,
-                          message_id, effects=effects, sender=sender,
-                          detail=doc["result"] + (f" {doc['remarks']}" if doc.get("remarks")
-                                                  else ""))
-
-    def _on_enquiry(self, mrn: str, doc: dict[str, Any], sender: str,
-                    message_id: str) -> MovementPublic:
-        """At destination: answer at once from what this office holds."""
-        now = self.clock()
-        with self.store.write() as conn:
-            row = conn.execute(select(movements).where(
-                movements.c.mrn == mrn, movements.c.role == Role.DESTINATION.value)
-            ).mappings().first()
-            arrived = row is not None and row["arrived_at"] is not None
-            office = doc["office_of_destination"]
-            self._send(conn, "transit-enquiry-reply",
-                       {"mrn": mrn, "office_of_destination": office, "replied_at": _iso(now),
-                        "goods_arrived": arrived,
-                        "arrived_at": _iso(row["arrived_at"]) if arrived and row else None},
-                       sender, f"{mrn}-ENQ-REPLY")
-            self._event(conn, mrn, Role.DESTINATION, "enquiry_answered", office,
-                        State(row["state"]) if row else State.ANTICIPATED, now, message_id,
-                        "goods arrived" if arrived else "goods not presented here")
-        return self.movement(mrn, Role.DESTINATION) if row else None  # type: ignore[return-value]
-
-    def _on_reply(self, mrn: str, doc: dict[str, Any], sender: str,
-                  message_id: str) -> MovementPublic:
-        office = doc["office_of_destination"]
-        if doc["goods_arrived"]:
-            close = self._close_effects("transit-write-off")
-
-            def effects(conn: Connection, row: dict[str, Any], now: dt.datetime
-                        ) -> dict[str, Any]:
-                self._from_route(row, office, "destination")
-                return {**close(conn, row, now), "arrived_at": _parse_time(doc["arrived_at"])}
-
-            return self._step(mrn, Role.DEPARTURE, "reply_arrived", office, message_id,
-                              effects=effects, sender=sender, detail="goods arrived")
-        recover = self._recovery_effects("the office of destination has no trace of the goods")
-
-        def not_arrived(conn: Connection, row: dict[str, Any], now: dt.datetime
-                        ) -> dict[str, Any]:
-            self._from_route(row, office, "destination")
-            return recover(conn, row, now)
-
-        return self._step(mrn, Role.DEPARTURE, "reply_not_arrived", office, message_id,
-                          effects=not_arrived, sender=sender, detail="goods not arrived")
-
-    def _on_notice(self, event: str) -> Callable[..., MovementPublic | None]:
-        def handle(self: TransitService, mrn: str, doc: dict[str, Any], sender: str,
-                   message_id: str) -> MovementPublic | None:
-            self._departure_is(sender, mrn)
-            result = None
-            for role in (Role.TRANSIT, Role.DESTINATION):
-                with self.store.read() as conn:
-                    held = conn.execute(select(movements.c.state).where(
-                        movements.c.mrn == mrn, movements.c.role == role.value)).first()
-                if held is not None:
-                    result = self._step(mrn, role, event, doc["office_of_departure"],
-                                        f"{message_id}:{role.value}",
-                                        effects=lambda c, r, n: {"closed_at": n})
-            if result is None:
-                raise NotFoundError(f"no movement {mrn} here", expected="a movement held here",
-                                    got=mrn, fix="check the receiver of the notice")
-            return result
-
-        return handle
-
-    # --- shared machinery ---------------------------------------------------------------------
-    def _close_effects(self, document_type: str) -> Callable[..., dict[str, Any]]:
-        def close(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-            self._notify_route(conn, row, document_type,
-                               {"mrn": row["mrn"], "office_of_departure":
-                                row["office_of_departure"], "written_off_at": _iso(now)})
-            return {"closed_at": now}
-
-        return close
-
-    def _recovery_effects(self, reason: str) -> Callable[..., dict[str, Any]]:
-        def recover(conn: Connection, row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-            self._notify_route(conn, row, "transit-recovery",
-                               {"mrn": row["mrn"], "office_of_departure":
-                                row["office_of_departure"], "started_at": _iso(now),
-                                "reason": reason})
-            return {}
-
-        return recover
-
-    def _notify_route(self, conn: Connection, row: dict[str, Any], document_type: str,
-                      payload: dict[str, Any]) -> None:
-        offices = [o for o in row["offices_of_transit"].split(",") if o]
-        countries = {self.reference.office(o).country
-                     for o in offices + [row["office_of_destination"]]}
-        for country in sorted(countries - {self.country}):
-            self._send(conn, document_type, payload, country,
-                       f"{row['mrn']}-{document_type.removeprefix('transit-')}-{country}")
-
-    def _check_office(self, row: dict[str, Any], office: str, role: str) -> None:
-        if self.reference.office(office).country != self.country:
-            raise PermissionDeniedError(
-                f"office {office} is not an office of {self.country}",
-                expected=f"an office of {self.country}", got=office,
-                fix="record the step at the administration of that office")
-        self._from_route(row, office, role)
-
-    def _departure_country(self, row: dict[str, Any]) -> str:
-        return self.reference.office(row["office_of_departure"]).country
-
-    def _send(self, conn: Connection, document_type: str, payload: dict[str, Any],
-              receiver: str, message_id: str) -> None:
-        if receiver == self.country:
-            return  # a movement within one administration needs no message to itself
-        conn.execute(insert(outbox).values(
-            message_id=f"{self.country}-{message_id}", document_type=document_type,
-            receiver=receiver, payload=json.dumps(payload, separators=(",", ":")),
-            created_at=self.clock(), handed_over=False))
-
-    def _event(self, conn: Connection, mrn: str, role: Role, kind: str, office: str,
-               state: State, at: dt.datetime, message_id: str | None, detail: str) -> None:
-        conn.execute(insert(events).values(mrn=mrn, role=role.value, kind=kind, office=office,
-                                           state=state.value, at=at, message_id=message_id,
-                                           detail=detail))
-
-    def _step(self, mrn: str, role: Role, event: str, office: str | None,
-              message_id: str | None, *,
-              effects: Callable[[Connection, dict[str, Any], dt.datetime], dict[str, Any]]
-              | None = None, detail: str = "", sender: str | None = None) -> MovementPublic:
-        mrn = check_mrn(mrn)
-        now = self.clock()
-        with self.store.write() as conn:
-            if message_id and conn.execute(select(events.c.event_id).where(
-                    events.c.message_id == message_id)).first():
-                return self._repeat(conn, mrn, role)
-            row = conn.execute(self.store.for_update(select(movements).where(
-                movements.c.mrn == mrn, movements.c.role == role.value))).mappings().first()
-            if row is None:
-                raise NotFoundError(
-                    f"no movement {mrn} at this office of {role.value}",
-                    expected=f"a movement {self.country} holds as office of {role.value}",
-                    got=mrn,
-                    fix="check the MRN; at transit or destination the record arrives when the "
-                    "office of departure releases the goods",
-                )
-            if sender is not None and role is Role.DEPARTURE and office is not None:
-                if self.reference.office(office).country != sender:
-                    raise PermissionDeniedError(
-                        f"{sender} cannot speak for office {office}",
-                        expected=f"a message from {self.reference.office(office).country}",
-                        got=sender, fix="each office's own administration sends its messages")
-            move = next_state(role, event, State(row["state"]), mrn=mrn)
-            repeat = not move.changes or (
-                event == "crossing" and row["state"] == move.after.value
-                and conn.execute(select(events.c.event_id).where(
-                    events.c.mrn == mrn, events.c.role == role.value,
-                    events.c.kind == "crossing", events.c.office == office)).first() is not None)
-            if repeat:
-                return self._repeat(conn, mrn, role)
-            values = dict(effects(conn, dict(row), now)) if effects else {}
-            values["state"] = move.after.value
-            conn.execute(update(movements).where(movements.c.mrn == mrn,
-                                                 movements.c.role == role.value).values(values))
-            self._event(conn, mrn, role, event, office or row["office_of_departure"]
-                        if role is Role.DEPARTURE else office or "", move.after, now,
-                        message_id, detail)
-        if message_id is not None:
-            # Applying a partner's message: nobody reads the history now, skip re-reading it.
-            return movement_public({**row, **values})
-        return self.movement(mrn, role)
-
-    # --- reading ------------------------------------------------------------------------------
-    def movement(self, mrn: str, role: Role | None = None) -> MovementPublic:
-        """A movement with its history (the departure record first when several are held)."""
-        mrn = check_mrn(mrn)
-        with self.store.read() as conn:
-            query = select(movements).where(movements.c.mrn == mrn)
-            if role is not None:
-                query = query.where(movements.c.role == role.value)
-            rows = conn.execute(query).mappings().all()
-            if not rows:
-                raise NotFoundError(f"no movement {mrn}", expected="an MRN held here",
-                                    got=mrn, fix="check the MRN (`haiquan transit list`)")
-            row = sorted(rows, key=lambda r: list(Role).index(Role(r["role"])))[0]
-            history = conn.execute(select(events).where(
-                events.c.mrn == mrn, events.c.role == row["role"]).order_by(
-                events.c.event_id)).mappings().all()
-        return movement_public(row, history)
-
-
-def movement_public(row: Any, history: Any = ()) -> MovementPublic:
-    """A stored row (and its events) as the public model."""
-    return MovementPublic(
-        mrn=row["mrn"], role=Role(row["role"]), state=State(row["state"]), lrn=row["lrn"],
-        office_of_departure=row["office_of_departure"],
-        offices_of_transit=[o for o in row["offices_of_transit"].split(",") if o],
-        office_of_destination=row["office_of_destination"], holder=row["holder"],
-        guarantee_reference=row["guarantee_reference"],
-        amount_engaged_usd=row["amount_engaged_usd"], time_limit=row["time_limit"],
-        accepted_at=row["accepted_at"], released_at=row["released_at"],
-        arrived_at=row["arrived_at"], closed_at=row["closed_at"],
-        enquiry_deadline=row["enquiry_deadline"], last_crossing=row["last_crossing"],
-        synthetic=row["synthetic"],
-        events=[MovementEvent(at=e["at"], kind=e["kind"], office=e["office"],
-                              state=State(e["state"]), message_id=e["message_id"],
-                              detail=e["detail"]) for e in history])
-
-
-_HANDLERS: dict[str, Callable[..., MovementPublic | None]] = {
-    "transit-anticipated-transit-record":
-        lambda s, m, d, snd, mid: s._anticipated(Role.TRANSIT, m, d, snd, mid),
-    "transit-anticipated-arrival-record":
-        lambda s, m, d, snd, mid: s._anticipated(Role.DESTINATION, m, d, snd, mid),
-    "transit-crossing-frontier": TransitService._on_crossing,
-    "transit-arrival-advice": TransitService._on_arrival_advice,
-    "transit-control-results": TransitService._on_control,
-    "transit-enquiry-request": TransitService._on_enquiry,
-    "transit-enquiry-reply": TransitService._on_reply,
-    "transit-write-off": lambda s, m, d, snd, mid: s._on_notice("write_off")(s, m, d, snd, mid),
-    "transit-recovery": lambda s, m, d, snd, mid: s._on_notice("recovery")(s, m, d, snd, mid),
-}
 
 
 def configured_service() -> TransitService:
