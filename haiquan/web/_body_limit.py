@@ -3,17 +3,18 @@
 FastAPI reads the whole body before it runs a route's dependencies, authentication included, so
 without a ceiling anybody — no token needed — could make the server read and hold hundreds of
 megabytes before being told 401. This plain ASGI middleware refuses a body larger than
-:data:`MAX_REQUEST_BYTES` with 413 in the one JSON error shape: at once when ``Content-Length``
-says so, and as soon as a chunked body has passed the ceiling (a chunked body is read here first,
-never more than the ceiling, and handed on to the application from memory).
+:data:`MAX_REQUEST_BYTES` with 413 in the one error shape (``application/problem+json``): at
+once when ``Content-Length`` says so, and as soon as a chunked body has passed the ceiling (a
+chunked body is read here first, never more than the ceiling, and handed on to the application
+from memory).
 """
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haiquan.errors import PayloadTooLargeError
+from haiquan.web.responses import problem_response
 
 __all__ = ["MAX_REQUEST_BYTES", "BodyLimit"]
 
@@ -36,8 +37,7 @@ def _too_large(got: str, limit: int) -> PayloadTooLargeError:
 
 async def _refuse(error: PayloadTooLargeError, scope: Scope, receive: Receive, send: Send) -> None:
     # The rest of the body is not read: closing the connection is the only way to drop it.
-    response = JSONResponse(error.to_dict(), status_code=error.status,
-                            headers={"Connection": "close"})
+    response = problem_response(error, scope.get("path"), {"Connection": "close"})
     await response(scope, receive, send)
 
 

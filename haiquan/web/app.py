@@ -1,8 +1,8 @@
 """``create_app()``: the FastAPI application — the HTTP API and the dashboard.
 
 Errors are translated here, in one handler table (:func:`haiquan.web.responses.exception_handlers`),
-into the one JSON error shape (:meth:`haiquan.errors.HaiquanError.to_dict`). Stack traces are
-logged for 5xx only.
+into the one error shape, RFC 9457 ``application/problem+json``
+(:class:`haiquan.web.responses.Problem`). Stack traces are logged for 5xx only.
 
 Every API router listed in ``ROUTER_MODULES`` is mounted behind
 :func:`haiquan.web.deps.default_policy` — an authenticated caller for everything, a named role
@@ -16,11 +16,13 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,10 +32,15 @@ from haiquan.errors import ConfigurationError, PermissionDeniedError
 from haiquan.settings import Settings, get_settings
 from haiquan.web._body_limit import BodyLimit
 from haiquan.web.deps import default_policy
-from haiquan.web.responses import error_responses, exception_handlers
+from haiquan.web.responses import (
+    PROBLEM_MEDIA_TYPE,
+    error_responses,
+    exception_handlers,
+    problem_response,
+)
 from haiquan.web.routers import ROUTER_MODULES
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "operation_id"]
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +123,7 @@ class _NoCrossSiteWrites:
                         got="Sec-Fetch-Site: cross-site",
                         fix="open this server's own page and submit it there",
                     )
-                    response = JSONResponse(error.to_dict(), status_code=error.status)
+                    response = problem_response(error, scope.get("path"))
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
@@ -152,6 +159,39 @@ def _add_api_explorers(app: FastAPI) -> None:
         )
 
 
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI ``operationId`` of a route: its function's name, which names what it does
+    (``list_aeo_operators``, ``get_partner_forecast``), so generated clients read well.
+
+    FastAPI's default appends the path and method (``series_api_trade_partners__code__series_get``).
+    Route functions are named verb first and unique across the API; ``tests/web/test_openapi.py``
+    checks that every id is unique and readable.
+    """
+    return route.name
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _serve_problems_as_problem_json(app: FastAPI) -> None:
+    """Declare every error answer under ``application/problem+json``, the media type it is
+    served with (FastAPI puts a ``responses=`` model under the route's own media type)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            for operations in spec.get("paths", {}).values():
+                for operation in operations.values():
+                    for answer in operation.get("responses", {}).values():
+                        content = answer.get("content", {})
+                        if content.get("application/json", {}).get("schema") == _PROBLEM_REF:
+                            content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application: every API router in ``ROUTER_MODULES`` and the dashboard.
 
@@ -166,9 +206,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=(
             "HTTP API of haiquan, a customs administration's international cooperation "
             "platform. Authenticate with `Authorization: Bearer <API token>` (create one with "
-            "`haiquan users token USERNAME`). Every error has the shape of `ErrorBody`."
+            "`haiquan users token USERNAME`). Every error is RFC 9457 problem details "
+            "(`application/problem+json`, the schema `Problem`) with `expected`, `got` and "
+            "`fix` members."
         ),
         exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+        generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
     )
@@ -177,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(_NoCrossSiteWrites)
     app.add_middleware(_SecurityHeaders)
     _add_api_explorers(app)
+    _serve_problems_as_problem_json(app)
     guarded = [Depends(default_policy)]
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"haiquan.web.routers.{name}")

@@ -1,13 +1,20 @@
-"""The one JSON error shape of the HTTP API, declared in OpenAPI, and the handler table.
+"""The one error shape of the HTTP API (RFC 9457 problem details), declared in OpenAPI, and the
+handler table.
 
 Every error — ours (:class:`~haiquan.errors.HaiquanError`), FastAPI's request validation, an
-unknown path, a wrong method, an unexpected crash — leaves the server as::
+unknown path, a wrong method, an unexpected crash — leaves the server as
+``application/problem+json``::
 
-    {"error": {"code": "...", "status": 404, "message": "...",
-               "expected": "...", "got": "...", "fix": "...", "details": {...}}}
+    {"type": "urn:haiquan:problem:not_found", "title": "Not found", "status": 404,
+     "detail": "...", "instance": "/api/...",
+     "code": "not_found", "expected": "...", "got": "...", "fix": "...", "details": {...}}
 
-Partner administrations and scripts parse this, so it is a contract: ``ErrorBody`` declares it in
-OpenAPI for every route, and ``tests/web/test_error_shape.py`` holds it.
+``type``/``title``/``status``/``detail``/``instance`` are RFC 9457's members, so generic HTTP
+clients read them; ``code``, ``expected``, ``got``, ``fix`` and ``details`` are extension members
+carrying what :class:`~haiquan.errors.HaiquanError` says. Scripts parse this, so it is a contract:
+``Problem`` declares it in OpenAPI for every route, and ``tests/web/test_error_shape.py`` holds
+it. (The gateway's partner-facing protocol, in :mod:`haiquan.exchange`, has its own versioned
+error format; this module does not touch it.)
 """
 
 from __future__ import annotations
@@ -29,11 +36,13 @@ from haiquan.errors import HaiquanError, NotFoundError, NotReadyError, Validatio
 
 __all__ = [
     "ERROR_DESCRIPTIONS",
-    "ErrorBody",
-    "ErrorDetail",
+    "PROBLEM_MEDIA_TYPE",
     "LoginRequired",
+    "Problem",
     "error_responses",
     "exception_handlers",
+    "problem_body",
+    "problem_response",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,12 +68,22 @@ ERROR_DESCRIPTIONS: Mapping[int, str] = {
 RETRY_AFTER_SECONDS = 5
 
 
-class ErrorDetail(BaseModel):
-    """What went wrong, what was expected, what came and how to fix it."""
+#: The media type of every error answer (RFC 9457).
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_PREFIX = "urn:haiquan:problem:"
 
-    code: str = Field(description="Stable machine-readable code, e.g. 'not_found'.")
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem details, with what was expected, what came and the fix."""
+
+    type: str = Field(
+        description="URI naming the kind of problem: `urn:haiquan:problem:` and the `code`."
+    )
+    title: str = Field(description="Short summary of the kind of problem (the same for a type).")
     status: int = Field(description="The HTTP status, repeated for clients that lose it.")
-    message: str = Field(description="One readable sentence built from the parts below.")
+    detail: str = Field(description="This occurrence in one readable sentence.")
+    instance: str | None = Field(default=None, description="The path of the request.")
+    code: str = Field(description="Stable machine-readable code, e.g. 'not_found'.")
     expected: str | None = Field(default=None, description="What the server expected.")
     got: str | None = Field(default=None, description="What it received instead.")
     fix: str | None = Field(default=None, description="What the caller can do about it.")
@@ -73,20 +92,51 @@ class ErrorDetail(BaseModel):
     )
 
 
-class ErrorBody(BaseModel):
-    """The one error shape of every haiquan HTTP answer."""
+def problem_body(error: HaiquanError, instance: str | None = None) -> dict[str, Any]:
+    """``error`` as a problem-details object (the body of :func:`problem_response`).
 
-    error: ErrorDetail
+    >>> from haiquan.errors import NotFoundError
+    >>> body = problem_body(NotFoundError("no such user", got="ann"), "/api/users/ann")
+    >>> body["type"], body["title"], body["status"], body["got"], body["instance"]
+    ('urn:haiquan:problem:not_found', 'Not found', 404, 'ann', '/api/users/ann')
+    """
+    inner = error.to_dict()["error"]
+    code = str(inner["code"])
+    return {
+        "type": _TYPE_PREFIX + code,
+        "title": code.replace("_", " ").capitalize(),
+        "status": inner["status"],
+        "detail": inner["message"],
+        "instance": instance,
+        "code": code,
+        "expected": inner.get("expected"),
+        "got": inner.get("got"),
+        "fix": inner.get("fix"),
+        "details": inner.get("details") or {},
+    }
+
+
+def problem_response(
+    error: HaiquanError, instance: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The ``application/problem+json`` answer for ``error``."""
+    return JSONResponse(
+        problem_body(error, instance),
+        status_code=error.status,
+        headers=dict(headers) if headers else None,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """An OpenAPI ``responses=`` mapping declaring ``ErrorBody`` for each status.
+    """An OpenAPI ``responses=`` mapping declaring ``Problem`` for each status (served as
+    ``application/problem+json``: :func:`haiquan.web.app.create_app` moves the schema there).
 
     >>> sorted(error_responses(404, 401))
     [401, 404]
     """
     return {
-        status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS.get(status, "Error.")}
+        status: {"model": Problem, "description": ERROR_DESCRIPTIONS.get(status, "Error.")}
         for status in statuses
     }
 
@@ -99,11 +149,11 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def _json(error: HaiquanError) -> JSONResponse:
+def _json(request: Request, error: HaiquanError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     if isinstance(error, NotReadyError):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+    return problem_response(error, request.url.path, headers)
 
 
 def _wants_html(request: Request) -> bool:
@@ -181,7 +231,7 @@ async def _haiquan_error(request: Request, error: Exception) -> Response:
         log.error("server error on %s", request.url.path, exc_info=error)
     if _wants_html(request):
         return _html(request, error)
-    return _json(error)
+    return _json(request, error)
 
 
 def _location(loc: Any) -> str:
@@ -290,7 +340,7 @@ async def _validation_error(request: Request, error: Exception) -> Response:
         fix="see the parameter's schema in /docs (OpenAPI) and correct the request",
         details={"errors": problems},
     )
-    return _json(wrapped)
+    return _json(request, wrapped)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
@@ -322,7 +372,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
         )
         wrapped.status = error.status_code  # type: ignore[misc]
         wrapped.code = {405: "method_not_allowed"}.get(error.status_code, "http_error")  # type: ignore[misc]
-    response = _json(wrapped)
+    response = _json(request, wrapped)
     if error.headers:
         response.headers.update(error.headers)
     return response
@@ -336,7 +386,7 @@ async def _crash(request: Request, error: Exception) -> Response:
         got=type(error).__name__,
         fix="retry later; if it persists, send the server log to the administrator",
     )
-    return _json(wrapped)
+    return _json(request, wrapped)
 
 
 async def _login_required(request: Request, error: Exception) -> Response:

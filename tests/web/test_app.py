@@ -54,7 +54,7 @@ def test_plain_asset_without_gzip(http: httpx.Client) -> None:
 def test_unknown_asset_is_404_in_shape(http: httpx.Client) -> None:
     answer = http.get("/static/../../etc/passwd")
     assert answer.status_code == 404
-    assert answer.json()["error"]["code"] == "not_found"
+    assert answer.json()["code"] == "not_found"
 
 
 def test_page_without_session_redirects_to_login(http: httpx.Client) -> None:
@@ -74,7 +74,7 @@ def test_a_login_started_by_another_site_is_refused(http: httpx.Client, make_acc
     cross = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
     answer = http.post("/login", data=form, headers=cross)
     assert answer.status_code == 403, answer.text
-    assert answer.json()["error"]["code"] == "permission_denied"
+    assert answer.json()["code"] == "permission_denied"
     assert "set-cookie" not in answer.headers
     assert answer.headers["x-frame-options"] == "DENY"  # the refusal carries the headers too
     assert http.post("/logout", headers=cross).status_code == 403

@@ -45,7 +45,7 @@ def test_declared_oversize_body_refused_at_once_without_reading_it(
     assert status_line.split()[1] == b"413"
     headers, _, body = rest.partition(b"\r\n\r\n")
     assert b"connection: close" in headers.lower()
-    error = json.loads(body)["error"]
+    error = json.loads(body)
     assert error["code"] == "payload_too_large" and error["status"] == 413
     assert "300000000" in error["got"] and str(MAX_REQUEST_BYTES) in error["expected"]
 
@@ -94,6 +94,6 @@ def test_largest_legitimate_request_fits_with_headroom() -> None:
 def test_openapi_declares_413_on_operations_with_a_body() -> None:
     spec = create_app().openapi()
     responses = spec["paths"]["/api/risk/score"]["post"]["responses"]
-    assert responses["413"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ErrorBody"
+    assert responses["413"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
     }

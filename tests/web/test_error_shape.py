@@ -1,4 +1,5 @@
-"""The one JSON error shape is a contract with partner administrations: hold it here."""
+"""The one error shape (RFC 9457 problem details with expected/got/fix) is a contract with
+scripts and clients: hold it here, for each kind of error."""
 
 from __future__ import annotations
 
@@ -8,33 +9,39 @@ import httpx
 import pytest
 
 from haiquan.web import create_app
-from haiquan.web.responses import ErrorBody
+from haiquan.web.responses import Problem
 
 from .conftest import Account
 
-SHAPE_KEYS = {"code", "status", "message", "expected", "got", "fix", "details"}
+RFC_9457_MEMBERS = {"type", "title", "status", "detail", "instance"}
+SHAPE_KEYS = RFC_9457_MEMBERS | {"code", "expected", "got", "fix", "details"}
 
 
 def assert_error_shape(answer: httpx.Response, status: int, code: str | None = None) -> dict:
+    """The answer is ``application/problem+json`` with every member, and returns its body."""
     assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/json")
+    assert answer.headers["content-type"] == "application/problem+json"
     body = answer.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == SHAPE_KEYS
-    ErrorBody.model_validate(body)
-    assert body["error"]["status"] == status
-    assert body["error"]["message"] and body["error"]["fix"]
+    assert set(body) == SHAPE_KEYS
+    Problem.model_validate(body)
+    assert body["status"] == status
+    assert body["type"] == f"urn:haiquan:problem:{body['code']}"
+    assert body["title"] and body["title"] != body["detail"]
+    assert body["instance"] == answer.request.url.path
+    assert body["detail"] and body["fix"]
     if code is not None:
-        assert body["error"]["code"] == code
-    return body["error"]
+        assert body["code"] == code
+    return body
 
 
-def test_openapi_declares_error_body_on_every_operation() -> None:
+def test_openapi_declares_problem_json_on_every_operation() -> None:
     spec = create_app().openapi()
-    assert set(spec["components"]["schemas"]["ErrorDetail"]["required"]) == {
-        "code",
+    assert set(spec["components"]["schemas"]["Problem"]["required"]) == {
+        "type",
+        "title",
         "status",
-        "message",
+        "detail",
+        "code",
     }
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     checked = 0
@@ -45,8 +52,9 @@ def test_openapi_declares_error_body_on_every_operation() -> None:
             if path != "/api/health":
                 assert {"401", "403"} <= set(errors), f"{method} {path} lacks 401/403"
             for status, response in errors.items():
-                schema = response["content"]["application/json"]["schema"]
-                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+                assert set(response["content"]) == {"application/problem+json"}, (path, status)
+                schema = response["content"]["application/problem+json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
                 checked += 1
     assert checked > 20
 
@@ -91,7 +99,7 @@ def test_request_validation_is_422_in_shape(
     answer = http.post("/api/users", headers=admin.headers, json={"username": "ok-name"})
     error = assert_error_shape(answer, 422, "validation_failed")
     assert error["details"]["errors"][0]["loc"] == ["body", "password"]
-    assert "password" in error["message"]
+    assert "password" in error["detail"]
 
 
 def test_malformed_json_is_422_in_shape(
@@ -102,9 +110,9 @@ def test_malformed_json_is_422_in_shape(
     error = assert_error_shape(
         http.post("/api/users", headers=headers, content=b'{"username": "x", bad}'), 422
     )
-    assert error["message"].startswith("the body is not valid JSON at position 18 (")
-    assert "Expecting property name" in error["message"]
-    assert "{}" not in error["message"] and "JSON decode error" not in error["expected"]
+    assert error["detail"].startswith("the body is not valid JSON at position 18 (")
+    assert "Expecting property name" in error["detail"]
+    assert "{}" not in error["detail"] and "JSON decode error" not in error["expected"]
 
 
 @pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded"])
@@ -121,7 +129,7 @@ def test_body_without_the_json_content_type_says_to_send_it(
     assert "Content-Type: application/json" in error["expected"]
     assert "Content-Type: application/json" in error["fix"]
     assert (content_type or "none") in error["got"]
-    assert "valid dictionary" not in error["message"]
+    assert "valid dictionary" not in error["detail"]
 
 
 def test_health_answers_head_for_probes(http: httpx.Client) -> None:

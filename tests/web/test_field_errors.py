@@ -56,8 +56,8 @@ def test_unlabelled_fields_read_as_words_with_what_fits() -> None:
 def test_the_json_shape_keeps_the_field_paths() -> None:
     answer = _post({"valid_until": "soon"}, "application/json")
     assert answer.status_code == 422
-    error = answer.json()["error"]
+    error = answer.json()
     assert error["code"] == "validation_failed"
     assert [e["loc"] for e in error["details"]["errors"]] == [
         ["body", "aeo_id"], ["body", "valid_until"]]
-    assert "aeo_id" in error["message"]
+    assert "aeo_id" in error["detail"]

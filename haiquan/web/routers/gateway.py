@@ -6,17 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from haiquan.errors import NotFoundError
+from haiquan.errors import NotFoundError, ValidationError
 from haiquan.exchange import GatewayNode, MessageDetail, MessageSummary, MessageView
 from haiquan.exchange.node import default_gateway_home
 from haiquan.reference.countries import country
 from haiquan.web.dashboard.gateway import gateway_node
 from haiquan.web.deps import CurrentUser
+from haiquan.web.pagination import Page, Paging
 from haiquan.web.responses import error_responses
 
 router = APIRouter(prefix="/api/gateway", tags=["gateway"])
 
 _NOT_FOUND = error_responses(404)
+#: Messages are listed newest first from the store; an older page reads every newer one first.
+_MAX_MESSAGE_OFFSET = 100_000
 
 
 def _node() -> GatewayNode:
@@ -32,14 +35,15 @@ def _node() -> GatewayNode:
 
 
 @router.get("/summary", response_model=MessageSummary, responses=_NOT_FOUND)
-def summary(_: CurrentUser) -> MessageSummary:
+def get_gateway_summary(_: CurrentUser) -> MessageSummary:
     """Counts of outbox and inbox messages by state, and the oldest pending message's age."""
     return _node().summary()
 
 
-@router.get("/messages", response_model=list[MessageView], responses=_NOT_FOUND)
-def messages(
+@router.get("/messages", response_model=Page[MessageView], responses=_NOT_FOUND)
+def list_gateway_messages(
     _: CurrentUser,
+    paging: Paging,
     direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
     state: Annotated[
         str | None, Query(pattern="^(pending|delivered|failed|received|acknowledged)$")
@@ -48,16 +52,30 @@ def messages(
         pattern="^([A-Za-z]{2,3}|[0-9]{3})$", title="Partner country",
         description="ISO 3166-1 alpha-2, alpha-3 or numeric code of the partner, in any case "
         "(THA, th, 764); an unknown code is a 404")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[MessageView]:
-    """The newest messages, filtered by direction, state and partner."""
+) -> Page[MessageView]:
+    """The newest messages, filtered by direction, state and partner (``total`` is null: the
+    store is not counted; ``next`` is null on the last page)."""
     node = _node()
     alpha3 = country(partner).alpha_3 if partner else None
-    return node.messages(direction=direction, state=state, partner=alpha3, limit=limit)
+    if paging.offset > _MAX_MESSAGE_OFFSET:
+        raise ValidationError(
+            "the gateway's messages are listed up to 100,000 back",
+            expected=f"an offset of at most {_MAX_MESSAGE_OFFSET}",
+            got=str(paging.offset),
+            fix="narrow the list with direction, state or partner",
+        )
+    # One more than the page, to know whether a next page exists without counting the store.
+    wanted = paging.offset + paging.limit + 1
+    found = node.messages(direction=direction, state=state, partner=alpha3, limit=wanted)
+    items = found[paging.offset : paging.offset + paging.limit]
+    more = len(found) == wanted
+    # Counted only when this page reaches the end of the list (an offset past it says nothing).
+    counted = not more and (bool(items) or paging.offset == 0)
+    return paging.page(items, paging.offset + len(items) if counted else None, more=more)
 
 
 @router.get("/messages/{message_id}", response_model=MessageDetail, responses=_NOT_FOUND)
-def message(
+def get_gateway_message(
     message_id: Annotated[str, Path(min_length=1, max_length=200)], _: CurrentUser
 ) -> MessageDetail:
     """One message in full: envelope, receipts and delivery state."""

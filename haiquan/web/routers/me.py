@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, status
 
 from haiquan.web.auth import Role
 from haiquan.web.deps import CurrentUser, UserStoreDep, require_role
+from haiquan.web.pagination import Page, Paging
 from haiquan.web.responses import error_responses
 from haiquan.web.schemas import TokenCreate, TokenCreated, TokenPublic, UserPublic
 
@@ -18,15 +19,15 @@ _ANY_ROLE = [Depends(require_role(Role.VIEWER))]
 
 
 @router.get("", response_model=UserPublic)
-def me(user: CurrentUser) -> UserPublic:
+def get_me(user: CurrentUser) -> UserPublic:
     """Who the caller is and which role they hold."""
     return UserPublic.of(user)
 
 
-@router.get("/tokens", response_model=list[TokenPublic])
-def my_tokens(user: CurrentUser, store: UserStoreDep) -> list[TokenPublic]:
+@router.get("/tokens", response_model=Page[TokenPublic])
+def list_my_tokens(user: CurrentUser, store: UserStoreDep, paging: Paging) -> Page[TokenPublic]:
     """The caller's API tokens (without their secrets)."""
-    return [TokenPublic.of(t) for t in store.list_tokens(user.username)]
+    return paging.page_of([TokenPublic.of(t) for t in store.list_tokens(user.username)])
 
 
 @router.post(

@@ -90,7 +90,7 @@ def _number(value: object) -> float | None:
 
 
 @router.get("/scores", response_model=PrioritiesPublic)
-def partner_scores(_: CurrentUser) -> PrioritiesPublic:
+def get_partner_scores(_: CurrentUser) -> PrioritiesPublic:
     """Partners ranked per cooperation instrument (USD at stake) and overall."""
     report = priority_report()
     scores = report.scores
@@ -127,6 +127,6 @@ def partner_scores(_: CurrentUser) -> PrioritiesPublic:
 
 
 @router.get("/plan", response_model=Plan)
-def plan(_: CurrentUser) -> Plan:
+def get_cooperation_plan(_: CurrentUser) -> Plan:
     """The optimal cooperation plan under the catalogue's staff and budget limits."""
     return cooperation_plan()

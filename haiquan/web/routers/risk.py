@@ -21,7 +21,8 @@ answer says how many declarations they reached.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import sys
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
@@ -31,15 +32,15 @@ from haiquan.declarations import DeclarationRecord
 from haiquan.errors import ConfigurationError, ValidationError
 from haiquan.risk.aeo_benefit import configured_aeo_directory
 from haiquan.risk.alerts import PartnerAlert
-from haiquan.risk.model import RiskModel
 from haiquan.risk.outcomes import InspectionOutcome, OutcomeStore
 from haiquan.risk.profiles import TargetingProfile, profiles_in_force, read_profiles
 from haiquan.risk.results import inspection_results, results_rows
-from haiquan.risk.service import alerts_in_force, score_records
-from haiquan.risk.store import default_model_dir, load_model, loaded_model
 from haiquan.web.auth import Role
 from haiquan.web.deps import require_role
 from haiquan.web.responses import error_responses
+
+if TYPE_CHECKING:
+    from haiquan.risk.model import RiskModel
 
 router = APIRouter(prefix="/api/risk", tags=["risk"])
 
@@ -135,7 +136,7 @@ class RiskModelPublic(BaseModel):
     dependencies=_SCORERS,
     responses=error_responses(404, 422, 500),
 )
-async def score(
+async def score_declarations(
     body: RiskScoreRequest,
     explain: Annotated[
         bool, Query(description="include the top reasons of each score (as in the body)")
@@ -143,7 +144,7 @@ async def score(
 ) -> RiskScoreResponse:
     """Score declarations: risk score, level, channel and selection notes; the reasons behind
     each score only with ``explain`` (in the body or the query), which costs far more."""
-    model = loaded_model(default_model_dir())
+    model = _model_in_memory()
     if model is not None and len(body.declarations) == 1 and not (body.explain or explain):
         # one declaration with the model in memory: a fraction of a millisecond, less than
         # handing the work to a worker thread costs
@@ -151,13 +152,30 @@ async def score(
     return await run_in_threadpool(_load_and_score, body, explain)
 
 
+def _model_in_memory() -> RiskModel | None:
+    """The model if this process has it in memory already, else ``None``.
+
+    The model's modules (LightGBM, scikit-learn) are imported by the first scoring, in a worker
+    thread (:func:`_load_and_score`), not at start-up and never on the event loop.
+    """
+    store = sys.modules.get("haiquan.risk.store")
+    if store is None:
+        return None
+    found: RiskModel | None = store.loaded_model(store.default_model_dir())
+    return found
+
+
 def _load_and_score(body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
+    from haiquan.risk.store import default_model_dir, load_model
+
     return _score(load_model(default_model_dir()), body, explain)
 
 
 def _alerts(body: RiskScoreRequest) -> list[PartnerAlert]:
     if not body.partner_alerts:
         return []
+    from haiquan.risk.service import alerts_in_force
+
     try:
         alerts, _ = alerts_in_force([d.date for d in body.declarations])
     except ValidationError as error:
@@ -184,6 +202,8 @@ def _profiles(body: RiskScoreRequest) -> list[TargetingProfile]:
 
 
 def _score(model: RiskModel, body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
+    from haiquan.risk.service import score_records
+
     alerts = _alerts(body)
     aeo = configured_aeo_directory(body.aeo_benefit)
     profiles = _profiles(body)
@@ -202,8 +222,10 @@ def _score(model: RiskModel, body: RiskScoreRequest, explain: bool) -> RiskScore
 
 
 @router.get("/model", response_model=RiskModelPublic, responses=error_responses(404))
-def model_info() -> RiskModelPublic:
+def get_risk_model() -> RiskModelPublic:
     """The risk model in use: version, training period and its evaluation."""
+    from haiquan.risk.store import default_model_dir, load_model
+
     model = load_model(default_model_dir())
     meta = model.meta
     return RiskModelPublic(
@@ -277,7 +299,7 @@ class ResultsPublic(BaseModel):
 
 @router.get("/results", response_model=ResultsPublic, dependencies=_SCORERS,
             responses=error_responses(422))
-def results(
+def get_inspection_results(
     by: Annotated[Literal["channel", "office", "rule", "alert", "month"],
                   Query(description="the grouping")] = "channel",
 ) -> ResultsPublic:

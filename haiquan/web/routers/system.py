@@ -19,12 +19,12 @@ router = APIRouter(prefix="/api", tags=["system"])
 
 
 @router.get("/health", response_model=Health)
-def health(settings: SettingsDep) -> Health:
+def get_health(settings: SettingsDep) -> Health:
     """Whether the server is up, its version and mode."""
     return Health(status="ok", version=__version__, mode=settings.mode)
 
 
 @router.head("/health", response_model=Health)
-def health_head(settings: SettingsDep) -> Health:
+def head_health(settings: SettingsDep) -> Health:
     """The same as ``GET /api/health`` without the body, for monitoring probes."""
     return Health(status="ok", version=__version__, mode=settings.mode)

@@ -26,6 +26,7 @@ from haiquan.transit import (
 from haiquan.transit.queries import open_movements, transit_overview
 from haiquan.transit.tad import movement_tad
 from haiquan.web.deps import CurrentUser, RiskOfficerUser
+from haiquan.web.pagination import Page, Paging
 from haiquan.web.responses import error_responses
 
 router = APIRouter(prefix="/api/transit", tags=["transit"])
@@ -52,13 +53,6 @@ def service() -> TransitService:
         found = _SERVICES.setdefault(key, TransitService(TransitStore(url),
                                                          settings.home_country))
     return found
-
-
-class MovementPage(BaseModel):
-    """A page of open movements (without their history) and how many match."""
-
-    total: int
-    movements: list[MovementPublic]
 
 
 class ControlResult(BaseModel):
@@ -109,66 +103,65 @@ class OverviewOut(BaseModel):
     synthetic: int
 
 
-@router.get("/movements", response_model=MovementPage, responses=error_responses(422))
-def list_movements(
+@router.get("/movements", response_model=Page[MovementPublic], responses=error_responses(422))
+def list_transit_movements(
     _: CurrentUser,
+    paging: Paging,
     state: Annotated[State | None, Query()] = None,
     office: Annotated[str | None, Query(pattern=r"^[A-Z]{2}[A-Z0-9]{6}$")] = None,
     role: Annotated[Role, Query()] = Role.DEPARTURE,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
-) -> MovementPage:
-    """Open movements held in a role, oldest time limit first."""
+) -> Page[MovementPublic]:
+    """Open movements held in a role (without their history), oldest time limit first."""
     page = open_movements(service().store, role=role, states=[state] if state else None,
-                          office=office, limit=limit, offset=offset)
-    return MovementPage(total=page.total, movements=page.movements)
+                          office=office, limit=paging.limit, offset=paging.offset)
+    return paging.page(page.movements, page.total)
 
 
 @router.get("/movements/{mrn}", response_model=MovementPublic,
             responses=error_responses(404, 422))
-def get_movement(mrn: Mrn, _: CurrentUser) -> MovementPublic:
+def get_transit_movement(mrn: Mrn, _: CurrentUser) -> MovementPublic:
     """One movement with its history."""
     return service().movement(mrn)
 
 
 @router.post("/declarations", response_model=MovementPublic,
              status_code=status.HTTP_201_CREATED, responses=error_responses(403, 404, 409, 422))
-def declare(body: TransitDeclaration, _: RiskOfficerUser) -> MovementPublic:
+def declare_transit(body: TransitDeclaration, _: RiskOfficerUser) -> MovementPublic:
     """Accept a declaration: the MRN is allocated and the guarantee engaged."""
     return service().declare(body)
 
 
 @router.post("/movements/{mrn}/release", response_model=MovementPublic,
              responses=error_responses(404, 409, 422))
-def release(mrn: Mrn, _: RiskOfficerUser) -> MovementPublic:
+def release_movement(mrn: Mrn, _: RiskOfficerUser) -> MovementPublic:
     """Release for transit; the anticipated records are queued for the route."""
     return service().release(mrn)
 
 
 @router.post("/movements/{mrn}/crossing", response_model=MovementPublic,
              responses=error_responses(403, 404, 409, 422))
-def crossing(mrn: Mrn, office: OfficeRef, _: RiskOfficerUser) -> MovementPublic:
+def record_crossing(mrn: Mrn, office: OfficeRef, _: RiskOfficerUser) -> MovementPublic:
     """At an office of transit: the goods entered."""
     return service().record_crossing(mrn, office)
 
 
 @router.post("/movements/{mrn}/arrival", response_model=MovementPublic,
              responses=error_responses(403, 404, 409, 422))
-def arrival(mrn: Mrn, office: OfficeRef, _: RiskOfficerUser) -> MovementPublic:
+def record_arrival(mrn: Mrn, office: OfficeRef, _: RiskOfficerUser) -> MovementPublic:
     """At the office of destination: the goods were presented."""
     return service().record_arrival(mrn, office)
 
 
 @router.post("/movements/{mrn}/control", response_model=MovementPublic,
              responses=error_responses(404, 409, 422))
-def control(mrn: Mrn, body: ControlResult, _: RiskOfficerUser) -> MovementPublic:
+def record_control_result(mrn: Mrn, body: ControlResult, _: RiskOfficerUser) -> MovementPublic:
     """At destination: control results for the office of departure."""
     return service().record_control(mrn, satisfactory=body.satisfactory, remarks=body.remarks)
 
 
 @router.post("/movements/{mrn}/recovered", response_model=MovementPublic,
              responses=error_responses(404, 409, 422))
-def recovered(mrn: Mrn, body: Note, _: RiskOfficerUser) -> MovementPublic:
+def record_recovery(mrn: Mrn, body: Note, _: RiskOfficerUser) -> MovementPublic:
     """At departure: duties recovered; the movement is closed."""
     return service().record_recovered(mrn, body.note)
 
@@ -176,14 +169,14 @@ def recovered(mrn: Mrn, body: Note, _: RiskOfficerUser) -> MovementPublic:
 @router.get("/movements/{mrn}/tad", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}},
                        **error_responses(404, 409, 422)})
-def accompanying_document(mrn: Mrn, _: CurrentUser) -> Response:
+def get_transit_document(mrn: Mrn, _: CurrentUser) -> Response:
     """The Transit Accompanying Document (PDF) of a released movement."""
     return Response(movement_tad(service(), mrn), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="TAD-{mrn.upper()}.pdf"'})
 
 
 @router.post("/deadlines", response_model=dict[str, list[str]])
-def deadlines(_: RiskOfficerUser) -> dict[str, list[str]]:
+def check_transit_deadlines(_: RiskOfficerUser) -> dict[str, list[str]]:
     """Mark overdue movements, send enquiries, start recoveries (run daily)."""
     return service().check_deadlines()
 
@@ -204,7 +197,7 @@ def get_guarantee(reference: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,24}$"
 
 
 @router.get("/overview", response_model=OverviewOut)
-def overview(_: CurrentUser) -> OverviewOut:
+def get_transit_overview(_: CurrentUser) -> OverviewOut:
     """Counts by state, route and border crossing; transit times per route."""
     view = transit_overview(service().store)
     return OverviewOut(

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from haiquan.web.deps import AdminUser, UserStoreDep
+from haiquan.web.pagination import Page, Paging
 from haiquan.web.responses import error_responses
 from haiquan.web.schemas import UserCreate, UserPublic, UserUpdate
 
@@ -17,10 +18,10 @@ Username = Annotated[
 ]
 
 
-@router.get("", response_model=list[UserPublic])
-def list_users(_: AdminUser, store: UserStoreDep) -> list[UserPublic]:
+@router.get("", response_model=Page[UserPublic])
+def list_users(_: AdminUser, store: UserStoreDep, paging: Paging) -> Page[UserPublic]:
     """Every user."""
-    return [UserPublic.of(u) for u in store.list_users()]
+    return paging.page_of([UserPublic.of(u) for u in store.list_users()])
 
 
 @router.post(

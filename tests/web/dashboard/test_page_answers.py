@@ -57,7 +57,7 @@ def test_an_unknown_page_address_reads_as_a_page_with_the_menu(
     assert "No such page" in page.text and "overview at /" in page.text
     assert 'action="/logout"' in page.text  # the menu of a logged-in reader
     # the API keeps its machine answer
-    assert http.get("/api/no-such-thing").json()["error"]["message"].startswith("no such path")
+    assert http.get("/api/no-such-thing").json()["detail"].startswith("no such path")
 
 
 def test_gateway_page_without_a_node_says_how_to_make_one(
@@ -166,7 +166,7 @@ def test_bad_partner_address_is_an_html_page_for_a_browser(
     assert "To fix" in page.text and "/partners/KOR" in page.text and "WORLD" in page.text
     # A script asking for JSON still gets the one error shape.
     answer = http.get("/partners/WORLD", headers={"Accept": "application/json"})
-    assert answer.status_code == 422 and answer.json()["error"]["code"] == "validation_failed"
+    assert answer.status_code == 422 and answer.json()["code"] == "validation_failed"
 
 
 def _error_text(page: httpx.Response) -> str:
@@ -189,10 +189,10 @@ def test_a_bad_address_names_the_field_in_words_not_its_path(
     for jargon in ("path.code", "path", "String should", "pattern", "^[A-Za-z0-9]"):
         assert jargon not in shown, jargon
     # The JSON shape keeps its machine-readable location and pydantic's words.
-    error = http.get("/partners/K!", headers={"Accept": "application/json"}).json()["error"]
+    error = http.get("/partners/K!", headers={"Accept": "application/json"}).json()
     assert error["details"]["errors"][0]["loc"] == ["path", "code"]
-    assert "path.code" in error["message"] and "pattern" in error["expected"]
-    assert "Country code" not in error["message"]
+    assert "path.code" in error["detail"] and "pattern" in error["expected"]
+    assert "Country code" not in error["detail"]
 
 
 def test_a_too_long_search_says_which_field_and_its_limit(
@@ -228,7 +228,7 @@ def test_api_validation_stays_json_for_a_browser(
     login(http, make_account("viewer"))
     answer = http.get("/api/trade/partners?n=0", headers={"Accept": "text/html"})
     assert answer.status_code == 422
-    assert answer.headers["content-type"].startswith("application/json")
+    assert answer.headers["content-type"] == "application/problem+json"
 
 
 def test_partner_page_describes_the_forecast_model_for_readers(

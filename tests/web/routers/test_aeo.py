@@ -24,7 +24,7 @@ def test_a_risk_officer_registers_and_manages_an_operator(
     assert created.json()["status"] == "granted"
     again = http.post("/api/aeo/operators", json=NEW, headers=officer)
     assert again.status_code == 409
-    assert "status change" in again.json()["error"]["fix"]
+    assert "status change" in again.json()["fix"]
 
     suspended = http.post(
         "/api/aeo/operators/VN-AEO-0101/status", headers=officer,
@@ -41,7 +41,7 @@ def test_a_risk_officer_registers_and_manages_an_operator(
                                 "effective": "2024-03-02"})
     assert consent.status_code == 200, consent.text
     listed = http.get("/api/aeo/operators", params={"status": "suspended", "on": "2024-07-01"},
-                      headers=officer).json()
+                      headers=officer).json()["items"]
     assert [o["aeo_id"] for o in listed] == ["VN-AEO-0101"]
     assert listed[0]["consents"] == {"VN_KOR_AEO_MRA": True}
 
@@ -50,10 +50,10 @@ def test_a_viewer_reads_but_cannot_write(
     http: httpx.Client, make_account: Callable[..., Account]
 ) -> None:
     viewer = make_account("viewer").headers
-    assert http.get("/api/aeo/operators", headers=viewer).json() == []
+    assert http.get("/api/aeo/operators", headers=viewer).json()["items"] == []
     refused = http.post("/api/aeo/operators", json=NEW, headers=viewer)
     assert refused.status_code == 403
-    assert http.get("/api/aeo/operators", headers=viewer).json() == []
+    assert http.get("/api/aeo/operators", headers=viewer).json()["items"] == []
     missing = http.get("/api/aeo/operators/VN-AEO-9999", headers=viewer)
     assert missing.status_code == 404
 
@@ -67,15 +67,17 @@ def test_partner_aeos_come_from_the_latest_list(
         "operators": [{"aeo_id": "KR-AEO-1", "name": "Busan Shipping", "status": "valid"}]})
     store.close()
     viewer = make_account("viewer").headers
-    korea = http.get("/api/aeo/partners", params={"country": "KOR"}, headers=viewer).json()
+    korea = http.get("/api/aeo/partners", params={"country": "KOR"}, headers=viewer).json()["items"]
     assert [(p["aeo_id"], p["name"]) for p in korea] == [("KR-AEO-1", "Busan Shipping")]
-    assert http.get("/api/aeo/partners", params={"country": "JPN"}, headers=viewer).json() == []
+    assert http.get("/api/aeo/partners", params={"country": "JPN"},
+                    headers=viewer).json()["items"] == []
     # any ISO code, in any case, as the CLI takes it
-    assert http.get("/api/aeo/partners", params={"country": "kr"}, headers=viewer).json() == korea
+    assert http.get("/api/aeo/partners", params={"country": "kr"},
+                    headers=viewer).json()["items"] == korea
     bad = http.get("/api/aeo/partners", params={"country": "korea"}, headers=viewer)
     assert bad.status_code == 422
     unknown = http.get("/api/aeo/partners", params={"country": "XXX"}, headers=viewer)
-    assert unknown.status_code == 404 and "XXX" in unknown.json()["error"]["message"]
+    assert unknown.status_code == 404 and "XXX" in unknown.json()["detail"]
 
 
 def test_one_registry_per_database_in_the_process(isolated_settings: object) -> None:

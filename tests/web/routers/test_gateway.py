@@ -18,7 +18,7 @@ def test_summary_and_messages(
     assert summary["outbox"]["pending"] == 2 and summary["pending_by_partner"] == {"THA": 2}
     listed = http.get(
         "/api/gateway/messages", params={"state": "pending"}, headers=viewer.headers
-    ).json()
+    ).json()["items"]
     assert {m["message_id"] for m in listed} == set(gateway_traffic)
     assert all("cannot be reached" in m["last_error"] for m in listed)
     one = http.get(f"/api/gateway/messages/{gateway_traffic[0]}", headers=viewer.headers)
@@ -37,7 +37,7 @@ def test_no_node_is_404_with_the_fix(
     http: httpx.Client, make_account: Callable[..., Account]
 ) -> None:
     viewer = make_account("viewer")
-    error = http.get("/api/gateway/summary", headers=viewer.headers).json()["error"]
+    error = http.get("/api/gateway/summary", headers=viewer.headers).json()
     assert error["status"] == 404 and "haiquan gateway init" in error["fix"]
 
 
@@ -72,7 +72,7 @@ def test_partner_filter_takes_any_iso_code_like_the_other_routes(
     answer = http.get("/api/gateway/messages", params={"partner": partner},
                       headers=viewer.headers)
     assert answer.status_code == 200, answer.text
-    assert {m["message_id"] for m in answer.json()} == set(gateway_traffic)
+    assert {m["message_id"] for m in answer.json()["items"]} == set(gateway_traffic)
 
 
 def test_partner_filter_with_an_unknown_code_is_404(
@@ -81,4 +81,4 @@ def test_partner_filter_with_an_unknown_code_is_404(
     viewer = make_account("viewer")
     answer = http.get("/api/gateway/messages", params={"partner": "ZZZ"}, headers=viewer.headers)
     assert answer.status_code == 404
-    assert answer.json()["error"]["code"] == "unknown_code"
+    assert answer.json()["code"] == "unknown_code"

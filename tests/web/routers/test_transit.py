@@ -38,7 +38,7 @@ def test_an_officer_declares_and_releases_a_viewer_reads(
     over = http.post("/api/transit/declarations", headers=officer,
                      json={**DECLARATION, "lrn": "LRN-API-2"})
     assert over.status_code == 409
-    assert over.json()["error"]["details"]["balance_usd"] == 40000
+    assert over.json()["details"]["balance_usd"] == 40000
     unknown = http.post("/api/transit/declarations", headers=officer,
                         json={**DECLARATION, "lrn": "LRN-API-3",
                               "office_of_destination": "THXXX001"})
@@ -51,14 +51,14 @@ def test_an_officer_declares_and_releases_a_viewer_reads(
     assert tad.status_code == 200 and tad.content.startswith(b"%PDF")
     typo = mrn[:17] + str((int(mrn[17]) + 1) % 10)
     wrong = http.get(f"/api/transit/movements/{typo}", headers=viewer)
-    assert wrong.status_code == 422 and "check digit" in wrong.json()["error"]["message"]
+    assert wrong.status_code == 422 and "check digit" in wrong.json()["detail"]
     listed = http.get("/api/transit/movements", headers=viewer).json()
-    assert listed["total"] == 1 and listed["movements"][0]["mrn"] == mrn
+    assert listed["total"] == 1 and listed["items"][0]["mrn"] == mrn
     # An offset past what the database's integers hold is a 422, not a 500 from SQLite.
     far = http.get("/api/transit/movements", params={"offset": 2**63}, headers=viewer)
     assert far.status_code == 422
     beyond = http.get("/api/transit/movements", params={"offset": 2**62}, headers=viewer)
-    assert beyond.status_code == 200 and beyond.json()["movements"] == []
+    assert beyond.status_code == 200 and beyond.json()["items"] == []
     overview = http.get("/api/transit/overview", headers=viewer).json()
     assert overview["open"] == 1 and overview["routes"][0]["countries"] == "VNM > LAO > THA"
     assert http.get("/api/transit/guarantees/GRN-API", headers=viewer).json()[
