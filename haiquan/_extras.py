@@ -30,6 +30,7 @@ MODULE_EXTRAS: dict[str, str] = {
             "openpyxl",
             "jinja2",
             "plotly",
+            "sdmx",
         ],
         "analytics",
     ),
