@@ -143,9 +143,7 @@ def latest_periods(series: pd.DataFrame, periods: int) -> pd.DataFrame:
     """
     latest = sorted(series["period"].unique())[-periods:]
     chosen = series[series["period"].isin(latest)].sort_values(["period", "flow"])
-    table = chosen.reset_index(drop=True)
-    table.attrs = dict(series.attrs)
-    return table
+    return chosen.reset_index(drop=True)
 
 
 #: The partner whose mirror figures the tour shows (the example of the docs).
@@ -173,17 +171,20 @@ def mirror_partner(home: str, top: pd.DataFrame) -> str:
 
 @dataclass
 class DemoSection:
-    """One table the demo shows: a title, the table, and a line on how to read it."""
+    """One table the demo shows: a title, the table, a line on how to read it, and whether
+    generated data is behind it (the CLI labels it SYNTHETIC)."""
 
     title: str
     table: pd.DataFrame
     note: str = ""
+    synthetic: bool = False
 
 
 def tour(home: str | None = None) -> list[DemoSection]:
     """What the platform does on the demo warehouse, as tables (each from one library call)."""
     from haiquan.analytics import load_flows, mirror_gaps, partner_indicators
     from haiquan.warehouse.queries import partner_series, top_commodities, top_partners
+    from haiquan.warehouse.schema import is_synthetic
 
     code = (home or get_settings().home_country).upper()
     partners = top_partners(code, n=1000)
@@ -200,7 +201,7 @@ def tour(home: str | None = None) -> list[DemoSection]:
         sections.append(DemoSection(f"{code}'s largest export chapters (HS2)", commodities))
     year = int(top["period"].iloc[0])
     flows = load_flows(first_year=year - 6, last_year=year)
-    indicators = partner_indicators(flows, code, year)
+    indicators = partner_indicators(flows, code, year).table
     columns = ["partner", "total_trade", "trade_share", "export_cagr", "import_cagr",
                "grubel_lloyd", "mirror_flag"]
     sections.append(DemoSection(
@@ -208,7 +209,7 @@ def tour(home: str | None = None) -> list[DemoSection]:
         indicators[indicators["partner"].isin(top["partner"])][columns]
         .rename(columns={"total_trade": "total_trade_usd"}),
         "CAGR over 5 years; Grubel-Lloyd 1 = balanced intra-industry trade"))
-    gaps = mirror_gaps(flows, code, year)
+    gaps = mirror_gaps(flows, code, year).table
     flagged = gaps[gaps["flag"]].sort_values("gap_usd", key=abs, ascending=False).head(8)
     sections.append(DemoSection(
         f"Largest flagged mirror-data gaps in {year}",
@@ -223,8 +224,8 @@ def tour(home: str | None = None) -> list[DemoSection]:
     if transit is not None:
         sections.append(transit)
     for section in sections:
-        section.table.attrs["synthetic"] = bool(section.table.attrs.get("synthetic")
-                                                or flows.attrs.get("synthetic"))
+        section.synthetic = (section.synthetic or is_synthetic(section.table)
+                             or is_synthetic(flows))
     return sections
 
 
@@ -316,8 +317,7 @@ def _priorities_and_plan(home: str) -> list[DemoSection]:
         note = (f"CEPII BACI not found, so the trade shares of {', '.join(assumed)} are "
                 f"SYNTHETIC assumed values ({DEMO_ASSUMED_SHARE:.0%}), not statistics; install "
                 f"{BACI_EXPORTS_FILE} under HAIQUAN_SHARED_DATA to compute them. " + note)
-        chosen.attrs["synthetic"] = True
-    return [ranking, DemoSection(title, chosen, note)]
+    return [ranking, DemoSection(title, chosen, note, synthetic=bool(assumed))]
 
 
 def _count(value: float) -> int | float:
@@ -374,7 +374,8 @@ def _risk_queue() -> DemoSection:
     from haiquan.risk.store import load_model
     from haiquan.warehouse.queries import recent_declarations
 
-    declarations = recent_declarations(1000)
+    recent = recent_declarations(1000)
+    declarations = recent.rows
     scored = score_declarations(declarations, load_model())
     merged = scored.merge(declarations[["declaration_id", "item_number", "importer", "hs_code",
                                         "origin_country"]],
@@ -382,8 +383,8 @@ def _risk_queue() -> DemoSection:
     top = merged.sort_values("score", ascending=False).head(8)
     table = top[["declaration_id", "importer", "hs_code", "origin_country", "score", "level",
                  "channel", "reasons"]].reset_index(drop=True)
-    table.attrs["synthetic"] = declarations.attrs.get("synthetic", False)
     counts = scored["channel"].value_counts().to_dict()
     return DemoSection("Risk queue: the highest-scored of the latest 1,000 declarations", table,
                        "channels filled at the configured rates: " + ", ".join(
-                           f"{k} {v}" for k, v in counts.items()))
+                           f"{k} {v}" for k, v in counts.items()),
+                       synthetic=recent.synthetic)

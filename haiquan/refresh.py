@@ -94,9 +94,8 @@ def _forecast() -> object:
 def _indicators() -> IndicatorTable:
     from haiquan.analytics import load_flows, partner_indicators
 
-    flows = load_flows()
-    return IndicatorTable(table=partner_indicators(flows),
-                          synthetic=bool(flows.attrs.get("synthetic")))
+    result = partner_indicators(load_flows())
+    return IndicatorTable(table=result.table, synthetic=result.synthetic)
 
 
 def _scores() -> object:

@@ -37,6 +37,7 @@ def test_commitments_section_counts_safe_standards_without_records_as_not_implem
 def test_mirror_section_shows_both_flows_of_the_latest_periods() -> None:
     from haiquan.warehouse.loading import load_trade_frame
     from haiquan.warehouse.queries import partner_series
+    from haiquan.warehouse.schema import is_synthetic
     from haiquan.warehouse.synthetic import generate_synthetic_trade
 
     rows = generate_synthetic_trade(first_year=2015, last_year=2020, seed=7)
@@ -48,7 +49,7 @@ def test_mirror_section_shows_both_flows_of_the_latest_periods() -> None:
     assert sorted(table["period"].unique()) == ["2018", "2019", "2020"]
     assert table.groupby("period")["flow"].apply(set).tolist() == [{"export", "import"}] * 3
     assert table["mirror_usd"].notna().all()
-    assert table.attrs["synthetic"] is True
+    assert is_synthetic(table) is True
 
 
 @pytest.fixture

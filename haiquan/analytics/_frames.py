@@ -11,6 +11,7 @@ import pandas as pd
 
 from haiquan.errors import InputError, NotFoundError
 from haiquan.reference.countries import resolve_home
+from haiquan.warehouse.schema import is_synthetic as synthetic_source
 
 __all__ = ["annual_values", "is_country", "is_synthetic", "resolve_home", "resolve_year"]
 
@@ -24,12 +25,11 @@ def is_country(codes: pd.Series) -> pd.Series:
 
 
 def is_synthetic(flows: pd.DataFrame) -> bool:
-    """Whether any row is generated demo data, so every output built on it can say so."""
-    if flows.attrs.get("synthetic"):
-        return True
-    if "source" not in flows.columns:
-        return False
-    return bool(flows["source"].astype("string").str.startswith("synthetic").fillna(False).any())
+    """Whether any row is generated demo data, so every output built on it can say so.
+
+    Read from the rows' ``source`` column (:func:`haiquan.warehouse.schema.is_synthetic`).
+    """
+    return synthetic_source(flows)
 
 
 def annual_values(flows: pd.DataFrame) -> pd.DataFrame:

@@ -29,12 +29,12 @@ they are left out (they are not counted as zero trade).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ from haiquan.analytics._frames import (
     resolve_home,
     resolve_year,
 )
+from haiquan.analytics.results import ExpectedTrade, GravityResult
 from haiquan.errors import InputError, NotFoundError
 from haiquan.reference.countries import group_members
 from haiquan.settings import get_settings
@@ -53,6 +54,7 @@ from haiquan.settings import get_settings
 __all__ = [
     "EU15_REFERENCE",
     "EU15_TERM",
+    "ExpectedTrade",
     "GravityResult",
     "expected_trade",
     "gravity_panel",
@@ -66,29 +68,6 @@ EU15_REFERENCE: dict[str, float] = {"estimate": -1.527874, "std_error": 0.115678
 #: The regressor's name in haiquan's fit (log of ``dist_km``).
 EU15_TERM = "log_dist_km"
 EU15_FILE = "trade/fixest-eu15-trade-2007-2016/fixest_trade_eu15_2007_2016.csv"
-
-
-@dataclass(eq=False)
-class GravityResult:
-    """Coefficients of one PPML fit and what it was fitted on.
-
-    Compared by identity (``eq=False``): results travel in ``DataFrame.attrs``, which pandas
-    compares with ``==`` when frames are concatenated.
-    """
-
-    formula: str
-    vcov: str
-    nobs: int
-    coefficients: pd.DataFrame
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def estimate(self, term: str) -> float:
-        """The coefficient of one term."""
-        return float(cast(float, self.coefficients.loc[term, "estimate"]))
-
-    def std_error(self, term: str) -> float:
-        """The standard error of one term."""
-        return float(cast(float, self.coefficients.loc[term, "std_error"]))
 
 
 def ppml(
@@ -266,7 +245,7 @@ def expected_trade(
     flow: str = "export",
     groups: Sequence[str] = ("ASEAN",),
     home_fta: bool = True,
-) -> pd.DataFrame:
+) -> ExpectedTrade:
     """Actual and gravity-expected trade of the home country with each partner in one year.
 
     Args:
@@ -279,9 +258,10 @@ def expected_trade(
         home_fta: add the dummy for the home country's FTA partners.
 
     Returns:
-        One row per partner: ``partner``, ``year``, ``actual``, ``expected``, ``potential``
-        (expected - actual) and ``actual_to_expected``; ``attrs["model"]`` is the
-        :class:`GravityResult`, ``attrs["synthetic"]`` whether any input row is demo data.
+        An :class:`~haiquan.analytics.results.ExpectedTrade` whose ``table`` has one row per
+        partner: ``partner``, ``year``, ``actual``, ``expected``, ``potential`` (expected -
+        actual) and ``actual_to_expected``; ``model`` is the :class:`GravityResult`,
+        ``synthetic`` whether any input row is demo data.
 
     Raises:
         InputError: when the rows hold too few reporters to estimate the model.
@@ -332,9 +312,8 @@ def expected_trade(
                       "source": source,
                       "home_fta": home_fta,
                       "pairs": len(panel), "countries": countries}
-    out.attrs["model"] = result
-    out.attrs["synthetic"] = is_synthetic(flows)
-    return out.reset_index(drop=True)
+    return ExpectedTrade(table=out.reset_index(drop=True), model=result, home=code,
+                         year=chosen, flow=flow, synthetic=is_synthetic(flows))
 
 
 def untapped_potential(
@@ -345,9 +324,8 @@ def untapped_potential(
     flow: str = "export",
     groups: Sequence[str] = ("ASEAN",),
     home_fta: bool = True,
-) -> pd.DataFrame:
-    """:func:`expected_trade` sorted by untapped potential, largest first."""
-    table = expected_trade(flows, home, year, flow=flow, groups=groups, home_fta=home_fta)
-    ordered = table.sort_values("potential", ascending=False, kind="stable").reset_index(drop=True)
-    ordered.attrs.update(table.attrs)
-    return ordered
+) -> ExpectedTrade:
+    """:func:`expected_trade` with its table sorted by untapped potential, largest first."""
+    expected = expected_trade(flows, home, year, flow=flow, groups=groups, home_fta=home_fta)
+    ordered = expected.table.sort_values("potential", ascending=False, kind="stable")
+    return dataclasses.replace(expected, table=ordered.reset_index(drop=True))

@@ -25,6 +25,7 @@ from haiquan.analytics._frames import (
     resolve_home,
     resolve_year,
 )
+from haiquan.analytics.results import PartnerIndicators
 from haiquan.errors import InputError
 
 __all__ = [
@@ -227,9 +228,7 @@ def concentration(
     """
     annual = annual_values(flows)
     code = resolve_home(home)
-    out = _concentration(annual, code, resolve_year(annual, code, year), level)
-    out.attrs["synthetic"] = is_synthetic(flows)
-    return out
+    return _concentration(annual, code, resolve_year(annual, code, year), level)
 
 
 def _concentration(annual: pd.DataFrame, code: str, chosen: int, level: int) -> pd.DataFrame:
@@ -258,7 +257,7 @@ def partner_indicators(
     year: int | None = None,
     *,
     span: int = 5,
-) -> pd.DataFrame:
+) -> PartnerIndicators:
     """One row per partner of ``home`` in ``year`` with every indicator of the relationship.
 
     Args:
@@ -272,16 +271,16 @@ def partner_indicators(
         span: years for the compound growth rate.
 
     Returns:
-        Sorted by total trade, columns: ``partner``, ``year``, ``exports``, ``imports``,
+        A :class:`~haiquan.analytics.results.PartnerIndicators` whose ``table`` is sorted by
+        total trade, columns: ``partner``, ``year``, ``exports``, ``imports``,
         ``total_trade``, ``balance``, ``export_share``, ``import_share``, ``trade_share``,
         ``export_yoy``, ``import_yoy``, ``export_cagr``, ``import_cagr``, ``grubel_lloyd``
         (of the totals), ``export_intensity``, ``import_intensity``, and the mirror columns
         ``partner_reported_imports``, ``export_cif_fob_ratio``, ``partner_reported_exports``,
-        ``import_cif_fob_ratio``, ``mirror_flag``. ``attrs["concentration"]`` holds the
-        records of :func:`concentration`; ``attrs["synthetic"]`` is true when any input row is
-        generated demo data; ``attrs["intensity_available"]`` is false when the rows lack the
-        world total (the DOTS World table) for ``year``, and ``attrs["notes"]`` then says what
-        to load.
+        ``import_cif_fob_ratio``, ``mirror_flag``. ``concentration`` holds
+        :func:`concentration`; ``synthetic`` is true when any input row is generated demo data;
+        ``intensity_available`` is false when the rows lack the world total (the DOTS World
+        table) for ``year``, and ``notes`` then says what to load.
     """
     from haiquan.analytics.mirror import mirror_gaps
 
@@ -328,7 +327,7 @@ def partner_indicators(
     )
     intensity_available = not (np.isnan(world_import_total) and np.isnan(world_export_total))
     notes = [] if intensity_available else [_intensity_note(chosen)]
-    gaps = mirror_gaps(flows, code, chosen, annual=annual)
+    gaps = mirror_gaps(flows, code, chosen, annual=annual).table
     for direction, prefix, column in (("export", "export", "partner_reported_imports"),
                                       ("import", "import", "partner_reported_exports")):
         side = gaps.loc[gaps["direction"] == direction].set_index("partner")
@@ -338,10 +337,12 @@ def partner_indicators(
     flagged = set(gaps.loc[gaps["flag"], "partner"])
     out["mirror_flag"] = out["partner"].isin(flagged)
     out = out.sort_values("total_trade", ascending=False, kind="stable").reset_index(drop=True)
-    # attrs hold plain values only: pandas compares attrs when frames are concatenated.
-    out.attrs["concentration"] = _concentration(annual, code, chosen, 2).to_dict("records")
-    out.attrs["home"] = code
-    out.attrs["synthetic"] = is_synthetic(flows)
-    out.attrs["intensity_available"] = intensity_available
-    out.attrs["notes"] = notes
-    return out
+    return PartnerIndicators(
+        table=out,
+        home=code,
+        year=chosen,
+        concentration=_concentration(annual, code, chosen, 2),
+        intensity_available=intensity_available,
+        notes=tuple(notes),
+        synthetic=is_synthetic(flows),
+    )

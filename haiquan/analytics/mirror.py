@@ -28,6 +28,7 @@ from haiquan.analytics._frames import (
     resolve_home,
     resolve_year,
 )
+from haiquan.analytics.results import MirrorGaps
 from haiquan.errors import CatalogueError
 
 __all__ = ["MirrorThresholds", "load_thresholds", "mirror_gaps"]
@@ -116,7 +117,7 @@ def mirror_gaps(
     *,
     thresholds: MirrorThresholds | None = None,
     annual: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+) -> MirrorGaps:
     """Compare each partner's reports of its trade with the home country to the home's reports.
 
     Args:
@@ -128,7 +129,8 @@ def mirror_gaps(
         annual: the result of ``annual_values(flows)`` when the caller already has it.
 
     Returns:
-        One row per partner and direction (``export``: home exports vs partner imports;
+        A :class:`~haiquan.analytics.results.MirrorGaps` whose ``table`` has one row per
+        partner and direction (``export``: home exports vs partner imports;
         ``import``: home imports vs partner exports) with ``home_reported``,
         ``partner_reported``, ``fob_value``, ``cif_value``, ``gap_usd`` (CIF - FOB),
         ``cif_fob_ratio``, ``excess`` (ratio over the normal factor, minus 1), ``flag`` (both
@@ -177,6 +179,5 @@ def mirror_gaps(
     gaps["reading"] = [_reading(row, low, high) for _, row in gaps.iterrows()]
     order = gaps.assign(_size=gaps["gap_usd"].abs().fillna(largest)).sort_values(
         ["flag", "_size"], ascending=[False, False], kind="stable")
-    result = order.drop(columns="_size").reset_index(drop=True)
-    result.attrs["synthetic"] = is_synthetic(flows)
-    return result
+    return MirrorGaps(table=order.drop(columns="_size").reset_index(drop=True), home=code,
+                      year=chosen, synthetic=is_synthetic(flows))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from haiquan.analytics._frames import annual_values, is_synthetic, resolve_home
+from haiquan.analytics.results import RcaProfile
 from haiquan.errors import InputError, NotFoundError
 
 __all__ = ["balassa_rca", "rca_profile"]
@@ -64,14 +65,12 @@ def balassa_rca(flows: pd.DataFrame, year: int | None = None, *, level: int = 2)
     rows["share"] = rows["value_usd"] / reporter_total
     rows["world_share"] = product_total / world_total
     rows["rca"] = rows["share"] / rows["world_share"]
-    out = rows.sort_values(["reporter", "year", "commodity"]).reset_index(drop=True)
-    out.attrs["synthetic"] = is_synthetic(flows)
-    return out
+    return rows.sort_values(["reporter", "year", "commodity"]).reset_index(drop=True)
 
 
 def rca_profile(
     flows: pd.DataFrame, home: str | None = None, year: int | None = None, *, level: int = 2
-) -> pd.DataFrame:
+) -> RcaProfile:
     """The home country's products by RCA, strongest first, for one year (the latest by default).
 
     Raises:
@@ -89,6 +88,9 @@ def rca_profile(
         )
     chosen = year if year is not None else int(own["year"].max())
     own = own.loc[own["year"] == chosen]
-    out = own.sort_values("rca", ascending=False, kind="stable").reset_index(drop=True)
-    out.attrs["synthetic"] = table.attrs["synthetic"]
-    return out
+    return RcaProfile(
+        table=own.sort_values("rca", ascending=False, kind="stable").reset_index(drop=True),
+        home=code,
+        year=int(chosen),
+        synthetic=is_synthetic(flows),
+    )

@@ -26,9 +26,20 @@ def _cell(value: object, column: str) -> str:
     return str(value)
 
 
-def print_frame(frame: pd.DataFrame, title: str | None = None, *, usd_note: bool = True) -> None:
-    """Print a table; money columns (``*_usd``) in million USD."""
-    if frame.attrs.get("synthetic"):
+def print_frame(
+    frame: pd.DataFrame, title: str | None = None, *, usd_note: bool = True,
+    synthetic: bool | None = None,
+) -> None:
+    """Print a table; money columns (``*_usd``) in million USD.
+
+    ``synthetic`` is the result's own field; left out, it is read from the rows' ``source``
+    column (:func:`haiquan.warehouse.schema.is_synthetic`), as warehouse look-ups keep it.
+    """
+    if synthetic is None:
+        from haiquan.warehouse.schema import is_synthetic
+
+        synthetic = is_synthetic(frame)
+    if synthetic:
         console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
     table = Table(title=title, show_lines=False)
     for column in frame.columns:

@@ -68,9 +68,11 @@ def _text(value: object, kind: str) -> str:
     return str(value)
 
 
-def _print(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, str]]) -> None:
-    """Print the named columns: {column: (header, kind)}, kind money (M USD)/percent/number."""
-    if frame.attrs.get("synthetic"):
+def _print(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, str]], *,
+           synthetic: bool) -> None:
+    """Print the named columns: {column: (header, kind)}, kind money (M USD)/percent/number;
+    the SYNTHETIC label first when ``synthetic`` (the result's field)."""
+    if synthetic:
         console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
     table = Table(title=title)
     for header, kind in columns.values():
@@ -93,11 +95,12 @@ def indicators(
     from haiquan.analytics import load_flows, partner_indicators
 
     flows = load_flows(input, format, first_year=year - span if year else None, last_year=year)
-    table = partner_indicators(flows, home, year, span=span)
+    result = partner_indicators(flows, home, year, span=span)
+    table = result.table
     first = table["year"].iloc[0] if len(table) else year
     # Not available is not the same as an empty cell: say so in every row.
-    intensity_kind = "number" if table.attrs.get("intensity_available", True) else "n/a"
-    _print(table.head(top), f"{table.attrs.get('home', home)} trade by partner, {first} "
+    intensity_kind = "number" if result.intensity_available else "n/a"
+    _print(table.head(top), f"{result.home} trade by partner, {first} "
            "(million USD)", {
                "partner": ("partner", "text"),
                "exports": ("exports", "money"),
@@ -113,17 +116,15 @@ def indicators(
                "export_cif_fob_ratio": ("mirror exp", "number"),
                "import_cif_fob_ratio": ("mirror imp", "number"),
                "mirror_flag": ("gap flag", "text"),
-           })
-    hhis = pd.DataFrame.from_records(table.attrs["concentration"])
-    hhis.attrs["synthetic"] = table.attrs["synthetic"]
-    _print(hhis, "Concentration (HHI)", {
+           }, synthetic=result.synthetic)
+    _print(result.concentration, "Concentration (HHI)", {
         "flow": ("flow", "text"),
         "partners": ("partners", "number"),
         "hhi_partners": ("HHI partners", "number"),
         "equivalent_partners": ("equivalent partners", "number"),
         "hhi_products": ("HHI products", "number"),
-    })
-    for note in table.attrs.get("notes", []):
+    }, synthetic=result.synthetic)
+    for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
 
 
@@ -138,8 +139,9 @@ def mirror_gaps(
     from haiquan.analytics import load_flows, load_thresholds, mirror_gaps
 
     rules = load_thresholds()
-    gaps = mirror_gaps(load_flows(input, format, first_year=year, last_year=year), home, year,
-                       thresholds=rules)
+    result = mirror_gaps(load_flows(input, format, first_year=year, last_year=year), home, year,
+                         thresholds=rules)
+    gaps = result.table
     low, high = rules.band
     _print(gaps.head(top), f"Mirror gaps (normal CIF/FOB band {low:.2f}..{high:.2f}; "
            f"{int(gaps['flag'].sum())} flagged; million USD)", {
@@ -151,7 +153,7 @@ def mirror_gaps(
                "cif_fob_ratio": ("CIF/FOB", "number"),
                "flag": ("flag", "text"),
                "reading": ("reading", "text"),
-           })
+           }, synthetic=result.synthetic)
 
 
 def rca(
@@ -167,14 +169,13 @@ def rca(
     # Every year is read, so a year the data lacks is refused with the years it covers.
     flows = load_flows(input, format, commodity=None)
     profile = rca_profile(flows, home, year)
-    _print(profile.head(top), f"RCA of {profile['reporter'].iloc[0]} in "
-           f"{profile['year'].iloc[0]} by HS chapter", {
+    _print(profile.table.head(top), f"RCA of {profile.home} in {profile.year} by HS chapter", {
                "commodity": ("chapter", "text"),
                "value_usd": ("exports (M USD)", "money"),
                "share": ("share of exports", "percent"),
                "world_share": ("share of world", "percent"),
                "rca": ("RCA", "number"),
-           })
+           }, synthetic=profile.synthetic)
 
 
 def gravity(
@@ -201,21 +202,21 @@ def gravity(
         console.print(f"  published    = {result.details['published_estimate']:.6f} "
                       f"(s.e. {result.details['published_std_error']:.6f})")
         return
-    table = untapped_potential(load_flows(input, format, first_year=year, last_year=year),
-                               home, year, flow=flow.value)
-    model = table.attrs["model"]
+    expected = untapped_potential(load_flows(input, format, first_year=year, last_year=year),
+                                  home, year, flow=flow.value)
+    model = expected.model
     source = f"; source {model.details['source']}" if model.details.get("source") else ""
     console.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs{source})")
     for term, row in model.coefficients.iterrows():
         console.print(f"  {term} = {row['estimate']:.3f} (s.e. {row['std_error']:.3f})")
-    _print(table.head(top), f"Untapped {flow.value} potential of {model.details['home']}, "
-           f"{model.details['year']} (million USD; no distance in the model)", {
+    _print(expected.table.head(top), f"Untapped {flow.value} potential of {expected.home}, "
+           f"{expected.year} (million USD; no distance in the model)", {
                "partner": ("partner", "text"),
                "actual": ("actual", "money"),
                "expected": ("expected", "money"),
                "potential": ("potential", "money"),
                "actual_to_expected": ("actual/expected", "number"),
-           })
+           }, synthetic=expected.synthetic)
 
 
 def register(app: typer.Typer) -> None:

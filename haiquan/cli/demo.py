@@ -31,7 +31,7 @@ def demo(
         console.print(f"  {state}: {result.rows:,} rows from {result.path}{label}")
     for section in tour(settings.home_country):
         console.rule(section.title)
-        print_frame(section.table)
+        print_frame(section.table, synthetic=section.synthetic)
         if section.note:
             console.print(f"[dim]{section.note}[/]")
     if serve:

@@ -24,7 +24,12 @@ from haiquan.declarations.records import (
     records_to_columns,
     records_to_frame,
 )
-from haiquan.declarations.synthetic import SYNTHETIC_LABEL, generate_synthetic_declarations
+from haiquan.declarations.synthetic import (
+    SYNTHETIC_ID_PREFIX,
+    SYNTHETIC_LABEL,
+    generate_synthetic_declarations,
+    is_generated,
+)
 
 __all__ = [
     "DECLARATION_COLUMNS",
@@ -33,9 +38,11 @@ __all__ = [
     "LABEL_COLUMNS",
     "Layout",
     "REQUIRED_COLUMNS",
+    "SYNTHETIC_ID_PREFIX",
     "SYNTHETIC_LABEL",
     "UNKNOWN_COUNTRY",
     "generate_synthetic_declarations",
+    "is_generated",
     "missing_optional_columns",
     "normalise_declarations",
     "read_declarations",

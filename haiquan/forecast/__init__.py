@@ -13,6 +13,7 @@ from haiquan.forecast.ensemble import EnsembleChoice, choose_ensemble, combine_f
 from haiquan.forecast.flows import (
     OUTPUT_COLUMNS,
     FlowForecast,
+    SliceRows,
     backtest_file,
     backtest_flows,
     check_output,
@@ -51,6 +52,7 @@ __all__ = [
     "Forecaster",
     "IntervalCalibration",
     "LocalEngine",
+    "SliceRows",
     "apply_intervals",
     "backtest_file",
     "backtest_flows",

@@ -29,10 +29,12 @@ from haiquan.forecast.reconcile import (
 )
 from haiquan.settings import get_settings
 from haiquan.warehouse.schema import FLOWS, FREQUENCIES
+from haiquan.warehouse.schema import is_synthetic as _synthetic_rows
 
 __all__ = [
     "OUTPUT_COLUMNS",
     "FlowForecast",
+    "SliceRows",
     "backtest_file",
     "backtest_flows",
     "forecast_file",
@@ -123,9 +125,24 @@ SYNTHETIC_NOTE = "SYNTHETIC: the slice includes generated demo data, not real tr
 
 def is_synthetic(rows: pd.DataFrame) -> bool:
     """Whether any canonical row is generated demo data (its ``source`` starts ``synthetic``)."""
-    if "source" not in rows.columns or rows.empty:
-        return bool(rows.attrs.get("synthetic", False))
-    return bool(rows["source"].astype(str).str.startswith("synthetic").any())
+    return _synthetic_rows(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class SliceRows:
+    """The canonical rows of one slice (:func:`load_slice`) and how they were chosen.
+
+    Compared by identity (``eq=False``): a DataFrame has no single truth value.
+    """
+
+    rows: pd.DataFrame
+    #: Series partner codes -> the partner to print (see :func:`read_flows`); empty for the
+    #: warehouse and for formats other than Census.
+    shown: dict[str, str]
+    #: The reporter the slice holds when one was chosen (given, or the home country by default).
+    reporter: str | None = None
+    #: Says the reporter was chosen by default, for the output's notes.
+    reporter_note: str | None = None
 
 
 def _config(config: ForecastConfig | None, horizon: int | None) -> ForecastConfig:
@@ -363,12 +380,12 @@ def load_slice(
     frequency: str | None = None,
     partners: Sequence[str] | None = None,
     commodity_level: int | None = 0,
-) -> tuple[pd.DataFrame, dict[str, str]]:
+) -> SliceRows:
     """Canonical rows of one slice, from a source file or (``path=None``) the warehouse.
 
     Returns:
-        ``(rows, shown)``: ``shown`` maps series partner codes to the partner to print (see
-        :func:`read_flows`); it is empty for the warehouse and for formats other than Census.
+        The rows, the partners to print (``shown``) and the reporter chosen, with a note when
+        it was chosen by default (data of many reporters: the home country's own reports).
 
     Raises:
         InputError: ``flow``, ``frequency`` or ``commodity_level`` is not a valid value, or
@@ -407,9 +424,7 @@ def load_slice(
     codes = _partner_codes(partners, flows, shown) if partners else None
     rows = select_slice(flows, reporter=reporter, flow=flow, frequency=frequency,
                         partners=codes, commodity_level=commodity_level)
-    if note:
-        rows.attrs["reporter_note"], rows.attrs["default_reporter"] = note, reporter
-    return rows, shown
+    return SliceRows(rows=rows, shown=shown, reporter=reporter, reporter_note=note)
 
 
 def _default_reporter(flows: pd.DataFrame, reporter: str | None) -> tuple[str | None, str | None]:
@@ -496,9 +511,9 @@ def forecast_file(
     check_method(reconcile)
     if output is not None:
         check_output(output)
-    rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
-                             partners=partners, commodity_level=commodity_level)
-    reporter_note = rows.attrs.get("reporter_note")
+    chosen = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
+                        partners=partners, commodity_level=commodity_level)
+    rows, shown, reporter_note = chosen.rows, chosen.shown, chosen.reporter_note
     run = run_flow_forecast(rows, horizon, config=config, engine=engine, reconcile=reconcile)
     result, series = run.forecasts, run.series
     if reconcile:
@@ -580,10 +595,10 @@ def backtest_file(
     a slice that mixes frequencies must name one. The stored run's label names the slice
     (file, reporter, partners, flow, frequency, commodity level) so runs can be told apart.
     """
-    rows, shown = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
-                             partners=partners, commodity_level=commodity_level)
-    reporter_note = rows.attrs.get("reporter_note")
-    reporter = reporter or rows.attrs.get("default_reporter")
+    chosen = load_slice(path, format, reporter=reporter, flow=flow, frequency=frequency,
+                        partners=partners, commodity_level=commodity_level)
+    rows, shown, reporter_note = chosen.rows, chosen.shown, chosen.reporter_note
+    reporter = reporter or chosen.reporter
     held = ",".join(sorted(rows["frequency"].astype(str).unique()))
     label = (f"{path or 'warehouse'} reporter={reporter} "
              f"partners={','.join(partners) if partners else 'all'} flow={flow} "

@@ -193,8 +193,8 @@ def compute_forecast(slice: ForecastSlice | None = None, *,
     slice = slice or home_slice()
     version = current_data_version()
     started = time.perf_counter()
-    rows, _ = load_slice(None, reporter=slice.reporter, frequency=slice.frequency,
-                         commodity_level=slice.commodity_level)
+    rows = load_slice(None, reporter=slice.reporter, frequency=slice.frequency,
+                      commodity_level=slice.commodity_level).rows
     run = forecast_file(None, None, slice.horizon, reporter=slice.reporter,
                         frequency=slice.frequency, commodity_level=slice.commodity_level,
                         config=slice.config(), engine=engine)
@@ -274,8 +274,8 @@ def forecast_or_stored(
              and (config is None or config.with_(horizon=horizon) == ForecastConfig(
                  horizon=horizon)))
     if plain:
-        rows, _ = load_slice(None, reporter=reporter, flow=flow, frequency=frequency,
-                             partners=partners, commodity_level=commodity_level)
+        rows = load_slice(None, reporter=reporter, flow=flow, frequency=frequency,
+                          partners=partners, commodity_level=commodity_level).rows
         reporters = rows["reporter"].astype(str).unique()
         frequencies = rows["frequency"].astype(str).unique()
         if len(reporters) == 1 and len(frequencies) == 1:

@@ -62,7 +62,12 @@ from haiquan.priorities.template import (
     template_partners,
     write_catalogue_template,
 )
-from haiquan.priorities.trade import ForecastMethod, forecast_growth, partner_trade_forecast
+from haiquan.priorities.trade import (
+    ForecastMethod,
+    PartnerTradeForecast,
+    forecast_growth,
+    partner_trade_forecast,
+)
 from haiquan.priorities.weights import (
     CRITERIA,
     MONEY_CRITERIA,
@@ -100,6 +105,7 @@ __all__ = [
     "ForecastMethod",
     "Initiative",
     "InitiativeKind",
+    "PartnerTradeForecast",
     "Plan",
     "PlanLimits",
     "PriorityReport",

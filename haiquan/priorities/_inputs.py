@@ -194,7 +194,7 @@ def base_indicators(flows: pd.DataFrame, home: str, year: int) -> pd.DataFrame:
     """
     from haiquan.analytics import partner_indicators
 
-    table = partner_indicators(flows, home, year)
+    table = partner_indicators(flows, home, year).table
     table = table.loc[table["partner"].str.fullmatch(r"[A-Z]{3}").fillna(False).astype(bool)]
     table = table.loc[table["total_trade"] > 0].copy()
     out = pd.DataFrame({
@@ -223,7 +223,7 @@ def gravity_potential(flows: pd.DataFrame, home: str, year: int) -> pd.Series | 
     from haiquan.errors import HaiquanError
 
     try:
-        table = untapped_potential(flows, home, year)
+        table = untapped_potential(flows, home, year).table
     except HaiquanError:
         return None
     expected = table["expected"].where(table["expected"] > 0)
@@ -273,7 +273,6 @@ def model_forecast(
     parts = []
     if future and len(rows):
         result = forecast_flows(rows, horizon=max(future) - base_year)
-        result.attrs.clear()  # its attrs hold a DataFrame, which pandas cannot compare on concat
         result = result.assign(year=result["period"].astype(int))
         result = result.loc[result["year"].isin(future)]
         parts.append(pd.DataFrame({

@@ -76,10 +76,11 @@ def _flows(input: str | Path | None, format: str | None,
     settings = get_settings()
     if settings.warehouse_file.is_file():
         from haiquan.warehouse.queries import query_flows
+        from haiquan.warehouse.schema import is_synthetic
 
         rows = query_flows(frequency="A", commodity="TOTAL")
         if len(rows):
-            label = " (SYNTHETIC demo rows included)" if rows.attrs.get("synthetic") else ""
+            label = " (SYNTHETIC demo rows included)" if is_synthetic(rows) else ""
             return rows, f"warehouse {settings.warehouse_file}{label}"
     shared = Path(settings.shared_data)
     candidates = ([EXAMPLE_TRADE_FILE, ALL_REPORTERS_TRADE_FILE] if home == "VNM"
@@ -173,7 +174,7 @@ def plan_cooperation(
         # A plan is made for the years ahead: next calendar year, or the year after the data
         # ends if the data runs later; years between the data's end and the plan are forecast.
         probe = partner_trade_forecast(flows, home=items.home, years=[], method="trend")
-        first_year = max(int(probe.attrs["base_year"]) + 1, dt.date.today().year + 1)
+        first_year = max(probe.base_year + 1, dt.date.today().year + 1)
     try:
         limits = PlanLimits(first_year=first_year, years=years,
                             staff_months_per_year=staff_months, budget_usd_per_year=budget_usd)
@@ -207,10 +208,10 @@ def plan_cooperation(
                   if check.id in starts else check for check in checks]
     trade = partner_trade_forecast(flows, home=items.home, years=limits.plan_years,
                                    method=forecast)
-    plan = optimise_plan(items, limits, trade, analyse=analyse)
+    plan = optimise_plan(items, limits, trade.table, analyse=analyse)
     return plan.model_copy(update={
         "data_source": source,
-        "warnings": [*home_warning, *trade.attrs["warnings"], *plan.warnings],
+        "warnings": [*home_warning, *trade.warnings, *plan.warnings],
         "reference_checks": [ReferenceCheck(**check.model_dump()) for check in checks],
     })
 

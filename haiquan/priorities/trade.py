@@ -7,6 +7,7 @@ example a scenario) can be passed to :func:`~haiquan.priorities.plan.optimise_pl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -15,11 +16,27 @@ import pandas as pd
 from haiquan.errors import InputError
 from haiquan.priorities import _inputs
 
-__all__ = ["ForecastMethod", "forecast_growth", "partner_trade_forecast"]
+__all__ = ["ForecastMethod", "PartnerTradeForecast", "forecast_growth", "partner_trade_forecast"]
 
 #: ``model``: haiquan.forecast's back-tested ensembles (trend where a series is skipped);
 #: ``trend``: the log-linear trend of the last ten years only (fast, for quick looks and tests).
 ForecastMethod = Literal["model", "trend"]
+
+
+@dataclass(frozen=True, eq=False)
+class PartnerTradeForecast:
+    """Home's trade with each partner by year, and what the figures rest on.
+
+    Compared by identity (``eq=False``): a DataFrame has no single truth value.
+    """
+
+    #: Columns ``partner``, ``flow`` (``import``/``export``), ``year``, ``value_usd``,
+    #: ``method`` — what :func:`~haiquan.priorities.plan.optimise_plan` takes.
+    table: pd.DataFrame
+    #: The last year of actual data; later years are forecast.
+    base_year: int
+    #: The base year's coverage, and extrapolations far past it, in words for the plan.
+    warnings: list[str]
 
 
 def _trade(flows: pd.DataFrame, home: str) -> pd.DataFrame:
@@ -51,7 +68,7 @@ def partner_trade_forecast(
     years: list[int],
     base_year: int | None = None,
     method: ForecastMethod = "model",
-) -> pd.DataFrame:
+) -> PartnerTradeForecast:
     """Home's imports from and exports to each partner country in ``years``.
 
     Args:
@@ -63,8 +80,8 @@ def partner_trade_forecast(
         method: see :data:`ForecastMethod`.
 
     Returns:
-        Columns ``partner``, ``flow`` (``import``/``export``), ``year``, ``value_usd``,
-        ``method``; ``attrs["base_year"]`` and ``attrs["warnings"]`` (the base year's
+        The table (columns ``partner``, ``flow`` (``import``/``export``), ``year``,
+        ``value_usd``, ``method``) with its ``base_year`` and ``warnings`` (the base year's
         coverage).
     """
     trade = _trade(flows, home)
@@ -90,9 +107,7 @@ def partner_trade_forecast(
             f"plan years up to {furthest} lie {furthest - base} years past the last year of "
             f"data ({base}): each partner's trade there is its trend compounded that far, an "
             "extrapolation rather than a forecast; plan nearer years or load newer data")]
-    out.attrs["base_year"] = base
-    out.attrs["warnings"] = warnings
-    return out
+    return PartnerTradeForecast(table=out, base_year=base, warnings=list(warnings))
 
 
 def forecast_growth(
@@ -105,7 +120,7 @@ def forecast_growth(
     forecast F at the horizon, indexed by partner; NaN where either is missing or zero.
     """
     table = partner_trade_forecast(flows, home=home, years=[base_year, base_year + horizon],
-                                   base_year=base_year, method=method)
+                                   base_year=base_year, method=method).table
     totals = table.groupby(["partner", "year"])["value_usd"].sum().unstack("year")
     if base_year not in totals or base_year + horizon not in totals:
         return pd.Series(dtype=float)

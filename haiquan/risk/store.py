@@ -25,7 +25,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from haiquan.declarations import SYNTHETIC_LABEL
+from haiquan.declarations import is_generated
 from haiquan.errors import NotFoundError
 from haiquan.risk.features import FeatureBuilder
 from haiquan.risk.model import RiskModel
@@ -98,20 +98,15 @@ def _current(model_dir: Path, required: bool = True) -> str | None:
     return None
 
 
-def _is_synthetic(training: pd.DataFrame) -> bool:
-    """Whether a training frame says it is synthetic (the generator and the warehouse mark it)."""
-    attrs = training.attrs
-    return bool(attrs.get("synthetic")) or attrs.get("source") == SYNTHETIC_LABEL
-
-
 def save_model(
     model: RiskModel, model_dir: Path, training: pd.DataFrame, *, synthetic: bool | None = None
 ) -> str:
     """Write ``model`` as the next version and make it current; returns the version name.
 
     ``synthetic`` records in ``meta.json`` whether the training data was synthetic (the demo's
-    model); by default it is read from the frame (``generate_synthetic_declarations`` and the
-    warehouse mark their frames). Scoring with a synthetic model warns; ``haiquan risk
+    model); by default it is read from the frame's declaration ids (those of
+    ``generate_synthetic_declarations`` say so); a caller that knows better (a synthetic file,
+    a synthetic load) passes it. Scoring with a synthetic model warns; ``haiquan risk
     versions`` shows it.
     """
     root = Path(model_dir) / "versions"
@@ -127,7 +122,7 @@ def save_model(
     meta = dict(
         model.meta,
         version=version,
-        synthetic=_is_synthetic(training) if synthetic is None else bool(synthetic),
+        synthetic=is_generated(training) if synthetic is None else bool(synthetic),
         builder=model.builder.settings(),
         reference=[float(x) for x in model.reference],
         critical_reference=None if model.critical_reference is None

@@ -6,6 +6,7 @@ from haiquan.warehouse.schema import (
     TRADE_FLOW_COLUMNS,
     check_trade_flows,
     empty_trade_flows,
+    is_synthetic,
 )
 
 __all__ = [
@@ -14,4 +15,5 @@ __all__ = [
     "TRADE_FLOW_COLUMNS",
     "check_trade_flows",
     "empty_trade_flows",
+    "is_synthetic",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from haiquan.errors import ConfigurationError, InputError
 from haiquan.settings import get_settings
 from haiquan.warehouse.schema import TRADE_FLOW_COLUMNS, check_trade_flows
-from haiquan.warehouse.sources import detect_format, read_trade_file
+from haiquan.warehouse.sources import detect_format, read_trade_rows
 from haiquan.warehouse.store import Warehouse
 
 __all__ = [
@@ -96,13 +96,15 @@ def load_trade_frame(
     warehouse: Warehouse | None = None,
     progress: Progress | None = None,
     checked: bool = False,
+    set_aside: Sequence[dict[str, object]] = (),
 ) -> LoadResult:
     """Store canonical rows as one load identified by ``sha256``.
 
-    ``checked=True`` skips the validation for rows that a reader has just checked.
+    ``checked=True`` skips the validation for rows that a reader has just checked;
+    ``set_aside`` is what the reader left out (:class:`~haiquan.warehouse.sources.TradeFileRows`),
+    recorded with the load.
     """
     rows = frame if checked else check_trade_flows(frame, path=label)
-    set_aside = list(frame.attrs.get("set_aside", []))
     if synthetic and not rows["source"].str.startswith("synthetic").all():
         raise InputError(
             "synthetic rows must say so in their source",
@@ -112,9 +114,10 @@ def load_trade_frame(
         )
     if warehouse is None:
         with Warehouse.open() as opened:
-            return _store_trade(opened, rows, label, sha256, format, synthetic, set_aside,
-                                progress)
-    return _store_trade(warehouse, rows, label, sha256, format, synthetic, set_aside, progress)
+            return _store_trade(opened, rows, label, sha256, format, synthetic,
+                                list(set_aside), progress)
+    return _store_trade(warehouse, rows, label, sha256, format, synthetic, list(set_aside),
+                        progress)
 
 
 def _store_trade(
@@ -192,9 +195,10 @@ def _load_trade_file(
                           rows=previous[1], already_loaded=True)
     if progress:
         progress(f"reading and checking ({name})")
-    frame = read_trade_file(file, name)
-    return load_trade_frame(frame, label=str(file), sha256=sha256, format=name,
-                            warehouse=warehouse, progress=progress, checked=True)
+    read = read_trade_rows(file, name)
+    return load_trade_frame(read.rows, label=str(file), sha256=sha256, format=name,
+                            warehouse=warehouse, progress=progress, checked=True,
+                            set_aside=read.set_aside)
 
 
 def load_declarations_file(

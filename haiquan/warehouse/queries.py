@@ -1,13 +1,16 @@
 """Look-ups the CLI, the dashboard and the analytics run on the warehouse.
 
 Each function opens the warehouse read-only for the duration of the call (or uses the one passed
-in) and returns a plain DataFrame. ``frame.attrs["synthetic"]`` is true when any row behind the
-answer comes from generated demo data, so every output can label it.
+in). The trade look-ups return plain DataFrames whose ``source`` column names where the figures
+come from, so :func:`~haiquan.warehouse.schema.is_synthetic` tells every output to label an
+answer built on generated demo data; :func:`recent_declarations`, whose rows carry no source,
+returns a :class:`DeclarationRows` that says it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +22,7 @@ from haiquan.warehouse.schema import FLOWS, FREQUENCIES, TRADE_FLOW_COLUMNS
 from haiquan.warehouse.store import TABLES, Warehouse
 
 __all__ = [
+    "DeclarationRows",
     "available_years",
     "recent_declarations",
     "export_table",
@@ -40,14 +44,6 @@ def _with(warehouse: Warehouse | None, work: Callable[[Warehouse], T]) -> T:
         return work(warehouse)
     with Warehouse.open(read_only=True) as opened:
         return work(opened)
-
-
-def _label(frame: pd.DataFrame) -> pd.DataFrame:
-    synthetic = "source" in frame.columns and frame["source"].astype(str).str.startswith(
-        "synthetic"
-    ).any()
-    frame.attrs["synthetic"] = bool(synthetic)
-    return frame
 
 
 def _check_flow(flow: str | None) -> None:
@@ -96,7 +92,7 @@ def query_flows(
     columns = ", ".join(TRADE_FLOW_COLUMNS)
     sql = (f"SELECT {columns} FROM trade_flows WHERE {where} "
            "ORDER BY reporter, partner, flow, period")
-    return _label(_with(warehouse, lambda w: w.frame(sql, parameters)))
+    return _with(warehouse, lambda w: w.frame(sql, parameters))
 
 
 def top_partners(
@@ -146,7 +142,7 @@ def top_partners(
             parameters,
         )
 
-    return _label(_with(warehouse, work))
+    return _with(warehouse, work)
 
 
 def _require_period(w: Warehouse, reporter: str, frequency: str, period: str) -> None:
@@ -249,7 +245,7 @@ def partner_series(
             got="none",
             fix="check the partner code (`haiquan show country NAME`) or load data covering it",
         )
-    return _label(frame)
+    return frame
 
 
 def top_commodities(
@@ -291,10 +287,25 @@ def top_commodities(
             parameters,
         )
 
-    return _label(_with(warehouse, work))
+    return _with(warehouse, work)
 
 
-def recent_declarations(limit: int = 1000) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class DeclarationRows:
+    """Declaration goods items read from the warehouse, and whether any is synthetic.
+
+    Declarations carry no ``source`` column: whether they were generated is recorded with
+    their load, so it travels here beside the rows. Compared by identity (``eq=False``): a
+    DataFrame has no single truth value to compare by.
+    """
+
+    #: Goods items with the declarations columns, oldest first.
+    rows: pd.DataFrame
+    #: True when any item comes from a load marked synthetic (the demo's, a CTGAN file).
+    synthetic: bool
+
+
+def recent_declarations(limit: int = 1000) -> DeclarationRows:
     """The newest declaration goods items in the warehouse, with whether their load is synthetic.
 
     Raises:
@@ -318,9 +329,7 @@ def recent_declarations(limit: int = 1000) -> pd.DataFrame:
     # file readers give it.
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame = frame.drop(columns=["load_synthetic", "load_id"]).sort_values("date")
-    frame = frame.reset_index(drop=True)
-    frame.attrs["synthetic"] = synthetic
-    return frame
+    return DeclarationRows(rows=frame.reset_index(drop=True), synthetic=synthetic)
 
 
 

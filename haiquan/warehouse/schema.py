@@ -21,6 +21,7 @@ __all__ = [
     "check_trade_flows",
     "empty_trade_flows",
     "is_known_partner",
+    "is_synthetic",
     "known_partner_codes",
 ]
 
@@ -70,6 +71,24 @@ def known_partner_codes() -> frozenset[str]:
 def is_known_partner(code: str) -> bool:
     """Whether ``code`` (already upper-case) is a known reporter or partner code."""
     return code in known_partner_codes() or bool(_CENSUS_PARTNER.match(code))
+
+
+def is_synthetic(rows: pd.DataFrame) -> bool:
+    """Whether any row is generated demo data: its ``source`` names a ``synthetic`` source.
+
+    The label lives in the rows themselves (every canonical row says where it came from, and a
+    warehouse look-up keeps a ``source`` column, comma-joined where it adds sources up), so it
+    survives filtering, merging and concatenation; a frame without ``source`` says nothing.
+
+    >>> is_synthetic(pd.DataFrame({"source": ["imf-dots", "imf-dots,synthetic-demo"]}))
+    True
+    >>> is_synthetic(pd.DataFrame({"source": ["imf-dots"]})), is_synthetic(pd.DataFrame())
+    (False, False)
+    """
+    if "source" not in rows.columns or rows.empty:
+        return False
+    sources = rows["source"].astype("string").fillna("").str.split(",").explode()
+    return bool(sources.str.strip().str.startswith("synthetic").fillna(False).any())
 
 
 def empty_trade_flows() -> pd.DataFrame:

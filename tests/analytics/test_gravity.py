@@ -99,8 +99,8 @@ def test_another_homes_view_of_one_countrys_rows_is_refused_not_a_crash(
 
 
 def test_untapped_potential_on_dots_2020(dots_2020: pd.DataFrame) -> None:
-    table = untapped_potential(dots_2020, "VNM", 2020)
-    model = table.attrs["model"]
+    result = untapped_potential(dots_2020, "VNM", 2020)
+    table, model = result.table, result.model
     assert {"same_asean", "home_fta"} <= set(model.coefficients.index)
     assert model.estimate("same_asean") > 0  # ASEAN members trade more with each other
     assert table.loc[table["partner"] == "USA", "actual"].iloc[0] / 1e6 == pytest.approx(
@@ -125,8 +125,8 @@ def test_one_source_is_estimated_when_the_warehouse_holds_several(dots_2020: pd.
     census = usa.assign(source="us-census", value_usd=usa["value_usd"] * 2)
     extra = census.iloc[:1].assign(partner="ATA", value_usd=1e9)
     mixed = pd.concat([dots_2020, census, extra], ignore_index=True)
-    alone = untapped_potential(dots_2020, "VNM", 2020).attrs["model"]
-    both = untapped_potential(mixed, "VNM", 2020).attrs["model"]
+    alone = untapped_potential(dots_2020, "VNM", 2020).model
+    both = untapped_potential(mixed, "VNM", 2020).model
     assert both.details["source"] == "imf-dots"
     assert both.nobs == alone.nobs
     assert both.estimate("same_asean") == pytest.approx(alone.estimate("same_asean"), rel=1e-9)

@@ -131,8 +131,8 @@ def test_synthetic_input_is_labelled_and_outputs_concatenate(
     rows = [("VNM", "KOR", "export", "2020", 10.0), ("VNM", "JPN", "import", "2020", 5.0)]
     real = partner_indicators(flows_factory(rows), "VNM", 2020)
     demo = partner_indicators(flows_factory(rows, source="synthetic-demo"), "VNM", 2020)
-    assert real.attrs["synthetic"] is False and demo.attrs["synthetic"] is True
-    assert len(pd.concat([real, demo])) == 4  # attrs hold plain values pandas can compare
+    assert real.synthetic is False and demo.synthetic is True
+    assert len(pd.concat([real.table, demo.table])) == 4
 
 
 def test_partner_indicators_by_hand(flows_factory: Callable[..., pd.DataFrame]) -> None:
@@ -145,7 +145,8 @@ def test_partner_indicators_by_hand(flows_factory: Callable[..., pd.DataFrame]) 
         ("KOR", "WORLD", "import", "2020", 400.0), ("JPN", "WORLD", "import", "2020", 600.0),
         ("WORLD", "WORLD", "import", "2020", 1000.0),  # the DOTS World table
     ]
-    table = partner_indicators(flows_factory(rows), "VNM", 2020, span=2).set_index("partner")
+    result = partner_indicators(flows_factory(rows), "VNM", 2020, span=2)
+    table = result.table.set_index("partner")
     assert list(table.index) == ["KOR", "JPN"]
     kor, jpn = table.loc["KOR"], table.loc["JPN"]
     assert kor["balance"] == 0 and jpn["balance"] == 40
@@ -159,7 +160,7 @@ def test_partner_indicators_by_hand(flows_factory: Callable[..., pd.DataFrame]) 
     assert jpn["export_intensity"] == pytest.approx(0.4 / 0.6)
     assert kor["export_cif_fob_ratio"] == pytest.approx(1.06)
     assert not kor["mirror_flag"]
-    hhis = pd.DataFrame.from_records(table.attrs["concentration"]).set_index("flow")
+    hhis = result.concentration.set_index("flow")
     assert hhis.loc["export", "hhi_partners"] == pytest.approx(0.6**2 + 0.4**2)
 
 
@@ -173,16 +174,18 @@ def test_intensity_is_not_available_without_the_world_table(
         ("VNM", "WORLD", "import", "2020", 260.0),
         ("USA", "WORLD", "import", "2020", 2400.0), ("USA", "VNM", "import", "2020", 80.0),
     ]
-    table = partner_indicators(flows_factory(rows), "VNM", 2020)
+    result = partner_indicators(flows_factory(rows), "VNM", 2020)
+    table = result.table
     assert table["export_intensity"].isna().all()
     assert table["import_intensity"].isna().all()
-    assert table.attrs["intensity_available"] is False
-    assert "not available for 2020" in table.attrs["notes"][0]
-    assert "dots_bilateral_annual_1960_2020.parquet" in table.attrs["notes"][0]
-    with_world = partner_indicators(
+    assert result.intensity_available is False
+    assert "not available for 2020" in result.notes[0]
+    assert "dots_bilateral_annual_1960_2020.parquet" in result.notes[0]
+    world = partner_indicators(
         flows_factory([*rows, ("WORLD", "WORLD", "import", "2020", 17_000.0)]), "VNM", 2020
-    ).set_index("partner")
-    assert with_world.attrs["intensity_available"] is True and not with_world.attrs["notes"]
+    )
+    with_world = world.table.set_index("partner")
+    assert world.intensity_available is True and not world.notes
     # (77 / 96) / (2400 / 17000)
     assert with_world.loc["USA", "export_intensity"] == pytest.approx((77 / 96) / (2400 / 17000))
     assert np.isnan(with_world.loc["KOR", "export_intensity"])  # KOR's WORLD row is absent
@@ -202,7 +205,8 @@ def test_missing_columns_are_refused() -> None:
 
 
 def test_vietnam_2020_on_real_dots(vietnam_dots: pd.DataFrame) -> None:
-    table = partner_indicators(vietnam_dots, "VNM", 2020).set_index("partner")
+    result = partner_indicators(vietnam_dots, "VNM", 2020)
+    table = result.table.set_index("partner")
     # DOTS SOURCE.md: exports to USA 77,151 and China 49,095; imports from China 84,374,
     # from Korea 46,873, from Japan 20,345 (million USD).
     assert table.loc["USA", "exports"] / 1e6 == pytest.approx(77_151, abs=1)
@@ -217,15 +221,16 @@ def test_vietnam_2020_on_real_dots(vietnam_dots: pd.DataFrame) -> None:
     assert table.loc["USA", "balance"] > 0 and table.loc["CHN", "balance"] < 0
     # The Vietnam extract lacks the partners' WORLD rows, so intensity is unknown, not invented.
     assert table["export_intensity"].isna().all()
-    assert table.attrs["intensity_available"] is False
+    assert result.intensity_available is False
 
 
 def test_trade_intensity_on_real_dots(dots_2020: pd.DataFrame) -> None:
-    table = partner_indicators(dots_2020, "VNM", 2020, span=1).set_index("partner")
+    result = partner_indicators(dots_2020, "VNM", 2020, span=1)
+    table = result.table.set_index("partner")
     # Vietnam sells the US far more than the US weight in world imports (27 % vs ~13 %).
     assert table.loc["USA", "export_intensity"] > 1.5
     assert table["export_intensity"].notna().sum() > 50
-    assert table.attrs["intensity_available"] is True
+    assert result.intensity_available is True
     # X_i, the sum over partners, is Vietnam's own World row (DOTS SOURCE.md: 277,271 M USD)
     # once the repeated Australia rows count once.
     assert table["exports"].sum() / 1e6 == pytest.approx(277_271, abs=1)
@@ -256,12 +261,13 @@ def test_distinct_rows_filed_under_one_code_are_added_up(
 def test_duplicated_dots_rows_are_not_doubled(vietnam_dots: pd.DataFrame) -> None:
     # The DOTS Vietnam workbook lists Australia twice (identical rows): 2020 exports to
     # Australia are 3,623.9 M USD and imports 4,670.2, not 7,247.8 and 9,340.4.
-    table = partner_indicators(vietnam_dots, "VNM", 2020).set_index("partner")
+    result = partner_indicators(vietnam_dots, "VNM", 2020)
+    table = result.table.set_index("partner")
     assert table.loc["AUS", "exports"] / 1e6 == pytest.approx(3_623.92, abs=0.01)
     assert table.loc["AUS", "imports"] / 1e6 == pytest.approx(4_670.19, abs=0.01)
     # Nicaragua's workbook is in the file twice; its reports of Vietnam count once.
-    gaps = mirror_gaps(vietnam_dots, "VNM", 2015).set_index(["partner", "direction"])
+    gaps = mirror_gaps(vietnam_dots, "VNM", 2015).table.set_index(["partner", "direction"])
     assert gaps.loc[("NIC", "export"), "partner_reported"] / 1e6 == pytest.approx(21.224, abs=1e-3)
     assert gaps.loc[("NIC", "import"), "partner_reported"] / 1e6 == pytest.approx(3.527, abs=1e-3)
-    hhis = pd.DataFrame.from_records(table.attrs["concentration"]).set_index("flow")
+    hhis = result.concentration.set_index("flow")
     assert hhis.loc["export", "hhi_partners"] == pytest.approx(0.1246, abs=1e-4)

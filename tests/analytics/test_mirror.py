@@ -32,7 +32,7 @@ def test_gaps_by_hand(flows_factory: Callable[..., pd.DataFrame]) -> None:
         ("VNM", "LAO", "export", "2020", 1 * M), ("LAO", "VNM", "import", "2020", 5 * M),
         ("VNM", "AUS", "export", "2020", 70 * M),
     ]
-    gaps = mirror_gaps(flows_factory(rows), "VNM", 2020)
+    gaps = mirror_gaps(flows_factory(rows), "VNM", 2020).table
     by = gaps.set_index(["partner", "direction"])
     assert by.loc[("KOR", "export"), "cif_fob_ratio"] == pytest.approx(1.06)
     assert by.loc[("KOR", "export"), "excess"] == pytest.approx(0.0)
@@ -59,13 +59,13 @@ def test_flag_is_exactly_outside_the_band(ratio: float) -> None:
     rules = load_thresholds()
     rows = [("VNM", "KOR", "export", "2020", 100 * M),
             ("KOR", "VNM", "import", "2020", 100 * M * ratio)]
-    gap = mirror_gaps(make_flows(rows), "VNM", 2020, thresholds=rules).iloc[0]
+    gap = mirror_gaps(make_flows(rows), "VNM", 2020, thresholds=rules).table.iloc[0]
     low, high = rules.band
     assert gap["flag"] == (not low <= gap["cif_fob_ratio"] <= high)
 
 
 def test_real_vietnam_2020(vietnam_dots: pd.DataFrame) -> None:
-    gaps = mirror_gaps(vietnam_dots, "VNM", 2020).set_index(["partner", "direction"])
+    gaps = mirror_gaps(vietnam_dots, "VNM", 2020).table.set_index(["partner", "direction"])
     usa = gaps.loc[("USA", "export")]
     # VNM reports 77,151 M USD of exports to the US; the US reports 79,645 M USD of imports.
     assert usa["home_reported"] / M == pytest.approx(77_151, abs=1)

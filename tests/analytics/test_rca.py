@@ -58,7 +58,7 @@ def test_home_absent() -> None:
 
 
 def test_vietnam_2020_matches_source_notes(baci: pd.DataFrame) -> None:
-    profile = rca_profile(baci, "VNM", 2020).set_index("commodity")
+    profile = rca_profile(baci, "VNM", 2020).table.set_index("commodity")
     # SOURCE.md: HS64 footwear 8.6, HS46 basketwork 6.5, HS62 3.9, HS61 3.8, HS09 3.7.
     assert profile.loc["64", "rca"] == pytest.approx(8.6, abs=0.05)
     assert profile.loc["46", "rca"] == pytest.approx(6.5, abs=0.05)

@@ -32,7 +32,7 @@ def test_from_the_warehouse_round_trip() -> None:
     columns = ["reporter", "partner", "flow", "period", "value_usd"]
     expected = flows[columns].sort_values(columns).reset_index(drop=True)
     assert back[columns].sort_values(columns).reset_index(drop=True).equals(expected)
-    assert partner_indicators(back, "VNM", 2020)["partner"].tolist() == ["JPN", "KOR"]
+    assert partner_indicators(back, "VNM", 2020).table["partner"].tolist() == ["JPN", "KOR"]
     assert len(load_flows(first_year=2020, last_year=2020)) == 2
 
 

@@ -8,6 +8,7 @@ from haiquan.declarations import (
     DECLARATION_COLUMNS,
     SYNTHETIC_LABEL,
     generate_synthetic_declarations,
+    is_generated,
     normalise_declarations,
 )
 
@@ -18,7 +19,7 @@ def test_same_seed_same_frame_and_labelled_synthetic() -> None:
     other = generate_synthetic_declarations(300, seed=6)
     pd.testing.assert_frame_equal(first, again)
     assert not first["value"].equals(other["value"])
-    assert first.attrs["source"] == SYNTHETIC_LABEL
+    assert is_generated(first)
     assert "synthetic" in SYNTHETIC_LABEL
     assert first["declaration_id"].str.startswith("SYN-").all()
     assert list(first.columns) == list(DECLARATION_COLUMNS)

@@ -65,8 +65,9 @@ def test_unknown_partner_is_refused_not_widened(census_file) -> None:
 
 
 def test_partners_are_named_by_iso_group_or_census_code(census_file) -> None:
-    rows, shown = load_slice(census_file, "census", flow="import",
-                             partners=["vnm", "EUROPEAN_UNION", "0003", "5080"])
+    chosen = load_slice(census_file, "census", flow="import",
+                        partners=["vnm", "EUROPEAN_UNION", "0003", "5080"])
+    rows, shown = chosen.rows, chosen.shown
     assert set(rows["partner"]) == {"VNM", "EUROPEAN_UNION", "CENSUS_5080"}
     assert shown["VNM"] == "VNM" and shown["EUROPEAN_UNION"] == "0003"
     assert shown["CENSUS_5080"] == "5080"
@@ -98,7 +99,7 @@ def test_unknown_partner_in_the_warehouse_is_refused(make_flows) -> None:
     from haiquan.warehouse.loading import load_trade_frame
 
     load_trade_frame(make_flows({"CHN": 24}), label="test", sha256="x", synthetic=True)
-    rows, _ = load_slice(None, partners=["chn"])
+    rows = load_slice(None, partners=["chn"]).rows
     assert set(rows["partner"]) == {"CHN"}
     with pytest.raises(UnknownCodeError, match="'VNM'"):
         load_slice(None, partners=["VNM"])
@@ -154,7 +155,7 @@ def test_warehouse_slice_names_the_filter_it_lacks(make_flows) -> None:
 
 
 def test_partner_by_name_and_group_hint(census_file) -> None:
-    rows, _ = load_slice(census_file, "census", flow="import", partners=["Viet Nam"])
+    rows = load_slice(census_file, "census", flow="import", partners=["Viet Nam"]).rows
     assert set(rows["partner"]) == {"VNM"}
     with pytest.raises(UnknownCodeError) as caught:
         load_slice(census_file, "census", partners=["ASEAN"])

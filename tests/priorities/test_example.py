@@ -35,7 +35,7 @@ def test_example_plan_on_real_dots_fits_the_example_resources(
                         staff_months_per_year=catalogue.resources.staff_months_per_year.value,
                         budget_usd_per_year=catalogue.resources.budget_usd_per_year.value)
     trade = partner_trade_forecast(vietnam_dots, home="VNM", years=limits.plan_years,
-                                   method="trend")
+                                   method="trend").table
     plan = optimise_plan(catalogue, limits, trade)
     assert plan.status == "optimal"
     chosen = {c.id: c for c in plan.chosen}

@@ -68,9 +68,10 @@ def test_trend_forecast_table_has_both_flows(flows_factory: Factory) -> None:
     for year in range(2011, 2021):
         rows.append(("VNM", "KOR", "export", str(year), 100.0 * 1.1 ** (year - 2011)))
         rows.append(("VNM", "KOR", "import", str(year), 50.0))
-    table = partner_trade_forecast(flows_factory(rows), home="VNM", years=[2020, 2022],
-                                   method="trend")
-    assert table.attrs["base_year"] == 2020
+    result = partner_trade_forecast(flows_factory(rows), home="VNM", years=[2020, 2022],
+                                    method="trend")
+    table = result.table
+    assert result.base_year == 2020
     exports = table.loc[table["flow"] == "export"].set_index("year")["value_usd"]
     assert exports[2022] == pytest.approx(exports[2020] * 1.1 ** 2)
     growth = forecast_growth(flows_factory(rows), home="VNM", base_year=2020, horizon=2,
@@ -84,10 +85,10 @@ def test_plan_years_far_past_the_data_are_called_extrapolations(flows_factory: F
             for year in range(2011, 2021)]
     near = partner_trade_forecast(flows_factory(rows), home="VNM", years=[2027, 2031],
                                   method="trend")
-    assert not any("extrapolation" in w for w in near.attrs["warnings"])
+    assert not any("extrapolation" in w for w in near.warnings)
     far = partner_trade_forecast(flows_factory(rows), home="VNM", years=[2200], method="trend")
     assert any("up to 2200 lie 180 years past the last year of data (2020)" in w
-               for w in far.attrs["warnings"])
+               for w in far.warnings)
 
 
 def test_no_home_trade_is_explained(flows_factory: Factory) -> None:
@@ -107,7 +108,7 @@ def test_model_forecast_uses_haiquan_forecast_and_falls_back_to_trend(
 ) -> None:
     keep = vietnam_dots["partner"].isin(["KOR", "JPN", "VNM"]) & vietnam_dots["reporter"].isin(
         ["VNM", "KOR", "JPN"])
-    table = partner_trade_forecast(vietnam_dots.loc[keep], home="VNM", years=[2020, 2023])
+    table = partner_trade_forecast(vietnam_dots.loc[keep], home="VNM", years=[2020, 2023]).table
     future = table.loc[table["year"] == 2023]
     assert set(future["partner"]) == {"KOR", "JPN"}
     assert future["method"].str.startswith("haiquan.forecast").all()
@@ -131,8 +132,8 @@ def test_base_year_skips_a_later_year_with_few_partners(flows_factory: Factory) 
     year, warnings = _inputs.choose_base_year(trade)
     assert year == 2020
     assert len(warnings) == 1 and "base year 2020" in warnings[0] and "2031: 2" in warnings[0]
-    table = partner_trade_forecast(flows, home="VNM", years=[2021], method="trend")
-    assert table.attrs["base_year"] == 2020 and table.attrs["warnings"] == warnings
+    result = partner_trade_forecast(flows, home="VNM", years=[2021], method="trend")
+    assert result.base_year == 2020 and result.warnings == warnings
 
 
 def test_base_year_asked_for_with_few_partners_is_warned(flows_factory: Factory) -> None:
@@ -162,6 +163,6 @@ def test_model_forecast_without_future_years_raises_no_future_warning(
         ["VNM", "KOR", "JPN"])
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
-        table = partner_trade_forecast(vietnam_dots.loc[keep], home="VNM", years=[2020])
+        table = partner_trade_forecast(vietnam_dots.loc[keep], home="VNM", years=[2020]).table
     assert set(table["partner"]) == {"KOR", "JPN"} and (table["method"] == "actual").all()
     assert table["year"].dtype == "int64" and table["value_usd"].dtype == "float64"

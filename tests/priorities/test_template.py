@@ -126,7 +126,8 @@ def test_without_data_the_partners_are_placeholders_that_still_plan(
                         staff_months_per_year=catalogue.resources.staff_months_per_year.value,
                         budget_usd_per_year=catalogue.resources.budget_usd_per_year.value)
     flows = _warehouse_rows(flows_factory, home)
-    trade = partner_trade_forecast(flows, home=home, years=limits.plan_years, method="trend")
+    trade = partner_trade_forecast(flows, home=home, years=limits.plan_years,
+                                   method="trend").table
     plan = optimise_plan(catalogue, limits, trade, analyse=False)
     assert plan.status == "optimal" and plan.objective_usd > 0
 

@@ -94,6 +94,6 @@ def test_recent_declarations_keep_day_precision_dates() -> None:
     from haiquan.warehouse.queries import recent_declarations
 
     _store_demo_declarations()
-    frame = recent_declarations(10)
+    frame = recent_declarations(10).rows
     assert str(frame["date"].dtype) == "datetime64[ns]"
     assert len(frame) == 10

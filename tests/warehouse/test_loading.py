@@ -11,6 +11,7 @@ import pytest
 from haiquan.errors import DataFileError, InputError
 from haiquan.warehouse.loading import file_sha256, load_trade_file, load_trade_frame
 from haiquan.warehouse.queries import list_loads, query_flows
+from haiquan.warehouse.schema import is_synthetic
 from haiquan.warehouse.store import Warehouse
 from tests.conftest import require_shared
 from tests.warehouse.conftest import canonical_rows
@@ -81,7 +82,7 @@ def test_synthetic_rows_must_be_named_so() -> None:
                               sha256="y", synthetic=True)
     assert result.synthetic
     rows = query_flows(reporter="VNM", commodity=None)
-    assert rows.attrs["synthetic"] is True
+    assert is_synthetic(rows) is True
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import pytest
 from haiquan.errors import InputError, NotFoundError
 from haiquan.warehouse.loading import load_trade_file
 from haiquan.warehouse.queries import available_years, partner_series, top_partners
+from haiquan.warehouse.schema import is_synthetic
 from tests.conftest import require_shared
 
 DOTS_VIETNAM = "trade/imf-dots-annual-1960-2020/vietnam_dots_annual_reported_and_mirror.csv"
@@ -31,7 +32,7 @@ def test_top_partners_of_vietnam_in_2020() -> None:
     assert china["import_usd"] / 1e6 == pytest.approx(84_374, rel=1e-4)
     assert china["export_usd"] / 1e6 == pytest.approx(49_095, rel=1e-4)
     assert top["share"].is_monotonic_decreasing
-    assert top.attrs["synthetic"] is False
+    assert is_synthetic(top) is False
     assert top_partners("VNM")["period"].iloc[0] == "2020"
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from haiquan.errors import DataFileError, InputError
-from haiquan.warehouse.sources import detect_format, read_trade_file
+from haiquan.warehouse.sources import detect_format, read_trade_file, read_trade_rows
 from haiquan.warehouse.sources.census import read_census
 from tests.conftest import require_shared
 
@@ -47,7 +47,8 @@ def test_dots_vietnam_file_matches_source_checks() -> None:
 
 
 def test_dots_repeats_are_kept_once_and_counted() -> None:
-    rows = read_trade_file(require_shared(DOTS_VIETNAM), "dots")
+    read = read_trade_rows(require_shared(DOTS_VIETNAM), "dots")
+    rows = read.rows
     # The file lists Australia twice as a partner; summing both copies doubled VNM-AUS trade.
     australia = rows[(rows.reporter == "VNM") & (rows.partner == "AUS") & (rows.period == "2020")]
     assert sorted(australia["value_usd"] / 1e6) == pytest.approx([3_623.92, 4_670.19], rel=1e-5)
@@ -55,7 +56,7 @@ def test_dots_repeats_are_kept_once_and_counted() -> None:
     # the code NOT_SPECIFIED and are added up; a country appears once per year and flow.
     countries = rows[rows["partner"].str.len() == 3]
     assert not countries.duplicated(["reporter", "partner", "flow", "period"]).any()
-    assert rows.attrs["set_aside"] == [
+    assert read.set_aside == [
         {"rows": 95, "reason": "exact repeats of another row of the file (one copy kept)"}]
 
 
@@ -97,7 +98,7 @@ def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="match no known trade format"):
         read_trade_file(odd)
     with pytest.raises(InputError, match="unknown trade format"):
-        read_trade_file(odd, "comtrade")
+        read_trade_file(odd, "comext")  # Eurostat Comext: not (yet) a format haiquan reads
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"not parquet at all")
     with pytest.raises(DataFileError, match="cannot be parsed"):

@@ -45,7 +45,7 @@ def _plan_value() -> tuple[float, str]:
     from haiquan.priorities.trade import partner_trade_forecast
 
     flows, _ = _flows(None, None, "VNM")  # the rows plan_cooperation reads
-    trade = partner_trade_forecast(flows, home="VNM", years=[2025], method="model")
+    trade = partner_trade_forecast(flows, home="VNM", years=[2025], method="model").table
     row = trade[(trade["partner"] == "KOR") & (trade["flow"] == "export")
                 & (trade["year"] == 2025)]
     assert len(row) == 1

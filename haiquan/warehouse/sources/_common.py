@@ -6,6 +6,7 @@ import csv
 import gzip
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,22 @@ import pandas as pd
 from haiquan.errors import DataFileError, UnknownCodeError
 from haiquan.reference.countries import partner_code
 
-__all__ = ["PARSE_ERRORS", "map_partner_names", "read_table", "require_columns"]
+__all__ = ["PARSE_ERRORS", "TradeFileRows", "map_partner_names", "read_table", "require_columns"]
+
+
+@dataclass(frozen=True, eq=False)
+class TradeFileRows:
+    """The canonical rows of a trade file, and the rows of it that were set aside.
+
+    A reader that leaves rows out (a source's quirks, exact repeats) says so here rather than
+    failing a file of millions of good rows; the load records ``set_aside`` with the load.
+    Compared by identity (``eq=False``): a DataFrame has no single truth value.
+    """
+
+    #: Checked canonical rows (:data:`~haiquan.warehouse.schema.TRADE_FLOW_COLUMNS`).
+    rows: pd.DataFrame
+    #: One ``{"rows": count, "reason": why}`` per kind of row left out.
+    set_aside: list[dict[str, object]] = field(default_factory=list)
 
 #: What pandas and pyarrow raise on a file that is damaged or not CSV/Parquet at all: a binary
 #: file (UnicodeDecodeError is a ValueError), an empty one, a bad Parquet footer (ArrowInvalid is

@@ -10,9 +10,16 @@ from pathlib import Path
 import pandas as pd
 
 from haiquan.errors import DataFileError, InputError
-from haiquan.warehouse.sources._common import PARSE_ERRORS
+from haiquan.warehouse.sources._common import PARSE_ERRORS, TradeFileRows
 
-__all__ = ["TRADE_FORMATS", "TradeFormat", "detect_format", "read_trade_file"]
+__all__ = [
+    "TRADE_FORMATS",
+    "TradeFileRows",
+    "TradeFormat",
+    "detect_format",
+    "read_trade_file",
+    "read_trade_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,8 @@ class TradeFormat:
     signature: frozenset[str]
 
     @property
-    def reader(self) -> Callable[[Path], pd.DataFrame]:
+    def reader(self) -> Callable[[Path], pd.DataFrame | TradeFileRows]:
+        """The format's ``read(path)``: canonical rows, or those and the rows set aside."""
         module = importlib.import_module(f"haiquan.warehouse.sources.{self.module}")
         return module.read  # type: ignore[no-any-return]
 
@@ -118,6 +126,11 @@ def _require_file(file: Path) -> None:
 
 def read_trade_file(path: str | Path, format: str | None = None) -> pd.DataFrame:
     """Read a trade file of a named format (or a detected one) into canonical rows."""
+    return read_trade_rows(path, format).rows
+
+
+def read_trade_rows(path: str | Path, format: str | None = None) -> TradeFileRows:
+    """:func:`read_trade_file`, with the rows the reader set aside (what a load records)."""
     file = Path(path)
     _require_file(file)
     name = format or detect_format(file)
@@ -128,4 +141,5 @@ def read_trade_file(path: str | Path, format: str | None = None) -> pd.DataFrame
             got=repr(name),
             fix="choose a format from `haiquan load --help`",
         )
-    return TRADE_FORMATS[name].reader(file)
+    read = TRADE_FORMATS[name].reader(file)
+    return read if isinstance(read, TradeFileRows) else TradeFileRows(rows=read)

@@ -7,7 +7,7 @@ reporter and partner swapped, which the analytics compute at query time.
 
 The published file carries a handful of small negative values (IMF source quirks, see the data's
 SOURCE.md). They are not trade values, so they are set aside and counted in the load record
-(``frame.attrs["set_aside"]``) rather than failing a file of 2.4 million good rows. The same goes
+(:attr:`TradeFileRows.set_aside`) rather than failing a file of 2.4 million good rows. The same goes
 for exact repeats of a row: the file lists Australia twice as a partner in every workbook and
 holds Nicaragua's workbook twice, so summing by partner would double those relationships; one
 copy of each is kept and the repeats are counted.
@@ -20,7 +20,12 @@ from pathlib import Path
 import pandas as pd
 
 from haiquan.warehouse.schema import check_trade_flows
-from haiquan.warehouse.sources._common import map_partner_names, read_table, require_columns
+from haiquan.warehouse.sources._common import (
+    TradeFileRows,
+    map_partner_names,
+    read_table,
+    require_columns,
+)
 
 __all__ = ["DOTS_COLUMNS", "DOTS_FLOWS", "read"]
 
@@ -35,8 +40,8 @@ def _year_text(years: pd.Series) -> pd.Series:
     return pd.Series(pd.Series(text, dtype="object").to_numpy()[codes], index=years.index)
 
 
-def read(path: str | Path) -> pd.DataFrame:
-    """Canonical trade-flow rows of a DOTS file."""
+def read(path: str | Path) -> TradeFileRows:
+    """Canonical trade-flow rows of a DOTS file, and the rows set aside."""
     file = Path(path)
     raw = read_table(file)
     require_columns(raw, DOTS_COLUMNS, file, "IMF DOTS")
@@ -69,6 +74,4 @@ def read(path: str | Path) -> pd.DataFrame:
     if repeats:
         aside.append({"rows": repeats, "reason": "exact repeats of another row of the file "
                       "(one copy kept)"})
-    if aside:
-        checked.attrs["set_aside"] = aside
-    return checked
+    return TradeFileRows(rows=checked, set_aside=aside)

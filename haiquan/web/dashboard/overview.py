@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from haiquan.errors import HaiquanError, InputError, NotFoundError
 from haiquan.reference.countries import country
 from haiquan.settings import get_settings
+from haiquan.warehouse.schema import is_synthetic
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars, line_chart, stacked_bars
 from haiquan.web.dashboard.trade import home_totals, trade_commodities, trade_partners
@@ -104,11 +105,7 @@ def page_context() -> dict[str, Any]:
         "kpis": kpis,
         "partners": top.to_dict(orient="records"),
         "charts": charts,
-        "synthetic": bool(
-            totals.attrs.get("synthetic")
-            or partners.attrs.get("synthetic")
-            or commodities.attrs.get("synthetic")
-        ),
+        "synthetic": is_synthetic(totals) or is_synthetic(partners) or is_synthetic(commodities),
     }
 
 

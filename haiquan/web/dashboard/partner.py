@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from haiquan.errors import InputError, NotReadyError
 from haiquan.reference.countries import country
 from haiquan.settings import get_settings
+from haiquan.warehouse.schema import is_synthetic
 from haiquan.web.dashboard._render import PENDING_RELOAD_SECONDS, chart_json, render
 from haiquan.web.dashboard.charts import fan_chart, line_chart
 from haiquan.web.dashboard.trade import indicators, partner_forecast, partner_history
@@ -222,7 +223,7 @@ def page_context(code: str) -> dict[str, Any]:
         "refresh_seconds": PENDING_RELOAD_SECONDS if any(
             d.get("active") for d in pending.values()) else None,
         "synthetic": bool(
-            history.attrs.get("synthetic")
+            is_synthetic(history)
             or (published is not None and published.synthetic)
             or table_synthetic
         ),

@@ -73,7 +73,8 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
     alerts_file = default_alerts_file()
 
     def compute() -> tuple[pd.DataFrame, dict[str, Any]]:
-        declarations = recent_declarations(limit)
+        recent = recent_declarations(limit)
+        declarations = recent.rows
         model = load_model(model_dir)
         alerts, applied = alerts_in_force(declarations["date"])
         last = pd.Timestamp(declarations["date"].max()).date() if len(declarations) else None
@@ -89,7 +90,7 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         table = table.sort_values("score", ascending=False).reset_index(drop=True)
         facts = {
             "version": str(model.meta.get("version", "")),
-            "synthetic": bool(declarations.attrs.get("synthetic")),
+            "synthetic": recent.synthetic,
             "model_synthetic": bool(model.meta.get("synthetic")),
             "scored": len(table),
             "alerts": applied["active"],

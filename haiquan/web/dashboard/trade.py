@@ -45,14 +45,12 @@ __all__ = [
 FORECAST_HORIZON = 5
 
 
-def _synthetic(*frames: pd.DataFrame) -> bool:
-    return any(bool(f.attrs.get("synthetic")) for f in frames)
-
-
 def home_totals() -> pd.DataFrame:
     """The home country's annual exports and imports with all partner countries.
 
-    Columns ``period``, ``flow``, ``value_usd``; ``attrs["synthetic"]``.
+    Columns ``period``, ``flow``, ``value_usd`` and ``source`` (the sources added up, comma
+    separated, as the warehouse look-ups give them: :func:`~haiquan.warehouse.is_synthetic`
+    reads it).
     """
 
     def compute() -> pd.DataFrame:
@@ -62,9 +60,10 @@ def home_totals() -> pd.DataFrame:
             commodity="TOTAL",
             countries_only=True,
         )
-        totals = rows.groupby(["period", "flow"], as_index=False)["value_usd"].sum()
-        totals.attrs["synthetic"] = _synthetic(rows)
-        return totals
+        return rows.groupby(["period", "flow"], as_index=False).agg(
+            value_usd=("value_usd", "sum"),
+            source=("source", lambda sources: ",".join(sorted(set(sources.astype(str))))),
+        )
 
     return cached("trade.totals", compute, data_version())
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from haiquan.errors import NotFoundError
 from haiquan.reference.countries import country
+from haiquan.warehouse.schema import is_synthetic
 from haiquan.web.dashboard.trade import (
     indicators,
     partner_forecast,
@@ -162,7 +163,7 @@ def partners(
     """The home country's ``n`` largest partner countries in ``year`` (default: the latest)."""
     frame = trade_partners(n, year)
     return TradePartners(
-        synthetic=bool(frame.attrs.get("synthetic")),
+        synthetic=is_synthetic(frame),
         rows=[TradePartner(**r) for r in _records(frame)],
     )
 
@@ -175,7 +176,7 @@ def commodities(
     latest year with commodity detail)."""
     frame = trade_commodities(n, year)
     return Commodities(
-        synthetic=bool(frame.attrs.get("synthetic")),
+        synthetic=is_synthetic(frame),
         rows=[Commodity(**r) for r in _records(frame)],
     )
 
@@ -187,7 +188,7 @@ def series(code: PartnerCode, _: CurrentUser) -> PartnerSeries:
     keep = set(SeriesPoint.model_fields)
     return PartnerSeries(
         partner=country(code).alpha_3,
-        synthetic=bool(frame.attrs.get("synthetic")),
+        synthetic=is_synthetic(frame),
         rows=[SeriesPoint(**{k: v for k, v in r.items() if k in keep}) for r in _records(frame)],
     )
 

@@ -20,7 +20,7 @@ def test_risk_queue_applies_the_kept_alerts(risk_warehouse: Settings) -> None:
     assert facts["alerts"] == 0 and facts["alert_matches"] == 0
     assert facts["model_synthetic"] is True  # the fixture trains on generated declarations
     assert page_context()["synthetic"] is True
-    hs4 = str(recent_declarations(1000)["hs_code"].iloc[-1])[:4]
+    hs4 = str(recent_declarations(1000).rows["hs_code"].iloc[-1])[:4]
     kept = default_alerts_file()
     kept.parent.mkdir(parents=True)
     kept.write_text(
@@ -54,7 +54,7 @@ def test_the_page_says_how_many_alerts_were_applied(
     assert "none kept" in " ".join(before[before.index('id="alerts"'):].split())
     kept = default_alerts_file()
     kept.parent.mkdir(parents=True)
-    hs4 = str(recent_declarations(1000)["hs_code"].iloc[-1])[:4]
+    hs4 = str(recent_declarations(1000).rows["hs_code"].iloc[-1])[:4]
     kept.write_text("- alert_id: TH-1\n  issuing_country: THA\n  valid_from: 2020-01-01\n"
                     f"  valid_to: 2030-12-31\n  hs_prefix: '{hs4}'\n  reason: undervaluation\n",
                     encoding="utf-8")
