@@ -8,11 +8,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from haiquan import yaml_text
-from haiquan.errors import CatalogueError, ConfigurationError, UnknownCodeError
+from haiquan.errors import ConfigurationError, UnknownCodeError
 from haiquan.reference.countries import country
+from haiquan.rules import load_rules
 
 __all__ = ["EXCHANGEABLE_FIELDS", "MraArrangement", "arrangement", "load_arrangements"]
 
@@ -83,30 +83,8 @@ def load_arrangements(path: Path | None = None) -> tuple[MraArrangement, ...]:
 
 @cache
 def _load(text: str, label: str) -> tuple[MraArrangement, ...]:
-    data = yaml_text.parse(text, source=label,
-                           expected="a mapping with 'arrangements:' holding a list")
-    if not isinstance(data, dict) or not isinstance(data.get("arrangements"), list):
-        raise CatalogueError(f"{label} has no list of arrangements",
-                             expected="a mapping with 'arrangements:' holding a list",
-                             got=type(data).__name__, fix="see haiquan/aeo/data/mra_exchange.yaml")
-    found: list[MraArrangement] = []
-    for index, raw in enumerate(data["arrangements"]):
-        try:
-            item = MraArrangement.model_validate(raw)
-        except (ValidationError, UnknownCodeError) as error:
-            name = raw.get("mra_id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-            raise CatalogueError(
-                f"{label}: arrangement {name} is malformed",
-                expected="mra_id, partners (ISO codes), fields, frequency, source",
-                got=str(error).replace("\n", "; ")[:400],
-                fix="correct the entry as the message says",
-            ) from error
-        if any(a.mra_id == item.mra_id for a in found):
-            raise CatalogueError(f"{label}: arrangement {item.mra_id} appears twice",
-                                 expected="one entry per MRA", got="two",
-                                 fix="merge the entries")
-        found.append(item)
-    return tuple(found)
+    return load_rules(label, MraArrangement, key="arrangements", what="MRA exchange arrangements",
+                      docs="docs/aeo.md", text=text, ident="mra_id").entries
 
 
 def arrangement(mra_id: str, path: Path | None = None) -> MraArrangement:

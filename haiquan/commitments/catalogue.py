@@ -21,7 +21,6 @@ from __future__ import annotations
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError as PydanticValidationError
@@ -40,6 +39,7 @@ from haiquan.commitments._models import (
 )
 from haiquan.commitments._shared_items import expand_items_from
 from haiquan.errors import CatalogueError, NotFoundError
+from haiquan.rules import validation_error
 from haiquan.settings import get_settings
 
 __all__ = [
@@ -100,53 +100,8 @@ def read_catalogue_file(path: Path | str) -> Catalogue:
     try:
         return Catalogue.model_validate(data)
     except PydanticValidationError as error:
-        errors = error.errors()
-        places = [
-            (_location(data, item["loc"]), item["msg"].removeprefix("Value error, "), item)
-            for item in errors[:_MAX_PROBLEMS]
-        ]
-        where, message, first = places[0]
-        more = "; ".join(f"{w}: {m}" for w, m, _ in places[1:])
-        rest = len(errors) - len(places)
-        raise CatalogueError(
-            f"{path}: {where}: {message}"
-            + (f" (also {more}" + (f"; and {rest} more" if rest else "") + ")" if more else ""),
-            expected="a catalogue as described in docs/commitments.md",
-            got=_input_text(first.get("input")) if first["loc"] else "the catalogue as written",
-            fix=f"correct {where} in {path.name}" + (" and the others named" if more else ""),
-            details={"path": str(path), "location": where, "errors": error.error_count()},
-        ) from error
-
-
-#: Problems of a catalogue named in one error message.
-_MAX_PROBLEMS = 10
-
-
-def _input_text(value: Any) -> str:
-    """The value that came, short: a whole group or item is named by its id, not dumped."""
-    if isinstance(value, dict):
-        return f"the entry with id {value['id']!r}" if "id" in value else "that entry"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _location(data: Any, loc: tuple[Any, ...]) -> str:
-    """Turn a pydantic location into words a YAML author can find (``groups[2] (id 3)``)."""
-    parts: list[str] = []
-    node = data
-    for key in loc:
-        if isinstance(key, int) and isinstance(node, list) and key < len(node):
-            node = node[key]
-            label = f"[{key}]"
-            if isinstance(node, dict) and "id" in node:
-                label += f" (id {node['id']})"
-            parts.append(label)
-        else:
-            node = node.get(key) if isinstance(node, dict) else None
-            parts.append(("." if parts else "") + str(key))
-    return "".join(parts) or "top level"
+        raise validation_error(error, source=path, data=data, what="catalogue",
+                               docs="docs/commitments.md", model=Catalogue) from error
 
 
 def _catalogue_files() -> dict[str, Path]:

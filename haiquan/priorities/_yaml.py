@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pydantic
 
 from haiquan import yaml_text
 from haiquan.errors import CatalogueError
+from haiquan.rules import validation_error
 
 __all__ = ["read_yaml_mapping", "raise_for_validation", "packaged_file"]
 
@@ -46,60 +46,6 @@ def read_yaml_mapping(path: str | Path, what: str) -> dict[str, Any]:
     return dict(data)
 
 
-def _describe_location(loc: tuple[Any, ...], data: Mapping[str, Any], list_key: str) -> str:
-    """Turn a pydantic error location into ``initiatives[3] (id 'aeo-kor').benefit.share``."""
-    parts: list[str] = []
-    for index, item in enumerate(loc):
-        if isinstance(item, int):
-            label = f"[{item}]"
-            if index > 0 and loc[index - 1] == list_key:
-                entries = data.get(list_key)
-                if isinstance(entries, list) and item < len(entries):
-                    entry = entries[item]
-                    if isinstance(entry, Mapping) and "id" in entry:
-                        label += f" (id {entry['id']!r})"
-            parts.append(label)
-        else:
-            parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or "top level"
-
-
-#: Problems named in the message; the JSON error's ``details`` holds the same list.
-MAX_PROBLEMS = 10
-
-
-def _value_text(value: Any) -> str | None:
-    """What came, short: a value as written, never a dump of a whole entry or file."""
-    if isinstance(value, (Mapping, list)):
-        return None  # the problem names the entry; a dump of it says nothing more
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _field_names(model: type[pydantic.BaseModel], seen: set[type] | None = None) -> set[str]:
-    """Every field name of a model and of the models inside it (for spelling suggestions)."""
-    seen = set() if seen is None else seen
-    if model in seen:
-        return set()
-    seen.add(model)
-    names = set(model.model_fields)
-    pending = [f.annotation for f in model.model_fields.values()]
-    while pending:
-        annotation = pending.pop()
-        if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-            names |= _field_names(annotation, seen)
-        pending.extend(get_args(annotation))
-    return names
-
-
-def _unknown_field(loc: tuple[Any, ...], model: type[pydantic.BaseModel] | None) -> str:
-    """The message for a field the format does not have, with the closest known name."""
-    name = str(loc[-1]) if loc else ""
-    close = difflib.get_close_matches(name, sorted(_field_names(model)), n=1) if model else []
-    hint = f"; did you mean {close[0]!r}?" if close else " (see docs/priorities.md)"
-    return f"unknown field {name!r}{hint}"
-
-
 def raise_for_validation(
     error: pydantic.ValidationError,
     *,
@@ -109,31 +55,9 @@ def raise_for_validation(
     list_key: str = "",
     model: type[pydantic.BaseModel] | None = None,
 ) -> CatalogueError:
-    """Build a :class:`CatalogueError` naming every bad entry of a YAML file.
-
-    The message itself lists the problems (up to :data:`MAX_PROBLEMS`), because the CLI prints
-    only the message; ``details["problems"]`` holds the same list for the JSON error shape. With
-    ``model``, a misspelt field name comes with the closest name the format has.
-    """
-    errors = error.errors()
-    problems: list[dict[str, str | None]] = []
-    lines: list[str] = []
-    for number, item in enumerate(errors[:MAX_PROBLEMS], 1):
-        where = _describe_location(tuple(item["loc"]), data, list_key)
-        message = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = _unknown_field(tuple(item["loc"]), model)
-        value = _value_text(item.get("input"))
-        problems.append({"where": where, "problem": message, "value": value})
-        written = f" (written {value})" if value and value not in message else ""
-        lines.append(f"({number}) {where}: {message}{written}")
-    listed = "; ".join(lines)
-    more = f"; and {len(errors) - len(problems)} more" if len(errors) > len(problems) else ""
-    prefix = f"{path}: " if path else ""
-    return CatalogueError(
-        f"{prefix}{len(errors)} problem(s) in the {what}",
-        expected=f"the {what} format described in docs/priorities.md",
-        got=listed + more,
-        fix="correct each entry named above and load again",
-        details={"problems": problems, "total": len(errors)},
-    )
+    """Build a :class:`CatalogueError` naming every bad entry of a YAML file: the one error of
+    :func:`haiquan.rules.validation_error`, pointing at docs/priorities.md. ``list_key`` is
+    accepted for the callers; every list entry is named by its id whichever list it is in."""
+    del list_key
+    return validation_error(error, source=path, data=data, what=what, docs="docs/priorities.md",
+                            model=model)

@@ -19,9 +19,9 @@ import pandas as pd
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from haiquan import yaml_text
-from haiquan.errors import CatalogueError, HaiquanError
+from haiquan.errors import HaiquanError
 from haiquan.reference.agreements import Agreement
+from haiquan.rules import load_rules
 
 __all__ = [
     "COMMUNITY_GROUPS",
@@ -76,35 +76,15 @@ class AeoProgramme(BaseModel):
     note: str | None = None
 
 
-def _read(name: str, key: str) -> list[dict[str, object]]:
-    text = resources.files("haiquan.reference.data").joinpath(name).read_text(encoding="utf-8")
-    data = yaml_text.parse(text, source=f"haiquan/reference/data/{name}")
-    entries = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise CatalogueError(f"haiquan/reference/data/{name} has no list {key!r}",
-                             expected=f"a top-level key {key!r} holding a list",
-                             got=type(data).__name__, fix=f"start the file with '{key}:'")
-    return entries
-
-
 _Entry = TypeVar("_Entry", bound=pydantic.BaseModel)
 
 
-def _entries(file: str, key: str, model: type[_Entry], fields: str) -> tuple[_Entry, ...]:
-    """Each entry under ``key`` in ``file``, validated as ``model``; the first bad one named."""
-    out = []
-    for index, raw in enumerate(_read(file, key)):
-        try:
-            out.append(model.model_validate(raw))
-        except pydantic.ValidationError as error:
-            first = error.errors()[0]
-            raise CatalogueError(
-                f"{file} entry {index + 1}: field "
-                f"{'.'.join(map(str, first['loc']))!r} is invalid",
-                expected=str(first["msg"]), got=repr(first.get("input"))[:80],
-                fix=f"correct the entry ({fields})",
-            ) from None
-    return tuple(out)
+def _entries(file: str, key: str, model: type[_Entry], ident: str) -> tuple[_Entry, ...]:
+    """Each entry under ``key`` in the packaged ``file``, validated as ``model``."""
+    text = resources.files("haiquan.reference.data").joinpath(file).read_text(encoding="utf-8")
+    return load_rules(f"haiquan/reference/data/{file}", model, key=key, text=text,
+                      what=file.removesuffix(".yaml").replace("_", " "),
+                      docs="docs/reference-data.md", ident=ident, unique=False).entries
 
 
 @cache
@@ -114,15 +94,13 @@ def partnerships() -> tuple[Partnership, ...]:
     >>> [p.partner for p in partnerships()][:3]
     ['CHN', 'RUS', 'IND']
     """
-    return _entries("partnerships.yaml", "partnerships", Partnership,
-                    "home, partner, level, since, precision, source")
+    return _entries("partnerships.yaml", "partnerships", Partnership, "partner")
 
 
 @cache
 def aeo_programmes() -> tuple[AeoProgramme, ...]:
     """Programmes listed in ``aeo_programmes.yaml`` (MRA parties are added by the caller)."""
-    return _entries("aeo_programmes.yaml", "programmes", AeoProgramme,
-                    "country, name, source, verified")
+    return _entries("aeo_programmes.yaml", "programmes", AeoProgramme, "country")
 
 
 def _aeo_evidence(partner: str, on: dt.date) -> str:

@@ -25,12 +25,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from haiquan import yaml_text
 from haiquan.errors import CatalogueError, UnknownCodeError, ValidationError
 from haiquan.reference.countries import country, country_groups
+from haiquan.rules import entry_error, load_rules
 from haiquan.settings import get_settings
 
 __all__ = [
@@ -196,61 +195,15 @@ def _expand(code: str, on: dt.date) -> list[str]:
     return group.members_on(on) if group is not None else [code]
 
 
-def _location(path: Path | str, index: int, raw: Any) -> str:
-    ident = raw.get("id") if isinstance(raw, dict) else None
-    return f"{path}: entry {index + 1}" + (f" ({ident})" if ident else "")
-
-
-def _structure_error(
-    path: Path | str, index: int, raw: Any, error: pydantic.ValidationError
-) -> CatalogueError:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    if first["type"] == "missing":
-        expected = f"a field {where!r}"
-        got = "no such field"
-        fix = f"add {where!r} to the entry" + (
-            " (name the official source: WTO RTA database, ASEAN Secretariat, MOIT, customs)"
-            if where == "source"
-            else ""
-        )
-    else:
-        expected = first["msg"].replace("Input should be", "").strip() or first["msg"]
-        got = repr(first.get("input"))
-        fix = f"correct field {where!r}"
-        if where == "kind":
-            fix += "; kinds are " + ", ".join(AGREEMENT_KINDS)
-    return CatalogueError(
-        f"{_location(path, index, raw)}: field {where!r} is invalid",
-        expected=expected,
-        got=got,
-        fix=fix,
-        details={"file": str(path), "entry": index + 1, "field": where},
-    )
-
-
 def _problem(
-    path: Path | str, index: int, item: Agreement, what: str, **parts: str
+    path: Path | str, index: int, item: Agreement, what: str, *, expected: str, got: str, fix: str
 ) -> CatalogueError:
-    return CatalogueError(
-        f"{path}: entry {index + 1} ({item.id}): {what}",
-        details={"file": str(path), "entry": index + 1, "id": item.id},
-        **parts,
-    )
+    return entry_error(path, "agreements", index, item.id, what, expected=expected, got=got,
+                       fix=fix)
 
 
-def _check(path: Path | str, index: int, item: Agreement, seen: set[str]) -> None:
-    """The rules pydantic's types cannot say: known codes, date order, notes, unique ids."""
-    if item.id in seen:
-        raise _problem(
-            path,
-            index,
-            item,
-            "the id is used twice",
-            expected="a unique id",
-            got=repr(item.id),
-            fix="rename one of the entries",
-        )
+def _check(path: Path | str, index: int, item: Agreement) -> None:
+    """The rules pydantic's types cannot say: known codes, date order, notes."""
     if not item.source.strip():
         raise _problem(
             path,
@@ -399,34 +352,21 @@ def _read(path: Path | None) -> tuple[str, str]:
         ) from error
 
 
+def _bare_parties(raw: Any) -> Any:
+    """A party written as a bare code (``- VNM``) is a party with no dates of its own."""
+    if isinstance(raw, dict) and isinstance(raw.get("parties"), list):
+        return {**raw,
+                "parties": [p if isinstance(p, dict) else {"country": p} for p in raw["parties"]]}
+    return raw
+
+
 @cache
 def _load(path: Path | None) -> tuple[Agreement, ...]:
     name, text = _read(path)
-    data = yaml_text.parse(text, source=name,
-                           expected="a YAML document with a top-level key 'agreements'")
-    entries = data.get("agreements") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise CatalogueError(
-            f"{name} has no list of agreements",
-            expected="a top-level key 'agreements' holding a list",
-            got=type(data).__name__,
-            fix="start the file with 'agreements:'",
-        )
-    items: list[Agreement] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(entries):
-        if isinstance(raw, dict) and isinstance(raw.get("parties"), list):
-            raw = {
-                **raw,
-                "parties": [p if isinstance(p, dict) else {"country": p} for p in raw["parties"]],
-            }
-        try:
-            item = Agreement.model_validate(raw)
-        except pydantic.ValidationError as error:
-            raise _structure_error(name, index, raw, error) from None
-        _check(name, index, item, seen)
-        seen.add(item.id)
-        items.append(item)
+    items = load_rules(name, Agreement, key="agreements", what="agreements catalogue",
+                       docs="docs/reference-data.md", text=text, prepare=_bare_parties).entries
+    for index, item in enumerate(items):
+        _check(name, index, item)
     ids = {item.id for item in items}
     for index, item in enumerate(items):
         if item.under is not None and item.under not in ids:

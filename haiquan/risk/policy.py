@@ -12,13 +12,12 @@ import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
-from haiquan import yaml_text
 from haiquan.errors import CatalogueError, InputError
+from haiquan.rules import DatedRule, load_rules
 
 __all__ = [
     "AeoBenefits",
@@ -36,20 +35,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Dated(_Strict):
+class _Dated(DatedRule):
     name: str = Field(min_length=1)
-    valid_from: dt.date
-    valid_to: dt.date | None = None
     source: str = Field(min_length=10, description="where the rule comes from")
-
-    @model_validator(mode="after")
-    def _dates(self) -> Any:
-        if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
-        return self
-
-    def valid_on(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 class ChannelRates(_Strict):
@@ -202,43 +190,16 @@ def _parsed(kind: str, model: type[_R], path: str | None, stamp: int) -> tuple[_
             got=f"{where}: {str(error).splitlines()[0]}",
             fix="correct the path",
         ) from error
-    data = yaml_text.parse(text, source=where, what=f"the {kind} rules",
-                           expected=f"a mapping with kind: {kind} and a list rule_sets")
-    if (
-        not isinstance(data, dict)
-        or data.get("kind") != kind
-        or not isinstance(data.get("rule_sets"), list)
-        or not data["rule_sets"]
-    ):
+    sets = load_rules(where, model, key="rule_sets", what=f"{kind} rules", docs="docs/risk.md",
+                      text=text, header={"kind": kind}, ident="name")
+    if not sets.entries:
         raise CatalogueError(
-            f"{where} is not a {kind} rules file",
-            expected=f"a mapping with kind: {kind} and a non-empty list rule_sets",
-            got=repr(data)[:120],
-            fix=f"start the file with 'kind: {kind}' and list the rule sets under 'rule_sets:'",
+            f"{where} holds no {kind} rule set",
+            expected="at least one rule set under 'rule_sets:'",
+            got="an empty list",
+            fix="add a rule set with its name, valid_from and source (docs/risk.md)",
         )
-    sets: list[_R] = []
-    for number, raw in enumerate(data["rule_sets"], start=1):
-        try:
-            sets.append(model.model_validate(raw))
-        except PydanticValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(rule set)"
-            raise CatalogueError(
-                f"{where}: rule set {number} is invalid at {field}",
-                expected=first["msg"],
-                got=repr(first.get("input"))[:120],
-                fix=f"correct {field} in rule set {number}",
-            ) from None
-    ordered = sorted(sets, key=lambda s: s.valid_from)
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if before.valid_to is None or before.valid_to >= after.valid_from:
-            raise CatalogueError(
-                f"{where}: rule sets {before.name!r} and {after.name!r} overlap",
-                expected="validity periods that do not overlap",
-                got=f"{before.valid_from}..{before.valid_to} and {after.valid_from}..",
-                fix=f"end {before.name!r} the day before {after.valid_from}",
-            )
-    return tuple(ordered)
+    return sets.entries
 
 
 def load_selectivity_rules(path: Path | None = None, on: dt.date | None = None) -> SelectivityRules:

@@ -35,7 +35,7 @@ BAD_FILES = {
     "party_before_signature.yaml": ("party KOR applies it before signature", "AB_ECO"),
     "missing_source.yaml": ("field 'source'", "AB_FTA"),
     "empty_source.yaml": ("the source is empty", "AB_FTA"),
-    "unknown_kind.yaml": ("field 'kind'", "AB_FTA"),
+    "unknown_kind.yaml": (".kind: Input should be", "AB_FTA"),
     "duplicate_id.yaml": ("the id is used twice", "AB_FTA"),
     "unverified_without_note.yaml": ("unverified without a note", "AB_ECO"),
     "unknown_under.yaml": ("'under' names an agreement", "AB_ECO"),
@@ -66,7 +66,7 @@ def test_bad_catalogue_is_refused_with_a_useful_message(name: str) -> None:
     message = str(error)
     assert words in message
     if entry is not None:
-        assert f"({entry})" in message
+        assert f"(id '{entry}')" in message
     assert error.expected and error.got is not None and error.fix
     assert error.status == 422
 
