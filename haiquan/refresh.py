@@ -42,6 +42,7 @@ from haiquan.warehouse.results import (
 )
 
 __all__ = [
+    "COMMITMENTS_KIND",
     "STEPS",
     "IndicatorTable",
     "RefreshReport",
@@ -50,6 +51,7 @@ __all__ = [
     "refresh",
     "refresh_running",
     "step",
+    "step_versions",
 ]
 
 if TYPE_CHECKING:
@@ -66,23 +68,49 @@ class IndicatorTable:
     synthetic: bool
 
 
+def _trade_version() -> str:
+    return current_data_version()
+
+
 @dataclass(frozen=True)
 class Step:
-    """One heavy result: its kind, what a reader calls it, and how it is computed."""
+    """One heavy result: its kind, what a reader calls it, how it is computed, and the version
+    of the data it is computed from (the trade loads unless said otherwise)."""
 
     kind: str
     title: str
     compute: Callable[[], object]
+    version: Callable[[], str] = _trade_version
 
     @property
     def key(self) -> str:
         """Which one: results depend on the home country as well as on the data (the forecast
-        run on its slice, which names the home country)."""
+        run on its slice, which names the home country; the commitments on the day too)."""
         if self.kind == "forecast":
             from haiquan.forecast.published import home_slice
 
             return home_slice().key
+        if self.kind == COMMITMENTS_KIND:
+            import datetime as dt
+
+            return f"{get_settings().home_country}/{dt.date.today().isoformat()}"
         return get_settings().home_country
+
+
+#: The commitments overview: its own data version, the status records' (not the trade loads').
+COMMITMENTS_KIND = "commitments.overview"
+
+
+def _commitments() -> object:
+    from haiquan.commitments.overview import commitments_overview
+
+    return commitments_overview()
+
+
+def _records_version() -> str:
+    from haiquan.commitments.overview import records_version
+
+    return records_version()
 
 
 def _forecast() -> object:
@@ -124,12 +152,17 @@ def _plan() -> StoredPlan:
     # A plan built on the warehouse's rows projects partner trade with the stored run of the
     # same data (haiquan.priorities model_forecast reads it; tests/web/test_one_forecast.py).
     run = stored_forecast() if str(plan.data_source).startswith("warehouse") else None
-    return StoredPlan(plan=plan, initiative_names=names,
-                      forecast_run=run.label if run is not None else None)
+    return StoredPlan(
+        plan=plan, initiative_names=names, forecast_run=run.label if run is not None else None
+    )
 
 
-#: The heavy results, in the order they are computed (the forecast first: the others read it).
+#: The heavy results, in the order they are computed (the commitments first: seconds, and
+#: independent of the trade data; then the forecast: the others read it).
 STEPS: tuple[Step, ...] = (
+    Step(
+        COMMITMENTS_KIND, "rates and deadlines of the commitments", _commitments, _records_version
+    ),
     Step("forecast", "forecasts of the home country's trade", _forecast),
     Step("trade.indicators", "indicators of every partner relationship", _indicators),
     Step("priorities.scores", "partner priority scores", _scores),
@@ -148,9 +181,12 @@ def step(kind: str) -> Step:
             return candidate
     from haiquan.errors import InputError
 
-    raise InputError(f"unknown result {kind!r}",
-                     expected="one of " + ", ".join(s.kind for s in STEPS), got=repr(kind),
-                     fix="leave --only out to refresh every result")
+    raise InputError(
+        f"unknown result {kind!r}",
+        expected="one of " + ", ".join(s.kind for s in STEPS),
+        got=repr(kind),
+        fix="leave --only out to refresh every result",
+    )
 
 
 @dataclass(frozen=True)
@@ -228,48 +264,88 @@ def refresh(
     chosen = [step(kind) for kind in kinds] if kinds else list(STEPS)
     notify = on_state or (lambda state: None)
     with _exclusive(wait=1.0) as free:
-        version = current_data_version()
+        versions = step_versions(chosen)
+        trade = current_data_version()
         if not free:
-            return RefreshReport(version, _states(chosen, version), already_running=True)
-        if version == NO_DATA:
-            return RefreshReport(version, [])
+            return RefreshReport(trade, _states(chosen, versions), already_running=True)
         for _ in range(3):  # start over (a few times at most) when a load changed the data
-            _run(chosen, version, force, notify)
-            latest = current_data_version()
-            if latest == version:
+            _run([s for s in chosen if versions[s.kind] != NO_DATA], versions, force, notify)
+            latest = step_versions(chosen)
+            if latest == versions:
                 break
-            version, force = latest, False
-        forget_other_versions(version)
-        return RefreshReport(version, _states(chosen, version))
+            # Only what a load (or a status record) changed is computed again.
+            versions, force = latest, False
+        for kind, version in versions.items():
+            if version != NO_DATA:
+                forget_other_versions(version, kind=kind)
+        return RefreshReport(current_data_version(), _states(chosen, versions))
 
 
-def _states(chosen: list[Step], version: str) -> list[ResultState]:
-    wanted = {(s.kind, s.key) for s in chosen}
-    return [s for s in result_states(version) if (s.kind, s.key) in wanted]
+def step_versions(chosen: list[Step] | None = None) -> dict[str, str]:
+    """The data version each step (default: every one) computes from, by kind
+    (:data:`NO_DATA`: nothing to compute it from yet)."""
+    found: dict[Callable[[], str], str] = {}
+    versions = {}
+    for item in STEPS if chosen is None else chosen:
+        if item.version not in found:
+            found[item.version] = item.version()
+        versions[item.kind] = found[item.version]
+    return versions
 
 
-def _run(chosen: list[Step], version: str, force: bool,
-         notify: Callable[[ResultState], None]) -> None:
-    todo = [s for s in chosen
-            if force or read_result(s.kind, s.key, version) is None]
+def _states(chosen: list[Step], versions: dict[str, str]) -> list[ResultState]:
+    wanted = {(s.kind, s.key, versions[s.kind]) for s in chosen}
+    listed = [s for version in sorted(set(versions.values())) for s in result_states(version)]
+    return sorted(
+        (s for s in listed if (s.kind, s.key, s.data_version) in wanted),
+        key=lambda s: (s.kind, s.key),
+    )
+
+
+def _run(
+    chosen: list[Step], versions: dict[str, str], force: bool, notify: Callable[[ResultState], None]
+) -> None:
+    todo = [s for s in chosen if force or read_result(s.kind, s.key, versions[s.kind]) is None]
     for item in todo:
-        notify(mark_result(item.kind, item.key, version, "pending",
-                           message=f"waiting: {item.title}"))
+        notify(
+            mark_result(
+                item.kind,
+                item.key,
+                versions[item.kind],
+                "pending",
+                message=f"waiting: {item.title}",
+            )
+        )
     for number, item in enumerate(todo, start=1):
-        key = item.key
-        notify(mark_result(item.kind, key, version, "running", progress=0.0,
-                           message=f"step {number} of {len(todo)}: computing {item.title}"))
+        key, version = item.key, versions[item.kind]
+        notify(
+            mark_result(
+                item.kind,
+                key,
+                version,
+                "running",
+                progress=0.0,
+                message=f"step {number} of {len(todo)}: computing {item.title}",
+            )
+        )
         started = time.perf_counter()
         try:
             value = item.compute()
         except Exception as error:  # recorded for the page; the next step still runs
             log.exception("refresh step %s failed", item.kind)
-            notify(mark_result(item.kind, key, version, "failed", progress=0.0,
-                               message=f"{item.title}: {error}"))
+            notify(
+                mark_result(
+                    item.kind,
+                    key,
+                    version,
+                    "failed",
+                    progress=0.0,
+                    message=f"{item.title}: {error}",
+                )
+            )
             continue
         seconds = time.perf_counter() - started
-        notify(save_result(item.kind, key, version, value, seconds=seconds,
-                           message=item.title))
+        notify(save_result(item.kind, key, version, value, seconds=seconds, message=item.title))
 
 
 def main() -> None:

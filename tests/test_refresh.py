@@ -14,11 +14,19 @@ from haiquan.warehouse.results import NO_DATA, current_data_version, read_result
 
 
 def _rows(value: float) -> pd.DataFrame:
-    return pd.DataFrame({
-        "reporter": ["VNM"], "partner": ["KOR"], "flow": ["export"], "frequency": ["A"],
-        "period": ["2020"], "commodity": ["TOTAL"], "value_usd": [value], "source": ["test"],
-        "is_mirror": [False],
-    })
+    return pd.DataFrame(
+        {
+            "reporter": ["VNM"],
+            "partner": ["KOR"],
+            "flow": ["export"],
+            "frequency": ["A"],
+            "period": ["2020"],
+            "commodity": ["TOTAL"],
+            "value_usd": [value],
+            "source": ["test"],
+            "is_mirror": [False],
+        }
+    )
 
 
 @pytest.fixture
@@ -34,8 +42,11 @@ def counted_steps(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         calls["broken"] += 1
         raise InputError("no catalogue", expected="a catalogue", got="none", fix="add one")
 
-    monkeypatch.setattr(refresh_module, "STEPS", (
-        Step("test.first", "first result", first), Step("test.broken", "broken result", broken)))
+    monkeypatch.setattr(
+        refresh_module,
+        "STEPS",
+        (Step("test.first", "first result", first), Step("test.broken", "broken result", broken)),
+    )
     return calls
 
 
@@ -58,8 +69,9 @@ def test_each_result_is_computed_once_per_data_version(isolated_settings, counte
 
     again = refresh()  # stored for this data: not computed again; the failed one is retried
     assert counted_steps == {"first": 1, "broken": 2}
-    assert {s.kind: s.result_id for s in again.states}["test.first"] == \
-        states["test.first"].result_id
+    assert {s.kind: s.result_id for s in again.states}["test.first"] == states[
+        "test.first"
+    ].result_id
 
     load_trade_frame(_rows(2.0), label="second", sha256="2" * 64)  # new data, new results
     newer = refresh()
@@ -97,3 +109,55 @@ def test_cli_refresh_and_status(isolated_settings, counted_steps) -> None:
     status = runner.invoke(app, ["refresh", "--status"], env={"COLUMNS": "200"})
     assert status.exit_code == 0 and "a refresh is not running" in status.output
     assert "test.first" in status.output and "done" in status.output
+
+
+def test_commitments_keep_their_stored_result_when_trade_data_changes(
+    isolated_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commitments overview is computed from the status records: a trade load (and the
+    refresh of the trade results after it) neither recomputes nor deletes it; a status record
+    does make it stale."""
+    import datetime as dt
+
+    from haiquan.commitments import StatusRecord, record_status
+    from haiquan.commitments.overview import records_version
+
+    trade_calls: list[int] = []
+
+    def trade_result() -> int:
+        trade_calls.append(1)
+        return len(trade_calls)
+
+    monkeypatch.setattr(
+        refresh_module,
+        "STEPS",
+        (
+            refresh_module.step(refresh_module.COMMITMENTS_KIND),
+            Step("test.trade", "a trade result", trade_result),
+        ),
+    )
+    load_trade_frame(_rows(1.0), label="first", sha256="1" * 64)
+    first = {s.kind: s for s in refresh().states}
+    overview = first[refresh_module.COMMITMENTS_KIND]
+    assert overview.status == "done" and overview.data_version == records_version()
+
+    load_trade_frame(_rows(2.0), label="second", sha256="2" * 64)
+    second = {s.kind: s for s in refresh().states}
+    assert len(trade_calls) == 2  # the trade result follows the new data
+    assert second[refresh_module.COMMITMENTS_KIND].result_id == overview.result_id
+    key = refresh_module.step(refresh_module.COMMITMENTS_KIND).key
+    assert read_result(refresh_module.COMMITMENTS_KIND, key, records_version()) is not None
+
+    record_status(
+        StatusRecord(
+            catalogue="wto_tfa",
+            item="1.1",
+            country="VNM",
+            effective_date=dt.date(2017, 2, 22),
+            category="A",
+        )
+    )
+    assert read_result(refresh_module.COMMITMENTS_KIND, key, records_version()) is None
+    third = {s.kind: s for s in refresh().states}
+    assert third[refresh_module.COMMITMENTS_KIND].result_id != overview.result_id
+    assert len(trade_calls) == 2  # nothing changed for the trade result

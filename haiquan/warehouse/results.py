@@ -84,8 +84,10 @@ _SCHEMA = [
     )""",
 ]
 
-_STATE_COLUMNS = ("kind, key, data_version, status, progress, message, started_at, finished_at, "
-                  "seconds, result_id")
+_STATE_COLUMNS = (
+    "kind, key, data_version, status, progress, message, started_at, finished_at, "
+    "seconds, result_id"
+)
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,18 @@ def _prepare(warehouse: Warehouse) -> None:
 
 def _state(row: tuple[Any, ...]) -> ResultState:
     kind, key, version, status, progress, message, started, finished, seconds, result_id = row
-    return ResultState(kind=kind, key=key, data_version=version, status=status,
-                       progress=float(progress), message=message, started_at=started,
-                       finished_at=finished, seconds=seconds,
-                       result_id=None if result_id is None else int(result_id))
+    return ResultState(
+        kind=kind,
+        key=key,
+        data_version=version,
+        status=status,
+        progress=float(progress),
+        message=message,
+        started_at=started,
+        finished_at=finished,
+        seconds=seconds,
+        result_id=None if result_id is None else int(result_id),
+    )
 
 
 def current_data_version(warehouse: Warehouse | None = None) -> str:
@@ -160,7 +170,8 @@ def current_data_version(warehouse: Warehouse | None = None) -> str:
     if not warehouse.has_table("loads"):
         return NO_DATA
     rows = warehouse.connection.execute(
-        "SELECT load_id, sha256 FROM loads WHERE kind = 'trade' ORDER BY load_id").fetchall()
+        "SELECT load_id, sha256 FROM loads WHERE kind = 'trade' ORDER BY load_id"
+    ).fetchall()
     if not rows:
         return NO_DATA
     digest = hashlib.sha256(";".join(f"{i}:{h}" for i, h in rows).encode())
@@ -169,8 +180,14 @@ def current_data_version(warehouse: Warehouse | None = None) -> str:
 
 #: Subpackages whose code and packaged data (dated rules, catalogues, reference facts) decide
 #: what a stored result holds: a result computed by other code is not the current answer.
-_COMPUTING_PACKAGES = ("analytics", "commitments", "forecast", "priorities", "reference",
-                       "warehouse")
+_COMPUTING_PACKAGES = (
+    "analytics",
+    "commitments",
+    "forecast",
+    "priorities",
+    "reference",
+    "warehouse",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -212,8 +229,15 @@ def result_states(data_version: str | None = None) -> list[ResultState]:
     return [_state(row) for row in rows]
 
 
-def mark_result(kind: str, key: str, data_version: str, status: Status, *,
-                progress: float = 0.0, message: str = "") -> ResultState:
+def mark_result(
+    kind: str,
+    key: str,
+    data_version: str,
+    status: Status,
+    *,
+    progress: float = 0.0,
+    message: str = "",
+) -> ResultState:
     """Record the state of a result being computed (its stored value, if any, is dropped)."""
     if status not in RESULT_STATUSES or status == "done":
         raise ValueError(f"mark_result takes pending, running or failed, not {status!r}")
@@ -221,21 +245,28 @@ def mark_result(kind: str, key: str, data_version: str, status: Status, *,
     with Warehouse.open() as warehouse:
         _prepare(warehouse)
         con = warehouse.connection
-        found = con.execute("SELECT status, started_at, data_version FROM stored_results "
-                            "WHERE kind = ? AND key = ?", [kind, key]).fetchone()
+        found = con.execute(
+            "SELECT status, started_at, data_version FROM stored_results "
+            "WHERE kind = ? AND key = ?",
+            [kind, key],
+        ).fetchone()
         # A running result keeps the time it started; a new run starts the clock again.
-        started = (found[1] if found and found[0] == "running" and found[2] == data_version
-                   else now) if status != "pending" else None
+        started = (
+            (found[1] if found and found[0] == "running" and found[2] == data_version else now)
+            if status != "pending"
+            else None
+        )
         finished = now if status == "failed" else None
-        con.execute("INSERT OR REPLACE INTO stored_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "NULL, NULL)",
-                    [kind, key, data_version, status, progress, message, started, finished,
-                     None])
+        con.execute(
+            "INSERT OR REPLACE INTO stored_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            [kind, key, data_version, status, progress, message, started, finished, None],
+        )
     return ResultState(kind, key, data_version, status, progress, message, started, finished)
 
 
-def save_result(kind: str, key: str, data_version: str, value: object, *,
-                seconds: float, message: str = "") -> ResultState:
+def save_result(
+    kind: str, key: str, data_version: str, value: object, *, seconds: float, message: str = ""
+) -> ResultState:
     """Store a computed value as ``done`` for ``data_version``; returns its state (and id)."""
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     now = _now()
@@ -246,12 +277,13 @@ def save_result(kind: str, key: str, data_version: str, value: object, *,
         assert found is not None
         result_id = int(found[0])
         started = now - dt.timedelta(seconds=seconds)
-        con.execute("INSERT OR REPLACE INTO stored_results VALUES (?, ?, ?, 'done', 1.0, ?, ?, "
-                    "?, ?, ?, ?)",
-                    [kind, key, data_version, message, started, now, seconds, result_id,
-                     payload])
-    return ResultState(kind, key, data_version, "done", 1.0, message, started, now, seconds,
-                       result_id)
+        con.execute(
+            "INSERT OR REPLACE INTO stored_results VALUES (?, ?, ?, 'done', 1.0, ?, ?, ?, ?, ?, ?)",
+            [kind, key, data_version, message, started, now, seconds, result_id, payload],
+        )
+    return ResultState(
+        kind, key, data_version, "done", 1.0, message, started, now, seconds, result_id
+    )
 
 
 def read_result(kind: str, key: str, data_version: str) -> StoredResult[Any] | None:
@@ -266,14 +298,21 @@ def read_result(kind: str, key: str, data_version: str) -> StoredResult[Any] | N
             return None
         row = warehouse.connection.execute(
             f"SELECT {_STATE_COLUMNS}, payload FROM stored_results WHERE kind = ? AND key = ? "
-            "AND data_version = ? AND status = 'done'", [kind, key, data_version]).fetchone()
+            "AND data_version = ? AND status = 'done'",
+            [kind, key, data_version],
+        ).fetchone()
     if row is None or row[-1] is None:
         return None
     try:
         value = pickle.loads(row[-1])  # noqa: S301 - written by this installation (see above)
     except Exception as error:  # a class renamed or changed since: compute it again
-        log.warning("stored result %s/%s (id %s) cannot be read (%s); it will be computed "
-                    "again", kind, key, row[-2], error)
+        log.warning(
+            "stored result %s/%s (id %s) cannot be read (%s); it will be computed again",
+            kind,
+            key,
+            row[-2],
+            error,
+        )
         return None
     state = _state(row[:-1])
     # A value that names its own run (a forecast run's number) learns it here: the number is
@@ -284,17 +323,22 @@ def read_result(kind: str, key: str, data_version: str) -> StoredResult[Any] | N
     return StoredResult(state=state, value=value)
 
 
-def forget_other_versions(data_version: str) -> int:
-    """Delete results (and states) of every data version but ``data_version``; returns how many.
+def forget_other_versions(data_version: str, *, kind: str | None = None) -> int:
+    """Delete results (and states) of every data version but ``data_version`` (of ``kind``
+    only, when given: results computed from other data, such as the commitments' status
+    records, keep theirs); returns how many.
 
     They can never be served again (:func:`read_result` asks for the current version), so they
     only take space.
     """
+    where, parameters = "data_version <> ?", [data_version]
+    if kind is not None:
+        where += " AND kind = ?"
+        parameters.append(kind)
     with Warehouse.open() as warehouse:
         _prepare(warehouse)
         found = warehouse.connection.execute(
-            "SELECT count(*) FROM stored_results WHERE data_version <> ?", [data_version]
+            f"SELECT count(*) FROM stored_results WHERE {where}", parameters
         ).fetchone()
-        warehouse.connection.execute("DELETE FROM stored_results WHERE data_version <> ?",
-                                     [data_version])
+        warehouse.connection.execute(f"DELETE FROM stored_results WHERE {where}", parameters)
     return int(found[0]) if found else 0

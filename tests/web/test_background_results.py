@@ -45,8 +45,13 @@ def test_pages_answer_at_once_and_the_background_refresh_fills_them(
     error = answer.json()
     assert error["code"] == "not_ready" and "haiquan refresh" in error["fix"]
     steps = error["details"]["steps"]
-    assert [s["kind"] for s in steps] == ["forecast", "trade.indicators", "priorities.scores",
-                                          "priorities.plan"]
+    assert [s["kind"] for s in steps] == [
+        "commitments.overview",
+        "forecast",
+        "trade.indicators",
+        "priorities.scores",
+        "priorities.plan",
+    ]
     assert error["details"]["active"] is True
 
     login(http, viewer)

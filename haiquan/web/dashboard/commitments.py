@@ -1,7 +1,9 @@
 """``/commitments``: implementation of WTO TFA, WCO SAFE, RKC and ASEAN commitments.
 
-Rates are computed by :mod:`haiquan.commitments` the way each commitment's owner counts them;
-results are cached until the warehouse (where status records live) changes.
+Rates are computed by :mod:`haiquan.commitments` the way each commitment's owner counts them,
+once per version of the status records (:mod:`haiquan.commitments.overview`), by the refresh
+that stores them in the warehouse; the page reads them from there, and says how far the
+computation has got while they are not stored yet.
 """
 
 from __future__ import annotations
@@ -13,18 +15,13 @@ import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from haiquan.commitments import (
-    ImplementationRate,
-    deadlines,
-    implementation_rate,
-    list_catalogues,
-    progress_by_group,
-    rate_timeline,
-)
-from haiquan.commitments.deadlines import undated_reasons
+from haiquan.commitments.overview import commitments_overview as compute_overview
+from haiquan.errors import NotReadyError
+from haiquan.refresh import COMMITMENTS_KIND
 from haiquan.settings import get_settings
-from haiquan.web._cache import cached, warehouse_stamp
-from haiquan.web.dashboard._render import chart_json, render
+from haiquan.web._cache import cached
+from haiquan.web._results import stored_value, versions
+from haiquan.web.dashboard._render import chart_json, render, render_pending
 from haiquan.web.dashboard.charts import PALETTE, line_chart, short_label, stacked_bars
 from haiquan.web.deps import PageUser
 
@@ -44,26 +41,24 @@ CLASS_COLOURS = {
 }
 
 
-def _compute(country: str, day: dt.date) -> dict[str, Any]:
-    rates: list[ImplementationRate] = []
-    groups: dict[str, pd.DataFrame] = {}
-    timelines: dict[str, pd.DataFrame] = {}
-    titles: dict[str, str] = {}
-    for catalogue in list_catalogues():
-        titles[catalogue.id] = catalogue.title
-        rates.append(implementation_rate(catalogue, country, day))
-        groups[catalogue.id] = progress_by_group(catalogue, country, day)
-        timelines[catalogue.id] = rate_timeline(catalogue, country, end=day)
-    due = deadlines(None, country, day, months=12)
-    return {"rates": rates, "groups": groups, "timelines": timelines, "titles": titles, "due": due,
-            "undated": undated_reasons(None, country)}
-
-
 def commitments_overview(day: dt.date | None = None) -> dict[str, Any]:
-    """Rates, progress by group, rate history and deadlines of the home country (cached)."""
+    """Rates, progress by group, rate history and deadlines of the home country.
+
+    Today's are the stored ones (:data:`~haiquan.refresh.COMMITMENTS_KIND`); another day's are
+    computed and kept for the current version of the status records.
+
+    Raises:
+        NotReadyError: today's are still being computed (the background refresh has started).
+    """
+    if day is None or day == dt.date.today():
+        return dict(stored_value(COMMITMENTS_KIND).as_dict())
     country = get_settings().home_country
-    day = day or dt.date.today()
-    return cached("commitments", lambda: _compute(country, day), day, warehouse_stamp())
+    return cached(
+        "commitments.day",
+        lambda: compute_overview(country, day).as_dict(),
+        day,
+        versions()[COMMITMENTS_KIND],
+    )
 
 
 def _group_chart(title: str, frame: pd.DataFrame, classes: list[str]) -> dict[str, Any]:
@@ -144,4 +139,14 @@ def page_context() -> dict[str, Any]:
 @router.get("/commitments", response_class=HTMLResponse)
 def commitments_page(request: Request, user: PageUser) -> HTMLResponse:
     """Progress on international commitments."""
-    return render(request, "commitments.html", page_context(), user)
+    try:
+        context = page_context()
+    except NotReadyError as error:
+        return render_pending(
+            request,
+            "Commitments",
+            "the rates and deadlines of the commitments",
+            error.details,
+            user,
+        )
+    return render(request, "commitments.html", context, user)

@@ -21,7 +21,10 @@ from haiquan.commitments import (
 from haiquan.commitments.assessment import approve_record
 from haiquan.commitments.records import field_expectation
 from haiquan.errors import ValidationError
-from haiquan.web._cache import cached, clear_cache, warehouse_stamp
+from haiquan.refresh import COMMITMENTS_KIND
+from haiquan.settings import get_settings
+from haiquan.web._cache import cached, clear_cache
+from haiquan.web._results import start_background_refresh, versions
 from haiquan.web.dashboard.commitments import commitments_overview
 from haiquan.web.deps import AnalystUser, CurrentUser, SettingsDep
 from haiquan.web.responses import error_responses
@@ -67,7 +70,9 @@ class StatusCreate(BaseModel):
     catalogue: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     item: str = Field(min_length=1, max_length=32, pattern=r"^\S+$")
     country: str = Field(
-        min_length=2, max_length=3, pattern=r"^([A-Za-z]{2,3}|[0-9]{3})$",
+        min_length=2,
+        max_length=3,
+        pattern=r"^([A-Za-z]{2,3}|[0-9]{3})$",
         description="ISO 3166-1 alpha-2, alpha-3 or numeric code, in any case (VN, VNM, 704).",
     )
     effective_date: dt.date
@@ -110,7 +115,7 @@ def progress(catalogue: CatalogueId, _: CurrentUser, settings: SettingsDep) -> l
         lambda: progress_by_group(load_catalogue(catalogue), settings.home_country),
         catalogue,
         dt.date.today(),
-        warehouse_stamp(),
+        versions()[COMMITMENTS_KIND],
     )
     fixed = {"group", "title", "items", "total", "rate"}
     return [
@@ -138,7 +143,7 @@ def upcoming_deadlines(
         lambda: deadlines(None, settings.home_country, months=months),
         months,
         dt.date.today(),
-        warehouse_stamp(),
+        versions()[COMMITMENTS_KIND],
     )
     return [
         Deadline(**{k: _clean(v) for k, v in row.items()})
@@ -178,10 +183,13 @@ def approve_status(body: ApprovalCreate, user: AnalystUser) -> LoadResult:
     named = (body.approved_by or "").strip()
     account = f"account {user.username}"
     result = approve_record(
-        body.catalogue, body.item, body.country, body.effective_date,
+        body.catalogue,
+        body.item,
+        body.country,
+        body.effective_date,
         approved_by=f"{named} ({account})" if named else account,
     )
-    clear_cache("commitments")
+    _records_changed()
     return result
 
 
@@ -202,12 +210,19 @@ def add_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "record"
         raise ValidationError(
-            f"bad {field} in the status record: "
-            + str(first["msg"]).removeprefix("Value error, "),
+            f"bad {field} in the status record: " + str(first["msg"]).removeprefix("Value error, "),
             expected=field_expectation(field),
             got=str(first.get("input"))[:200],
             fix=f"correct the field {field}",
         ) from None
     result = record_status(record)
-    clear_cache("commitments")
+    _records_changed()
     return result
+
+
+def _records_changed() -> None:
+    """The status records changed: compute the stored rates again now, in the background (the
+    pages say how far it has got meanwhile), not when the next reader asks."""
+    clear_cache("commitments")
+    if get_settings().background_results:
+        start_background_refresh()
