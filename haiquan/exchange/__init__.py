@@ -12,6 +12,7 @@ from haiquan.exchange.config import NodeConfig
 from haiquan.exchange.dispatcher import DispatchReport, backoff_delay, dispatch_once
 from haiquan.exchange.documents import DOCUMENT_TYPES, DocumentType, document_type
 from haiquan.exchange.envelope import Envelope, Receipt, SignedError, new_message_id
+from haiquan.exchange.home import default_gateway_home
 from haiquan.exchange.keys import NodeKeyring
 from haiquan.exchange.monitoring import (
     InboxMessage,
@@ -25,7 +26,7 @@ from haiquan.exchange.monitoring import (
     partner_reachability,
     pull_inbox,
 )
-from haiquan.exchange.node import GatewayNode, default_gateway_home
+from haiquan.exchange.node import GatewayNode
 from haiquan.exchange.store import GatewayStore
 from haiquan.exchange.trust import PartnerConfig, TrustStore
 

@@ -44,6 +44,14 @@ from haiquan.exchange.database import check_sqlite_folder, parse_database_url
 from haiquan.exchange.dispatcher import DispatchReport, dispatch_once, probe_partner
 from haiquan.exchange.documents import DocumentContext, document_type
 from haiquan.exchange.envelope import Envelope
+from haiquan.exchange.home import (
+    database_choice,
+    database_url,
+    default_gateway_home,
+    init_paths,
+    is_node_folder,
+    remove_path,
+)
 from haiquan.exchange.keys import KeyAlgorithm, NodeKey, NodeKeyring, import_public_jwk
 from haiquan.exchange.monitoring import (
     InboxMessage,
@@ -60,15 +68,8 @@ from haiquan.exchange.store import GatewayStore
 from haiquan.exchange.tables import outbox
 from haiquan.exchange.trust import PartnerConfig, TrustedKey, TrustStore, plain_http_problem
 
+# default_gateway_home is re-exported: the gateway CLI and API import it from here.
 __all__ = ["GatewayNode", "default_gateway_home"]
-
-
-def default_gateway_home() -> Path:
-    """``HAIQUAN_GATEWAY_HOME``, else ``HAIQUAN_HOME/gateway``."""
-    from haiquan.settings import get_settings
-
-    settings = get_settings()
-    return settings.gateway_home or settings.home / "gateway"
 
 
 class GatewayNode:
@@ -88,7 +89,7 @@ class GatewayNode:
                 raise
             self.trust = TrustStore.unusable(home / "trust.yaml", problem)
         # ``at_init``: a database error names --database-url, not the node.yaml init removes.
-        url, source = _database_choice(home, config, at_init=at_init)
+        url, source = database_choice(home, config, at_init=at_init)
         # Only the default gateway.db in the node home may have its folder made for it.
         self.store = GatewayStore(url, create_folder=source is None,
                                   source=source or "the node folder (--home)")
@@ -154,20 +155,20 @@ class GatewayNode:
         # Everything that can be checked is checked before a file is written; what fails
         # later (the database refusing the connection) removes what was written, so the folder
         # can be used again.
-        url, source = _database_choice(home, config, at_init=True)
+        url, source = database_choice(home, config, at_init=True)
         parse_database_url(url)
-        if source is not None and not _is_node_folder(url, home):
+        if source is not None and not is_node_folder(url, home):
             # A SQLite path of one's own must be in an existing folder (or in the node folder,
             # which init creates): a typo must not start an empty store somewhere else.
             check_sqlite_folder(url, source)
-        created = [p for p in _init_paths(home) if not p.exists()]
+        created = [p for p in init_paths(home) if not p.exists()]
         try:
             config.save(home / "node.yaml")
             NodeKeyring.create(home / "keys" / "keyring.json", code, alg=algorithm)
             return cls(home, config, at_init=True)
         except BaseException:
             for path in reversed(created):
-                _remove(path)
+                remove_path(path)
             raise
 
     @classmethod
@@ -187,7 +188,7 @@ class GatewayNode:
     @property
     def database_url(self) -> str:
         """node.yaml's ``database_url``, else the setting, else SQLite in the home."""
-        return _database_url(self.home, self.config)
+        return database_url(self.home, self.config)
 
     @property
     def country(self) -> str:
@@ -209,7 +210,7 @@ class GatewayNode:
 
         A node speaks for one administration; the rest of haiquan (the AEO arrangements
         applied to partner lists, risk, priorities) reads ``HAIQUAN_HOME_COUNTRY``. A THA node
-        with the setting left at VNM applied partner AEO lists as if it were Vietnam.
+        with the setting left at VNM would apply partner AEO lists as if it were Vietnam.
         """
         from haiquan.settings import get_settings
 
@@ -458,64 +459,6 @@ class GatewayNode:
 
     def message(self, message_id: str) -> MessageDetail:
         return get_message(self.store, message_id)
-
-
-def _database_url(home: Path, config: NodeConfig) -> str:
-    return _database_choice(home, config)[0]
-
-
-def _database_choice(
-    home: Path, config: NodeConfig, *, at_init: bool = False
-) -> tuple[str, str | None]:
-    """The store's URL and where it was set: node.yaml's ``database_url``, else the setting,
-    else (``None``) the default SQLite ``gateway.db`` in the node home."""
-    from haiquan.settings import get_settings
-
-    if config.database_url:
-        where = ("--database-url (database_url in node.yaml)" if at_init
-                 else f"database_url in {home / 'node.yaml'}")
-        return config.database_url, where
-    setting = get_settings().gateway_database_url
-    if setting:
-        return setting, "HAIQUAN_GATEWAY_DATABASE_URL"
-    return f"sqlite:///{(home / 'gateway.db').resolve()}", None
-
-
-def node_database_url(home: Path | None = None) -> str:
-    """The store URL of the node in ``home`` (default: the gateway home), without opening it.
-
-    Raises:
-        ConfigurationError: no node (``node.yaml``) in that folder, or an invalid one.
-    """
-    home = Path(home) if home is not None else default_gateway_home()
-    return _database_choice(home, NodeConfig.load(home / "node.yaml"))[0]
-
-
-def _is_node_folder(url: str, home: Path) -> bool:
-    """Whether ``url`` is a SQLite file directly in the node folder ``home``."""
-    parsed, _ = parse_database_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return False
-    return Path(parsed.database).resolve().parent == home.resolve()
-
-
-def _init_paths(home: Path) -> list[Path]:
-    """What ``init`` may create, parents first (removed in reverse order on failure)."""
-    paths = [*reversed(home.parents), home, home / "node.yaml", home / "keys",
-             home / "keys" / "keyring.json", home / "keys" / "keyring.json.tmp"]
-    paths += [home / f"gateway.db{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
-    return paths
-
-
-def _remove(path: Path) -> None:
-    """Remove a file, or a folder if it is empty (best effort: init is failing already)."""
-    try:
-        if path.is_dir():
-            path.rmdir()
-        else:
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def _trusted_keys(jwks: dict[str, Any], country: str) -> list[TrustedKey]:

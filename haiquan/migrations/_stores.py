@@ -44,7 +44,7 @@ class StoreReport:
 def store_url(name: str, *, gateway_home: Path | None = None) -> str:
     """The database URL store ``name`` is configured with (settings, or node.yaml)."""
     if name == "gateway":
-        from haiquan.exchange.node import node_database_url
+        from haiquan.exchange.home import node_database_url
 
         return node_database_url(gateway_home)
     if name == "aeo":

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from haiquan.exchange import GatewayNode, MessageSummary, MessageView
-from haiquan.exchange.node import default_gateway_home
+from haiquan.exchange.home import default_gateway_home
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars, stacked_bars
 from haiquan.web.deps import PageUser
