@@ -112,7 +112,7 @@ def test_haiquan_db_status_and_upgrade_on_the_users_and_aeo_stores() -> None:
 
     home = get_settings().home
     home.mkdir(parents=True)
-    from haiquan.aeo.registry import metadata as aeo_tables
+    from haiquan.aeo.tables import metadata as aeo_tables
     from haiquan.web.auth._tables import Base
 
     for name, tables in (("web.sqlite", Base.metadata), ("aeo.sqlite", aeo_tables)):

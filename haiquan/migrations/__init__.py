@@ -7,7 +7,7 @@ folder here and its own version table, so they may share one database:
 store       tables                              version table
 ==========  ==================================  =============================
 gateway     ``gw_*`` (haiquan.exchange.tables)  ``haiquan_gateway_version``
-aeo         ``aeo_*`` (haiquan.aeo.registry)    ``haiquan_aeo_version``
+aeo         ``aeo_*`` (haiquan.aeo.tables)      ``haiquan_aeo_version``
 users       ``web_*`` (haiquan.web.auth)        ``haiquan_users_version``
 ==========  ==================================  =============================
 
@@ -85,7 +85,7 @@ STORES: dict[str, StoreSchema] = {
     for store in (
         StoreSchema("gateway", "the gateway store", "haiquan.exchange.tables:metadata",
                     frozenset({"gw_outbox", "gw_receipts", "gw_inbox", "gw_partner_state"})),
-        StoreSchema("aeo", "the AEO registry", "haiquan.aeo.registry:metadata",
+        StoreSchema("aeo", "the AEO registry", "haiquan.aeo.tables:metadata",
                     frozenset({"aeo_operators", "aeo_status_events", "aeo_consents",
                                "aeo_sent_lists", "aeo_received_lists",
                                "aeo_partner_events"})),

@@ -207,7 +207,7 @@ def _stamp(registry: Any) -> tuple[int, ...]:
     """What changes whenever the registry's content does: it only appends rows."""
     from sqlalchemy import func, select
 
-    from haiquan.aeo import registry as tables
+    from haiquan.aeo import tables
 
     parts = (
         select(func.count()).select_from(tables.operators),
