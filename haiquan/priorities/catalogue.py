@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from haiquan.errors import HaiquanError
 from haiquan.priorities._yaml import packaged_file, raise_for_validation, read_yaml_mapping
+from haiquan.priorities.sourced import STRICT, Sourced, fraction, non_negative
 
 __all__ = [
     "INITIATIVE_KINDS",
@@ -51,92 +52,10 @@ InitiativeKind = Literal[
 #: The kinds of initiative a catalogue may list.
 INITIATIVE_KINDS: tuple[str, ...] = get_args(InitiativeKind)
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
-
-
-class Sourced(BaseModel):
-    """A number with where it comes from: a published ``source`` or a stated ``assumption``."""
-
-    model_config = _STRICT
-
-    # .nan or .inf in YAML would reach the optimiser as a cost or a benefit it cannot weigh.
-    value: float = Field(allow_inf_nan=False)
-    source: str | None = None
-    assumption: str | None = None
-    low: float | None = Field(default=None, allow_inf_nan=False,
-                              description="Lowest plausible value (the source's range).")
-    high: float | None = Field(default=None, allow_inf_nan=False,
-                               description="Highest plausible value (the source's range).")
-
-    @model_validator(mode="after")
-    def _one_origin(self) -> Sourced:
-        has_source = bool(self.source and self.source.strip())
-        has_assumption = bool(self.assumption and self.assumption.strip())
-        if (self.low is not None and self.low > self.value) or (
-                self.high is not None and self.high < self.value):
-            raise ValueError(f"a range runs low <= value <= high, got low {self.low}, value "
-                             f"{self.value}, high {self.high}")
-        if has_source == has_assumption:
-            raise ValueError(
-                "every number needs exactly one of 'source' (where it is published) or "
-                "'assumption' (why this placeholder, to be replaced), e.g. "
-                "{value: 0.3, source: 'BACI 2020'}"
-            )
-        return self
-
-    @model_validator(mode="before")
-    @classmethod
-    def _not_bare(cls, data: Any) -> Any:
-        if isinstance(data, int | float) and not isinstance(data, bool):
-            raise ValueError(
-                f"a bare number ({data}) has no source; write {{value: {data}, source: '...'}} "
-                f"or {{value: {data}, assumption: '...'}}"
-            )
-        return data
-
-    def bound(self, which: str, spread: float) -> float:
-        """The ``low`` or ``high`` end (or ``central`` value) of the figure.
-
-        Its own ``low``/``high`` when given; else, for an assumption, the value × (1 ∓ spread)
-        (the catalogue's ``assumption_range``); a sourced figure without a range is exact.
-
-        >>> Sourced(value=0.2, assumption="guess").bound("low", 0.5)
-        0.1
-        >>> Sourced(value=0.006, source="H&S 2013", high=0.021).bound("high", 0.5)
-        0.021
-        """
-        if which == "low":
-            if self.low is not None:
-                return self.low
-            return self.value * (1 - spread) if self.is_assumption else self.value
-        if which == "high":
-            if self.high is not None:
-                return self.high
-            return self.value * (1 + spread) if self.is_assumption else self.value
-        return self.value
-
-    @property
-    def is_assumption(self) -> bool:
-        """True when the figure is a placeholder the administration should replace."""
-        return self.assumption is not None
-
-
-def _fraction(value: Sourced, name: str) -> Sourced:
-    if not 0.0 <= value.value <= 1.0:
-        raise ValueError(f"{name} is a fraction between 0 and 1, got {value.value}")
-    return value
-
-
-def _non_negative(value: Sourced | None, name: str) -> Sourced | None:
-    if value is not None and value.value < 0:
-        raise ValueError(f"{name} cannot be negative, got {value.value}")
-    return value
-
-
 class Benefit(BaseModel):
     """How an initiative's yearly benefit follows from its partners' forecast trade."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     flow: Literal["total", "import", "export"] = "total"
     share_affected: Sourced
@@ -149,18 +68,18 @@ class Benefit(BaseModel):
     @field_validator("share_affected")
     @classmethod
     def _share(cls, value: Sourced) -> Sourced:
-        return _fraction(value, "share_affected")
+        return fraction(value, "share_affected")
 
     @field_validator("size")
     @classmethod
     def _size(cls, value: Sourced) -> Sourced:
-        _non_negative(value, "size")
+        non_negative(value, "size")
         return value
 
     @model_validator(mode="after")
     def _effect_fields(self) -> Benefit:
         if self.effect == "trade_cost":
-            _fraction(self.size, "size (an ad-valorem trade-cost reduction)")
+            fraction(self.size, "size (an ad-valorem trade-cost reduction)")
             if self.value_per_day is not None:
                 raise ValueError("value_per_day only applies to effect 'clearance_days'")
         else:
@@ -169,7 +88,7 @@ class Benefit(BaseModel):
                     "effect 'clearance_days' needs value_per_day, the ad-valorem value of a day "
                     "(e.g. {value: 0.006, source: 'Hummels & Schaur 2013, AER 103(7)'})"
                 )
-            _fraction(self.value_per_day, "value_per_day")
+            fraction(self.value_per_day, "value_per_day")
         return self
 
     def ad_valorem_bound(self, which: str, spread: float) -> float:
@@ -218,7 +137,7 @@ class OnceSigned(BaseModel):
     """What is left of an arrangement initiative once the arrangement is signed: its
     implementation only (:mod:`haiquan.priorities.present` applies it)."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     duration_years: Sourced
     staff_months_per_year: Sourced
@@ -234,14 +153,14 @@ class OnceSigned(BaseModel):
     @field_validator("staff_months_per_year", "budget_usd_per_year")
     @classmethod
     def _costs(cls, value: Sourced, info: pydantic.ValidationInfo) -> Sourced:
-        _non_negative(value, str(info.field_name))
+        non_negative(value, str(info.field_name))
         return value
 
 
 class Initiative(BaseModel):
     """One candidate cooperation action."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str = Field(min_length=3)
@@ -293,7 +212,7 @@ class Initiative(BaseModel):
     )
     @classmethod
     def _costs(cls, value: Sourced | None, info: pydantic.ValidationInfo) -> Sourced | None:
-        return _non_negative(value, str(info.field_name))
+        return non_negative(value, str(info.field_name))
 
     @property
     def duration(self) -> int:
@@ -332,7 +251,7 @@ class Initiative(BaseModel):
 class Resources(BaseModel):
     """Yearly limits the administration can commit to cooperation initiatives."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     staff_months_per_year: Sourced
     budget_usd_per_year: Sourced
@@ -341,7 +260,7 @@ class Resources(BaseModel):
 class Catalogue(BaseModel):
     """A validated initiatives catalogue."""
 
-    model_config = _STRICT
+    model_config = STRICT
 
     version: Literal[1]
     title: str
@@ -357,7 +276,7 @@ class Catalogue(BaseModel):
     @field_validator("discount_rate")
     @classmethod
     def _rate(cls, value: Sourced) -> Sourced:
-        return _fraction(value, "discount_rate")
+        return fraction(value, "discount_rate")
 
     @field_validator("home")
     @classmethod
