@@ -99,14 +99,30 @@ def closure(wanted: Wanted) -> set[str]:
 
 
 def imported_by(files: list[str]) -> set[str]:
-    """The top-level modules these source files import (at the top or inside functions)."""
+    """The top-level modules these source files import when they are imported: their
+    module-level imports, not those under ``if TYPE_CHECKING`` or inside functions (a function
+    importing pandas to read a DataFrame it was given runs only where pandas is)."""
     names: set[str] = set()
-    for file in files:
-        for node in ast.walk(ast.parse(Path(file).read_text(encoding="utf-8"))):
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for node in statements:
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
+            elif isinstance(node, ast.If):
+                if "TYPE_CHECKING" not in ast.unparse(node.test):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+                for handler in node.handlers:
+                    visit(handler.body)
+                visit(node.orelse)
+                visit(node.finalbody)
+
+    for file in files:
+        visit(ast.parse(Path(file).read_text(encoding="utf-8")).body)
     return names
 
 
@@ -142,8 +158,7 @@ def test_the_gateway_code_imports_only_what_the_base_installs() -> None:
     needed = {canonicalize_name(d) for module in imported for d in distributions.get(module, [])}
     unknown = {module for module in imported if module not in distributions}
     assert not unknown, f"modules imported by the gateway that nothing installs: {unknown}"
-    # psycopg is imported only for a postgresql:// store, which needs [postgres] (and says so).
-    missing = needed - closure(base_requirements()) - closure(extra_requirements("postgres"))
+    missing = needed - closure(base_requirements())
     assert not missing, f"the gateway imports these, which the base does not install: {missing}"
 
 

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from haiquan.errors import HaiquanError
 from haiquan.exchange.config import NodeConfig
 from haiquan.exchange.dispatcher import backoff_delay
+from haiquan.exchange.logs import log_fields
 from haiquan.exchange.monitoring import partner_reachability
 from haiquan.exchange.store import GatewayStore
 from haiquan.exchange.trust import TrustStore
@@ -134,7 +135,11 @@ class PartnerCircuit:
                 outage.until = now + self.config.retry_max_seconds
                 # "Back" is logged once a message is delivered: a partner answering GET but
                 # refusing POSTs must not log a state change on every probe.
-                self.log.debug("partner %s answers its probe; sending its messages", country)
+                self.log.debug(
+                    "partner %s answers its probe; sending its messages",
+                    country,
+                    extra=log_fields("partner_answers_probe", partner=country),
+                )
                 continue
             outage.failures += 1
             outage.reason = problem
@@ -144,6 +149,7 @@ class PartnerCircuit:
                 country,
                 problem,
                 outage.until - now,
+                extra=log_fields("partner_still_unreachable", partner=country),
             )
             self.store.record_partner_state(
                 country, "down", since=outage.since, error=problem, checked_at=now
@@ -172,12 +178,18 @@ class PartnerCircuit:
                 "and it is probed with backoff",
                 partner,
                 reason,
+                extra=log_fields("partner_unreachable", partner=partner),
             )
         else:
             self.store.record_partner_state(
                 partner, "down", since=outage.since, error=reason, checked_at=now
             )
-            self.log.debug("partner %s failed again after its probe answered: %s", partner, reason)
+            self.log.debug(
+                "partner %s failed again after its probe answered: %s",
+                partner,
+                reason,
+                extra=log_fields("partner_failed_after_probe", partner=partner),
+            )
         outage.failures += 1
         outage.answering = False
         outage.reason = reason
@@ -192,7 +204,11 @@ class PartnerCircuit:
         self.store.record_partner_state(partner, "up", since=now, checked_at=now)
         del self.outages[partner]
         self.log.info(
-            "partner %s is reachable again after %.0f s; %s", partner, now - outage.since, how
+            "partner %s is reachable again after %.0f s; %s",
+            partner,
+            now - outage.since,
+            how,
+            extra=log_fields("partner_reachable", partner=partner),
         )
 
     def forget(self, country: str) -> None:
@@ -212,6 +228,7 @@ class PartnerCircuit:
             country,
             failed,
             reason,
+            extra=log_fields("partner_no_longer_trusted", partner=country),
         )
 
     def _resume(self) -> None:
@@ -234,6 +251,7 @@ class PartnerCircuit:
                     found.partner,
                     f"{found.since:%Y-%m-%d %H:%M:%S}Z",
                     found.last_error or "no reason recorded",
+                    extra=log_fields("partner_found_down", partner=found.partner),
                 )
         self.trust_generation = generation
 

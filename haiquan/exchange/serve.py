@@ -206,6 +206,19 @@ def main(argv: list[str] | None = None) -> None:
     db.add_argument("action", choices=["status", "upgrade"])
     db.add_argument("--home", type=Path, default=None)
     args = parser.parse_args(argv)
+    try:
+        _run(args)
+    except ModuleNotFoundError as error:  # e.g. psycopg for a postgresql:// store: [postgres]
+        from haiquan._extras import missing_extra
+
+        told = missing_extra(error)
+        if told is None:
+            raise
+        print(f"error: {told}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _run(args: argparse.Namespace) -> None:
     if args.command == "db":
         _db(args.action, args.home)
         return

@@ -160,3 +160,26 @@ def pg_schema() -> Iterator[Callable[[], str]]:
         for schema in made:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
         conn.close()
+
+
+_HERE = Path(__file__).resolve().parent
+#: Tests here that drive another part with the gateway, or a PostgreSQL URL (the psycopg driver
+#: is the [postgres] extra): not run on a gateway-only install.
+_NOT_GATEWAY_ONLY = (
+    "test_cli_home.py::test_alerts_pull_",  # haiquan alerts, aeo: other parts
+    "test_home_country.py::test_applying_the_inbox_of_another_countrys_node_is_refused",
+    "test_config.py::test_init_with_a_bad_database_leaves_no_file_behind[database-down]",
+    "test_config.py::test_init_names_the_option_when_the_database_cannot_be_opened",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every gateway test is a ``gateway`` test: it runs with ``pip install haiquan[gateway]``
+    alone (scripts/check-gateway-install runs them in such a virtualenv, where a test reaching
+    for the numerical stack fails), but for :data:`_NOT_GATEWAY_ONLY`."""
+    for item in items:
+        if not item.path.is_relative_to(_HERE):
+            continue
+        where = item.path.relative_to(_HERE).as_posix() + "::" + item.name
+        if not where.startswith(_NOT_GATEWAY_ONLY):
+            item.add_marker(pytest.mark.gateway)

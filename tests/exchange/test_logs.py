@@ -76,7 +76,9 @@ def test_a_real_exchange_logged_as_json_parses_line_by_line(
     # VNM comes up: THA delivers its message, and VNM's log is JSON from its first line.
     vnm_proc = serve(vnm)
     wait_delivered(tha, [sent])
-    tha_entries = wait_for_events(tha_proc.log, "node_starting", "message_refused")
+    tha_entries = wait_for_events(
+        tha_proc.log, "node_starting", "message_refused", "partner_unreachable", "partner_reachable"
+    )
     vnm_entries = wait_for_events(vnm_proc.log, "node_starting")
 
     for entry in tha_entries + vnm_entries:
@@ -92,6 +94,13 @@ def test_a_real_exchange_logged_as_json_parses_line_by_line(
     )
     # uvicorn's own lines come through the same formatter, not as text.
     assert any(e["logger"].startswith("uvicorn") for e in tha_entries), tha_entries
+
+    # VNM down, then back: the partner is a field of its own.
+    down = next(e for e in tha_entries if e["event"] == "partner_unreachable")
+    back = next(e for e in tha_entries if e["event"] == "partner_reachable")
+    assert (down["level"], down["partner"]) == ("WARNING", "VNM")
+    assert (back["level"], back["partner"]) == ("INFO", "VNM")
+    assert "partner VNM is reachable again" in back["message"]
 
     refusals = [e for e in tha_entries if e["event"] == "message_refused"]
     assert len(refusals) == 2 and all(e["level"] == "WARNING" for e in refusals)
