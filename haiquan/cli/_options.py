@@ -9,13 +9,48 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from haiquan.errors import InputError
 
-__all__ = ["country_code", "day", "output_path"]
+__all__ = ["Frequency", "TradeDirection", "country_code", "day", "listed", "output_path"]
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Frequency(StrEnum):
+    """Periods of a trade series: monthly, quarterly, annual."""
+
+    M = "M"
+    Q = "Q"
+    A = "A"
+
+
+class TradeDirection(StrEnum):
+    """The home country's side of a trade flow."""
+
+    export = "export"
+    import_ = "import"
+
+
+def listed(*values: str) -> dict[str, Any]:
+    """Settings of a text option whose values are a known list: ``--help`` shows the list and
+    the shell completes it, as for an Enum option, while the library still reads and checks the
+    value (leniently, and refusing a wrong one with its own message naming the valid values).
+
+    Used as ``typer.Option("--flow", **listed("import", "export"), help=...)``.
+
+    >>> settings = listed("M", "Q", "A")
+    >>> settings["metavar"], settings["autocompletion"]("")
+    ('<M|Q|A>', ['M', 'Q', 'A'])
+    """
+
+    def complete(incomplete: str) -> list[str]:
+        return [value for value in values if value.lower().startswith(incomplete.lower())]
+
+    return {"metavar": "<" + "|".join(values) + ">", "autocompletion": complete}
 
 
 def day(value: str | None, option: str) -> dt.date | None:

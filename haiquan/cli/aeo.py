@@ -6,23 +6,27 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.markup import escape
 
 from haiquan.cli._console import console
 from haiquan.cli._options import day as parse_day
 from haiquan.cli._options import output_path
-from haiquan.cli._tables import print_frame
+from haiquan.cli._output import FormatOption, OutputFormat, emit, side_console
 
 __all__ = ["register"]
 
-aeo_app = typer.Typer(help="The AEO registry and mutual recognition with partners.",
-                      no_args_is_help=True)
+aeo_app = typer.Typer(
+    help="The AEO registry and mutual recognition with partners.", no_args_is_help=True
+)
 
 Day = Annotated[str | None, typer.Option(help="A date YYYY-MM-DD (default today).")]
-GatewayHome = Annotated[Path | None, typer.Option(
-    help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway).")]
+GatewayHome = Annotated[
+    Path | None,
+    typer.Option(
+        help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway)."
+    ),
+]
 
 
 def _consents(given: dict[str, bool]) -> str:
@@ -54,10 +58,20 @@ def add(
     """Register a newly authorised operator."""
     from haiquan.aeo import AeoRegistry, OperatorCreate
 
-    created = AeoRegistry().add_operator(OperatorCreate.model_validate({
-        "aeo_id": aeo_id, "name": name, "granted_on": _day(granted, "--granted"),
-        "address": address, "tin": tin, "sector": sector, "roles": roles,
-        "valid_until": _day(valid_until, "--valid-until")}))
+    created = AeoRegistry().add_operator(
+        OperatorCreate.model_validate(
+            {
+                "aeo_id": aeo_id,
+                "name": name,
+                "granted_on": _day(granted, "--granted"),
+                "address": address,
+                "tin": tin,
+                "sector": sector,
+                "roles": roles,
+                "valid_until": _day(valid_until, "--valid-until"),
+            }
+        )
+    )
     console.print(f"registered {created.aeo_id} ({created.name}), status {created.status}")
 
 
@@ -72,8 +86,9 @@ def change_status(
     from haiquan.aeo import AeoRegistry, StatusChange
 
     effective_on = _day(effective, "--effective") or dt.date.today()
-    change = StatusChange.model_validate({"status": new_status, "reason": reason,
-                                          "effective": effective_on})
+    change = StatusChange.model_validate(
+        {"status": new_status, "reason": reason, "effective": effective_on}
+    )
     result = AeoRegistry().change_status(aeo_id, change)
     console.print(f"{result.aeo_id}: {result.status} since {result.status_since}")
 
@@ -88,37 +103,47 @@ def consent(
     """Record the operator's consent to be shared with partners under an MRA."""
     from haiquan.aeo import AeoRegistry
 
-    record = AeoRegistry().set_consent(aeo_id, mra_id, not withdraw,
-                                          _day(effective, "--effective"))
+    record = AeoRegistry().set_consent(aeo_id, mra_id, not withdraw, _day(effective, "--effective"))
     given = "given" if record.consent else "withdrawn"
-    console.print(f"{record.aeo_id} under {record.mra_id}: consent {given} "
-                  f"from {record.effective}")
+    console.print(f"{record.aeo_id} under {record.mra_id}: consent {given} from {record.effective}")
 
 
 @aeo_app.command("list")
-def list_operators(on: Day = None) -> None:
+def list_operators(on: Day = None, output: FormatOption = OutputFormat.table) -> None:
     """Home AEOs with their status on a day."""
     from haiquan.aeo import AeoRegistry
 
     operators = AeoRegistry().operators(_day(on))
-    frame = pd.DataFrame([{**o.model_dump(include={"aeo_id", "name", "status", "status_since",
-                                                   "granted_on", "valid_until"}),
-                           "consents": _consents(o.consents)} for o in operators])
-    if frame.empty:
+    rows = [
+        {
+            **o.model_dump(
+                include={"aeo_id", "name", "status", "status_since", "granted_on", "valid_until"}
+            ),
+            "consents": _consents(o.consents),
+        }
+        for o in operators
+    ]
+    if not rows and output is OutputFormat.table:
         console.print("the registry has no operators yet (`haiquan aeo add` or `aeo import`)")
         return
-    print_frame(frame, "Home AEOs")
+    emit(rows, output, title="Home AEOs")
 
 
 @aeo_app.command("show")
-def show(aeo_id: Annotated[str, typer.Argument()], on: Day = None) -> None:
+def show(
+    aeo_id: Annotated[str, typer.Argument()],
+    on: Day = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
     """One home AEO and its status history."""
     from haiquan.aeo import AeoRegistry
 
     found = AeoRegistry().operator(aeo_id, on=_day(on))
-    console.print(f"[bold]{escape(found.aeo_id)}[/] {escape(found.name)} — {found.status} "
-                  f"since {found.status_since}; consents: {escape(_consents(found.consents))}")
-    print_frame(pd.DataFrame([e.model_dump() for e in found.history]), "History")
+    side_console(output).print(
+        f"[bold]{escape(found.aeo_id)}[/] {escape(found.name)} — {found.status} "
+        f"since {found.status_since}; consents: {escape(_consents(found.consents))}"
+    )
+    emit([e.model_dump() for e in found.history], output, title="History")
 
 
 @aeo_app.command("import")
@@ -139,25 +164,31 @@ def export_csv(path: Annotated[Path, typer.Argument()], on: Day = None) -> None:
 
 
 @aeo_app.command("partners")
-def partners(country: Annotated[str | None, typer.Option(
-        help="One partner country (ISO code: KOR, KR or 410); default all.")] = None) -> None:
+def partners(
+    country: Annotated[
+        str | None,
+        typer.Option(help="One partner country (ISO code: KOR, KR or 410); default all."),
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
     """Partners' AEOs as their latest lists report them."""
     from haiquan.aeo import AeoRegistry
     from haiquan.reference.countries import country as lookup_country
 
     code = lookup_country(country.strip()).alpha_3 if country else None
     found = AeoRegistry().partner_operators(code)
-    if not found:
+    if not found and output is OutputFormat.table:
         console.print("no partner lists applied yet (`haiquan aeo apply-inbox`)")
         return
-    print_frame(pd.DataFrame([o.model_dump() for o in found]), "Partner AEOs")
+    emit([o.model_dump() for o in found], output, title="Partner AEOs")
 
 
 @aeo_app.command("check")
 def check(
     operator_id: Annotated[str, typer.Argument()],
-    country: Annotated[str | None, typer.Option(
-        help="The partner whose AEO this is (leave out for a home AEO).")] = None,
+    country: Annotated[
+        str | None, typer.Option(help="The partner whose AEO this is (leave out for a home AEO).")
+    ] = None,
     on: Day = None,
 ) -> None:
     """Was this operator an AEO (recognised under an MRA, for a partner's) on that date?"""
@@ -167,8 +198,9 @@ def check(
     directory = RegistryAeoDirectory(AeoRegistry())
     if country:
         code, answer = directory.check_partner_aeo(operator_id, country, day)
-        console.print(f"{operator_id} recognised as an AEO of {code} on {day}: "
-                      f"{'yes' if answer else 'no'}")
+        console.print(
+            f"{operator_id} recognised as an AEO of {code} on {day}: {'yes' if answer else 'no'}"
+        )
     else:
         key, answer = directory.check_home_aeo(operator_id, day)
         console.print(f"{key} a home AEO on {day}: {'yes' if answer else 'no'}")
@@ -188,10 +220,13 @@ def send(
 
     with open_node(gateway_home, "--gateway-home") as node:
         code = lookup_country(partner.strip()).alpha_3
-        message_id, document = send_list(node, AeoRegistry(), mra_id, code,
-                                         list_type="full" if full else "delta")
-    console.print(f"queued {document['list_type']} list {document['sequence']} "
-                  f"({len(document['operators'])} operators) as message {message_id}")
+        message_id, document = send_list(
+            node, AeoRegistry(), mra_id, code, list_type="full" if full else "delta"
+        )
+    console.print(
+        f"queued {document['list_type']} list {document['sequence']} "
+        f"({len(document['operators'])} operators) as message {message_id}"
+    )
 
 
 @aeo_app.command("apply-inbox")
@@ -203,10 +238,15 @@ def apply(gateway_home: GatewayHome = None) -> None:
     with open_node(gateway_home, "--gateway-home") as node:
         applied = apply_inbox(node, AeoRegistry())
     for result in applied:
-        console.print(f"{result.country} {result.mra_id} list {result.sequence} "
-                      f"({result.list_type}): +{result.added} ~{result.updated} -{result.removed}"
-                      + (f" ({result.unknown_removed} removal(s) of operators not held: nothing "
-                         "to remove)" if result.unknown_removed else ""))
+        console.print(
+            f"{result.country} {result.mra_id} list {result.sequence} "
+            f"({result.list_type}): +{result.added} ~{result.updated} -{result.removed}"
+            + (
+                f" ({result.unknown_removed} removal(s) of operators not held: nothing to remove)"
+                if result.unknown_removed
+                else ""
+            )
+        )
     if not applied:
         console.print("no AEO lists waiting")
 

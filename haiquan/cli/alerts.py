@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from haiquan.cli._console import console
-from haiquan.cli._tables import print_frame
+from haiquan.cli._output import FormatOption, OutputFormat, emit
 
 __all__ = ["register"]
 
@@ -49,16 +48,17 @@ def pull(
 @alerts_app.command("list")
 def list_alerts(
     file: Annotated[Path | None, typer.Option(help=_FILE_HELP)] = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """The partner alerts selectivity applies."""
     from haiquan.risk.partner_alerts import default_alerts_file, read_partner_alerts
 
     path = Path(file or default_alerts_file()).absolute()
-    if not path.exists():
+    if not path.exists() and output is OutputFormat.table:
         console.print(f"no alerts kept yet ({path}); run `haiquan alerts pull`", highlight=False)
         return
-    alerts = read_partner_alerts(path)
-    print_frame(pd.DataFrame([a.model_dump() for a in alerts]), f"Partner alerts in {path}")
+    alerts = read_partner_alerts(path) if path.exists() else []
+    emit([a.model_dump() for a in alerts], output, title=f"Partner alerts in {path}")
 
 
 def register(app: typer.Typer) -> None:

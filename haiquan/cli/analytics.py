@@ -6,20 +6,18 @@ one function of :mod:`haiquan.analytics` and prints a Rich table.
 
 from __future__ import annotations
 
-import math
-import numbers
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.table import Table
 
 from haiquan.cli._console import console
 from haiquan.cli._options import country_code
-from haiquan.cli._tables import SYNTHETIC_LABEL
+from haiquan.cli._output import Column, Kind, emit
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -50,37 +48,12 @@ class GravityFlow(StrEnum):
     import_ = "import"
 
 
-def _text(value: object, kind: str) -> str:
-    if kind == "n/a":
-        return "n/a"
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if kind == "money" and isinstance(value, (int, float)):
-        return f"{value / 1e6:,.1f}"
-    if kind == "percent" and isinstance(value, (int, float)):
-        return f"{value:.1%}"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else ""
-    if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
-    if kind == "number" and isinstance(value, (int, float)):
-        return f"{value:,.3f}"
-    return str(value)
-
-
-def _print(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, str]], *,
+def _print(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, Kind]], *,
            synthetic: bool) -> None:
     """Print the named columns: {column: (header, kind)}, kind money (M USD)/percent/number;
     the SYNTHETIC label first when ``synthetic`` (the result's field)."""
-    if synthetic:
-        console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
-    table = Table(title=title)
-    for header, kind in columns.values():
-        # On a narrow terminal a cell folds onto more lines; a figure is never cut short with "…".
-        table.add_column(header, justify="left" if kind == "text" else "right", overflow="fold")
-    for _, row in frame.iterrows():
-        table.add_row(*(_text(row[c], kind) for c, (_, kind) in columns.items()))
-    console.print(table)
+    emit(frame, columns=[Column(key, header, kind) for key, (header, kind) in columns.items()],
+         title=title, synthetic=synthetic)
 
 
 def indicators(
@@ -99,7 +72,7 @@ def indicators(
     table = result.table
     first = table["year"].iloc[0] if len(table) else year
     # Not available is not the same as an empty cell: say so in every row.
-    intensity_kind = "number" if result.intensity_available else "n/a"
+    intensity_kind: Kind = "number" if result.intensity_available else "n/a"
     _print(table.head(top), f"{result.home} trade by partner, {first} "
            "(million USD)", {
                "partner": ("partner", "text"),

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-import pandas as pd
 import typer
-from rich.table import Table
 
 from haiquan.cli._console import console
-from haiquan.cli._options import day, output_path
+from haiquan.cli._options import day, listed, output_path
+from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, side_console
 from haiquan.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["commitments_app", "register"]
 
@@ -88,26 +90,16 @@ def _is_rate(column: str) -> bool:
     return column == "rate" or column.endswith("_rate")
 
 
-def _cell(value: Any, column: str = "") -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return ""
-    if _is_rate(column) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        # Rates are fractions in the library; people read them in per cent, as `rate` prints.
-        return f"{value * 100:.1f} %"
-    if isinstance(value, float):
-        # Counts of units may be fractions of an item (parts, partners): two decimals at most.
-        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:g}"
-    return str(value)
-
-
-def _print_frame(frame: pd.DataFrame, title: str | None = None) -> None:
-    table = Table(title=title, show_lines=False)
-    for column in frame.columns:
-        table.add_column(str(column), overflow="fold",
-                         justify="right" if _is_rate(str(column)) else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(v, str(c)) for v, c in zip(row, frame.columns, strict=True)))
-    console.print(table)
+def _print_frame(
+    frame: pd.DataFrame, title: str | None = None, output: OutputFormat = OutputFormat.table
+) -> None:
+    # Rates are fractions in the library; people read them in per cent, as `rate` prints;
+    # counts of units may be fractions of an item (parts, partners): two decimals at most.
+    columns = [
+        Column(str(c), kind="percent" if _is_rate(str(c)) else "count", right=_is_rate(str(c)))
+        for c in frame.columns
+    ]
+    emit(frame, output, columns=columns, title=title)
 
 
 def _days(days_left: int) -> str:
@@ -120,7 +112,7 @@ def _days(days_left: int) -> str:
 
 
 @commitments_app.command("catalogues")
-def catalogues_command() -> None:
+def catalogues_command(output: FormatOption = OutputFormat.table) -> None:
     """List the catalogues (packaged and installed)."""
     from haiquan.commitments import list_catalogues
 
@@ -135,18 +127,24 @@ def catalogues_command() -> None:
         }
         for c in list_catalogues()
     ]
-    _print_frame(pd.DataFrame(rows), "Commitment catalogues")
+    emit(
+        rows,
+        output,
+        columns=[Column(k, kind="count") for k in rows[0]] if rows else None,
+        title="Commitment catalogues",
+    )
 
 
 @commitments_app.command("show")
 def show_command(
     catalogue: Annotated[str, typer.Argument(help="Catalogue id, e.g. wto_tfa.")],
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Show a catalogue's items with their sources."""
     from haiquan.commitments import catalogue_items
 
     frame = catalogue_items(catalogue)
-    _print_frame(frame.drop(columns=["catalogue", "group_title"]), catalogue)
+    _print_frame(frame.drop(columns=["catalogue", "group_title"]), catalogue, output)
 
 
 @commitments_app.command("install-catalogue")
@@ -215,10 +213,14 @@ def record_command(
     effective: Annotated[
         str | None, typer.Option("--effective", help="Date the state holds from; default today.")
     ] = None,
-    category: Annotated[str | None, typer.Option(help="TFA category A, B or C.")] = None,
+    category: Annotated[
+        str | None, typer.Option(**listed("A", "B", "C"), help="TFA category.")
+    ] = None,
     indicative: Annotated[str | None, typer.Option(help="Indicative date YYYY-MM-DD.")] = None,
     definitive: Annotated[str | None, typer.Option(help="Definitive date YYYY-MM-DD.")] = None,
-    status: Annotated[str | None, typer.Option(help="implemented, partially or not_yet.")] = None,
+    status: Annotated[
+        str | None, typer.Option(**listed("implemented", "partially", "not_yet"), help="Status.")
+    ] = None,
     evidence: Annotated[str | None, typer.Option(help="Evidence (document, decree, URL).")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="Responsible unit.")] = None,
     source: Annotated[str | None, typer.Option(help="Where this fact comes from.")] = None,
@@ -314,17 +316,18 @@ def approve_command(
 def drafts_command(
     catalogue: Annotated[str | None, typer.Option(help="One catalogue; default all.")] = None,
     country: CountryOption = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Draft records waiting for approval."""
     from haiquan.commitments.assessment import drafts
     from haiquan.commitments.records import records_frame
 
     waiting = drafts(catalogue, _country(country))
-    if not waiting:
+    if not waiting and output is OutputFormat.table:
         console.print("No draft waits for approval.")
         return
     frame = records_frame(waiting)
-    _print_frame(frame.dropna(axis=1, how="all"), "Drafts waiting for approval")
+    _print_frame(frame.dropna(axis=1, how="all"), "Drafts waiting for approval", output)
 
 
 @commitments_app.command("history")
@@ -333,6 +336,7 @@ def history_command(
     item: Annotated[str | None, typer.Option(help="Item id.")] = None,
     country: CountryOption = None,
     known_on: KnownOnOption = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Show the append-only history of status records."""
     from haiquan.commitments import status_history
@@ -355,13 +359,21 @@ def history_command(
         "responsible_unit",
         "recorded_at",
     ]
-    if frame.empty:
-        asked = ", ".join(f"{name} {value}" for name, value in (
-            ("catalogue", catalogue), ("item", item), ("country", country)) if value)
-        console.print(f"No status record{' for ' + asked if asked else ''} yet: "
-                      "`haiquan commitments record` or `load-status` adds them.", markup=False)
+    if frame.empty and output is OutputFormat.table:
+        asked = ", ".join(
+            f"{name} {value}"
+            for name, value in (("catalogue", catalogue), ("item", item), ("country", country))
+            if value
+        )
+        console.print(
+            f"No status record{' for ' + asked if asked else ''} yet: "
+            "`haiquan commitments record` or `load-status` adds them.",
+            markup=False,
+        )
         return
-    _print_frame(frame[columns], "Status history")
+    _print_frame(
+        frame[columns] if len(frame) else frame.reindex(columns=columns), "Status history", output
+    )
 
 
 @commitments_app.command("rate")
@@ -376,13 +388,19 @@ def rate_command(
         typer.Option("--by-item", help="One row per item, its parts rolled up (SAFE standards)."),
     ] = False,
     member_type: Annotated[
-        str | None, typer.Option(help="TFA: developed, developing or ldc.")
+        str | None,
+        typer.Option(**listed("developed", "developing", "ldc"), help="TFA member type."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    output: FormatOption = OutputFormat.table,
+    as_json: Annotated[
+        bool, typer.Option("--json", hidden=True, help="The same as --format json.")
+    ] = False,
 ) -> None:
     """The implementation rate on a date (a projection for a future date)."""
     from haiquan.commitments import implementation_rate, progress_by_group
 
+    if as_json:
+        output = OutputFormat.json
     kind = _member_type(member_type)
     day = _date(on, "--on")
     known = _date(known_on, "--known-on")
@@ -390,23 +408,21 @@ def rate_command(
         from haiquan.commitments import progress_by_item
 
         frame = progress_by_item(catalogue, _country(country), day, known_on=known)
-        if as_json:
-            typer.echo(frame.to_json(orient="records"))
-        else:
-            _print_frame(frame, f"{catalogue} by item")
+        _print_frame(frame, f"{catalogue} by item", output)
         return
     if by_group:
         frame = progress_by_group(
             catalogue, _country(country), day, member_type=kind, known_on=known
         )
-        if as_json:
-            typer.echo(frame.to_json(orient="records"))
-        else:
-            _print_frame(frame, f"{catalogue} by group")
+        _print_frame(frame, f"{catalogue} by group", output)
         return
     rate = implementation_rate(catalogue, _country(country), day, member_type=kind, known_on=known)
-    if as_json:
+    if output is OutputFormat.json:
+        # One rate is one object, with its counts and the official figures beside it.
         typer.echo(json.dumps(rate.model_dump(mode="json")))
+        return
+    if output is OutputFormat.csv:
+        emit([rate.model_dump(mode="json")], output)
         return
     console.print(
         f"{rate.catalogue} {rate.country} on {rate.on}: [bold]{rate.percent} %[/] "
@@ -460,6 +476,7 @@ def compare_command(
             "catalogue's parties, which hold the UN LDC list; else developing).",
         ),
     ] = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Compare countries' rates side by side (ASEAN members by default)."""
     from haiquan.commitments import rates_by_country
@@ -488,12 +505,15 @@ def compare_command(
         known_on=_date(known_on, "--known-on"),
         member_types=kinds,
     )
-    _print_frame(frame, f"{catalogue} by country")
+    _print_frame(frame, f"{catalogue} by country", output)
     unrecorded = frame.loc[frame["records"] == 0, "country"].tolist()
     if unrecorded:
-        console.print(f"No records for {', '.join(unrecorded)}: their rates are 0 % because "
-                      "nothing is recorded, not measured (`haiquan commitments load-status` or "
-                      "`record`).", markup=False)
+        side_console(output).print(
+            f"No records for {', '.join(unrecorded)}: their rates are 0 % because "
+            "nothing is recorded, not measured (`haiquan commitments load-status` or "
+            "`record`).",
+            markup=False,
+        )
 
 
 @commitments_app.command("timeline")
@@ -501,19 +521,25 @@ def timeline_command(
     catalogue: Annotated[str, typer.Argument(help="Catalogue id.")],
     country: CountryOption = None,
     known_on: KnownOnOption = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """The rate on each yearly snapshot and change date, with projections."""
     from haiquan.commitments import rate_timeline
 
     frame = rate_timeline(catalogue, _country(country), known_on=_date(known_on, "--known-on"))
-    _print_frame(frame, f"{catalogue} timeline")
+    _print_frame(frame, f"{catalogue} timeline", output)
     if len(frame) and (frame["total"] == 0).all():
-        console.print(f"{catalogue} lists no items yet: there is nothing to count, so every "
-                      "rate reads 0 % (docs/commitments.md, your own catalogue).", markup=False)
+        side_console(output).print(
+            f"{catalogue} lists no items yet: there is nothing to count, so every "
+            "rate reads 0 % (docs/commitments.md, your own catalogue).",
+            markup=False,
+        )
     elif len(frame) and (frame["implemented"] == 0).all():
-        console.print("No item is implemented on any of these dates: if nothing is recorded "
-                      "for this country yet, `haiquan commitments history` shows it.",
-                      markup=False)
+        side_console(output).print(
+            "No item is implemented on any of these dates: if nothing is recorded "
+            "for this country yet, `haiquan commitments history` shows it.",
+            markup=False,
+        )
 
 
 @commitments_app.command("deadlines")
@@ -525,6 +551,7 @@ def deadlines_command(
     in_force: Annotated[
         str | None, typer.Option(help="Entry into force for the country (RKC periods).")
     ] = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """What is due in the next N months and what is overdue."""
     from haiquan.commitments import deadlines
@@ -538,11 +565,14 @@ def deadlines_command(
         in_force=_date(in_force, "--in-force"),
     )
     shown = frame.drop(columns=["country"])
-    shown["days_left"] = [_days(int(d)) for d in shown["days_left"]]
-    _print_frame(shown.rename(columns={"days_left": "when"}), "Deadlines")
+    if output is OutputFormat.table:
+        # Days in words for people; a program reads days_left (negative when overdue).
+        shown["days_left"] = [_days(int(d)) for d in shown["days_left"]]
+        shown = shown.rename(columns={"days_left": "when"})
+    _print_frame(shown, "Deadlines", output)
     start = _date(in_force, "--in-force")
     for reason in undated_reasons(catalogue, _country(country), in_force=start):
-        console.print(f"note: {reason}", markup=False)
+        side_console(output).print(f"note: {reason}", markup=False)
 
 
 @commitments_app.command("report")
@@ -554,7 +584,10 @@ def report_command(
     months: Annotated[int, typer.Option(help="Months ahead for the deadlines list.")] = 6,
     known_on: KnownOnOption = None,
     language: Annotated[
-        str, typer.Option("--language", "-l", help="en (English) or vi (Vietnamese edition).")
+        str,
+        typer.Option(
+            "--language", "-l", **listed("en", "vi"), help="English or the Vietnamese edition."
+        ),
     ] = "en",
 ) -> None:
     """Write the one-page report (HTML, or PDF through a local headless Chromium)."""

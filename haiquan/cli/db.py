@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console, error_console
+from haiquan.cli._output import FormatOption, OutputFormat, emit
 
 __all__ = ["register"]
 
@@ -18,8 +20,16 @@ db_app = typer.Typer(help="Schema revisions of the SQL stores (gateway, AEO regi
 #: Schema states a store cannot be opened in by this haiquan (``haiquan db status`` exits 1).
 _NEEDS_ATTENTION = ("older", "newer", "release-0.1.0")
 
-StoreOption = Annotated[list[str] | None, typer.Option(
-    "--store", help="gateway, aeo or users; repeat for several (default: all).")]
+class Store(StrEnum):
+    """The SQL stores whose schema ``haiquan db`` tracks."""
+
+    gateway = "gateway"
+    aeo = "aeo"
+    users = "users"
+
+
+StoreOption = Annotated[list[Store] | None, typer.Option(
+    "--store", help="Repeat for several (default: all).")]
 GatewayHomeOption = Annotated[Path | None, typer.Option(help=(
     "Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway)."))]
 
@@ -37,13 +47,20 @@ def _show(reports: list, upgrading: bool) -> None:  # type: ignore[type-arg]
 
 
 @db_app.command("status")
-def status(store: StoreOption = None, gateway_home: GatewayHomeOption = None) -> None:
+def status(store: StoreOption = None, gateway_home: GatewayHomeOption = None,
+           output: FormatOption = OutputFormat.table) -> None:
     """Each store's schema revision against this haiquan (reads only); exits 1 when a store is
     older or newer than this haiquan, so a deploy script can stop before starting it."""
     from haiquan.migrations import database_status
 
-    reports = database_status(store or (), gateway_home=gateway_home)
-    _show(reports, upgrading=False)
+    reports = database_status([s.value for s in store or ()], gateway_home=gateway_home)
+    if output is OutputFormat.table:
+        _show(reports, upgrading=False)
+    else:
+        emit([{"store": r.store, "database": r.where,
+               "state": r.before.state if r.before else None,
+               "schema": r.before.summary if r.before else (r.note or "")} for r in reports],
+             output)
     behind = [r.store for r in reports if r.before and r.before.state in _NEEDS_ATTENTION]
     if behind:
         # A deploy script checks the exit code: a store this haiquan will refuse is a failure.
@@ -58,7 +75,8 @@ def upgrade(store: StoreOption = None, gateway_home: GatewayHomeOption = None) -
     """Bring each store to this haiquan's schema revision, keeping its data (back up first)."""
     from haiquan.migrations import database_upgrade
 
-    _show(database_upgrade(store or (), gateway_home=gateway_home), upgrading=True)
+    _show(database_upgrade([s.value for s in store or ()], gateway_home=gateway_home),
+          upgrading=True)
 
 
 def register(app: typer.Typer) -> None:

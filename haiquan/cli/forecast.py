@@ -8,13 +8,17 @@ writes the result; errors are translated by :func:`haiquan.cli.main`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from haiquan.cli._console import console
-from haiquan.cli._options import country_code
+from haiquan.cli._options import country_code, listed
+from haiquan.cli._output import FormatOption as OutputOption
+from haiquan.cli._output import OutputFormat, side_console
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register"]
 
@@ -31,8 +35,9 @@ HorizonOption = Annotated[int, typer.Option("--horizon", "-h", min=1, help="Peri
 ReporterOption = Annotated[str | None, typer.Option(
     "--reporter", parser=country_code, help="Reporter, ISO code (VNM, VN or 704).")]
 FlowOption = Annotated[str | None, typer.Option(
-    "--flow", help="import, export, re-export or re-import (default all).")]
-FrequencyOption = Annotated[str | None, typer.Option("--frequency", help="M, Q or A.")]
+    "--flow", **listed("import", "export", "re-export", "re-import"), help="Default all.")]
+FrequencyOption = Annotated[str | None, typer.Option("--frequency", **listed("M", "Q", "A"),
+                                                     help="Monthly, quarterly or annual.")]
 PartnerOption = Annotated[
     list[str] | None,
     typer.Option("--partner", "-p", parser=country_code,
@@ -47,7 +52,8 @@ MembersOption = Annotated[
                  "default DOTM,ETSdamped,ETSnotrend,DSTM,OTM,MSTL,SeasonalNaive."),
 ]
 EngineOption = Annotated[
-    str | None, typer.Option("--engine", help="local or dask; default HAIQUAN_FORECAST_ENGINE.")
+    str | None, typer.Option("--engine", **listed("local", "dask"),
+                             help="Default HAIQUAN_FORECAST_ENGINE.")
 ]
 
 
@@ -80,11 +86,15 @@ def _progress_bar():  # type: ignore[no-untyped-def]
 
 def _musd(value: float) -> str:
     """US dollars as million USD with one decimal: 9610427285.3 -> '9,610.4'."""
+    import pandas as pd
+
     return "" if pd.isna(value) else f"{value / 1e6:,.1f}"
 
 
 def _band(low: float, high: float) -> str:
     """An interval in million USD, or that there is none (the notes below the table say why)."""
+    import pandas as pd
+
     if pd.isna(low) or pd.isna(high):
         return "no band"
     return f"{_musd(low)} – {_musd(high)}"
@@ -142,8 +152,8 @@ def register(app: typer.Typer) -> None:
         partner: PartnerOption = None,
         commodity_level: LevelOption = 0,
         reconcile: Annotated[str | None, typer.Option(
-            "--reconcile", help="Make countries add up to a WORLD total: bottom_up, mint_ols "
-            "or mint_wls.")] = None,
+            "--reconcile", **listed("bottom_up", "mint_ols", "mint_wls"),
+            help="Make countries add up to a WORLD total.")] = None,
         members: MembersOption = None,
         engine: EngineOption = None,
     ) -> None:
@@ -183,7 +193,8 @@ def register(app: typer.Typer) -> None:
         reporter: ReporterOption = None,
         flow: FlowOption = None,
         frequency: Annotated[str | None, typer.Option(
-            "--frequency", help="M, Q or A; default the slice's one frequency.")] = None,
+            "--frequency", **listed("M", "Q", "A"),
+            help="Monthly, quarterly or annual; default the slice's one frequency.")] = None,
         partner: PartnerOption = None,
         commodity_level: LevelOption = 0,
         members: MembersOption = None,
@@ -194,6 +205,8 @@ def register(app: typer.Typer) -> None:
                          "scores in the warehouse (forecast_runs, forecast_scores).")] = True,
     ) -> None:
         """Hold out the last HORIZON periods: MASE, sMAPE, coverage and MSIS vs seasonal naive."""
+        import pandas as pd
+
         from haiquan.cli._tables import print_frame
         from haiquan.forecast import backtest_file, make_engine
         from haiquan.forecast.panel import timestamp_to_period
@@ -219,6 +232,7 @@ def register(app: typer.Typer) -> None:
             help="A stored run: its scores by model (default: list the runs).")] = None,
         per_series: Annotated[bool, typer.Option("--per-series", help="With RUN_ID, also "
                               "each series' scores.")] = False,
+        output: OutputOption = OutputFormat.table,
     ) -> None:
         """Back-test runs stored in the warehouse, newest first; RUN_ID shows one run."""
         from haiquan.cli._tables import print_frame
@@ -226,13 +240,17 @@ def register(app: typer.Typer) -> None:
 
         if run_id is None:
             runs = list_runs()
-            if runs.empty:
+            if runs.empty and output is OutputFormat.table:
                 console.print("No back-test run is stored yet: `haiquan backtest` stores one.")
                 return
             columns = ["run_id", "created_at", "label", "cutoff", "horizon", "series",
                        "ensemble_mase", "benchmark_mase", "seconds"]
-            print_frame(runs[columns], "stored back-test runs (MASE: mean over series)")
+            print_frame(runs.reindex(columns=columns),
+                        "stored back-test runs (MASE: mean over series)", output=output)
             return
-        if per_series:
+        if per_series and output is not OutputFormat.table:
+            side_console(output).print("--per-series is shown as a table only; JSON and CSV "
+                                       "hold the mean over series (or run without --format)")
+        elif per_series:
             print_frame(run_scores(run_id), f"run {run_id}: per series")
-        print_frame(run_model_means(run_id), f"run {run_id}: mean over series")
+        print_frame(run_model_means(run_id), f"run {run_id}: mean over series", output=output)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,6 +17,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from haiquan.cli._console import console, error_console
+from haiquan.cli._options import listed
+from haiquan.cli._output import Column, FormatOption, OutputFormat, emit
 
 if TYPE_CHECKING:
     from haiquan.exchange import GatewayNode, MessageSummary
@@ -28,6 +31,23 @@ gateway_app = typer.Typer(
 )
 partner_app = typer.Typer(help="Trusted partner nodes.", no_args_is_help=True)
 gateway_app.add_typer(partner_app, name="partner")
+
+class MessageDirection(StrEnum):
+    """Which way a message went: sent by this node or received from a partner."""
+
+    out = "out"
+    in_ = "in"
+
+
+class MessageState(StrEnum):
+    """Where a message is in its delivery (outbox) or handling (inbox)."""
+
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+    received = "received"
+    acknowledged = "acknowledged"
+
 
 HomeOption = Annotated[
     Path | None,
@@ -146,7 +166,8 @@ def init(
     database_url: Annotated[
         str | None, typer.Option(help="SQLAlchemy URL of the store (default SQLite in home).")
     ] = None,
-    algorithm: Annotated[str, typer.Option(help="Ed25519 or ES256.")] = "Ed25519",
+    algorithm: Annotated[str, typer.Option(**listed("Ed25519", "ES256"),
+                                           help="The signing key's algorithm.")] = "Ed25519",
 ) -> None:
     """Create a node: node.yaml and a first signing key."""
     from haiquan.exchange import GatewayNode
@@ -219,15 +240,16 @@ def partner_refresh(country: str, home: HomeOption = None) -> None:
 
 
 @partner_app.command("list")
-def partner_list(home: HomeOption = None) -> None:
+def partner_list(home: HomeOption = None, output: FormatOption = OutputFormat.table) -> None:
     """The trusted partners."""
-    table = Table("partner", "endpoint", "keys (expiry)")
+    rows = []
     for code, partner in sorted(_open(home).trust.partners.items()):
         keys = ", ".join(f"{k.kid} ({k.expires_at:%Y-%m-%d})" for k in partner.keys)
         if partner.as4 is not None:  # AS4: its party and certificate (partner show: P-Modes)
             keys = _gateway_as4.partner_summary(partner.as4)
-        table.add_row(code, partner.endpoint, keys)
-    console.print(table)
+        rows.append({"partner": code, "endpoint": partner.endpoint, "keys": keys})
+    emit(rows, output, columns=[Column("partner"), Column("endpoint"),
+                                Column("keys", "keys (expiry)")])
 
 
 @gateway_app.command("serve")
@@ -293,21 +315,27 @@ def dispatch(home: HomeOption = None) -> None:
 @gateway_app.command("messages")
 def messages(
     home: HomeOption = None,
-    direction: Annotated[str | None, typer.Option(help="out or in.")] = None,
-    state: Annotated[
-        str | None, typer.Option(help="pending, delivered, failed, received, acknowledged.")
-    ] = None,
+    direction: Annotated[MessageDirection | None, typer.Option(
+        help="Sent (out) or received (in).")] = None,
+    state: Annotated[MessageState | None, typer.Option(help="Delivery state.")] = None,
     partner: Annotated[str | None, typer.Option(help="Partner ISO code.")] = None,
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """List messages with their delivery state."""
-    rows = _open_store(home).messages(direction=direction, state=state, partner=partner,
-                                      limit=limit)
-    table = Table("dir", "message id", "partner", "type", "state", "attempts", "created", "reason")
-    for m in rows:
-        table.add_row(m.direction, m.message_id, m.partner, m.document_type, m.state,
-                      str(m.attempts), f"{m.created_at:%Y-%m-%d %H:%M:%S}", m.last_error or "")
-    console.print(table)
+    found = _open_store(home).messages(direction=direction.value if direction else None,
+                                       state=state.value if state else None, partner=partner,
+                                       limit=limit)
+    table = output is OutputFormat.table
+    rows = [{"direction": m.direction, "message_id": m.message_id, "partner": m.partner,
+             "document_type": m.document_type, "state": m.state, "attempts": m.attempts,
+             "created_at": f"{m.created_at:%Y-%m-%d %H:%M:%S}" if table else m.created_at,
+             "last_error": m.last_error or ("" if table else None)} for m in found]
+    emit(rows, output, columns=[
+        Column("direction", "dir"), Column("message_id", "message id"), Column("partner"),
+        Column("document_type", "type"), Column("state"), Column("attempts", kind="auto"),
+        Column("created_at", "created"), Column("last_error", "reason"),
+    ])
 
 
 @gateway_app.command("show")
@@ -319,16 +347,44 @@ def show(message_id: str, home: HomeOption = None) -> None:
 @gateway_app.command("status")
 def status(
     home: HomeOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    output: FormatOption = OutputFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True,
+                                          help="The same as --format json.")] = False,
 ) -> None:
     """Counts of messages by state: the outbox, the inbox, what waits for each partner, and the partners the node's workers found down (or back up)."""  # noqa: E501
     node = _open_store(home)
     summary = node.summary()
-    if as_json:
+    if as_json or output is OutputFormat.json:
+        # One summary is one object: counts, pending by partner, partners found down.
         _print_json(summary.model_dump(mode="json"))
+        return
+    if output is OutputFormat.csv:
+        emit(_summary_rows(summary), output)
         return
     _print_summary(summary)
     _gateway_as4.print_certificate_attention(node)  # AS4 certificates near expiry
+
+
+def _summary_rows(summary: MessageSummary) -> list[dict[str, object]]:
+    """The status as rows of one figure each, for CSV: counts, then pending by partner."""
+    rows: list[dict[str, object]] = [
+        {"measure": f"outbox {state}", "partner": "", "value": count}
+        for state, count in sorted({"pending": 0, "delivered": 0, "failed": 0,
+                                    **summary.outbox}.items())
+    ]
+    rows += [
+        {"measure": "inbox received", "partner": "", "value": summary.inbox_received},
+        {"measure": "inbox not yet acknowledged", "partner": "",
+         "value": summary.inbox_unacknowledged},
+        {"measure": "duplicates received", "partner": "", "value": summary.duplicates_received},
+        {"measure": "oldest pending seconds", "partner": "",
+         "value": summary.oldest_pending_age_seconds},
+    ]
+    rows += [{"measure": "pending", "partner": partner, "value": count}
+             for partner, count in sorted(summary.pending_by_partner.items())]
+    rows += [{"measure": "partner state", "partner": p.partner, "value": p.state}
+             for p in summary.partners]
+    return rows
 
 
 def _print_summary(summary: MessageSummary) -> None:
@@ -420,7 +476,7 @@ def requeue(message_ids: list[str], home: HomeOption = None) -> None:
 
 
 @gateway_app.command("document-types")
-def document_types(home: HomeOption = None) -> None:
+def document_types(home: HomeOption = None, output: FormatOption = OutputFormat.table) -> None:
     """The document types a node exchanges (every node accepts them all; with --home, the node
     there is checked first, as every gateway command takes --home)."""
     from haiquan.exchange import DOCUMENT_TYPES
@@ -428,10 +484,9 @@ def document_types(home: HomeOption = None) -> None:
     if home is not None:
         _open_store(home).close()
 
-    table = Table("name", "version", "format", "description")
-    for doc in DOCUMENT_TYPES.values():
-        table.add_row(doc.name, doc.version, doc.format, doc.description)
-    console.print(table)
+    emit([{"name": doc.name, "version": doc.version, "format": doc.format,
+           "description": doc.description} for doc in DOCUMENT_TYPES.values()], output,
+         columns=[Column(c) for c in ("name", "version", "format", "description")])
 
 
 # The AS4 commands (gateway as4 ..., partner show / add-as4) register themselves on the apps above.

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console, error_console
+from haiquan.cli._output import Column, FormatOption, OutputFormat, emit
 from haiquan.cli.gateway import HomeOption, gateway_app, open_node, partner_app
 
 if TYPE_CHECKING:
@@ -96,22 +97,26 @@ def set_party(party_id: Annotated[str, typer.Option(help="The node's eb:PartyId.
 
 
 @as4_app.command("status")
-def status(home: HomeOption = None) -> None:
+def status(home: HomeOption = None, output: FormatOption = OutputFormat.table) -> None:
     """The node's and its AS4 partners' certificates; those near expiry are flagged."""
     from haiquan.exchange.as4.views import certificate_report
 
     report = certificate_report(open_node(home, "--home"))
-    table = Table("whose", "subject", "until", "days left", "state")
+    rows: list[dict[str, object]] = []
     if report.own is not None:
         own = report.own
-        table.add_row("this node", own.subject, f"{own.not_after:%Y-%m-%d}",
-                      str(own.days_left), own.state)
+        rows.append({"whose": "this node", "subject": own.subject,
+                     "until": f"{own.not_after:%Y-%m-%d}", "days_left": own.days_left,
+                     "state": own.state})
     else:
-        table.add_row("this node", report.own_problem or "none", "", "", "missing")
+        rows.append({"whose": "this node", "subject": report.own_problem or "none",
+                     "until": None, "days_left": None, "state": "missing"})
     for country, cert in sorted(report.partners.items()):
-        table.add_row(country, cert.subject, f"{cert.not_after:%Y-%m-%d}",
-                      str(cert.days_left), cert.state)
-    console.print(table)
+        rows.append({"whose": country, "subject": cert.subject,
+                     "until": f"{cert.not_after:%Y-%m-%d}", "days_left": cert.days_left,
+                     "state": cert.state})
+    emit(rows, output, columns=[Column("whose"), Column("subject"), Column("until"),
+                                Column("days_left", "days left", "auto"), Column("state")])
     for line in report.attention:
         error_console.print(f"[yellow]renew:[/] {line}")
 

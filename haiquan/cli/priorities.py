@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console, native_output_to_stderr
-from haiquan.cli._options import country_code, output_path
+from haiquan.cli._options import country_code, listed, output_path
 
 if TYPE_CHECKING:
     from haiquan.priorities.service import PriorityReport
@@ -32,7 +32,8 @@ FormatOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ForecastOption = Annotated[
-    str, typer.Option("--forecast", help="model: haiquan.forecast ensembles (thorough, slower); "
+    str, typer.Option("--forecast", **listed("model", "trend"),
+                      help="model: haiquan.forecast ensembles (thorough, slower); "
                       "trend: ten-year log-linear trend (fast).")
 ]
 

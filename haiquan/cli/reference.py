@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -11,18 +12,11 @@ from rich.table import Table
 
 from haiquan.cli._console import console
 from haiquan.cli._options import day as parse_day
+from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, side_console
 from haiquan.cli._show import show_app
-from haiquan.reference import (
-    Agreement,
-    agreements,
-    cooperation_state,
-    find_country,
-    groups_of,
-    hs_children,
-    hs_code,
-    search_hs,
-)
-from haiquan.settings import get_settings
+
+if TYPE_CHECKING:
+    from haiquan.reference import Agreement
 
 __all__ = ["register"]
 
@@ -34,6 +28,15 @@ OnOption = Annotated[
 ]
 
 
+class AgreementKind(StrEnum):
+    """The kinds ``show agreements --kind`` filters on (those of the agreements catalogue)."""
+
+    fta = "fta"
+    aeo_mra = "aeo_mra"
+    eco_exchange = "eco_exchange"
+    single_window = "single_window"
+
+
 def _day(on: str | None) -> dt.date:
     return parse_day(on, "--on") or dt.date.today()
 
@@ -43,6 +46,8 @@ def show_country(
     on: OnOption = None,
 ) -> None:
     """Show a country's ISO codes, names and the groups it belongs to."""
+    from haiquan.reference import find_country, groups_of
+
     found = find_country(name_or_code)
     day = _day(on)
     console.print(f"[bold]{escape(found.name)}[/]")
@@ -59,6 +64,8 @@ def show_hs(
     code: Annotated[str, typer.Argument(help="HS code as digits: 84, 8471, 847130.")],
 ) -> None:
     """Show an HS code: description, section, parent, and the codes under it."""
+    from haiquan.reference import hs_children, hs_code
+
     found = hs_code(code)
     console.print(f"[bold]{found.code}[/] ({_LEVELS[found.level]}) {escape(found.description)}")
     console.print(f"  section  {found.section} {escape(found.section_name)}")
@@ -81,36 +88,37 @@ def show_hs_search(
     text: Annotated[str, typer.Argument(help="Words of the description, or leading digits.")],
     level: Annotated[int | None, typer.Option(help="Only codes of 2, 4 or 6 digits.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Find HS codes by words in their description."""
+    from haiquan.reference import search_hs
+
     found = search_hs(text, level=level, limit=limit)
-    if not found:
+    if not found and output is OutputFormat.table:
         console.print(f"no HS code matches {escape(text)!r}")
         return
-    table = Table(title=f"HS codes matching {escape(text)!r}")
-    table.add_column("code")
-    table.add_column("level")
-    table.add_column("description")
-    for row in found:
-        table.add_row(row.code, _LEVELS[row.level], row.description)
-    console.print(table)
+    rows = [{"code": r.code, "level": _LEVELS[r.level], "description": r.description}
+            for r in found]
+    emit(rows, output, columns=[Column("code"), Column("level"), Column("description")],
+         title=f"HS codes matching {escape(text)!r}")
 
 
-def _agreement_table(title: str, items: list[Agreement], country: str, day: dt.date) -> Table:
-    table = Table(title=title)
-    for column in ("id", "kind", "name", "signed", "applies", "verified"):
-        table.add_column(column)
-    for item in items:
-        applies = "yes" if item.applies_to(country, day) else "not yet / no longer"
-        table.add_row(
-            item.id,
-            item.kind,
-            item.name,
-            str(item.signed or ""),
-            applies,
-            "yes" if item.verified else "[yellow]no — see note[/]",
-        )
-    return table
+def _agreement_rows(items: list[Agreement], country: str, day: dt.date,
+                    output: OutputFormat) -> list[dict[str, object]]:
+    table = output is OutputFormat.table
+    return [
+        {
+            "id": item.id,
+            "kind": item.kind,
+            "name": item.name,
+            "signed": (str(item.signed or "") if table else item.signed),
+            "applies": (("yes" if item.applies_to(country, day) else "not yet / no longer")
+                        if table else item.applies_to(country, day)),
+            "verified": ("yes" if item.verified else "[yellow]no — see note[/]")
+                        if table else item.verified,
+        }
+        for item in items
+    ]
 
 
 def show_agreements(
@@ -121,32 +129,35 @@ def show_agreements(
         str | None, typer.Option(help="Whose agreements (ISO code); HAIQUAN_HOME_COUNTRY.")
     ] = None,
     on: OnOption = None,
-    kind: Annotated[
-        str | None, typer.Option(help="Only one kind: fta, aeo_mra, eco_exchange, single_window.")
-    ] = None,
+    kind: Annotated[AgreementKind | None, typer.Option(help="Only one kind.")] = None,
     all_: Annotated[
         bool, typer.Option("--all", help="Also list agreements signed but not applying that day.")
     ] = False,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """List the agreements in force for a country, or the cooperation flags with a partner."""
+    from haiquan.reference import agreements, cooperation_state, find_country
+    from haiquan.settings import get_settings
+
     day = _day(on)
+    table = output is OutputFormat.table
     if partner is not None:
         state = cooperation_state(country, partner, day)
-        table = Table(title=f"Cooperation {state.home} – {state.partner} on {day}")
-        table.add_column("flag")
-        table.add_column("value")
-        table.add_column("agreements")
         basis = state.basis()
-        for name, value in state.flags().items():
-            table.add_row(name, "yes" if value else "no", ", ".join(basis[name]))
-        console.print(table)
+        flags = [{"flag": name, "value": ("yes" if value else "no") if table else value,
+                  "agreements": ", ".join(basis[name]) if table else basis[name]}
+                 for name, value in state.flags().items()]
+        emit(flags, output, columns=[Column("flag"), Column("value"), Column("agreements")],
+             title=f"Cooperation {state.home} – {state.partner} on {day}")
         return
-    items = agreements(country, day, kind=kind, include_pending=all_)
+    items = agreements(country, day, kind=kind.value if kind else None, include_pending=all_)
     home = find_country(country or get_settings().home_country).alpha_3
-    console.print(_agreement_table(f"Agreements of {home} on {day}", items, home, day))
+    columns = [Column(c) for c in ("id", "kind", "name", "signed", "applies", "verified")]
+    rows = _agreement_rows(items, home, day, output)
+    emit(rows, output, columns=columns, title=f"Agreements of {home} on {day}")
     for item in items:
         if item.note and not item.verified:
-            console.print(f"[yellow]{item.id}[/]: {escape(item.note)}")
+            side_console(output).print(f"[yellow]{item.id}[/]: {escape(item.note)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,13 +6,24 @@ web server runs the same function in the background (docs/web.md).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from haiquan.cli._console import console
+from haiquan.cli._output import OutputFormat, emit
 
 __all__ = ["register", "run_refresh"]
+
+
+class ResultKind(StrEnum):
+    """The heavy results ``haiquan refresh --only`` computes."""
+
+    forecast = "forecast"
+    trade_indicators = "trade.indicators"
+    priorities_scores = "priorities.scores"
+    priorities_plan = "priorities.plan"
 
 
 def run_refresh(kinds: list[str] | None = None, force: bool = False) -> None:
@@ -44,24 +55,26 @@ def run_refresh(kinds: list[str] | None = None, force: bool = False) -> None:
             raise typer.Exit(1)
 
 
-def _print_status() -> None:
-    import pandas as pd
-
-    from haiquan.cli._tables import print_frame
+def _print_status(output: OutputFormat = OutputFormat.table) -> None:
     from haiquan.refresh import refresh_running
     from haiquan.warehouse.results import current_data_version, result_states
 
     version = current_data_version()
     states = result_states(version)
     running = refresh_running()
+    if output is not OutputFormat.table:
+        emit([{"data_version": version, "running": running, "result": s.kind, "for": s.key,
+               "status": s.status, "stored_result": s.result_id, "seconds": s.seconds,
+               "message": s.message} for s in states], output)
+        return
     console.print(f"data version {version}; a refresh is {'running' if running else 'not running'}")
     if not states:
         console.print("no result stored or being computed for this data version yet")
         return
-    print_frame(pd.DataFrame([{
+    emit([{
         "result": s.kind, "for": s.key, "status": s.status,
         "stored result": s.result_id, "seconds": s.seconds, "message": s.message,
-    } for s in states]), "stored results")
+    } for s in states], title="stored results")
 
 
 def register(app: typer.Typer) -> None:
@@ -69,17 +82,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def refresh(
-        only: Annotated[list[str] | None, typer.Option(
-            "--only", help="Only this result (repeat for several): forecast, trade.indicators, "
-            "priorities.scores, priorities.plan.")] = None,
+        only: Annotated[list[ResultKind] | None, typer.Option(
+            "--only", help="Only this result (repeat for several).")] = None,
         force: Annotated[bool, typer.Option(
             "--force", help="Compute again even what is stored for the current data.")] = False,
         status: Annotated[bool, typer.Option(
             "--status", help="Only show what is stored or being computed.")] = False,
+        output: Annotated[OutputFormat, typer.Option(
+            "--format", case_sensitive=False,
+            help="With --status: table, json or csv (one row per result).")] = OutputFormat.table,
     ) -> None:
         """Compute and store the forecasts, indicators, partner scores and plan of the current
         data (what the dashboard, the API and `haiquan forecast` read)."""
         if status:
-            _print_status()
+            _print_status(output)
             return
-        run_refresh(only, force)
+        run_refresh([kind.value for kind in only] if only else None, force)

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console
-from haiquan.cli._options import output_path
+from haiquan.cli._options import listed, output_path
+from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, side_console
 
 __all__ = ["register"]
 
@@ -33,7 +34,8 @@ WindowOpt = Annotated[
     typer.Option("--selection-days", min=1, help="Last days of training data held out to select."),
 ]
 LayoutOpt = Annotated[
-    str, typer.Option("--layout", help="Column layout of the files: kcs or canonical.")
+    str, typer.Option("--layout", **listed("kcs", "canonical"),
+                      help="Column layout of the files.")
 ]
 
 
@@ -186,7 +188,8 @@ def score(
         bool, typer.Option("--no-alerts", help="Apply no partner alerts.")
     ] = False,
     explain: Annotated[
-        str, typer.Option("--explain", help="Reasons for: inspected (red/yellow), all, none.")
+        str, typer.Option("--explain", **listed("inspected", "all", "none"),
+                          help="Reasons for: inspected (red/yellow), all, none.")
     ] = "inspected",
     no_aeo: Annotated[
         bool,
@@ -418,12 +421,21 @@ def drift(
 
 
 @risk_app.command("versions")
-def versions(model: ModelOpt = None) -> None:
+def versions(model: ModelOpt = None, output: FormatOption = OutputFormat.table) -> None:
     """List the model versions kept in the model directory."""
     from haiquan.risk.store import default_model_dir, list_versions
 
     root = model or default_model_dir()
     kept = list_versions(root)
+    if output is not OutputFormat.table:
+        emit(kept, output)
+        for v in kept:
+            if v.get("synthetic_source"):
+                side_console(output).print(
+                    f"{v['version']}: trained on SYNTHETIC declarations — "
+                    f"{v['synthetic_source']}; its scores say nothing about real risk",
+                    highlight=False)
+        return
     if not kept:
         console.print(
             f"no risk model versions in {root}; train one: "
@@ -431,30 +443,24 @@ def versions(model: ModelOpt = None) -> None:
             highlight=False,
         )
         return
-    table = Table(title="risk model versions")
-    for column in (
-        "version",
-        "current",
-        "training data",
-        "created",
-        "rows",
-        "trained to",
-        "valid AUC",
-        "valid prec@5%",
-    ):
-        table.add_column(column)
-    for v in kept:
-        table.add_row(
-            v["version"],
-            "*" if v["current"] else "",
-            {True: "SYNTHETIC", False: "real"}.get(v["synthetic"], "not recorded"),
-            str(v["created"]),
-            str(v["training_rows"]),
-            str(v["training_to"]),
-            "" if v["valid_auc"] is None else f"{v['valid_auc']:.3f}",
-            "" if v["valid_precision_at_5"] is None else f"{v['valid_precision_at_5']:.3f}",
-        )
-    console.print(table)
+    rows = [
+        {
+            "version": v["version"],
+            "current": "*" if v["current"] else "",
+            "training data": {True: "SYNTHETIC", False: "real"}.get(v["synthetic"],
+                                                                   "not recorded"),
+            "created": v["created"],
+            "rows": v["training_rows"],
+            "trained to": v["training_to"],
+            "valid AUC": v["valid_auc"],
+            "valid prec@5%": v["valid_precision_at_5"],
+        }
+        for v in kept
+    ]
+    emit(rows, columns=[Column(c) for c in ("version", "current", "training data", "created",
+                                            "rows", "trained to")]
+         + [Column("valid AUC", kind="auto"), Column("valid prec@5%", kind="auto")],
+         title="risk model versions")
     for v in kept:
         if v.get("synthetic_source"):
             console.print(f"{v['version']}: trained on SYNTHETIC declarations — "

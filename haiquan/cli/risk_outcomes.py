@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console
-from haiquan.cli._options import day
+from haiquan.cli._options import day, listed
 
 __all__ = ["register"]
 
@@ -73,7 +73,8 @@ def outcome(
 
 def results(
     by: Annotated[
-        str, typer.Option("--by", help="Group by channel, office, rule, alert or month.")
+        str, typer.Option("--by", **listed("channel", "office", "rule", "alert", "month"),
+                          help="What to group the inspections by.")
     ] = "channel",
 ) -> None:
     """Hit rate and duty recovered of inspections, and the fraud rate the random draws

@@ -6,6 +6,7 @@ calls one function of :mod:`haiquan.transit` and prints the result.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from haiquan.cli._console import console
 from haiquan.cli._options import output_path
+from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, side_console
 
 __all__ = ["register"]
 
@@ -23,6 +25,35 @@ transit_app = typer.Typer(help="ACTS transit: declarations, movements, guarantee
 guarantee_app = typer.Typer(help="Guarantees and what open movements engage.",
                             no_args_is_help=True)
 transit_app.add_typer(guarantee_app, name="guarantee")
+
+class OfficeRole(StrEnum):
+    """The roles an office holds in the ACTS reference data."""
+
+    departure = "departure"
+    exit = "exit"
+    transit = "transit"
+    destination = "destination"
+
+
+class MovementState(StrEnum):
+    """The states of a movement (:class:`haiquan.transit.models.State`, held equal by a test;
+    repeated here so that ``haiquan transit --help`` needs not load the transit store)."""
+
+    accepted = "accepted"
+    released = "released"
+    in_transit = "in_transit"
+    arrived = "arrived"
+    discrepancies = "discrepancies"
+    discharged = "discharged"
+    overdue = "overdue"
+    enquiry = "enquiry"
+    recovery = "recovery"
+
+
+def _route(m: object) -> str:
+    return " > ".join([m.office_of_departure, *m.offices_of_transit,  # type: ignore[attr-defined]
+                       m.office_of_destination])  # type: ignore[attr-defined]
+
 
 Mrn = Annotated[str, typer.Argument(help="Movement Reference Number (18 characters).")]
 Office = Annotated[str, typer.Option(help="Office reference number, e.g. LADSH001.")]
@@ -49,28 +80,33 @@ def _show(movement: object) -> None:
 
 
 @transit_app.command("offices")
-def offices(role: Annotated[str | None, typer.Option(
-        help="departure, exit, transit or destination.")] = None) -> None:
+def offices(role: Annotated[OfficeRole | None, typer.Option(help="Only offices with this role.")
+                            ] = None, output: FormatOption = OutputFormat.table) -> None:
     """Customs offices of the ACTS reference data, with their roles."""
     from haiquan.transit import acts_reference
 
-    table = Table("reference", "name", "country", "UN/LOCODE", "roles", "synthetic")
-    for office in acts_reference().offices.values():
-        if role is None or role in office.roles:
-            table.add_row(office.reference, office.name, office.country, office.locode,
-                          ", ".join(sorted(office.roles)), "yes" if office.synthetic else "no")
-    console.print(table)
+    table = output is OutputFormat.table
+    rows = [{"reference": office.reference, "name": office.name, "country": office.country,
+             "locode": office.locode,
+             "roles": ", ".join(sorted(office.roles)) if table else sorted(office.roles),
+             "synthetic": ("yes" if office.synthetic else "no") if table else office.synthetic}
+            for office in acts_reference().offices.values()
+            if role is None or role.value in office.roles]
+    emit(rows, output, columns=[Column("reference"), Column("name"), Column("country"),
+                                Column("locode", "UN/LOCODE"), Column("roles"),
+                                Column("synthetic")])
 
 
 @transit_app.command("states")
-def states() -> None:
+def states(output: FormatOption = OutputFormat.table) -> None:
     """The states taking part in ACTS, since when, and the source."""
     from haiquan.transit import acts_reference
 
-    table = Table("country", "live from", "source")
-    for state in acts_reference().states.values():
-        table.add_row(state.country, state.live_from.isoformat(), escape(state.source))
-    console.print(table)
+    table = output is OutputFormat.table
+    emit([{"country": state.country, "live_from": state.live_from.isoformat(),
+           "source": escape(state.source) if table else state.source}
+          for state in acts_reference().states.values()], output,
+         columns=[Column("country"), Column("live_from", "live from"), Column("source")])
 
 
 @transit_app.command("check")
@@ -203,9 +239,10 @@ def show(mrn: Mrn) -> None:
 
 @transit_app.command("list")
 def list_movements(
-    state: Annotated[str | None, typer.Option(help="Only this state (e.g. overdue).")] = None,
+    state: Annotated[MovementState | None, typer.Option(help="Only this state.")] = None,
     office: Annotated[str | None, typer.Option(help="Only routes naming this office.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Rows shown (default 50).")] = 50,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Open movements this administration departs, oldest time limit first."""
     from haiquan.transit import State
@@ -213,16 +250,15 @@ def list_movements(
     from haiquan.transit.service import configured_service
 
     page = open_movements(configured_service().store,
-                          states=[State(state)] if state else None, office=office, limit=limit)
-    table = Table("MRN", "state", "route", "time limit", "USD engaged", "synthetic")
-    for m in page.movements:
-        table.add_row(m.mrn, m.state.value, " > ".join([m.office_of_departure,
-                                                        *m.offices_of_transit,
-                                                        m.office_of_destination]),
-                      m.time_limit.isoformat(), f"{m.amount_engaged_usd:,.2f}",
-                      "yes" if m.synthetic else "")
-    console.print(table)
-    console.print(f"{page.total} matching, {len(page.movements)} shown")
+                          states=[State(state.value)] if state else None, office=office,
+                          limit=limit)
+    emit([{"mrn": m.mrn, "state": m.state.value, "route": _route(m),
+           "time_limit": m.time_limit.isoformat(), "engaged_usd": m.amount_engaged_usd,
+           "synthetic": m.synthetic} for m in page.movements], output,
+         columns=[Column("mrn", "MRN"), Column("state"), Column("route"),
+                  Column("time_limit", "time limit"),
+                  Column("engaged_usd", "USD engaged", "usd"), Column("synthetic")])
+    side_console(output).print(f"{page.total} matching, {len(page.movements)} shown")
 
 
 @transit_app.command("overview")
@@ -275,16 +311,17 @@ def guarantee_show(reference: Annotated[str, typer.Argument()]) -> None:
 
 
 @guarantee_app.command("use")
-def guarantee_use_command() -> None:
+def guarantee_use_command(output: FormatOption = OutputFormat.table) -> None:
     """Amounts engaged by open movements, by holder and state of destination."""
     from haiquan.transit.queries import guarantee_use
     from haiquan.transit.service import configured_service
 
-    table = Table("holder", "destination", "open movements", "USD engaged")
-    for use in guarantee_use(configured_service().store):
-        table.add_row(use.holder, use.destination_country, str(use.open_movements),
-                      f"{use.engaged_usd:,.2f}")
-    console.print(table)
+    emit([{"holder": use.holder, "destination": use.destination_country,
+           "open_movements": use.open_movements, "engaged_usd": use.engaged_usd}
+          for use in guarantee_use(configured_service().store)], output,
+         columns=[Column("holder"), Column("destination"),
+                  Column("open_movements", "open movements", "auto"),
+                  Column("engaged_usd", "USD engaged", "usd")])
 
 
 @transit_app.command("sync")

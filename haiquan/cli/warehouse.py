@@ -17,7 +17,8 @@ from rich.progress import (
 )
 
 from haiquan.cli._console import console, error_console
-from haiquan.cli._options import country_code, output_path
+from haiquan.cli._options import Frequency, TradeDirection, country_code, output_path
+from haiquan.cli._output import FormatOption, OutputFormat
 from haiquan.cli._show import show_app
 from haiquan.cli._tables import print_frame
 
@@ -33,6 +34,26 @@ class DeclarationLayout(StrEnum):
 
 ReporterOption = Annotated[str | None, typer.Option(
     parser=country_code, help="Reporter, ISO code (VNM, VN or 704); default the home country.")]
+
+
+class WarehouseTable(StrEnum):
+    """The warehouse tables ``haiquan export`` writes."""
+
+    trade_flows = "trade_flows"
+    declarations = "declarations"
+    loads = "loads"
+
+
+class ExportFormat(StrEnum):
+    """The file formats ``haiquan export`` writes."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+FrequencyOption = Annotated[
+    Frequency, typer.Option(case_sensitive=False, help="Monthly, quarterly or annual.")]
+TradeDirectionOption = Annotated[TradeDirection, typer.Option(help="The home country's side.")]
 
 
 def _progress() -> Progress:
@@ -90,30 +111,34 @@ def partner(
     code: Annotated[str, typer.Argument(
         parser=country_code, help="Partner: ISO code (KOR, KR or 410) or named group.")],
     reporter: ReporterOption = None,
-    frequency: Annotated[str, typer.Option(help="M, Q or A.")] = "A",
+    frequency: FrequencyOption = Frequency.A,
     since: Annotated[str | None, typer.Option(help="First period to show.")] = None,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """A partner's trade with the home country over time, with the partner's mirror figures."""
     from haiquan.warehouse.queries import partner_series
 
-    frame = partner_series(code, reporter, frequency=frequency)
+    frame = partner_series(code, reporter, frequency=frequency.value)
     if since:
         frame = frame[frame["period"] >= since]
-    print_frame(frame, f"Trade with {code.upper()} (mirror = as the partner reports it)")
+    print_frame(frame, f"Trade with {code.upper()} (mirror = as the partner reports it)",
+                output=output)
 
 
 def top_partners(
     year: Annotated[str | None, typer.Option(help="Period (default: latest).")] = None,
     reporter: ReporterOption = None,
-    flow: Annotated[str | None, typer.Option(help="export or import (default: both).")] = None,
-    frequency: Annotated[str, typer.Option(help="M, Q or A.")] = "A",
+    flow: Annotated[TradeDirection | None, typer.Option(help="Default: both.")] = None,
+    frequency: FrequencyOption = Frequency.A,
     n: Annotated[int, typer.Option("-n", help="How many partners.")] = 20,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """The largest partner countries of the home country in a period."""
     from haiquan.warehouse.queries import top_partners as query
 
-    frame = query(reporter, year, flow=flow, frequency=frequency, n=n)
-    print_frame(frame, "Top partners")
+    frame = query(reporter, year, flow=flow.value if flow else None, frequency=frequency.value,
+                  n=n)
+    print_frame(frame, "Top partners", output=output)
 
 
 def top_commodities(
@@ -121,31 +146,32 @@ def top_commodities(
     reporter: ReporterOption = None,
     partner: Annotated[str | None, typer.Option(
         parser=country_code, help="Only trade with this partner (ISO code).")] = None,
-    flow: Annotated[str, typer.Option(help="export or import.")] = "export",
+    flow: TradeDirectionOption = TradeDirection.export,
     n: Annotated[int, typer.Option("-n", help="How many commodities.")] = 20,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """The largest HS chapters/codes of the home country's trade in a year."""
     from haiquan.warehouse.queries import top_commodities as query
 
-    frame = query(reporter, year, partner=partner, flow=flow, n=n)
-    if frame.empty:
+    frame = query(reporter, year, partner=partner, flow=flow.value, n=n)
+    if frame.empty and output is OutputFormat.table:
         console.print("no commodity-level rows in the warehouse (load BACI or a canonical file "
                       "with HS codes)")
         return
-    print_frame(frame, "Top commodities")
+    print_frame(frame, "Top commodities", output=output)
 
 
-def loads() -> None:
+def loads(output: FormatOption = OutputFormat.table) -> None:
     """Every file loaded into the warehouse."""
     from haiquan.warehouse.queries import list_loads
 
-    print_frame(list_loads(), "Loads")
+    print_frame(list_loads(), "Loads", output=output)
 
 
 def export(
-    table: Annotated[str, typer.Argument(help="trade_flows, declarations or loads.")],
+    table: Annotated[WarehouseTable, typer.Argument(help="The table to export.")],
     destination: Annotated[Path, typer.Argument(help="A file (CSV) or folder (Parquet).")],
-    format: Annotated[str, typer.Option(help="csv or parquet.")] = "csv",
+    format: Annotated[ExportFormat, typer.Option(help="The file format.")] = ExportFormat.csv,
     partition_by: Annotated[list[str] | None, typer.Option(
         "--partition-by", help="Columns to partition Parquet by (repeat the option).")] = None,
 ) -> None:
@@ -153,7 +179,8 @@ def export(
     from haiquan.warehouse.queries import export_table
 
     target = output_path(destination, "DESTINATION", folder=bool(partition_by))
-    written = export_table(table, target, format=format, partition_by=partition_by or [])
+    written = export_table(table.value, target, format=format.value,
+                           partition_by=partition_by or [])
     console.print(f"wrote {written}")
 
 
