@@ -16,15 +16,19 @@ from pathlib import Path
 
 from haiquan.errors import InputError
 
-__all__ = ["write_atomically"]
+__all__ = ["write_atomically", "write_text_atomically"]
 
 
-def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
+def write_atomically(
+    path: str | Path, write: Callable[[Path], object], *, mode: int | None = None
+) -> Path:
     """Call ``write(temporary_path)``, then move the temporary file to ``path``.
 
     Args:
         path: the file to produce.
         write: writes the whole content to the path it is given (``frame.to_csv``, say).
+        mode: permissions of the new file, e.g. ``0o600`` for a key only its owner may read;
+            the file has them from its creation, never a moment with wider ones.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -38,6 +42,8 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
+        if mode is not None:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode))
         write(temporary)
         with open(temporary, "rb+") as handle:  # on disk before the rename makes it visible
             os.fsync(handle.fileno())
@@ -56,3 +62,8 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
             ) from error
         raise
     return target
+
+
+def write_text_atomically(path: str | Path, text: str, *, mode: int | None = None) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all (see :func:`write_atomically`)."""
+    return write_atomically(path, lambda file: file.write_text(text, encoding="utf-8"), mode=mode)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from haiquan._files import write_atomically
+from haiquan._files import write_atomically, write_text_atomically
 
 
 def test_a_write_cut_off_half_way_leaves_the_earlier_file_and_no_debris(tmp_path: Path) -> None:
@@ -39,3 +39,19 @@ def test_a_file_that_cannot_be_written_is_an_input_error_saying_why(tmp_path: Pa
         write_atomically(target, lambda path: path.write_text("x", encoding="utf-8"))
     assert "No such file or directory" in str(caught.value.got)
     assert not target.parent.exists()
+
+
+def test_a_private_file_is_never_readable_by_others(tmp_path: Path) -> None:
+    target = tmp_path / "keys.json"
+    seen: list[int] = []
+
+    def write(path: Path) -> None:
+        seen.append(path.stat().st_mode & 0o777)  # already private before any byte is written
+        path.write_text("secret", encoding="utf-8")
+
+    write_atomically(target, write, mode=0o600)
+    assert seen == [0o600] and target.stat().st_mode & 0o777 == 0o600
+    write_text_atomically(target, "rotated", mode=0o600)
+    assert target.read_text(encoding="utf-8") == "rotated"
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys.json"]

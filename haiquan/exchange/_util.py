@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from haiquan import yaml_text
+from haiquan import base64url, yaml_text
+from haiquan._files import write_text_atomically
 from haiquan.errors import ConfigurationError, NotValidYamlError
 
 __all__ = [
-    "b64url",
     "digest_text",
     "dump_json",
     "format_time",
@@ -49,18 +47,13 @@ def parse_time(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def b64url(data: bytes) -> str:
-    """Base64url without padding, as JOSE writes it."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def digest_text(text: str) -> str:
     """The payload digest written in envelopes: ``sha-256:`` + base64url of SHA-256 of UTF-8.
 
     >>> digest_text("")
     'sha-256:47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU'
     """
-    return "sha-256:" + b64url(hashlib.sha256(text.encode("utf-8")).digest())
+    return "sha-256:" + base64url.encode(hashlib.sha256(text.encode("utf-8")).digest())
 
 
 def dump_json(value: Any) -> str:
@@ -154,10 +147,4 @@ def parse_setting_yaml(text: str, path: Path, what: str, expected: str = "YAML t
 def write_private_file(path: Path, text: str) -> None:
     """Write a file readable by its owner only, atomically (keys must never be half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_text_atomically(path, text, mode=0o600)

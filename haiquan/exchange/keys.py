@@ -11,7 +11,6 @@ at once, and partners stop trusting it when they refresh their copy of the JWKS.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from joserfc.jwk import ECKey, OKPKey
 from joserfc.jws import JWSRegistry
 from joserfc.registry import HeaderParameter
 
+from haiquan import base64url
 from haiquan.errors import ConfigurationError
 from haiquan.exchange._util import parse_time, utcnow, write_private_file
 
@@ -56,8 +56,6 @@ JWS_REGISTRY = JWSRegistry(
 )
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def compact_sign(key: JoseKey, header: dict[str, Any], payload: bytes) -> str:
@@ -71,11 +69,12 @@ def compact_sign(key: JoseKey, header: dict[str, Any], payload: bytes) -> str:
 
 def compact_sign_many(key: JoseKey, header: dict[str, Any], payloads: list[bytes]) -> list[str]:
     """Compact JWSs of several payloads under one protected header (encoded once)."""
-    encoded_header = _b64(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
+    header_json = json.dumps(header, separators=(",", ":"), sort_keys=True)
+    encoded_header = base64url.encode(header_json.encode())
     private = key.private_key
     tokens = []
     for payload in payloads:
-        signing_input = f"{encoded_header}.{_b64(payload)}"
+        signing_input = f"{encoded_header}.{base64url.encode(payload)}"
         if isinstance(private, ec.EllipticCurvePrivateKey):
             r, s = decode_dss_signature(
                 private.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
@@ -83,7 +82,7 @@ def compact_sign_many(key: JoseKey, header: dict[str, Any], payloads: list[bytes
             signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
         else:
             signature = private.sign(signing_input.encode())  # type: ignore[union-attr,call-arg]
-        tokens.append(f"{signing_input}.{_b64(signature)}")
+        tokens.append(f"{signing_input}.{base64url.encode(signature)}")
     return tokens
 
 

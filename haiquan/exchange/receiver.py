@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from haiquan import base64url
 from haiquan.errors import (
     ConflictError,
     HaiquanError,
@@ -366,11 +367,9 @@ def _peek_kid(token: Any) -> str | None:
 
 def _peek(token: Any) -> tuple[str | None, str | None]:
     """The message id and sender an unverified token claims, to label the error (best effort)."""
-    import base64
-
     try:
         part = token.split(".")[1]
-        data = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        data = json.loads(base64url.decode(part))
         mid, sender = data.get("message_id"), data.get("sender")
         return (
             mid if isinstance(mid, str) and len(mid) <= 100 else None,

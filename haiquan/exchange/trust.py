@@ -17,7 +17,6 @@ date, and an expired or unknown key is refused. ``trust.yaml`` is validated on l
 
 from __future__ import annotations
 
-import base64
 import binascii
 import ipaddress
 import json
@@ -46,6 +45,7 @@ from pydantic import (
     model_validator,
 )
 
+from haiquan import base64url
 from haiquan.errors import (
     ConfigurationError,
     ConflictError,
@@ -187,7 +187,7 @@ def read_jws_header(token: str) -> dict[str, Any]:
             fix="sign the envelope with the sender node's key (see docs/exchange-protocol.md)",
         )
     try:
-        raw = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4))
+        raw = base64url.decode(parts[0])
         header = loads_strict(raw)
     except RepeatedMemberError as error:
         # Two "kid" or "alg" members: the JOSE library and this check could read different
@@ -400,8 +400,8 @@ class TrustStore:
             )
         signing_input, _, encoded_signature = token.rpartition(".")
         try:
-            signature = _b64decode(encoded_signature)
-            payload = _b64decode(signing_input.partition(".")[2])
+            signature = base64url.decode(encoded_signature)
+            payload = base64url.decode(signing_input.partition(".")[2])
             _verify(key, raw, signature, signing_input.encode("ascii"))
         except (InvalidSignature, nacl.exceptions.BadSignatureError, ValueError, binascii.Error,
                 UnicodeEncodeError) as error:
@@ -445,7 +445,7 @@ def _claimed_country(token: str, kid: Any) -> str | None:
     ``receiver`` (a batch result), else the country prefix of its key id (``VNM-2026…``)."""
     try:
         part = token.split(".")[1]
-        data = json.loads(_b64decode(part))
+        data = json.loads(base64url.decode(part))
         claimed = data.get("sender") if data.get("type") != "batch-result" else data.get(
             "receiver")
     except Exception:  # noqa: BLE001 - unreadable: fall back on the key id
@@ -460,8 +460,6 @@ def _key_material(jwk: dict[str, Any]) -> tuple[object, ...]:
     return ("material", *(jwk.get(name) for name in ("kty", "crv", "x", "y")))
 
 
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _raw_ed25519(key: JoseKey) -> bytes | None:

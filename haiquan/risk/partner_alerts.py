@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from haiquan import yaml_text
+from haiquan._files import write_text_atomically
 from haiquan.errors import CatalogueError, ValidationError
 from haiquan.reference.countries import country
 from haiquan.risk.alerts import PartnerAlert
@@ -241,9 +242,7 @@ def pull_gateway_alerts(node: _Inbox, path: Path | None = None) -> list[PartnerA
     if added:
         target.parent.mkdir(parents=True, exist_ok=True)
         rows = kept + [a.model_dump(mode="json", exclude_none=True) for a in added]
-        temporary = target.with_suffix(".tmp")
-        temporary.write_text(yaml.safe_dump(rows, sort_keys=False), encoding="utf-8")
-        os.replace(temporary, target)
+        write_text_atomically(target, yaml.safe_dump(rows, sort_keys=False))
     if taken:
         node.acknowledge(taken)
     return added

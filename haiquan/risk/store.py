@@ -25,6 +25,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from haiquan._files import write_text_atomically
 from haiquan.declarations import is_generated
 from haiquan.errors import NotFoundError
 from haiquan.risk.features import FeatureBuilder
@@ -156,9 +157,7 @@ def use_version(model_dir: Path, version: str) -> None:
             else f"train one: haiquan risk train --train TRAIN.csv --model {model_dir}",
         )
     marker = Path(model_dir) / "CURRENT"
-    tmp = marker.with_suffix(".tmp")
-    tmp.write_text(version, encoding="utf-8")
-    os.replace(tmp, marker)
+    write_text_atomically(marker, version)
 
 
 def load_model(model_dir: Path | None = None, version: str | None = None) -> RiskModel:

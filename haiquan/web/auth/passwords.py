@@ -10,11 +10,11 @@ parameters are stored with each hash so they can be raised later without breakin
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
 
+from haiquan import base64url
 from haiquan.errors import InputError
 
 __all__ = ["MIN_PASSWORD_LENGTH", "check_password_strength", "hash_password", "verify_password"]
@@ -24,14 +24,6 @@ MIN_PASSWORD_LENGTH = 10
 
 _N, _R, _P = 2**14, 8, 1
 _DKLEN = 32
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def check_password_strength(password: str) -> None:
@@ -55,7 +47,7 @@ def hash_password(password: str) -> str:
     digest = hashlib.scrypt(
         password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=_DKLEN, maxmem=64 * 2**20
     )
-    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt${_N}${_R}${_P}${base64url.encode(salt)}${base64url.encode(digest)}"
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -64,10 +56,10 @@ def verify_password(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        expected = _unb64(digest)
+        expected = base64url.decode(digest)
         actual = hashlib.scrypt(
             password.encode("utf-8"),
-            salt=_unb64(salt),
+            salt=base64url.decode(salt),
             n=int(n),
             r=int(r),
             p=int(p),

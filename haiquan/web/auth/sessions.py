@@ -20,7 +20,6 @@ haiquan.errors.AuthenticationError: session expired: ...
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -28,6 +27,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from haiquan import base64url
 from haiquan.errors import AuthenticationError
 
 __all__ = ["SESSION_COOKIE", "Session", "SessionSigner"]
@@ -49,14 +49,6 @@ class Session:
     session_id: str
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class SessionSigner:
     """Issues and verifies session cookie values.
 
@@ -73,7 +65,7 @@ class SessionSigner:
         self.minutes = minutes
 
     def _sign(self, payload: bytes) -> str:
-        return _b64(hmac.new(self._key, payload, hashlib.sha256).digest())
+        return base64url.encode(hmac.new(self._key, payload, hashlib.sha256).digest())
 
     def issue(self, user_id: int, epoch: int, now: float | None = None) -> str:
         """A new cookie value for ``user_id``, valid for ``minutes`` from ``now``."""
@@ -86,7 +78,7 @@ class SessionSigner:
             "s": secrets.token_urlsafe(16),
         }
         payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
-        return f"{_b64(payload)}.{self._sign(payload)}"
+        return f"{base64url.encode(payload)}.{self._sign(payload)}"
 
     def read(self, value: str, now: float | None = None) -> Session:
         """Verify a cookie value and return its session.
@@ -97,7 +89,7 @@ class SessionSigner:
         now = time.time() if now is None else now
         try:
             encoded, signature = value.split(".", 1)
-            payload = _unb64(encoded)
+            payload = base64url.decode(encoded)
         except (ValueError, TypeError):
             raise AuthenticationError(
                 "malformed session cookie",
