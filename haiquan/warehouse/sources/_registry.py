@@ -29,14 +29,17 @@ class TradeFormat:
     name: str
     module: str
     description: str
-    #: Columns whose presence identifies the format when detecting it.
+    #: Columns whose presence identifies the format when detecting it (empty for formats that
+    #: are not tables, detected from their content: SDMX).
     signature: frozenset[str]
+    #: The module's function that reads the format.
+    function: str = "read"
 
     @property
     def reader(self) -> Callable[[Path], pd.DataFrame | TradeFileRows]:
         """The format's ``read(path)``: canonical rows, or those and the rows set aside."""
         module = importlib.import_module(f"haiquan.warehouse.sources.{self.module}")
-        return module.read  # type: ignore[no-any-return]
+        return getattr(module, self.function)  # type: ignore[no-any-return]
 
 
 TRADE_FORMATS: dict[str, TradeFormat] = {
@@ -62,6 +65,26 @@ TRADE_FORMATS: dict[str, TradeFormat] = {
             "eu15", "eu15",
             "Eurostat EU15 bilateral trade by product group (fixest `trade` CSV)",
             frozenset({"Destination", "Origin", "Product", "Year", "dist_km", "Euros"}),
+        ),
+        TradeFormat(
+            "comtrade", "comtrade",
+            "UN Comtrade CSV from the current site or its API (freqCode, reporterISO, "
+            "primaryValue ...)",
+            frozenset({"freqCode", "period", "reporterISO", "flowCode", "partnerISO", "cmdCode",
+                       "primaryValue"}),
+        ),
+        TradeFormat(
+            "comtrade-legacy", "comtrade",
+            "UN Comtrade CSV from the legacy site (Reporter ISO, Trade Value (US$) ...)",
+            frozenset({"Period", "Trade Flow Code", "Reporter ISO", "Partner ISO",
+                       "Commodity Code", "Trade Value (US$)"}),
+            function="read_legacy",
+        ),
+        TradeFormat(
+            "sdmx", "sdmx",
+            "SDMX data message (IMF, OECD, UN): SDMX-ML 2.1 generic or structure-specific, "
+            "SDMX-JSON",
+            frozenset(),
         ),
         TradeFormat(
             "canonical", "canonical",
@@ -98,15 +121,20 @@ def detect_format(path: str | Path) -> str:
     """
     file = Path(path)
     _require_file(file)
+    from haiquan.warehouse.sources.sdmx import is_sdmx_message
+
+    if is_sdmx_message(file):
+        return "sdmx"
     columns = _columns(file)
     for name, trade_format in TRADE_FORMATS.items():
-        if trade_format.signature <= columns:
+        if trade_format.signature and trade_format.signature <= columns:
             return name
     raise DataFileError(
         "the file's columns match no known trade format",
         path=str(file),
-        expected="one of: " + "; ".join(
+        expected="an SDMX message or one of: " + "; ".join(
             f"{n} ({', '.join(sorted(f.signature))})" for n, f in TRADE_FORMATS.items()
+            if f.signature
         ),
         got="columns " + ", ".join(sorted(columns)),
         fix="pass --format explicitly, or convert the file to the canonical format "
