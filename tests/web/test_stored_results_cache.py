@@ -94,7 +94,7 @@ def test_commitments_page_says_being_computed_then_serves_the_stored_rates(
         answer = http.get("/api/commitments/rates", headers=viewer.headers)
         assert answer.status_code == 503
         body = answer.json()
-        problem = body.get("error", body)  # the error shape, old or RFC 9457 (issue 22)
+        problem = body  # RFC 9457 problem details (issue 22)
         steps = {s["kind"]: s for s in problem["details"]["steps"]}
         assert steps[COMMITMENTS_KIND]["status"] == "pending"
 
@@ -103,7 +103,7 @@ def test_commitments_page_says_being_computed_then_serves_the_stored_rates(
     rates = http.get("/api/commitments/rates", headers=viewer.headers)
     assert rates.status_code == 200, rates.text
     expected = commitments_overview("VNM").rates
-    assert [(r["catalogue"], r["implemented"], r["total"]) for r in rates.json()] == [
+    assert [(r["catalogue"], r["implemented"], r["total"]) for r in rates.json()["items"]] == [
         (r.catalogue, r.implemented, r.total) for r in expected
     ]
     page = http.get("/commitments")

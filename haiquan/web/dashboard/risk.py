@@ -22,9 +22,6 @@ from haiquan.risk.aeo_benefit import configured_aeo_directory
 from haiquan.risk.capacity import default_capacity_file, load_capacity_rules
 from haiquan.risk.partner_alerts import default_alerts_file
 from haiquan.risk.profiles import default_profiles_file, profiles_in_force, read_profiles
-from haiquan.risk.scoring import score_batch
-from haiquan.risk.service import alerts_in_force
-from haiquan.risk.store import default_model_dir, load_model
 from haiquan.warehouse.queries import recent_declarations
 from haiquan.web._cache import cached, warehouse_stamp
 from haiquan.web.dashboard._render import chart_json, render
@@ -69,6 +66,11 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         NotFoundError: no declarations, or no trained risk model.
         ValidationError: the kept partner alerts file is damaged.
     """
+    # The model's modules (LightGBM, scikit-learn) load with the first queue, not at start-up.
+    from haiquan.risk.scoring import score_batch
+    from haiquan.risk.service import alerts_in_force
+    from haiquan.risk.store import default_model_dir, load_model
+
     model_dir = default_model_dir()
     alerts_file = default_alerts_file()
 

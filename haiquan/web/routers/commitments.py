@@ -27,6 +27,7 @@ from haiquan.web._cache import cached, clear_cache
 from haiquan.web._results import start_background_refresh, versions
 from haiquan.web.dashboard.commitments import commitments_overview
 from haiquan.web.deps import AnalystUser, CurrentUser, SettingsDep
+from haiquan.web.pagination import Page, Paging
 from haiquan.web.responses import error_responses
 
 router = APIRouter(prefix="/api/commitments", tags=["commitments"])
@@ -99,16 +100,18 @@ def _clean(value: Any) -> Any:
     return None if value != value else value  # NaN -> None
 
 
-@router.get("/rates", response_model=list[ImplementationRate])
-def rates(_: CurrentUser) -> list[ImplementationRate]:
+@router.get("/rates", response_model=Page[ImplementationRate])
+def list_implementation_rates(_: CurrentUser, paging: Paging) -> Page[ImplementationRate]:
     """Today's implementation rate of every catalogue for the home country."""
-    return list(commitments_overview()["rates"])
+    return paging.page_of(list(commitments_overview()["rates"]))
 
 
 @router.get(
-    "/{catalogue}/progress", response_model=list[GroupProgress], responses=error_responses(404)
+    "/{catalogue}/progress", response_model=Page[GroupProgress], responses=error_responses(404)
 )
-def progress(catalogue: CatalogueId, _: CurrentUser, settings: SettingsDep) -> list[GroupProgress]:
+def list_catalogue_progress(
+    catalogue: CatalogueId, _: CurrentUser, settings: SettingsDep, paging: Paging
+) -> Page[GroupProgress]:
     """Progress of one catalogue by article, chapter or pillar for the home country."""
     frame = cached(
         "commitments.progress",
@@ -118,7 +121,7 @@ def progress(catalogue: CatalogueId, _: CurrentUser, settings: SettingsDep) -> l
         versions()[COMMITMENTS_KIND],
     )
     fixed = {"group", "title", "items", "total", "rate"}
-    return [
+    return paging.page_of([
         GroupProgress(
             group=str(row["group"]),
             title=str(row["title"]),
@@ -128,15 +131,16 @@ def progress(catalogue: CatalogueId, _: CurrentUser, settings: SettingsDep) -> l
             rate=_clean(row["rate"]),
         )
         for row in frame.to_dict(orient="records")
-    ]
+    ])
 
 
-@router.get("/deadlines", response_model=list[Deadline])
-def upcoming_deadlines(
+@router.get("/deadlines", response_model=Page[Deadline])
+def list_commitment_deadlines(
     _: CurrentUser,
     settings: SettingsDep,
+    paging: Paging,
     months: Annotated[int, Query(ge=0, le=120, description="How far ahead to look.")] = 6,
-) -> list[Deadline]:
+) -> Page[Deadline]:
     """Items of every catalogue due within ``months`` and items overdue, soonest first."""
     frame = cached(
         "commitments.deadlines",
@@ -145,10 +149,10 @@ def upcoming_deadlines(
         dt.date.today(),
         versions()[COMMITMENTS_KIND],
     )
-    return [
+    return paging.page_of([
         Deadline(**{k: _clean(v) for k, v in row.items()})
         for row in frame.to_dict(orient="records")
-    ]
+    ])
 
 
 class ApprovalCreate(BaseModel):
@@ -174,7 +178,7 @@ class ApprovalCreate(BaseModel):
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(404, 409, 422),
 )
-def approve_status(body: ApprovalCreate, user: AnalystUser) -> LoadResult:
+def approve_commitment_status(body: ApprovalCreate, user: AnalystUser) -> LoadResult:
     """Approve a draft self-assessment record: from now on it counts in states and rates.
 
     The approver named in the body is free text, so the account that sent the approval is
@@ -199,7 +203,7 @@ def approve_status(body: ApprovalCreate, user: AnalystUser) -> LoadResult:
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(404, 409, 422),
 )
-def add_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
+def record_commitment_status(body: StatusCreate, _: AnalystUser) -> LoadResult:
     """Record the state of one item from a date on (history is kept; nothing is overwritten).
 
     The same state sent twice for the same effective date (a replayed request) answers 409.

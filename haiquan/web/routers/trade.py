@@ -157,7 +157,7 @@ Year = Annotated[
 
 
 @router.get("/partners", response_model=TradePartners, responses=_LOOKUP)
-def partners(
+def get_top_partners(
     _: CurrentUser, n: Annotated[int, Query(ge=1, le=200)] = 20, year: Year = None
 ) -> TradePartners:
     """The home country's ``n`` largest partner countries in ``year`` (default: the latest)."""
@@ -169,7 +169,7 @@ def partners(
 
 
 @router.get("/commodities", response_model=Commodities, responses=_LOOKUP)
-def commodities(
+def get_top_commodities(
     _: CurrentUser, n: Annotated[int, Query(ge=1, le=200)] = 20, year: Year = None
 ) -> Commodities:
     """The home country's ``n`` largest export commodities (HS) in ``year`` (default: the
@@ -182,7 +182,7 @@ def commodities(
 
 
 @router.get("/partners/{code}/series", response_model=PartnerSeries, responses=_LOOKUP)
-def series(code: PartnerCode, _: CurrentUser) -> PartnerSeries:
+def get_partner_series(code: PartnerCode, _: CurrentUser) -> PartnerSeries:
     """A partner's annual trade with the home country, with the partner's mirror figures."""
     frame = partner_history(code)
     keep = set(SeriesPoint.model_fields)
@@ -197,7 +197,7 @@ _HEAVY = error_responses(400, 404, 503)
 
 
 @router.get("/indicators", response_model=Indicators, responses=_HEAVY)
-def all_indicators(_: CurrentUser) -> Indicators:
+def get_partner_indicators(_: CurrentUser) -> Indicators:
     """Indicators of every partner relationship in the latest year (503 while the background
     refresh is still computing them for the current data)."""
     stored = indicators()
@@ -212,7 +212,7 @@ def all_indicators(_: CurrentUser) -> Indicators:
 
 
 @router.get("/partners/{code}/forecast", response_model=PartnerForecast, responses=_HEAVY)
-def forecast(
+def get_partner_forecast(
     code: PartnerCode,
     _: CurrentUser,
     horizon: Annotated[int, Query(ge=1, le=10, description="Years ahead.")] = 5,
