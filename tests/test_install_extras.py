@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata as metadata
-import os
 import subprocess
 import sys
 import tomllib
@@ -200,57 +199,3 @@ def test_a_missing_part_is_named_with_its_extra_and_the_pip_line() -> None:
     assert error is not None and error.fix == "pip install 'haiquan[postgres]'"
     # A module no extra provides is a bug, left to its traceback.
     assert missing_extra(ModuleNotFoundError("x", name="haiquan.nowhere"), ["forecast"]) is None
-
-
-def run_without(
-    modules: list[str], argv: list[str], home: Path
-) -> subprocess.CompletedProcess[str]:
-    """``haiquan ARGV`` in a process where ``modules`` cannot be imported, as on an install
-    without their extra (each is None in sys.modules, so importing it raises
-    ModuleNotFoundError naming it)."""
-    code = (
-        "import sys\n"
-        f"for name in {modules!r}: sys.modules[name] = None\n"
-        f"sys.argv = ['haiquan', *{argv!r}]\n"
-        "from haiquan.cli import main\n"
-        "main()\n"
-    )
-    env = {**os.environ, "HAIQUAN_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
-    )
-
-
-def test_a_command_of_a_part_not_installed_names_its_extra(tmp_path: Path) -> None:
-    done = run_without(NUMERICAL_STACK, ["forecast"], tmp_path)
-    assert done.returncode == 1, done.stderr
-    assert "haiquan forecast needs haiquan[forecast]" in done.stderr
-    assert "pip install 'haiquan[forecast]'" in done.stderr
-    assert "Traceback" not in done.stderr
-    # The gateway's own commands run there.
-    done = run_without(NUMERICAL_STACK, ["gateway", "document-types"], tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "atiga-form-d" in done.stdout
-
-
-def test_a_postgresql_store_without_its_driver_names_the_postgres_extra(tmp_path: Path) -> None:
-    url = "postgresql+psycopg://gw@127.0.0.1:1/gw"
-    done = run_without(
-        ["psycopg", *NUMERICAL_STACK],
-        [
-            "gateway",
-            "init",
-            "--country",
-            "VNM",
-            "--endpoint",
-            "http://127.0.0.1:8801",
-            "--home",
-            str(tmp_path / "vnm"),
-            "--database-url",
-            url,
-        ],
-        tmp_path,
-    )
-    assert done.returncode == 1, done.stderr
-    assert "pip install 'haiquan[postgres]'" in done.stderr
-    assert "Traceback" not in done.stderr

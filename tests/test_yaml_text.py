@@ -50,7 +50,7 @@ def test_every_loader_in_the_package_uses_it() -> None:
 
 
 def test_the_loaders_turn_it_into_their_own_clear_errors(tmp_path: Path) -> None:
-    from haiquan.commitments.records import read_status_file
+    from haiquan.commitments.status_file import read_status_file
     from haiquan.reference.agreements import load_agreements
     from haiquan.risk.service import read_partner_alerts
 

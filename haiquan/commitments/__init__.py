@@ -45,7 +45,7 @@ from haiquan.commitments.rates import (
     progress_by_group,
     rate_timeline,
 )
-from haiquan.commitments.records import StatusRecord, read_status_file
+from haiquan.commitments.records import StatusRecord
 from haiquan.commitments.report import export_csv, export_frame, render_report, write_report
 from haiquan.commitments.rollup import progress_by_item, rolled_up_status
 from haiquan.commitments.status import (
@@ -56,6 +56,7 @@ from haiquan.commitments.status import (
     state_on,
     status_history,
 )
+from haiquan.commitments.status_file import read_status_file
 
 __all__ = [
     "EXAMPLES",

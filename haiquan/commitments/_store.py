@@ -109,7 +109,7 @@ def _connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = duckdb.connect(":memory:")
         connection.execute(_SCHEMA)
     elif not read_only:
-        with schema_lock(path):  # concurrent first opens in one process (issue 18)
+        with schema_lock(path):  # two first opens in one process must not both create it
             connection.execute(_SCHEMA)
             connection.execute(_ADDED_COLUMNS)
     try:

@@ -30,8 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from haiquan.commitments.records import StatusRecord, read_status_file
+from haiquan.commitments.records import StatusRecord
 from haiquan.commitments.status import LoadResult, load_records
+from haiquan.commitments.status_file import read_status_file
 from haiquan.errors import DataFileError, NotFoundError
 from haiquan.settings import get_settings
 

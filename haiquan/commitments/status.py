@@ -26,12 +26,9 @@ from pydantic import BaseModel
 from haiquan.commitments import _store
 from haiquan.commitments._parts import Coverage, resolve
 from haiquan.commitments.catalogue import Catalogue, catalogue_ids, load_catalogue, parts_of
-from haiquan.commitments.records import (
-    RECORD_COLUMNS,
-    StatusRecord,
-    check_record,
-    read_status_file,
-)
+from haiquan.commitments.record_rules import check_record
+from haiquan.commitments.records import RECORD_COLUMNS, StatusRecord
+from haiquan.commitments.status_file import read_status_file
 from haiquan.errors import ConflictError, ValidationError
 from haiquan.reference.countries import country as lookup_country
 from haiquan.settings import get_settings

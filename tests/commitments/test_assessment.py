@@ -20,7 +20,7 @@ from haiquan.commitments import (
     status_history,
 )
 from haiquan.commitments.assessment import approve_record, attach_evidence, drafts, evidence_dir
-from haiquan.commitments.records import read_status_file
+from haiquan.commitments.status_file import read_status_file
 from haiquan.errors import ConflictError, InputError, NotFoundError, ValidationError
 from haiquan.settings import get_settings
 

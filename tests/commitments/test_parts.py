@@ -19,7 +19,7 @@ from haiquan.commitments import (
     state_on,
 )
 from haiquan.commitments._parts import Coverage, resolve
-from haiquan.commitments.records import check_record
+from haiquan.commitments.record_rules import check_record
 from haiquan.errors import CatalogueError, DataFileError, ValidationError
 from tests.commitments.conftest import HAND_TFA
 
