@@ -6,8 +6,8 @@ much to every message's latency. Each database has a cheap way to notice a commi
 
 * **SQLite**: ``PRAGMA data_version`` changes when any *other* connection commits. Reading it is
   a look at the WAL index in shared memory (no disk read). A worker that had work in the last
-  second checks it every 2 ms; one idle for longer every 10 ms (each look costs ~40 µs of CPU
-  with the sleep, so a long-idle node spends under 0.5 % of a core on it).
+  second checks it every 2 ms; one idle for longer every 10 ms, so a long-idle node spends a
+  small fraction of a core on it (measured in docs/gateway-operations.md).
 * **PostgreSQL**: ``LISTEN``/``NOTIFY``. :meth:`GatewayStore.enqueue` and ``requeue`` send a
   notification on the channel of the store's schema inside their transaction; PostgreSQL
   delivers it at commit, to every listening worker.

@@ -475,8 +475,8 @@ def _verify(key: JoseKey, raw: bytes | None, signature: bytes, signing_input: by
     ``cryptography``.
 
     libsodium verifies Ed25519 in about half the CPU time of OpenSSL 3 through ``cryptography``
-    (57 against 107 µs on the development machine), and the receiver verifies every message;
-    it is also the stricter of the two (it refuses small-order keys and non-canonical
+    (measured in docs/gateway-operations.md), and the receiver verifies every message; it is
+    also the stricter of the two (it refuses small-order keys and non-canonical
     signatures), so nothing OpenSSL refuses is accepted.
     """
     if len(signature) != 64:

@@ -8,10 +8,11 @@ trees, a declaration's contributions plus the roots' values equal its raw score 
 exactly, so ``exp(contribution)`` is what a reason multiplies the odds of fraud by.
 
 Why not LightGBM's ``pred_contrib`` (TreeSHAP): its cost grows with leaves x depth² per tree,
-and on a peak day the reasons for a few hundred thousand red and yellow declarations took most
-of the run (docs/risk.md, "Speed"). A path costs one leaf look-up per tree (``pred_leaf``, as
-fast as a prediction) and a table read; the top reasons agree with TreeSHAP's on most
-declarations, not all — the method's known bias favours splits near the leaves.
+so on a peak day the reasons for a few hundred thousand red and yellow declarations would cost
+more than the scoring itself (measured in docs/risk.md, "Speed"). A path costs one leaf
+look-up per tree (``pred_leaf``, as fast as a prediction) and a table read; the top reasons
+agree with TreeSHAP's on most declarations, not all — the method's known bias favours splits
+near the leaves.
 """
 
 from __future__ import annotations

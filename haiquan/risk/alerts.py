@@ -1,10 +1,12 @@
 """What other parts of haiquan feed into selectivity: partner alerts and AEO status.
 
 * :class:`PartnerAlert` — a high-risk shipment alert received from a partner administration
-  (through the gateway, issue 5). The gateway bridges its documents to this model.
+  (through the gateway, :mod:`haiquan.exchange`). The gateway bridges its documents to this
+  model.
 * :class:`AeoDirectory` — who is an Authorised Economic Operator at home, and whose AEOs a
-  mutual recognition arrangement (MRA) makes us recognise. The AEO registry (issue 7) implements
-  it; :class:`InMemoryAeoDirectory` serves tests and small deployments.
+  mutual recognition arrangement (MRA) makes us recognise. The AEO registry
+  (:mod:`haiquan.aeo`) implements it; :class:`InMemoryAeoDirectory` serves tests and small
+  deployments.
 """
 
 from __future__ import annotations
