@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from haiquan.dates import parse_day
 from haiquan.errors import InputError
 
 __all__ = ["Frequency", "TradeDirection", "country_code", "day", "listed", "output_path"]
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Frequency(StrEnum):
@@ -61,18 +59,15 @@ def day(value: str | None, option: str) -> dt.date | None:
     """
     if value is None:
         return None
-    text = value.strip()
-    try:
-        if not _DAY.fullmatch(text):
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError as error:
+    found = parse_day(value.strip())
+    if found is None:
         raise InputError(
             f"bad date for {option}",
             expected="a date as YYYY-MM-DD",
             got=repr(value),
             fix=f"write e.g. {option} 2024-02-22",
-        ) from error
+        )
+    return found
 
 
 def country_code(value: str | None) -> str | None:

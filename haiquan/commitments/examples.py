@@ -33,6 +33,7 @@ import pandas as pd
 from haiquan.commitments.records import StatusRecord
 from haiquan.commitments.status import LoadResult, load_records
 from haiquan.commitments.status_file import read_status_file
+from haiquan.dates import parse_day
 from haiquan.errors import DataFileError, NotFoundError
 from haiquan.settings import get_settings
 
@@ -75,13 +76,6 @@ def _dates(text: str) -> list[dt.date]:
     return [dt.date(int(y), _MONTHS[m], int(d)) for d, m, y in _DATE.findall(text)]
 
 
-def _parse_day(value: str) -> dt.date | None:
-    value = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return dt.date.fromisoformat(value)
-    return None
-
-
 def tfa_notification_records(
     path: Path | str | None = None, country: str = "VNM"
 ) -> list[StatusRecord]:
@@ -112,7 +106,7 @@ def tfa_notification_records(
         )
     base_doc = f"G/TFA/N/{country}/1"
     base_rows = frame[frame["document"] == base_doc]
-    base_day = _parse_day(base_rows["date"].iloc[0]) if len(base_rows) else None
+    base_day = parse_day(base_rows["date"].iloc[0].strip()) if len(base_rows) else None
     if base_day is None:
         raise DataFileError(
             "no dated base notification",
@@ -135,7 +129,7 @@ def tfa_notification_records(
         measure = provision
         notes.setdefault(measure, []).append(f"{row['document'] or 'TFAD'}: {detail}")
         sources.setdefault(measure, []).append(row["source"])
-        day = _parse_day(row["date"])
+        day = parse_day(row["date"].strip())
         b, a = before.setdefault(measure, {}), after.setdefault(measure, {})
         if day is not None:
             after_day[measure] = day

@@ -9,9 +9,7 @@ send.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +20,7 @@ import fastjsonschema
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
+from haiquan.dates import parse_day
 from haiquan.errors import ValidationError
 
 __all__ = ["DocumentContext", "DocumentType", "JsonDocumentType", "Rule", "problem"]
@@ -201,20 +200,11 @@ def _parse_json(payload: str, name: str) -> Any:
     return document
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def _is_date(value: Any) -> bool:
     """The ``date`` format as jsonschema checks it (RFC 3339 full-date, a real calendar day)."""
-    if not isinstance(value, str):
-        return True
-    if not _DATE.fullmatch(value):
-        return False
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    return not isinstance(value, str) or parse_day(value) is not None
 
 
 def _path(error: jsonschema.ValidationError) -> str:
