@@ -33,14 +33,14 @@ from haiquan.declarations.synthetic import (
 
 __all__ = [
     "DECLARATION_COLUMNS",
-    "DeclarationRecord",
     "KCS_COLUMNS",
     "LABEL_COLUMNS",
-    "Layout",
     "REQUIRED_COLUMNS",
     "SYNTHETIC_ID_PREFIX",
     "SYNTHETIC_LABEL",
     "UNKNOWN_COUNTRY",
+    "DeclarationRecord",
+    "Layout",
     "generate_synthetic_declarations",
     "is_generated",
     "missing_optional_columns",

@@ -6,6 +6,8 @@ administrator) unless the module sets ``PUBLIC = True``. Name the role of each w
 ``dependencies=[Depends(require_role("analyst"))]`` or an alias such as ``AnalystUser``.
 """
 
+__all__ = ["ROUTER_MODULES"]
+
 #: Modules under ``haiquan.web.routers`` mounted by :func:`haiquan.web.create_app`, in order.
 ROUTER_MODULES: list[str] = [
     "system",
