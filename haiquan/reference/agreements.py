@@ -471,13 +471,14 @@ def agreements_between(
     ACFTA) they must be on opposite sides (:meth:`Agreement.covers`): between two ASEAN members
     only ATIGA, RCEP and any bilateral agreement count.
 
-    >>> [x.id for x in agreements_between("VNM", "THA", dt.date(2024, 1, 1), kind="fta")]
-    ['ATIGA', 'RCEP']
+    Examples:
+        >>> [x.id for x in agreements_between("VNM", "THA", dt.date(2024, 1, 1), kind="fta")]
+        ['ATIGA', 'RCEP']
 
-    >>> [x.id for x in agreements_between("VNM", "GBR", dt.date(2021, 6, 1))]
-    ['UKVFTA']
-    >>> [x.id for x in agreements_between("VNM", "GBR", dt.date(2020, 9, 1))]
-    ['EVFTA']
+        >>> [x.id for x in agreements_between("VNM", "GBR", dt.date(2021, 6, 1))]
+        ['UKVFTA']
+        >>> [x.id for x in agreements_between("VNM", "GBR", dt.date(2020, 9, 1))]
+        ['EVFTA']
     """
     first, second = _alpha3(a), _alpha3(b)
     day = _day(on)
