@@ -64,7 +64,8 @@ def _progress() -> Progress:
 def load(
     files: Annotated[list[Path], typer.Argument(help="Files to load, in order.")],
     format: Annotated[str | None, typer.Option(
-        help="Trade format: census, dots, baci, eu15, canonical (detected when left out).")] = None,
+        help="Trade format: census, dots, baci, eu15, comtrade, comtrade-legacy, sdmx, canonical "
+        "(detected when left out).")] = None,
     declarations: Annotated[bool, typer.Option(
         "--declarations", help="The files are declarations, not trade statistics.")] = False,
     layout: Annotated[DeclarationLayout, typer.Option(
