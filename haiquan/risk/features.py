@@ -23,7 +23,6 @@ on real KCS rows):
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -31,9 +30,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from haiquan.risk._one_row import EPOCH, nan_to_num, one_date, one_text
 from haiquan.risk._sums import KeyHistory, count_before, exclusive_before, order_by_day
 from haiquan.risk.alerts import AeoDirectory
+from haiquan.risk.feature_names import (
+    BASE_FEATURES,
+    CATEGORICAL,
+    COUNT_KEYS,
+    NOVELTY_KEYS,
+    STAT_COLUMNS,
+    STAT_KEYS,
+    TEXT_COLUMNS,
+    feature_names,
+)
 
+# The key and column names (feature_names.py) are named here too: the equivalence tests read
+# them beside the builder.
 __all__ = [
     "CATEGORICAL",
     "COUNT_KEYS",
@@ -43,74 +55,8 @@ __all__ = [
     "columns_of",
 ]
 
-#: History keys: name -> the (derived) columns whose values, joined, form the key.
-COUNT_KEYS: dict[str, tuple[str, ...]] = {
-    "importer": ("importer",),
-    "declarant": ("declarant",),
-    "seller": ("seller",),
-    "courier": ("courier",),
-    "hs6": ("hs6",),
-    "hs4": ("hs4",),
-    "hs2": ("hs2",),
-    "origin": ("origin_country",),
-    "departure": ("departure_country",),
-    "route": ("departure_country", "origin_country"),
-    "office": ("office",),
-    "tax_type": ("tax_type",),
-    "importer_hs6": ("importer", "hs6"),
-    "declarant_importer": ("declarant", "importer"),
-    "seller_hs6": ("seller", "hs6"),
-    "hs6_origin": ("hs6", "origin_country"),
-    "hs6_tax_type": ("hs6", "tax_type"),
-    "hs4_origin": ("hs4", "origin_country"),
-}
-#: Keys whose first-time appearance is flagged (novelty: a new importer, a new route ...).
-NOVELTY_KEYS: tuple[str, ...] = ("importer", "seller", "importer_hs6", "seller_hs6", "route")
-#: Keys against whose past declarations value, mass, value per kg and tax rate are compared.
-STAT_KEYS: tuple[str, ...] = ("hs6", "hs4")
-_STAT_COLUMNS: tuple[str, ...] = ("log_value", "log_mass", "log_value_per_kg", "tax_rate")
-#: Code columns given to LightGBM as categories (unseen values become missing).
-CATEGORICAL: tuple[str, ...] = (
-    "office",
-    "import_type",
-    "import_use",
-    "payment_type",
-    "transport_mode",
-    "tax_type",
-    "origin_indicator",
-    "hs2",
-    "origin_country",
-)
-_BASE: tuple[str, ...] = (
-    "log_value",
-    "log_mass",
-    "log_value_per_kg",
-    "tax_rate",
-    "log_tax_at_stake",
-    "departure_differs_from_origin",
-    "importer_is_aeo",
-    "seller_is_partner_aeo",
-)
 _SMOOTHING = 5.0  # pseudo-inspections at the prior rate, so one fraud is not a 100 % rate
 _SMALL = 64  # below this many rows, list comprehensions beat pandas hashing
-#: Text columns of a declaration that features read (codes and identifiers).
-_TEXT: tuple[str, ...] = (
-    "importer",
-    "declarant",
-    "seller",
-    "courier",
-    "origin_country",
-    "departure_country",
-    "office",
-    "tax_type",
-    "import_type",
-    "import_use",
-    "payment_type",
-    "transport_mode",
-    "origin_indicator",
-)
-_EPOCH = dt.date(1970, 1, 1)
-_BIG = float(np.finfo(np.float64).max)  # what numpy.nan_to_num makes of infinity
 
 
 def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -167,7 +113,7 @@ def _derive(columns: Mapping[str, np.ndarray]) -> dict[str, Any]:
     a batch repeats few distinct values, so text work is done once per distinct value."""
     n = len(columns["hs_code"])
     coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in _TEXT:
+    for name in TEXT_COLUMNS:
         if name in columns:
             coded[name] = _text_codes(columns[name])
         else:
@@ -248,7 +194,7 @@ class FeatureBuilder:
         self._category_lookup = {
             k: {v: i for i, v in enumerate(vals)} for k, vals in self.categories.items()
         }
-        self._names = _feature_names()
+        self._names = feature_names()
         self._position = {name: j for j, name in enumerate(self._names)}
 
     @property
@@ -302,9 +248,9 @@ class FeatureBuilder:
         n = len(d["day"])
         at = self._position
         # filled column by column in place: a (features x rows) array transposed at the end
-        # would cost another 60 MB per 100,000 rows, and fresh memory costs page faults
+        # would need a second matrix of the same size, and fresh memory costs page faults
         out = np.empty((n, len(self._names)))
-        for name in _BASE[:6]:
+        for name in BASE_FEATURES[:6]:
             out[:, at[name]] = d[name]
         out[:, at["importer_is_aeo"] : at["seller_is_partner_aeo"] + 1] = _aeo_flags(
             columns, d, aeo
@@ -339,11 +285,11 @@ class FeatureBuilder:
                 out[:, at[f"new_{key}"]] = np.where(missing, np.nan, (count == 0).astype(float))
             if key in STAT_KEYS:
                 stats[key] = total
-        k = len(_STAT_COLUMNS)
+        k = len(STAT_COLUMNS)
         for key in STAT_KEYS:
             total = stats[key]
             count = np.where(total[:, 0] > 0, total[:, 0], np.nan)
-            for j, col in enumerate(_STAT_COLUMNS):
+            for j, col in enumerate(STAT_COLUMNS):
                 mean = total[:, 3 + j] / count
                 var = np.maximum(total[:, 3 + k + j] / count - mean**2, 0.0)
                 x = np.nan_to_num(np.asarray(d[col], dtype=float), nan=0.0)
@@ -386,8 +332,8 @@ class FeatureBuilder:
         Plain Python over dictionary look-ups: the API scores one declaration in tens of
         microseconds instead of the milliseconds array set-up costs for one row.
         """
-        text = {name: _one_text(row.get(name)) for name in _TEXT}
-        hs = _one_text(row.get("hs_code"))
+        text = {name: one_text(row.get(name)) for name in TEXT_COLUMNS}
+        hs = one_text(row.get("hs_code"))
         text["hs6"], text["hs4"], text["hs2"] = hs[:6], hs[:4], hs[:2]
         value = float(row["value"])
         mass = float(row["net_mass_kg"])
@@ -403,8 +349,8 @@ class FeatureBuilder:
             "log_value_per_kg": logs[2],
             "tax_rate": tax_rate,
         }
-        date = _one_date(row["date"])
-        day = (date - _EPOCH).days
+        date = one_date(row["date"])
+        day = (date - EPOCH).days
         home = partner = 0.0
         if aeo is not None:
             if text["importer"] and aeo.is_home_aeo(text["importer"], date):
@@ -436,7 +382,7 @@ class FeatureBuilder:
                 if history is not None:
                     total = history.before_one("|".join(values), day)
                 if total is None:
-                    total = [0.0] * (3 + 2 * len(_STAT_COLUMNS) if key in STAT_KEYS else 3)
+                    total = [0.0] * (3 + 2 * len(STAT_COLUMNS) if key in STAT_KEYS else 3)
             if total is None:
                 out += [nan, nan]
                 novelty[key] = nan
@@ -445,11 +391,11 @@ class FeatureBuilder:
                 novelty[key] = float(total[0] == 0)
             stats[key] = total
         out += [novelty[k] for k in NOVELTY_KEYS]
-        k = len(_STAT_COLUMNS)
+        k = len(STAT_COLUMNS)
         for key in STAT_KEYS:
             total = stats[key]
-            for j, col in enumerate(_STAT_COLUMNS):
-                x = _nan_to_num(base[col])
+            for j, col in enumerate(STAT_COLUMNS):
+                x = nan_to_num(base[col])
                 if total is None or not total[0] > 0:
                     out += [nan, nan]
                     continue
@@ -497,51 +443,13 @@ class FeatureBuilder:
         )
 
 
-def _feature_names() -> list[str]:
-    names = list(_BASE)
-    for key in COUNT_KEYS:
-        names += [f"{key}_count", f"{key}_fraud_rate"]
-    names += [f"new_{key}" for key in NOVELTY_KEYS]
-    for key in STAT_KEYS:
-        for col in _STAT_COLUMNS:
-            names += [f"{col}_vs_{key}_z", f"{col}_vs_{key}_diff"]
-    names += list(CATEGORICAL)
-    return names
-
-
-def _one_text(value: Any) -> str:
-    """One value as :func:`_text` gives it: '' when missing, else ``str``."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value)
-
-
-def _one_date(value: Any) -> dt.date:
-    if type(value) is dt.date:
-        return value
-    return dt.date.fromordinal(_EPOCH.toordinal() + int(np.datetime64(value, "D").astype(np.int64)))
-
-
-def _nan_to_num(x: float) -> float:
-    """:func:`numpy.nan_to_num` for one float."""
-    if x != x:
-        return 0.0
-    if math.isinf(x):
-        return _BIG if x > 0 else -_BIG
-    return x
-
-
 def _values(derived: Mapping[str, Any], labels: np.ndarray, key: str) -> np.ndarray:
     """Per-row contributions to a key's totals: one, labelled?, fraud?[, stats, squares]."""
     n = len(derived["day"])
     known = np.isfinite(labels)
     columns = [np.ones(n), known.astype(float), np.where(known, labels, 0.0)]
     if key in STAT_KEYS:
-        stat = [np.nan_to_num(np.asarray(derived[c], dtype=float), nan=0.0) for c in _STAT_COLUMNS]
+        stat = [np.nan_to_num(np.asarray(derived[c], dtype=float), nan=0.0) for c in STAT_COLUMNS]
         columns += stat + [s**2 for s in stat]
     return np.column_stack(columns)
 

@@ -24,7 +24,8 @@ from haiquan.risk.alerts import AeoDirectory
 from haiquan.risk.critical import critical_labels, train_critical
 from haiquan.risk.drift import reference_distribution
 from haiquan.risk.evaluation import evaluate_scores, selection_metrics
-from haiquan.risk.features import CATEGORICAL, FeatureBuilder, columns_of
+from haiquan.risk.feature_names import CATEGORICAL
+from haiquan.risk.features import FeatureBuilder, columns_of
 from haiquan.risk.reasons import describe_feature, fraud_counts
 
 __all__ = [

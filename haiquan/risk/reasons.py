@@ -25,7 +25,7 @@ _FLAGS = {
                               "seller is not an MRA partner's AEO"),
 }
 
-#: History keys (``haiquan.risk.features.COUNT_KEYS``) as an officer names them.
+#: History keys (``haiquan.risk.feature_names.COUNT_KEYS``) as an officer names them.
 _KEYS = {
     "importer": "importer",
     "declarant": "declarant",
