@@ -42,6 +42,7 @@ def test_pages_answer_at_once_and_the_background_refresh_fills_them(
     assert time.monotonic() - started < 10  # no scoring in the request
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "5"
+    assert answer.headers["content-type"] == "application/problem+json"
     error = answer.json()
     assert error["code"] == "not_ready" and "haiquan refresh" in error["fix"]
     steps = error["details"]["steps"]

@@ -218,3 +218,33 @@ def test_the_login_page_does_not_show_an_overlong_password_back(http: httpx.Clie
     assert answer.status_code == 422
     assert "Sup3rSecretStart" not in answer.text
     assert "characters (hidden)" in answer.text
+
+
+def test_a_cross_site_write_is_403_in_shape(
+    http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    # Refused by a middleware before any route: the same shape all the same.
+    viewer = make_account("viewer")
+    headers = {**viewer.headers, "Sec-Fetch-Site": "cross-site"}
+    answer = http.post("/api/me/tokens", headers=headers, json={"label": "x"})
+    error = assert_error_shape(answer, 403, "permission_denied")
+    assert error["got"] == "Sec-Fetch-Site: cross-site"
+
+
+def test_an_unexpected_crash_is_500_in_shape() -> None:
+    """A bug in a route (not a HaiquanError) still answers problem details, naming no more than
+    the exception's type."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from haiquan.web.responses import exception_handlers
+
+    app = FastAPI(exception_handlers=exception_handlers())  # type: ignore[arg-type]
+
+    @app.get("/api/broken")
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    answer = TestClient(app, raise_server_exceptions=False).get("/api/broken")
+    error = assert_error_shape(answer, 500, "internal_error")
+    assert error["got"] == "RuntimeError" and "secret internals" not in answer.text
