@@ -41,13 +41,11 @@ __all__ = [
 #: Candidate LightGBM configurations compared on the selection window.
 DEFAULT_CANDIDATES: tuple[dict[str, Any], ...] = (
     # Depth is bounded on purpose: SHAP explanations (pred_contrib) cost grows with leaves x
-    # depth^2, and every declaration sent to control needs one within milliseconds. An
-    # unbounded 127-leaf model scored +0.003 precision@5 % on the KCS selection window but
-    # explained ~10x slower (docs/risk.md).
+    # depth^2, and every declaration sent to control needs one at once; a deeper model gained
+    # little precision for much slower explanations (docs/risk.md, "Size for speed").
     # The learning rate is 0.1, not 0.05, for scoring speed: early stopping then ends after
-    # ~70 trees instead of ~170, and prediction cost grows with the number of trees (2.7x
-    # faster on the KCS data, for -0.013 precision@5 % on the selection window and -0.010
-    # precision@10 % on the valid file, both still above target: docs/risk.md).
+    # fewer trees, and prediction cost grows with the number of trees, for a small loss of
+    # precision that stays above target (measured in docs/risk.md).
     {
         "num_leaves": 63,
         "max_depth": 8,
