@@ -92,8 +92,8 @@ class JsonDocumentType(DocumentType):
 
     @cached_property
     def _fast(self) -> Callable[[Any], Any]:
-        # Generated Python code: ~30x faster than jsonschema on a valid document, which is the
-        # common case at 1,000 messages/s. Formats are checked exactly as jsonschema does.
+        # Generated Python code, many times faster than jsonschema on a valid document — the
+        # common case at the gateway's target rate. Formats are checked exactly as jsonschema does.
         return fastjsonschema.compile(self.schema, formats={"date": _is_date})  # type: ignore[no-any-return]
 
     def schema_problems(self, document: Any) -> list[str]:
