@@ -114,13 +114,13 @@ def _figure(value: object) -> bool:
     )
 
 
-def percent(value: float, decimals: int = 1) -> str:
-    """A fraction as per cent, written as the docs write it.
+def percent(value: float | None, decimals: int = 1) -> str:
+    """A fraction as per cent, written as the docs write it (blank when there is none).
 
-    >>> percent(0.1234), percent(0.5, 0)
-    ('12.3 %', '50 %')
+    >>> percent(0.1234), percent(0.5, 0), percent(None)
+    ('12.3 %', '50 %', '')
     """
-    return f"{value * 100:.{decimals}f} %"
+    return "" if value is None else f"{value * 100:.{decimals}f} %"
 
 
 def cell(value: object, kind: Kind = "auto") -> str:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from haiquan.cli._console import console, native_output_to_stderr
 from haiquan.cli._options import country_code, listed, output_path
+from haiquan.cli._output import percent
 
 if TYPE_CHECKING:
     from haiquan.priorities.service import PriorityReport
@@ -79,7 +80,7 @@ def print_priorities(report: PriorityReport, top: int) -> None:
                              else "left")
         for row in ranking.table.head(min(top, 10)).itertuples(index=False):
             table.add_row(str(row.rank), f"{row.partner} {row.name}", f"{row.usd / 1e6:,.0f}",
-                          f"{row.share_of_trade:.1%}", row.driver)
+                          percent(row.share_of_trade), row.driver)
         console.print(table)
     overall = scores.overall
     used = list(scores.weights)
@@ -88,16 +89,17 @@ def print_priorities(report: PriorityReport, top: int) -> None:
     for column in ("#", "partner", "score", "% of trade"):
         table.add_column(column, justify="left" if column == "partner" else "right")
     for criterion in used:
-        table.add_column(f"{criterion_label(criterion)}\n{scores.weights[criterion]:.0%}",
+        weight = percent(scores.weights[criterion], 0)
+        table.add_column(f"{criterion_label(criterion)}\n{weight}",
                          justify="right")
     for row in overall.head(top).to_dict(orient="records"):
         table.add_row(str(row["rank"]), f"{row['partner']} {row['name']}",
-                      f"{row['score']:.1f}", f"{row['share']:.1%}",
+                      f"{row['score']:.1f}", percent(row['share']),
                       *(f"{row[c]:.1f}" for c in used))
     console.print(table)
     notes = [f"how it combines: {scores.combination}",
              f"points: {scores.statistic}",
-             f"{criteria.left_out} partners below {criteria.min_share:.1%} of trade left out"]
+             f"{criteria.left_out} partners below {percent(criteria.min_share)} of trade left out"]
     notes += [f"dropped {d.criterion}: {d.reason}" for d in scores.dropped]
     imputed = overall.loc[overall["imputed"] != "", ["partner", "imputed"]].head(top)
     if len(imputed):
@@ -152,8 +154,8 @@ def register(app: typer.Typer) -> None:
                            "left", "largest move"):
                 sens.add_column(column)
             for row in report.sensitivity.itertuples(index=False):
-                sens.add_row(row.criterion, f"{row.weight_share:.0%}",
-                             f"{row.new_weight_share:.0%}", f"{row.spearman:.3f}",
+                sens.add_row(row.criterion, percent(row.weight_share, 0),
+                             percent(row.new_weight_share, 0), f"{row.spearman:.3f}",
                              str(row.top_changed), row.entered, row.left,
                              f"{row.mover} {row.mover_from}→{row.mover_to}" if row.mover
                              else "no rank changed")
@@ -215,7 +217,8 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"Robustness: re-solved with every benefit figure at its low end "
                 f"({r.objective_low_usd / 1e6:,.1f} M USD) and at its high end "
-                f"({r.objective_high_usd / 1e6:,.1f} M USD; assumed figures ±{r.spread:.0%}): "
+                f"({r.objective_high_usd / 1e6:,.1f} M USD; assumed figures "
+                f"±{percent(r.spread, 0)}): "
                 f"{r.summary(len(result.chosen))}")
         usage = Table(title="Resources per year (used / limit)")
         for column in ("year", "staff-months", "budget USD", "+1 staff-month: re-solve",

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from haiquan.cli._console import console
 from haiquan.cli._options import listed, output_path
-from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, side_console
+from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, percent, side_console
 
 __all__ = ["register"]
 
@@ -99,7 +99,7 @@ def _print_report(report: dict[str, Any]) -> None:
         at = critical["at"]
         console.print(
             f"critical fraud (public safety) model on the valid file: {critical['rows']} "
-            f"declarations, {critical['fraud_rate']:.2%} critical; precision at 1 % "
+            f"declarations, {percent(critical['fraud_rate'], 2)} critical; precision at 1 % "
             f"{at['1%']['precision']:.3f}, at 5 % {at['5%']['precision']:.3f}; recall at 5 % "
             f"{at['5%']['recall']:.3f}; AUC {critical['auc']:.3f}",
             highlight=False,

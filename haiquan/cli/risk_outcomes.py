@@ -10,6 +10,7 @@ from rich.table import Table
 
 from haiquan.cli._console import console
 from haiquan.cli._options import day, listed
+from haiquan.cli._output import percent
 
 __all__ = ["register"]
 
@@ -93,7 +94,7 @@ def results(
             data: dict[str, Any] = row._asdict()
             rate = data["hit_rate"]
             table.add_row(str(data[by]), str(data["selected"]), str(data["inspected"]),
-                          str(data["found"]), "" if rate != rate else f"{rate:.1%}",
+                          str(data["found"]), "" if rate != rate else percent(rate),
                           str(data["critical"]), f"{data['duty_recovered']:,.0f}",
                           str(data["awaiting"]))
         console.print(table)
@@ -104,7 +105,8 @@ def results(
     else:
         console.print(
             f"fraud rate among all declarations (random draws, unbiased): "
-            f"{estimate.estimate:.1%} (95 % interval {estimate.low:.1%}–{estimate.high:.1%}, "
+            f"{percent(estimate.estimate)} (95 % interval {percent(estimate.low)}–"
+            f"{percent(estimate.high)}, "
             f"{estimate.inspected} inspected, {estimate.awaiting} awaiting results)",
             highlight=False)
     if report.unmatched_outcomes:

@@ -97,7 +97,7 @@ def test_the_cli_records_and_reports(scored_day: pd.DataFrame) -> None:
     assert "fraud found (undervaluation), duty recovered 250.00; selected red" in result.output
     result = runner.invoke(app, ["risk", "results", "--by", "channel"])
     assert result.exit_code == 0, result.output
-    assert "inspection results by channel" in result.output and "100.0%" in result.output
+    assert "inspection results by channel" in result.output and "100.0 %" in result.output
     bad = runner.invoke(app, ["risk", "outcome", "--declaration", "X", "--not-found",
                               "--fraud-type", "smuggling"])
     assert bad.exit_code != 0 and "fraud_type" in str(bad.exception)
