@@ -201,7 +201,7 @@ class As4Gateway:
             """(outcome, reason or proof) for one message; never raises."""
             if gone.is_set():
                 # Not sent: held until the partner's next probe by the dispatcher's circuit
-                # (its _postpone releases this claim), as the JWS binding does.
+                # (holding its messages releases this claim), as the JWS binding does.
                 return "held", "", ""
             try:
                 envelope = parse_envelope(message.envelope)
