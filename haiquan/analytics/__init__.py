@@ -4,8 +4,8 @@ Every function takes a plain DataFrame of canonical rows (from a warehouse query
 reader); nothing here opens a connection. The formulas return numbers or DataFrames; the entry
 points return typed results (:mod:`haiquan.analytics.results`) holding the table and what was
 computed with it — home, year, notes, the fitted model, whether demo data is behind it. The two
-entry points other modules call are :func:`partner_indicators` (one row per partner with every indicator)
-and :func:`untapped_potential` (gravity-expected minus actual trade per partner).
+entry points other modules call are :func:`partner_indicators` (one row per partner with every
+indicator) and :func:`untapped_potential` (gravity-expected minus actual trade per partner).
 """
 
 from haiquan.analytics.gravity import (

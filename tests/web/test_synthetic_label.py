@@ -41,7 +41,8 @@ def test_the_label_reaches_cli_json_api_and_pages(
 ) -> None:
     synthetic = loaded
     cli = CliRunner().invoke(
-        app, ["priorities", "--json", "--forecast", "trend", "--sensitivity", "0"],
+        app,
+        ["priorities", "--json", "--forecast", "trend", "--sensitivity", "0"],
         catch_exceptions=False,
     )
     assert cli.exit_code == 0, cli.output
