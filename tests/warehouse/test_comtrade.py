@@ -99,19 +99,33 @@ def test_services_are_refused(tmp_path: Path) -> None:
         read_trade_file(services)
 
 
-def test_an_unknown_area_fails_the_file_naming_the_row_and_the_fix(tmp_path: Path) -> None:
-    area = edited(
+def test_comtrade_areas_not_elsewhere_specified_are_named_groups(tmp_path: Path) -> None:
+    nes = edited(
         CURRENT,
-        tmp_path / "area.csv",
+        tmp_path / "nes.csv",
         2,
         partnerCode="490",
         partnerISO="S19",
         partnerDesc="Other Asia, nes",
     )
+    nes = edited(nes, nes, 0, partnerCode="899", partnerISO="_X", partnerDesc="Areas, nes")
+    rows = read_trade_file(nes)
+    assert list(rows["partner"]) == ["NOT_SPECIFIED", "WORLD", "ASIA_NOT_SPECIFIED"]
+
+
+def test_an_unknown_area_fails_the_file_naming_the_row_and_the_fix(tmp_path: Path) -> None:
+    area = edited(
+        CURRENT,
+        tmp_path / "area.csv",
+        2,
+        partnerCode="999",
+        partnerISO="X99",
+        partnerDesc="Atlantis, nes",
+    )
     with pytest.raises(DataFileError) as caught:
         read_trade_file(area)
     message = str(caught.value)
-    assert "row 4" in message and "S19 Other Asia, nes" in message
+    assert "row 4" in message and "X99 Atlantis, nes" in message
     assert "country_aliases.yaml" in message
 
 
