@@ -250,7 +250,9 @@ def _countries(raw: pd.DataFrame, file: Path, columns: tuple[str, str, str]) -> 
             ),
             total_bad_rows=int(unknown.sum()),
             fix="add the area's description to haiquan/reference/data/country_aliases.yaml "
-            "(under countries: for a country, groups: for an aggregate)",
+            "(under countries: for a country, groups: for an aggregate); rows without ISO codes "
+            "or descriptions come from the API called with includeDesc=False: download them "
+            "again with descriptions (Comtrade's numbers are not all UN M49 numbers)",
         )
     return mapped
 
