@@ -31,6 +31,7 @@ MODULE_EXTRAS: dict[str, str] = {
             "jinja2",
             "plotly",
             "sdmx",
+            "pandera",
         ],
         "analytics",
     ),
@@ -93,7 +94,10 @@ def missing_extra(
     by_command = COMMAND_EXTRAS.get(name or "")
     # The larger of the two: the command's whole part, never less than the missing module's.
     extra = max(by_module, by_command or by_module, key=lambda e: _RANK.get(e, 0))
-    what = f"haiquan {name}" if name else "this"
+    if extra == "postgres":  # the store's URL asks for it, not the command
+        what = "a postgresql:// store"
+    else:
+        what = f"haiquan {name}" if name else "this"
     return ConfigurationError(
         f"{what} needs haiquan[{extra}]",
         expected=f"haiquan installed with the {extra} extra",

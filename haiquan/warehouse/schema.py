@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from haiquan.errors import DataFileError
@@ -18,6 +22,8 @@ __all__ = [
     "FLOWS",
     "FREQUENCIES",
     "TRADE_FLOW_COLUMNS",
+    "TRADE_FLOW_SCHEMA",
+    "FlowColumn",
     "check_trade_flows",
     "empty_trade_flows",
     "is_known_partner",
@@ -25,21 +31,43 @@ __all__ = [
     "known_partner_codes",
 ]
 
+@dataclass(frozen=True)
+class FlowColumn:
+    """One column of the canonical table, declared once: the DuckDB table, the canonical file
+    reader and :func:`check_trade_flows` are all derived from :data:`TRADE_FLOW_SCHEMA`."""
+
+    name: str
+    #: pandas dtype of the stored column
+    dtype: str
+    #: a file may leave the column out (it is then empty)
+    required: bool
+    #: what a row must hold, in the words of the error message
+    problem: str
+
+
+#: The canonical trade-flow table, in order (docs/data-formats.md).
+TRADE_FLOW_SCHEMA: tuple[FlowColumn, ...] = (
+    FlowColumn("reporter", "string", True, "unknown code: expected an ISO 3166 alpha-3 code (VNM) "
+               "or a named group (WORLD, EUROPEAN_UNION, ASEAN); look a country up with "
+               "`haiquan show country NAME`"),
+    FlowColumn("partner", "string", True, "unknown code: expected an ISO 3166 alpha-3 code (VNM) "
+               "or a named group (WORLD, EUROPEAN_UNION, ASEAN); look a country up with "
+               "`haiquan show country NAME`"),
+    FlowColumn("flow", "string", True, "expected one of import, export, re-export, re-import"),
+    FlowColumn("frequency", "string", True, "expected M, Q or A"),
+    FlowColumn("period", "string", True, "expected a period"),
+    FlowColumn("commodity", "string", True, "expected an HS code of 2, 4, 6, 8 or 10 digits as "
+               "text (leading zeros kept) or TOTAL; quote the column so 0101 is not read as 101"),
+    FlowColumn("value_usd", "float64", True, "expected a number of US dollars"),
+    FlowColumn("quantity", "float64", False, "expected a number or nothing"),
+    FlowColumn("unit", "string", False, "expected text or nothing"),
+    FlowColumn("source", "string", True, "expected a source name"),
+    FlowColumn("is_mirror", "bool", True, "expected true or false"),
+    FlowColumn("partner_name", "string", False, "expected text or nothing"),
+)
+
 #: Column -> pandas dtype of the canonical table, in order.
-TRADE_FLOW_COLUMNS: dict[str, str] = {
-    "reporter": "string",
-    "partner": "string",
-    "flow": "string",
-    "frequency": "string",
-    "period": "string",
-    "commodity": "string",
-    "value_usd": "float64",
-    "quantity": "float64",
-    "unit": "string",
-    "source": "string",
-    "is_mirror": "bool",
-    "partner_name": "string",
-}
+TRADE_FLOW_COLUMNS: dict[str, str] = {c.name: c.dtype for c in TRADE_FLOW_SCHEMA}
 
 FLOWS = ("import", "export", "re-export", "re-import")
 FREQUENCIES = ("M", "Q", "A")
@@ -96,32 +124,145 @@ def empty_trade_flows() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in TRADE_FLOW_COLUMNS.items()})
 
 
-def _problem_rows(mask: pd.Series, frame: pd.DataFrame, column: str, problem: str) -> list[dict]:
-    bad = frame.loc[mask.fillna(True).astype(bool)]
-    return [
-        {"row": int(index) + 2, "column": column, "value": _plain(bad.at[index, column]),
-         "problem": problem}
-        for index in bad.index[:20]
-    ]
-
-
 def _plain(value: object) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return None
     return value if isinstance(value, (int, float, str, bool)) else str(value)
 
 
+_TRUTH = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+_PERIOD_PROBLEM = "expected YYYY-MM for M, YYYYQn for Q, YYYY for A"
+
+
+def _clean(uniques: pd.Index | np.ndarray, case: str | None) -> list[str]:
+    cleaned = [str(u).strip() for u in uniques]
+    if case == "upper":
+        return [c.upper() for c in cleaned]
+    return [c.lower() for c in cleaned] if case == "lower" else cleaned
+
+
+def _codes_check(
+    case: str | None,
+    pattern: re.Pattern[str] | None,
+    allowed: tuple[str, ...] | Callable[[str], bool] | None,
+) -> Callable[..., pd.Series]:
+    """A check of a code-like column: each distinct value is read once (codes repeat a few hundred
+    values over millions of rows), case-insensitively where ``case`` says; a missing value fails."""
+
+    def check(series: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        ok = [
+            (pattern is None or bool(pattern.match(c)))
+            and (allowed is None or (allowed(c) if callable(allowed) else c in allowed))
+            for c in _clean(uniques, case)
+        ]
+        return pd.Series(np.append(np.array(ok, dtype=bool), False)[codes], index=series.index)
+
+    return check
+
+
+def _number(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce")
+
+
+def _truth_check(series: pd.Series) -> pd.Series:
+    if series.dtype == bool:
+        return pd.Series(True, index=series.index)
+    return series.astype("string").str.strip().str.lower().map(_TRUTH).notna()
+
+
+def _period_matches_frequency(frame: pd.DataFrame) -> pd.Series:
+    """A period written as its row's frequency says; a row whose frequency is itself wrong is
+    reported once, under frequency."""
+    pairs = frame[["frequency", "period"]].astype("string")
+    keys = pairs.drop_duplicates()
+    bad = {
+        (f, p) for f, p in keys.itertuples(index=False)
+        if isinstance(f, str) and f.strip().upper() in _PERIOD_PATTERNS
+        and (not isinstance(p, str) or not _PERIOD_PATTERNS[f.strip().upper()].match(p.strip()))
+    }
+    if not bad:
+        return pd.Series(True, index=frame.index)
+    return pd.Series(~pd.MultiIndex.from_frame(pairs).isin(list(bad)), index=frame.index)
+
+
+@cache
+def trade_flow_checks() -> Any:
+    """The rules each row of :data:`TRADE_FLOW_SCHEMA` must meet, as a pandera schema.
+
+    Every check sees the values as written (a missing value included), so a failure names the
+    value a spreadsheet shows; :func:`check_trade_flows` normalises the rows once they pass.
+    pandera is imported here, not with this module: the warehouse's table list is read by
+    commands that never check a file.
+    """
+    import pandera.pandas as pa
+
+    problem = {c.name: c.problem for c in TRADE_FLOW_SCHEMA}
+
+    def column(name: str, *checks: tuple[Callable[..., pd.Series], str | None]) -> Any:
+        return pa.Column(
+            checks=[
+                pa.Check(f, error=text or problem[name], ignore_na=False) for f, text in checks
+            ],
+            nullable=True, required=False, name=name,
+        )
+
+    codes = _codes_check("upper", _PARTNER, is_known_partner)
+    numbers = (lambda s: _number(s).notna(), None)
+    return pa.DataFrameSchema(
+        {
+            "reporter": column("reporter", (codes, None)),
+            "partner": column("partner", (codes, None)),
+            "flow": column("flow", (_codes_check("lower", None, FLOWS), None)),
+            "frequency": column("frequency", (_codes_check("upper", None, FREQUENCIES), None)),
+            "period": column("period", (_codes_check(None, None, None), None)),
+            "commodity": column("commodity", (_codes_check(None, _COMMODITY, None), None)),
+            "value_usd": column(
+                "value_usd",
+                numbers,
+                (lambda s: ~(_number(s) < 0), "expected a value of zero or more"),
+            ),
+            "quantity": column(
+                "quantity",
+                (lambda s: s.isna() | _number(s).notna(), None),
+                (lambda s: ~(_number(s) < 0), "expected a quantity of zero or more"),
+            ),
+            "source": column("source", (_codes_check(None, None, None), None)),
+            "is_mirror": column("is_mirror", (_truth_check, None)),
+        },
+        checks=[pa.Check(_period_matches_frequency, error=_PERIOD_PROBLEM)],
+    )
+
+
+def _problems(failures: pd.DataFrame) -> tuple[list[dict], int]:
+    """pandera's failure cases as the rows a spreadsheet user finds: the header is row 1."""
+    # The period check reads two columns; pandera lists each column of a failing row for it.
+    wide = failures["schema_context"] == "DataFrameSchema"
+    failures = failures[~wide | (failures["column"] == "period")].dropna(subset=["index"])
+    problems: list[dict] = []
+    for (column, check), cases in failures.groupby(["column", "check"], sort=False):
+        first = cases.sort_values("index").head(20)
+        problems += [
+            {"row": int(index) + 2, "column": column, "value": _plain(value), "problem": check}
+            for index, value in zip(first["index"], first["failure_case"], strict=True)
+        ]
+    return sorted(problems, key=lambda p: p["row"]), len(failures)
+
+
 def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.DataFrame:
     """Validate and normalise a canonical trade-flow table; raise on any bad row.
 
-    Row numbers in the error count a header line, so row 2 is the first data row — the number a
-    spreadsheet shows — provided ``frame`` still has the file's own 0-based index.
+    The rules are :func:`trade_flow_checks` (one declared schema). Row numbers in the error count
+    a header line, so row 2 is the first data row — the number a spreadsheet shows — provided
+    ``frame`` still has the file's own 0-based index.
 
     Raises:
         DataFileError: missing columns, bad codes, periods, flows, or negative values, with
             the first bad rows and how to fix them. Nothing is returned in that case.
     """
-    required = [c for c in TRADE_FLOW_COLUMNS if c not in ("quantity", "unit", "partner_name")]
+    import pandera.errors
+
+    required = [c.name for c in TRADE_FLOW_SCHEMA if c.required]
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataFileError(
@@ -132,91 +273,39 @@ def check_trade_flows(frame: pd.DataFrame, *, path: str | None = None) -> pd.Dat
             fix="add the missing columns: " + ", ".join(missing),
         )
     out = frame.copy()
-    for column in ("quantity", "unit", "partner_name"):
+    for column in TRADE_FLOW_COLUMNS:
         if column not in out.columns:
             out[column] = None
     out = out[list(TRADE_FLOW_COLUMNS)]
-
-    problems: list[dict] = []
-    total = 0
-
-    def flag(mask: pd.Series, column: str, problem: str) -> None:
-        nonlocal total
-        mask = mask.fillna(True).astype(bool)
-        count = int(mask.sum())
-        if count:
-            total += count
-            problems.extend(_problem_rows(mask, out, column, problem))
-
-    # Code-like columns repeat a few hundred values over millions of rows: normalise and check
-    # each distinct value once, then map back.
-    def tidy(column: str, case: str | None, pattern: re.Pattern[str] | None,
-             allowed: tuple[str, ...] | Callable[[str], bool] | None, problem: str) -> None:
-        codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
-        cleaned = [str(u).strip() for u in uniques]
-        if case == "upper":
-            cleaned = [c.upper() for c in cleaned]
-        elif case == "lower":
-            cleaned = [c.lower() for c in cleaned]
-        ok = [
-            (pattern is None or bool(pattern.match(c)))
-            and (allowed is None or (allowed(c) if callable(allowed) else c in allowed))
-            for c in cleaned
-        ]
-        lookup = pd.Series(cleaned + [None], dtype="object")
-        out[column] = pd.Series(lookup.to_numpy()[codes], index=out.index, dtype="object")
-        good = pd.Series(ok + [False]).to_numpy()[codes]
-        flag(pd.Series(~good, index=out.index), column, problem)
-
-    # Codes are read case-insensitively (kor is stored as KOR), then looked up: a code that is
-    # neither an ISO 3166 country nor a named group fails the file.
-    unknown_code = ("unknown code: expected an ISO 3166 alpha-3 code (VNM) or a named group "
-                    "(WORLD, EUROPEAN_UNION, ASEAN); look a country up with "
-                    "`haiquan show country NAME`")
-    tidy("reporter", "upper", _PARTNER, is_known_partner, unknown_code)
-    tidy("partner", "upper", _PARTNER, is_known_partner, unknown_code)
-    tidy("flow", "lower", None, FLOWS, "expected one of " + ", ".join(FLOWS))
-    tidy("frequency", "upper", None, FREQUENCIES, "expected M, Q or A")
-    tidy("commodity", None, _COMMODITY,  None,
-         "expected an HS code of 2, 4, 6, 8 or 10 digits as text (leading zeros kept) or TOTAL; "
-         "quote the column so 0101 is not read as 101")
-    tidy("source", None, None, None, "expected a source name")
-    tidy("period", None, None, None, "expected a period")
-    pairs = out[["frequency", "period"]].drop_duplicates()
-    bad_pairs = {
-        (f, p) for f, p in pairs.itertuples(index=False)
-        # a row with a bad frequency is already reported; do not report its period twice
-        if f in _PERIOD_PATTERNS and (p is None or not _PERIOD_PATTERNS[f].match(p))
-    }
-    if bad_pairs:
-        keys = pd.MultiIndex.from_frame(out[["frequency", "period"]])
-        flag(pd.Series(keys.isin(list(bad_pairs)), index=out.index), "period",
-             "expected YYYY-MM for M, YYYYQn for Q, YYYY for A")
-    values = pd.to_numeric(out["value_usd"], errors="coerce")
-    flag(values.isna(), "value_usd", "expected a number of US dollars")
-    flag(values < 0, "value_usd", "expected a value of zero or more")
-    out["value_usd"] = values.astype("float64")
-    quantity = pd.to_numeric(out["quantity"], errors="coerce")
-    flag(out["quantity"].notna() & quantity.isna(), "quantity", "expected a number or nothing")
-    flag(quantity < 0, "quantity", "expected a quantity of zero or more")
-    out["quantity"] = quantity.astype("float64")
-    for column in ("unit", "partner_name"):
-        text = out[column].astype(object)
-        out[column] = text.where(text.notna(), None)
-    mirror = out["is_mirror"]
-    if mirror.dtype != bool:
-        text = mirror.astype("string").str.strip().str.lower()
-        as_bool = text.map({"true": True, "false": False, "1": True, "0": False, "yes": True,
-                            "no": False})
-        flag(as_bool.isna(), "is_mirror", "expected true or false")
-        out["is_mirror"] = as_bool.fillna(False).astype(bool)
-    if problems:
-        problems.sort(key=lambda p: p["row"])
+    try:
+        trade_flow_checks().validate(out, lazy=True)
+    except pandera.errors.SchemaErrors as error:
+        problems, total = _problems(error.failure_cases)
         raise DataFileError(
             f"{total} bad value(s) in the trade file; nothing was loaded",
             path=path,
             problems=problems,
             total_bad_rows=total,
             fix="correct the rows listed (row numbers count the header as row 1) and load again",
-        )
-    return out.reset_index(drop=True)
+        ) from None
+    return _normalised(out).reset_index(drop=True)
+
+
+def _normalised(out: pd.DataFrame) -> pd.DataFrame:
+    """Rows that passed the checks, written one way: codes trimmed and in their case, numbers as
+    floats, empty text as None, is_mirror as a boolean."""
+    for column, case in (("reporter", "upper"), ("partner", "upper"), ("flow", "lower"),
+                         ("frequency", "upper"), ("commodity", None), ("source", None),
+                         ("period", None)):
+        codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
+        lookup = np.array([*_clean(uniques, case), None], dtype=object)
+        out[column] = pd.Series(lookup[codes], index=out.index, dtype="object")
+    out["value_usd"] = _number(out["value_usd"]).astype("float64")
+    out["quantity"] = _number(out["quantity"]).astype("float64")
+    for column in ("unit", "partner_name"):
+        text = out[column].astype(object)
+        out[column] = text.where(text.notna(), None)
+    if out["is_mirror"].dtype != bool:
+        truth = out["is_mirror"].astype("string").str.strip().str.lower().map(_TRUTH)
+        out["is_mirror"] = truth.fillna(False).astype(bool)
+    return out

@@ -51,3 +51,30 @@ def test_missing_columns_are_named() -> None:
     with pytest.raises(DataFileError) as caught:
         check_trade_flows(canonical_rows().drop(columns=["flow", "period"]))
     assert "flow, period" in str(caught.value)
+
+
+def test_problems_name_the_spreadsheet_row_and_the_value_as_written() -> None:
+    frame = canonical_rows(
+        value_usd=["abc", 2.0, 3.0],
+        flow=["export", "import", "Exports"],
+        frequency=["A", "M", "A"],  # row 3: a monthly period written as a year
+    )
+    with pytest.raises(DataFileError) as caught:
+        check_trade_flows(frame, path="flows.csv")
+    found = [(p["row"], p["column"], p["value"]) for p in caught.value.problems]
+    assert found == [(2, "value_usd", "abc"), (3, "period", "2020"), (4, "flow", "Exports")]
+    assert caught.value.total_bad_rows == 3
+    assert "row numbers count the header as row 1" in str(caught.value)
+
+
+def test_the_table_is_declared_once() -> None:
+    from haiquan.warehouse.schema import TRADE_FLOW_COLUMNS, TRADE_FLOW_SCHEMA
+    from haiquan.warehouse.store import _SCHEMA
+
+    assert list(TRADE_FLOW_COLUMNS) == [c.name for c in TRADE_FLOW_SCHEMA]
+    table = next(sql for sql in _SCHEMA if "TABLE IF NOT EXISTS trade_flows" in sql)
+    assert all(f"{c.name} " in table for c in TRADE_FLOW_SCHEMA)
+    optional = {c.name for c in TRADE_FLOW_SCHEMA if not c.required}
+    checked = check_trade_flows(canonical_rows().drop(columns=["quantity", "unit"]))
+    assert optional == {"quantity", "unit", "partner_name"}
+    assert list(checked.columns) == list(TRADE_FLOW_COLUMNS)
