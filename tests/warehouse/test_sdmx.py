@@ -7,6 +7,7 @@ test data keeps it (tests/warehouse/data/README.md cites the source).
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -51,6 +52,13 @@ def test_generic_message_with_imf_indicators() -> None:
         (1, "SDMX INDICATOR codes that are not an export or import value (TBG_USD)"),
         (1, "SDMX observations without a value"),
     ]
+
+
+def test_a_gzip_compressed_message_reads_the_same(tmp_path: Path) -> None:
+    packed = tmp_path / "imts.xml.gz"
+    packed.write_bytes(gzip.compress(GENERIC.read_bytes()))
+    assert detect_format(packed) == "sdmx"
+    assert read_trade_file(packed).equals(read_trade_file(GENERIC))
 
 
 def test_structure_specific_message_with_oecd_components() -> None:

@@ -1,9 +1,10 @@
 """SDMX data messages (IMF, OECD, UN ...): SDMX-ML 2.1 generic or structure-specific, SDMX-JSON.
 
 The ``sdmx1`` package parses the message; this module maps its observations onto the canonical
-trade-flow table. SDMX data sets name their components by concept, and the trade data sets of the
-IMF (IMTS, formerly DOTS), the OECD (IMTS, bilateral trade) and the UN share a vocabulary
-(docs/data-formats.md lists it):
+trade-flow table. SDMX data sets name their components by concept: the SDMX cross-domain concepts
+(``REF_AREA``, ``COUNTERPART_AREA``, ``FREQ``, ``UNIT_MEASURE``, ``UNIT_MULT``) that the IMF, the
+OECD and the UN use, and the IMF's Direction of Trade indicator codes (docs/data-formats.md lists
+them). A data set that names its parts otherwise is refused naming the component it lacks:
 
 * reporter — ``REF_AREA`` (or ``COUNTRY``, ``REPORTER``); partner — ``COUNTERPART_AREA`` (or
   ``COUNTERPART_COUNTRY``, ``PARTNER``). Codes are ISO alpha-2 or alpha-3 (numeric codes are read
@@ -26,6 +27,7 @@ and counted.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
 import re
@@ -181,7 +183,7 @@ def _read_message(file: Path) -> Any:
                 if file.suffix == ".gz":
                     with gzip.open(file, "rb") as packed:
                         content = packed.read()
-                    return sdmx.read_sdmx(content)
+                    return sdmx.read_sdmx(io.BytesIO(content))
                 return sdmx.read_sdmx(file)
             finally:
                 logger.setLevel(level)
