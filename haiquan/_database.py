@@ -65,7 +65,7 @@ class StoreDatabase:
 
 
 def _normalise(url: str) -> str:
-    """Use psycopg 3 for ``postgresql://`` URLs (the driver haiquan installs).
+    """Use psycopg 3 for ``postgresql://`` URLs (the driver ``haiquan[postgres]`` installs).
 
     >>> _normalise("postgresql://hq@db/haiquan")
     'postgresql+psycopg://hq@db/haiquan'
@@ -105,7 +105,7 @@ def parse_url(url: str, store: StoreDatabase) -> URL:
     if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
         raise ConfigurationError(
             f"unsupported PostgreSQL driver for {store.what}",
-            expected="the psycopg (3) driver haiquan installs: postgresql+psycopg://...",
+            expected="the psycopg (3) driver (haiquan[postgres]): postgresql+psycopg://...",
             got=parsed.render_as_string(hide_password=True),
             fix=f"write {store.setting} as postgresql://... or postgresql+psycopg://...",
         )
