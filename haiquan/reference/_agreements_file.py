@@ -23,8 +23,9 @@ __all__ = ["read_agreements"]
 def _problem(
     path: Path | str, index: int, item: Agreement, what: str, *, expected: str, got: str, fix: str
 ) -> CatalogueError:
-    return entry_error(path, "agreements", index, item.id, what, expected=expected, got=got,
-                       fix=fix)
+    return entry_error(
+        path, "agreements", index, item.id, what, expected=expected, got=got, fix=fix
+    )
 
 
 def _check(path: Path | str, index: int, item: Agreement) -> None:
@@ -142,12 +143,14 @@ def _check_sides(
     left_out = [code for code in parties if code not in named]
     if strangers or twice or left_out or not all(sides):
         got = "; ".join(
-            text for text in (
+            text
+            for text in (
                 "not parties: " + ", ".join(strangers) if strangers else "",
                 "on both sides or twice: " + ", ".join(twice) if twice else "",
                 "on no side: " + ", ".join(left_out) if left_out else "",
                 "an empty side" if not all(sides) else "",
-            ) if text
+            )
+            if text
         )
         raise _problem(
             path,
@@ -180,16 +183,25 @@ def _read(path: Path | None) -> tuple[str, str]:
 def _bare_parties(raw: Any) -> Any:
     """A party written as a bare code (``- VNM``) is a party with no dates of its own."""
     if isinstance(raw, dict) and isinstance(raw.get("parties"), list):
-        return {**raw,
-                "parties": [p if isinstance(p, dict) else {"country": p} for p in raw["parties"]]}
+        return {
+            **raw,
+            "parties": [p if isinstance(p, dict) else {"country": p} for p in raw["parties"]],
+        }
     return raw
 
 
 @cache
 def read_agreements(path: Path | None) -> tuple[Agreement, ...]:
     name, text = _read(path)
-    items = load_rules(name, Agreement, key="agreements", what="agreements catalogue",
-                       docs="docs/reference-data.md", text=text, prepare=_bare_parties).entries
+    items = load_rules(
+        name,
+        Agreement,
+        key="agreements",
+        what="agreements catalogue",
+        docs="docs/reference-data.md",
+        text=text,
+        prepare=_bare_parties,
+    ).entries
     for index, item in enumerate(items):
         _check(name, index, item)
     ids = {item.id for item in items}
