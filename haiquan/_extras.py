@@ -28,6 +28,8 @@ MODULE_EXTRAS: dict[str, str] = {
             "highspy",
             "pyfixest",
             "openpyxl",
+            "sdmx",
+            "pandera",
             "jinja2",
             "plotly",
             "sdmx",

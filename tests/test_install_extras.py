@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata as metadata
+import os
 import subprocess
 import sys
 import tomllib
@@ -174,6 +175,29 @@ def test_every_optional_module_belongs_to_an_extra_that_installs_it() -> None:
     assert set(COMMAND_EXTRAS.values()) <= extras
 
 
+def test_every_module_haiquan_imports_is_in_the_base_or_named_by_an_extra() -> None:
+    # Anywhere in the package, at any depth: a module outside the base that no extra names
+    # would fail with a traceback on an install without it, instead of naming what to install.
+    package = ROOT / "haiquan"
+    imported: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    imported -= set(sys.stdlib_module_names) | {"haiquan"}
+    assert {"pandas", "fastapi", "lightgbm"} <= imported  # the scan sees imports
+    distributions = metadata.packages_distributions()
+    base = closure(base_requirements())
+    outside = {
+        module
+        for module in imported
+        if not {canonicalize_name(d) for d in distributions.get(module, [])} & base
+    }
+    assert outside - set(MODULE_EXTRAS) == set()
+
+
 def test_all_is_every_extra_but_the_test_tools() -> None:
     every = set().union(
         *(
@@ -199,3 +223,57 @@ def test_a_missing_part_is_named_with_its_extra_and_the_pip_line() -> None:
     assert error is not None and error.fix == "pip install 'haiquan[postgres]'"
     # A module no extra provides is a bug, left to its traceback.
     assert missing_extra(ModuleNotFoundError("x", name="haiquan.nowhere"), ["forecast"]) is None
+
+
+def run_without(
+    modules: list[str], argv: list[str], home: Path
+) -> subprocess.CompletedProcess[str]:
+    """``haiquan ARGV`` in a process where ``modules`` cannot be imported, as on an install
+    without their extra (each is None in sys.modules, so importing it raises
+    ModuleNotFoundError naming it)."""
+    code = (
+        "import sys\n"
+        f"for name in {modules!r}: sys.modules[name] = None\n"
+        f"sys.argv = ['haiquan', *{argv!r}]\n"
+        "from haiquan.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "HAIQUAN_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_a_command_of_a_part_not_installed_names_its_extra(tmp_path: Path) -> None:
+    done = run_without(NUMERICAL_STACK, ["forecast"], tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "haiquan forecast needs haiquan[forecast]" in done.stderr
+    assert "pip install 'haiquan[forecast]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    # The gateway's own commands run there.
+    done = run_without(NUMERICAL_STACK, ["gateway", "document-types"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "atiga-form-d" in done.stdout
+
+
+def test_a_postgresql_store_without_its_driver_names_the_postgres_extra(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://gw@127.0.0.1:1/gw"
+    done = run_without(
+        ["psycopg", *NUMERICAL_STACK],
+        [
+            "gateway",
+            "init",
+            "--country",
+            "VNM",
+            "--endpoint",
+            "http://127.0.0.1:8801",
+            "--home",
+            str(tmp_path / "vnm"),
+            "--database-url",
+            url,
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "pip install 'haiquan[postgres]'" in done.stderr
+    assert "Traceback" not in done.stderr
