@@ -27,7 +27,15 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "MAX_OFFSET", "Page", "PageRequest", "Paging"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "Page",
+    "PageRequest",
+    "Paging",
+    "paging_up_to",
+]
 
 #: Items on a page when the caller does not say.
 DEFAULT_LIMIT = 100
@@ -124,3 +132,24 @@ def page_request(
 
 #: The dependency every list endpoint takes: ``paging: Paging``.
 Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def paging_up_to(max_offset: int) -> Any:
+    """A :data:`Paging` dependency whose ``offset`` stops at ``max_offset``, for a list read
+    from its start on every page (the bound is in the OpenAPI document, so clients see it)::
+
+        paging: Annotated[PageRequest, Depends(paging_up_to(100_000))]
+    """
+
+    def bounded(
+        request: Request,
+        limit: int = Query(
+            DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT})."
+        ),
+        offset: int = Query(
+            0, ge=0, le=max_offset, description=f"Items to skip (at most {max_offset})."
+        ),
+    ) -> PageRequest:
+        return page_request(request, limit, offset)
+
+    return bounded

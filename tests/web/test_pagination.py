@@ -95,3 +95,6 @@ def test_gateway_messages_keep_their_filters_in_the_next_link(
     assert last["next"] is None and last["total"] == 2 and last["offset"] == 1
     ids = {m["message_id"] for m in first["items"] + last["items"]}
     assert ids == set(gateway_traffic)
+    # Each page reads the newest messages up to it: the offset's bound is in the schema.
+    far = http.get("/api/gateway/messages", params={"offset": 100_001}, headers=viewer.headers)
+    assert_error_shape(far, 422, "validation_failed")

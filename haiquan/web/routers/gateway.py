@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from haiquan.errors import NotFoundError, ValidationError
+from haiquan.errors import NotFoundError
 from haiquan.exchange import GatewayNode, MessageDetail, MessageSummary, MessageView
 from haiquan.exchange.node import default_gateway_home
 from haiquan.reference.countries import country
 from haiquan.web.dashboard.gateway import gateway_node
 from haiquan.web.deps import CurrentUser
-from haiquan.web.pagination import Page, Paging
+from haiquan.web.pagination import Page, PageRequest, paging_up_to
 from haiquan.web.responses import error_responses
 
 router = APIRouter(prefix="/api/gateway", tags=["gateway"])
@@ -43,7 +43,7 @@ def get_gateway_summary(_: CurrentUser) -> MessageSummary:
 @router.get("/messages", response_model=Page[MessageView], responses=_NOT_FOUND)
 def list_gateway_messages(
     _: CurrentUser,
-    paging: Paging,
+    paging: Annotated[PageRequest, Depends(paging_up_to(_MAX_MESSAGE_OFFSET))],
     direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
     state: Annotated[
         str | None, Query(pattern="^(pending|delivered|failed|received|acknowledged)$")
@@ -57,13 +57,6 @@ def list_gateway_messages(
     store is not counted; ``next`` is null on the last page)."""
     node = _node()
     alpha3 = country(partner).alpha_3 if partner else None
-    if paging.offset > _MAX_MESSAGE_OFFSET:
-        raise ValidationError(
-            "the gateway's messages are listed up to 100,000 back",
-            expected=f"an offset of at most {_MAX_MESSAGE_OFFSET}",
-            got=str(paging.offset),
-            fix="narrow the list with direction, state or partner",
-        )
     # One more than the page, to know whether a next page exists without counting the store.
     wanted = paging.offset + paging.limit + 1
     found = node.messages(direction=direction, state=state, partner=alpha3, limit=wanted)
