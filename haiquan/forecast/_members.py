@@ -40,13 +40,19 @@ def member_columns(levels: Sequence[int]) -> list[str]:
 
 def member_schema(levels: Sequence[int]) -> str:
     """The member table's Fugue schema (for engines that need it declared)."""
-    types = {"unique_id": "str", "kind": "str", "cutoff": "datetime", "ds": "datetime",
-             "member": "str"}
+    types = {
+        "unique_id": "str",
+        "kind": "str",
+        "cutoff": "datetime",
+        "ds": "datetime",
+        "member": "str",
+    }
     return ",".join(f"{c}:{types.get(c, 'double')}" for c in member_columns(levels))
 
 
-def classify_series(panel: pd.DataFrame, config: ForecastConfig, season_length: int
-                    ) -> pd.DataFrame:
+def classify_series(
+    panel: pd.DataFrame, config: ForecastConfig, season_length: int
+) -> pd.DataFrame:
     """One row per series: ``n_obs``, ``zero_share``, ``series_class``, ``log``.
 
     Classes: *regular* (long enough to back-test the ensemble), *intermittent* (many zero
@@ -54,19 +60,27 @@ def classify_series(panel: pd.DataFrame, config: ForecastConfig, season_length: 
     ``config.min_obs`` values) and *skipped*.
     """
     grouped = panel.groupby("unique_id", sort=True)["y"]
-    info = pd.DataFrame({
-        "n_obs": grouped.size(),
-        "zero_share": grouped.apply(lambda v: float((v <= 0).mean())),
-        "positive": grouped.min() > 0,
-        "last_ds": panel.groupby("unique_id", sort=True)["ds"].max(),
-    })
+    info = pd.DataFrame(
+        {
+            "n_obs": grouped.size(),
+            "zero_share": grouped.apply(lambda v: float((v <= 0).mean())),
+            "positive": grouped.min() > 0,
+            "last_ds": panel.groupby("unique_id", sort=True)["ds"].max(),
+        }
+    )
     regular_min = config.regular_min_obs(season_length)
     intermittent_min = (config.cv_windows + 1) * config.horizon + 1
     klass = np.where(info["n_obs"] < config.min_obs, "skipped", SHORT)
-    klass = np.where((info["zero_share"] >= config.intermittent_share)
-                     & (info["n_obs"] >= intermittent_min), INTERMITTENT, klass)
-    klass = np.where((info["zero_share"] < config.intermittent_share)
-                     & (info["n_obs"] >= regular_min), REGULAR, klass)
+    klass = np.where(
+        (info["zero_share"] >= config.intermittent_share) & (info["n_obs"] >= intermittent_min),
+        INTERMITTENT,
+        klass,
+    )
+    klass = np.where(
+        (info["zero_share"] < config.intermittent_share) & (info["n_obs"] >= regular_min),
+        REGULAR,
+        klass,
+    )
     info["series_class"] = klass
     info["log"] = info["positive"] & config.log_transform & (info["series_class"] != INTERMITTENT)
     if config.drop_stale:
@@ -82,6 +96,7 @@ def run_members(
     season_length: int,
     pandas_freq: str,
     n_jobs: int = 1,
+    member_bands: bool = True,
 ) -> pd.DataFrame:
     """Back-test and forecast every member on every series of ``panel``.
 
@@ -89,20 +104,35 @@ def run_members(
         panel: ``unique_id, ds, y, series_class, log`` (from :func:`classify_series`), one
             frequency only.
         n_jobs: processes statsforecast may use here (engines that split the panel pass 1).
+        member_bands: give the members' own bounds on the final forecasts of regular series.
+            Only what reads them needs them — scoring each member in a back-test, or an
+            ensemble whose bands are not calibrated (calibrated bands replace them); each
+            band costs the model a pass of its own.
 
     Returns:
         The member table (:func:`member_columns`): ``kind`` is ``cv`` for a rolling-origin
         back-test row (``y`` holds the actual value) and ``forecast`` for a final forecast row.
-        Values are on the original scale.
+        Values are on the original scale. Back-test rows carry no bounds (nothing reads them:
+        the ensemble is chosen, and its bands calibrated, on the point forecasts' errors).
     """
     frames = []
     work = panel.sort_values(["unique_id", "ds"])
-    for klass, runner in ((REGULAR, _run_regular), (SHORT, _run_short),
-                          (INTERMITTENT, _run_intermittent)):
+    for klass, runner in (
+        (REGULAR, _run_regular),
+        (SHORT, _run_short),
+        (INTERMITTENT, _run_intermittent),
+    ):
         part = work[work["series_class"] == klass]
         if part.empty:
             continue
-        frames.append(runner(part, config, season_length, pandas_freq, n_jobs))
+        if klass == REGULAR:
+            frames.append(
+                _run_regular(
+                    part, config, season_length, pandas_freq, n_jobs, member_bands=member_bands
+                )
+            )
+        else:
+            frames.append(runner(part, config, season_length, pandas_freq, n_jobs))
     columns = member_columns(config.levels)
     if not frames:
         empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
@@ -117,21 +147,32 @@ def run_members(
     return out[columns]
 
 
-def _run_regular(part: pd.DataFrame, config: ForecastConfig, season: int, freq: str,
-                 n_jobs: int) -> pd.DataFrame:
-    """Each member is estimated once, at the first rolling origin, and carried forward.
+def _run_regular(
+    part: pd.DataFrame,
+    config: ForecastConfig,
+    season: int,
+    freq: str,
+    n_jobs: int,
+    *,
+    member_bands: bool = True,
+) -> pd.DataFrame:
+    """Rolling-origin back-tests by statsforecast's ``cross_validation``; final forecasts by
+    each member estimated once and carried forward.
 
-    statsforecast's ``forward`` applies a fitted model to a longer series without estimating
-    it again: the later origins (and, unless ``config.final_refit``, the final forecast) cost
-    one filter pass instead of a fit. This is statsforecast's ``cross_validation(refit=False)``
-    done by hand so that the final forecast can reuse the same fit.
+    The back-tests are the library's ``cross_validation(refit=False)``: each member is
+    estimated at the first origin and applied (``forward``) to the later ones. The final
+    forecast estimates each member on the data up to that first origin too and carries it
+    forward to the whole series (unless ``config.final_refit``), which the design was chosen
+    and measured with (docs/forecast.md, "Back-tests").
     """
     names = [n for n in config.members if build_model(n, season) is not None]
     levels = sorted(config.levels)
+    final_levels = levels if member_bands else []
     h, step, windows = config.horizon, config.step, config.cv_windows
-    frames = []
+    rows = _Rows(levels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        backtests = _backtests(part, names, season, freq, config)
         for key, group in part.groupby("unique_id", sort=True):
             uid = str(key)
             y = group["y"].to_numpy(dtype="float64")
@@ -142,27 +183,116 @@ def _run_regular(part: pd.DataFrame, config: ForecastConfig, season: int, freq: 
             origins = [len(y) - h - (windows - 1 - i) * step for i in range(windows)]
             forecast_by = []
             for name in names:
-                fitted = _fit(build_model(name, season), work[: origins[0]], uid, name)
-                for origin in origins:
-                    result = (_apply(fitted, work[:origin], h, levels, uid, name)
-                              if hasattr(fitted, "forward") else
-                              _apply_new(build_model(name, season), work[:origin], h, levels,
-                                         uid, name))
-                    frames.append(_frame(uid, "cv", stamps[origin - 1],
-                                         stamps[origin:origin + h], name, y[origin:origin + h],
-                                         result, levels, logged))
-                if config.final_refit or not hasattr(fitted, "forward"):
-                    result = _apply_new(build_model(name, season), work, h, levels, uid, name)
-                else:
-                    result = _apply(fitted, work, h, levels, uid, name)
+                found = backtests.get((uid, name))
+                for number, origin in enumerate(origins):
+                    mean = None if found is None else found[number]
+                    rows.add(
+                        uid,
+                        "cv",
+                        stamps[origin - 1],
+                        stamps[origin : origin + h],
+                        name,
+                        y[origin : origin + h],
+                        None if mean is None else {"mean": mean},
+                        logged,
+                    )
+                fitted = (
+                    None
+                    if config.final_refit
+                    else _fit(build_model(name, season), work[: origins[0]], uid, name)
+                )
+                if hasattr(fitted, "forward"):
+                    result = _apply(fitted, work, h, final_levels, uid, name)
+                else:  # asked for, or the fit at the first origin failed: estimate on it all
+                    result = _apply_new(build_model(name, season), work, h, final_levels, uid, name)
                 if result is not None:
                     forecast_by.append(name)
-                frames.append(_frame(uid, "forecast", pd.NaT, future, name, None, result,
-                                     levels, logged))
+                rows.add(uid, "forecast", pd.NaT, future, name, None, result, logged)
             if not forecast_by:
-                logger.warning("no forecast member could forecast series %s (%d values; "
-                               "members %s): it has no forecast", uid, len(y), ", ".join(names))
-    return pd.concat(frames, ignore_index=True)
+                logger.warning(
+                    "no forecast member could forecast series %s (%d values; "
+                    "members %s): it has no forecast",
+                    uid,
+                    len(y),
+                    ", ".join(names),
+                )
+    return rows.frame()
+
+
+def _backtests(
+    part: pd.DataFrame, names: list[str], season: int, freq: str, config: ForecastConfig
+) -> dict[tuple[str, str], list[np.ndarray | None]]:
+    """(series, member) -> the member's point forecast (on the modelled scale) at each origin,
+    oldest first, from statsforecast's ``cross_validation(refit=False)``.
+
+    The library stops at the first series a model fails on, so a member that fails on the
+    group is back-tested again one series at a time, and on a series where it still fails it
+    is estimated afresh at each origin (a later origin has more data): only the origins it
+    fails at lose it. Every failure is logged with the series, the member and the error.
+    """
+    from statsforecast import StatsForecast
+
+    panel = pd.DataFrame(
+        {
+            "unique_id": part["unique_id"].astype(str).to_numpy(),
+            "ds": part["ds"].to_numpy(),
+            "y": np.where(part["log"], np.log(part["y"].clip(lower=1e-300)), part["y"]),
+        }
+    )
+    found: dict[tuple[str, str], list[np.ndarray | None]] = {}
+    h, step, windows = config.horizon, config.step, config.cv_windows
+
+    def run(name: str, data: pd.DataFrame) -> pd.DataFrame:
+        engine = StatsForecast(models=[build_model(name, season)], freq=freq, n_jobs=1)
+        return engine.cross_validation(h=h, df=data, n_windows=windows, step_size=step, refit=False)
+
+    for name in names:
+        try:
+            tables = [run(name, panel)]
+        except Exception as error:
+            logger.debug(
+                "forecast member %s could not be back-tested on the group of series %s (%s: "
+                "%s); back-testing each series alone",
+                name,
+                ", ".join(panel["unique_id"].unique()),
+                type(error).__name__,
+                error,
+            )
+            tables = []
+            for uid, one in panel.groupby("unique_id", sort=True):
+                try:
+                    tables.append(run(name, one))
+                except Exception as alone:
+                    logger.debug(
+                        "forecast member %s could not be back-tested on series %s (%d "
+                        "values): %s: %s; estimating it at each origin instead",
+                        name,
+                        uid,
+                        len(one),
+                        type(alone).__name__,
+                        alone,
+                    )
+                    # Estimated afresh at each origin, a later one (more data) may still work.
+                    work = one["y"].to_numpy(dtype="float64")
+                    origins = [len(work) - h - (windows - 1 - i) * step for i in range(windows)]
+                    results = [
+                        _apply_new(build_model(name, season), work[:origin], h, [], str(uid), name)
+                        for origin in origins
+                    ]
+                    found[(str(uid), name)] = [
+                        None if r is None else np.asarray(r["mean"], dtype="float64")
+                        for r in results
+                    ]
+        for table in tables:
+            table = table.reset_index() if "unique_id" not in table.columns else table
+            # The forecast's column is named after the model (its alias).
+            (column,) = [c for c in table.columns if c not in ("unique_id", "ds", "cutoff", "y")]
+            table = table.sort_values(["unique_id", "cutoff", "ds"])
+            for (uid, _cutoff), window in table.groupby(["unique_id", "cutoff"], sort=True):
+                found.setdefault((str(uid), name), []).append(
+                    window[column].to_numpy(dtype="float64")
+                )
+    return found
 
 
 # A model that cannot be estimated on a series (a flat stretch, too few values for its season,
@@ -177,58 +307,135 @@ def _fit(model: Any, y: np.ndarray, uid: str, name: str) -> Any | None:
     try:
         return model.fit(y)
     except Exception as error:
-        logger.debug("forecast member %s could not be estimated on series %s (%d values): "
-                     "%s: %s", name, uid, len(y), type(error).__name__, error)
+        logger.debug(
+            "forecast member %s could not be estimated on series %s (%d values): %s: %s",
+            name,
+            uid,
+            len(y),
+            type(error).__name__,
+            error,
+        )
         return None
 
 
-def _apply(model: Any | None, y: np.ndarray, h: int, levels: list[int], uid: str,
-           name: str) -> dict | None:
+def _apply(
+    model: Any | None, y: np.ndarray, h: int, levels: list[int], uid: str, name: str
+) -> dict | None:
     if model is None:
         return None
     try:
-        return dict(model.forward(y=y, h=h, level=levels))
+        return dict(model.forward(y=y, h=h, level=levels or None))
     except Exception as error:
-        logger.debug("forecast member %s could not be carried forward on series %s (%d "
-                     "values): %s: %s", name, uid, len(y), type(error).__name__, error)
+        logger.debug(
+            "forecast member %s could not be carried forward on series %s (%d values): %s: %s",
+            name,
+            uid,
+            len(y),
+            type(error).__name__,
+            error,
+        )
         return None
 
 
-def _apply_new(model: Any, y: np.ndarray, h: int, levels: list[int], uid: str,
-               name: str) -> dict | None:
+def _apply_new(
+    model: Any, y: np.ndarray, h: int, levels: list[int], uid: str, name: str
+) -> dict | None:
     try:
-        return dict(model.forecast(y=y, h=h, level=levels))
+        return dict(model.forecast(y=y, h=h, level=levels or None))
     except Exception as error:
-        logger.debug("forecast method %s failed on series %s (%d values): %s: %s", name, uid,
-                     len(y), type(error).__name__, error)
+        logger.debug(
+            "forecast method %s failed on series %s (%d values): %s: %s",
+            name,
+            uid,
+            len(y),
+            type(error).__name__,
+            error,
+        )
         return None
 
 
-def _frame(uid: str, kind: str, cutoff: Any, ds: Any, member: str, actual: np.ndarray | None,
-           result: dict | None, levels: list[int], logged: bool) -> pd.DataFrame:
-    n = len(ds)
-    nan = np.full(n, np.nan)
-    cols: dict[str, Any] = {"unique_id": uid, "kind": kind, "cutoff": cutoff, "ds": ds,
-                            "member": member, "y": actual if actual is not None else nan}
-    values = {"mean": nan if result is None else np.asarray(result["mean"], dtype="float64")}
-    for level in levels:
-        for side in ("lo", "hi"):
-            key = f"{side}-{level}"
-            values[f"{side}_{level}"] = (nan if result is None or key not in result
-                                         else np.asarray(result[key], dtype="float64"))
-    for key, array in values.items():
-        array = np.exp(array) if logged else array
-        cols[key] = np.clip(array, 0.0, None)
-    return pd.DataFrame(cols)
+class _Rows:
+    """The member table of a group of series, gathered as arrays and made a frame once.
+
+    A frame per series, member and origin cost about as much as the models' own filter passes
+    (pandas builds and checks every column of every small frame).
+    """
+
+    def __init__(self, levels: list[int]) -> None:
+        self.levels = levels
+        self.columns: dict[str, list[np.ndarray]] = {
+            c: []
+            for c in [
+                "unique_id",
+                "kind",
+                "cutoff",
+                "ds",
+                "member",
+                "y",
+                "mean",
+                *[f"{side}_{level}" for level in levels for side in ("lo", "hi")],
+            ]
+        }
+
+    def add(
+        self,
+        uid: str,
+        kind: str,
+        cutoff: Any,
+        ds: Any,
+        member: str,
+        actual: np.ndarray | None,
+        result: dict | None,
+        logged: bool,
+    ) -> None:
+        """Rows of one forecast (``result`` ``None``: the member failed, NaN values)."""
+        n = len(ds)
+        nan = np.full(n, np.nan)
+        columns = self.columns
+        columns["unique_id"].append(np.full(n, uid, dtype=object))
+        columns["kind"].append(np.full(n, kind, dtype=object))
+        columns["member"].append(np.full(n, member, dtype=object))
+        columns["cutoff"].append(
+            np.full(
+                n,
+                pd.Timestamp(cutoff).to_datetime64()
+                if not pd.isna(cutoff)
+                else np.datetime64("NaT"),
+                dtype="datetime64[ns]",
+            )
+        )
+        columns["ds"].append(np.asarray(ds, dtype="datetime64[ns]"))
+        columns["y"].append(nan if actual is None else np.asarray(actual, dtype="float64"))
+        values = {"mean": nan if result is None else np.asarray(result["mean"], dtype="float64")}
+        for level in self.levels:
+            for side in ("lo", "hi"):
+                key = f"{side}-{level}"
+                values[f"{side}_{level}"] = (
+                    nan
+                    if result is None or key not in result
+                    else np.asarray(result[key], dtype="float64")
+                )
+        for key, array in values.items():
+            array = np.exp(array) if logged else array
+            columns[key].append(np.clip(array, 0.0, None))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                c: np.concatenate(parts) if parts else np.array([])
+                for c, parts in self.columns.items()
+            }
+        )
 
 
-def _run_short(part: pd.DataFrame, config: ForecastConfig, season: int, freq: str,
-               n_jobs: int) -> pd.DataFrame:
+def _run_short(
+    part: pd.DataFrame, config: ForecastConfig, season: int, freq: str, n_jobs: int
+) -> pd.DataFrame:
     """A non-seasonal AutoETS; Naive where even that cannot be estimated (very few values)."""
     from statsforecast.models import AutoETS, Naive
 
     levels = sorted(config.levels)
-    frames = []
+    rows = _Rows(levels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for key, group in part.groupby("unique_id", sort=True):
@@ -236,47 +443,63 @@ def _run_short(part: pd.DataFrame, config: ForecastConfig, season: int, freq: st
             y = group["y"].to_numpy(dtype="float64")
             logged = bool(group["log"].iloc[0])
             work = np.log(y) if logged else y
-            future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1,
-                                   freq=freq)[1:]
-            label, result = SHORT_METHOD, _apply_new(AutoETS(season_length=1, model="ZZN"),
-                                                     work, config.horizon, levels, uid,
-                                                     SHORT_METHOD)
+            future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1, freq=freq)[1:]
+            label, result = (
+                SHORT_METHOD,
+                _apply_new(
+                    AutoETS(season_length=1, model="ZZN"),
+                    work,
+                    config.horizon,
+                    levels,
+                    uid,
+                    SHORT_METHOD,
+                ),
+            )
             if result is None or not np.all(np.isfinite(result["mean"])):
-                label, result = FALLBACK_METHOD, _apply_new(Naive(), work, config.horizon,
-                                                            levels, uid, FALLBACK_METHOD)
+                label, result = (
+                    FALLBACK_METHOD,
+                    _apply_new(Naive(), work, config.horizon, levels, uid, FALLBACK_METHOD),
+                )
                 if result is None:
-                    logger.warning("series %s (%d values) could not be forecast at all",
-                                   uid, len(y))
-            frames.append(_frame(uid, "forecast", pd.NaT, future, label, None, result,
-                                 levels, logged))
-    return pd.concat(frames, ignore_index=True)
+                    logger.warning(
+                        "series %s (%d values) could not be forecast at all", uid, len(y)
+                    )
+            rows.add(uid, "forecast", pd.NaT, future, label, None, result, logged)
+    return rows.frame()
 
 
-def _run_intermittent(part: pd.DataFrame, config: ForecastConfig, season: int, freq: str,
-                      n_jobs: int) -> pd.DataFrame:
+def _run_intermittent(
+    part: pd.DataFrame, config: ForecastConfig, season: int, freq: str, n_jobs: int
+) -> pd.DataFrame:
     """Croston SBA with conformal intervals from its own rolling origins; Naive if it fails."""
     from statsforecast.models import CrostonSBA, Naive
     from statsforecast.utils import ConformalIntervals
 
     levels = sorted(config.levels)
-    frames = []
+    rows = _Rows(levels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for key, group in part.groupby("unique_id", sort=True):
             uid = str(key)
             y = group["y"].to_numpy(dtype="float64")
-            future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1,
-                                   freq=freq)[1:]
-            model = CrostonSBA(prediction_intervals=ConformalIntervals(
-                h=config.horizon, n_windows=config.cv_windows))
-            label, result = INTERMITTENT_METHOD, _apply_new(model, y, config.horizon, levels,
-                                                            uid, INTERMITTENT_METHOD)
+            future = pd.date_range(group["ds"].iloc[-1], periods=config.horizon + 1, freq=freq)[1:]
+            model = CrostonSBA(
+                prediction_intervals=ConformalIntervals(
+                    h=config.horizon, n_windows=config.cv_windows
+                )
+            )
+            label, result = (
+                INTERMITTENT_METHOD,
+                _apply_new(model, y, config.horizon, levels, uid, INTERMITTENT_METHOD),
+            )
             if result is None:
-                label, result = FALLBACK_METHOD, _apply_new(Naive(), y, config.horizon, levels,
-                                                            uid, FALLBACK_METHOD)
+                label, result = (
+                    FALLBACK_METHOD,
+                    _apply_new(Naive(), y, config.horizon, levels, uid, FALLBACK_METHOD),
+                )
                 if result is None:
-                    logger.warning("series %s (%d values) could not be forecast at all",
-                                   uid, len(y))
-            frames.append(_frame(uid, "forecast", pd.NaT, future, label, None, result,
-                                 levels, False))
-    return pd.concat(frames, ignore_index=True)
+                    logger.warning(
+                        "series %s (%d values) could not be forecast at all", uid, len(y)
+                    )
+            rows.add(uid, "forecast", pd.NaT, future, label, None, result, False)
+    return rows.frame()

@@ -30,8 +30,8 @@ PanelFunction = Callable[[pd.DataFrame, int], pd.DataFrame]
 #: ``progress(done, total)``: series finished so far, out of all the series of the panel.
 Progress = Callable[[int, int], None]
 
-#: Series per task on this machine: small enough that the processes finish together (a
-#: long-running bucket no longer leaves the other process idle) and that a progress bar moves.
+#: Series per task on this machine: small enough that the processes finish together (one
+#: long-running bucket would leave the other processes idle) and that a progress bar moves.
 LOCAL_CHUNK = 8
 
 
@@ -43,8 +43,13 @@ class ForecastEngine(ABC):
     progress: Progress | None = None
 
     @abstractmethod
-    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str,
-                   progress: Progress | None = None) -> pd.DataFrame:
+    def map_series(
+        self,
+        panel: pd.DataFrame,
+        func: PanelFunction,
+        schema: str,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
         """Apply ``func`` to groups of whole series and concatenate the results.
 
         Args:
@@ -77,15 +82,19 @@ class LocalEngine(ForecastEngine):
         """Processes this engine uses."""
         return max(1, os.cpu_count() or 1) if self.n_jobs < 0 else max(1, self.n_jobs)
 
-    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str,
-                   progress: Progress | None = None) -> pd.DataFrame:
+    def map_series(
+        self,
+        panel: pd.DataFrame,
+        func: PanelFunction,
+        schema: str,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
         progress = progress or self.progress
         ids = panel["unique_id"].unique()
         total = len(ids)
         workers = min(self.workers(), total)
         chunk_of = pd.Series(np.arange(total) // LOCAL_CHUNK, index=ids)
-        parts = [group for _, group in panel.groupby(panel["unique_id"].map(chunk_of),
-                                                     sort=True)]
+        parts = [group for _, group in panel.groupby(panel["unique_id"].map(chunk_of), sort=True)]
         results: list[pd.DataFrame] = []
         done = 0
         if workers <= 1:
@@ -124,8 +133,7 @@ def _connect(address: str, timeout: float) -> Any:
     except (OSError, ValueError) as error:
         raise ConfigurationError(
             f"cannot reach the Dask scheduler at {address}",
-            expected="a running Dask scheduler at HAIQUAN_FORECAST_DASK_ADDRESS "
-            "(tcp://host:8786)",
+            expected="a running Dask scheduler at HAIQUAN_FORECAST_DASK_ADDRESS (tcp://host:8786)",
             got=str(error).splitlines()[0] if str(error) else type(error).__name__,
             fix="start `dask scheduler` (and workers) there, correct "
             "HAIQUAN_FORECAST_DASK_ADDRESS, or set HAIQUAN_FORECAST_ENGINE=local",
@@ -148,9 +156,14 @@ class DaskEngine(ForecastEngine):
 
     name = "dask"
 
-    def __init__(self, client: Any = None, *, address: str | None = None,
-                 partitions: int | None = None,
-                 connect_timeout: float = DASK_CONNECT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        address: str | None = None,
+        partitions: int | None = None,
+        connect_timeout: float = DASK_CONNECT_TIMEOUT,
+    ) -> None:
         if client is None:
             if not address:
                 raise ConfigurationError(
@@ -169,8 +182,13 @@ class DaskEngine(ForecastEngine):
         threads = sum(self.client.nthreads().values()) or 1
         return 2 * threads
 
-    def map_series(self, panel: pd.DataFrame, func: PanelFunction, schema: str,
-                   progress: Progress | None = None) -> pd.DataFrame:
+    def map_series(
+        self,
+        panel: pd.DataFrame,
+        func: PanelFunction,
+        schema: str,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
         import fugue.api as fa
 
         work = panel.copy()
@@ -179,9 +197,14 @@ class DaskEngine(ForecastEngine):
         def per_bucket(frame: pd.DataFrame) -> pd.DataFrame:
             return func(frame.drop(columns="_bucket"), 1)
 
-        result = fa.transform(work, per_bucket, schema=schema,
-                              partition={"by": ["_bucket"]}, engine=self.client,
-                              as_local=True)
+        result = fa.transform(
+            work,
+            per_bucket,
+            schema=schema,
+            partition={"by": ["_bucket"]},
+            engine=self.client,
+            as_local=True,
+        )
         out = fa.as_pandas(result)
         progress = progress or self.progress
         if progress is not None:  # Fugue returns the whole table at once
@@ -190,8 +213,14 @@ class DaskEngine(ForecastEngine):
         return out.reset_index(drop=True)
 
 
-def make_engine(name: str | None = None, *, address: str | None = None, client: Any = None,
-                n_jobs: int | None = None, progress: Progress | None = None) -> ForecastEngine:
+def make_engine(
+    name: str | None = None,
+    *,
+    address: str | None = None,
+    client: Any = None,
+    n_jobs: int | None = None,
+    progress: Progress | None = None,
+) -> ForecastEngine:
     """The engine named, or the one the settings choose.
 
     Args:
@@ -207,8 +236,7 @@ def make_engine(name: str | None = None, *, address: str | None = None, client: 
     from haiquan.settings import get_settings
 
     settings = get_settings()
-    chosen = "dask" if client is not None and name is None else (
-        name or settings.forecast_engine)
+    chosen = "dask" if client is not None and name is None else (name or settings.forecast_engine)
     engine: ForecastEngine
     if chosen == "local":
         engine = LocalEngine(n_jobs if n_jobs is not None else settings.forecast_n_jobs)

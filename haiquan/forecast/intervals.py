@@ -1,10 +1,9 @@
 """Prediction intervals calibrated on the rolling-origin back-tests (split conformal, pooled).
 
 A model's own intervals assume its errors are what its likelihood says; the ensemble's members
-all err the same way in the same years, so their intervals combined said little about how often
-the truth falls inside (on the Census hold-out the 95 % band covered 98 % of the months, on the
-back-tests the 80 % band every point). The band is instead read off the errors the ensemble
-actually made at the rolling origins inside the data:
+all err the same way in the same years, so their intervals combined say little about how often
+the truth falls inside (docs/forecast.md gives the coverage measured both ways). The band is
+instead read off the errors the ensemble actually made at the rolling origins inside the data:
 
 1. *Scaled errors.* For each back-tested series ``i``, window ``w`` and step ``h`` ahead, the
    error of the ensemble's point forecast on the scale the series is modelled on (logs for a
@@ -130,16 +129,23 @@ class IntervalCalibration:
         return {
             "method": "split conformal, pooled scaled errors per step",
             "errors_per_step": [int(n) for n in self.errors],
-            **{f"q_{level}": [[round(float(lo), 4), round(float(hi), 4)]
-                              for lo, hi in zip(self.lower[level], self.upper[level],
-                                                strict=True)]
-               for level in self.levels},
+            **{
+                f"q_{level}": [
+                    [round(float(lo), 4), round(float(hi), 4)]
+                    for lo, hi in zip(self.lower[level], self.upper[level], strict=True)
+                ]
+                for level in self.levels
+            },
         }
 
 
 def calibrate_intervals(
-    actual: np.ndarray, centre: np.ndarray, ids: Sequence[str], spread: pd.Series,
-    logged: pd.Series, levels: Sequence[int],
+    actual: np.ndarray,
+    centre: np.ndarray,
+    ids: Sequence[str],
+    spread: pd.Series,
+    logged: pd.Series,
+    levels: Sequence[int],
 ) -> IntervalCalibration:
     """Calibrate from the ensemble's back-test forecasts.
 
@@ -174,8 +180,9 @@ def calibrate_intervals(
     for narrow, wide in zip(ordered, ordered[1:], strict=False):
         lower[wide] = np.minimum(lower[wide], lower[narrow])
         upper[wide] = np.maximum(upper[wide], upper[narrow])
-    return IntervalCalibration(levels=tuple(levels), lower=lower, upper=upper, errors=counts,
-                               spread=spread, logged=logged)
+    return IntervalCalibration(
+        levels=tuple(levels), lower=lower, upper=upper, errors=counts, spread=spread, logged=logged
+    )
 
 
 def apply_intervals(forecasts: pd.DataFrame, calibration: IntervalCalibration) -> pd.DataFrame:
@@ -203,8 +210,7 @@ def apply_intervals(forecasts: pd.DataFrame, calibration: IntervalCalibration) -
         with np.errstate(divide="ignore", invalid="ignore"):
             # Only for series modelled on logs (positive throughout): a series with zeros
             # may well be forecast near zero with a band of some millions above.
-            readable = ~logged | ((high <= MAX_BAND_RATIO * yhat)
-                                  & (low * MAX_BAND_RATIO >= yhat))
+            readable = ~logged | ((high <= MAX_BAND_RATIO * yhat) & (low * MAX_BAND_RATIO >= yhat))
         out[f"lo_{level}"], out[f"hi_{level}"] = low, high
         ok = usable & np.isfinite(low) & np.isfinite(high) & readable
         # Once too wide (or unsupported), every later step of the series is too.
