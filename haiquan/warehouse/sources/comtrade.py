@@ -167,12 +167,18 @@ def read_legacy(path: str | Path) -> TradeFileRows:
     return _read(Path(path), _LEGACY)
 
 
-def _text(raw: pd.DataFrame, column: str) -> pd.Series:
-    """A column as stripped text, empty cells as missing (absent columns all missing)."""
+def _text(raw: pd.DataFrame, column: str, *, upper: bool = False) -> pd.Series:
+    """A column as stripped text (in capitals with ``upper``), empty cells as missing (absent
+    columns all missing)."""
     if column not in raw.columns:
         return pd.Series(pd.NA, index=raw.index, dtype="string")
-    text = raw[column].astype("string").str.strip().str.removesuffix(".0")
-    return text.mask(text == "")
+    # Codes repeat a few hundred values over millions of rows: clean each distinct value once.
+    codes, uniques = pd.factorize(raw[column])
+    cleaned = [str(u).strip().removesuffix(".0") or None for u in uniques]
+    if upper:
+        cleaned = [c.upper() if c else c for c in cleaned]
+    text = pd.array([*cleaned, None], dtype="string")[codes]
+    return pd.Series(text, index=raw.index, dtype="string")
 
 
 def _problems(values: pd.Series, column: str, problem: str) -> list[dict]:
@@ -190,8 +196,8 @@ def _problems(values: pd.Series, column: str, problem: str) -> list[dict]:
 def _refuse_other_data(raw: pd.DataFrame, file: Path, layout: _Layout) -> None:
     """Refuse services and non-HS classifications: their codes would be stored as HS codes."""
     if layout.type_code is not None:
-        types = _text(raw, layout.type_code)
-        services = types.notna() & (types.str.upper() != "C")
+        types = _text(raw, layout.type_code, upper=True)
+        services = types.notna() & (types != "C")
         if services.any():
             raise DataFileError(
                 "the Comtrade file holds services trade; haiquan's table is goods trade",
@@ -200,8 +206,8 @@ def _refuse_other_data(raw: pd.DataFrame, file: Path, layout: _Layout) -> None:
                 total_bad_rows=int(services.sum()),
                 fix="download goods data (Type of product: Goods); nothing was loaded",
             )
-    classes = _text(raw, layout.classification)
-    not_hs = ~classes.str.upper().str.fullmatch(r"H[S0-9]").fillna(False).astype(bool)
+    classes = _text(raw, layout.classification, upper=True)
+    not_hs = ~classes.str.fullmatch(r"H[S0-9]").fillna(False).astype(bool)
     if not_hs.any():
         raise DataFileError(
             "the Comtrade file is not classified in the Harmonized System",
@@ -227,15 +233,11 @@ def _countries(raw: pd.DataFrame, file: Path, columns: tuple[str, str, str]) -> 
             "name": _text(raw, name_column),
         }
     )
-    keys = table.drop_duplicates()
-    found: dict[tuple[object, object, object], str | None] = {}
-    for iso, code, name in keys.itertuples(index=False):
-        found[(iso, code, name)] = _country(iso, code, name)
-    mapped = pd.Series(
-        [found[k] for k in table.itertuples(index=False, name=None)],
-        index=raw.index,
-        dtype="object",
-    )
+    # A file has millions of rows but a few hundred areas: look each distinct one up once.
+    keys = table.drop_duplicates().copy()
+    keys["canonical"] = [_country(*key) for key in keys.itertuples(index=False, name=None)]
+    merged = table.merge(keys, on=["iso", "code", "name"], how="left", sort=False)
+    mapped = pd.Series(merged["canonical"].to_numpy(), index=raw.index, dtype="object")
     unknown = mapped.isna()
     if unknown.any():
         shown = table["iso"].fillna(table["code"]).fillna("") + " " + table["name"].fillna("")
@@ -282,7 +284,7 @@ def _periods(raw: pd.DataFrame, file: Path, layout: _Layout) -> tuple[pd.Series,
     monthly = periods.str.fullmatch(r"\d{4}(0[1-9]|1[0-2])").fillna(False).astype(bool)
     frequency = pd.Series("A", index=raw.index, dtype="object").where(annual, "M")
     if layout.frequency is not None:
-        stated = _text(raw, layout.frequency).str.upper()
+        stated = _text(raw, layout.frequency, upper=True)
         disagree = stated.notna() & (stated != frequency)
         annual &= ~disagree
         monthly &= ~disagree
@@ -331,9 +333,9 @@ def _read(file: Path, layout: _Layout) -> TradeFileRows:
     aside: list[dict[str, object]] = []
     breakdown = pd.Series(False, index=raw.index)
     for column, totals in layout.breakdowns:
-        values = _text(raw, column)
-        breakdown |= values.notna() & ~values.str.upper().isin(totals)
-    flows = _text(raw, layout.flow).str.upper()
+        values = _text(raw, column, upper=True)
+        breakdown |= values.notna() & ~values.isin(totals)
+    flows = _text(raw, layout.flow, upper=True)
     sub_flow = flows.isin(_SUB_FLOWS).fillna(False).astype(bool) & ~breakdown
     if breakdown.any():
         aside.append(
@@ -353,7 +355,7 @@ def _read(file: Path, layout: _Layout) -> TradeFileRows:
         )
     raw = raw.loc[~(breakdown | sub_flow)]
     frequency, period = _periods(raw, file, layout)
-    commodity = _text(raw, layout.commodity).str.upper()
+    commodity = _text(raw, layout.commodity, upper=True)
     unit_code = _text(raw, layout.quantity[0])
     has_quantity = unit_code.notna() & ~unit_code.isin(_NO_QUANTITY)
     quantity = (
@@ -366,7 +368,7 @@ def _read(file: Path, layout: _Layout) -> TradeFileRows:
             "reporter": _countries(raw, file, layout.reporter),
             "partner": _countries(raw, file, layout.partner),
             # An unknown flow code is left as read: check_trade_flows names the row.
-            "flow": flows.map(lambda f: _FLOWS.get(f, f) if isinstance(f, str) else f),
+            "flow": flows.map(_FLOWS).fillna(flows),
             "frequency": frequency,
             "period": period,
             "commodity": commodity,
