@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from haiquan import yaml_text
 from haiquan.errors import CatalogueError
 from haiquan.reference.countries import country as lookup_country
+from haiquan.rules import validation_error
 from haiquan.settings import get_settings
 
 __all__ = [
@@ -123,21 +124,20 @@ _EXPECTED = "schema_version: 1, sources and figures as in docs/commitments.md"
 
 def _read(path: Path) -> _FiguresFile:
     try:
-        data = yaml_text.read(path, expected=_EXPECTED)
-        return _FiguresFile.model_validate(data)
-    except (OSError, PydanticValidationError) as error:
-        got = (
-            "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors()[:3])
-            if isinstance(error, PydanticValidationError)
-            else str(error).splitlines()[0]
-        )
+        data = yaml_text.read(path, what="the official figures", expected=_EXPECTED)
+    except OSError as error:
         raise CatalogueError(
             f"{path}: the official figures cannot be read",
             expected=_EXPECTED,
-            got=got[:300],
-            fix=f"correct {path.name}",
+            got=str(error).splitlines()[0][:300],
+            fix=f"check the path of {path.name}",
             details={"path": str(path)},
         ) from error
+    try:
+        return _FiguresFile.model_validate(data)
+    except PydanticValidationError as error:
+        raise validation_error(error, source=path, data=data, what="official figures",
+                               docs="docs/commitments.md", model=_FiguresFile) from error
 
 
 def official_figures(
