@@ -34,7 +34,8 @@ __all__ = [
 metadata = MetaData()
 
 operators = Table(
-    "aeo_operators", metadata,
+    "aeo_operators",
+    metadata,
     Column("aeo_id", String(35), primary_key=True),
     Column("name", String(140), nullable=False),
     Column("tin", String(35)),
@@ -46,7 +47,8 @@ operators = Table(
     Column("created_at", DateTime, nullable=False),
 )
 status_events = Table(
-    "aeo_status_events", metadata,
+    "aeo_status_events",
+    metadata,
     Column("event_id", Integer, primary_key=True, autoincrement=True),
     Column("aeo_id", String(35), nullable=False, index=True),
     Column("status", String(16), nullable=False),
@@ -55,7 +57,8 @@ status_events = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 consents = Table(
-    "aeo_consents", metadata,
+    "aeo_consents",
+    metadata,
     Column("consent_id", Integer, primary_key=True, autoincrement=True),
     Column("aeo_id", String(35), nullable=False, index=True),
     Column("mra_id", String(40), nullable=False),
@@ -64,7 +67,8 @@ consents = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 sent_lists = Table(
-    "aeo_sent_lists", metadata,
+    "aeo_sent_lists",
+    metadata,
     Column("mra_id", String(40), primary_key=True),
     Column("partner", String(3), primary_key=True),
     Column("sequence", Integer, primary_key=True),
@@ -75,7 +79,8 @@ sent_lists = Table(
     Column("sent_at", DateTime, nullable=False),
 )
 received_lists = Table(
-    "aeo_received_lists", metadata,
+    "aeo_received_lists",
+    metadata,
     Column("country", String(3), primary_key=True),
     Column("mra_id", String(40), primary_key=True),
     Column("sequence", Integer, primary_key=True),
@@ -86,7 +91,8 @@ received_lists = Table(
     Column("applied_at", DateTime, nullable=False),
 )
 partner_events = Table(
-    "aeo_partner_events", metadata,
+    "aeo_partner_events",
+    metadata,
     Column("event_id", Integer, primary_key=True, autoincrement=True),
     Column("country", String(3), nullable=False),
     Column("mra_id", String(40), nullable=False),

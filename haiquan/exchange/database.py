@@ -125,9 +125,12 @@ def check_sqlite_folder(url: str, source: str = URL_SOURCES, *, create: bool = F
     if parsed.get_backend_name() != "sqlite":
         return
     check_sqlite_path(
-        parsed.database, url, what="the gateway store",
+        parsed.database,
+        url,
+        what="the gateway store",
         example="sqlite:////path/gateway.db: four /, or postgresql+psycopg://user@host/db",
-        setting=source, create=create,
+        setting=source,
+        create=create,
         create_fix="correct the node folder (--home or HAIQUAN_GATEWAY_HOME) or its permissions",
     )
 
@@ -163,9 +166,7 @@ class StoreDatabase:
         """A watcher that wakes an idle dispatcher when another process queues messages."""
         if self.dialect == "sqlite":
             return SqliteWatcher(str(self._parsed.database or ":memory:"))
-        conninfo = self._parsed.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
+        conninfo = self._parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         return PostgresWatcher(conninfo)
 
     def create_schema(self) -> None:
@@ -191,9 +192,11 @@ class StoreDatabase:
                 "the gateway database cannot be opened",
                 expected=f"a reachable, writable {where}",
                 got=str(error.orig or error).strip().splitlines()[0][:300],
-                fix=(f"check that {self.source} names a SQLite file this user may write"
-                     if self.dialect == "sqlite"
-                     else f"start the database server or correct {self.source}"),
+                fix=(
+                    f"check that {self.source} names a SQLite file this user may write"
+                    if self.dialect == "sqlite"
+                    else f"start the database server or correct {self.source}"
+                ),
             ) from error
 
     def close(self) -> None:
@@ -232,8 +235,9 @@ class StoreDatabase:
         try:
             yield
         except DBAPIError as error:
-            problem = storage_problem(error, f"the gateway store ({describe_database(self.url)})",
-                                      self._sqlite_file)
+            problem = storage_problem(
+                error, f"the gateway store ({describe_database(self.url)})", self._sqlite_file
+            )
             if problem is not None:
                 raise problem from error
             raise
@@ -254,6 +258,7 @@ class StoreDatabase:
 def sqlite_pragmas(engine: Engine, synchronous: str) -> None:
     """WAL, the synchronous mode and a busy timeout on every connection; ``BEGIN IMMEDIATE``
     for write transactions, so concurrent writers wait instead of failing."""
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's begin event issue BEGIN, so a write can say BEGIN IMMEDIATE.
