@@ -72,8 +72,8 @@ def period_to_timestamp(periods: pd.Series, frequency: str) -> pd.Series:
     if rule.code == "M":
         return pd.to_datetime(text + "-01", format="%Y-%m-%d")
     if rule.code == "Q":
-        return pd.PeriodIndex(text, freq="Q").to_timestamp(how="start").to_series(
-            index=periods.index
+        return (
+            pd.PeriodIndex(text, freq="Q").to_timestamp(how="start").to_series(index=periods.index)
         )
     return pd.to_datetime(text + "-01-01", format="%Y-%m-%d")
 
@@ -139,9 +139,11 @@ def select_slice(
         raise InputError(
             "no trade rows match the slice",
             expected="at least one row",
-            got=(f"reporter={reporter}, flow={flow}, frequency={frequency}, "
-                 f"partners={list(partners) if partners else 'any'}, "
-                 f"commodity_level={commodity_level}"),
+            got=(
+                f"reporter={reporter}, flow={flow}, frequency={frequency}, "
+                f"partners={list(partners) if partners else 'any'}, "
+                f"commodity_level={commodity_level}"
+            ),
             fix="relax a filter, or check the data loaded (`haiquan show`)",
         )
     return out
@@ -190,17 +192,18 @@ def flows_to_panel(
         rule = _rule(str(frequency))
         ds = period_to_timestamp(group["period"], rule.code)
         part = pd.DataFrame(
-            {"unique_id": group["unique_id"].to_numpy(), "ds": ds.to_numpy(),
-             "y": group[value_column].astype("float64").to_numpy()}
+            {
+                "unique_id": group["unique_id"].to_numpy(),
+                "ds": ds.to_numpy(),
+                "y": group[value_column].astype("float64").to_numpy(),
+            }
         )
         part = part.groupby(["unique_id", "ds"], as_index=False, sort=True)["y"].sum(min_count=1)
         part = _fill_gaps(part, rule.pandas_freq)
         parts.append(_after_last_long_gap(part, max_gap))
     panel = pd.concat(parts, ignore_index=True)
     panel["y"] = panel["y"].fillna(0.0)
-    series = frame.drop_duplicates("unique_id")[["unique_id", *key_list]].sort_values(
-        "unique_id"
-    )
+    series = frame.drop_duplicates("unique_id")[["unique_id", *key_list]].sort_values("unique_id")
     return panel.reset_index(drop=True), series.reset_index(drop=True)
 
 
@@ -217,12 +220,36 @@ def _after_last_long_gap(part: pd.DataFrame, max_gap: int) -> pd.DataFrame:
 
 
 def _fill_gaps(part: pd.DataFrame, pandas_freq: str) -> pd.DataFrame:
+    """Every period from each series' first to its last, the missing ones with NaN.
+
+    One calendar for the whole panel, each series its slice of it: a calendar per series cost
+    more than the rest of building the panel (pandas builds month-start ranges one date at a
+    time).
+    """
     spans = part.groupby("unique_id", sort=True)["ds"].agg(["min", "max"])
-    ids: list[np.ndarray] = []
-    stamps: list[pd.DatetimeIndex] = []
-    for uid, (start, end) in spans.iterrows():
-        grid = pd.date_range(start, end, freq=pandas_freq)
-        stamps.append(grid)
-        ids.append(np.full(len(grid), uid, dtype=object))
-    full = pd.DataFrame({"unique_id": np.concatenate(ids), "ds": np.concatenate(stamps)})
+    if spans.empty:
+        return part.iloc[0:0]
+    grid = pd.date_range(spans["min"].min(), spans["max"].max(), freq=pandas_freq)
+    first = grid.searchsorted(spans["min"].to_numpy())
+    last = grid.searchsorted(spans["max"].to_numpy())
+    on_grid = (last < len(grid)) & (grid[np.minimum(first, len(grid) - 1)] == spans["min"])
+    on_grid &= grid[np.minimum(last, len(grid) - 1)] == spans["max"]
+    if not bool(np.all(on_grid)):  # a date off the frequency's calendar: one range each
+        ids: list[np.ndarray] = []
+        stamps: list[pd.DatetimeIndex] = []
+        for uid, (start, end) in spans.iterrows():
+            own = pd.date_range(start, end, freq=pandas_freq)
+            stamps.append(own)
+            ids.append(np.full(len(own), uid, dtype=object))
+        full = pd.DataFrame({"unique_id": np.concatenate(ids), "ds": np.concatenate(stamps)})
+        return full.merge(part, on=["unique_id", "ds"], how="left")
+    lengths = last - first + 1
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    positions = np.arange(int(lengths.sum())) - starts + np.repeat(first, lengths)
+    full = pd.DataFrame(
+        {
+            "unique_id": np.repeat(spans.index.to_numpy(dtype=object), lengths),
+            "ds": grid[positions].to_numpy(),
+        }
+    )
     return full.merge(part, on=["unique_id", "ds"], how="left")
