@@ -12,8 +12,9 @@ from haiquan.cli._output import FormatOption, OutputFormat, emit
 
 __all__ = ["register"]
 
-alerts_app = typer.Typer(help="Partner high-risk alerts received through the gateway.",
-                         no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Partner high-risk alerts received through the gateway.", no_args_is_help=True
+)
 
 _FILE_HELP = (
     "Alerts file (default HAIQUAN_HOME/risk/partner_alerts.yaml, i.e. "
@@ -24,8 +25,12 @@ _FILE_HELP = (
 
 @alerts_app.command("pull")
 def pull(
-    gateway_home: Annotated[Path | None, typer.Option(help=(
-        "Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway)."))] = None,
+    gateway_home: Annotated[
+        Path | None,
+        typer.Option(
+            help=("Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway).")
+        ),
+    ] = None,
     file: Annotated[Path | None, typer.Option(help=_FILE_HELP)] = None,
 ) -> None:
     """Move alerts waiting in the gateway inbox into the alerts file that `haiquan risk score`, the API and the dashboard's risk queue apply."""  # noqa: E501
@@ -38,11 +43,15 @@ def pull(
     if added:
         console.print(f"{len(added)} new alert rule(s) kept in {path}", highlight=False)
     elif path.exists():
-        console.print(f"no new alerts waiting in the gateway inbox; {path} unchanged",
-                      highlight=False)
+        console.print(
+            f"no new alerts waiting in the gateway inbox; {path} unchanged", highlight=False
+        )
     else:
-        console.print("no alerts waiting in the gateway inbox; nothing written (alerts are kept "
-                      f"in {path} once one arrives)", highlight=False)
+        console.print(
+            "no alerts waiting in the gateway inbox; nothing written (alerts are kept "
+            f"in {path} once one arrives)",
+            highlight=False,
+        )
 
 
 @alerts_app.command("list")

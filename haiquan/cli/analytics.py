@@ -27,13 +27,20 @@ InputOption = Annotated[
 ]
 FormatOption = Annotated[
     str | None,
-    typer.Option("--format", "-f", help="The file's format (census, dots, baci, canonical); "
-                 "detected from its columns when left out."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="The file's format (census, dots, baci, canonical); "
+        "detected from its columns when left out.",
+    ),
 ]
 HomeOption = Annotated[
     str | None,
-    typer.Option("--home", parser=country_code,
-                 help="Home country, ISO code (VNM, VN or 704); default HAIQUAN_HOME_COUNTRY."),
+    typer.Option(
+        "--home",
+        parser=country_code,
+        help="Home country, ISO code (VNM, VN or 704); default HAIQUAN_HOME_COUNTRY.",
+    ),
 ]
 YearOption = Annotated[
     int | None, typer.Option("--year", help="Year; the latest the home country reported.")
@@ -48,12 +55,17 @@ class GravityFlow(StrEnum):
     import_ = "import"
 
 
-def _print(frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, Kind]], *,
-           synthetic: bool) -> None:
+def _print(
+    frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, Kind]], *, synthetic: bool
+) -> None:
     """Print the named columns: {column: (header, kind)}, kind money (M USD)/percent/number;
     the SYNTHETIC label first when ``synthetic`` (the result's field)."""
-    emit(frame, columns=[Column(key, header, kind) for key, (header, kind) in columns.items()],
-         title=title, synthetic=synthetic)
+    emit(
+        frame,
+        columns=[Column(key, header, kind) for key, (header, kind) in columns.items()],
+        title=title,
+        synthetic=synthetic,
+    )
 
 
 def indicators(
@@ -73,30 +85,39 @@ def indicators(
     first = table["year"].iloc[0] if len(table) else year
     # Not available is not the same as an empty cell: say so in every row.
     intensity_kind: Kind = "number" if result.intensity_available else "n/a"
-    _print(table.head(top), f"{result.home} trade by partner, {first} "
-           "(million USD)", {
-               "partner": ("partner", "text"),
-               "exports": ("exports", "money"),
-               "imports": ("imports", "money"),
-               "balance": ("balance", "money"),
-               "trade_share": ("share", "percent"),
-               "export_yoy": ("exp yoy", "percent"),
-               "import_yoy": ("imp yoy", "percent"),
-               "export_cagr": (f"exp CAGR {span}y", "percent"),
-               "import_cagr": (f"imp CAGR {span}y", "percent"),
-               "grubel_lloyd": ("GL", "number"),
-               "export_intensity": ("exp TII", intensity_kind),
-               "export_cif_fob_ratio": ("mirror exp", "number"),
-               "import_cif_fob_ratio": ("mirror imp", "number"),
-               "mirror_flag": ("gap flag", "text"),
-           }, synthetic=result.synthetic)
-    _print(result.concentration, "Concentration (HHI)", {
-        "flow": ("flow", "text"),
-        "partners": ("partners", "number"),
-        "hhi_partners": ("HHI partners", "number"),
-        "equivalent_partners": ("equivalent partners", "number"),
-        "hhi_products": ("HHI products", "number"),
-    }, synthetic=result.synthetic)
+    _print(
+        table.head(top),
+        f"{result.home} trade by partner, {first} (million USD)",
+        {
+            "partner": ("partner", "text"),
+            "exports": ("exports", "money"),
+            "imports": ("imports", "money"),
+            "balance": ("balance", "money"),
+            "trade_share": ("share", "percent"),
+            "export_yoy": ("exp yoy", "percent"),
+            "import_yoy": ("imp yoy", "percent"),
+            "export_cagr": (f"exp CAGR {span}y", "percent"),
+            "import_cagr": (f"imp CAGR {span}y", "percent"),
+            "grubel_lloyd": ("GL", "number"),
+            "export_intensity": ("exp TII", intensity_kind),
+            "export_cif_fob_ratio": ("mirror exp", "number"),
+            "import_cif_fob_ratio": ("mirror imp", "number"),
+            "mirror_flag": ("gap flag", "text"),
+        },
+        synthetic=result.synthetic,
+    )
+    _print(
+        result.concentration,
+        "Concentration (HHI)",
+        {
+            "flow": ("flow", "text"),
+            "partners": ("partners", "number"),
+            "hhi_partners": ("HHI partners", "number"),
+            "equivalent_partners": ("equivalent partners", "number"),
+            "hhi_products": ("HHI products", "number"),
+        },
+        synthetic=result.synthetic,
+    )
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
 
@@ -112,21 +133,27 @@ def mirror_gaps(
     from haiquan.analytics import load_flows, load_thresholds, mirror_gaps
 
     rules = load_thresholds()
-    result = mirror_gaps(load_flows(input, format, first_year=year, last_year=year), home, year,
-                         thresholds=rules)
+    result = mirror_gaps(
+        load_flows(input, format, first_year=year, last_year=year), home, year, thresholds=rules
+    )
     gaps = result.table
     low, high = rules.band
-    _print(gaps.head(top), f"Mirror gaps (normal CIF/FOB band {low:.2f}..{high:.2f}; "
-           f"{int(gaps['flag'].sum())} flagged; million USD)", {
-               "partner": ("partner", "text"),
-               "direction": ("home's", "text"),
-               "fob_value": ("FOB (exporter)", "money"),
-               "cif_value": ("CIF (importer)", "money"),
-               "gap_usd": ("CIF - FOB", "money"),
-               "cif_fob_ratio": ("CIF/FOB", "number"),
-               "flag": ("flag", "text"),
-               "reading": ("reading", "text"),
-           }, synthetic=result.synthetic)
+    _print(
+        gaps.head(top),
+        f"Mirror gaps (normal CIF/FOB band {low:.2f}..{high:.2f}; "
+        f"{int(gaps['flag'].sum())} flagged; million USD)",
+        {
+            "partner": ("partner", "text"),
+            "direction": ("home's", "text"),
+            "fob_value": ("FOB (exporter)", "money"),
+            "cif_value": ("CIF (importer)", "money"),
+            "gap_usd": ("CIF - FOB", "money"),
+            "cif_fob_ratio": ("CIF/FOB", "number"),
+            "flag": ("flag", "text"),
+            "reading": ("reading", "text"),
+        },
+        synthetic=result.synthetic,
+    )
 
 
 def rca(
@@ -142,25 +169,34 @@ def rca(
     # Every year is read, so a year the data lacks is refused with the years it covers.
     flows = load_flows(input, format, commodity=None)
     profile = rca_profile(flows, home, year)
-    _print(profile.table.head(top), f"RCA of {profile.home} in {profile.year} by HS chapter", {
-               "commodity": ("chapter", "text"),
-               "value_usd": ("exports (M USD)", "money"),
-               "share": ("share of exports", "percent"),
-               "world_share": ("share of world", "percent"),
-               "rca": ("RCA", "number"),
-           }, synthetic=profile.synthetic)
+    _print(
+        profile.table.head(top),
+        f"RCA of {profile.home} in {profile.year} by HS chapter",
+        {
+            "commodity": ("chapter", "text"),
+            "value_usd": ("exports (M USD)", "money"),
+            "share": ("share of exports", "percent"),
+            "world_share": ("share of world", "percent"),
+            "rca": ("RCA", "number"),
+        },
+        synthetic=profile.synthetic,
+    )
 
 
 def gravity(
-    reference_eu15: Annotated[bool, typer.Option(
-        "--reference-eu15", help="Reproduce the fixest EU15 PPML estimate of log distance."
-    )] = False,
+    reference_eu15: Annotated[
+        bool,
+        typer.Option(
+            "--reference-eu15", help="Reproduce the fixest EU15 PPML estimate of log distance."
+        ),
+    ] = False,
     home: HomeOption = None,
     year: YearOption = None,
     input: InputOption = None,
     format: FormatOption = None,
-    flow: Annotated[GravityFlow, typer.Option(
-        "--flow", help="export or import potential.")] = GravityFlow.export,
+    flow: Annotated[
+        GravityFlow, typer.Option("--flow", help="export or import potential.")
+    ] = GravityFlow.export,
     top: TopOption = 20,
 ) -> None:
     """PPML gravity: the EU15 reference check, or expected trade and untapped potential."""
@@ -170,26 +206,36 @@ def gravity(
     if reference_eu15:
         result = reference(input)
         console.print(f"PPML  {result.formula}  ({result.vcov}, {result.nobs} observations)")
-        console.print(f"  log(dist_km) = {result.estimate(EU15_TERM):.6f} "
-                      f"(s.e. {result.std_error(EU15_TERM):.6f})")
-        console.print(f"  published    = {result.details['published_estimate']:.6f} "
-                      f"(s.e. {result.details['published_std_error']:.6f})")
+        console.print(
+            f"  log(dist_km) = {result.estimate(EU15_TERM):.6f} "
+            f"(s.e. {result.std_error(EU15_TERM):.6f})"
+        )
+        console.print(
+            f"  published    = {result.details['published_estimate']:.6f} "
+            f"(s.e. {result.details['published_std_error']:.6f})"
+        )
         return
-    expected = untapped_potential(load_flows(input, format, first_year=year, last_year=year),
-                                  home, year, flow=flow.value)
+    expected = untapped_potential(
+        load_flows(input, format, first_year=year, last_year=year), home, year, flow=flow.value
+    )
     model = expected.model
     source = f"; source {model.details['source']}" if model.details.get("source") else ""
     console.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs{source})")
     for term, row in model.coefficients.iterrows():
         console.print(f"  {term} = {row['estimate']:.3f} (s.e. {row['std_error']:.3f})")
-    _print(expected.table.head(top), f"Untapped {flow.value} potential of {expected.home}, "
-           f"{expected.year} (million USD; no distance in the model)", {
-               "partner": ("partner", "text"),
-               "actual": ("actual", "money"),
-               "expected": ("expected", "money"),
-               "potential": ("potential", "money"),
-               "actual_to_expected": ("actual/expected", "number"),
-           }, synthetic=expected.synthetic)
+    _print(
+        expected.table.head(top),
+        f"Untapped {flow.value} potential of {expected.home}, "
+        f"{expected.year} (million USD; no distance in the model)",
+        {
+            "partner": ("partner", "text"),
+            "actual": ("actual", "money"),
+            "expected": ("expected", "money"),
+            "potential": ("potential", "money"),
+            "actual_to_expected": ("actual/expected", "number"),
+        },
+        synthetic=expected.synthetic,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -28,32 +28,51 @@ InputOption = Annotated[
 ]
 FormatOption = Annotated[
     str | None,
-    typer.Option("--format", "-f", help="The file's format (census, dots, baci, canonical); "
-                 "detected from its columns when left out."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="The file's format (census, dots, baci, canonical); "
+        "detected from its columns when left out.",
+    ),
 ]
 HorizonOption = Annotated[int, typer.Option("--horizon", "-h", min=1, help="Periods ahead.")]
-ReporterOption = Annotated[str | None, typer.Option(
-    "--reporter", parser=country_code, help="Reporter, ISO code (VNM, VN or 704).")]
-FlowOption = Annotated[str | None, typer.Option(
-    "--flow", **listed("import", "export", "re-export", "re-import"), help="Default all.")]
-FrequencyOption = Annotated[str | None, typer.Option("--frequency", **listed("M", "Q", "A"),
-                                                     help="Monthly, quarterly or annual.")]
+ReporterOption = Annotated[
+    str | None,
+    typer.Option("--reporter", parser=country_code, help="Reporter, ISO code (VNM, VN or 704)."),
+]
+FlowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--flow", **listed("import", "export", "re-export", "re-import"), help="Default all."
+    ),
+]
+FrequencyOption = Annotated[
+    str | None,
+    typer.Option("--frequency", **listed("M", "Q", "A"), help="Monthly, quarterly or annual."),
+]
 PartnerOption = Annotated[
     list[str] | None,
-    typer.Option("--partner", "-p", parser=country_code,
-                 help="Partner ISO code or group (repeat for several); default all."),
+    typer.Option(
+        "--partner",
+        "-p",
+        parser=country_code,
+        help="Partner ISO code or group (repeat for several); default all.",
+    ),
 ]
 LevelOption = Annotated[
     int, typer.Option("--commodity-level", help="0 = TOTAL rows; 2/4/6 = HS codes of that size.")
 ]
 MembersOption = Annotated[
     str | None,
-    typer.Option("--members", help="Comma-separated ensemble candidates (docs/forecast.md); "
-                 "default DOTM,ETSdamped,ETSnotrend,DSTM,OTM,MSTL,SeasonalNaive."),
+    typer.Option(
+        "--members",
+        help="Comma-separated ensemble candidates (docs/forecast.md); "
+        "default DOTM,ETSdamped,ETSnotrend,DSTM,OTM,MSTL,SeasonalNaive.",
+    ),
 ]
 EngineOption = Annotated[
-    str | None, typer.Option("--engine", **listed("local", "dask"),
-                             help="Default HAIQUAN_FORECAST_ENGINE.")
+    str | None,
+    typer.Option("--engine", **listed("local", "dask"), help="Default HAIQUAN_FORECAST_ENGINE."),
 ]
 
 
@@ -79,9 +98,15 @@ def _progress_bar():  # type: ignore[no-untyped-def]
 
     from haiquan.cli._console import error_console
 
-    return Progress(TextColumn("forecasting series"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=error_console,
-                    transient=True)
+    return Progress(
+        TextColumn("forecasting series"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=error_console,
+        transient=True,
+    )
 
 
 def _musd(value: float) -> str:
@@ -111,8 +136,9 @@ def _print_forecasts(result: pd.DataFrame, synthetic: bool = False) -> None:
     if synthetic:
         title = f"SYNTHETIC demo data — {title}"
     table = Table(title=title)
-    keys = ["partner", "flow", "period"] if one_reporter else ["reporter", "partner", "flow",
-                                                                "period"]
+    keys = (
+        ["partner", "flow", "period"] if one_reporter else ["reporter", "partner", "flow", "period"]
+    )
     if "commodity" in result:
         keys.insert(keys.index("flow") + 1, "commodity")
     if "frequency" in result and result["frequency"].nunique() > 1:
@@ -125,14 +151,20 @@ def _print_forecasts(result: pd.DataFrame, synthetic: bool = False) -> None:
     for level in (80, 95):
         table.add_column(f"{level} % interval", justify="right", overflow="fold")
     for row in result.itertuples(index=False):
-        table.add_row(*(str(getattr(row, k)) for k in keys), _musd(row.yhat),
-                      _band(row.lo_80, row.hi_80), _band(row.lo_95, row.hi_95))
+        table.add_row(
+            *(str(getattr(row, k)) for k in keys),
+            _musd(row.yhat),
+            _band(row.lo_80, row.hi_80),
+            _band(row.lo_95, row.hi_95),
+        )
     console.print(table)
     models = result.drop_duplicates([*keys[:-1], "model"])
     console.print("model of each series:")
     for row in models.itertuples(index=False):
-        console.print("  " + " ".join(str(getattr(row, k)) for k in keys[:-1]) + f": {row.model}",
-                      soft_wrap=True)
+        console.print(
+            "  " + " ".join(str(getattr(row, k)) for k in keys[:-1]) + f": {row.model}",
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -143,17 +175,29 @@ def register(app: typer.Typer) -> None:
         input: InputOption = None,
         format: FormatOption = None,
         horizon: HorizonOption = 12,
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV to write; "
-                          "columns reporter, partner, flow, period, yhat, lo_80, hi_80, lo_95, "
-                          "hi_95, model, band_usable (false: no band, the notes say why).")] = None,
+        output: Annotated[
+            Path | None,
+            typer.Option(
+                "--output",
+                "-o",
+                help="CSV to write; "
+                "columns reporter, partner, flow, period, yhat, lo_80, hi_80, lo_95, "
+                "hi_95, model, band_usable (false: no band, the notes say why).",
+            ),
+        ] = None,
         reporter: ReporterOption = None,
         flow: FlowOption = None,
         frequency: FrequencyOption = None,
         partner: PartnerOption = None,
         commodity_level: LevelOption = 0,
-        reconcile: Annotated[str | None, typer.Option(
-            "--reconcile", **listed("bottom_up", "mint_ols", "mint_wls"),
-            help="Make countries add up to a WORLD total.")] = None,
+        reconcile: Annotated[
+            str | None,
+            typer.Option(
+                "--reconcile",
+                **listed("bottom_up", "mint_ols", "mint_wls"),
+                help="Make countries add up to a WORLD total.",
+            ),
+        ] = None,
         members: MembersOption = None,
         engine: EngineOption = None,
     ) -> None:
@@ -166,22 +210,35 @@ def register(app: typer.Typer) -> None:
         with _progress_bar() as bar:
             task = bar.add_task("forecast", total=None)
             run = forecast_or_stored(
-                input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
-                partners=partner, commodity_level=commodity_level, reconcile=reconcile,
-                config=_config(horizon, members), output=output, engine=make_engine(
-                    engine, progress=lambda done, total: bar.update(task, completed=done,
-                                                                    total=total)))
+                input,
+                format,
+                horizon,
+                reporter=reporter,
+                flow=flow,
+                frequency=frequency,
+                partners=partner,
+                commodity_level=commodity_level,
+                reconcile=reconcile,
+                config=_config(horizon, members),
+                output=output,
+                engine=make_engine(
+                    engine,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                ),
+            )
         result, series = run.forecasts, run.series
         if output is not None:
-            console.print(f"wrote {len(result)} rows for {result['unique_id'].nunique()} series "
-                          f"to {output}")
+            console.print(
+                f"wrote {len(result)} rows for {result['unique_id'].nunique()} series to {output}"
+            )
             if run.synthetic:
                 console.print(SYNTHETIC_NOTE)
         else:
             _print_forecasts(result[[*output_columns(result), "frequency"]], run.synthetic)
         counts = series["series_class"].value_counts().to_dict()
-        console.print("series by method: " + ", ".join(
-            f"{k} {v}" for k, v in sorted(counts.items())))
+        console.print(
+            "series by method: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        )
         for note in run.notes:
             console.print(note, soft_wrap=True)
 
@@ -192,17 +249,29 @@ def register(app: typer.Typer) -> None:
         horizon: HorizonOption = 12,
         reporter: ReporterOption = None,
         flow: FlowOption = None,
-        frequency: Annotated[str | None, typer.Option(
-            "--frequency", **listed("M", "Q", "A"),
-            help="Monthly, quarterly or annual; default the slice's one frequency.")] = None,
+        frequency: Annotated[
+            str | None,
+            typer.Option(
+                "--frequency",
+                **listed("M", "Q", "A"),
+                help="Monthly, quarterly or annual; default the slice's one frequency.",
+            ),
+        ] = None,
         partner: PartnerOption = None,
         commodity_level: LevelOption = 0,
         members: MembersOption = None,
         engine: EngineOption = None,
-        per_series: Annotated[bool, typer.Option("--per-series", help="Also print each "
-                              "series' scores.")] = False,
-        store: Annotated[bool, typer.Option("--store/--no-store", help="Save the run and its "
-                         "scores in the warehouse (forecast_runs, forecast_scores).")] = True,
+        per_series: Annotated[
+            bool, typer.Option("--per-series", help="Also print each series' scores.")
+        ] = False,
+        store: Annotated[
+            bool,
+            typer.Option(
+                "--store/--no-store",
+                help="Save the run and its "
+                "scores in the warehouse (forecast_runs, forecast_scores).",
+            ),
+        ] = True,
     ) -> None:
         """Hold out the last HORIZON periods: MASE, sMAPE, coverage and MSIS vs seasonal naive."""
         import pandas as pd
@@ -212,15 +281,40 @@ def register(app: typer.Typer) -> None:
         from haiquan.forecast.panel import timestamp_to_period
 
         result = backtest_file(
-            input, format, horizon, reporter=reporter, flow=flow, frequency=frequency,
-            partners=partner, commodity_level=commodity_level,
-            config=_config(horizon, members), engine=make_engine(engine), store=store)
+            input,
+            format,
+            horizon,
+            reporter=reporter,
+            flow=flow,
+            frequency=frequency,
+            partners=partner,
+            commodity_level=commodity_level,
+            config=_config(horizon, members),
+            engine=make_engine(engine),
+            store=store,
+        )
         if per_series:
-            columns = [c for c in ("partner", "flow", "commodity", "model", "mase", "smape",
-                                   "coverage_80", "coverage_95", "msis") if c in result.scores]
+            columns = [
+                c
+                for c in (
+                    "partner",
+                    "flow",
+                    "commodity",
+                    "model",
+                    "mase",
+                    "smape",
+                    "coverage_80",
+                    "coverage_95",
+                    "msis",
+                )
+                if c in result.scores
+            ]
             print_frame(result.scores[columns], "per series")
-        held = result.scores["frequency"].astype(str).iloc[0] if "frequency" in result.scores \
-            and not result.scores.empty else "M"
+        held = (
+            result.scores["frequency"].astype(str).iloc[0]
+            if "frequency" in result.scores and not result.scores.empty
+            else "M"
+        )
         cutoff = timestamp_to_period(pd.Series([result.cutoff]), held).iloc[0]
         print_frame(result.summary, f"hold-out after {cutoff}: mean over series")
         for note in result.notes:
@@ -228,10 +322,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("backtest-runs")
     def backtest_runs(
-        run_id: Annotated[int | None, typer.Argument(
-            help="A stored run: its scores by model (default: list the runs).")] = None,
-        per_series: Annotated[bool, typer.Option("--per-series", help="With RUN_ID, also "
-                              "each series' scores.")] = False,
+        run_id: Annotated[
+            int | None,
+            typer.Argument(help="A stored run: its scores by model (default: list the runs)."),
+        ] = None,
+        per_series: Annotated[
+            bool, typer.Option("--per-series", help="With RUN_ID, also each series' scores.")
+        ] = False,
         output: OutputOption = OutputFormat.table,
     ) -> None:
         """Back-test runs stored in the warehouse, newest first; RUN_ID shows one run."""
@@ -243,14 +340,28 @@ def register(app: typer.Typer) -> None:
             if runs.empty and output is OutputFormat.table:
                 console.print("No back-test run is stored yet: `haiquan backtest` stores one.")
                 return
-            columns = ["run_id", "created_at", "label", "cutoff", "horizon", "series",
-                       "ensemble_mase", "benchmark_mase", "seconds"]
-            print_frame(runs.reindex(columns=columns),
-                        "stored back-test runs (MASE: mean over series)", output=output)
+            columns = [
+                "run_id",
+                "created_at",
+                "label",
+                "cutoff",
+                "horizon",
+                "series",
+                "ensemble_mase",
+                "benchmark_mase",
+                "seconds",
+            ]
+            print_frame(
+                runs.reindex(columns=columns),
+                "stored back-test runs (MASE: mean over series)",
+                output=output,
+            )
             return
         if per_series and output is not OutputFormat.table:
-            side_console(output).print("--per-series is shown as a table only; JSON and CSV "
-                                       "hold the mean over series (or run without --format)")
+            side_console(output).print(
+                "--per-series is shown as a table only; JSON and CSV "
+                "hold the mean over series (or run without --format)"
+            )
         elif per_series:
             print_frame(run_scores(run_id), f"run {run_id}: per series")
         print_frame(run_model_means(run_id), f"run {run_id}: mean over series", output=output)

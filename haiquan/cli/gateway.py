@@ -7,21 +7,18 @@ and prints the result; errors are translated once in :func:`haiquan.cli.main`.
 from __future__ import annotations
 
 import json
-import time
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from haiquan.cli._console import console, error_console
 from haiquan.cli._options import listed
 from haiquan.cli._output import Column, FormatOption, OutputFormat, emit
 
 if TYPE_CHECKING:
-    from haiquan.exchange import GatewayNode, MessageSummary
+    from haiquan.exchange import GatewayNode
 
 __all__ = ["gateway_app", "open_node", "register"]
 
@@ -32,27 +29,12 @@ gateway_app = typer.Typer(
 partner_app = typer.Typer(help="Trusted partner nodes.", no_args_is_help=True)
 gateway_app.add_typer(partner_app, name="partner")
 
-class MessageDirection(StrEnum):
-    """Which way a message went: sent by this node or received from a partner."""
-
-    out = "out"
-    in_ = "in"
-
-
-class MessageState(StrEnum):
-    """Where a message is in its delivery (outbox) or handling (inbox)."""
-
-    pending = "pending"
-    delivered = "delivered"
-    failed = "failed"
-    received = "received"
-    acknowledged = "acknowledged"
-
-
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or "
-                 "HAIQUAN_HOME/gateway)."),
+    typer.Option(
+        "--home",
+        help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HAIQUAN_HOME/gateway).",
+    ),
 ]
 
 
@@ -79,9 +61,12 @@ def open_node(
 
     folder = home if home is not None else default_gateway_home()
     if not (folder / "node.yaml").is_file():
-        got = ("a folder without node.yaml" if home is not None
-               else f"no {option}, and the default folder (HAIQUAN_GATEWAY_HOME, else "
-               "HAIQUAN_HOME/gateway) has no node.yaml")
+        got = (
+            "a folder without node.yaml"
+            if home is not None
+            else f"no {option}, and the default folder (HAIQUAN_GATEWAY_HOME, else "
+            "HAIQUAN_HOME/gateway) has no node.yaml"
+        )
         raise NotFoundError(
             f"no gateway node in {folder}",
             expected=f"the folder of a node (holding node.yaml), named with {option}",
@@ -125,8 +110,11 @@ def _read_file(path: Path, what: str, expected: str, fix: str) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise DataFileError(
-            f"the {what} cannot be read", path=str(path), expected=expected,
-            got=error.strerror or type(error).__name__, fix=fix,
+            f"the {what} cannot be read",
+            path=str(path),
+            expected=expected,
+            got=error.strerror or type(error).__name__,
+            fix=fix,
         ) from error
 
 
@@ -138,15 +126,19 @@ def _json_text(raw: bytes, path: Path, what: str, fix: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataFileError(
-            f"the {what} is not UTF-8 text", path=str(path), expected="a UTF-8 JSON file",
-            got=f"byte {error.start} is {raw[error.start:error.start + 1]!r}",
+            f"the {what} is not UTF-8 text",
+            path=str(path),
+            expected="a UTF-8 JSON file",
+            got=f"byte {error.start} is {raw[error.start : error.start + 1]!r}",
             fix=f"save the file as UTF-8 JSON; {fix}",
         ) from error
     try:
         json.loads(text)
     except json.JSONDecodeError as error:
         raise DataFileError(
-            f"the {what} is not valid JSON", path=str(path), expected="a JSON object",
+            f"the {what} is not valid JSON",
+            path=str(path),
+            expected="a JSON object",
             got=f"{error.msg} at line {error.lineno}, column {error.colno}",
             fix=f"correct the JSON there; {fix}",
         ) from error
@@ -166,8 +158,9 @@ def init(
     database_url: Annotated[
         str | None, typer.Option(help="SQLAlchemy URL of the store (default SQLite in home).")
     ] = None,
-    algorithm: Annotated[str, typer.Option(**listed("Ed25519", "ES256"),
-                                           help="The signing key's algorithm.")] = "Ed25519",
+    algorithm: Annotated[
+        str, typer.Option(**listed("Ed25519", "ES256"), help="The signing key's algorithm.")
+    ] = "Ed25519",
 ) -> None:
     """Create a node: node.yaml and a first signing key."""
     from haiquan.exchange import GatewayNode
@@ -175,7 +168,11 @@ def init(
     if algorithm not in ("Ed25519", "ES256"):
         raise typer.BadParameter("algorithm must be Ed25519 or ES256")
     node = GatewayNode.init(
-        home, country=country, endpoint=endpoint, name=name, database_url=database_url,
+        home,
+        country=country,
+        endpoint=endpoint,
+        name=name,
+        database_url=database_url,
         algorithm=algorithm,  # type: ignore[arg-type]
     )
     console.print(
@@ -192,9 +189,14 @@ def jwks(home: HomeOption = None) -> None:
 @gateway_app.command("rotate-key")
 def rotate_key(
     home: HomeOption = None,
-    revoke_old: Annotated[bool, typer.Option(
-        "--revoke-old", help="The old key may have leaked: withdraw it from the JWKS now "
-        "instead of letting it verify until it expires.")] = False,
+    revoke_old: Annotated[
+        bool,
+        typer.Option(
+            "--revoke-old",
+            help="The old key may have leaked: withdraw it from the JWKS now "
+            "instead of letting it verify until it expires.",
+        ),
+    ] = False,
 ) -> None:
     """Start signing with a new key; the old one verifies until it expires (or --revoke-old)."""
     node = _open(home)
@@ -202,9 +204,12 @@ def rotate_key(
     key = node.rotate_key(revoke=revoke_old)
     console.print(f"new signing key {key.kid}, valid until {key.expires_at:%Y-%m-%d}")
     if revoke_old:
-        console.print(f"key {old} is revoked: no longer published. Ask every partner to run "
-                      f"`haiquan gateway partner refresh {node.config.country}` now; until "
-                      "they do, their copy still accepts it.", markup=False)
+        console.print(
+            f"key {old} is revoked: no longer published. Ask every partner to run "
+            f"`haiquan gateway partner refresh {node.config.country}` now; until "
+            "they do, their copy still accepts it.",
+            markup=False,
+        )
 
 
 @partner_app.command("add")
@@ -215,9 +220,14 @@ def partner_add(
         Path | None, typer.Option("--jwks", help="The partner's JWKS file (else fetched).")
     ] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
-    plain_http: Annotated[bool, typer.Option(
-        "--plain-http", help="Accept an http:// endpoint on another machine: the link is a "
-        "closed network encrypted otherwise (VPN, leased line).")] = False,
+    plain_http: Annotated[
+        bool,
+        typer.Option(
+            "--plain-http",
+            help="Accept an http:// endpoint on another machine: the link is a "
+            "closed network encrypted otherwise (VPN, leased line).",
+        ),
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Trust a partner node and its public keys."""
@@ -226,8 +236,9 @@ def partner_add(
         fix = "pass the JSON file the partner's `haiquan gateway jwks` printed"
         raw = _read_file(jwks_file, "JWKS file", "a readable JSON file", fix)
         keys = json.loads(_json_text(raw, jwks_file, "JWKS file", fix))
-    partner = _open(home).add_partner(country, endpoint, jwks=keys, name=name,
-                                      plain_http=plain_http)
+    partner = _open(home).add_partner(
+        country, endpoint, jwks=keys, name=name, plain_http=plain_http
+    )
     for key in partner.keys:
         console.print(f"trusted key {key.kid} until {key.expires_at:%Y-%m-%d}")
 
@@ -248,8 +259,11 @@ def partner_list(home: HomeOption = None, output: FormatOption = OutputFormat.ta
         if partner.as4 is not None:  # AS4: its party and certificate (partner show: P-Modes)
             keys = _gateway_as4.partner_summary(partner.as4)
         rows.append({"partner": code, "endpoint": partner.endpoint, "keys": keys})
-    emit(rows, output, columns=[Column("partner"), Column("endpoint"),
-                                Column("keys", "keys (expiry)")])
+    emit(
+        rows,
+        output,
+        columns=[Column("partner"), Column("endpoint"), Column("keys", "keys (expiry)")],
+    )
 
 
 @gateway_app.command("serve")
@@ -261,17 +275,28 @@ def serve(
     receive: Annotated[
         bool, typer.Option(help="Also receive (HTTP); off for extra senders.")
     ] = True,
-    tls_certificate: Annotated[Path | None, typer.Option(
-        help="PEM certificate chain: serve HTTPS (TLS 1.2+, modern ciphers), with --tls-key.")
+    tls_certificate: Annotated[
+        Path | None,
+        typer.Option(
+            help="PEM certificate chain: serve HTTPS (TLS 1.2+, modern ciphers), with --tls-key."
+        ),
     ] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-certificate.")
-                       ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help="PEM private key of --tls-certificate.")
+    ] = None,
 ) -> None:
     """Run the node: receive over HTTP (or HTTPS) and deliver the outbox."""
     from haiquan.exchange.serve import serve_node
 
-    serve_node(_open(home), host=host, port=port, dispatchers=dispatchers, receive=receive,
-               tls_certificate=tls_certificate, tls_key=tls_key)
+    serve_node(
+        _open(home),
+        host=host,
+        port=port,
+        dispatchers=dispatchers,
+        receive=receive,
+        tls_certificate=tls_certificate,
+        tls_key=tls_key,
+    )
 
 
 @gateway_app.command("send")
@@ -289,14 +314,22 @@ def send(
     from haiquan.exchange import document_type as lookup
 
     doc = lookup(document_type)
-    fix = f"see docs/examples/atiga-form-d.json for a sample {document_type} document" if (
-        document_type == "atiga-form-d") else f"give a {doc.format.upper()} {document_type} file"
-    raw = _read_file(file, f"{document_type} document", f"a readable {doc.format.upper()} file",
-                     fix)
-    document: Any = raw if doc.format == "xml" else _json_text(raw, file,
-                                                                f"{document_type} document", fix)
+    fix = (
+        f"see docs/examples/atiga-form-d.json for a sample {document_type} document"
+        if (document_type == "atiga-form-d")
+        else f"give a {doc.format.upper()} {document_type} file"
+    )
+    raw = _read_file(
+        file, f"{document_type} document", f"a readable {doc.format.upper()} file", fix
+    )
+    document: Any = (
+        raw if doc.format == "xml" else _json_text(raw, file, f"{document_type} document", fix)
+    )
     mid = _open(home).send(
-        document_type, document, receiver=to.upper(), conversation_id=conversation,
+        document_type,
+        document,
+        receiver=to.upper(),
+        conversation_id=conversation,
         message_id=message_id,
     )
     typer.echo(mid)
@@ -312,169 +345,6 @@ def dispatch(home: HomeOption = None) -> None:
     )
 
 
-@gateway_app.command("messages")
-def messages(
-    home: HomeOption = None,
-    direction: Annotated[MessageDirection | None, typer.Option(
-        help="Sent (out) or received (in).")] = None,
-    state: Annotated[MessageState | None, typer.Option(help="Delivery state.")] = None,
-    partner: Annotated[str | None, typer.Option(help="Partner ISO code.")] = None,
-    limit: Annotated[int, typer.Option(help="How many.")] = 50,
-    output: FormatOption = OutputFormat.table,
-) -> None:
-    """List messages with their delivery state."""
-    found = _open_store(home).messages(direction=direction.value if direction else None,
-                                       state=state.value if state else None, partner=partner,
-                                       limit=limit)
-    table = output is OutputFormat.table
-    rows = [{"direction": m.direction, "message_id": m.message_id, "partner": m.partner,
-             "document_type": m.document_type, "state": m.state, "attempts": m.attempts,
-             "created_at": f"{m.created_at:%Y-%m-%d %H:%M:%S}" if table else m.created_at,
-             "last_error": m.last_error or ("" if table else None)} for m in found]
-    emit(rows, output, columns=[
-        Column("direction", "dir"), Column("message_id", "message id"), Column("partner"),
-        Column("document_type", "type"), Column("state"), Column("attempts", kind="auto"),
-        Column("created_at", "created"), Column("last_error", "reason"),
-    ])
-
-
-@gateway_app.command("show")
-def show(message_id: str, home: HomeOption = None) -> None:
-    """Show one message in full, with its envelope and receipt."""
-    _print_json(_open_store(home).message(message_id).model_dump(mode="json"))
-
-
-@gateway_app.command("status")
-def status(
-    home: HomeOption = None,
-    output: FormatOption = OutputFormat.table,
-    as_json: Annotated[bool, typer.Option("--json", hidden=True,
-                                          help="The same as --format json.")] = False,
-) -> None:
-    """Counts of messages by state: the outbox, the inbox, what waits for each partner, and the partners the node's workers found down (or back up)."""  # noqa: E501
-    node = _open_store(home)
-    summary = node.summary()
-    if as_json or output is OutputFormat.json:
-        # One summary is one object: counts, pending by partner, partners found down.
-        _print_json(summary.model_dump(mode="json"))
-        return
-    if output is OutputFormat.csv:
-        emit(_summary_rows(summary), output)
-        return
-    _print_summary(summary)
-    _gateway_as4.print_certificate_attention(node)  # AS4 certificates near expiry
-
-
-def _summary_rows(summary: MessageSummary) -> list[dict[str, object]]:
-    """The status as rows of one figure each, for CSV: counts, then pending by partner."""
-    rows: list[dict[str, object]] = [
-        {"measure": f"outbox {state}", "partner": "", "value": count}
-        for state, count in sorted({"pending": 0, "delivered": 0, "failed": 0,
-                                    **summary.outbox}.items())
-    ]
-    rows += [
-        {"measure": "inbox received", "partner": "", "value": summary.inbox_received},
-        {"measure": "inbox not yet acknowledged", "partner": "",
-         "value": summary.inbox_unacknowledged},
-        {"measure": "duplicates received", "partner": "", "value": summary.duplicates_received},
-        {"measure": "oldest pending seconds", "partner": "",
-         "value": summary.oldest_pending_age_seconds},
-    ]
-    rows += [{"measure": "pending", "partner": partner, "value": count}
-             for partner, count in sorted(summary.pending_by_partner.items())]
-    rows += [{"measure": "partner state", "partner": p.partner, "value": p.state}
-             for p in summary.partners]
-    return rows
-
-
-def _print_summary(summary: MessageSummary) -> None:
-    table = Table("messages", "count", title="Gateway status")
-    table.columns[1].justify = "right"
-    for state in ("pending", "delivered", "failed"):
-        table.add_row(f"outbox {state}", str(summary.outbox.get(state, 0)))
-    for state, count in sorted(summary.outbox.items()):
-        if state not in ("pending", "delivered", "failed"):
-            table.add_row(f"outbox {state}", str(count))
-    table.add_row("inbox received", str(summary.inbox_received))
-    table.add_row("inbox not yet acknowledged", str(summary.inbox_unacknowledged))
-    table.add_row("duplicates received", str(summary.duplicates_received))
-    age = summary.oldest_pending_age_seconds
-    table.add_row("oldest pending", "none" if age is None else _duration(age))
-    console.print(table)
-    if summary.pending_by_partner:
-        waiting = Table("partner", "pending", title="Pending by partner")
-        waiting.columns[1].justify = "right"
-        for partner, count in sorted(summary.pending_by_partner.items()):
-            waiting.add_row(partner, str(count))
-        console.print(waiting)
-    if summary.partners:
-        found = Table("partner", "state", "since", "last checked", "last error",
-                      title="Partners found down (and back up)")
-        now = time.time()
-        for p in summary.partners:
-            state = "[bold red]down[/]" if p.state == "down" else "[green]up[/]"
-            checked = (f"{p.last_checked:%Y-%m-%d %H:%M:%S}Z "
-                       f"({_duration(now - p.last_checked.timestamp())} ago)")
-            found.add_row(p.partner, state + (" (stale)" if p.stale else ""),
-                          f"{p.since:%Y-%m-%d %H:%M:%S}Z", checked, escape(p.last_error or ""))
-        console.print(found)
-        stale = [p.partner for p in summary.partners if p.stale]
-        if stale:
-            console.print(f"[yellow]no worker has checked {', '.join(stale)} for longer than "
-                          "it waits between probes: is `haiquan gateway serve` running for this "
-                          "node? Until one is, 'down' is only what was last seen.[/]")
-
-
-def _duration(seconds: float) -> str:
-    """A short human duration.
-
-    >>> _duration(42.4), _duration(3725), _duration(90000)
-    ('42 s', '1 h 2 min', '1 d 1 h')
-    """
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    if whole < 3600:
-        return f"{whole // 60} min {whole % 60} s"
-    if whole < 86_400:
-        return f"{whole // 3600} h {whole % 3600 // 60} min"
-    return f"{whole // 86_400} d {whole % 86_400 // 3600} h"
-
-
-@gateway_app.command("inbox")
-def inbox(
-    home: HomeOption = None,
-    after: Annotated[int, typer.Option(help="Cursor: the last seq already taken.")] = 0,
-    limit: Annotated[int, typer.Option(help="How many.")] = 100,
-) -> None:
-    """Received messages not yet acknowledged (JSON lines)."""
-    for message in _open_store(home).inbox(after=after, limit=limit):
-        typer.echo(message.model_dump_json())
-
-
-@gateway_app.command("ack")
-def ack(message_ids: list[str], home: HomeOption = None) -> None:
-    """Acknowledge received messages (the back office has them); all or none.
-
-    An id that is not in the inbox is refused and nothing is acknowledged; acknowledging a
-    message again is harmless.
-    """
-    count = _open(home).acknowledge(message_ids)
-    again = len(set(message_ids)) - count
-    console.print(f"{count} message(s) acknowledged"
-                  + (f", {again} already acknowledged before" if again else ""))
-
-
-@gateway_app.command("requeue")
-def requeue(message_ids: list[str], home: HomeOption = None) -> None:
-    """Send failed messages again after the cause was fixed; all or none.
-
-    An id that is not in the outbox, or whose message has not failed, is refused and nothing is
-    requeued.
-    """
-    console.print(f"{_open(home).requeue(message_ids)} message(s) requeued")
-
-
 @gateway_app.command("document-types")
 def document_types(home: HomeOption = None, output: FormatOption = OutputFormat.table) -> None:
     """The document types a node exchanges (every node accepts them all; with --home, the node
@@ -484,10 +354,22 @@ def document_types(home: HomeOption = None, output: FormatOption = OutputFormat.
     if home is not None:
         _open_store(home).close()
 
-    emit([{"name": doc.name, "version": doc.version, "format": doc.format,
-           "description": doc.description} for doc in DOCUMENT_TYPES.values()], output,
-         columns=[Column(c) for c in ("name", "version", "format", "description")])
+    emit(
+        [
+            {
+                "name": doc.name,
+                "version": doc.version,
+                "format": doc.format,
+                "description": doc.description,
+            }
+            for doc in DOCUMENT_TYPES.values()
+        ],
+        output,
+        columns=[Column(c) for c in ("name", "version", "format", "description")],
+    )
 
 
-# The AS4 commands (gateway as4 ..., partner show / add-as4) register themselves on the apps above.
+# The AS4 commands (gateway as4 ..., partner show / add-as4) and the message commands (messages,
+# status, inbox, ack ...) register themselves on the apps above.
 from haiquan.cli import gateway_as4 as _gateway_as4  # noqa: E402,F401
+from haiquan.cli import gateway_messages as _gateway_messages  # noqa: E402,F401

@@ -97,14 +97,20 @@ def show_hs_search(
     if not found and output is OutputFormat.table:
         console.print(f"no HS code matches {escape(text)!r}")
         return
-    rows = [{"code": r.code, "level": _LEVELS[r.level], "description": r.description}
-            for r in found]
-    emit(rows, output, columns=[Column("code"), Column("level"), Column("description")],
-         title=f"HS codes matching {escape(text)!r}")
+    rows = [
+        {"code": r.code, "level": _LEVELS[r.level], "description": r.description} for r in found
+    ]
+    emit(
+        rows,
+        output,
+        columns=[Column("code"), Column("level"), Column("description")],
+        title=f"HS codes matching {escape(text)!r}",
+    )
 
 
-def _agreement_rows(items: list[Agreement], country: str, day: dt.date,
-                    output: OutputFormat) -> list[dict[str, object]]:
+def _agreement_rows(
+    items: list[Agreement], country: str, day: dt.date, output: OutputFormat
+) -> list[dict[str, object]]:
     table = output is OutputFormat.table
     return [
         {
@@ -112,10 +118,14 @@ def _agreement_rows(items: list[Agreement], country: str, day: dt.date,
             "kind": item.kind,
             "name": item.name,
             "signed": (str(item.signed or "") if table else item.signed),
-            "applies": (("yes" if item.applies_to(country, day) else "not yet / no longer")
-                        if table else item.applies_to(country, day)),
+            "applies": (
+                ("yes" if item.applies_to(country, day) else "not yet / no longer")
+                if table
+                else item.applies_to(country, day)
+            ),
             "verified": ("yes" if item.verified else "[yellow]no — see note[/]")
-                        if table else item.verified,
+            if table
+            else item.verified,
         }
         for item in items
     ]
@@ -144,11 +154,20 @@ def show_agreements(
     if partner is not None:
         state = cooperation_state(country, partner, day)
         basis = state.basis()
-        flags = [{"flag": name, "value": ("yes" if value else "no") if table else value,
-                  "agreements": ", ".join(basis[name]) if table else basis[name]}
-                 for name, value in state.flags().items()]
-        emit(flags, output, columns=[Column("flag"), Column("value"), Column("agreements")],
-             title=f"Cooperation {state.home} – {state.partner} on {day}")
+        flags = [
+            {
+                "flag": name,
+                "value": ("yes" if value else "no") if table else value,
+                "agreements": ", ".join(basis[name]) if table else basis[name],
+            }
+            for name, value in state.flags().items()
+        ]
+        emit(
+            flags,
+            output,
+            columns=[Column("flag"), Column("value"), Column("agreements")],
+            title=f"Cooperation {state.home} – {state.partner} on {day}",
+        )
         return
     items = agreements(country, day, kind=kind.value if kind else None, include_pending=all_)
     home = find_country(country or get_settings().home_country).alpha_3

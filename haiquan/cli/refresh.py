@@ -36,21 +36,26 @@ def run_refresh(kinds: list[str] | None = None, force: bool = False) -> None:
             return
         took = f" in {state.seconds:.1f} s" if state.seconds is not None else ""
         run = f" (stored result {state.result_id})" if state.result_id is not None else ""
-        console.print(f"{state.kind}: {state.status}{took}{run} — {state.message}",
-                      soft_wrap=True)
+        console.print(f"{state.kind}: {state.status}{took}{run} — {state.message}", soft_wrap=True)
 
     report = refresh(kinds, force=force, on_state=show)
     if report.already_running:
-        console.print("another refresh is computing the results now; nothing done here "
-                      "(`haiquan refresh --status` shows how far it has got)")
+        console.print(
+            "another refresh is computing the results now; nothing done here "
+            "(`haiquan refresh --status` shows how far it has got)"
+        )
     elif report.data_version == NO_DATA:
-        console.print("the warehouse holds no trade data: nothing to compute (load a file "
-                      "with `haiquan load FILE`)")
+        console.print(
+            "the warehouse holds no trade data: nothing to compute (load a file "
+            "with `haiquan load FILE`)"
+        )
     else:
         failed = [s for s in report.states if s.status == "failed"]
-        console.print(f"data version {report.data_version}: "
-                      f"{sum(s.ready for s in report.states)} of {len(report.states)} results "
-                      "stored" + (f", {len(failed)} failed" if failed else ""))
+        console.print(
+            f"data version {report.data_version}: "
+            f"{sum(s.ready for s in report.states)} of {len(report.states)} results "
+            "stored" + (f", {len(failed)} failed" if failed else "")
+        )
         if failed:
             raise typer.Exit(1)
 
@@ -63,18 +68,41 @@ def _print_status(output: OutputFormat = OutputFormat.table) -> None:
     states = result_states(version)
     running = refresh_running()
     if output is not OutputFormat.table:
-        emit([{"data_version": version, "running": running, "result": s.kind, "for": s.key,
-               "status": s.status, "stored_result": s.result_id, "seconds": s.seconds,
-               "message": s.message} for s in states], output)
+        emit(
+            [
+                {
+                    "data_version": version,
+                    "running": running,
+                    "result": s.kind,
+                    "for": s.key,
+                    "status": s.status,
+                    "stored_result": s.result_id,
+                    "seconds": s.seconds,
+                    "message": s.message,
+                }
+                for s in states
+            ],
+            output,
+        )
         return
     console.print(f"data version {version}; a refresh is {'running' if running else 'not running'}")
     if not states:
         console.print("no result stored or being computed for this data version yet")
         return
-    emit([{
-        "result": s.kind, "for": s.key, "status": s.status,
-        "stored result": s.result_id, "seconds": s.seconds, "message": s.message,
-    } for s in states], title="stored results")
+    emit(
+        [
+            {
+                "result": s.kind,
+                "for": s.key,
+                "status": s.status,
+                "stored result": s.result_id,
+                "seconds": s.seconds,
+                "message": s.message,
+            }
+            for s in states
+        ],
+        title="stored results",
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -82,15 +110,25 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def refresh(
-        only: Annotated[list[ResultKind] | None, typer.Option(
-            "--only", help="Only this result (repeat for several).")] = None,
-        force: Annotated[bool, typer.Option(
-            "--force", help="Compute again even what is stored for the current data.")] = False,
-        status: Annotated[bool, typer.Option(
-            "--status", help="Only show what is stored or being computed.")] = False,
-        output: Annotated[OutputFormat, typer.Option(
-            "--format", case_sensitive=False,
-            help="With --status: table, json or csv (one row per result).")] = OutputFormat.table,
+        only: Annotated[
+            list[ResultKind] | None,
+            typer.Option("--only", help="Only this result (repeat for several)."),
+        ] = None,
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="Compute again even what is stored for the current data."),
+        ] = False,
+        status: Annotated[
+            bool, typer.Option("--status", help="Only show what is stored or being computed.")
+        ] = False,
+        output: Annotated[
+            OutputFormat,
+            typer.Option(
+                "--format",
+                case_sensitive=False,
+                help="With --status: table, json or csv (one row per result).",
+            ),
+        ] = OutputFormat.table,
     ) -> None:
         """Compute and store the forecasts, indicators, partner scores and plan of the current
         data (what the dashboard, the API and `haiquan forecast` read)."""

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from haiquan.cli._console import console
 from haiquan.cli._options import listed, output_path
-from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, percent, side_console
+from haiquan.cli._output import percent
 
 __all__ = ["register"]
 
@@ -34,8 +34,7 @@ WindowOpt = Annotated[
     typer.Option("--selection-days", min=1, help="Last days of training data held out to select."),
 ]
 LayoutOpt = Annotated[
-    str, typer.Option("--layout", **listed("kcs", "canonical"),
-                      help="Column layout of the files.")
+    str, typer.Option("--layout", **listed("kcs", "canonical"), help="Column layout of the files.")
 ]
 
 
@@ -110,9 +109,14 @@ def _print_report(report: dict[str, Any]) -> None:
         for column in ("segment", "rows", "fraud rate", "prec@5%", "prec@10%", "AUC"):
             table.add_column(column, justify="left" if column == "segment" else "right")
         for name, result in segments.items():
-            table.add_row(name, str(result["rows"]), f"{result['fraud_rate']:.3f}",
-                          f"{result['at']['5%']['precision']:.3f}",
-                          f"{result['at']['10%']['precision']:.3f}", f"{result['auc']:.3f}")
+            table.add_row(
+                name,
+                str(result["rows"]),
+                f"{result['fraud_rate']:.3f}",
+                f"{result['at']['5%']['precision']:.3f}",
+                f"{result['at']['10%']['precision']:.3f}",
+                f"{result['auc']:.3f}",
+            )
         console.print(table)
 
 
@@ -145,8 +149,11 @@ def retrain(
     ] = None,
     outcomes: Annotated[
         bool,
-        typer.Option("--outcomes", help="Add the inspection outcomes recorded with "
-                     "`haiquan risk outcome` (with the declarations scoring selected)."),
+        typer.Option(
+            "--outcomes",
+            help="Add the inspection outcomes recorded with "
+            "`haiquan risk outcome` (with the declarations scoring selected).",
+        ),
     ] = False,
     model: ModelOpt = None,
     valid: Annotated[Path | None, typer.Option("--valid", help="File for the report.")] = None,
@@ -159,8 +166,9 @@ def retrain(
     from haiquan.risk.service import retrain_risk_model
 
     config = _config(max_rounds, selection_days)
-    report = retrain_risk_model(new or [], model, valid=valid, layout=_layout(layout),
-                                config=config, outcomes=outcomes)
+    report = retrain_risk_model(
+        new or [], model, valid=valid, layout=_layout(layout), config=config, outcomes=outcomes
+    )
     console.print(f"added {report['added_rows']} declarations")
     _print_report(report)
     if report.get("synthetic"):
@@ -188,8 +196,12 @@ def score(
         bool, typer.Option("--no-alerts", help="Apply no partner alerts.")
     ] = False,
     explain: Annotated[
-        str, typer.Option("--explain", **listed("inspected", "all", "none"),
-                          help="Reasons for: inspected (red/yellow), all, none.")
+        str,
+        typer.Option(
+            "--explain",
+            **listed("inspected", "all", "none"),
+            help="Reasons for: inspected (red/yellow), all, none.",
+        ),
     ] = "inspected",
     no_aeo: Annotated[
         bool,
@@ -366,12 +378,17 @@ def _print_routing(summary: dict[str, Any]) -> None:
                 highlight=False,
             )
         if len(over) > _SHOWN:
-            console.print(f"  and {len(over) - _SHOWN} more office-days (largest first above); "
-                          "each left-out declaration's reasons name its office, day and whom to "
-                          "escalate to", highlight=False)
+            console.print(
+                f"  and {len(over) - _SHOWN} more office-days (largest first above); "
+                "each left-out declaration's reasons name its office, day and whom to "
+                "escalate to",
+                highlight=False,
+            )
     else:
-        console.print(f"capacity: within every office's capacity (rules {capacity['rules']!r})",
-                      highlight=False)
+        console.print(
+            f"capacity: within every office's capacity (rules {capacity['rules']!r})",
+            highlight=False,
+        )
     if summary.get("novel"):
         console.print(
             f"novelty: {summary['novel']} declarations unlike the training data (new importer, "
@@ -380,109 +397,10 @@ def _print_routing(summary: dict[str, Any]) -> None:
         )
 
 
-@risk_app.command("drift")
-def drift(
-    input: Annotated[Path, typer.Option("--input", help="Recent declarations.")],
-    model: ModelOpt = None,
-    layout: LayoutOpt = "kcs",
-    top: Annotated[
-        int,
-        typer.Option(
-            "--top",
-            min=1,
-            help="Features to show per kind (declaration, then history), worst first.",
-        ),
-    ] = 15,
-) -> None:
-    """Population stability index of each feature: training data vs recent declarations.
-    Declaration features come first; history features shift by design and are listed apart."""
-    from haiquan.risk.service import drift_report
-
-    report = drift_report(input, model, layout=_layout(layout))
-    titles = {
-        "declaration": "declaration features: drift here means trade changed (PSI)",
-        "history": "history features: shift by design after training, read with care (PSI)",
-    }
-    for kind, title in titles.items():
-        part = report[report["kind"] == kind]
-        table = Table(title=title)
-        for column in ("feature", "kind", "psi", "status"):
-            table.add_column(column)
-        for row in part.head(top).itertuples():
-            table.add_row(str(row.feature), str(row.kind), f"{row.psi:.4f}", str(row.status))
-        console.print(table)
-    for kind in ("declaration", "history"):
-        part = report[report["kind"] == kind]
-        counts = part["status"].value_counts()
-        console.print(
-            f"{kind} features: "
-            + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("significant", "moderate", "stable"))
-        )
-
-
-@risk_app.command("versions")
-def versions(model: ModelOpt = None, output: FormatOption = OutputFormat.table) -> None:
-    """List the model versions kept in the model directory."""
-    from haiquan.risk.store import default_model_dir, list_versions
-
-    root = model or default_model_dir()
-    kept = list_versions(root)
-    if output is not OutputFormat.table:
-        emit(kept, output)
-        for v in kept:
-            if v.get("synthetic_source"):
-                side_console(output).print(
-                    f"{v['version']}: trained on SYNTHETIC declarations — "
-                    f"{v['synthetic_source']}; its scores say nothing about real risk",
-                    highlight=False)
-        return
-    if not kept:
-        console.print(
-            f"no risk model versions in {root}; train one: "
-            f"haiquan risk train --train TRAIN.csv --model {root}",
-            highlight=False,
-        )
-        return
-    rows = [
-        {
-            "version": v["version"],
-            "current": "*" if v["current"] else "",
-            "training data": {True: "SYNTHETIC", False: "real"}.get(v["synthetic"],
-                                                                   "not recorded"),
-            "created": v["created"],
-            "rows": v["training_rows"],
-            "trained to": v["training_to"],
-            "valid AUC": v["valid_auc"],
-            "valid prec@5%": v["valid_precision_at_5"],
-        }
-        for v in kept
-    ]
-    emit(rows, columns=[Column(c) for c in ("version", "current", "training data", "created",
-                                            "rows", "trained to")]
-         + [Column("valid AUC", kind="auto"), Column("valid prec@5%", kind="auto")],
-         title="risk model versions")
-    for v in kept:
-        if v.get("synthetic_source"):
-            console.print(f"{v['version']}: trained on SYNTHETIC declarations — "
-                          f"{v['synthetic_source']}; its scores say nothing about real risk",
-                          highlight=False)
-
-
-@risk_app.command("use")
-def use(
-    version: Annotated[str, typer.Argument(help="Version to make current, e.g. v0001.")],
-    model: ModelOpt = None,
-) -> None:
-    """Make another kept version the current one (roll back or forward)."""
-    from haiquan.risk.store import default_model_dir, use_version
-
-    use_version(model or default_model_dir(), version)
-    console.print(f"{version} is now the current risk model")
-
-
 def register(app: typer.Typer) -> None:
     """Mount ``haiquan risk`` on the root app."""
-    from haiquan.cli import risk_outcomes
+    from haiquan.cli import risk_models, risk_outcomes
 
+    risk_models.register(risk_app)
     risk_outcomes.register(risk_app)
     app.add_typer(risk_app, name="risk")

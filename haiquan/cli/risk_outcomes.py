@@ -22,14 +22,17 @@ def outcome(
     ],
     item: Annotated[int, typer.Option("--item", min=1, help="Goods item number.")] = 1,
     duty: Annotated[
-        float, typer.Option("--duty", min=0, help="Duty and taxes recovered (declaration "
-                            "currency).")
+        float,
+        typer.Option("--duty", min=0, help="Duty and taxes recovered (declaration currency)."),
     ] = 0.0,
     fraud_type: Annotated[
         str | None,
-        typer.Option("--fraud-type", help="undervaluation, misclassification, quantity, false "
-                     "origin, prohibited goods, intellectual property, drugs, public safety, "
-                     "other."),
+        typer.Option(
+            "--fraud-type",
+            help="undervaluation, misclassification, quantity, false "
+            "origin, prohibited goods, intellectual property, drugs, public safety, "
+            "other.",
+        ),
     ] = None,
     inspected_on: Annotated[
         str | None, typer.Option("--inspected-on", help="Date of the inspection, YYYY-MM-DD.")
@@ -47,10 +50,17 @@ def outcome(
     from haiquan.risk.outcomes import InspectionOutcome, OutcomeStore
 
     try:
-        record = InspectionOutcome.model_validate({
-            "declaration_id": declaration, "item_number": item, "found": found,
-            "duty_recovered": duty, "fraud_type": fraud_type,
-            "inspected_on": day(inspected_on, "--inspected-on"), "officer": officer})
+        record = InspectionOutcome.model_validate(
+            {
+                "declaration_id": declaration,
+                "item_number": item,
+                "found": found,
+                "duty_recovered": duty,
+                "fraud_type": fraud_type,
+                "inspected_on": day(inspected_on, "--inspected-on"),
+                "officer": officer,
+            }
+        )
     except PydanticValidationError as error:
         first = error.errors()[0]
         raise InputError(
@@ -64,18 +74,29 @@ def outcome(
         stored = store.record(record, require_decision=not unselected)
     finally:
         store.close()
-    what = (f"fraud found ({stored['fraud_type'] or 'type not given'}"
-            f"{', critical' if stored['critical'] else ''}), duty recovered "
-            f"{stored['duty_recovered']:,.2f}" if found else "no fraud found")
-    selected = (f"selected {stored['channel']} ({stored['selection']})" if stored["channel"]
-                else "not selected by haiquan")
+    what = (
+        f"fraud found ({stored['fraud_type'] or 'type not given'}"
+        f"{', critical' if stored['critical'] else ''}), duty recovered "
+        f"{stored['duty_recovered']:,.2f}"
+        if found
+        else "no fraud found"
+    )
+    selected = (
+        f"selected {stored['channel']} ({stored['selection']})"
+        if stored["channel"]
+        else "not selected by haiquan"
+    )
     console.print(f"recorded {declaration}/{item}: {what}; {selected}", highlight=False)
 
 
 def results(
     by: Annotated[
-        str, typer.Option("--by", **listed("channel", "office", "rule", "alert", "month"),
-                          help="What to group the inspections by.")
+        str,
+        typer.Option(
+            "--by",
+            **listed("channel", "office", "rule", "alert", "month"),
+            help="What to group the inspections by.",
+        ),
     ] = "channel",
 ) -> None:
     """Hit rate and duty recovered of inspections, and the fraud rate the random draws
@@ -87,31 +108,52 @@ def results(
         console.print(note, highlight=False)
     if not report.table.empty:
         table = Table(title=f"inspection results by {by}")
-        for column in (by, "selected", "inspected", "found", "hit rate", "critical",
-                       "duty recovered", "awaiting"):
+        for column in (
+            by,
+            "selected",
+            "inspected",
+            "found",
+            "hit rate",
+            "critical",
+            "duty recovered",
+            "awaiting",
+        ):
             table.add_column(column, justify="left" if column == by else "right")
         for row in report.table.itertuples(index=False):
             data: dict[str, Any] = row._asdict()
             rate = data["hit_rate"]
-            table.add_row(str(data[by]), str(data["selected"]), str(data["inspected"]),
-                          str(data["found"]), "" if rate != rate else percent(rate),
-                          str(data["critical"]), f"{data['duty_recovered']:,.0f}",
-                          str(data["awaiting"]))
+            table.add_row(
+                str(data[by]),
+                str(data["selected"]),
+                str(data["inspected"]),
+                str(data["found"]),
+                "" if rate != rate else percent(rate),
+                str(data["critical"]),
+                f"{data['duty_recovered']:,.0f}",
+                str(data["awaiting"]),
+            )
         console.print(table)
     estimate = report.random
     if estimate.estimate is None:
-        console.print(f"fraud rate among all declarations: no random draw inspected yet "
-                      f"({estimate.awaiting} drawn, awaiting results)", highlight=False)
+        console.print(
+            f"fraud rate among all declarations: no random draw inspected yet "
+            f"({estimate.awaiting} drawn, awaiting results)",
+            highlight=False,
+        )
     else:
         console.print(
             f"fraud rate among all declarations (random draws, unbiased): "
             f"{percent(estimate.estimate)} (95 % interval {percent(estimate.low)}–"
             f"{percent(estimate.high)}, "
             f"{estimate.inspected} inspected, {estimate.awaiting} awaiting results)",
-            highlight=False)
+            highlight=False,
+        )
     if report.unmatched_outcomes:
-        console.print(f"{report.unmatched_outcomes} outcomes recorded for goods items no kept "
-                      "decision selected (--unselected): not in the table", highlight=False)
+        console.print(
+            f"{report.unmatched_outcomes} outcomes recorded for goods items no kept "
+            "decision selected (--unselected): not in the table",
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

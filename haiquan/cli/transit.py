@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -20,11 +20,12 @@ from haiquan.cli._output import Column, FormatOption, OutputFormat, emit, side_c
 
 __all__ = ["register"]
 
-transit_app = typer.Typer(help="ACTS transit: declarations, movements, guarantees, enquiries.",
-                          no_args_is_help=True)
-guarantee_app = typer.Typer(help="Guarantees and what open movements engage.",
-                            no_args_is_help=True)
+transit_app = typer.Typer(
+    help="ACTS transit: declarations, movements, guarantees, enquiries.", no_args_is_help=True
+)
+guarantee_app = typer.Typer(help="Guarantees and what open movements engage.", no_args_is_help=True)
 transit_app.add_typer(guarantee_app, name="guarantee")
+
 
 class OfficeRole(StrEnum):
     """The roles an office holds in the ACTS reference data."""
@@ -48,11 +49,15 @@ class MovementState(StrEnum):
     overdue = "overdue"
     enquiry = "enquiry"
     recovery = "recovery"
+    recovered = "recovered"
+    anticipated = "anticipated"
+    crossed = "crossed"
+    controlled = "controlled"
 
 
-def _route(m: object) -> str:
-    return " > ".join([m.office_of_departure, *m.offices_of_transit,  # type: ignore[attr-defined]
-                       m.office_of_destination])  # type: ignore[attr-defined]
+def _route(m: Any) -> str:
+    """A movement's offices in order, as the route column shows them."""
+    return " > ".join([m.office_of_departure, *m.offices_of_transit, m.office_of_destination])
 
 
 Mrn = Annotated[str, typer.Argument(help="Movement Reference Number (18 characters).")]
@@ -64,37 +69,63 @@ def _show(movement: object) -> None:
 
     assert isinstance(movement, MovementPublic)
     tag = " [yellow](synthetic)[/]" if movement.synthetic else ""
-    console.print(f"[bold]{movement.mrn}[/]{tag} {movement.role.value}: "
-                  f"[bold]{movement.state.value}[/]")
-    route = " > ".join([movement.office_of_departure, *movement.offices_of_transit,
-                        movement.office_of_destination])
-    console.print(f"route {route}; time limit {movement.time_limit.isoformat()}; guarantee "
-                  f"{escape(movement.guarantee_reference)} USD "
-                  f"{movement.amount_engaged_usd:,.2f}")
+    console.print(
+        f"[bold]{movement.mrn}[/]{tag} {movement.role.value}: [bold]{movement.state.value}[/]"
+    )
+    route = " > ".join(
+        [movement.office_of_departure, *movement.offices_of_transit, movement.office_of_destination]
+    )
+    console.print(
+        f"route {route}; time limit {movement.time_limit.isoformat()}; guarantee "
+        f"{escape(movement.guarantee_reference)} USD "
+        f"{movement.amount_engaged_usd:,.2f}"
+    )
     if movement.events:
         table = Table("at (UTC)", "step", "office", "state", "detail")
         for event in movement.events:
-            table.add_row(event.at.strftime("%Y-%m-%d %H:%M"), event.kind, event.office,
-                          event.state.value, escape(event.detail))
+            table.add_row(
+                event.at.strftime("%Y-%m-%d %H:%M"),
+                event.kind,
+                event.office,
+                event.state.value,
+                escape(event.detail),
+            )
         console.print(table)
 
 
 @transit_app.command("offices")
-def offices(role: Annotated[OfficeRole | None, typer.Option(help="Only offices with this role.")
-                            ] = None, output: FormatOption = OutputFormat.table) -> None:
+def offices(
+    role: Annotated[OfficeRole | None, typer.Option(help="Only offices with this role.")] = None,
+    output: FormatOption = OutputFormat.table,
+) -> None:
     """Customs offices of the ACTS reference data, with their roles."""
     from haiquan.transit import acts_reference
 
     table = output is OutputFormat.table
-    rows = [{"reference": office.reference, "name": office.name, "country": office.country,
-             "locode": office.locode,
-             "roles": ", ".join(sorted(office.roles)) if table else sorted(office.roles),
-             "synthetic": ("yes" if office.synthetic else "no") if table else office.synthetic}
-            for office in acts_reference().offices.values()
-            if role is None or role.value in office.roles]
-    emit(rows, output, columns=[Column("reference"), Column("name"), Column("country"),
-                                Column("locode", "UN/LOCODE"), Column("roles"),
-                                Column("synthetic")])
+    rows = [
+        {
+            "reference": office.reference,
+            "name": office.name,
+            "country": office.country,
+            "locode": office.locode,
+            "roles": ", ".join(sorted(office.roles)) if table else sorted(office.roles),
+            "synthetic": ("yes" if office.synthetic else "no") if table else office.synthetic,
+        }
+        for office in acts_reference().offices.values()
+        if role is None or role.value in office.roles
+    ]
+    emit(
+        rows,
+        output,
+        columns=[
+            Column("reference"),
+            Column("name"),
+            Column("country"),
+            Column("locode", "UN/LOCODE"),
+            Column("roles"),
+            Column("synthetic"),
+        ],
+    )
 
 
 @transit_app.command("states")
@@ -103,15 +134,22 @@ def states(output: FormatOption = OutputFormat.table) -> None:
     from haiquan.transit import acts_reference
 
     table = output is OutputFormat.table
-    emit([{"country": state.country, "live_from": state.live_from.isoformat(),
-           "source": escape(state.source) if table else state.source}
-          for state in acts_reference().states.values()], output,
-         columns=[Column("country"), Column("live_from", "live from"), Column("source")])
+    emit(
+        [
+            {
+                "country": state.country,
+                "live_from": state.live_from.isoformat(),
+                "source": escape(state.source) if table else state.source,
+            }
+            for state in acts_reference().states.values()
+        ],
+        output,
+        columns=[Column("country"), Column("live_from", "live from"), Column("source")],
+    )
 
 
 @transit_app.command("check")
-def check(path: Annotated[Path, typer.Argument(help="An NCTS XML message (CC015C ...).")]
-          ) -> None:
+def check(path: Annotated[Path, typer.Argument(help="An NCTS XML message (CC015C ...).")]) -> None:
     """Check an NCTS message against its XML Schema; exit 2 when it is invalid."""
     from haiquan.transit import check_ncts_message
 
@@ -126,8 +164,11 @@ def check(path: Annotated[Path, typer.Argument(help="An NCTS XML message (CC015C
 
 
 @transit_app.command("declare")
-def declare(path: Annotated[Path, typer.Argument(
-        help="The declaration as JSON (docs/transit.md shows its fields).")]) -> None:
+def declare(
+    path: Annotated[
+        Path, typer.Argument(help="The declaration as JSON (docs/transit.md shows its fields).")
+    ],
+) -> None:
     """Lodge a transit declaration: allocate the MRN and engage the guarantee."""
     from haiquan.transit import TransitDeclaration
     from haiquan.transit.service import configured_service
@@ -137,8 +178,12 @@ def declare(path: Annotated[Path, typer.Argument(
 
 
 @transit_app.command("release")
-def release(mrn: Mrn, tad: Annotated[str | None, typer.Option(
-        help="Also write the Transit Accompanying Document (PDF) here.")] = None) -> None:
+def release(
+    mrn: Mrn,
+    tad: Annotated[
+        str | None, typer.Option(help="Also write the Transit Accompanying Document (PDF) here.")
+    ] = None,
+) -> None:
     """Release for transit: the anticipated records go to the offices on the route."""
     from haiquan.transit.service import configured_service
     from haiquan.transit.tad import write_tad
@@ -169,9 +214,17 @@ def crossing(mrn: Mrn, office: Office) -> None:
 
 
 @transit_app.command("arrival")
-def arrival(mrn: Mrn, office: Office, notification: Annotated[Path | None, typer.Option(
-        help="The trader's arrival notification (NCTS CC007C XML), checked against its "
-        "schema and the MRN.")] = None) -> None:
+def arrival(
+    mrn: Mrn,
+    office: Office,
+    notification: Annotated[
+        Path | None,
+        typer.Option(
+            help="The trader's arrival notification (NCTS CC007C XML), checked against its "
+            "schema and the MRN."
+        ),
+    ] = None,
+) -> None:
     """At the office of destination: the goods were presented; advise departure."""
     from haiquan.errors import ValidationError
     from haiquan.transit.ncts import arrival_notification_mrn
@@ -182,24 +235,28 @@ def arrival(mrn: Mrn, office: Office, notification: Annotated[Path | None, typer
         if named.upper() != mrn.strip().upper():
             raise ValidationError(
                 "the arrival notification is for another movement",
-                expected=f"a CC007C naming {mrn}", got=named,
-                fix="present the notification of this movement")
+                expected=f"a CC007C naming {mrn}",
+                got=named,
+                fix="present the notification of this movement",
+            )
     _show(configured_service().record_arrival(mrn, office))
 
 
 @transit_app.command("control")
 def control(
     mrn: Mrn,
-    discrepancies: Annotated[bool, typer.Option(
-        "--discrepancies/--satisfactory", help="Control result (default satisfactory).")]
-    = False,
+    discrepancies: Annotated[
+        bool,
+        typer.Option(
+            "--discrepancies/--satisfactory", help="Control result (default satisfactory)."
+        ),
+    ] = False,
     remarks: Annotated[str, typer.Option(help="What was found.")] = "",
 ) -> None:
     """At destination: send the control results to the office of departure."""
     from haiquan.transit.service import configured_service
 
-    _show(configured_service().record_control(mrn, satisfactory=not discrepancies,
-                                              remarks=remarks))
+    _show(configured_service().record_control(mrn, satisfactory=not discrepancies, remarks=remarks))
 
 
 @transit_app.command("resolve")
@@ -221,8 +278,7 @@ def deadlines() -> None:
 
 
 @transit_app.command("recovered")
-def recovered(mrn: Mrn, note: Annotated[str, typer.Option(help="How it was recovered.")]
-              ) -> None:
+def recovered(mrn: Mrn, note: Annotated[str, typer.Option(help="How it was recovered.")]) -> None:
     """At departure: the duties were recovered; close the movement, release the guarantee."""
     from haiquan.transit.service import configured_service
 
@@ -249,15 +305,34 @@ def list_movements(
     from haiquan.transit.queries import open_movements
     from haiquan.transit.service import configured_service
 
-    page = open_movements(configured_service().store,
-                          states=[State(state.value)] if state else None, office=office,
-                          limit=limit)
-    emit([{"mrn": m.mrn, "state": m.state.value, "route": _route(m),
-           "time_limit": m.time_limit.isoformat(), "engaged_usd": m.amount_engaged_usd,
-           "synthetic": m.synthetic} for m in page.movements], output,
-         columns=[Column("mrn", "MRN"), Column("state"), Column("route"),
-                  Column("time_limit", "time limit"),
-                  Column("engaged_usd", "USD engaged", "usd"), Column("synthetic")])
+    page = open_movements(
+        configured_service().store,
+        states=[State(state.value)] if state else None,
+        office=office,
+        limit=limit,
+    )
+    emit(
+        [
+            {
+                "mrn": m.mrn,
+                "state": m.state.value,
+                "route": _route(m),
+                "time_limit": m.time_limit.isoformat(),
+                "engaged_usd": m.amount_engaged_usd,
+                "synthetic": m.synthetic,
+            }
+            for m in page.movements
+        ],
+        output,
+        columns=[
+            Column("mrn", "MRN"),
+            Column("state"),
+            Column("route"),
+            Column("time_limit", "time limit"),
+            Column("engaged_usd", "USD engaged", "usd"),
+            Column("synthetic"),
+        ],
+    )
     side_console(output).print(f"{page.total} matching, {len(page.movements)} shown")
 
 
@@ -268,15 +343,25 @@ def overview() -> None:
     from haiquan.transit.service import configured_service
 
     view = transit_overview(configured_service().store)
-    console.print(f"{view.open} open; by state: "
-                  + ", ".join(f"{s} {n}" for s, n in sorted(view.by_state.items()))
-                  + (f"; {view.synthetic} synthetic" if view.synthetic else ""))
-    table = Table("route", "countries", "open", "overdue", "enquiry", "recovery",
-                  "median h", "p90 h")
+    console.print(
+        f"{view.open} open; by state: "
+        + ", ".join(f"{s} {n}" for s, n in sorted(view.by_state.items()))
+        + (f"; {view.synthetic} synthetic" if view.synthetic else "")
+    )
+    table = Table(
+        "route", "countries", "open", "overdue", "enquiry", "recovery", "median h", "p90 h"
+    )
     for r in view.routes:
-        table.add_row(r.route, r.countries, str(r.open), str(r.overdue), str(r.enquiry),
-                      str(r.recovery), f"{r.median_hours:.1f}" if r.median_hours else "",
-                      f"{r.p90_hours:.1f}" if r.p90_hours else "")
+        table.add_row(
+            r.route,
+            r.countries,
+            str(r.open),
+            str(r.overdue),
+            str(r.enquiry),
+            str(r.recovery),
+            f"{r.median_hours:.1f}" if r.median_hours else "",
+            f"{r.p90_hours:.1f}" if r.p90_hours else "",
+        )
     console.print(table)
     crossings = Table("crossing", "name", "open", "overdue", "enquiry")
     for c in view.crossings:
@@ -294,8 +379,9 @@ def guarantee_add(
     from haiquan.transit import GuaranteeCreate
     from haiquan.transit.service import configured_service
 
-    made = configured_service().register_guarantee(GuaranteeCreate(
-        reference=reference, holder=holder, reference_amount_usd=amount))
+    made = configured_service().register_guarantee(
+        GuaranteeCreate(reference=reference, holder=holder, reference_amount_usd=amount)
+    )
     console.print(f"{made.reference} of {made.holder}: USD {made.reference_amount_usd:,.2f}")
 
 
@@ -305,9 +391,11 @@ def guarantee_show(reference: Annotated[str, typer.Argument()]) -> None:
     from haiquan.transit.service import configured_service
 
     g = configured_service().guarantee(reference)
-    console.print(f"{g.reference} of {g.holder}: reference USD {g.reference_amount_usd:,.2f}, "
-                  f"engaged {g.engaged_usd:,.2f} by {g.open_movements} open movement(s), "
-                  f"balance {g.balance_usd:,.2f}")
+    console.print(
+        f"{g.reference} of {g.holder}: reference USD {g.reference_amount_usd:,.2f}, "
+        f"engaged {g.engaged_usd:,.2f} by {g.open_movements} open movement(s), "
+        f"balance {g.balance_usd:,.2f}"
+    )
 
 
 @guarantee_app.command("use")
@@ -316,18 +404,33 @@ def guarantee_use_command(output: FormatOption = OutputFormat.table) -> None:
     from haiquan.transit.queries import guarantee_use
     from haiquan.transit.service import configured_service
 
-    emit([{"holder": use.holder, "destination": use.destination_country,
-           "open_movements": use.open_movements, "engaged_usd": use.engaged_usd}
-          for use in guarantee_use(configured_service().store)], output,
-         columns=[Column("holder"), Column("destination"),
-                  Column("open_movements", "open movements", "auto"),
-                  Column("engaged_usd", "USD engaged", "usd")])
+    emit(
+        [
+            {
+                "holder": use.holder,
+                "destination": use.destination_country,
+                "open_movements": use.open_movements,
+                "engaged_usd": use.engaged_usd,
+            }
+            for use in guarantee_use(configured_service().store)
+        ],
+        output,
+        columns=[
+            Column("holder"),
+            Column("destination"),
+            Column("open_movements", "open movements", "auto"),
+            Column("engaged_usd", "USD engaged", "usd"),
+        ],
+    )
 
 
 @transit_app.command("sync")
-def sync(gateway_home: Annotated[Path | None, typer.Option(
-        help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HOME/gateway).")] = None
-         ) -> None:
+def sync(
+    gateway_home: Annotated[
+        Path | None,
+        typer.Option(help="Gateway node folder (default: HAIQUAN_GATEWAY_HOME or HOME/gateway)."),
+    ] = None,
+) -> None:
     """Hand the transit messages to the gateway node and apply those it received."""
     from haiquan.exchange import GatewayNode, default_gateway_home
     from haiquan.transit import apply_inbox, hand_over
@@ -337,8 +440,9 @@ def sync(gateway_home: Annotated[Path | None, typer.Option(
     with GatewayNode.from_home(gateway_home or default_gateway_home()) as node:
         sent = hand_over(service, node)
         report = apply_inbox(service, node)
-    console.print(f"handed over {sent}; applied {len(report.applied)}; "
-                  f"refused {len(report.refused)}")
+    console.print(
+        f"handed over {sent}; applied {len(report.applied)}; refused {len(report.refused)}"
+    )
     for message_id, reason in report.refused.items():
         console.print(f"  - {escape(message_id)}: {escape(reason)}")
 

@@ -32,8 +32,12 @@ class DeclarationLayout(StrEnum):
     canonical = "canonical"
 
 
-ReporterOption = Annotated[str | None, typer.Option(
-    parser=country_code, help="Reporter, ISO code (VNM, VN or 704); default the home country.")]
+ReporterOption = Annotated[
+    str | None,
+    typer.Option(
+        parser=country_code, help="Reporter, ISO code (VNM, VN or 704); default the home country."
+    ),
+]
 
 
 class WarehouseTable(StrEnum):
@@ -52,27 +56,46 @@ class ExportFormat(StrEnum):
 
 
 FrequencyOption = Annotated[
-    Frequency, typer.Option(case_sensitive=False, help="Monthly, quarterly or annual.")]
+    Frequency, typer.Option(case_sensitive=False, help="Monthly, quarterly or annual.")
+]
 TradeDirectionOption = Annotated[TradeDirection, typer.Option(help="The home country's side.")]
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TimeElapsedColumn(), console=error_console, transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=error_console,
+        transient=True,
+    )
 
 
 def load(
     files: Annotated[list[Path], typer.Argument(help="Files to load, in order.")],
-    format: Annotated[str | None, typer.Option(
-        help="Trade format: census, dots, baci, eu15, comtrade, comtrade-legacy, sdmx, canonical "
-        "(detected when left out).")] = None,
-    declarations: Annotated[bool, typer.Option(
-        "--declarations", help="The files are declarations, not trade statistics.")] = False,
-    layout: Annotated[DeclarationLayout, typer.Option(
-        help="Declaration layout of --declarations files.")] = DeclarationLayout.kcs,
-    refresh: Annotated[bool, typer.Option(
-        "--refresh", help="Then compute and store the forecasts, partner scores and plan of "
-        "the new data (`haiquan refresh`).")] = False,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            help="Trade format: census, dots, baci, eu15, comtrade, comtrade-legacy, sdmx, "
+            "canonical (detected when left out)."
+        ),
+    ] = None,
+    declarations: Annotated[
+        bool,
+        typer.Option("--declarations", help="The files are declarations, not trade statistics."),
+    ] = False,
+    layout: Annotated[
+        DeclarationLayout, typer.Option(help="Declaration layout of --declarations files.")
+    ] = DeclarationLayout.kcs,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Then compute and store the forecasts, partner scores and plan of "
+            "the new data (`haiquan refresh`).",
+        ),
+    ] = False,
 ) -> None:
     """Load trade or declaration files into the warehouse (all or nothing, never twice)."""
     from haiquan.warehouse.loading import load_declarations_file, load_trade_file
@@ -90,11 +113,14 @@ def load(
             else:
                 result = load_trade_file(file, format, progress=step)
         if result.already_loaded:
-            console.print(f"{file}: already loaded (load {result.load_id}, same SHA-256); "
-                          "nothing changed")
+            console.print(
+                f"{file}: already loaded (load {result.load_id}, same SHA-256); nothing changed"
+            )
             continue
-        console.print(f"{file}: loaded {result.rows:,} rows as load {result.load_id} "
-                      f"({result.format}); replaced {result.replaced_rows:,} earlier rows")
+        console.print(
+            f"{file}: loaded {result.rows:,} rows as load {result.load_id} "
+            f"({result.format}); replaced {result.replaced_rows:,} earlier rows"
+        )
         for note in result.set_aside:
             console.print(f"  set aside {note['rows']} rows: {note['reason']}")
         changed = changed or not declarations
@@ -103,14 +129,20 @@ def load(
 
         run_refresh()
     elif changed:
-        console.print("the stored forecasts, partner scores and plan are of the earlier data: "
-                      "a running server recomputes them in the background, or run "
-                      "`haiquan refresh`")
+        console.print(
+            "the stored forecasts, partner scores and plan are of the earlier data: "
+            "a running server recomputes them in the background, or run "
+            "`haiquan refresh`"
+        )
 
 
 def partner(
-    code: Annotated[str, typer.Argument(
-        parser=country_code, help="Partner: ISO code (KOR, KR or 410) or named group.")],
+    code: Annotated[
+        str,
+        typer.Argument(
+            parser=country_code, help="Partner: ISO code (KOR, KR or 410) or named group."
+        ),
+    ],
     reporter: ReporterOption = None,
     frequency: FrequencyOption = Frequency.A,
     since: Annotated[str | None, typer.Option(help="First period to show.")] = None,
@@ -122,8 +154,9 @@ def partner(
     frame = partner_series(code, reporter, frequency=frequency.value)
     if since:
         frame = frame[frame["period"] >= since]
-    print_frame(frame, f"Trade with {code.upper()} (mirror = as the partner reports it)",
-                output=output)
+    print_frame(
+        frame, f"Trade with {code.upper()} (mirror = as the partner reports it)", output=output
+    )
 
 
 def top_partners(
@@ -137,16 +170,17 @@ def top_partners(
     """The largest partner countries of the home country in a period."""
     from haiquan.warehouse.queries import top_partners as query
 
-    frame = query(reporter, year, flow=flow.value if flow else None, frequency=frequency.value,
-                  n=n)
+    frame = query(reporter, year, flow=flow.value if flow else None, frequency=frequency.value, n=n)
     print_frame(frame, "Top partners", output=output)
 
 
 def top_commodities(
     year: Annotated[str | None, typer.Option(help="Year (default: latest).")] = None,
     reporter: ReporterOption = None,
-    partner: Annotated[str | None, typer.Option(
-        parser=country_code, help="Only trade with this partner (ISO code).")] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option(parser=country_code, help="Only trade with this partner (ISO code)."),
+    ] = None,
     flow: TradeDirectionOption = TradeDirection.export,
     n: Annotated[int, typer.Option("-n", help="How many commodities.")] = 20,
     output: FormatOption = OutputFormat.table,
@@ -156,8 +190,9 @@ def top_commodities(
 
     frame = query(reporter, year, partner=partner, flow=flow.value, n=n)
     if frame.empty and output is OutputFormat.table:
-        console.print("no commodity-level rows in the warehouse (load BACI or a canonical file "
-                      "with HS codes)")
+        console.print(
+            "no commodity-level rows in the warehouse (load BACI or a canonical file with HS codes)"
+        )
         return
     print_frame(frame, "Top commodities", output=output)
 
@@ -173,15 +208,18 @@ def export(
     table: Annotated[WarehouseTable, typer.Argument(help="The table to export.")],
     destination: Annotated[Path, typer.Argument(help="A file (CSV) or folder (Parquet).")],
     format: Annotated[ExportFormat, typer.Option(help="The file format.")] = ExportFormat.csv,
-    partition_by: Annotated[list[str] | None, typer.Option(
-        "--partition-by", help="Columns to partition Parquet by (repeat the option).")] = None,
+    partition_by: Annotated[
+        list[str] | None,
+        typer.Option("--partition-by", help="Columns to partition Parquet by (repeat the option)."),
+    ] = None,
 ) -> None:
     """Export a warehouse table to CSV or partitioned Parquet (for Spark or Dask)."""
     from haiquan.warehouse.queries import export_table
 
     target = output_path(destination, "DESTINATION", folder=bool(partition_by))
-    written = export_table(table.value, target, format=format.value,
-                           partition_by=partition_by or [])
+    written = export_table(
+        table.value, target, format=format.value, partition_by=partition_by or []
+    )
     console.print(f"wrote {written}")
 
 

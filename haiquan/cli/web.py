@@ -68,8 +68,9 @@ def list_users(output: FormatOption = OutputFormat.table) -> None:
         }
         for user in _store().list_users()
     ]
-    emit(rows, output, columns=[Column(c) for c in ("username", "name", "role", "active",
-                                                    "created")])
+    emit(
+        rows, output, columns=[Column(c) for c in ("username", "name", "role", "active", "created")]
+    )
 
 
 @users_app.command("set")
@@ -139,18 +140,29 @@ def list_tokens(
             "prefix": t.prefix + "…" if table else t.prefix,
             "created": f"{t.created_at:%Y-%m-%d}" if table else t.created_at,
             "expires": (f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-")
-            if table else t.expires_at,
+            if table
+            else t.expires_at,
             "last_used": (f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-")
-            if table else t.last_used_at,
+            if table
+            else t.last_used_at,
             "revoked": ("yes" if t.revoked else "no") if table else t.revoked,
         }
         for t in _store().list_tokens(username)
     ]
-    emit(rows, output, columns=[
-        Column("id", kind="auto"), Column("user"), Column("label"), Column("prefix"),
-        Column("created"), Column("expires"), Column("last_used", "last used"),
-        Column("revoked"),
-    ])
+    emit(
+        rows,
+        output,
+        columns=[
+            Column("id", kind="auto"),
+            Column("user"),
+            Column("label"),
+            Column("prefix"),
+            Column("created"),
+            Column("expires"),
+            Column("last_used", "last used"),
+            Column("revoked"),
+        ],
+    )
 
 
 @users_app.command("revoke")
@@ -171,11 +183,16 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Address (default: HAIQUAN_WEB_HOST)")
         ] = None,
         port: Annotated[int | None, typer.Option(help="Port (default: HAIQUAN_WEB_PORT)")] = None,
-        tls_certificate: Annotated[Path | None, typer.Option(
-            help="PEM certificate chain: serve HTTPS (TLS 1.2+, modern ciphers), with --tls-key."
-        )] = None,
-        tls_key: Annotated[Path | None, typer.Option(
-            help="PEM private key of --tls-certificate.")] = None,
+        tls_certificate: Annotated[
+            Path | None,
+            typer.Option(
+                help="PEM certificate chain: serve HTTPS (TLS 1.2+, modern ciphers), "
+                "with --tls-key."
+            ),
+        ] = None,
+        tls_key: Annotated[
+            Path | None, typer.Option(help="PEM private key of --tls-certificate.")
+        ] = None,
     ) -> None:
         """Serve the dashboard and the HTTP API (Ctrl-C stops it)."""
         from haiquan.web import serve as run

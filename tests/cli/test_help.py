@@ -29,8 +29,13 @@ def _modules_after(*arguments: str) -> set[str]:
         "from haiquan.cli import main\n"
         "main()\n"
     )
-    run = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True,
-                         text=True, check=False, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", script, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert "Usage: haiquan" in run.stdout
     return set(json.loads(run.stderr.strip().splitlines()[-1]))
@@ -40,7 +45,8 @@ def _modules_after(*arguments: str) -> set[str]:
 def test_help_does_not_import_the_numerical_stack(arguments: tuple[str, ...]) -> None:
     loaded = _modules_after(*arguments)
     assert not [name for name in HEAVY if name in loaded], sorted(
-        name for name in loaded if name.split(".")[0] in HEAVY)
+        name for name in loaded if name.split(".")[0] in HEAVY
+    )
     # Nor the command modules the help does not describe: they are imported when used.
     assert "haiquan.cli.forecast" not in loaded
     assert "haiquan.reference.agreements" not in loaded
@@ -79,33 +85,69 @@ def test_no_help_shows_a_bool_metavar(haiquan: Haiquan, path: tuple[str, ...]) -
     assert "<bool>" not in shown.out and "BOOLEAN" not in shown.out, shown.out
 
 
-@pytest.mark.parametrize("path", [
-    ("aeo", "list"), ("aeo", "partners"), ("alerts", "list"), ("commitments", "catalogues"),
-    ("commitments", "history"), ("commitments", "rate"), ("commitments", "compare"),
-    ("commitments", "deadlines"), ("show", "agreements"), ("show", "hs-search"),
-    ("show", "top-partners"), ("show", "loads"), ("backtest-runs",), ("gateway", "messages"),
-    ("gateway", "status"), ("gateway", "partner", "list"), ("transit", "list"),
-    ("users", "list"), ("risk", "versions"), ("db", "status"),
-])
-def test_listing_commands_offer_table_json_and_csv(haiquan: Haiquan,
-                                                   path: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("aeo", "list"),
+        ("aeo", "partners"),
+        ("alerts", "list"),
+        ("commitments", "catalogues"),
+        ("commitments", "history"),
+        ("commitments", "rate"),
+        ("commitments", "compare"),
+        ("commitments", "deadlines"),
+        ("show", "agreements"),
+        ("show", "hs-search"),
+        ("show", "top-partners"),
+        ("show", "loads"),
+        ("backtest-runs",),
+        ("gateway", "messages"),
+        ("gateway", "status"),
+        ("gateway", "partner", "list"),
+        ("transit", "list"),
+        ("users", "list"),
+        ("risk", "versions"),
+        ("db", "status"),
+    ],
+)
+def test_listing_commands_offer_table_json_and_csv(haiquan: Haiquan, path: tuple[str, ...]) -> None:
     shown = haiquan(*path, "--help", "--format", "json")  # --help wins over every option
     assert "--format" in shown.out and "table|json|csv" in shown.out, shown.out
 
 
-@pytest.mark.parametrize(("words", "expected"), [
-    ("haiquan show agreements --kind ", {"fta", "aeo_mra", "eco_exchange", "single_window"}),
-    ("haiquan show top-partners --frequency ", {"M", "Q", "A"}),
-    ("haiquan commitments catalogues --format ", {"table", "json", "csv"}),
-    ("haiquan sh", {"show"}),
-])
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("haiquan show agreements --kind ", {"fta", "aeo_mra", "eco_exchange", "single_window"}),
+        ("haiquan show top-partners --frequency ", {"M", "Q", "A"}),
+        ("haiquan commitments catalogues --format ", {"table", "json", "csv"}),
+        ("haiquan sh", {"show"}),
+        # Text options the library checks leniently still list and complete their values.
+        ("haiquan forecast --flow re", {"re-export", "re-import"}),
+        (
+            "haiquan users add someone --role ",
+            {"viewer", "analyst", "risk_officer", "administrator"},
+        ),
+    ],
+)
 def test_the_shell_completes_choices(words: str, expected: set[str]) -> None:
-    environment = {**os.environ, "_HAIQUAN_COMPLETE": "complete_bash", "COMP_WORDS": words,
-                   "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    environment = {
+        **os.environ,
+        "_HAIQUAN_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
     run = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.argv[0] = 'haiquan'\n"
-         "from haiquan.cli import main; main()"],
-        capture_output=True, text=True, env=environment, check=False, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.argv[0] = 'haiquan'\nfrom haiquan.cli import main; main()",
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
     )
     assert set(run.stdout.split()) == expected, (run.stdout, run.stderr)
 
@@ -114,3 +156,22 @@ def test_a_choice_outside_the_list_is_refused_with_the_list(haiquan: Haiquan) ->
     refused = haiquan("show", "agreements", "--kind", "trade")
     assert refused.code == 2
     assert "fta" in refused.err and "single_window" in refused.err, refused.err
+
+
+def test_the_lists_the_cli_repeats_match_the_library() -> None:
+    # Repeated in the CLI so that `--help` needs not import the transit store or the web app.
+    from haiquan.cli.transit import MovementState
+    from haiquan.cli.web import _ROLE_NAMES
+    from haiquan.transit.models import State
+    from haiquan.web.auth.roles import Role
+
+    assert [s.value for s in MovementState] == [s.value for s in State]
+    assert list(_ROLE_NAMES) == [r.value for r in Role]
+
+
+def test_a_listed_text_option_shows_its_values(
+    haiquan: Haiquan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # the help on one line per option
+    shown = haiquan("forecast", "--help")
+    assert "<import|export|re-export|re-import>" in shown.out, shown.out

@@ -18,15 +18,17 @@ def _csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize("command", [
-    ("show", "agreements", "--country", "VNM", "--on", "2024-01-01"),
-    ("show", "agreements", "--partner", "KOR", "--on", "2024-01-01"),
-    ("show", "hs-search", "shrimp"),
-    ("commitments", "catalogues"),
-    ("transit", "offices"),
-])
-def test_json_csv_and_table_hold_the_same_rows(haiquan: Haiquan,
-                                               command: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("show", "agreements", "--country", "VNM", "--on", "2024-01-01"),
+        ("show", "agreements", "--partner", "KOR", "--on", "2024-01-01"),
+        ("show", "hs-search", "shrimp"),
+        ("commitments", "catalogues"),
+        ("transit", "offices"),
+    ],
+)
+def test_json_csv_and_table_hold_the_same_rows(haiquan: Haiquan, command: tuple[str, ...]) -> None:
     as_json = haiquan(*command, "--format", "json")
     as_csv = haiquan(*command, "--format", "csv")
     as_table = haiquan(*command)
@@ -42,20 +44,26 @@ def test_json_csv_and_table_hold_the_same_rows(haiquan: Haiquan,
 
 
 def test_json_holds_raw_values_and_the_table_words(haiquan: Haiquan) -> None:
-    rows = json.loads(haiquan("show", "agreements", "--country", "VNM", "--on", "2024-01-01",
-                              "--format", "json").out)
+    rows = json.loads(
+        haiquan(
+            "show", "agreements", "--country", "VNM", "--on", "2024-01-01", "--format", "json"
+        ).out
+    )
     assert all(isinstance(r["applies"], bool) and isinstance(r["verified"], bool) for r in rows)
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["signed"]) for r in rows if r["signed"])
-    flags = json.loads(haiquan("show", "agreements", "--partner", "KOR", "--on", "2024-01-01",
-                               "--format", "json").out)
+    flags = json.loads(
+        haiquan(
+            "show", "agreements", "--partner", "KOR", "--on", "2024-01-01", "--format", "json"
+        ).out
+    )
     assert {f["flag"] for f in flags} and all(isinstance(f["agreements"], list) for f in flags)
 
 
-def test_commitment_rates_are_fractions_in_json_and_per_cent_in_the_table(
-        haiquan: Haiquan) -> None:
+def test_commitment_rates_are_fractions_in_json_and_per_cent_in_the_table(haiquan: Haiquan) -> None:
     assert haiquan("commitments", "load-example").code == 0
-    timeline = json.loads(haiquan("commitments", "timeline", "wto_tfa", "-c", "VNM",
-                                  "--format", "json").out)
+    timeline = json.loads(
+        haiquan("commitments", "timeline", "wto_tfa", "-c", "VNM", "--format", "json").out
+    )
     rates = [row["rate"] for row in timeline]
     assert rates and all(0 <= rate <= 1 for rate in rates) and max(rates) > 0
     table = haiquan("commitments", "timeline", "wto_tfa", "-c", "VNM").out
@@ -66,10 +74,14 @@ def test_commitment_rates_are_fractions_in_json_and_per_cent_in_the_table(
 
 def test_the_former_json_flags_still_answer_as_format_json(haiquan: Haiquan) -> None:
     assert haiquan("commitments", "load-example").code == 0
-    old = json.loads(haiquan("commitments", "rate", "wto_tfa", "-c", "VNM", "--on",
-                             "2022-06-01", "--json").out)
-    new = json.loads(haiquan("commitments", "rate", "wto_tfa", "-c", "VNM", "--on",
-                             "2022-06-01", "--format", "json").out)
+    old = json.loads(
+        haiquan("commitments", "rate", "wto_tfa", "-c", "VNM", "--on", "2022-06-01", "--json").out
+    )
+    new = json.loads(
+        haiquan(
+            "commitments", "rate", "wto_tfa", "-c", "VNM", "--on", "2022-06-01", "--format", "json"
+        ).out
+    )
     assert old == new and 0 < old["rate"] <= 1
     assert "--json" not in haiquan("commitments", "rate", "--help").out
 
@@ -81,18 +93,21 @@ def test_an_empty_listing_is_an_empty_document(haiquan: Haiquan) -> None:
 
 
 def test_the_synthetic_label_goes_beside_json_and_csv_not_into_them(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     rows = [{"partner": "KOR", "value_usd": 19_100_000_000.0, "trade_share": 0.1234}]
-    columns = [Column("partner"), Column("value_usd", "value (M USD)", "money"),
-               Column("trade_share", "share", "percent")]
+    columns = [
+        Column("partner"),
+        Column("value_usd", "value (M USD)", "money"),
+        Column("trade_share", "share", "percent"),
+    ]
     emit(rows, OutputFormat.json, columns=columns, synthetic=True)
     out, err = capsys.readouterr()
     assert json.loads(out) == rows
     assert "SYNTHETIC" in err
     emit(rows, OutputFormat.csv, columns=columns, synthetic=True)
     out, err = capsys.readouterr()
-    assert _csv(out) == [{"partner": "KOR", "value_usd": "19100000000.0",
-                          "trade_share": "0.1234"}]
+    assert _csv(out) == [{"partner": "KOR", "value_usd": "19100000000.0", "trade_share": "0.1234"}]
     assert "SYNTHETIC" in err
     emit(rows, OutputFormat.table, columns=columns, synthetic=True)
     out, err = capsys.readouterr()
