@@ -133,12 +133,15 @@ def load_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
     return data
 
 
-def parse_setting_yaml(text: str, path: Path, what: str, expected: str = "YAML text") -> Any:
+def parse_setting_yaml(
+    text: str, path: Path, what: str, expected: str = "YAML text", fix: str = ""
+) -> Any:
     """Parse a node's settings file: the one YAML error (:mod:`haiquan.yaml_text`), raised as a
     :class:`ConfigurationError` because a node cannot run on a broken settings file (exit code 1,
     and a broken ``trust.yaml`` leaves the trust store unusable rather than empty)."""
     try:
-        return yaml_text.parse(text, source=path, what=f"the {what} file", expected=expected)
+        return yaml_text.parse(text, source=path, what=f"the {what} file", expected=expected,
+                               fix=fix)
     except NotValidYamlError as error:
         raise ConfigurationError(error.summary, expected=error.expected, got=error.got,
                                  fix=error.fix, details=error.details) from error

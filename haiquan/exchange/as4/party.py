@@ -46,7 +46,9 @@ def node_party(home: Path, country: str) -> NodeParty:
     if not path.exists():
         return NodeParty(country, DEFAULT_PARTY_TYPE)
     raw = parse_setting_yaml(path.read_text(encoding="utf-8"), path, "AS4 party",
-                             expected="party_id: ... and party_type: urn:...")
+                             expected="party_id: ... and party_type: urn:...",
+                             fix="or write it again with `haiquan gateway as4 set-party "
+                             "--party-id ID --party-type TYPE`")
     try:
         data = _PartyFile.model_validate(raw)
     except ValidationError as error:
