@@ -328,7 +328,7 @@ def validation_error(
         if item["type"] == "extra_forbidden":
             message = _unknown_field(tuple(item["loc"]), model, docs)
         elif item["type"] == "missing":
-            message = f"Field required: add the field {str(item['loc'][-1])!r}"
+            message = f"the field {str(item['loc'][-1])!r} is missing"
         value = _value_text(item.get("input"))
         problems.append({"where": where, "problem": message, "value": value})
         written = f" (written {value})" if value and value not in message else ""

@@ -127,7 +127,7 @@ def test_an_unknown_field_is_named_with_the_closest_known_one(tmp_path: Path) ->
         _load(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: 2 problem(s) in the rates")
-    assert "(1) rates[0] (name 'later').rate: Field required: add the field 'rate'" in message
+    assert "(1) rates[0] (name 'later').rate: the field 'rate' is missing" in message
     assert "(2) rates[0] (name 'later').rat: unknown field 'rat'; did you mean 'rate'?" in message
     assert caught.value.details["total"] == 2
     assert caught.value.details["problems"][1]["where"] == "rates[0] (name 'later').rat"
