@@ -227,11 +227,24 @@ def test_synthetic_training_data_is_recorded_and_carried(
 def test_a_model_trained_on_a_real_file_is_not_marked_synthetic(
     tmp_path: Path, synthetic_train: pd.DataFrame, write_csv: WriteCsv
 ) -> None:
-    # a file read from disk carries its path, not the synthetic label
-    train = write_csv(synthetic_train, "train.csv")
+    # a file read from disk whose rows do not carry the generator's SYN- ids is not labelled
+    # synthetic (the generator's own ids are: test_a_generated_file_is_marked_synthetic)
+    rows = synthetic_train.assign(
+        declaration_id=synthetic_train["declaration_id"].str.replace("SYN-", "D-", regex=False)
+    )
+    train = write_csv(rows, "train.csv")
     report = train_risk_model(train, tmp_path / "m", layout="canonical", config=SMALL)
     assert report["synthetic"] is False
     assert version_meta(tmp_path / "m")["synthetic"] is False
+
+
+def test_a_generated_file_is_marked_synthetic(
+    tmp_path: Path, synthetic_train: pd.DataFrame, write_csv: WriteCsv
+) -> None:
+    # the generator's SYN- ids say the rows are synthetic whatever the file is called
+    train = write_csv(synthetic_train, "train.csv")
+    report = train_risk_model(train, tmp_path / "m", layout="canonical", config=SMALL)
+    assert report["synthetic"] is True
 
 
 def test_reasons_name_the_currency_of_the_amounts_they_quote(
