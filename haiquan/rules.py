@@ -188,7 +188,6 @@ def load_rules(
             data=shown,
             what=what,
             docs=docs,
-            list_key=key,
             model=model,
             ident=ident,
         )
@@ -196,7 +195,8 @@ def load_rules(
         _refuse_repeats(entries, source, key, ident)
     if entries and isinstance(entries[0], DatedRule):
         entries = _refuse_overlaps(entries, source, key, ident, overlap_group)
-    return RuleSet(source, tuple(entries), {k: v for k, v in data.items() if k != key})  # type: ignore[union-attr]
+    top = data if isinstance(data, dict) else {}
+    return RuleSet(source, tuple(entries), {k: v for k, v in top.items() if k != key})
 
 
 def _refuse_repeats(entries: Sequence[BaseModel], source: str, key: str, ident: str) -> None:
@@ -309,7 +309,6 @@ def validation_error(
     data: Any,
     what: str,
     docs: str,
-    list_key: str = "",
     model: type[BaseModel] | None = None,
     ident: str = "id",
 ) -> CatalogueError:
