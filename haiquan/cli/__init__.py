@@ -266,6 +266,15 @@ def main() -> None:
     except HaiquanError as error:
         error_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(2 if error.status < 500 else 1)
+    except ModuleNotFoundError as error:
+        # A part not installed (pyproject.toml's extras): name the extra, not a traceback.
+        from haiquan._extras import missing_extra
+
+        told = missing_extra(error, sys.argv[1:])
+        if told is None:
+            raise
+        error_console.print(f"[bold red]error:[/] {escape(str(told))}", highlight=False)
+        sys.exit(1)
     except Exception as error:
         # Imported here, not at start: ``haiquan --help`` loads no more than it needs.
         from pydantic import ValidationError
