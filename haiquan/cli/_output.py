@@ -253,9 +253,9 @@ def emit(
     """Write ``rows`` as a table, a JSON array of objects or CSV with a header.
 
     ``rows`` are mappings (or a DataFrame); ``columns`` choose and order the keys and say how the
-    table shows them (default: every key of a DataFrame, told by name; every key of the first row
-    as text). ``synthetic`` prints the synthetic-data label above a table, or to standard error
-    beside JSON/CSV.
+    table shows them (default: every column of a DataFrame, or every key of the first row, each
+    shown as :func:`guess_columns` tells by its name). ``synthetic`` prints the synthetic-data
+    label above a table, or to standard error beside JSON/CSV.
     """
     if hasattr(rows, "columns") and hasattr(rows, "to_json"):
         frame: Any = rows
