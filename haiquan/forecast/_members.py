@@ -263,15 +263,7 @@ def _backtests(
                 try:
                     tables.append(run(name, one))
                 except Exception as alone:
-                    logger.debug(
-                        "forecast member %s could not be back-tested on series %s (%d "
-                        "values): %s: %s; estimating it at each origin instead",
-                        name,
-                        uid,
-                        len(one),
-                        type(alone).__name__,
-                        alone,
-                    )
+                    _failed(name, "back-tested (estimated at each origin instead)", uid, one, alone)
                     # Estimated afresh at each origin, a later one (more data) may still work.
                     work = one["y"].to_numpy(dtype="float64")
                     origins = [len(work) - h - (windows - 1 - i) * step for i in range(windows)]
@@ -303,18 +295,18 @@ def _backtests(
 # types, hence the broad catch.
 
 
+def _failed(name: str, what: str, uid: object, y: Any, error: Exception) -> None:
+    logger.debug(
+        "forecast member %s could not be %s on series %s (%d values): %s: %s",
+        *(name, what, uid, len(y), type(error).__name__, error),
+    )
+
+
 def _fit(model: Any, y: np.ndarray, uid: str, name: str) -> Any | None:
     try:
         return model.fit(y)
     except Exception as error:
-        logger.debug(
-            "forecast member %s could not be estimated on series %s (%d values): %s: %s",
-            name,
-            uid,
-            len(y),
-            type(error).__name__,
-            error,
-        )
+        _failed(name, "estimated", uid, y, error)
         return None
 
 
@@ -326,14 +318,7 @@ def _apply(
     try:
         return dict(model.forward(y=y, h=h, level=levels or None))
     except Exception as error:
-        logger.debug(
-            "forecast member %s could not be carried forward on series %s (%d values): %s: %s",
-            name,
-            uid,
-            len(y),
-            type(error).__name__,
-            error,
-        )
+        _failed(name, "carried forward", uid, y, error)
         return None
 
 
@@ -343,14 +328,7 @@ def _apply_new(
     try:
         return dict(model.forecast(y=y, h=h, level=levels or None))
     except Exception as error:
-        logger.debug(
-            "forecast method %s failed on series %s (%d values): %s: %s",
-            name,
-            uid,
-            len(y),
-            type(error).__name__,
-            error,
-        )
+        _failed(name, "estimated and forecast", uid, y, error)
         return None
 
 
