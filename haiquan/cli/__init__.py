@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import typer
@@ -71,13 +72,33 @@ class _LazyGroup(TyperGroup):
             self._listing = False
 
     @property  # type: ignore[override]
-    def commands(self) -> dict[str, Any]:
-        """Every command, built (for tools that walk the tree, e.g. the docs test)."""
-        return {name: self.get_command(None, name) for name in self.list_commands(None)}
+    def commands(self) -> Mapping[str, Any]:
+        """The commands by name, each built when it is looked up (tools that walk the tree, such
+        as the docs test, build them all; a mistyped command's suggestions need only the names)."""
+        return _Commands(self)
 
     @commands.setter
-    def commands(self, value: dict[str, Any]) -> None:
+    def commands(self, value: Mapping[str, Any]) -> None:
         """Click sets an empty mapping at construction; the commands come from the modules."""
+
+
+class _Commands(Mapping[str, Any]):
+    """The root's commands as a read-only mapping that builds a command when it is looked up."""
+
+    def __init__(self, group: _LazyGroup) -> None:
+        self._group = group
+
+    def __getitem__(self, name: str) -> Any:
+        command = self._group.get_command(None, name)
+        if command is None:
+            raise KeyError(name)
+        return command
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._group.list_commands(None))
+
+    def __len__(self) -> int:
+        return len(self._group.list_commands(None))
 
 
 app = typer.Typer(
