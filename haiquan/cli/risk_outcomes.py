@@ -10,7 +10,7 @@ from rich.table import Table
 
 from haiquan.cli._console import console
 from haiquan.cli._options import day, listed
-from haiquan.cli._output import percent
+from haiquan.cli._output import FormatOption, OutputFormat, emit, percent, side_console
 
 __all__ = ["register"]
 
@@ -98,15 +98,20 @@ def results(
             help="What to group the inspections by.",
         ),
     ] = "channel",
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Hit rate and duty recovered of inspections, and the fraud rate the random draws
     estimate for all declarations."""
     from haiquan.risk.results import inspection_results
 
     report = inspection_results(by)  # type: ignore[arg-type]
+    say = side_console(output)
     for note in report.notes:
-        console.print(note, highlight=False)
-    if not report.table.empty:
+        say.print(note, highlight=False)
+    if output is not OutputFormat.table:
+        # The rows as the library gives them: counts, hit_rate as a fraction, duty in USD.
+        emit(report.table, output)
+    elif not report.table.empty:
         table = Table(title=f"inspection results by {by}")
         for column in (
             by,
@@ -135,13 +140,13 @@ def results(
         console.print(table)
     estimate = report.random
     if estimate.estimate is None:
-        console.print(
+        say.print(
             f"fraud rate among all declarations: no random draw inspected yet "
             f"({estimate.awaiting} drawn, awaiting results)",
             highlight=False,
         )
     else:
-        console.print(
+        say.print(
             f"fraud rate among all declarations (random draws, unbiased): "
             f"{percent(estimate.estimate)} (95 % interval {percent(estimate.low)}–"
             f"{percent(estimate.high)}, "
@@ -149,7 +154,7 @@ def results(
             highlight=False,
         )
     if report.unmatched_outcomes:
-        console.print(
+        say.print(
             f"{report.unmatched_outcomes} outcomes recorded for goods items no kept "
             "decision selected (--unselected): not in the table",
             highlight=False,

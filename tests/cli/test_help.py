@@ -107,6 +107,7 @@ def test_no_help_shows_a_bool_metavar(haiquan: Haiquan, path: tuple[str, ...]) -
         ("transit", "list"),
         ("users", "list"),
         ("risk", "versions"),
+        ("risk", "results"),
         ("db", "status"),
     ],
 )

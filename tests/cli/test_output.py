@@ -90,6 +90,11 @@ def test_an_empty_listing_is_an_empty_document(haiquan: Haiquan) -> None:
     listed = haiquan("aeo", "list", "--format", "json")
     assert listed.code == 0, listed.err
     assert json.loads(listed.out) == []
+    # Notes beside a JSON document go to standard error, the document stays readable.
+    results = haiquan("risk", "results", "--format", "json")
+    assert results.code == 0, results.err
+    assert json.loads(results.out) == []
+    assert "no random draw inspected yet" in results.err
 
 
 def test_the_synthetic_label_goes_beside_json_and_csv_not_into_them(
