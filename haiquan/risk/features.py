@@ -23,8 +23,10 @@ on real KCS rows):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,6 +53,7 @@ __all__ = [
     "COUNT_KEYS",
     "FeatureBuilder",
     "NOVELTY_KEYS",
+    "PreparedBatch",
     "STAT_KEYS",
     "columns_of",
 ]
@@ -171,6 +174,30 @@ def _batch_keys(derived: Mapping[str, Any]) -> dict[str, tuple[np.ndarray, np.nd
     return keys
 
 
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch as :meth:`FeatureBuilder.rows` needs it (see :meth:`FeatureBuilder.prepare`).
+
+    Attributes:
+        n: rows in the batch.
+        derived: numeric base columns and ``day``, per row.
+        keys: per history key, its code per row, whether each code is a missing key, and each
+            code's position in the model's history (``None`` without history for that key).
+        batch: per key, the sums over earlier-dated rows of the batch (a count when scoring).
+        categories: per categorical column, its code per row and the model's category per code.
+        aeo: per row, the importer-is-AEO and seller-is-partner-AEO flags.
+        scoring: no labels were given (batch rows add to counts only).
+    """
+
+    n: int
+    derived: dict[str, np.ndarray]
+    keys: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+    batch: dict[str, np.ndarray]
+    categories: dict[str, tuple[np.ndarray, np.ndarray]]
+    aeo: np.ndarray
+    scoring: bool
+
+
 class FeatureBuilder:
     """Turns canonical declarations into the model's feature matrix.
 
@@ -244,36 +271,91 @@ class FeatureBuilder:
                 (training); at scoring time leave ``None``.
             aeo: AEO status provider for the AEO features; no AEO when ``None``.
         """
+        prepared = self.prepare(columns, labels=labels, aeo=aeo, derived=derived)
+        return self.rows(prepared, np.arange(prepared.n))
+
+    def prepare(
+        self,
+        columns: Mapping[str, np.ndarray],
+        labels: np.ndarray | None = None,
+        aeo: AeoDirectory | None = None,
+        derived: Mapping[str, Any] | None = None,
+    ) -> PreparedBatch:
+        """What the whole batch contributes to each row's features: sums over earlier rows of
+        the batch, key codes and history positions — a few arrays per key, not the matrix.
+
+        :meth:`rows` then builds the features of any rows from it, so a peak day's matrix is
+        built and dropped chunk by chunk with the same numbers as :meth:`transform`.
+        """
         d = derived if derived is not None else _derive(columns)
         n = len(d["day"])
+        day = d["day"]
+        aeo_flags = _aeo_flags(d, aeo)
+        categories = {}
+        for c in CATEGORICAL:
+            codes, text = d["codes"][c]
+            categories[c] = (codes.astype(np.int32), self._category_codes(c, text))
+        kept = {name: d[name] for name in (*BASE_FEATURES[:6], *STAT_COLUMNS, "day")}
+        # kept for the whole day: 32-bit codes halve what each key costs per row
+        batch_keys = {
+            key: (codes.astype(np.int32), uniques)
+            for key, (codes, uniques) in _batch_keys(d).items()
+        }
+        if derived is None:
+            del d  # the text codes of every column are no longer needed
+        by_day = order_by_day(day) if n > 1 else None
+        keys: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
+        batch: dict[str, np.ndarray] = {}
+        for key, (codes, uniques) in batch_keys.items():
+            history = self.history.get(key)
+            known = history.codes(uniques) if history is not None else None
+            keys[key] = (codes, uniques == "", known)
+            if labels is None and key not in STAT_KEYS:
+                # scoring: batch rows add to the count only (their labels are not known yet);
+                # a count of rows fits 32 bits exactly
+                batch[key] = count_before(codes, day, by_day).astype(np.int32)
+            else:
+                use = labels if labels is not None else np.full(n, np.nan)
+                values = _values(kept, use, key)
+                # a few columns at a time: the sums' sort and running totals are temporaries
+                # of the batch's size per column (the same sums, column by column)
+                total = np.empty(values.shape, dtype=np.result_type(values, np.float64))
+                for group in _column_groups(values.shape[1]):
+                    total[:, group] = exclusive_before(codes, day, values[:, group], by_day)
+                batch[key] = total
+                del values
+        return PreparedBatch(n, kept, keys, batch, categories, aeo_flags, labels is None)
+
+    def rows(self, prepared: PreparedBatch, rows: np.ndarray) -> np.ndarray:
+        """The features of ``rows`` (positions in the prepared batch), as :meth:`transform`
+        computes them for the whole batch."""
+        d = prepared.derived
+        n = len(rows)
         at = self._position
         # filled column by column in place: a (features x rows) array transposed at the end
         # would need a second matrix of the same size, and fresh memory costs page faults
         out = np.empty((n, len(self._names)))
         for name in BASE_FEATURES[:6]:
-            out[:, at[name]] = d[name]
-        out[:, at["importer_is_aeo"] : at["seller_is_partner_aeo"] + 1] = _aeo_flags(
-            columns, d, aeo
-        )
-        day = d["day"]
-        by_day = order_by_day(day) if n > 1 else None
+            out[:, at[name]] = d[name][rows]
+        out[:, at["importer_is_aeo"] : at["seller_is_partner_aeo"] + 1] = prepared.aeo[rows]
+        day = d["day"][rows]
         stats: dict[str, np.ndarray] = {}
-        for key, (codes, uniques) in _batch_keys(d).items():
+        for key, (all_codes, blank, known) in prepared.keys.items():
+            codes = all_codes[rows]
             # the history kept with the model, plus earlier rows of the same batch
             history = self.history.get(key)
-            if labels is None and key not in STAT_KEYS:
-                # scoring: batch rows add to the count only (their labels are not known yet)
-                if history is not None:
-                    total = history.before(history.codes(uniques)[codes], day)
+            in_batch = prepared.batch[key][rows]
+            if prepared.scoring and key not in STAT_KEYS:
+                if history is not None and known is not None:
+                    total = history.before(known[codes], day)
                 else:
                     total = np.zeros((n, 3))
-                total[:, 0] += count_before(codes, day, by_day)
+                total[:, 0] += in_batch
             else:
-                use = labels if labels is not None else np.full(n, np.nan)
-                total = exclusive_before(codes, day, _values(d, use, key), by_day)
-                if history is not None:
-                    total = total + history.before(history.codes(uniques)[codes], day)
-            missing = (uniques == "")[codes]
+                total = in_batch
+                if history is not None and known is not None:
+                    total = total + history.before(known[codes], day)
+            missing = blank[codes]
             if missing.any():
                 total[missing] = np.nan
             count, labelled, positive = total[:, 0], total[:, 1], total[:, 2]
@@ -292,17 +374,15 @@ class FeatureBuilder:
             for j, col in enumerate(STAT_COLUMNS):
                 mean = total[:, 3 + j] / count
                 var = np.maximum(total[:, 3 + k + j] / count - mean**2, 0.0)
-                x = np.nan_to_num(np.asarray(d[col], dtype=float), nan=0.0)
+                x = np.nan_to_num(np.asarray(d[col][rows], dtype=float), nan=0.0)
                 out[:, at[f"{col}_vs_{key}_z"]] = (x - mean) / np.sqrt(var + 0.05)
                 out[:, at[f"{col}_vs_{key}_diff"]] = x - mean
         for c in CATEGORICAL:
-            codes, text = d["codes"][c]
-            out[:, at[c]] = self._category_codes(c, text)[codes]
+            codes, per_code = prepared.categories[c]
+            out[:, at[c]] = per_code[codes[rows]]
         return out
 
-    def past_outcomes(
-        self, columns: Mapping[str, Any], keys: list[str]
-    ) -> dict[str, np.ndarray]:
+    def past_outcomes(self, columns: Mapping[str, Any], keys: list[str]) -> dict[str, np.ndarray]:
         """Per history key, the inspected past declarations of each row's key and how many
         were fraudulent (rows x 2: labelled, positives; NaN when the key is missing), from the
         history kept with the model — what a fraud-rate reason quotes as counts.
@@ -443,6 +523,11 @@ class FeatureBuilder:
         )
 
 
+def _column_groups(k: int, size: int = 4) -> list[slice]:
+    """Slices of ``size`` columns covering ``k``."""
+    return [slice(start, min(start + size, k)) for start in range(0, k, size)]
+
+
 def _values(derived: Mapping[str, Any], labels: np.ndarray, key: str) -> np.ndarray:
     """Per-row contributions to a key's totals: one, labelled?, fraud?[, stats, squares]."""
     n = len(derived["day"])
@@ -454,21 +539,41 @@ def _values(derived: Mapping[str, Any], labels: np.ndarray, key: str) -> np.ndar
     return np.column_stack(columns)
 
 
-def _aeo_flags(
-    columns: Mapping[str, np.ndarray], derived: Mapping[str, Any], aeo: AeoDirectory | None
-) -> np.ndarray:
+def _aeo_flags(derived: Mapping[str, Any], aeo: AeoDirectory | None) -> np.ndarray:
+    """Per row, whether the importer is a home AEO and the seller a recognised partner AEO on
+    the declaration's day — asked of the directory once per distinct (operator, day) or
+    (operator, country, day), not once per row: a day repeats few operators."""
     n = len(derived["day"])
-    if aeo is None:
+    if aeo is None or not n:
         return np.zeros((n, 2))
-    dates = pd.to_datetime(np.asarray(columns["date"])).date
-    home = [
-        aeo.is_home_aeo(op, day) if op else False
-        for op, day in zip(_text_of(derived, "importer"), dates, strict=True)
-    ]
-    partner = [
-        aeo.is_partner_aeo(op, country, day) if op else False
-        for op, country, day in zip(
-            _text_of(derived, "seller"), _text_of(derived, "departure_country"), dates, strict=True
-        )
-    ]
-    return np.column_stack([np.array(home, dtype=float), np.array(partner, dtype=float)])
+    day = derived["day"]
+    day_codes, days = pd.factorize(day)
+    dates = [EPOCH + dt.timedelta(days=int(v)) for v in days]
+    importer, importers = derived["codes"]["importer"]
+    pairs, first = np.unique(importer.astype(np.int64) * len(days) + day_codes, return_inverse=True)
+    home = np.array(
+        [
+            bool(importers[p // len(days)])
+            and aeo.is_home_aeo(importers[p // len(days)], dates[p % len(days)])
+            for p in pairs.tolist()
+        ],
+        dtype=float,
+    )[first]
+    seller, sellers = derived["codes"]["seller"]
+    country, countries = derived["codes"]["departure_country"]
+    width = len(countries) * len(days)
+    triples, second = np.unique(
+        seller.astype(np.int64) * width + country.astype(np.int64) * len(days) + day_codes,
+        return_inverse=True,
+    )
+    partner = np.array(
+        [
+            bool(sellers[t // width])
+            and aeo.is_partner_aeo(
+                sellers[t // width], countries[(t % width) // len(days)], dates[t % len(days)]
+            )
+            for t in triples.tolist()
+        ],
+        dtype=float,
+    )[second]
+    return np.column_stack([home, partner])

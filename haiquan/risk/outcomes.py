@@ -19,11 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import (
     Boolean,
     Column,
@@ -40,11 +40,10 @@ from sqlalchemy import (
 
 from haiquan._files import write_atomically
 from haiquan.errors import InputError, NotFoundError
+from haiquan.risk.fraud_types import load_fraud_types
 from haiquan.settings import get_settings
 
 __all__ = [
-    "CRITICAL_FRAUD_TYPES",
-    "FraudType",
     "InspectionOutcome",
     "OutcomeStore",
     "decisions_folder",
@@ -52,16 +51,6 @@ __all__ = [
     "read_decisions",
     "record_decisions",
 ]
-
-#: What an inspection can find. ``critical`` types are the KCS dataset's "critical fraud"
-#: (Critical Fraud = 2: public safety — intellectual property, drugs, false origin ...).
-FraudType = Literal[
-    "undervaluation", "misclassification", "quantity", "false origin", "prohibited goods",
-    "intellectual property", "drugs", "public safety", "other",
-]
-CRITICAL_FRAUD_TYPES: frozenset[str] = frozenset(
-    {"false origin", "prohibited goods", "intellectual property", "drugs", "public safety"}
-)
 
 
 class InspectionOutcome(BaseModel):
@@ -72,9 +61,20 @@ class InspectionOutcome(BaseModel):
     declaration_id: str = Field(min_length=1, max_length=64)
     item_number: int = Field(default=1, ge=1, le=999_999)
     found: bool = Field(description="the inspection found fraud")
-    duty_recovered: float = Field(default=0.0, ge=0, allow_inf_nan=False,
-                                  description="duty and taxes recovered, declaration currency")
-    fraud_type: FraudType | None = Field(default=None, description=", ".join(get_args(FraudType)))
+    duty_recovered: float = Field(
+        default=0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="duty and taxes recovered, declaration currency",
+    )
+    fraud_type: str | None = Field(
+        default=None,
+        max_length=40,
+        description="one of the fraud types in force on the inspection day (HOME/risk/"
+        "fraud_types.yaml, else the packaged haiquan/risk/rules/fraud_types.yaml: "
+        "undervaluation, misclassification, quantity, false origin, prohibited goods, "
+        "intellectual property, drugs, public safety, other)",
+    )
     inspected_on: dt.date | None = None
     officer: str | None = Field(default=None, max_length=80)
 
@@ -82,18 +82,38 @@ class InspectionOutcome(BaseModel):
     @classmethod
     def _type_needs_fraud(cls, value: str | None, info: Any) -> str | None:
         if value is not None and info.data.get("found") is False:
-            raise ValueError("a fraud type is given only when the inspection found fraud "
-                             "(found: true)")
+            raise ValueError(
+                "a fraud type is given only when the inspection found fraud (found: true)"
+            )
         return value
+
+    @model_validator(mode="after")
+    def _type_in_force(self) -> InspectionOutcome:
+        """The type is one of the fraud types in force on the inspection day."""
+        if self.fraud_type is None:
+            return self
+        types = load_fraud_types(on=self.inspected_on)
+        if self.fraud_type not in types.names:
+            raise ValueError(
+                f"fraud_type {self.fraud_type!r} is not a fraud type of rule set "
+                f"{types.name!r}: expected one of {', '.join(types.names)} (an administration "
+                "adds its own in HOME/risk/fraud_types.yaml, docs/risk.md)"
+            )
+        return self
 
     @property
     def critical(self) -> bool:
-        return self.fraud_type in CRITICAL_FRAUD_TYPES
+        """A public-safety (critical) fraud type, as the rules in force on the inspection day
+        say."""
+        if self.fraud_type is None:
+            return False
+        return self.fraud_type in load_fraud_types(on=self.inspected_on).critical
 
 
 _metadata = MetaData()
 _outcomes = Table(
-    "risk_outcomes", _metadata,
+    "risk_outcomes",
+    _metadata,
     Column("outcome_id", Integer, primary_key=True, autoincrement=True),
     Column("declaration_id", String(64), nullable=False, index=True),
     Column("item_number", Integer, nullable=False),
@@ -113,15 +133,17 @@ class OutcomeStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path or get_settings().home / "risk" / "outcomes.sqlite")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(f"sqlite:///{self.path}",
-                                    connect_args={"check_same_thread": False})
+        self.engine = create_engine(
+            f"sqlite:///{self.path}", connect_args={"check_same_thread": False}
+        )
         _metadata.create_all(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def record(self, outcome: InspectionOutcome, *, require_decision: bool = True
-               ) -> dict[str, Any]:
+    def record(
+        self, outcome: InspectionOutcome, *, require_decision: bool = True
+    ) -> dict[str, Any]:
         """Append one outcome; returns it as stored, with the decision it closes.
 
         Raises:
@@ -137,15 +159,21 @@ class OutcomeStore:
                 expected="a goods item `haiquan risk score` sent to red or yellow",
                 got=f"{outcome.declaration_id}/{outcome.item_number}",
                 fix="check the declaration number and item; for an inspection decided outside "
-                "haiquan pass --unselected (API: \"unselected\": true)",
+                'haiquan pass --unselected (API: "unselected": true)',
             )
-        row = {**outcome.model_dump(), "critical": outcome.critical,
-               "recorded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+        row = {
+            **outcome.model_dump(),
+            "critical": outcome.critical,
+            "recorded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        }
         with self.engine.begin() as connection:
             connection.execute(_outcomes.insert().values(**row))
-        return {**row, "recorded_at": row["recorded_at"].isoformat(timespec="seconds") + "Z",
-                "channel": None if decision is None else decision["channel"],
-                "selection": None if decision is None else decision["selection"]}
+        return {
+            **row,
+            "recorded_at": row["recorded_at"].isoformat(timespec="seconds") + "Z",
+            "channel": None if decision is None else decision["channel"],
+            "selection": None if decision is None else decision["selection"],
+        }
 
     def latest(self) -> pd.DataFrame:
         """The latest outcome per goods item (a correction replaces what it corrects)."""
@@ -163,13 +191,25 @@ def decisions_folder() -> Path:
 
 
 #: Routing facts kept with each decision, besides the declaration's own columns.
-DECISION_COLUMNS = ("channel", "selection", "alert_id", "aeo", "score", "draw_chance",
-                    "rule_set", "model_version")
+DECISION_COLUMNS = (
+    "channel",
+    "selection",
+    "alert_id",
+    "aeo",
+    "score",
+    "draw_chance",
+    "rule_set",
+    "model_version",
+)
 
 
 def record_decisions(
-    declarations: pd.DataFrame, routed: Mapping[str, Any], *, rule_set: str,
-    model_version: str | None, folder: Path | None = None,
+    declarations: pd.DataFrame,
+    routed: Mapping[str, Any],
+    *,
+    rule_set: str,
+    model_version: str | None,
+    folder: Path | None = None,
 ) -> int:
     """Keep the declarations sent to red or yellow with how they were selected; returns how
     many (one Parquet file per run, written atomically)."""
@@ -185,8 +225,7 @@ def record_decisions(
     target = Path(folder or decisions_folder())
     target.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    write_atomically(target / f"{stamp}.parquet",
-                     lambda path: frame.to_parquet(path, index=False))
+    write_atomically(target / f"{stamp}.parquet", lambda path: frame.to_parquet(path, index=False))
     return int(keep.sum())
 
 
@@ -204,8 +243,10 @@ def _decision_of(declaration_id: str, item_number: int) -> dict[str, Any] | None
     decisions = read_decisions()
     if decisions.empty:
         return None
-    hit = decisions[(decisions["declaration_id"].astype(str) == declaration_id)
-                    & (decisions["item_number"].astype(int) == item_number)]
+    hit = decisions[
+        (decisions["declaration_id"].astype(str) == declaration_id)
+        & (decisions["item_number"].astype(int) == item_number)
+    ]
     return None if hit.empty else dict(hit.iloc[-1])
 
 
@@ -226,8 +267,10 @@ def labelled_from_outcomes(store: OutcomeStore | None = None) -> pd.DataFrame:
             got=f"{len(outcomes)} outcomes, {len(decisions)} kept decisions",
             fix="record inspection results first; no version was added",
         )
-    decisions = decisions.assign(declaration_id=decisions["declaration_id"].astype(str),
-                                 item_number=decisions["item_number"].astype(int))
+    decisions = decisions.assign(
+        declaration_id=decisions["declaration_id"].astype(str),
+        item_number=decisions["item_number"].astype(int),
+    )
     joined = decisions.merge(outcomes, on=["declaration_id", "item_number"], how="inner")
     if joined.empty:
         raise InputError(
@@ -240,6 +283,8 @@ def labelled_from_outcomes(store: OutcomeStore | None = None) -> pd.DataFrame:
     joined["critical_fraud"] = np.where(joined["critical"].astype(bool), 2, joined["fraud"])
     for name in ("fraud", "critical_fraud"):
         joined[name] = joined[name].astype("Int64")
-    drop = [*DECISION_COLUMNS, *(c for c in _outcomes.c.keys() if c not in
-                                 ("declaration_id", "item_number"))]
+    drop = [
+        *DECISION_COLUMNS,
+        *(c for c in _outcomes.c.keys() if c not in ("declaration_id", "item_number")),
+    ]
     return joined.drop(columns=[c for c in drop if c in joined.columns])

@@ -22,6 +22,7 @@ from haiquan.declarations.records import records_to_columns
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
 from haiquan.risk.capacity import CapacityRules, LeftOut, apply_capacity, office_groups
 from haiquan.risk.critical import CRITICAL_NOTE_PERCENTILE
+from haiquan.risk.day_file import release_freed_memory
 from haiquan.risk.features import columns_of
 from haiquan.risk.model import RiskModel
 from haiquan.risk.novelty import novelty_flags
@@ -35,6 +36,7 @@ __all__ = [
     "ScoredBatch",
     "score_batch",
     "score_declarations",
+    "score_record_rows",
     "score_records",
 ]
 
@@ -55,6 +57,9 @@ SCORE_COLUMNS = (
 )
 #: Rows explained per call of the model's contributions (bounds memory on a peak day).
 _EXPLAIN_CHUNK = 50_000
+#: Rows whose features are built and scored at once (the matrix of a whole peak day would
+#: take gigabytes; a chunk of this size takes tens of megabytes).
+_SCORE_CHUNK = 100_000
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ def score_batch(
     top_reasons: int = 3,
     progress: Callable[[int, int], None] | None = None,
     profiles: Sequence[TargetingProfile] = (),
+    chunk_rows: int | None = None,
 ) -> ScoredBatch:
     """Score, level, channel, duty at stake, AEO party, novelty and reasons, in input order.
 
@@ -101,15 +107,32 @@ def score_batch(
     (never labels of ``frame``). Reasons come from LightGBM ``pred_contrib``; computing them is
     much slower than scoring, so by default only declarations sent to red or yellow get them.
     ``capacity`` applies in ``batch`` mode only (one declaration alone has no day to fill).
-    ``progress(done, total)`` is called as reasons are computed (the slow part).
+    ``progress(done, total)`` is called as chunks are scored, then again (a second count
+    from zero) as reasons are computed. Features are built ``chunk_rows`` declarations at a
+    time (default 100,000): the result does not depend on it, only the memory used does.
     """
     columns = columns_of(frame)
     arrays, matches, left = _score(
-        columns, model, rules=rules, aeo=aeo, alerts=alerts, capacity=capacity, mode=mode,
-        explain=explain, top_reasons=top_reasons, progress=progress, profiles=profiles,
+        columns,
+        model,
+        rules=rules,
+        aeo=aeo,
+        alerts=alerts,
+        capacity=capacity,
+        mode=mode,
+        explain=explain,
+        top_reasons=top_reasons,
+        progress=progress,
+        profiles=profiles,
+        chunk_rows=chunk_rows,
     )
-    return ScoredBatch(pd.DataFrame({k: arrays[k] for k in SCORE_COLUMNS}), matches, left,
-                       arrays["alert_id"], arrays["draw_chance"])
+    return ScoredBatch(
+        pd.DataFrame({k: arrays[k] for k in SCORE_COLUMNS}),
+        matches,
+        left,
+        arrays["alert_id"],
+        arrays["draw_chance"],
+    )
 
 
 def score_declarations(
@@ -125,8 +148,17 @@ def score_declarations(
     profiles: Sequence[TargetingProfile] = (),
 ) -> pd.DataFrame:
     """:func:`score_batch`'s scores table alone (no office capacity)."""
-    return score_batch(frame, model, rules=rules, aeo=aeo, alerts=alerts, mode=mode,
-                       explain=explain, top_reasons=top_reasons, profiles=profiles).scores
+    return score_batch(
+        frame,
+        model,
+        rules=rules,
+        aeo=aeo,
+        alerts=alerts,
+        mode=mode,
+        explain=explain,
+        top_reasons=top_reasons,
+        profiles=profiles,
+    ).scores
 
 
 def score_records(
@@ -145,17 +177,49 @@ def score_records(
     :meth:`~haiquan.risk.features.FeatureBuilder.transform_one` (dictionary look-ups, the same
     numbers as a batch of that declaration alone).
     """
-    if len(records) == 1:
-        return [
-            _score_one(dict(records[0]), model, aeo=aeo, alerts=alerts, mode=mode,
-                       explain=explain, profiles=profiles)
-        ]
-    columns = records_to_columns(records)
-    scored, _, _ = _score(
-        columns, model, aeo=aeo, alerts=alerts, mode=mode, explain="all" if explain else "none",
-        profiles=profiles,
+    rows, _ = score_record_rows(
+        records, model, aeo=aeo, alerts=alerts, mode=mode, explain=explain, profiles=profiles
     )
-    keys = list(SCORE_COLUMNS)
+    return [{k: row[k] for k in SCORE_COLUMNS} for row in rows]
+
+
+def score_record_rows(
+    records: Sequence[DeclarationRecord],
+    model: RiskModel,
+    *,
+    aeo: AeoDirectory | None = None,
+    alerts: Sequence[PartnerAlert] = (),
+    mode: Mode = "stream",
+    explain: bool = True,
+    profiles: Sequence[TargetingProfile] = (),
+    capacity: CapacityRules | None = None,
+) -> tuple[list[dict[str, Any]], list[LeftOut]]:
+    """:func:`score_records` with each row's ``alert_id`` and ``draw_chance`` (what a kept
+    decision records), and office ``capacity`` applied in ``batch`` mode."""
+    if len(records) == 1 and (capacity is None or mode != "batch"):
+        return [
+            _score_one(
+                dict(records[0]),
+                model,
+                aeo=aeo,
+                alerts=alerts,
+                mode=mode,
+                explain=explain,
+                profiles=profiles,
+            )
+        ], []
+    columns = records_to_columns(records)
+    scored, _, left = _score(
+        columns,
+        model,
+        aeo=aeo,
+        alerts=alerts,
+        mode=mode,
+        explain="all" if explain else "none",
+        profiles=profiles,
+        capacity=capacity,
+    )
+    keys = [*SCORE_COLUMNS, "alert_id", "draw_chance"]
     rows = [
         {
             k: scored[k][i].item() if isinstance(scored[k][i], np.generic) else scored[k][i]
@@ -166,7 +230,7 @@ def score_records(
     for row in rows:  # no critical-fraud model: null, as for one declaration
         if row["critical_score"] != row["critical_score"]:
             row["critical_score"] = None
-    return rows
+    return rows, left
 
 
 #: Columns routing reads (ids, alert criteria, AEO parties), besides the score and the date.
@@ -200,8 +264,13 @@ def _score_one(
     scores = model.predict(features)
     if mode == "stream":
         routed = route_one(
-            {**row, "date": day}, float(scores[0]), rules, reference=model.reference, aeo=aeo,
-            alerts=alerts, profiles=profiles,
+            {**row, "date": day},
+            float(scores[0]),
+            rules,
+            reference=model.reference,
+            aeo=aeo,
+            alerts=alerts,
+            profiles=profiles,
         )
     else:  # a batch of one: the batch rules (rates rounded on one declaration)
         columns: dict[str, np.ndarray] = {}
@@ -212,16 +281,23 @@ def _score_one(
         routed = {
             k: v[0]
             for k, v in route_columns(
-                columns, scores, rules, reference=model.reference, aeo=aeo, alerts=alerts,
-                mode=mode, profiles=profiles,
+                columns,
+                scores,
+                rules,
+                reference=model.reference,
+                aeo=aeo,
+                alerts=alerts,
+                mode=mode,
+                profiles=profiles,
             ).items()
         }
     critical = _critical(model, features)
     note = _with_critical(str(routed["notes"]), bool(critical[1][0]))
     one = {name: np.array([value], dtype=object) for name, value in row.items()}
     one["date"] = np.array([day], dtype="datetime64[D]")
-    reasons = (model.explain(features, currencies=[row.get("currency")], columns=one)[0]
-               if explain else "")
+    reasons = (
+        model.explain(features, currencies=[row.get("currency")], columns=one)[0] if explain else ""
+    )
     value, rate = float(row["value"]), float(row["tax_rate"])
     return {
         "declaration_id": row["declaration_id"],
@@ -235,6 +311,8 @@ def _score_one(
         "aeo": str(routed["aeo"]),
         "novelty": str(novelty_flags(features, model.feature_names, rules)[0]),
         "reasons": f"{note}; {reasons}" if note and reasons else note or reasons,
+        "alert_id": str(routed["alert_id"] or ""),
+        "draw_chance": float(routed["draw_chance"]),
     }
 
 
@@ -251,25 +329,54 @@ def _score(
     top_reasons: int = 3,
     progress: Callable[[int, int], None] | None = None,
     profiles: Sequence[TargetingProfile] = (),
+    chunk_rows: int | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, int], list[LeftOut]]:
     n = len(columns["declaration_id"])
     if rules is None:
         dates = np.asarray(columns["date"])
         last = pd.Timestamp(dates.max()).date() if n else dt.date.today()
         rules = load_selectivity_rules(on=last)
-    features = model.builder.transform(columns, aeo=aeo)
-    scores = model.predict(features)
+    # The whole day is needed for earlier-row counts, channel rates and capacity; the feature
+    # matrix is not: it is built, scored and dropped chunk by chunk (rows are independent once
+    # the batch is prepared), and built again only for the rows that get reasons.
+    prepared = model.builder.prepare(columns, aeo=aeo)
+    release_freed_memory()  # the sorts' temporaries: the peak is reached in the chunks next
+    size = max(int(chunk_rows or _SCORE_CHUNK), 1)
+    scores = np.empty(n)
+    critical: np.ndarray | None = None if model.critical is None else np.empty(n)
+    top_critical = np.zeros(n, dtype=bool)
+    novelty = np.full(n, "", dtype=object)
+    for start in range(0, n, size):
+        part = np.arange(start, min(start + size, n))
+        features = model.builder.rows(prepared, part)
+        scores[part] = model.predict(features)
+        chunk_critical, chunk_top = _critical(model, features)
+        if critical is not None and chunk_critical is not None:
+            critical[part] = chunk_critical
+        top_critical[part] = chunk_top
+        novelty[part] = novelty_flags(features, model.feature_names, rules)
+        del features
+        if progress is not None:
+            progress(int(part[-1]) + 1, n)
     groups = None
     if capacity is not None and mode == "batch":
         groups = office_groups(np.asarray(columns["office"]), capacity, rules.channels)
     routed = route_columns(
-        columns, scores, rules, reference=model.reference, aeo=aeo, alerts=alerts, mode=mode,
-        groups=groups, profiles=profiles,
+        columns,
+        scores,
+        rules,
+        reference=model.reference,
+        aeo=aeo,
+        alerts=alerts,
+        mode=mode,
+        groups=groups,
+        profiles=profiles,
     )
     left: list[LeftOut] = []
     if capacity is not None and mode == "batch":
-        routed, left = apply_capacity(routed, columns["office"], columns["date"],
-                                      routed["adjusted"], capacity)
+        routed, left = apply_capacity(
+            routed, columns["office"], columns["date"], routed["adjusted"], capacity
+        )
     channel = routed["channel"]
     if explain == "all":
         wanted = np.ones(n, dtype=bool)
@@ -284,12 +391,13 @@ def _score(
     for start in range(0, len(rows), _EXPLAIN_CHUNK):
         part = rows[start : start + _EXPLAIN_CHUNK]
         reasons[part] = model.explain(
-            features[part], top=top_reasons, currencies=None if units is None else units[part],
+            model.builder.rows(prepared, part),
+            top=top_reasons,
+            currencies=None if units is None else units[part],
             columns={name: np.asarray(values)[part] for name, values in columns.items()},
         )
         if progress is not None:
             progress(min(start + _EXPLAIN_CHUNK, len(rows)), len(rows))
-    critical, top_critical = _critical(model, features)
     combined = np.asarray(routed["notes"], dtype=object).copy()
     for i in np.flatnonzero(top_critical).tolist():
         combined[i] = _with_critical(combined[i], True)
@@ -314,7 +422,7 @@ def _score(
         "selection": routed["selection"],
         "duty_at_stake": np.round(value * rate / 100.0, 2),
         "aeo": party,
-        "novelty": novelty_flags(features, model.feature_names, rules),
+        "novelty": novelty,
         "reasons": combined,
         "alert_id": routed["alert_id"],
         "draw_chance": routed["draw_chance"],
@@ -322,8 +430,10 @@ def _score(
     return arrays, counts, left
 
 
-_CRITICAL_NOTE = (f"critical fraud risk (public safety: IP, drugs, false origin ...): top "
-                  f"{1 - CRITICAL_NOTE_PERCENTILE:.0%} of the critical-fraud model's scores")
+_CRITICAL_NOTE = (
+    f"critical fraud risk (public safety: IP, drugs, false origin ...): top "
+    f"{1 - CRITICAL_NOTE_PERCENTILE:.0%} of the critical-fraud model's scores"
+)
 
 
 def _critical(model: RiskModel, features: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:

@@ -25,6 +25,7 @@ from haiquan.errors import DataFileError, InputError
 from haiquan.risk.aeo_benefit import AeoSource, configured_aeo_directory
 from haiquan.risk.alerts import AeoDirectory, PartnerAlert
 from haiquan.risk.capacity import load_capacity_rules
+from haiquan.risk.day_file import READ_CHUNK, read_day
 from haiquan.risk.drift import psi_report
 from haiquan.risk.model import RiskModel, TrainingConfig, require_labels, train_model
 from haiquan.risk.outcomes import labelled_from_outcomes, record_decisions
@@ -65,6 +66,7 @@ __all__ = [
     "train_risk_model",
 ]
 
+
 def train_risk_model(
     train: Path,
     model_dir: Path | None = None,
@@ -81,8 +83,15 @@ def train_risk_model(
     frame = require_labels(read_declarations(train, layout=layout), path=str(train))
     valid_frame = _read_valid(valid, layout)
     provenance = synthetic_provenance(train)
-    return _train_and_save(frame, Path(model_dir or default_model_dir()), valid_frame, config,
-                           aeo, synthetic=True if provenance else None, provenance=provenance)
+    return _train_and_save(
+        frame,
+        Path(model_dir or default_model_dir()),
+        valid_frame,
+        config,
+        aeo,
+        synthetic=True if provenance else None,
+        provenance=provenance,
+    )
 
 
 def _read_valid(valid: Path | None, layout: Layout) -> pd.DataFrame | None:
@@ -136,9 +145,15 @@ def retrain_risk_model(
     sources = [*map(str, new), *(["the recorded inspection outcomes"] if outcomes else [])]
     _require_something_new(frame, old, sources, version_meta(root).get("version"))
     valid_frame = _read_valid(valid, layout)
-    report = _train_and_save(frame, root, valid_frame, config, aeo,
-                             synthetic=synthetic or bool(provenance) or None,
-                             provenance=provenance)
+    report = _train_and_save(
+        frame,
+        root,
+        valid_frame,
+        config,
+        aeo,
+        synthetic=synthetic or bool(provenance) or None,
+        provenance=provenance,
+    )
     report["added_rows"] = int(len(frame) - len(old))
     return report
 
@@ -242,6 +257,7 @@ def score_file(
     progress: Callable[[int, int], None] | None = None,
     keep_decisions: bool = True,
     profiles_path: Path | None = None,
+    chunk_rows: int | None = None,
 ) -> dict[str, Any]:
     """Score a declarations file (labels may be absent) into a CSV of :data:`SCORE_COLUMNS`.
 
@@ -254,6 +270,11 @@ def score_file(
     The declarations sent to red or yellow are kept with how they were selected
     (``keep_decisions``), so inspection outcomes can be recorded and reported against them
     (:mod:`haiquan.risk.outcomes`).
+
+    The file is read, and its features built and scored, ``chunk_rows`` declarations at a time
+    (default: :data:`~haiquan.risk.day_file.READ_CHUNK` read, 100,000 scored), so a peak day
+    fits in memory; channel rates and capacity still see the whole file, and the scores do not
+    depend on the chunk size.
 
     Returns:
         ``{"rows", "output", "version", "synthetic_model", "channels": {channel: count},
@@ -273,7 +294,7 @@ def score_file(
     """
     _require_writable_output(Path(input_path), Path(output_path))
     model = load_model(model_dir)
-    frame = read_declarations(input_path, layout=layout)
+    frame = read_day(input_path, layout=layout, chunk_rows=chunk_rows or READ_CHUNK)
     if not len(frame):
         raise DataFileError(
             "the declarations file holds no declarations",
@@ -284,24 +305,45 @@ def score_file(
         )
     last = pd.Timestamp(frame["date"].max()).date()
     alerts, applied = alerts_in_force(frame["date"], alerts_path, apply=apply_alerts)
-    source = (AeoSource(aeo, "given by the caller", -1) if aeo is not None
-              else configured_aeo_directory(apply_aeo))
+    source = (
+        AeoSource(aeo, "given by the caller", -1)
+        if aeo is not None
+        else configured_aeo_directory(apply_aeo)
+    )
     capacity = load_capacity_rules(capacity_path, on=last)
     kept_profiles = read_profiles(profiles_path)
     profiles = profiles_in_force(kept_profiles, pd.Timestamp(frame["date"].min()).date(), last)
-    batch = score_batch(frame, model, aeo=source.directory, alerts=alerts, capacity=capacity,
-                        explain=explain, progress=progress, profiles=profiles)
+    batch = score_batch(
+        frame,
+        model,
+        aeo=source.directory,
+        alerts=alerts,
+        capacity=capacity,
+        explain=explain,
+        progress=progress,
+        profiles=profiles,
+        chunk_rows=chunk_rows,
+    )
     scored = batch.scores
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output_path, lambda path: scored.to_csv(path, index=False))
     applied["matched"] = batch.alert_matches
     kept = 0
     if keep_decisions:
-        routed = {"channel": scored["channel"], "selection": scored["selection"],
-                  "alert_id": batch.alert_ids, "aeo": scored["aeo"], "score": scored["score"],
-                  "draw_chance": batch.draw_chance}
-        kept = record_decisions(frame, routed, rule_set=load_selectivity_rules(on=last).name,
-                                model_version=model.meta.get("version"))
+        routed = {
+            "channel": scored["channel"],
+            "selection": scored["selection"],
+            "alert_id": batch.alert_ids,
+            "aeo": scored["aeo"],
+            "score": scored["score"],
+            "draw_chance": batch.draw_chance,
+        }
+        kept = record_decisions(
+            frame,
+            routed,
+            rule_set=load_selectivity_rules(on=last).name,
+            model_version=model.meta.get("version"),
+        )
     return {
         "rows": int(len(scored)),
         "dated_in_training": _dated_in_training(frame["date"], model),

@@ -117,6 +117,18 @@ class RiskScoreResponse(BaseModel):
     aeo_matched: int = Field(
         ge=0, description="declarations whose score an AEO benefit lowered")
     aeo_registry: str = Field(description="the AEO registry applied, or why none was")
+    capacity_applied: bool = Field(
+        description="office capacity applied (batch mode); a stream request is routed before "
+        "the day's other declarations are known, so it applies none")
+    capacity: str = Field(description="the capacity rule set applied and what it left out, "
+                          "or why none was applied")
+    capacity_left_out: list[dict[str, object]] = Field(
+        default_factory=list,
+        description="offices and days where red or yellow asked for more than capacity "
+        "(office, day, asked, capacity, left out, whom to escalate to)")
+    decisions_kept: int = Field(
+        ge=0, description="declarations sent to red or yellow kept as decisions, so their "
+        "inspection outcomes can be recorded (POST /api/risk/outcomes)")
     results: list[RiskScorePublic]
 
 
@@ -145,10 +157,19 @@ async def score_declarations(
     """Score declarations: risk score, level, channel and selection notes; the reasons behind
     each score only with ``explain`` (in the body or the query), which costs far more."""
     model = _model_in_memory()
-    if model is not None and len(body.declarations) == 1 and not (body.explain or explain):
+    if (model is not None and len(body.declarations) == 1 and not (body.explain or explain)
+            and body.mode == "stream"):
         # one declaration with the model in memory: a fraction of a millisecond, less than
-        # handing the work to a worker thread costs
-        return _score(model, body, explain)
+        # handing the work to a worker thread costs; keeping a red or yellow decision writes
+        # a file, so that part goes to a worker thread
+        response, rows = _score(model, body, explain, keep=False)
+        if any(row.channel in ("red", "yellow") for row in response.results):
+            from haiquan.risk.request_scoring import keep_request_decisions
+
+            response.decisions_kept = await run_in_threadpool(
+                keep_request_decisions, body.declarations, rows, model
+            )
+        return response
     return await run_in_threadpool(_load_and_score, body, explain)
 
 
@@ -168,7 +189,7 @@ def _model_in_memory() -> RiskModel | None:
 def _load_and_score(body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
     from haiquan.risk.store import default_model_dir, load_model
 
-    return _score(load_model(default_model_dir()), body, explain)
+    return _score(load_model(default_model_dir()), body, explain)[0]
 
 
 def _alerts(body: RiskScoreRequest) -> list[PartnerAlert]:
@@ -201,24 +222,32 @@ def _profiles(body: RiskScoreRequest) -> list[TargetingProfile]:
     return profiles_in_force(kept, min(days), max(days))
 
 
-def _score(model: RiskModel, body: RiskScoreRequest, explain: bool) -> RiskScoreResponse:
-    from haiquan.risk.service import score_records
+def _score(
+    model: RiskModel, body: RiskScoreRequest, explain: bool, keep: bool = True
+) -> tuple[RiskScoreResponse, list[dict[str, object]]]:
+    """The answer, and the rows as scored (with what a kept decision records)."""
+    from haiquan.risk.request_scoring import score_request
 
     alerts = _alerts(body)
     aeo = configured_aeo_directory(body.aeo_benefit)
     profiles = _profiles(body)
-    scored = score_records(
+    scored = score_request(
         body.declarations, model, mode=body.mode, explain=body.explain or explain,
-        alerts=alerts, aeo=aeo.directory, profiles=profiles,
+        alerts=alerts, aeo=aeo.directory, profiles=profiles, keep_decisions=keep,
     )
-    return RiskScoreResponse(
+    response = RiskScoreResponse(
         model_version=str(model.meta.get("version")),
         model_synthetic=bool(model.meta.get("synthetic")),
         alerts_applied=len(alerts),
-        aeo_matched=sum(1 for row in scored if row["aeo"]),
+        aeo_matched=sum(1 for row in scored.rows if row["aeo"]),
         aeo_registry=aeo.where if body.aeo_benefit else "not applied (aeo_benefit: false)",
-        results=[RiskScorePublic(**row) for row in scored],
+        capacity_applied=scored.capacity_rules is not None,
+        capacity=scored.capacity_note,
+        capacity_left_out=[e.as_dict() for e in scored.left_out],
+        decisions_kept=scored.decisions_kept,
+        results=[RiskScorePublic(**row) for row in scored.rows],
     )
+    return response, scored.rows
 
 
 @router.get("/model", response_model=RiskModelPublic, responses=error_responses(404))
