@@ -306,17 +306,20 @@ def score(
 
 
 def _progress_bar() -> Any:
-    """A progress bar on stderr for the reasons (the slow part of a peak day)."""
+    """A progress bar on stderr: first the declarations scored chunk by chunk, then the
+    reasons of those sent to red or yellow (the two long parts of a peak day)."""
     from rich.console import Console
     from rich.progress import Progress
 
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"phase": 0}
 
     def update(done: int, total: int) -> None:
         if "bar" not in state:
             bar = Progress(console=Console(stderr=True), transient=True)
             bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("reasons", total=total)
+            label = ("scoring", "reasons")[min(state["phase"], 1)]
+            state["phase"] += 1
+            state["bar"], state["task"] = bar, bar.add_task(label, total=total)
         state["bar"].update(state["task"], completed=done)
         if done >= total:
             state.pop("bar").stop()
