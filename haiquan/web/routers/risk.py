@@ -89,19 +89,25 @@ class RiskScorePublic(BaseModel):
     item_number: int
     score: float = Field(ge=0, le=1, description="0-1, higher is riskier")
     critical_score: float | None = Field(
-        default=None, ge=0, le=1,
+        default=None,
+        ge=0,
+        le=1,
         description="probability of a critical (public-safety) fraud, from the critical-fraud "
-        "model; null when the model has none (too few critical cases in its training data)")
+        "model; null when the model has none (too few critical cases in its training data)",
+    )
     level: Literal["low", "medium", "high", "very high"]
     channel: Literal["red", "yellow", "blue", "green"]
     selection: Literal["alert", "profile", "random", "risk", "none"]
     duty_at_stake: float = Field(
-        description="value x tax rate / 100, in the declaration's currency")
+        description="value x tax rate / 100, in the declaration's currency"
+    )
     aeo: Literal["importer", "declarant", "partner", ""] = Field(
-        description="the party whose AEO status lowered the score ('' for none)")
+        description="the party whose AEO status lowered the score ('' for none)"
+    )
     novelty: str = Field(
         description="what is new about the declaration (new importer, HS6 never declared, "
-        "thin history): the score is less sure; '' when importer and goods are well known")
+        "thin history): the score is less sure; '' when importer and goods are well known"
+    )
     reasons: str
 
 
@@ -114,21 +120,25 @@ class RiskScoreResponse(BaseModel):
     alerts_applied: int = Field(
         ge=0, description="partner alerts in force on the declarations' dates, applied"
     )
-    aeo_matched: int = Field(
-        ge=0, description="declarations whose score an AEO benefit lowered")
+    aeo_matched: int = Field(ge=0, description="declarations whose score an AEO benefit lowered")
     aeo_registry: str = Field(description="the AEO registry applied, or why none was")
     capacity_applied: bool = Field(
         description="office capacity applied (batch mode); a stream request is routed before "
-        "the day's other declarations are known, so it applies none")
-    capacity: str = Field(description="the capacity rule set applied and what it left out, "
-                          "or why none was applied")
+        "the day's other declarations are known, so it applies none"
+    )
+    capacity: str = Field(
+        description="the capacity rule set applied and what it left out, or why none was applied"
+    )
     capacity_left_out: list[dict[str, object]] = Field(
         default_factory=list,
         description="offices and days where red or yellow asked for more than capacity "
-        "(office, day, asked, capacity, left out, whom to escalate to)")
+        "(office, day, asked, capacity, left out, whom to escalate to)",
+    )
     decisions_kept: int = Field(
-        ge=0, description="declarations sent to red or yellow kept as decisions, so their "
-        "inspection outcomes can be recorded (POST /api/risk/outcomes)")
+        ge=0,
+        description="declarations sent to red or yellow kept as decisions, so their "
+        "inspection outcomes can be recorded (POST /api/risk/outcomes)",
+    )
     results: list[RiskScorePublic]
 
 
@@ -157,8 +167,12 @@ async def score_declarations(
     """Score declarations: risk score, level, channel and selection notes; the reasons behind
     each score only with ``explain`` (in the body or the query), which costs far more."""
     model = _model_in_memory()
-    if (model is not None and len(body.declarations) == 1 and not (body.explain or explain)
-            and body.mode == "stream"):
+    if (
+        model is not None
+        and len(body.declarations) == 1
+        and not (body.explain or explain)
+        and body.mode == "stream"
+    ):
         # one declaration with the model in memory: a fraction of a millisecond, less than
         # handing the work to a worker thread costs; keeping a red or yellow decision writes
         # a file, so that part goes to a worker thread
@@ -232,8 +246,14 @@ def _score(
     aeo = configured_aeo_directory(body.aeo_benefit)
     profiles = _profiles(body)
     scored = score_request(
-        body.declarations, model, mode=body.mode, explain=body.explain or explain,
-        alerts=alerts, aeo=aeo.directory, profiles=profiles, keep_decisions=keep,
+        body.declarations,
+        model,
+        mode=body.mode,
+        explain=body.explain or explain,
+        alerts=alerts,
+        aeo=aeo.directory,
+        profiles=profiles,
+        keep_decisions=keep,
     )
     response = RiskScoreResponse(
         model_version=str(model.meta.get("version")),
@@ -301,18 +321,23 @@ def record_outcome(body: OutcomeCreate) -> OutcomePublic:
     """Record what the inspection of one goods item found (a later record corrects it)."""
     store = OutcomeStore()
     try:
-        stored = store.record(InspectionOutcome(**body.model_dump(exclude={"unselected"})),
-                              require_decision=not body.unselected)
+        stored = store.record(
+            InspectionOutcome(**body.model_dump(exclude={"unselected"})),
+            require_decision=not body.unselected,
+        )
     finally:
         store.close()
     inspected = stored["inspected_on"]
-    return OutcomePublic(**{**stored, "inspected_on": None if inspected is None
-                            else str(inspected)})
+    return OutcomePublic(
+        **{**stored, "inspected_on": None if inspected is None else str(inspected)}
+    )
 
 
 class FraudRatePublic(BaseModel):
-    estimate: float | None = Field(description="fraud rate among all declarations, from the "
-                                   "random draws (inverse-probability weighted)")
+    estimate: float | None = Field(
+        description="fraud rate among all declarations, from the "
+        "random draws (inverse-probability weighted)"
+    )
     low: float | None
     high: float | None
     inspected: int
@@ -326,14 +351,19 @@ class ResultsPublic(BaseModel):
     unmatched_outcomes: int
 
 
-@router.get("/results", response_model=ResultsPublic, dependencies=_SCORERS,
-            responses=error_responses(422))
+@router.get(
+    "/results", response_model=ResultsPublic, dependencies=_SCORERS, responses=error_responses(422)
+)
 def get_inspection_results(
-    by: Annotated[Literal["channel", "office", "rule", "alert", "month"],
-                  Query(description="the grouping")] = "channel",
+    by: Annotated[
+        Literal["channel", "office", "rule", "alert", "month"], Query(description="the grouping")
+    ] = "channel",
 ) -> ResultsPublic:
     """Hit rate and duty recovered of inspections by channel, office, rule, alert or month."""
     report = inspection_results(by)
-    return ResultsPublic(by=by, rows=results_rows(report),
-                         random=FraudRatePublic(**report.random.__dict__),
-                         unmatched_outcomes=report.unmatched_outcomes)
+    return ResultsPublic(
+        by=by,
+        rows=results_rows(report),
+        random=FraudRatePublic(**report.random.__dict__),
+        unmatched_outcomes=report.unmatched_outcomes,
+    )
