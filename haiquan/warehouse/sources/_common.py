@@ -31,11 +31,16 @@ class TradeFileRows:
     #: One ``{"rows": count, "reason": why}`` per kind of row left out.
     set_aside: list[dict[str, object]] = field(default_factory=list)
 
+
 #: What pandas and pyarrow raise on a file that is damaged or not CSV/Parquet at all: a binary
 #: file (UnicodeDecodeError is a ValueError), an empty one, a bad Parquet footer (ArrowInvalid is
 #: a ValueError) and a truncated gzip stream (EOFError, which the CLI would report as "Aborted.").
 PARSE_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError, OSError, EOFError, zlib.error, pd.errors.ParserError,
+    ValueError,
+    OSError,
+    EOFError,
+    zlib.error,
+    pd.errors.ParserError,
 )
 
 
@@ -44,8 +49,7 @@ def read_table(path: Path, *, dtype: dict[str, str] | None = None) -> pd.DataFra
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        frame = pd.read_csv(path, dtype=dtype, keep_default_na=True,
-                            float_precision="round_trip")
+        frame = pd.read_csv(path, dtype=dtype, keep_default_na=True, float_precision="round_trip")
         fields = _last_line_fields(path)
     except PARSE_ERRORS as error:
         raise DataFileError(
@@ -74,7 +78,7 @@ def _last_line_fields(path: Path) -> int:
     if path.suffix == ".gz":
         with gzip.open(path, "rb") as packed:
             while chunk := packed.read(1 << 20):
-                tail = (tail + chunk)[-(1 << 16):]
+                tail = (tail + chunk)[-(1 << 16) :]
     else:
         with open(path, "rb") as plain:
             plain.seek(max(0, path.stat().st_size - (1 << 16)))
@@ -119,8 +123,12 @@ def map_partner_names(names: pd.Series, path: Path, column: str) -> pd.Series:
             f"{len(unknown)} partner name(s) are neither an ISO 3166 country nor a known group",
             path=str(path),
             problems=[
-                {"row": int(i) + 2, "column": column, "value": None if pd.isna(v) else v,
-                 "problem": "unknown country or group name"}
+                {
+                    "row": int(i) + 2,
+                    "column": column,
+                    "value": None if pd.isna(v) else v,
+                    "problem": "unknown country or group name",
+                }
                 for i, v in bad.head(20).items()
             ],
             total_bad_rows=int(mask.sum()),

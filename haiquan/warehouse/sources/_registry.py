@@ -46,51 +46,78 @@ TRADE_FORMATS: dict[str, TradeFormat] = {
     f.name: f
     for f in (
         TradeFormat(
-            "census", "census",
+            "census",
+            "census",
             "U.S. Census Bureau goods trade by partner country, monthly long CSV(.gz)",
             frozenset({"period", "cty_code", "cty_name", "flow", "value_musd"}),
         ),
         TradeFormat(
-            "dots", "dots",
+            "dots",
+            "dots",
             "IMF Direction of Trade Statistics, bilateral annual long table (parquet or CSV)",
-            frozenset({"reporter", "partner", "partner_is_aggregate", "flow", "year",
-                       "value_musd"}),
+            frozenset(
+                {"reporter", "partner", "partner_is_aggregate", "flow", "year", "value_musd"}
+            ),
         ),
         TradeFormat(
-            "baci", "baci",
+            "baci",
+            "baci",
             "CEPII BACI exports by exporter x HS2 chapter x year (CSV(.gz))",
             frozenset({"t", "i", "i_iso3c", "k", "v"}),
         ),
         TradeFormat(
-            "eu15", "eu15",
+            "eu15",
+            "eu15",
             "Eurostat EU15 bilateral trade by product group (fixest `trade` CSV)",
             frozenset({"Destination", "Origin", "Product", "Year", "dist_km", "Euros"}),
         ),
         TradeFormat(
-            "comtrade", "comtrade",
+            "comtrade",
+            "comtrade",
             "UN Comtrade CSV from the current site or its API (freqCode, reporterISO, "
             "primaryValue ...)",
-            frozenset({"freqCode", "period", "reporterISO", "flowCode", "partnerISO", "cmdCode",
-                       "primaryValue"}),
+            frozenset(
+                {
+                    "freqCode",
+                    "period",
+                    "reporterISO",
+                    "flowCode",
+                    "partnerISO",
+                    "cmdCode",
+                    "primaryValue",
+                }
+            ),
         ),
         TradeFormat(
-            "comtrade-legacy", "comtrade",
+            "comtrade-legacy",
+            "comtrade",
             "UN Comtrade CSV from the legacy site (Reporter ISO, Trade Value (US$) ...)",
-            frozenset({"Period", "Trade Flow Code", "Reporter ISO", "Partner ISO",
-                       "Commodity Code", "Trade Value (US$)"}),
+            frozenset(
+                {
+                    "Period",
+                    "Trade Flow Code",
+                    "Reporter ISO",
+                    "Partner ISO",
+                    "Commodity Code",
+                    "Trade Value (US$)",
+                }
+            ),
             function="read_legacy",
         ),
         TradeFormat(
-            "sdmx", "sdmx",
+            "sdmx",
+            "sdmx",
             "SDMX data message (IMF, OECD, UN): SDMX-ML 2.1 generic or structure-specific, "
             "SDMX-JSON",
             frozenset(),
         ),
         TradeFormat(
-            "canonical", "canonical",
+            "canonical",
+            "canonical",
             "haiquan's canonical trade-flow CSV or Parquet (docs/data-formats.md)",
-            frozenset({"reporter", "partner", "flow", "frequency", "period", "commodity",
-                       "value_usd"}),
+            frozenset(
+                {"reporter", "partner", "flow", "frequency", "period", "commodity", "value_usd"}
+            ),
         ),
     )
 }
@@ -132,8 +159,10 @@ def detect_format(path: str | Path) -> str:
     raise DataFileError(
         "the file's columns match no known trade format",
         path=str(file),
-        expected="an SDMX message or one of: " + "; ".join(
-            f"{n} ({', '.join(sorted(f.signature))})" for n, f in TRADE_FORMATS.items()
+        expected="an SDMX message or one of: "
+        + "; ".join(
+            f"{n} ({', '.join(sorted(f.signature))})"
+            for n, f in TRADE_FORMATS.items()
             if f.signature
         ),
         got="columns " + ", ".join(sorted(columns)),
