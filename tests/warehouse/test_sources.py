@@ -57,7 +57,8 @@ def test_dots_repeats_are_kept_once_and_counted() -> None:
     countries = rows[rows["partner"].str.len() == 3]
     assert not countries.duplicated(["reporter", "partner", "flow", "period"]).any()
     assert read.set_aside == [
-        {"rows": 95, "reason": "exact repeats of another row of the file (one copy kept)"}]
+        {"rows": 95, "reason": "exact repeats of another row of the file (one copy kept)"}
+    ]
 
 
 def test_formats_are_detected_from_columns() -> None:
@@ -67,9 +68,16 @@ def test_formats_are_detected_from_columns() -> None:
 
 def test_unknown_partner_name_fails_the_file(tmp_path: Path) -> None:
     path = tmp_path / "dots.csv"
-    pd.DataFrame({"reporter": ["Vietnam", "Vietnam"], "partner": ["Korea, Rep. of", "Atlantis"],
-                  "partner_is_aggregate": [False, False], "flow": ["export_fob"] * 2,
-                  "year": [2020, 2020], "value_musd": [1.0, 2.0]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "reporter": ["Vietnam", "Vietnam"],
+            "partner": ["Korea, Rep. of", "Atlantis"],
+            "partner_is_aggregate": [False, False],
+            "flow": ["export_fob"] * 2,
+            "year": [2020, 2020],
+            "value_musd": [1.0, 2.0],
+        }
+    ).to_csv(path, index=False)
     with pytest.raises(DataFileError) as caught:
         read_trade_file(path, "dots")
     assert caught.value.problems[0]["row"] == 3
@@ -78,9 +86,17 @@ def test_unknown_partner_name_fails_the_file(tmp_path: Path) -> None:
 
 def test_census_bad_period_and_code(tmp_path: Path) -> None:
     path = tmp_path / "census.csv"
-    pd.DataFrame({"period": ["2020-01", "2020/02"], "year": [2020, 2020], "month": [1, 2],
-                  "cty_code": ["5520", "5520"], "cty_name": ["Vietnam", "Vietnam"],
-                  "flow": ["import", "import"], "value_musd": [1.0, 2.0]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "period": ["2020-01", "2020/02"],
+            "year": [2020, 2020],
+            "month": [1, 2],
+            "cty_code": ["5520", "5520"],
+            "cty_name": ["Vietnam", "Vietnam"],
+            "flow": ["import", "import"],
+            "value_musd": [1.0, 2.0],
+        }
+    ).to_csv(path, index=False)
     with pytest.raises(DataFileError) as caught:
         read_trade_file(path, "census")
     assert caught.value.problems[0]["row"] == 3
@@ -125,11 +141,35 @@ def test_damaged_and_misnamed_files_are_refused_with_a_reason(tmp_path: Path) ->
         read_trade_file(workbook, "dots")
 
 
+def test_a_csv_saved_in_latin_1_is_told_to_be_saved_as_utf_8_not_as_a_workbook(
+    tmp_path: Path,
+) -> None:
+    # A legacy Comtrade export re-saved by an older Excel: "Côte d'Ivoire" in Windows-1252.
+    # Detected or named, the error says what is wrong with the text, not "save the .xlsx as CSV".
+    path = tmp_path / "comtrade-legacy.csv"
+    path.write_bytes(
+        "Classification,Period,Trade Flow Code,Reporter Code,Reporter,Reporter ISO,Partner Code,"
+        "Partner,Partner ISO,Commodity Code,Trade Value (US$)\n"
+        "HS,2015,2,704,Viet Nam,VNM,384,Côte d'Ivoire,CIV,0901,2500\n".encode("cp1252")
+    )
+    for name in (None, "comtrade-legacy"):
+        with pytest.raises(DataFileError, match="not UTF-8 text") as caught:
+            read_trade_file(path, name)
+        assert "0xf4" in str(caught.value) and "iconv" in str(caught.value)
+    # A workbook keeps its own advice.
+    workbook = tmp_path / "book.csv"
+    workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb2\xff binary")
+    with pytest.raises(DataFileError, match="save a spreadsheet"):
+        read_trade_file(workbook)
+
+
 def test_a_copy_cut_in_its_last_row_loads_nothing(tmp_path: Path) -> None:
     path = tmp_path / "cut.csv"
-    path.write_text("reporter,partner,partner_is_aggregate,flow,year,value_musd,source_file\n"
-                    "Portugal,Vietnam,False,export_fob,1970,0.43,DOTS_159.xlsx\n"
-                    "Portugal,Vietnam,False,export_fob,1971,0")  # 0.34 cut to 0
+    path.write_text(
+        "reporter,partner,partner_is_aggregate,flow,year,value_musd,source_file\n"
+        "Portugal,Vietnam,False,export_fob,1970,0.43,DOTS_159.xlsx\n"
+        "Portugal,Vietnam,False,export_fob,1971,0"
+    )  # 0.34 cut to 0
     with pytest.raises(DataFileError, match="truncated") as caught:
         read_trade_file(path, "dots")
     assert "row 3" in str(caught.value)

@@ -14,7 +14,14 @@ import pandas as pd
 from haiquan.errors import DataFileError, UnknownCodeError
 from haiquan.reference.countries import partner_code
 
-__all__ = ["PARSE_ERRORS", "TradeFileRows", "map_partner_names", "read_table", "require_columns"]
+__all__ = [
+    "PARSE_ERRORS",
+    "TradeFileRows",
+    "map_partner_names",
+    "not_utf8_text",
+    "read_table",
+    "require_columns",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +59,7 @@ def read_table(path: Path, *, dtype: dict[str, str] | None = None) -> pd.DataFra
         frame = pd.read_csv(path, dtype=dtype, keep_default_na=True, float_precision="round_trip")
         fields = _last_line_fields(path)
     except PARSE_ERRORS as error:
-        raise DataFileError(
+        raise not_utf8_text(path, error) or DataFileError(
             "the file cannot be parsed",
             path=str(path),
             expected="a readable CSV (optionally gzip-compressed) or Parquet file",
@@ -69,6 +76,37 @@ def read_table(path: Path, *, dtype: dict[str, str] | None = None) -> pd.DataFra
             fix="copy or download the file again in full; nothing was loaded",
         )
     return frame
+
+
+#: The first bytes of files that are not text at all: a zip (an .xlsx workbook), an old Excel
+#: (OLE) workbook, gzip, Parquet. A decoding error in any other file is text in another encoding.
+_BINARY_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x1f\x8b", b"PAR1")
+
+
+def not_utf8_text(path: Path, error: BaseException) -> DataFileError | None:
+    """The error for a text file that is not UTF-8 (a CSV saved in Latin-1 or Windows-1252, as
+    older Excel versions write it), or None for any other parse failure.
+
+    A workbook or other binary file fails to decode too; its own message (save it as CSV) is
+    the right one, so a file that starts like one, or holds NUL bytes, is not told to be
+    re-encoded.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        return None
+    with open(path, "rb") as file:
+        start = file.read(1 << 13)
+    if start.startswith(_BINARY_STARTS) or b"\x00" in start:
+        return None
+    byte = error.object[error.start : error.start + 1].hex()
+    return DataFileError(
+        "the file is not UTF-8 text",
+        path=str(path),
+        expected="CSV text in UTF-8",
+        got=f"byte 0x{byte} at position {error.start}, which is not UTF-8 (text saved as "
+        "Latin-1 or Windows-1252)",
+        fix="save it again as 'CSV UTF-8', or convert it: iconv -f WINDOWS-1252 -t UTF-8 "
+        f"{path.name} > utf8-{path.name}; nothing was loaded",
+    )
 
 
 def _last_line_fields(path: Path) -> int:

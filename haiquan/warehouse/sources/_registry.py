@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from haiquan.errors import DataFileError, InputError
-from haiquan.warehouse.sources._common import PARSE_ERRORS, TradeFileRows
+from haiquan.warehouse.sources._common import PARSE_ERRORS, TradeFileRows, not_utf8_text
 
 __all__ = [
     "TRADE_FORMATS",
@@ -131,7 +131,7 @@ def _columns(path: Path) -> set[str]:
             return set(pq.read_schema(path).names)
         return set(pd.read_csv(path, nrows=0).columns)
     except PARSE_ERRORS as error:
-        raise DataFileError(
+        raise not_utf8_text(path, error) or DataFileError(
             "the file's columns cannot be read",
             path=str(path),
             expected="a CSV (optionally gzip-compressed) or Parquet file with a header row",
