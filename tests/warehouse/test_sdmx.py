@@ -115,12 +115,14 @@ def test_an_unknown_area_is_refused_naming_the_observation(tmp_path: Path) -> No
     assert "row 1, column 'COUNTERPART_AREA'" in str(caught.value)
 
 
-def test_a_cut_message_is_refused(tmp_path: Path) -> None:
+def test_a_cut_message_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cut = tmp_path / "cut.xml"
     text = GENERIC.read_text()
     cut.write_text(text[: len(text) // 2])
     with pytest.raises(DataFileError, match="cannot be read"):
         read_trade_file(cut)
+    # sdmx1's parser-stack dump stays out of standard output (a JSON document, for --format json).
+    assert capsys.readouterr().out == ""
 
 
 def test_json_units_sdmx1_would_drop_are_refused(tmp_path: Path) -> None:

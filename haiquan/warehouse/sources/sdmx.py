@@ -26,6 +26,7 @@ and counted.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -179,12 +180,16 @@ def _read_message(file: Path) -> Any:
             logger = logging.getLogger("sdmx")
             level = logger.level
             logger.setLevel(logging.ERROR)
+            # On a damaged message sdmx1's XML reader prints its parser stacks to standard
+            # output (a debugging dump of dozens of lines) before raising; the error below says
+            # what is wrong, and standard output may be a JSON document.
             try:
-                if file.suffix == ".gz":
-                    with gzip.open(file, "rb") as packed:
-                        content = packed.read()
-                    return sdmx.read_sdmx(io.BytesIO(content))
-                return sdmx.read_sdmx(file)
+                with contextlib.redirect_stdout(io.StringIO()):
+                    if file.suffix == ".gz":
+                        with gzip.open(file, "rb") as packed:
+                            content = packed.read()
+                        return sdmx.read_sdmx(io.BytesIO(content))
+                    return sdmx.read_sdmx(file)
             finally:
                 logger.setLevel(level)
     except Exception as error:  # sdmx1 and lxml raise many kinds; all mean "not readable"
