@@ -13,8 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: Each of these takes from a third of a second to several seconds to import.
-HEAVY = ("lightgbm", "statsforecast", "pyfixest", "dask", "sklearn")
+#: Each of these takes from a third of a second to several seconds to import: the numerical
+#: libraries, the gateway's AS4 models and the NCTS XML schemas.
+HEAVY = ("lightgbm", "statsforecast", "pyfixest", "dask", "sklearn", "as4", "xmlschema")
 
 _PROGRAM = f"""
 import json, sys

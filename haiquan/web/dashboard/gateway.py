@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from haiquan.exchange import GatewayNode, MessageSummary, MessageView
 from haiquan.exchange.home import default_gateway_home
+from haiquan.exchange.monitoring import MessageSummary, MessageView
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars, stacked_bars
 from haiquan.web.deps import PageUser
@@ -26,6 +26,10 @@ __all__ = ["gateway_node", "gateway_traffic", "router"]
 router = APIRouter(include_in_schema=False)
 
 RECENT = 1000
+
+if TYPE_CHECKING:
+    # The node (AS4, signing keys) loads with the first gateway page, not at start-up.
+    from haiquan.exchange.node import GatewayNode
 
 _NODES: dict[Path, GatewayNode] = {}
 _LOCK = threading.Lock()
@@ -41,6 +45,8 @@ def gateway_node() -> GatewayNode | None:
         if node is None:
             # The dashboard and API only read the store: a broken trust.yaml (which stops
             # sending) must not hide the traffic an operator needs to see.
+            from haiquan.exchange.node import GatewayNode
+
             node = _NODES[home] = GatewayNode.from_home(home, trust_required=False)
         return node
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from haiquan.errors import NotFoundError
-from haiquan.exchange import GatewayNode, MessageDetail, MessageSummary, MessageView
-from haiquan.exchange.node import default_gateway_home
+from haiquan.exchange.home import default_gateway_home
+from haiquan.exchange.monitoring import MessageDetail, MessageSummary, MessageView
 from haiquan.reference.countries import country
 from haiquan.web.dashboard.gateway import gateway_node
 from haiquan.web.deps import CurrentUser
 from haiquan.web.pagination import Page, PageRequest, paging_up_to
 from haiquan.web.responses import error_responses
+
+if TYPE_CHECKING:
+    from haiquan.exchange.node import GatewayNode
 
 router = APIRouter(prefix="/api/gateway", tags=["gateway"])
 
