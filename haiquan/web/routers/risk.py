@@ -315,7 +315,8 @@ class OutcomePublic(BaseModel):
     response_model=OutcomePublic,
     status_code=201,
     dependencies=[Depends(require_role(Role.RISK_OFFICER))],
-    responses=error_responses(404, 422),
+    # 400: an inspection date no fraud-type rule set covers (older than the first).
+    responses=error_responses(400, 404, 422),
 )
 def record_outcome(body: OutcomeCreate) -> OutcomePublic:
     """Record what the inspection of one goods item found (a later record corrects it)."""
