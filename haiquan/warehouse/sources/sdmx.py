@@ -173,23 +173,19 @@ def _read_message(file: Path) -> Any:
 
     _refuse_unread_json_attributes(file)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
-            # sdmx1 logs that a structure-specific message came without its structure; the
-            # components are read from the message itself, which is what haiquan needs.
+            # sdmx1 logs a message without its structure (haiquan reads the components from the
+            # message) and prints its parser stacks on a damaged one: noise beside our error.
             logger = logging.getLogger("sdmx")
             level = logger.level
             logger.setLevel(logging.ERROR)
-            # On a damaged message sdmx1's XML reader prints its parser stacks to standard
-            # output (a debugging dump of dozens of lines) before raising; the error below says
-            # what is wrong, and standard output may be a JSON document.
             try:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    if file.suffix == ".gz":
-                        with gzip.open(file, "rb") as packed:
-                            content = packed.read()
-                        return sdmx.read_sdmx(io.BytesIO(content))
-                    return sdmx.read_sdmx(file)
+                if file.suffix == ".gz":
+                    with gzip.open(file, "rb") as packed:
+                        content = packed.read()
+                    return sdmx.read_sdmx(io.BytesIO(content))
+                return sdmx.read_sdmx(file)
             finally:
                 logger.setLevel(level)
     except Exception as error:  # sdmx1 and lxml raise many kinds; all mean "not readable"
