@@ -56,7 +56,7 @@ def balassa_rca(flows: pd.DataFrame, year: int | None = None, *, level: int = 2)
             + (f" for {year}" if year is not None else ""),
             got=f"{len(flows)} rows, none of them exports to WORLD by {level}-digit HS code",
             fix="load the CEPII BACI file (haiquan load FILE --format baci) or pass it with "
-            "--input FILE --format baci",
+            "--input FILE --input-format baci",
         )
     rows = rows[["reporter", "year", "commodity", "value_usd"]].copy()
     reporter_total = rows.groupby(["reporter", "year"])["value_usd"].transform("sum")

@@ -10,12 +10,36 @@ import datetime as dt
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from haiquan.dates import parse_day
 from haiquan.errors import InputError
 
-__all__ = ["Frequency", "TradeDirection", "country_code", "day", "listed", "output_path"]
+__all__ = [
+    "TRADE_FORMAT_NAMES",
+    "Frequency",
+    "InputFormatOption",
+    "TradeDirection",
+    "country_code",
+    "day",
+    "listed",
+    "output_path",
+]
+
+#: The formats a trade file may be in, as :data:`haiquan.warehouse.sources.TRADE_FORMATS` names
+#: them; repeated here so that ``--help`` needs not import the readers (a test checks they match).
+TRADE_FORMAT_NAMES = (
+    "census",
+    "dots",
+    "baci",
+    "eu15",
+    "comtrade",
+    "comtrade-legacy",
+    "sdmx",
+    "canonical",
+)
 
 
 class Frequency(StrEnum):
@@ -49,6 +73,20 @@ def listed(*values: str) -> dict[str, Any]:
         return [value for value in values if value.lower().startswith(incomplete.lower())]
 
     return {"metavar": "<" + "|".join(values) + ">", "autocompletion": complete}
+
+
+#: ``--input-format/-f`` of every command that reads a trade file (``--input FILE``). Not
+#: ``--format``: on a listing command that names what it writes (table, json, csv). Left out, the
+#: format is detected from the file as ``haiquan load`` detects it.
+InputFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        "-f",
+        **listed(*TRADE_FORMAT_NAMES),
+        help="The trade file's format; detected from its columns when left out.",
+    ),
+]
 
 
 def day(value: str | None, option: str) -> dt.date | None:

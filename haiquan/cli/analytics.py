@@ -1,7 +1,9 @@
 """``haiquan indicators``, ``haiquan mirror-gaps``, ``haiquan rca`` and ``haiquan gravity``.
 
-Each command reads canonical rows (``--input FILE [--format NAME]``, else the warehouse), calls
-one function of :mod:`haiquan.analytics` and prints a Rich table.
+Each command reads canonical rows (``--input FILE [--input-format NAME]``, else the warehouse),
+calls one function of :mod:`haiquan.analytics` and prints its rows as a table, JSON or CSV
+(``--format``, :mod:`haiquan.cli._output`); model lines and notes go beside a table, or to
+standard error beside JSON/CSV.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from haiquan.cli._console import console
-from haiquan.cli._options import country_code
-from haiquan.cli._output import Column, Kind, emit
+from haiquan.cli._options import InputFormatOption, country_code
+from haiquan.cli._output import Column, FormatOption, Kind, OutputFormat, emit, side_console
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,15 +25,6 @@ __all__ = ["register"]
 InputOption = Annotated[
     Path | None,
     typer.Option("--input", "-i", help="A trade file to analyse instead of the warehouse."),
-]
-FormatOption = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="The file's format (census, dots, baci, canonical); "
-        "detected from its columns when left out.",
-    ),
 ]
 HomeOption = Annotated[
     str | None,
@@ -56,12 +48,19 @@ class GravityFlow(StrEnum):
 
 
 def _print(
-    frame: pd.DataFrame, title: str, columns: dict[str, tuple[str, Kind]], *, synthetic: bool
+    frame: pd.DataFrame,
+    title: str,
+    columns: dict[str, tuple[str, Kind]],
+    *,
+    synthetic: bool,
+    output: OutputFormat = OutputFormat.table,
 ) -> None:
     """Print the named columns: {column: (header, kind)}, kind money (M USD)/percent/number;
-    the SYNTHETIC label first when ``synthetic`` (the result's field)."""
+    the SYNTHETIC label first when ``synthetic`` (the result's field). JSON and CSV carry the
+    columns under their own names with raw values (USD, fractions)."""
     emit(
         frame,
+        output,
         columns=[Column(key, header, kind) for key, (header, kind) in columns.items()],
         title=title,
         synthetic=synthetic,
@@ -72,14 +71,17 @@ def indicators(
     home: HomeOption = None,
     year: YearOption = None,
     input: InputOption = None,
-    format: FormatOption = None,
+    input_format: InputFormatOption = None,
     span: Annotated[int, typer.Option("--span", min=1, help="Years for compound growth.")] = 5,
     top: TopOption = 20,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Indicators of each trade relationship: levels, growth, shares, balance, GL, intensity."""
     from haiquan.analytics import load_flows, partner_indicators
 
-    flows = load_flows(input, format, first_year=year - span if year else None, last_year=year)
+    flows = load_flows(
+        input, input_format, first_year=year - span if year else None, last_year=year
+    )
     result = partner_indicators(flows, home, year, span=span)
     table = result.table
     first = table["year"].iloc[0] if len(table) else year
@@ -105,36 +107,50 @@ def indicators(
             "mirror_flag": ("gap flag", "text"),
         },
         synthetic=result.synthetic,
+        output=output,
     )
-    _print(
-        result.concentration,
-        "Concentration (HHI)",
-        {
-            "flow": ("flow", "text"),
-            "partners": ("partners", "number"),
-            "hhi_partners": ("HHI partners", "number"),
-            "equivalent_partners": ("equivalent partners", "number"),
-            "hhi_products": ("HHI products", "number"),
-        },
-        synthetic=result.synthetic,
-    )
+    notes = side_console(output)
+    if output is OutputFormat.table:
+        _print(
+            result.concentration,
+            "Concentration (HHI)",
+            {
+                "flow": ("flow", "text"),
+                "partners": ("partners", "number"),
+                "hhi_partners": ("HHI partners", "number"),
+                "equivalent_partners": ("equivalent partners", "number"),
+                "hhi_products": ("HHI products", "number"),
+            },
+            synthetic=result.synthetic,
+        )
+    else:
+        # One document on standard output: the partner rows; the HHI beside them, on stderr.
+        for row in result.concentration.to_dict(orient="records"):
+            notes.print(
+                f"concentration (HHI), {row['flow']}: "
+                + ", ".join(f"{key} {row[key]}" for key in row if key != "flow")
+            )
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        notes.print(f"[yellow]note:[/] {note}")
 
 
 def mirror_gaps(
     home: HomeOption = None,
     year: YearOption = None,
     input: InputOption = None,
-    format: FormatOption = None,
+    input_format: InputFormatOption = None,
     top: TopOption = 25,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Mirror-data gaps: partner vs home reports of the same trade, flagged beyond CIF/FOB."""
     from haiquan.analytics import load_flows, load_thresholds, mirror_gaps
 
     rules = load_thresholds()
     result = mirror_gaps(
-        load_flows(input, format, first_year=year, last_year=year), home, year, thresholds=rules
+        load_flows(input, input_format, first_year=year, last_year=year),
+        home,
+        year,
+        thresholds=rules,
     )
     gaps = result.table
     low, high = rules.band
@@ -153,6 +169,7 @@ def mirror_gaps(
             "reading": ("reading", "text"),
         },
         synthetic=result.synthetic,
+        output=output,
     )
 
 
@@ -160,14 +177,15 @@ def rca(
     home: HomeOption = None,
     year: YearOption = None,
     input: InputOption = None,
-    format: FormatOption = None,
+    input_format: InputFormatOption = None,
     top: TopOption = 15,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Revealed comparative advantage (Balassa) by HS chapter, strongest first (BACI data)."""
     from haiquan.analytics import load_flows, rca_profile
 
     # Every year is read, so a year the data lacks is refused with the years it covers.
-    flows = load_flows(input, format, commodity=None)
+    flows = load_flows(input, input_format, commodity=None)
     profile = rca_profile(flows, home, year)
     _print(
         profile.table.head(top),
@@ -180,6 +198,7 @@ def rca(
             "rca": ("RCA", "number"),
         },
         synthetic=profile.synthetic,
+        output=output,
     )
 
 
@@ -193,36 +212,59 @@ def gravity(
     home: HomeOption = None,
     year: YearOption = None,
     input: InputOption = None,
-    format: FormatOption = None,
+    input_format: InputFormatOption = None,
     flow: Annotated[
         GravityFlow, typer.Option("--flow", help="export or import potential.")
     ] = GravityFlow.export,
     top: TopOption = 20,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """PPML gravity: the EU15 reference check, or expected trade and untapped potential."""
     from haiquan.analytics import EU15_TERM, load_flows, untapped_potential
     from haiquan.analytics import reference_eu15 as reference
 
+    notes = side_console(output)
     if reference_eu15:
         result = reference(input)
-        console.print(f"PPML  {result.formula}  ({result.vcov}, {result.nobs} observations)")
-        console.print(
+        if output is not OutputFormat.table:
+            emit(
+                [
+                    {
+                        "term": EU15_TERM,
+                        "estimate": result.estimate(EU15_TERM),
+                        "std_error": result.std_error(EU15_TERM),
+                        "published_estimate": result.details["published_estimate"],
+                        "published_std_error": result.details["published_std_error"],
+                        "formula": result.formula,
+                        "vcov": result.vcov,
+                        "observations": result.nobs,
+                    }
+                ],
+                output,
+            )
+            return
+        notes.print(f"PPML  {result.formula}  ({result.vcov}, {result.nobs} observations)")
+        notes.print(
             f"  log(dist_km) = {result.estimate(EU15_TERM):.6f} "
             f"(s.e. {result.std_error(EU15_TERM):.6f})"
         )
-        console.print(
+        notes.print(
             f"  published    = {result.details['published_estimate']:.6f} "
             f"(s.e. {result.details['published_std_error']:.6f})"
         )
         return
     expected = untapped_potential(
-        load_flows(input, format, first_year=year, last_year=year), home, year, flow=flow.value
+        load_flows(input, input_format, first_year=year, last_year=year),
+        home,
+        year,
+        flow=flow.value,
     )
     model = expected.model
     source = f"; source {model.details['source']}" if model.details.get("source") else ""
-    console.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs{source})")
+    # The model beside the table, or on stderr when standard output is the JSON/CSV rows.
+    notes.print(f"PPML  {model.formula}  ({model.vcov}, {model.nobs} pairs{source})")
     for term, row in model.coefficients.iterrows():
-        console.print(f"  {term} = {row['estimate']:.3f} (s.e. {row['std_error']:.3f})")
+        notes.print(f"  {term} = {row['estimate']:.3f} (s.e. {row['std_error']:.3f})")
     _print(
         expected.table.head(top),
         f"Untapped {flow.value} potential of {expected.home}, "
@@ -235,6 +277,7 @@ def gravity(
             "actual_to_expected": ("actual/expected", "number"),
         },
         synthetic=expected.synthetic,
+        output=output,
     )
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from haiquan.cli._console import console
-from haiquan.cli._options import country_code, listed
+from haiquan.cli._options import InputFormatOption, country_code, listed
 from haiquan.cli._output import FormatOption as OutputOption
 from haiquan.cli._output import OutputFormat, side_console
 
@@ -26,14 +26,12 @@ InputOption = Annotated[
     Path | None,
     typer.Option("--input", "-i", help="A trade file to forecast instead of the warehouse."),
 ]
-FormatOption = Annotated[
+#: ``haiquan forecast --format census``, as issue 16 and older scripts write it: the input's
+#: format before ``--input-format`` took the name (``forecast`` writes files, it has no output
+#: format). Hidden and deprecated; ``backtest`` lists rows and its ``--format`` is the output's.
+LegacyFormatOption = Annotated[
     str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="The file's format (census, dots, baci, canonical); "
-        "detected from its columns when left out.",
-    ),
+    typer.Option("--format", hidden=True, help="Deprecated: the same as --input-format."),
 ]
 HorizonOption = Annotated[int, typer.Option("--horizon", "-h", min=1, help="Periods ahead.")]
 ReporterOption = Annotated[
@@ -74,6 +72,20 @@ EngineOption = Annotated[
     str | None,
     typer.Option("--engine", **listed("local", "dask"), help="Default HAIQUAN_FORECAST_ENGINE."),
 ]
+
+
+def _input_format(input_format: str | None, legacy: str | None) -> str | None:
+    """The input format given as ``--input-format`` or as the deprecated ``--format``."""
+    if legacy is None or input_format in (None, legacy):
+        return input_format or legacy
+    from haiquan.errors import InputError
+
+    raise InputError(
+        "two input formats given",
+        expected="the file's format once, as --input-format",
+        got=f"--input-format {input_format} and --format {legacy}",
+        fix=f"drop --format {legacy} (the older name of --input-format)",
+    )
 
 
 def _config(horizon: int, members: str | None):  # type: ignore[no-untyped-def]
@@ -173,7 +185,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def forecast(
         input: InputOption = None,
-        format: FormatOption = None,
+        input_format: InputFormatOption = None,
         horizon: HorizonOption = 12,
         output: Annotated[
             Path | None,
@@ -200,18 +212,20 @@ def register(app: typer.Typer) -> None:
         ] = None,
         members: MembersOption = None,
         engine: EngineOption = None,
+        legacy_format: LegacyFormatOption = None,
     ) -> None:
         """Forecast every series of a slice with intervals (80 %, 95 %) and a weighted ensemble."""
         from haiquan.forecast import make_engine, output_columns
         from haiquan.forecast.flows import SYNTHETIC_NOTE
         from haiquan.forecast.published import forecast_or_stored
 
+        chosen_format = _input_format(input_format, legacy_format)
         # From the warehouse, the stored run the dashboard, the API and the plan show.
         with _progress_bar() as bar:
             task = bar.add_task("forecast", total=None)
             run = forecast_or_stored(
                 input,
-                format,
+                chosen_format,
                 horizon,
                 reporter=reporter,
                 flow=flow,
@@ -245,7 +259,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def backtest(
         input: InputOption = None,
-        format: FormatOption = None,
+        input_format: InputFormatOption = None,
         horizon: HorizonOption = 12,
         reporter: ReporterOption = None,
         flow: FlowOption = None,
@@ -272,6 +286,7 @@ def register(app: typer.Typer) -> None:
                 "scores in the warehouse (forecast_runs, forecast_scores).",
             ),
         ] = True,
+        output: OutputOption = OutputFormat.table,
     ) -> None:
         """Hold out the last HORIZON periods: MASE, sMAPE, coverage and MSIS vs seasonal naive."""
         import pandas as pd
@@ -282,7 +297,7 @@ def register(app: typer.Typer) -> None:
 
         result = backtest_file(
             input,
-            format,
+            input_format,
             horizon,
             reporter=reporter,
             flow=flow,
@@ -293,7 +308,13 @@ def register(app: typer.Typer) -> None:
             engine=make_engine(engine),
             store=store,
         )
-        if per_series:
+        notes = side_console(output)
+        if per_series and output is not OutputFormat.table:
+            notes.print(
+                "--per-series is shown as a table only; JSON and CSV hold the mean over series "
+                "(every series' scores: haiquan backtest-runs RUN_ID --per-series)"
+            )
+        elif per_series:
             columns = [
                 c
                 for c in (
@@ -316,9 +337,9 @@ def register(app: typer.Typer) -> None:
             else "M"
         )
         cutoff = timestamp_to_period(pd.Series([result.cutoff]), held).iloc[0]
-        print_frame(result.summary, f"hold-out after {cutoff}: mean over series")
+        print_frame(result.summary, f"hold-out after {cutoff}: mean over series", output=output)
         for note in result.notes:
-            console.print(note)
+            notes.print(note)
 
     @app.command("backtest-runs")
     def backtest_runs(

@@ -2,12 +2,15 @@
 ``haiquan plan-template`` (write a starting catalogue for any administration).
 
 Each command parses its options, calls one function of :mod:`haiquan.priorities.service` and
-prints the result; errors are translated by :func:`haiquan.cli.main`.
+prints the result; errors are translated by :func:`haiquan.cli.main`. ``priorities`` lists
+(``--format table|json|csv``: JSON the whole ranking document, CSV the overall ranking's rows);
+``plan`` is a report (``--format table|json``).
 """
 
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,8 +18,8 @@ import typer
 from rich.table import Table
 
 from haiquan.cli._console import console, native_output_to_stderr
-from haiquan.cli._options import country_code, listed, output_path
-from haiquan.cli._output import percent
+from haiquan.cli._options import InputFormatOption, country_code, listed, output_path
+from haiquan.cli._output import FormatOption, OutputFormat, emit, percent, side_console
 
 if TYPE_CHECKING:
     from haiquan.priorities.service import PriorityReport
@@ -31,10 +34,24 @@ InputOption = Annotated[
         help="Trade file; default: the Vietnam IMF DOTS example in HAIQUAN_SHARED_DATA.",
     ),
 ]
-FormatOption = Annotated[
-    str | None, typer.Option("--format", "-f", help="Trade file format (dots, census, ...).")
+JsonOption = Annotated[bool, typer.Option("--json", hidden=True, help="The same as --format json.")]
+
+
+class ReportFormat(StrEnum):
+    """What ``haiquan plan`` writes: tables to read, or the plan as one JSON document."""
+
+    table = "table"
+    json = "json"
+
+
+ReportFormatOption = Annotated[
+    ReportFormat,
+    typer.Option(
+        "--format",
+        case_sensitive=False,
+        help="table for reading; json (the whole plan, raw values: USD) for programs.",
+    ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 ForecastOption = Annotated[
     str,
     typer.Option(
@@ -83,6 +100,32 @@ def priorities_payload(report: PriorityReport, top: int) -> dict[str, Any]:
     }
 
 
+def _notes(report: PriorityReport, top: int) -> list[str]:
+    """How the ranking was made and what it left out, in words, below the overall table."""
+    scores = report.scores
+    criteria = scores.criteria
+    overall = scores.overall
+    notes = [
+        f"how it combines: {scores.combination}",
+        f"points: {scores.statistic}",
+        f"{criteria.left_out} partners below {percent(criteria.min_share)} of trade left out",
+    ]
+    notes += [f"dropped {d.criterion}: {d.reason}" for d in scores.dropped]
+    imputed = overall.loc[overall["imputed"] != "", ["partner", "imputed"]].head(top)
+    if len(imputed):
+        notes.append(
+            "median used for missing values: "
+            + "; ".join(f"{p} ({c})" for p, c in imputed.itertuples(index=False))
+        )
+    notes += [f"{partner} {why}" for partner, why in scores.below_smaller.items()]
+    notes.append(
+        f"agreements, partnerships and groups as of {criteria.on} (haiquan.reference); "
+        f"growth from the {criteria.forecast} forecast"
+    )
+    notes.append(f"data: {report.data_source}")
+    return notes
+
+
 def print_priorities(report: PriorityReport, top: int) -> None:
     """The per-instrument tables, then the overall ranking with its breakdown and notes."""
     from haiquan.priorities.weights import criterion_label
@@ -127,25 +170,7 @@ def print_priorities(report: PriorityReport, top: int) -> None:
             *(f"{row[c]:.1f}" for c in used),
         )
     console.print(table)
-    notes = [
-        f"how it combines: {scores.combination}",
-        f"points: {scores.statistic}",
-        f"{criteria.left_out} partners below {percent(criteria.min_share)} of trade left out",
-    ]
-    notes += [f"dropped {d.criterion}: {d.reason}" for d in scores.dropped]
-    imputed = overall.loc[overall["imputed"] != "", ["partner", "imputed"]].head(top)
-    if len(imputed):
-        notes.append(
-            "median used for missing values: "
-            + "; ".join(f"{p} ({c})" for p, c in imputed.itertuples(index=False))
-        )
-    notes += [f"{partner} {why}" for partner, why in scores.below_smaller.items()]
-    notes.append(
-        f"agreements, partnerships and groups as of {criteria.on} (haiquan.reference); "
-        f"growth from the {criteria.forecast} forecast"
-    )
-    notes.append(f"data: {report.data_source}")
-    for note in notes:
+    for note in _notes(report, top):
         console.print(f"  • {note}")
     for warning in criteria.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
@@ -157,7 +182,7 @@ def register(app: typer.Typer) -> None:
     @app.command("priorities")
     def priorities(
         input: InputOption = None,
-        format: FormatOption = None,
+        input_format: InputFormatOption = None,
         home: Annotated[
             str | None,
             typer.Option(
@@ -176,6 +201,7 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(help="Relative weight change tested (0 skips).")
         ] = 0.5,
         forecast: ForecastOption = "model",
+        output: FormatOption = OutputFormat.table,
         as_json: JsonOption = False,
     ) -> None:
         """Rank partners per cooperation instrument (USD at stake) and overall; weight
@@ -184,7 +210,7 @@ def register(app: typer.Typer) -> None:
 
         report = rank_partners(
             input=input,
-            format=format,
+            format=input_format,
             home=home,
             horizon=horizon,
             year=year,
@@ -194,7 +220,18 @@ def register(app: typer.Typer) -> None:
             forecast=forecast,  # type: ignore[arg-type]
         )
         if as_json:
+            output = OutputFormat.json
+        if output is OutputFormat.json:
             typer.echo(json.dumps(priorities_payload(report, top), indent=2, default=str))
+            return
+        if output is OutputFormat.csv:
+            # The overall ranking, one row per partner; how it was made, on stderr.
+            emit(report.scores.overall.head(top), output)
+            notes = side_console(output)
+            for note in _notes(report, top):
+                notes.print(f"  • {note}")
+            for warning in report.scores.criteria.warnings:
+                notes.print(f"[yellow]warning:[/] {warning}")
             return
         print_priorities(report, top)
         if report.sensitivity is not None and len(report.sensitivity):
@@ -236,7 +273,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         input: InputOption = None,
-        format: FormatOption = None,
+        input_format: InputFormatOption = None,
         first_year: Annotated[
             int | None,
             typer.Option(
@@ -254,6 +291,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="Budget USD per year; default the catalogue's resources."),
         ] = None,
         forecast: ForecastOption = "model",
+        output: ReportFormatOption = ReportFormat.table,
         as_json: JsonOption = False,
     ) -> None:
         """Choose and schedule initiatives within yearly staff and budget (MILP, HiGHS)."""
@@ -263,14 +301,14 @@ def register(app: typer.Typer) -> None:
             result = plan_cooperation(
                 catalogue=catalogue,
                 input=input,
-                format=format,
+                format=input_format,
                 first_year=first_year,
                 years=years,
                 staff_months=staff,
                 budget_usd=budget,
                 forecast=forecast,  # type: ignore[arg-type]
             )
-        if as_json:
+        if as_json or output is ReportFormat.json:
             typer.echo(result.model_dump_json(indent=2))
             return
         last = result.first_year + result.years - 1
@@ -344,7 +382,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"Data: {result.data_source}")
         console.print(
             f"{len(result.assumptions)} figures in the catalogue are assumptions to "
-            "replace (see --json, field `assumptions`)."
+            "replace (see --format json, field `assumptions`)."
         )
 
     @app.command("plan-template")
@@ -371,14 +409,14 @@ def register(app: typer.Typer) -> None:
                 "the warehouse, then the example data in HAIQUAN_SHARED_DATA.",
             ),
         ] = None,
-        format: FormatOption = None,
+        input_format: InputFormatOption = None,
     ) -> None:
         """Write a starting initiatives catalogue for any administration (every figure an
         assumption; partners: home's largest, or placeholders), to edit and pass to plan."""
         from haiquan.priorities.service import start_catalogue
 
         output_path(out, "OUT.yaml")
-        written = start_catalogue(out, home=home, input=input, format=format)
+        written = start_catalogue(out, home=home, input=input, format=input_format)
         catalogue = written.catalogue
         console.print(
             f"Wrote {written.path}: a starting catalogue for {catalogue.home}, "

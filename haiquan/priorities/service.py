@@ -94,7 +94,7 @@ def _flows(input: str | Path | None, format: str | None,
         "where expected",
         expected=f"--input FILE, a loaded warehouse, or the shared file {candidates[0]}",
         got=f"nothing at {shared / candidates[0]}",
-        fix="pass --input FILE --format dots, run `haiquan load FILE` with a file that "
+        fix="pass --input FILE --input-format dots, run `haiquan load FILE` with a file that "
         f"covers {home}'s trade, or set HAIQUAN_SHARED_DATA to ../shared/data",
     )
 

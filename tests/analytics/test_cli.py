@@ -23,7 +23,7 @@ def run(*args: str) -> str:
 
 def test_indicators_from_a_file() -> None:
     out = run("indicators", "--home", "VNM", "--year", "2020", "--top", "5",
-              "--input", str(require_shared(VIETNAM_DOTS)), "--format", "dots")
+              "--input", str(require_shared(VIETNAM_DOTS)), "--input-format", "dots")
     assert "VNM trade by partner, 2020" in out
     assert "77,151.2" in out  # exports to the United States, million USD
     assert "Concentration (HHI)" in out
@@ -47,7 +47,7 @@ def test_gravity_reference() -> None:
 
 
 def test_rca_on_totals_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="--format baci"):
+    with pytest.raises(InputError, match="--input-format baci"):
         run("rca", "--input", str(require_shared(VIETNAM_DOTS)))
 
 

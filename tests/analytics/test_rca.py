@@ -42,7 +42,7 @@ def test_rca_identities(values: list[float]) -> None:
 
 
 def test_totals_only_are_refused() -> None:
-    with pytest.raises(InputError, match="--format baci"):
+    with pytest.raises(InputError, match="--input-format baci"):
         balassa_rca(make_flows([("VNM", "WORLD", "export", "2020", 1.0)]))
 
 

@@ -109,6 +109,12 @@ def test_no_help_shows_a_bool_metavar(haiquan: Haiquan, path: tuple[str, ...]) -
         ("risk", "versions"),
         ("risk", "results"),
         ("db", "status"),
+        ("indicators",),
+        ("mirror-gaps",),
+        ("rca",),
+        ("gravity",),
+        ("backtest",),
+        ("priorities",),
     ],
 )
 def test_listing_commands_offer_table_json_and_csv(haiquan: Haiquan, path: tuple[str, ...]) -> None:
@@ -161,13 +167,16 @@ def test_a_choice_outside_the_list_is_refused_with_the_list(haiquan: Haiquan) ->
 
 def test_the_lists_the_cli_repeats_match_the_library() -> None:
     # Repeated in the CLI so that `--help` needs not import the transit store or the web app.
+    from haiquan.cli._options import TRADE_FORMAT_NAMES
     from haiquan.cli.transit import MovementState
     from haiquan.cli.web import _ROLE_NAMES
     from haiquan.transit.models import State
+    from haiquan.warehouse.sources import TRADE_FORMATS
     from haiquan.web.auth.roles import Role
 
     assert [s.value for s in MovementState] == [s.value for s in State]
     assert list(_ROLE_NAMES) == [r.value for r in Role]
+    assert list(TRADE_FORMAT_NAMES) == list(TRADE_FORMATS)
 
 
 def test_a_listed_text_option_shows_its_values(

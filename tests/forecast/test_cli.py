@@ -26,7 +26,7 @@ def run(*args: str) -> str:
 
 def test_forecast_writes_the_output_contract(census_file: str, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
-    text = run("forecast", "--input", census_file, "--format", "census", "--horizon", "12",
+    text = run("forecast", "--input", census_file, "--input-format", "census", "--horizon", "12",
                "--output", str(out), "--partner", "VNM", "--partner", "0003", *FAST)
     assert "wrote 48 rows for 4 series" in text
     frame = pd.read_csv(out, dtype={"partner": str, "period": str})
@@ -43,14 +43,14 @@ def test_forecast_writes_the_output_contract(census_file: str, tmp_path: Path) -
 
 
 def test_forecast_prints_no_band_rather_than_a_made_up_one(census_file: str) -> None:
-    text = run("forecast", "--input", census_file, "--format", "census", "--horizon", "3",
+    text = run("forecast", "--input", census_file, "--input-format", "census", "--horizon", "3",
                "--partner", "VNM", "--flow", "import", *FAST)
     assert "no band" in text and " – " not in text
     assert "no 80 % band at any step" in text
 
 
 def test_backtest_prints_scores_and_stores_the_run(census_file: str) -> None:
-    text = run("backtest", "--input", census_file, "--format", "census", "--horizon", "6",
+    text = run("backtest", "--input", census_file, "--input-format", "census", "--horizon", "6",
                "--partner", "VNM", "--partner", "MEX", "--per-series", *FAST)
     assert "hold-out after 2022-12" in text
     assert "SeasonalNaive(benchmark)" in text and "Ensemble" in text
@@ -72,7 +72,7 @@ def test_backtest_runs_before_any_run_says_how_to_store_one(census_file: str) ->
 
 
 def test_bad_input_is_reported_not_raised(census_file: str) -> None:
-    result = runner.invoke(app, ["forecast", "--input", census_file, "--format", "census",
+    result = runner.invoke(app, ["forecast", "--input", census_file, "--input-format", "census",
                                  "--members", "Prophet"])
     assert result.exit_code != 0
     assert "unknown ensemble members" in str(result.exception) + result.output
@@ -83,7 +83,7 @@ def test_forecast_output_to_a_missing_folder_is_an_input_error(census_file: str,
     # It used to forecast first, then die with pandas' OSError traceback.
     from haiquan.errors import InputError
 
-    result = runner.invoke(app, ["forecast", "--input", census_file, "--format", "census",
+    result = runner.invoke(app, ["forecast", "--input", census_file, "--input-format", "census",
                                  "--partner", "VNM", "--output",
                                  str(tmp_path / "nowhere" / "out.csv"), *FAST])
     assert isinstance(result.exception, InputError), result.exception
@@ -95,8 +95,8 @@ def test_annual_backtest_prints_the_cutoff_year() -> None:
 
     dots = str(require_shared("trade/imf-dots-annual-1960-2020/"
                               "vietnam_dots_annual_reported_and_mirror.csv"))
-    text = run("backtest", "--input", dots, "--format", "dots", "--horizon", "2", "--reporter",
-               "VNM", "--partner", "CHN", "--flow", "import", "--no-store", *FAST)
+    text = run("backtest", "--input", dots, "--input-format", "dots", "--horizon", "2",
+               "--reporter", "VNM", "--partner", "CHN", "--flow", "import", "--no-store", *FAST)
     assert "hold-out after 2018: mean over series" in text
 
 

@@ -23,7 +23,7 @@ runner = CliRunner()
 
 def test_priorities_json_ranks_vietnams_partners() -> None:
     path = require_shared(VIETNAM_DOTS)
-    result = runner.invoke(app, ["priorities", "--input", str(path), "--format", "dots",
+    result = runner.invoke(app, ["priorities", "--input", str(path), "--input-format", "dots",
                                  "--forecast", "trend", "--top", "5", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
@@ -117,7 +117,7 @@ def test_priorities_ignore_a_stray_later_year_and_say_so(tmp_path: Path) -> None
     stray = flows.loc[(flows["reporter"] == "VNM") & (flows["period"] == "2020")
                       & flows["partner"].isin(["KOR", "JPN", "THA"])].assign(period="2031")
     path = write(pd.concat([flows, stray], ignore_index=True), tmp_path / "flows.parquet")
-    result = runner.invoke(app, ["priorities", "--input", str(path), "--format", "canonical",
+    result = runner.invoke(app, ["priorities", "--input", str(path), "--input-format", "canonical",
                                  "--forecast", "trend", "--top", "5", "--sensitivity", "0"],
                            env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output

@@ -137,7 +137,8 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], path: Path, wha
             path=str(path),
             expected="columns " + ", ".join(needed),
             got="columns " + ", ".join(map(str, frame.columns)),
-            fix="add the missing columns (" + ", ".join(missing) + ") or choose another --format",
+            fix="add the missing columns (" + ", ".join(missing) + ") or choose another "
+            "format (--format of haiquan load, --input-format of the other commands)",
         )
 
 

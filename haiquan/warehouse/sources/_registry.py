@@ -166,7 +166,8 @@ def detect_format(path: str | Path) -> str:
             if f.signature
         ),
         got="columns " + ", ".join(sorted(columns)),
-        fix="pass --format explicitly, or convert the file to the canonical format "
+        fix="name the format (--format of haiquan load, --input-format of the commands that "
+        "read --input FILE), or convert the file to the canonical format "
         "(docs/data-formats.md)",
     )
 

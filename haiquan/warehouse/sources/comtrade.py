@@ -327,7 +327,8 @@ def _read(file: Path, layout: _Layout) -> TradeFileRows:
             fix="download the file again with all columns (missing: "
             + ", ".join(missing)
             + f"); a Comtrade file of the other layout loads with --format "
-            f"{layout.other_format}",
+            f"{layout.other_format} (--input-format {layout.other_format} where a command reads "
+            "--input FILE)",
         )
     _refuse_other_data(raw, file, layout)
     aside: list[dict[str, object]] = []
