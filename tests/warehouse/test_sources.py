@@ -155,7 +155,13 @@ def test_a_csv_saved_in_latin_1_is_told_to_be_saved_as_utf_8_not_as_a_workbook(
     for name in (None, "comtrade-legacy"):
         with pytest.raises(DataFileError, match="not UTF-8 text") as caught:
             read_trade_file(path, name)
-        assert "0xf4" in str(caught.value) and "iconv" in str(caught.value)
+        assert "line 2: byte 0xf4" in str(caught.value) and "iconv" in str(caught.value)
+    # Deep in a large file the line is the file's, not a place in the chunk pandas decoded.
+    header, row = path.read_bytes().split(b"\n")[:2]
+    good = row.replace("Côte d'Ivoire".encode("cp1252"), b"Cote d'Ivoire")
+    path.write_bytes(b"\n".join([header, *[good] * 20_000, row, b""]))
+    with pytest.raises(DataFileError, match="line 20002: byte 0xf4"):
+        read_trade_file(path, "comtrade-legacy")
     # A workbook keeps its own advice.
     workbook = tmp_path / "book.csv"
     workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb2\xff binary")

@@ -89,24 +89,45 @@ def not_utf8_text(path: Path, error: BaseException) -> DataFileError | None:
 
     A workbook or other binary file fails to decode too; its own message (save it as CSV) is
     the right one, so a file that starts like one, or holds NUL bytes, is not told to be
-    re-encoded.
+    re-encoded. The line is found by reading the file again: pandas' error counts bytes from
+    the start of the chunk it was decoding, not of the file.
     """
     if not isinstance(error, UnicodeDecodeError):
         return None
-    with open(path, "rb") as file:
-        start = file.read(1 << 13)
-    if start.startswith(_BINARY_STARTS) or b"\x00" in start:
+    packed = path.suffix == ".gz"
+    try:
+        with gzip.open(path, "rb") if packed else open(path, "rb") as file:
+            start = file.read(1 << 13)
+            if start.startswith(_BINARY_STARTS) or b"\x00" in start:
+                return None
+            file.seek(0)
+            number, line, at = next(
+                (number, line, at)
+                for number, line in enumerate(file, 1)
+                if (at := _bad_byte(line)) is not None
+            )
+    except (OSError, EOFError, zlib.error, StopIteration):
         return None
-    byte = error.object[error.start : error.start + 1].hex()
+    plain = path.name[: -len(".gz")] if packed else path.name
+    convert = f"gunzip -c {path.name} | iconv" if packed else f"iconv {path.name}"
     return DataFileError(
         "the file is not UTF-8 text",
         path=str(path),
         expected="CSV text in UTF-8",
-        got=f"byte 0x{byte} at position {error.start}, which is not UTF-8 (text saved as "
-        "Latin-1 or Windows-1252)",
-        fix="save it again as 'CSV UTF-8', or convert it: iconv -f WINDOWS-1252 -t UTF-8 "
-        f"{path.name} > utf8-{path.name}; nothing was loaded",
+        got=f"line {number}: byte 0x{line[at : at + 1].hex()}, which is not UTF-8 (text saved "
+        "as Latin-1 or Windows-1252)",
+        fix=f"save it again as 'CSV UTF-8', or convert it: {convert} -f WINDOWS-1252 -t UTF-8 "
+        f"> utf8-{plain}; nothing was loaded",
     )
+
+
+def _bad_byte(line: bytes) -> int | None:
+    """Where ``line`` stops being UTF-8, or None."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as found:
+        return found.start
+    return None
 
 
 def _last_line_fields(path: Path) -> int:
