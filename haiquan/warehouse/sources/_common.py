@@ -109,15 +109,16 @@ def not_utf8_text(path: Path, error: BaseException) -> DataFileError | None:
     except (OSError, EOFError, zlib.error, StopIteration):
         return None
     plain = path.name[: -len(".gz")] if packed else path.name
-    convert = f"gunzip -c {path.name} | iconv" if packed else f"iconv {path.name}"
+    recode = "iconv -f WINDOWS-1252 -t UTF-8"
+    convert = f"gunzip -c {path.name} | {recode}" if packed else f"{recode} {path.name}"
     return DataFileError(
         "the file is not UTF-8 text",
         path=str(path),
         expected="CSV text in UTF-8",
         got=f"line {number}: byte 0x{line[at : at + 1].hex()}, which is not UTF-8 (text saved "
         "as Latin-1 or Windows-1252)",
-        fix=f"save it again as 'CSV UTF-8', or convert it: {convert} -f WINDOWS-1252 -t UTF-8 "
-        f"> utf8-{plain}; nothing was loaded",
+        fix=f"save it again as 'CSV UTF-8', or convert it: {convert} > utf8-{plain}; "
+        "nothing was loaded",
     )
 
 
