@@ -60,6 +60,18 @@ def test_current_site_export_becomes_canonical_rows() -> None:
     }
 
 
+def test_a_row_repeated_whole_is_kept_once_and_counted(tmp_path: Path) -> None:
+    # Two overlapping downloads pasted together: loading both copies would double the trade.
+    lines = CURRENT.read_text(encoding="utf-8").splitlines()
+    pasted = tmp_path / "pasted.csv"
+    pasted.write_text("\n".join([*lines, *lines[1:3]]) + "\n", encoding="utf-8")
+    read = read_trade_rows(pasted)
+    assert read.rows.equals(read_trade_rows(CURRENT).rows)
+    assert {"rows": 2, "reason": "exact repeats of another row of the file (one copy kept)"} in (
+        read.set_aside
+    )
+
+
 def test_monthly_periods_become_year_dash_month() -> None:
     rows = read_trade_file(MONTHLY)
     assert list(rows["frequency"]) == ["M", "M"]

@@ -16,9 +16,9 @@ classification (or of services) is refused whole rather than stored under wrong 
 
 Rows that would count the same goods twice are set aside and counted in the load record
 (:attr:`TradeFileRows.set_aside`): the breakdowns by second partner, customs procedure or mode of
-transport (their totals are kept), and the sub-flows that are part of imports or exports
+transport (their totals are kept), the sub-flows that are part of imports or exports
 (domestic exports ``DX``, foreign imports ``FM``, inward and outward processing ``MIP``, ``MOP``,
-``XIP``, ``XOP``).
+``XIP``, ``XOP``), and exact repeats of a row (two overlapping downloads pasted together).
 
 Countries are Comtrade's ISO alpha-3 codes; World (partner code 0, ``W00`` or ``WLD``) becomes
 ``WORLD``, and Comtrade's own areas (``Other Asia, nes`` ...) are matched by their description
@@ -332,6 +332,16 @@ def _read(file: Path, layout: _Layout) -> TradeFileRows:
         )
     _refuse_other_data(raw, file, layout)
     aside: list[dict[str, object]] = []
+    # Two overlapping downloads pasted into one file repeat whole lines: one copy counts.
+    repeated = raw.duplicated(keep="first")
+    if repeated.any():
+        aside.append(
+            {
+                "rows": int(repeated.sum()),
+                "reason": "exact repeats of another row of the file (one copy kept)",
+            }
+        )
+        raw = raw.loc[~repeated]
     breakdown = pd.Series(False, index=raw.index)
     for column, totals in layout.breakdowns:
         values = _text(raw, column, upper=True)
