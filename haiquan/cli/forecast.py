@@ -311,8 +311,8 @@ def register(app: typer.Typer) -> None:
         notes = side_console(output)
         if per_series and output is not OutputFormat.table:
             notes.print(
-                "--per-series is shown as a table only; JSON and CSV hold the mean over series "
-                "(every series' scores: haiquan backtest-runs RUN_ID --per-series)"
+                "--per-series is shown as a table only (run without --format); JSON and CSV "
+                "hold the mean over series"
             )
         elif per_series:
             columns = [
