@@ -78,6 +78,20 @@ def _all(package: str) -> tuple[ModuleType, list[str]]:
     return module, list(names)
 
 
+def _defined(module: ModuleType) -> list[str]:
+    """Public names the package's own ``__init__.py`` defines at module level (functions,
+    classes, assignments), as opposed to names it imports for its own use."""
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.extend(t.id for t in targets if isinstance(t, ast.Name))
+    return [name for name in names if not name.startswith("_")]
+
+
 def _isort_key(name: str) -> tuple[int, list[int | str]]:
     """The order ruff's RUF022 keeps ``__all__`` in ("isort-style"): CONSTANTS, then Classes,
     then functions and other names, each in natural order (``x2`` before ``x10``)."""
@@ -123,3 +137,16 @@ def test_every_name_imported_from_a_package_is_listed() -> None:
     assert not unlisted, "add these names to their package's __all__ (imported by): " + "; ".join(
         f"{name} ({', '.join(sorted(files)[:3])})" for name, files in sorted(unlisted.items())
     )
+
+
+def test_every_public_name_a_package_defines_is_listed() -> None:
+    # A function written in a package's __init__.py is its interface even before other code
+    # imports it; without this, a new public helper there would pass unlisted.
+    unlisted = [
+        f"{package}.{name}"
+        for package in _packages()
+        for module, names in [_all(package)]
+        for name in _defined(module)
+        if name not in names
+    ]
+    assert not unlisted, "add these names to their package's __all__: " + ", ".join(unlisted)
