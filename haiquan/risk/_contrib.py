@@ -25,7 +25,7 @@ import numpy as np
 __all__ = ["PathContributions"]
 
 #: Rows per block (leaf indices x trees x depth entries are held at once).
-_BLOCK = 8_192
+_BLOCK = 2_048  # rows x trees x depth x 32 bytes: ~40 MB for 75 trees of depth 8
 
 
 class PathContributions:

@@ -164,8 +164,9 @@ def _batch_keys(derived: Mapping[str, Any]) -> dict[str, tuple[np.ndarray, np.nd
         for part in parts[1:]:
             more_codes, more_uniques = base[part]
             width = max(len(more_uniques), 1)
-            combined, pairs = pd.factorize(codes * width + more_codes)
-            codes = np.asarray(combined, dtype=np.int64)
+            # 64-bit for the pair (codes x width may pass 2**31), 32-bit for what is kept
+            combined, pairs = pd.factorize(codes.astype(np.int64) * width + more_codes)
+            codes = np.asarray(combined, dtype=np.int32)
             pairs = np.asarray(pairs, dtype=np.int64)
             first, second = uniques[pairs // width], more_uniques[pairs % width]
             missing = (first == "") | (second == "")
@@ -287,43 +288,61 @@ class FeatureBuilder:
         :meth:`rows` then builds the features of any rows from it, so a peak day's matrix is
         built and dropped chunk by chunk with the same numbers as :meth:`transform`.
         """
-        d = derived if derived is not None else _derive(columns)
+        if derived is None:
+            d = dict(_derive(columns))
+            # kept for the whole day: 32-bit codes halve what each column costs per row
+            d["codes"] = {k: (c.astype(np.int32), t) for k, (c, t) in d["codes"].items()}
+        else:
+            d = dict(derived)
         n = len(d["day"])
         day = d["day"]
         aeo_flags = _aeo_flags(d, aeo)
         categories = {}
         for c in CATEGORICAL:
             codes, text = d["codes"][c]
-            categories[c] = (codes.astype(np.int32), self._category_codes(c, text))
+            categories[c] = (_compact(codes, len(text)), self._category_codes(c, text))
         kept = {name: d[name] for name in (*BASE_FEATURES[:6], *STAT_COLUMNS, "day")}
-        # kept for the whole day: 32-bit codes halve what each key costs per row
         batch_keys = {
-            key: (codes.astype(np.int32), uniques)
+            key: (_compact(codes, len(uniques)), uniques)
             for key, (codes, uniques) in _batch_keys(d).items()
         }
-        if derived is None:
-            del d  # the text codes of every column are no longer needed
+        del d  # the text codes of every column are no longer needed
         by_day = order_by_day(day) if n > 1 else None
         keys: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         batch: dict[str, np.ndarray] = {}
-        for key, (codes, uniques) in batch_keys.items():
+        for key, (kept_codes, uniques) in batch_keys.items():
             history = self.history.get(key)
             known = history.codes(uniques) if history is not None else None
-            keys[key] = (codes, uniques == "", known)
+            keys[key] = (kept_codes, uniques == "", known)
+            codes = kept_codes.astype(np.int64)  # the sums take 64-bit codes
             if labels is None and key not in STAT_KEYS:
                 # scoring: batch rows add to the count only (their labels are not known yet);
-                # a count of rows fits 32 bits exactly
-                batch[key] = count_before(codes, day, by_day).astype(np.int32)
+                # a count of rows, stored exactly in the smallest integer type
+                count = count_before(codes, day, by_day)
+                batch[key] = _compact(count, int(count.max()) + 1 if n else 0)
             else:
                 use = labels if labels is not None else np.full(n, np.nan)
-                values = _values(kept, use, key)
-                # a few columns at a time: the sums' sort and running totals are temporaries
-                # of the batch's size per column (the same sums, column by column)
-                total = np.empty(values.shape, dtype=np.result_type(values, np.float64))
-                for group in _column_groups(values.shape[1]):
-                    total[:, group] = exclusive_before(codes, day, values[:, group], by_day)
+                # :func:`_values` a group of columns at a time (the same sums, column by
+                # column): the sort's and running totals' temporaries are of the batch's size
+                # per column, so a peak day does not hold eleven of each at once
+                known_label = np.isfinite(use)
+                head = np.column_stack(
+                    [np.ones(n), known_label.astype(float), np.where(known_label, use, 0.0)]
+                )
+                if key not in STAT_KEYS:
+                    batch[key] = exclusive_before(codes, day, head, by_day)
+                    continue
+                k = len(STAT_COLUMNS)
+                total = np.empty((n, 3 + 2 * k))
+                total[:, :3] = exclusive_before(codes, day, head, by_day)
+                del head
+                stat = np.column_stack(
+                    [np.nan_to_num(np.asarray(kept[c], dtype=float), nan=0.0) for c in STAT_COLUMNS]
+                )
+                total[:, 3 : 3 + k] = exclusive_before(codes, day, stat, by_day)
+                total[:, 3 + k :] = exclusive_before(codes, day, stat**2, by_day)
                 batch[key] = total
-                del values
+                del stat
         return PreparedBatch(n, kept, keys, batch, categories, aeo_flags, labels is None)
 
     def rows(self, prepared: PreparedBatch, rows: np.ndarray) -> np.ndarray:
@@ -523,9 +542,10 @@ class FeatureBuilder:
         )
 
 
-def _column_groups(k: int, size: int = 4) -> list[slice]:
-    """Slices of ``size`` columns covering ``k``."""
-    return [slice(start, min(start + size, k)) for start in range(0, k, size)]
+def _compact(values: np.ndarray, top: int) -> np.ndarray:
+    """Non-negative integers below ``top`` in the smallest type that holds them exactly (most
+    keys have fewer than 65,536 values in a day: two bytes per row instead of eight)."""
+    return values.astype(np.uint16 if top <= 2**16 else np.int32, copy=False)
 
 
 def _values(derived: Mapping[str, Any], labels: np.ndarray, key: str) -> np.ndarray:

@@ -56,10 +56,10 @@ SCORE_COLUMNS = (
     "reasons",
 )
 #: Rows explained per call of the model's contributions (bounds memory on a peak day).
-_EXPLAIN_CHUNK = 50_000
+_EXPLAIN_CHUNK = 20_000
 #: Rows whose features are built and scored at once (the matrix of a whole peak day would
 #: take gigabytes; a chunk of this size takes tens of megabytes).
-_SCORE_CHUNK = 100_000
+_SCORE_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
