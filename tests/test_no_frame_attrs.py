@@ -14,7 +14,8 @@ from pathlib import Path
 import haiquan
 
 PACKAGE = Path(haiquan.__file__).parent
-ATTRS = re.compile(r"\.attrs\b")
+#: ``frame.attrs`` and the same reached by name (``getattr(frame, "attrs")``).
+ATTRS = re.compile(r"\.attrs\b|[\"']attrs[\"']")
 
 
 def uses_of_attrs(root: Path) -> list[str]:
@@ -36,4 +37,8 @@ def test_the_check_finds_a_use(tmp_path: Path) -> None:
     package.mkdir()
     (package / "clean.py").write_text("frame.attributes = 1\nattrs = {}\n", encoding="utf-8")
     (package / "bad.py").write_text('x = 1\nframe.attrs["synthetic"] = True\n', encoding="utf-8")
-    assert uses_of_attrs(package) == ['pkg/bad.py:2: frame.attrs["synthetic"] = True']
+    (package / "sly.py").write_text('meta = getattr(frame, "attrs")\n', encoding="utf-8")
+    assert uses_of_attrs(package) == [
+        'pkg/bad.py:2: frame.attrs["synthetic"] = True',
+        'pkg/sly.py:1: meta = getattr(frame, "attrs")',
+    ]
