@@ -273,7 +273,7 @@ class FeatureBuilder:
             aeo: AEO status provider for the AEO features; no AEO when ``None``.
         """
         prepared = self.prepare(columns, labels=labels, aeo=aeo, derived=derived)
-        return self.rows(prepared, np.arange(prepared.n))
+        return self.rows(prepared, slice(None))
 
     def prepare(
         self,
@@ -345,11 +345,12 @@ class FeatureBuilder:
                 del stat
         return PreparedBatch(n, kept, keys, batch, categories, aeo_flags, labels is None)
 
-    def rows(self, prepared: PreparedBatch, rows: np.ndarray) -> np.ndarray:
-        """The features of ``rows`` (positions in the prepared batch), as :meth:`transform`
-        computes them for the whole batch."""
+    def rows(self, prepared: PreparedBatch, rows: np.ndarray | slice) -> np.ndarray:
+        """The features of ``rows`` (positions in the prepared batch, or a slice of it: views,
+        no copies), as :meth:`transform` computes them for the whole batch."""
         d = prepared.derived
-        n = len(rows)
+        day = d["day"][rows]
+        n = len(day)
         at = self._position
         # filled column by column in place: a (features x rows) array transposed at the end
         # would need a second matrix of the same size, and fresh memory costs page faults
@@ -357,7 +358,6 @@ class FeatureBuilder:
         for name in BASE_FEATURES[:6]:
             out[:, at[name]] = d[name][rows]
         out[:, at["importer_is_aeo"] : at["seller_is_partner_aeo"] + 1] = prepared.aeo[rows]
-        day = d["day"][rows]
         stats: dict[str, np.ndarray] = {}
         for key, (all_codes, blank, known) in prepared.keys.items():
             codes = all_codes[rows]
@@ -371,9 +371,10 @@ class FeatureBuilder:
                     total = np.zeros((n, 3))
                 total[:, 0] += in_batch
             else:
-                total = in_batch
                 if history is not None and known is not None:
-                    total = total + history.before(known[codes], day)
+                    total = in_batch + history.before(known[codes], day)
+                else:
+                    total = np.array(in_batch, dtype=float)  # a slice's rows are a view
             missing = blank[codes]
             if missing.any():
                 total[missing] = np.nan

@@ -347,17 +347,17 @@ def _score(
     top_critical = np.zeros(n, dtype=bool)
     novelty = np.full(n, "", dtype=object)
     for start in range(0, n, size):
-        part = np.arange(start, min(start + size, n))
-        features = model.builder.rows(prepared, part)
-        scores[part] = model.predict(features)
+        chunk = slice(start, min(start + size, n))
+        features = model.builder.rows(prepared, chunk)
+        scores[chunk] = model.predict(features)
         chunk_critical, chunk_top = _critical(model, features)
         if critical is not None and chunk_critical is not None:
-            critical[part] = chunk_critical
-        top_critical[part] = chunk_top
-        novelty[part] = novelty_flags(features, model.feature_names, rules)
+            critical[chunk] = chunk_critical
+        top_critical[chunk] = chunk_top
+        novelty[chunk] = novelty_flags(features, model.feature_names, rules)
         del features
         if progress is not None:
-            progress(int(part[-1]) + 1, n)
+            progress(chunk.stop, n)
     groups = None
     if capacity is not None and mode == "batch":
         groups = office_groups(np.asarray(columns["office"]), capacity, rules.channels)
