@@ -18,6 +18,13 @@ def dask_client() -> Iterator[object]:
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=None)
     client = distributed.Client(cluster)
+    # The workers cannot import this test module when pytest was started as ``pytest`` rather
+    # than ``python -m pytest`` (no repository root on their path): send its functions by value.
+    import sys
+
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
         yield client
     finally:
