@@ -112,22 +112,32 @@ def _twins(model: Any, train: pd.DataFrame, valid: pd.DataFrame) -> None:
     twin = pd.MultiIndex.from_frame(frame[TWIN_KEY]).isin(seen)
     labels = frame["fraud"].to_numpy(dtype=float)
     tax = (frame["value"] * frame["tax_rate"] / 100).to_numpy(dtype=float)
-    print("\n== the same model on valid items with / without an exact (value, net mass, HS6) "
-          "twin in the training file")
+    print(
+        "\n== the same model on valid items with / without an exact (value, net mass, HS6) "
+        "twin in the training file"
+    )
     from haiquan.risk.novelty import novelty_flags
     from haiquan.risk.policy import load_selectivity_rules
 
     rules = load_selectivity_rules(on=pd.Timestamp(frame["date"].max()).date())
     novel = novelty_flags(model.features(frame), model.feature_names, rules) != ""
     print(f"{'items':<28}{'rows':>6}{'fraud':>8}{'prec@5%':>9}{'prec@10%':>10}{'AUC':>8}")
-    for name, mask in (("with a twin in train", twin), ("without a twin (new goods)", ~twin),
-                       ("flagged novel", novel), ("not flagged", ~novel)):
+    for name, mask in (
+        ("with a twin in train", twin),
+        ("without a twin (new goods)", ~twin),
+        ("flagged novel", novel),
+        ("not flagged", ~novel),
+    ):
         result = evaluate_scores(labels[mask], scores[mask], tax[mask])
-        print(f"{name:<28}{int(mask.sum()):>6}{result['fraud_rate']:>8.3f}"
-              f"{result['at']['5%']['precision']:>9.3f}{result['at']['10%']['precision']:>10.3f}"
-              f"{result['auc']:>8.3f}")
-    print("the valid-file figures above mostly measure finding repeated synthetic tuples: read "
-          "the 'without a twin' row as the skill on new consignments")
+        print(
+            f"{name:<28}{int(mask.sum()):>6}{result['fraud_rate']:>8.3f}"
+            f"{result['at']['5%']['precision']:>9.3f}{result['at']['10%']['precision']:>10.3f}"
+            f"{result['auc']:>8.3f}"
+        )
+    print(
+        "the valid-file figures above mostly measure finding repeated synthetic tuples: read "
+        "the 'without a twin' row as the skill on new consignments"
+    )
 
 
 def _batch(model: Any, model_dir: Path, valid: pd.DataFrame, rows: int) -> None:
@@ -169,7 +179,7 @@ def _batch(model: Any, model_dir: Path, valid: pd.DataFrame, rows: int) -> None:
     explained = int(scored["channel"].isin(["red", "yellow"]).sum())
     print(
         f"... with reasons for red+yellow:   {len(big) / took:>12,.0f} declarations/s "
-        f"({explained:,} explained with pred_contrib)"
+        f"({explained:,} explained with path contributions)"
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big.csv"
@@ -193,18 +203,32 @@ def _peak_day(model_dir: Path, rows: int) -> None:
     """A peak day through the command line: ``haiquan risk score`` on a KCS file of ``rows``
     declarations, reasons for red and yellow, in its own process — its wall time and peak
     memory (max RSS of that process alone)."""
-    print(f"\n== peak day: `haiquan risk score` on {rows:,} declarations (the valid file "
-          f"repeated, new numbers), reasons for red and yellow; load average {_load()}")
+    print(
+        f"\n== peak day: `haiquan risk score` on {rows:,} declarations (the valid file "
+        f"repeated, new numbers), reasons for red and yellow; load average {_load()}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "day.csv"
         _kcs_file(rows, path)
         env = {**os.environ, "HAIQUAN_HOME": str(Path(folder) / "home")}
-        command = [sys.executable, "-c", "from haiquan.cli import main; main()", "risk",
-                   "score", "--input", str(path), "--output", str(Path(folder) / "s.csv"),
-                   "--model", str(model_dir), "--no-alerts"]
+        command = [
+            sys.executable,
+            "-c",
+            "from haiquan.cli import main; main()",
+            "risk",
+            "score",
+            "--input",
+            str(path),
+            "--output",
+            str(Path(folder) / "s.csv"),
+            "--model",
+            str(model_dir),
+            "--no-alerts",
+        ]
         start = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True)
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         output = child.stdout.read() if child.stdout else ""
@@ -213,11 +237,15 @@ def _peak_day(model_dir: Path, rows: int) -> None:
             return
         peak = usage.ru_maxrss / 2**20  # KiB -> GiB
         cpu = usage.ru_utime + usage.ru_stime
-        print(f"  {wall:.1f} s wall, {cpu:.1f} s CPU, peak memory {peak:.2f} GiB; "
-              f"load average after {_load()}")
-        print(f"  target < 180 s wall: {'MET' if wall < 180 else 'NOT MET'}; "
-              f"target < 2 GiB: {'MET' if peak < 2 else 'NOT MET'} (the machine is shared: "
-              "wall time varies with the other jobs, CPU time less)")
+        print(
+            f"  {wall:.1f} s wall, {cpu:.1f} s CPU, peak memory {peak:.2f} GiB; "
+            f"load average after {_load()}"
+        )
+        print(
+            f"  target < 180 s wall: {'MET' if wall < 180 else 'NOT MET'}; "
+            f"target < 2 GiB: {'MET' if peak < 2 else 'NOT MET'} (the machine is shared: "
+            "wall time varies with the other jobs, CPU time less)"
+        )
         for line in output.splitlines():
             if line.startswith(("channels:", "scored ")):
                 print("  " + line)
@@ -409,8 +437,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--skip-http", action="store_true", help="quality and batch only")
     parser.add_argument("--http-only", action="store_true", help="quality and HTTP only")
-    parser.add_argument("--peak-day", type=int, default=2_000_000,
-                        help="declarations of the peak-day run through the CLI (0: skip)")
+    parser.add_argument(
+        "--peak-day",
+        type=int,
+        default=2_000_000,
+        help="declarations of the peak-day run through the CLI (0: skip)",
+    )
     args = parser.parse_args()
     for path in (TRAIN, VALID):
         if not path.is_file():

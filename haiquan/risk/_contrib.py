@@ -58,16 +58,18 @@ class PathContributions:
             self._feature[start : start + len(feature), : feature.shape[1]] = feature
             self._delta[start : start + len(delta), : delta.shape[1]] = delta
 
-    def contributions(self, booster: lgb.Booster, features: np.ndarray, threads: int = 0
-                      ) -> np.ndarray:
+    def contributions(
+        self, booster: lgb.Booster, features: np.ndarray, threads: int = 0
+    ) -> np.ndarray:
         """Per row and feature, its contribution to the raw score (rows x features)."""
         matrix = np.ascontiguousarray(features, dtype=np.float64)
         n = len(matrix)
         out = np.zeros((n, self.n_features))
         for start in range(0, n, _BLOCK):
             block = matrix[start : start + _BLOCK]
-            leaves = np.asarray(booster.predict(block, pred_leaf=True, num_threads=threads),
-                                dtype=np.int64).reshape(len(block), -1)
+            leaves = np.asarray(
+                booster.predict(block, pred_leaf=True, num_threads=threads), dtype=np.int64
+            ).reshape(len(block), -1)
             trees = leaves.shape[1]
             rows = leaves + self._offsets[None, :trees]
             feature = self._feature[rows]  # rows x trees x depth
@@ -87,8 +89,9 @@ def _value(node: dict[str, Any]) -> float:
     return float(node["leaf_value"] if "leaf_value" in node else node["internal_value"])
 
 
-def _walk(node: dict[str, Any], path: list[tuple[int, float]],
-          paths: dict[int, list[tuple[int, float]]]) -> None:
+def _walk(
+    node: dict[str, Any], path: list[tuple[int, float]], paths: dict[int, list[tuple[int, float]]]
+) -> None:
     """Depth-first, without recursion limits mattering (depth is bounded by the model)."""
     if "leaf_index" in node:
         paths[int(node["leaf_index"])] = path
