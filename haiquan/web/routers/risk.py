@@ -17,6 +17,12 @@ unless ``"partner_alerts": false``; the file is re-read only when it changes (on
 request), and the answer says how many alerts were in force. AEO benefits come from the
 platform's AEO registry (re-read only when it changes) unless ``"aeo_benefit": false``, and the
 answer says how many declarations they reached.
+
+Scoring goes through the library path of ``haiquan risk score``
+(:func:`~haiquan.risk.request_scoring.score_request`): declarations sent to red or yellow are
+kept as decisions, so inspection outcomes can be recorded against them; ``batch`` mode applies
+each office's capacity; ``stream`` mode cannot (a declaration is routed before the day's others
+are known) and the answer says so.
 """
 
 from __future__ import annotations
