@@ -268,6 +268,11 @@ def emit(
             columns = guess_columns(records, usd_note=usd_note)
     if synthetic:
         side_console(output).print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
+        if output is not OutputFormat.table and all(c.key != "synthetic" for c in columns):
+            # A program reads standard output only: the label travels in every row too, so
+            # it survives whatever the program does with the rows (filter, join, save).
+            columns = [*columns, Column("synthetic", "Synthetic", "text")]
+            records = [{**r, "synthetic": True} for r in records]
     if output is OutputFormat.json:
         document = [{c.key: _plain(r.get(c.key)) for c in columns} for r in records]
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")

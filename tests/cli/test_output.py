@@ -97,7 +97,7 @@ def test_an_empty_listing_is_an_empty_document(haiquan: Haiquan) -> None:
     assert "no random draw inspected yet" in results.err
 
 
-def test_the_synthetic_label_goes_beside_json_and_csv_not_into_them(
+def test_the_synthetic_label_goes_beside_json_and_csv_and_into_every_row(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     rows = [{"partner": "KOR", "value_usd": 19_100_000_000.0, "trade_share": 0.1234}]
@@ -108,12 +108,17 @@ def test_the_synthetic_label_goes_beside_json_and_csv_not_into_them(
     ]
     emit(rows, OutputFormat.json, columns=columns, synthetic=True)
     out, err = capsys.readouterr()
-    assert json.loads(out) == rows
+    # a program reading standard output alone still learns the rows are synthetic
+    assert json.loads(out) == [{**rows[0], "synthetic": True}]
     assert "SYNTHETIC" in err
     emit(rows, OutputFormat.csv, columns=columns, synthetic=True)
     out, err = capsys.readouterr()
-    assert _csv(out) == [{"partner": "KOR", "value_usd": "19100000000.0", "trade_share": "0.1234"}]
+    assert _csv(out) == [{"partner": "KOR", "value_usd": "19100000000.0", "trade_share": "0.1234",
+                          "synthetic": "True"}]
     assert "SYNTHETIC" in err
+    emit(rows, OutputFormat.json, columns=columns, synthetic=False)
+    out, err = capsys.readouterr()
+    assert json.loads(out) == rows and not err  # real data: no column, no label
     emit(rows, OutputFormat.table, columns=columns, synthetic=True)
     out, err = capsys.readouterr()
     assert "SYNTHETIC" in out and not err
