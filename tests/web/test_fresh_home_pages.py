@@ -27,8 +27,9 @@ def test_concurrent_first_requests_on_a_fresh_home(
     answers: list[tuple[str, int]] = []
 
     def get(path: str) -> None:
-        with httpx.Client(base_url=live_server.url, timeout=60, trust_env=False,
-                          cookies=cookies) as client:
+        with httpx.Client(
+            base_url=live_server.url, timeout=60, trust_env=False, cookies=cookies
+        ) as client:
             barrier.wait()
             answers.append((path, client.get(path).status_code))
 
@@ -39,3 +40,34 @@ def test_concurrent_first_requests_on_a_fresh_home(
         thread.join(timeout=120)
     assert len(answers) == len(PAGES) * 2
     assert [a for a in answers if a[1] != 200] == [], answers
+
+
+def test_overview_without_trade_once_the_warehouse_exists(
+    live_server: ServerHandle, make_account: Callable[..., Account]
+) -> None:
+    """A warehouse holding only a commitment status record (as ``haiquan commitments`` writes
+    it: the file exists, without any trade table) made ``/`` answer 500: the overview says no
+    trade data is loaded and how to load it."""
+    import datetime as dt
+
+    from haiquan.commitments import StatusRecord, record_status
+
+    record_status(
+        StatusRecord(
+            catalogue="wto_tfa",
+            item="1.1",
+            country="VNM",
+            effective_date=dt.date(2017, 2, 22),
+            category="A",
+        )
+    )
+    account = make_account("viewer")
+    with httpx.Client(base_url=live_server.url, timeout=60, trust_env=False) as client:
+        login_answer = client.post(
+            "/login", data={"username": account.user.username, "password": account.password}
+        )
+        assert login_answer.status_code == 303, login_answer.text
+        page = client.get("/")
+    assert page.status_code == 200, page.text[-2000:]
+    assert "no trade data is loaded" in page.text
+    assert "haiquan load" in page.text

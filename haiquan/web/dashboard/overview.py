@@ -11,7 +11,9 @@ from fastapi.responses import HTMLResponse
 from haiquan.errors import HaiquanError, InputError, NotFoundError
 from haiquan.reference.countries import country
 from haiquan.settings import get_settings
+from haiquan.warehouse.results import NO_DATA
 from haiquan.warehouse.schema import is_synthetic
+from haiquan.web._results import data_version
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars, line_chart, stacked_bars
 from haiquan.web.dashboard.trade import home_totals, trade_commodities, trade_partners
@@ -38,6 +40,15 @@ def _name(code: str, given: Any) -> str:
 def page_context() -> dict[str, Any]:
     """What the overview shows, or an empty state when the warehouse has no trade yet."""
     home = get_settings().home_country
+    if data_version() == NO_DATA:
+        # No trade load: the warehouse may still exist (a commitment status record, a risk
+        # file or a stored result creates it) without any trade table to query.
+        return {
+            "title": "Overview",
+            "empty": "no trade data is loaded",
+            "fix": "load a trade file with `haiquan load FILE` (e.g. the IMF DOTS file), "
+            "or build the demo with `haiquan demo`",
+        }
     try:
         totals = home_totals()
         partners = trade_partners(15)
