@@ -161,3 +161,41 @@ def test_commitments_keep_their_stored_result_when_trade_data_changes(
     third = {s.kind: s for s in refresh().states}
     assert third[refresh_module.COMMITMENTS_KIND].result_id != overview.result_id
     assert len(trade_calls) == 2  # nothing changed for the trade result
+
+
+def test_cli_without_trade_data_computes_and_lists_the_commitments_overview(
+    isolated_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no trade load the commitments overview is still computed (from the status
+    records): ``haiquan refresh`` says it stored it, not "nothing to compute", and ``--status``
+    lists it."""
+    import json
+
+    from haiquan.cli import app
+
+    trade_calls: list[int] = []
+
+    def trade_result() -> int:
+        trade_calls.append(1)
+        return len(trade_calls)
+
+    monkeypatch.setattr(
+        refresh_module,
+        "STEPS",
+        (
+            refresh_module.step(refresh_module.COMMITMENTS_KIND),
+            Step("test.trade", "a trade result", trade_result),
+        ),
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, ["refresh"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "nothing to compute" not in result.output
+    assert "commitments.overview: done" in result.output
+    assert "1 of 1 results stored" in result.output and "haiquan load" in result.output
+    assert trade_calls == []
+    status = runner.invoke(app, ["refresh", "--status"], env={"COLUMNS": "200"})
+    assert status.exit_code == 0, status.output
+    assert "commitments.overview" in status.output and "done" in status.output
+    rows = json.loads(runner.invoke(app, ["refresh", "--status", "--format", "json"]).output)
+    assert [(r["result"], r["status"]) for r in rows] == [("commitments.overview", "done")]

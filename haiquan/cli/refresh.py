@@ -20,6 +20,7 @@ __all__ = ["register", "run_refresh"]
 class ResultKind(StrEnum):
     """The heavy results ``haiquan refresh --only`` computes."""
 
+    commitments_overview = "commitments.overview"
     forecast = "forecast"
     trade_indicators = "trade.indicators"
     priorities_scores = "priorities.scores"
@@ -44,7 +45,7 @@ def run_refresh(kinds: list[str] | None = None, force: bool = False) -> None:
             "another refresh is computing the results now; nothing done here "
             "(`haiquan refresh --status` shows how far it has got)"
         )
-    elif report.data_version == NO_DATA:
+    elif not report.states:
         console.print(
             "the warehouse holds no trade data: nothing to compute (load a file "
             "with `haiquan load FILE`)"
@@ -56,22 +57,40 @@ def run_refresh(kinds: list[str] | None = None, force: bool = False) -> None:
             f"{sum(s.ready for s in report.states)} of {len(report.states)} results "
             "stored" + (f", {len(failed)} failed" if failed else "")
         )
+        if report.data_version == NO_DATA:
+            # The commitments overview is computed from the status records, not the trade.
+            console.print(
+                "the warehouse holds no trade data: the trade results wait for a trade load "
+                "(`haiquan load FILE`)"
+            )
         if failed:
             raise typer.Exit(1)
 
 
 def _print_status(output: OutputFormat = OutputFormat.table) -> None:
-    from haiquan.refresh import refresh_running
+    from haiquan.refresh import refresh_running, step_versions
     from haiquan.warehouse.results import current_data_version, result_states
 
     version = current_data_version()
-    states = result_states(version)
+    # Each result under its own data version: the commitments overview follows the status
+    # records, the others the trade loads.
+    versions = step_versions()
+    wanted = set(versions.items())
+    states = sorted(
+        (
+            s
+            for each in sorted(set(versions.values()))
+            for s in result_states(each)
+            if (s.kind, s.data_version) in wanted
+        ),
+        key=lambda s: (s.kind, s.key),
+    )
     running = refresh_running()
     if output is not OutputFormat.table:
         emit(
             [
                 {
-                    "data_version": version,
+                    "data_version": s.data_version,
                     "running": running,
                     "result": s.kind,
                     "for": s.key,
