@@ -37,6 +37,7 @@ from haiquan.exchange.envelope import (
     SignedError,
     parse_batch_result,
 )
+from haiquan.exchange.logs import log_fields
 from haiquan.exchange.rows import ClaimedMessage
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ __all__ = [
     "DispatchReport",
     "backoff_delay",
     "dispatch_once",
+    "record_failed",
     "probe_partner",
     "run_dispatcher",
 ]
@@ -152,7 +154,7 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
     try:
         partner = node.trust.partner(receiver)
     except HaiquanError as error:
-        node.store.mark_failed([(m.message_id, str(error)) for m in messages])
+        record_failed(node, receiver, [(m.message_id, str(error), error.code) for m in messages])
         report.failed += len(messages)
         return report
     if partner.protocol == "as4":  # the AS4 binding (haiquan.exchange.as4.binding)
@@ -186,14 +188,15 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
                          f"{len(messages)} messages")
 
     delivered: list[str] = []
-    failed: list[tuple[str, str]] = []
+    failed: list[tuple[str, str, str | None]] = []
     retries: list[tuple[str, float, str]] = []
     for message, entry in zip(messages, batch.results, strict=True):
         outcome, reason = _judge(node.config.country, receiver, message, entry)
         if outcome == "delivered":
             delivered.append(message.message_id)
         elif outcome == "failed":
-            failed.append((message.message_id, reason))
+            code = entry.error.get("code") if isinstance(entry, SignedError) else None
+            failed.append((message.message_id, reason, str(code) if code else None))
         else:
             due = now + backoff_delay(
                 message.attempts, config.retry_base_seconds, config.retry_max_seconds
@@ -201,12 +204,30 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
             retries.append((message.message_id, due, reason))
             report.errors.append(reason)
     node.store.mark_delivered(node.worker_id, receiver, token, delivered)
-    node.store.mark_failed(failed)
+    record_failed(node, receiver, failed)
     node.store.reschedule(retries)
     report.delivered += len(delivered)
     report.failed += len(failed)
     report.retried += len(retries)
     return report
+
+
+def record_failed(
+    node: GatewayNode, receiver: str, failed: list[tuple[str, str, str | None]]
+) -> None:
+    """Mark ``failed`` (message id, reason, error code) as failed and log one WARNING line
+    each: a refused message is never retried, so an operator watching the log (not only
+    ``haiquan gateway messages``) must learn of it."""
+    node.store.mark_failed([(message_id, reason) for message_id, reason, _ in failed])
+    for message_id, reason, code in failed:
+        node.log.warning(
+            "message %s to %s failed (%s): %s; requeue it once the cause is fixed",
+            message_id,
+            receiver,
+            code or "no error code",
+            reason,
+            extra=log_fields("message_failed", message_id=message_id, partner=receiver, code=code),
+        )
 
 
 def _read_receipt(node: GatewayNode, receiver: str, token: str) -> BatchResult:

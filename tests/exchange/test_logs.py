@@ -112,6 +112,31 @@ def test_a_real_exchange_logged_as_json_parses_line_by_line(
     assert "partner" not in garbage and garbage["code"] == "bad_signature"
 
 
+def test_a_message_the_partner_refuses_is_logged_once_by_the_sending_node(
+    make_node: NodeFactory, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sending node's log says when a partner refuses a message for good (it ends
+    ``failed`` and is never retried): one WARNING line, event ``message_failed``, with the
+    message id, the partner and the partner's error code."""
+    monkeypatch.setenv("HAIQUAN_LOG_FORMAT", "json")
+    monkeypatch.setenv("HAIQUAN_LOG_LEVEL", "INFO")
+    vnm, tha = make_node("VNM"), make_node("THA")
+    vnm.add_partner("THA", tha.config.endpoint, jwks=tha.jwks())  # THA does not trust VNM
+    serve(tha)
+    sent = vnm.send("risk-alert", samples.risk_alert(), receiver="THA")
+    vnm_proc: NodeProcess = serve(vnm)
+    entries = wait_for_events(vnm_proc.log, "message_failed")
+    assert vnm.message(sent).state == "failed"
+    time.sleep(1.0)  # a second line would come with the next dispatcher passes
+    failures = [e for e in json_lines(vnm_proc.log) if e["event"] == "message_failed"]
+    assert len(failures) == 1, entries
+    (failure,) = failures
+    assert failure["level"] == "WARNING" and failure["logger"] == "haiquan.exchange.VNM"
+    assert (failure["message_id"], failure["partner"]) == (sent, "THA")
+    assert failure["code"] == "permission_denied"
+    assert "refused by THA" in failure["message"] and "requeue" in failure["message"]
+
+
 def test_a_record_becomes_one_line_of_json_with_its_fields() -> None:
     formatter = JsonFormatter()
     record = logging.LogRecord(

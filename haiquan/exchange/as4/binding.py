@@ -186,7 +186,7 @@ class As4Gateway:
     def deliver(self, receiver: str, partner: PartnerConfig,
                 messages: list[ClaimedMessage]) -> DispatchReport:
         """Post each message to the partner's access point and record what it answered."""
-        from haiquan.exchange.dispatcher import DispatchReport, backoff_delay
+        from haiquan.exchange.dispatcher import DispatchReport, backoff_delay, record_failed
 
         config, store, report = self.node.config, self.node.store, DispatchReport()
         agreement = partner.as4
@@ -196,6 +196,7 @@ class As4Gateway:
         them = codec.remote_party(agreement.party_id, agreement.party_type, certificate)
         unreachable: list[str] = []
         gone = threading.Event()  # the partner did not answer: send nothing more to it now
+        codes: dict[str, str] = {}  # the partner's error code of each message it refused
 
         def attempt(message: ClaimedMessage) -> tuple[str, str, str]:
             """(outcome, reason or proof) for one message; never raises."""
@@ -235,6 +236,7 @@ class As4Gateway:
             if signal.error_code is None:
                 return "delivered", "", signal.proof
             reason = f"refused by {receiver}: {signal.error_code} {signal.error_detail}"
+            codes[message.message_id] = signal.error_code
             return delivery_outcome(signal.error_code), reason, ""
 
         if len(messages) == 1:
@@ -243,13 +245,13 @@ class As4Gateway:
             outcomes = list(self._pool.map(attempt, messages))
         now = time.time()
         retries: list[tuple[str, float, str]] = []
-        failed: list[tuple[str, str]] = []
+        failed: list[tuple[str, str, str | None]] = []
         for message, (outcome, reason, proof) in zip(messages, outcomes, strict=True):
             if outcome == "delivered":
                 store.mark_delivered(self.node.worker_id, receiver, proof, [message.message_id])
                 report.delivered += 1
             elif outcome == "failed":
-                failed.append((message.message_id, reason))
+                failed.append((message.message_id, reason, codes.get(message.message_id)))
             elif outcome == "held":
                 report.retried += 1
             else:
@@ -257,7 +259,7 @@ class As4Gateway:
                                           config.retry_max_seconds)
                 retries.append((message.message_id, due, reason))
                 report.errors.append(reason)
-        store.mark_failed(failed)
+        record_failed(self.node, receiver, failed)
         store.reschedule(retries)
         report.failed += len(failed)
         report.retried += len(retries)
