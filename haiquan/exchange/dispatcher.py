@@ -142,11 +142,19 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
     now = time.time()
 
     def retry_all(reason: str) -> DispatchReport:
-        node.store.reschedule([
-            (m.message_id, now + backoff_delay(m.attempts, config.retry_base_seconds,
-                                               config.retry_max_seconds), reason)
-            for m in messages
-        ])
+        node.store.reschedule(
+            [
+                (
+                    m.message_id,
+                    now
+                    + backoff_delay(
+                        m.attempts, config.retry_base_seconds, config.retry_max_seconds
+                    ),
+                    reason,
+                )
+                for m in messages
+            ]
+        )
         report.retried += len(messages)
         report.errors.append(reason)
         return report
@@ -184,8 +192,9 @@ def _deliver(node: GatewayNode, receiver: str, messages: list[ClaimedMessage]) -
     except (HaiquanError, ValueError) as error:
         return retry_all(f"the receipt from {receiver} is not acceptable: {error}")
     if len(batch.results) != len(messages):
-        return retry_all(f"the receipt from {receiver} covers {len(batch.results)} of "
-                         f"{len(messages)} messages")
+        return retry_all(
+            f"the receipt from {receiver} covers {len(batch.results)} of {len(messages)} messages"
+        )
 
     delivered: list[str] = []
     failed: list[tuple[str, str, str | None]] = []
@@ -255,10 +264,14 @@ def _judge(
     if entry.message_id != message.message_id:
         return "retry", f"the receipt names message {entry.message_id!r} in its place"
     if isinstance(entry, Receipt):
-        if (entry.payload_digest != message.payload_digest or entry.receiver != receiver
-                or entry.sender != sender):
-            return "retry", ("the receipt's digest, sender or receiver differs from the "
-                             "message sent")
+        if (
+            entry.payload_digest != message.payload_digest
+            or entry.receiver != receiver
+            or entry.sender != sender
+        ):
+            return "retry", (
+                "the receipt's digest, sender or receiver differs from the message sent"
+            )
         return "delivered", ""
     reason = f"refused by {receiver}: {entry.error.get('message', 'no reason given')}"
     if int(entry.error.get("status", 500)) >= 500:

@@ -115,11 +115,19 @@ class As4Answer:
     body: bytes
 
 
-def add_as4_partner(node: GatewayNode, country: str, endpoint: str, certificate_pem: str, *,
-                    party_id: str | None = None, party_type: str = DEFAULT_PARTY_TYPE,
-                    ca_pems: list[str] | None = None, name: str = "",
-                    plain_http: bool = False, agreement: dict[str, Any] | None = None
-                    ) -> PartnerConfig:
+def add_as4_partner(
+    node: GatewayNode,
+    country: str,
+    endpoint: str,
+    certificate_pem: str,
+    *,
+    party_id: str | None = None,
+    party_type: str = DEFAULT_PARTY_TYPE,
+    ca_pems: list[str] | None = None,
+    name: str = "",
+    plain_http: bool = False,
+    agreement: dict[str, Any] | None = None,
+) -> PartnerConfig:
     """Trust a partner reached over AS4 (its access point's URL and certificate); the P-Mode
     is validated before ``trust.yaml`` is written.
 
@@ -129,10 +137,20 @@ def add_as4_partner(node: GatewayNode, country: str, endpoint: str, certificate_
     from haiquan.exchange.trust import PartnerConfig
 
     block = dict(agreement or {})
-    block.update(party_id=party_id or country, party_type=party_type,
-                 certificate=certificate_pem, ca_certificates=list(ca_pems or []))
-    partner = PartnerConfig(name=name, endpoint=endpoint, keys=[], plain_http=plain_http,
-                            protocol="as4", as4=As4Agreement.model_validate(block))
+    block.update(
+        party_id=party_id or country,
+        party_type=party_type,
+        certificate=certificate_pem,
+        ca_certificates=list(ca_pems or []),
+    )
+    partner = PartnerConfig(
+        name=name,
+        endpoint=endpoint,
+        keys=[],
+        plain_http=plain_http,
+        protocol="as4",
+        as4=As4Agreement.model_validate(block),
+    )
     node.trust.set_partner(country, partner)
     return partner
 
@@ -142,8 +160,11 @@ class As4Gateway:
 
     def __init__(self, node: GatewayNode) -> None:
         self.node = node
-        self._http = httpx.Client(timeout=node.config.request_timeout_seconds,
-                                  limits=httpx.Limits(max_connections=32), trust_env=False)
+        self._http = httpx.Client(
+            timeout=node.config.request_timeout_seconds,
+            limits=httpx.Limits(max_connections=32),
+            trust_env=False,
+        )
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="as4-send")
         self._lock = threading.Lock()
         self._credentials: tuple[tuple[float, ...], codec.AS4InternalParty] | None = None
@@ -156,20 +177,26 @@ class As4Gateway:
     # --- identity ---------------------------------------------------------------------------
     def me(self) -> codec.AS4InternalParty:
         """This node as an AS4 party (re-read when its certificate file changes)."""
-        stamp = tuple(_mtime(self.node.home / "as4" / name)
-                      for name in ("certificate.pem", "party.yaml"))
+        stamp = tuple(
+            _mtime(self.node.home / "as4" / name) for name in ("certificate.pem", "party.yaml")
+        )
         with self._lock:
             if self._credentials is None or self._credentials[0] != stamp:
                 creds = NodeCredentials.load(self.node.home)
                 status = creds.status()
                 if status.state != "valid":
-                    _log.warning("this node's AS4 certificate is %s (ends %s, %d days left): "
-                                 "renew it (haiquan gateway as4 create-key / install-"
-                                 "certificate)", status.state, f"{status.not_after:%Y-%m-%d}",
-                                 status.days_left)
+                    _log.warning(
+                        "this node's AS4 certificate is %s (ends %s, %d days left): "
+                        "renew it (haiquan gateway as4 create-key / install-"
+                        "certificate)",
+                        status.state,
+                        f"{status.not_after:%Y-%m-%d}",
+                        status.days_left,
+                    )
                 own = node_party(self.node.home, self.node.country)
-                party = codec.local_party(own.party_id, own.party_type, creds.key,
-                                          creds.certificate)
+                party = codec.local_party(
+                    own.party_id, own.party_type, creds.key, creds.certificate
+                )
                 self._credentials = (stamp, party)
             return self._credentials[1]
 
@@ -183,8 +210,9 @@ class As4Gateway:
         return cached[1]
 
     # --- sending ----------------------------------------------------------------------------
-    def deliver(self, receiver: str, partner: PartnerConfig,
-                messages: list[ClaimedMessage]) -> DispatchReport:
+    def deliver(
+        self, receiver: str, partner: PartnerConfig, messages: list[ClaimedMessage]
+    ) -> DispatchReport:
         """Post each message to the partner's access point and record what it answered."""
         from haiquan.exchange.dispatcher import DispatchReport, backoff_delay, record_failed
 
@@ -207,26 +235,34 @@ class As4Gateway:
             try:
                 envelope = parse_envelope(message.envelope)
                 out = codec.build_user_message(
-                    envelope.payload.encode("utf-8"), me=me, partner=them,
+                    envelope.payload.encode("utf-8"),
+                    me=me,
+                    partner=them,
                     leg=agreement.leg(envelope.document_type),
                     message_id=ebms_message_id(envelope.message_id, envelope.sender),
                     conversation_id=envelope.conversation_id,
-                    original_sender=envelope.sender, final_recipient=envelope.receiver,
-                    party_type=DEFAULT_PARTY_TYPE, agreement_ref=agreement.agreement_ref,
-                    timestamp=envelope.created_at, encrypt=True)
+                    original_sender=envelope.sender,
+                    final_recipient=envelope.receiver,
+                    party_type=DEFAULT_PARTY_TYPE,
+                    agreement_ref=agreement.agreement_ref,
+                    timestamp=envelope.created_at,
+                    encrypt=True,
+                )
             except (HaiquanError, KeyError, ValueError) as error:
                 return "failed", f"cannot be sent over AS4: {error}", ""
             try:
-                response = self._http.post(partner.endpoint, content=out.body,
-                                           headers=out.headers)
+                response = self._http.post(partner.endpoint, content=out.body, headers=out.headers)
             except httpx.HTTPError as error:
                 gone.set()
                 unreachable.append(f"{type(error).__name__}: {error}")
                 return "unreachable", f"{receiver} cannot be reached: {error}", ""
             try:
-                signal = codec.read_signal(response.content, partner_certificate=certificate,
-                                           message_id=out.message_id,
-                                           signed_references=out.signed_references)
+                signal = codec.read_signal(
+                    response.content,
+                    partner_certificate=certificate,
+                    message_id=out.message_id,
+                    signed_references=out.signed_references,
+                )
             except ReceiptVerificationError as error:
                 if response.status_code >= 500 or response.status_code in (404, 405):
                     gone.set()
@@ -255,8 +291,9 @@ class As4Gateway:
             elif outcome == "held":
                 report.retried += 1
             else:
-                due = now + backoff_delay(message.attempts, config.retry_base_seconds,
-                                          config.retry_max_seconds)
+                due = now + backoff_delay(
+                    message.attempts, config.retry_base_seconds, config.retry_max_seconds
+                )
                 retries.append((message.message_id, due, reason))
                 report.errors.append(reason)
         record_failed(self.node, receiver, failed)
@@ -287,40 +324,75 @@ class As4Gateway:
         found: dict[str, Any] = {}
         try:
             if len(body) > as4_request_limit(limit):
-                raise EbmsProblem("EBMS:0004", f"the message is too large: {len(body)} bytes "
-                                  f"for a payload limit of {limit} bytes")
+                raise EbmsProblem(
+                    "EBMS:0004",
+                    f"the message is too large: {len(body)} bytes "
+                    f"for a payload limit of {limit} bytes",
+                )
             incoming = codec.read_user_message(
-                headers, body, me=me, max_payload_bytes=limit,
-                policy=lambda sender, to: self._policy(sender, to, found))
+                headers,
+                body,
+                me=me,
+                max_payload_bytes=limit,
+                policy=lambda sender, to: self._policy(sender, to, found),
+            )
             status = self._store(incoming, found["country"], found["agreement"])
         except EbmsProblem as problem:
             ref = _peek_message_id(body)
             claimed = found.get("country") or found.get("party")
-            _log.warning("refused AS4 message %s claiming party %s: %s", ref or "(no id)",
-                         claimed or "(unknown)", problem,
-                         extra=log_fields("as4_message_refused", message_id=ref or None,
-                                          partner=claimed, code=problem.code))
+            _log.warning(
+                "refused AS4 message %s claiming party %s: %s",
+                ref or "(no id)",
+                claimed or "(unknown)",
+                problem,
+                extra=log_fields(
+                    "as4_message_refused",
+                    message_id=ref or None,
+                    partner=claimed,
+                    code=problem.code,
+                ),
+            )
             answer_headers, signal = codec.build_error_signal(problem, me, ref)
             return As4Answer(200, answer_headers, signal)
         answer_headers, receipt = codec.build_receipt(incoming, me)
-        node.log.debug("AS4 message %s from %s %s", incoming.message_id, found["country"], status,
-                       extra=log_fields("as4_message_received", message_id=incoming.message_id,
-                                        partner=found["country"]))
+        node.log.debug(
+            "AS4 message %s from %s %s",
+            incoming.message_id,
+            found["country"],
+            status,
+            extra=log_fields(
+                "as4_message_received", message_id=incoming.message_id, partner=found["country"]
+            ),
+        )
         return As4Answer(200, answer_headers, receipt)
 
-    def _policy(self, sender: codec.Party, to: codec.Party, found: dict[str, Any]
-                ) -> tuple[codec.Signer, bool]:
+    def _policy(
+        self, sender: codec.Party, to: codec.Party, found: dict[str, Any]
+    ) -> tuple[codec.Signer, bool]:
         found["party"] = sender[0]
-        country = next((code for code, partner in self.node.trust.partners.items()
-                        if partner.protocol == "as4" and partner.as4 is not None
-                        and (partner.as4.party_id, partner.as4.party_type) == sender), None)
+        country = next(
+            (
+                code
+                for code, partner in self.node.trust.partners.items()
+                if partner.protocol == "as4"
+                and partner.as4 is not None
+                and (partner.as4.party_id, partner.as4.party_type) == sender
+            ),
+            None,
+        )
         if country is None:
-            raise EbmsProblem("EBMS:0010", f"no agreement with party {sender[0]} of type "
-                              f"{sender[1]}: it is not a trusted AS4 partner of this node")
+            raise EbmsProblem(
+                "EBMS:0010",
+                f"no agreement with party {sender[0]} of type "
+                f"{sender[1]}: it is not a trusted AS4 partner of this node",
+            )
         identity = self.me().identity
         if to != (identity.party_id, identity.party_type):
-            raise EbmsProblem("EBMS:0010", f"the message is for party {to[0]} ({to[1]}), not "
-                              f"for this node ({identity.party_id}, {identity.party_type})")
+            raise EbmsProblem(
+                "EBMS:0010",
+                f"the message is for party {to[0]} ({to[1]}), not "
+                f"for this node ({identity.party_id}, {identity.party_type})",
+            )
         agreement = self.node.trust.partners[country].as4
         assert agreement is not None
         found.update(country=country, agreement=agreement)
@@ -336,50 +408,74 @@ class As4Gateway:
 
         return signer, agreement.security.encrypt
 
-    def _store(self, incoming: codec.IncomingDocument, sender: str,
-               agreement: As4Agreement) -> str:
+    def _store(self, incoming: codec.IncomingDocument, sender: str, agreement: As4Agreement) -> str:
         node = self.node
         name = agreement.document_for(incoming.service, incoming.action)
         if name is None:
-            raise EbmsProblem("EBMS:0010", f"service {incoming.service} with action "
-                              f"{incoming.action} is in no agreement with {sender}")
+            raise EbmsProblem(
+                "EBMS:0010",
+                f"service {incoming.service} with action "
+                f"{incoming.action} is in no agreement with {sender}",
+            )
         leg = agreement.leg(name)
         if incoming.mime_type not in (None, leg.mime_type):
-            raise EbmsProblem("EBMS:0003", f"{name} travels as {leg.mime_type}, the payload "
-                              f"says {incoming.mime_type}")
+            raise EbmsProblem(
+                "EBMS:0003",
+                f"{name} travels as {leg.mime_type}, the payload says {incoming.mime_type}",
+            )
         try:
             text = incoming.payload.decode("utf-8")
         except UnicodeDecodeError:
             raise EbmsProblem("EBMS:0004", f"the {name} payload is not UTF-8 text") from None
         doc = document_type(name, leg.version)
         envelope_id = haiquan_message_id(incoming.message_id, sender)
-        conversation = (incoming.conversation_id if _ID.match(incoming.conversation_id)
-                        else haiquan_message_id(incoming.conversation_id, sender))
+        conversation = (
+            incoming.conversation_id
+            if _ID.match(incoming.conversation_id)
+            else haiquan_message_id(incoming.conversation_id, sender)
+        )
         try:
             doc.validate(text, DocumentContext(sender, node.country))
             envelope = Envelope(
-                message_id=envelope_id, conversation_id=conversation, sender=sender,
-                receiver=node.country, document_type=name, document_version=leg.version,
-                created_at=incoming.timestamp, payload_format=doc.format, payload=text,
-                payload_digest=digest_text(text))
+                message_id=envelope_id,
+                conversation_id=conversation,
+                sender=sender,
+                receiver=node.country,
+                document_type=name,
+                document_version=leg.version,
+                created_at=incoming.timestamp,
+                payload_format=doc.format,
+                payload=text,
+                payload_digest=digest_text(text),
+            )
         except HaiquanError as error:
             raise EbmsProblem("EBMS:0004", f"the {name} document is refused: {error}") from None
         except ValueError as error:
-            raise EbmsProblem("EBMS:0003", f"the message cannot be read as a {name}: "
-                              f"{error}") from None
-        row = InboxRow(sender=sender, message_id=envelope.message_id,
-                       conversation_id=envelope.conversation_id, document_type=name,
-                       document_version=leg.version, created_at=incoming.timestamp.timestamp(),
-                       payload_digest=envelope.payload_digest, envelope=envelope.to_json(),
-                       jws=incoming.soap_xml.decode("utf-8", "replace"))
+            raise EbmsProblem(
+                "EBMS:0003", f"the message cannot be read as a {name}: {error}"
+            ) from None
+        row = InboxRow(
+            sender=sender,
+            message_id=envelope.message_id,
+            conversation_id=envelope.conversation_id,
+            document_type=name,
+            document_version=leg.version,
+            created_at=incoming.timestamp.timestamp(),
+            payload_digest=envelope.payload_digest,
+            envelope=envelope.to_json(),
+            jws=incoming.soap_xml.decode("utf-8", "replace"),
+        )
         accepted, duplicates = node.store.store_received([row])
         key = (sender, envelope.message_id)
         if key in accepted:
             return "accepted"
         digest, _ = duplicates[key]
         if digest != envelope.payload_digest:
-            raise EbmsProblem("EBMS:0004", f"message id {incoming.message_id} was already used "
-                              "for another document; a new document needs a new id")
+            raise EbmsProblem(
+                "EBMS:0004",
+                f"message id {incoming.message_id} was already used "
+                "for another document; a new document needs a new id",
+            )
         return "duplicate"  # answered with a receipt again, not delivered twice
 
 
