@@ -19,7 +19,14 @@ from rich.table import Table
 
 from haiquan.cli._console import console, native_output_to_stderr
 from haiquan.cli._options import InputFormatOption, country_code, listed, output_path
-from haiquan.cli._output import FormatOption, OutputFormat, emit, percent, side_console
+from haiquan.cli._output import (
+    SYNTHETIC_LABEL,
+    FormatOption,
+    OutputFormat,
+    emit,
+    percent,
+    side_console,
+)
 
 if TYPE_CHECKING:
     from haiquan.priorities.service import PriorityReport
@@ -80,6 +87,7 @@ def priorities_payload(report: PriorityReport, top: int) -> dict[str, Any]:
         "min_share": criteria.min_share,
         "left_out": criteria.left_out,
         "data_source": report.data_source,
+        "synthetic": report.synthetic,
         "warnings": criteria.warnings,
         "statistic": scores.statistic,
         "combination": scores.combination,
@@ -126,12 +134,19 @@ def _notes(report: PriorityReport, top: int) -> list[str]:
     return notes
 
 
+def _label_synthetic(synthetic: bool, output: OutputFormat = OutputFormat.table) -> None:
+    """The SYNTHETIC label above the tables, or on standard error beside JSON or CSV."""
+    if synthetic:
+        side_console(output).print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
+
+
 def print_priorities(report: PriorityReport, top: int) -> None:
     """The per-instrument tables, then the overall ranking with its breakdown and notes."""
     from haiquan.priorities.weights import criterion_label
 
     scores = report.scores
     criteria = scores.criteria
+    _label_synthetic(report.synthetic)
     for ranking in scores.instruments.values():
         table = Table(
             title=f"{ranking.label}: {ranking.counts} — "
@@ -222,11 +237,12 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output = OutputFormat.json
         if output is OutputFormat.json:
+            _label_synthetic(report.synthetic, output)
             typer.echo(json.dumps(priorities_payload(report, top), indent=2, default=str))
             return
         if output is OutputFormat.csv:
             # The overall ranking, one row per partner; how it was made, on stderr.
-            emit(report.scores.overall.head(top), output)
+            emit(report.scores.overall.head(top), output, synthetic=report.synthetic)
             notes = side_console(output)
             for note in _notes(report, top):
                 notes.print(f"  • {note}")
@@ -309,8 +325,10 @@ def register(app: typer.Typer) -> None:
                 forecast=forecast,  # type: ignore[arg-type]
             )
         if as_json or output is ReportFormat.json:
+            _label_synthetic(result.synthetic, OutputFormat.json)
             typer.echo(result.model_dump_json(indent=2))
             return
+        _label_synthetic(result.synthetic)
         last = result.first_year + result.years - 1
         console.print(
             f"[bold]Cooperation plan for {result.home}, {result.first_year}–{last}"

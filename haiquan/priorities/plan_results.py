@@ -210,6 +210,11 @@ class Plan(BaseModel):
     assumptions: list[str]
     warnings: list[str]
     data_source: str = Field(default="", description="Where the trade data came from.")
+    synthetic: bool = Field(
+        default=False,
+        description="Some of the trade data is generated demo data, not real trade: show "
+        "the plan as SYNTHETIC.",
+    )
     robustness: Robustness | None = None
     reference_checks: list[ReferenceCheck] = Field(
         default_factory=list,

@@ -52,11 +52,15 @@ class PriorityReport:
 
     ``scores`` is a :class:`~haiquan.priorities.scoring.PriorityScores`: ``scores.instruments``
     ranks partners per cooperation instrument by USD at stake, ``scores.overall`` combines them.
+    ``synthetic`` says some of the trade rows behind them are generated demo data (a ``source``
+    starting ``synthetic``), so every output that shows the ranking must carry the
+    SYNTHETIC label: it is a field, not a phrase in ``data_source`` a reader may miss.
     """
 
     scores: PriorityScores
     sensitivity: pd.DataFrame | None
     data_source: str
+    synthetic: bool = False
 
 
 def _flows(input: str | Path | None, format: str | None,
@@ -99,6 +103,13 @@ def _flows(input: str | Path | None, format: str | None,
     )
 
 
+def _synthetic(flows: pd.DataFrame) -> bool:
+    """Whether any trade row is generated demo data, whatever file or table it came from."""
+    from haiquan.warehouse.schema import is_synthetic
+
+    return is_synthetic(flows)
+
+
 def rank_partners(
     *,
     input: str | Path | None = None,
@@ -130,7 +141,8 @@ def rank_partners(
     scores = score_criteria(criteria, scoring)
     table = (weight_sensitivity(criteria, scoring, change=sensitivity)
              if sensitivity is not None else None)
-    return PriorityReport(scores=scores, sensitivity=table, data_source=source)
+    return PriorityReport(scores=scores, sensitivity=table, data_source=source,
+                          synthetic=_synthetic(flows))
 
 
 def plan_cooperation(
@@ -211,6 +223,7 @@ def plan_cooperation(
     plan = optimise_plan(items, limits, trade.table, analyse=analyse)
     return plan.model_copy(update={
         "data_source": source,
+        "synthetic": _synthetic(flows),
         "warnings": [*home_warning, *trade.warnings, *plan.warnings],
         "reference_checks": [ReferenceCheck(**check.model_dump()) for check in checks],
     })

@@ -128,3 +128,37 @@ def test_priorities_ignore_a_stray_later_year_and_say_so(tmp_path: Path) -> None
     assert "e-C/O" in out and "single window" in out
     assert "eCO" not in out and "no SW" not in out
     assert "FutureWarning" not in out
+
+
+@pytest.mark.parametrize("source", ["synthetic-demo", "test"])
+def test_priorities_of_a_synthetic_file_carry_the_label_in_every_format(
+    flows_factory, tmp_path: Path, source: str
+) -> None:
+    from haiquan.cli._output import SYNTHETIC_LABEL
+
+    synthetic = source.startswith("synthetic")
+    rows = []
+    for partner, level in (("KOR", 100.0), ("JPN", 50.0), ("THA", 20.0)):
+        for year in range(2012, 2021):
+            rows += [("VNM", partner, flow, str(year), level) for flow in ("export", "import")]
+    trade = tmp_path / "synth.csv"
+    flows_factory(rows).assign(source=source).to_csv(trade, index=False)
+    command = ["priorities", "--input", str(trade), "--forecast", "trend", "--sensitivity", "0",
+               "--min-share", "0"]
+    environment = {"COLUMNS": "250"}
+
+    shown = runner.invoke(app, command, env=environment, catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    assert (SYNTHETIC_LABEL in shown.stdout) is synthetic
+    if synthetic:  # above the tables, where a reader starts
+        assert shown.stdout.index(SYNTHETIC_LABEL) < shown.stdout.index("Overall cooperation")
+    as_json = runner.invoke(app, [*command, "--format", "json"], env=environment,
+                            catch_exceptions=False)
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["synthetic"] is synthetic
+    assert (SYNTHETIC_LABEL in as_json.stderr) is synthetic
+    as_csv = runner.invoke(app, [*command, "--format", "csv"], env=environment,
+                           catch_exceptions=False)
+    assert as_csv.exit_code == 0, as_csv.output
+    assert (SYNTHETIC_LABEL in as_csv.stderr) is synthetic
+    assert SYNTHETIC_LABEL not in as_csv.stdout

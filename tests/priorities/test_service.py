@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,3 +115,24 @@ def test_without_data_another_home_is_told_what_covers_it(
     message = str(caught.value)
     assert "covering THA" in message and ALL_REPORTERS_DOTS in message
     assert "Vietnam example" not in message
+
+
+@pytest.mark.parametrize("source", ["synthetic-demo", "test"])
+def test_scores_and_plan_say_whether_their_trade_is_synthetic(
+    flows_factory: Callable[..., pd.DataFrame], tmp_path: Path, source: str
+) -> None:
+    # The label is a typed field, whether the rows come from a file or from the warehouse.
+    synthetic = source.startswith("synthetic")
+    rows = _rows(flows_factory).assign(source=source)
+    trade = tmp_path / "trade.csv"
+    rows.to_csv(trade, index=False)
+    report = rank_partners(input=trade, forecast="trend", sensitivity=None, min_share=0.0)
+    assert report.synthetic is synthetic
+    load_trade_frame(rows, label="test rows", sha256="3" * 64, synthetic=synthetic)
+    assert rank_partners(forecast="trend", sensitivity=None).synthetic is synthetic
+    catalogue = tmp_path / "plan_catalogue.yaml"
+    catalogue.write_text(yaml.safe_dump(catalogue_dict(initiative("a", partners=["KOR"]))))
+    plan = plan_cooperation(catalogue=catalogue, forecast="trend", staff_months=10,
+                            budget_usd=50_000, years=3, analyse=False)
+    assert plan.synthetic is synthetic
+    assert json.loads(plan.model_dump_json())["synthetic"] is synthetic

@@ -65,3 +65,13 @@ def test_the_label_reaches_cli_json_api_and_pages(
         answer = http.get(page)
         assert answer.status_code == 200, answer.text
         assert (BANNER in answer.text) is synthetic, page
+
+
+def test_priority_scores_carry_a_typed_synthetic_field(
+    loaded: bool, http: httpx.Client, make_account: Callable[..., Account]
+) -> None:
+    # A field a client reads, not a phrase inside data_source it would have to look for.
+    viewer = make_account("viewer")
+    scores = http.get("/api/priorities/scores", headers=viewer.headers)
+    assert scores.status_code == 200, scores.text
+    assert scores.json()["synthetic"] is loaded

@@ -75,6 +75,9 @@ class PrioritiesPublic(BaseModel):
     year: int = Field(description="Base year of the trade data.")
     on: str = Field(description="Day agreements, partnerships and groups were read for.")
     data_source: str
+    synthetic: bool = Field(
+        description="Some of the trade data is generated demo data, not real trade: show the "
+        "scores as SYNTHETIC.")
     statistic: str = Field(description="How raw values become points.")
     combination: str = Field(description="How the overall score combines the criteria.")
     weights: dict[str, float] = Field(description="Normalised weight of each criterion used.")
@@ -120,6 +123,7 @@ def get_partner_scores(_: CurrentUser) -> PrioritiesPublic:
     return PrioritiesPublic(
         home=scores.criteria.home, year=scores.criteria.year,
         on=scores.criteria.on.isoformat(), data_source=report.data_source,
+        synthetic=report.synthetic,
         statistic=scores.statistic, combination=scores.combination, weights=weights,
         dropped=[DroppedPublic(criterion=d.criterion, reason=d.reason) for d in scores.dropped],
         instruments=instruments, overall=overall, warnings=list(scores.criteria.warnings),
