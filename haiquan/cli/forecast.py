@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from haiquan.cli._console import console
+from haiquan.cli._console import console, error_console
 from haiquan.cli._options import InputFormatOption, country_code, listed
+from haiquan.cli._output import SYNTHETIC_LABEL, OutputFormat, side_console
 from haiquan.cli._output import FormatOption as OutputOption
-from haiquan.cli._output import OutputFormat, side_console
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,7 +194,8 @@ def register(app: typer.Typer) -> None:
                 "-o",
                 help="CSV to write; "
                 "columns reporter, partner, flow, period, yhat, lo_80, hi_80, lo_95, "
-                "hi_95, model, band_usable (false: no band, the notes say why).",
+                "hi_95, model, band_usable (false: no band, the notes say why); and "
+                "synthetic (true on every row) when the input holds generated demo data.",
             ),
         ] = None,
         reporter: ReporterOption = None,
@@ -246,6 +247,9 @@ def register(app: typer.Typer) -> None:
                 f"wrote {len(result)} rows for {result['unique_id'].nunique()} series to {output}"
             )
             if run.synthetic:
+                # The file carries the label in its column `synthetic`; the person who ran the
+                # command reads it on standard error, which no redirection of the summary hides.
+                error_console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
                 console.print(SYNTHETIC_NOTE)
         else:
             _print_forecasts(result[[*output_columns(result), "frequency"]], run.synthetic)

@@ -42,6 +42,7 @@ __all__ = [
     "check_output",
     "load_slice",
     "output_columns",
+    "output_rows",
     "read_flows",
     "run_flow_forecast",
 ]
@@ -65,6 +66,18 @@ def output_columns(forecasts: pd.DataFrame) -> list[str]:
         return list(OUTPUT_COLUMNS)
     at = OUTPUT_COLUMNS.index("flow") + 1
     return [*OUTPUT_COLUMNS[:at], "commodity", *OUTPUT_COLUMNS[at:]]
+
+
+def output_rows(forecasts: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+    """The rows ``haiquan forecast --output`` writes: :func:`output_columns`, and a last column
+    ``synthetic`` (true on every row) when the input included generated demo data.
+
+    A CSV travels without the terminal that printed the SYNTHETIC label, so the label goes in
+    the file, on every row a program may filter or join; a forecast of real trade keeps the
+    columns it always had.
+    """
+    rows = forecasts[output_columns(forecasts)]
+    return rows.assign(synthetic=True) if synthetic else rows
 
 
 def check_output(path: str | Path) -> Path:
@@ -532,17 +545,18 @@ def forecast_file(
         )
     first = output_columns(result)
     result = result[[*first, *[c for c in result.columns if c not in first]]]
+    synthetic = is_synthetic(rows)
     if output is not None:
+        written = output_rows(result, synthetic)
         try:
-            write_atomically(output, lambda path: result[first].to_csv(path, index=False))
+            write_atomically(output, lambda path: written.to_csv(path, index=False))
         except OSError as error:
             raise InputError("cannot write the output file", expected="a CSV file path to write",
                              got=f"{str(output)!r}: {error.strerror or error}",
                              fix="free some space or choose another --output") from None
     notes = [*([reporter_note] if reporter_note else []), *run.notes,
              *(f"not forecast: {reason}" for reason in skipped)]
-    return FlowForecast(forecasts=result, series=series, synthetic=is_synthetic(rows),
-                        notes=notes)
+    return FlowForecast(forecasts=result, series=series, synthetic=synthetic, notes=notes)
 
 
 def _skipped_reasons(series: pd.DataFrame, config: ForecastConfig) -> list[str]:

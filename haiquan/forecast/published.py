@@ -312,7 +312,7 @@ def _covering(stored: PublishedForecast, rows: pd.DataFrame, horizon: int,
               output: str | Path | None, computed_now: bool = False) -> FlowForecast:
     """The stored run's answer to a request for ``rows``' series, ``horizon`` periods ahead."""
     from haiquan._files import write_atomically
-    from haiquan.forecast.flows import output_columns
+    from haiquan.forecast.flows import output_rows
 
     keys = [k for k in SERIES_KEYS if k in rows.columns and k in stored.run.forecasts.columns]
     wanted = rows[keys].astype(str).drop_duplicates()
@@ -327,8 +327,8 @@ def _covering(stored: PublishedForecast, rows: pd.DataFrame, horizon: int,
     forecasts = forecasts.sort_values([*keys, "ds"]).reset_index(drop=True)
     series = pick(stored.run.series).reset_index(drop=True)
     if output is not None:
-        first = output_columns(forecasts)
-        write_atomically(output, lambda path: forecasts[first].to_csv(path, index=False))
+        written = output_rows(forecasts, stored.run.synthetic)
+        write_atomically(output, lambda path: written.to_csv(path, index=False))
     notes = [f"from the {stored.label}; the dashboard, the API and the plan show this run"
              + (" (computed now: none was stored for the current data)" if computed_now
                 else "")]

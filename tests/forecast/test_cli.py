@@ -110,3 +110,24 @@ def test_mixed_frequencies_name_each_series_model(make_flows) -> None:
     load_trade_frame(pd.concat([monthly, annual]), label="test", sha256="y", synthetic=True)
     text = run("forecast", "--partner", "CHN", "--horizon", "2", *FAST)
     assert "CHN export M: Ensemble(" in text and "CHN export A: " in text
+
+
+def test_forecast_of_the_synthetic_warehouse_labels_the_file_and_stderr(
+    make_flows, tmp_path: Path
+) -> None:
+    # Without --members the answer comes from the published run (stored, then read back):
+    # the label must survive that path as well as a file forecast.
+    from haiquan.cli._output import SYNTHETIC_LABEL
+    from haiquan.warehouse.loading import load_trade_frame
+
+    load_trade_frame(make_flows({"CHN": 40}), label="test", sha256="z", synthetic=True)
+    out = tmp_path / "fc.csv"
+    result = runner.invoke(app, ["forecast", "--partner", "CHN", "--horizon", "2", "--engine",
+                                 "local", "-o", str(out)],
+                           env={"COLUMNS": "200", "HAIQUAN_FORECAST_N_JOBS": "1"},
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert SYNTHETIC_LABEL in result.stderr and SYNTHETIC_LABEL not in result.stdout
+    assert "the dashboard, the API and the plan show this run" in result.stdout
+    frame = pd.read_csv(out)
+    assert len(frame) == 2 and frame["synthetic"].all()

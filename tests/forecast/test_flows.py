@@ -177,9 +177,10 @@ def test_commodity_forecasts_keep_their_hs_code(make_flows, tmp_path, quick_conf
     forecast_file(path, "canonical", 3, commodity_level=2, config=quick_config,
                   engine=local_engine, output=out)
     frame = pd.read_csv(out, dtype=str)
+    # make_flows' rows are labelled synthetic ("synthetic-test"): the file says so last.
     assert frame.columns.tolist() == ["reporter", "partner", "flow", "commodity", "period",
                                       "yhat", "lo_80", "hi_80", "lo_95", "hi_95", "model",
-                                      "band_usable"]
+                                      "band_usable", "synthetic"]
     assert frame.groupby("commodity").size().to_dict() == {"01": 3, "02": 3}
 
 
@@ -280,3 +281,21 @@ def test_data_of_many_reporters_forecasts_the_home_countrys_own_unless_told(
     usa = _canonical_file(tmp_path / "usa", [make_flows({"CHN": 30})])
     assert set(forecast_file(usa, "canonical", 3, config=quick_config,
                              engine=local_engine).forecasts["reporter"]) == {"USA"}
+
+
+def test_the_output_file_of_synthetic_input_says_so_on_every_row(
+    make_flows, census_file, tmp_path, quick_config, local_engine
+) -> None:
+    from haiquan.forecast.flows import OUTPUT_COLUMNS
+
+    demo = tmp_path / "demo.csv"
+    forecast_file(_canonical_file(tmp_path, [make_flows({"CHN": 30, "JPN": 30})]), "canonical",
+                  3, config=quick_config, engine=local_engine, output=demo)
+    frame = pd.read_csv(demo)
+    assert frame.columns.tolist() == [*OUTPUT_COLUMNS, "synthetic"]
+    assert len(frame) == 6 and frame["synthetic"].dtype == bool and frame["synthetic"].all()
+    # Real trade keeps the columns it always had.
+    real = tmp_path / "real.csv"
+    forecast_file(census_file, "census", 3, partners=["VNM"], flow="import",
+                  config=quick_config, engine=local_engine, output=real)
+    assert pd.read_csv(real).columns.tolist() == OUTPUT_COLUMNS
