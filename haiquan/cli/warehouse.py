@@ -17,7 +17,14 @@ from rich.progress import (
 )
 
 from haiquan.cli._console import console, error_console
-from haiquan.cli._options import Frequency, TradeDirection, country_code, output_path
+from haiquan.cli._options import (
+    TRADE_FORMAT_NAMES,
+    Frequency,
+    TradeDirection,
+    country_code,
+    listed,
+    output_path,
+)
 from haiquan.cli._output import FormatOption, OutputFormat
 from haiquan.cli._show import show_app
 from haiquan.cli._tables import print_frame
@@ -77,8 +84,8 @@ def load(
     format: Annotated[
         str | None,
         typer.Option(
-            help="Trade format: census, dots, baci, eu15, comtrade, comtrade-legacy, sdmx, "
-            "canonical (detected when left out)."
+            **listed(*TRADE_FORMAT_NAMES),
+            help="Trade format (detected from the file's columns when left out).",
         ),
     ] = None,
     declarations: Annotated[

@@ -131,6 +131,7 @@ def test_listing_commands_offer_table_json_and_csv(haiquan: Haiquan, path: tuple
         ("haiquan sh", {"show"}),
         # Text options the library checks leniently still list and complete their values.
         ("haiquan forecast --flow re", {"re-export", "re-import"}),
+        ("haiquan load --format comt", {"comtrade", "comtrade-legacy"}),
         (
             "haiquan users add someone --role ",
             {"viewer", "analyst", "risk_officer", "administrator"},
@@ -185,3 +186,14 @@ def test_a_listed_text_option_shows_its_values(
     monkeypatch.setenv("COLUMNS", "250")  # the help on one line per option
     shown = haiquan("forecast", "--help")
     assert "<import|export|re-export|re-import>" in shown.out, shown.out
+
+
+def test_load_lists_the_trade_formats_it_reads(
+    haiquan: Haiquan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The list --input-format shows (checked against the library's above), not `<str>`.
+    from haiquan.cli._options import TRADE_FORMAT_NAMES
+
+    monkeypatch.setenv("COLUMNS", "250")
+    shown = haiquan("load", "--help")
+    assert "<" + "|".join(TRADE_FORMAT_NAMES) + ">" in shown.out, shown.out
