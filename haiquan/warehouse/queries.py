@@ -333,6 +333,24 @@ def recent_declarations(limit: int = 1000) -> DeclarationRows:
 
 
 
+def declarations_version() -> str:
+    """Which declaration loads the warehouse holds (their ids and file hashes): changes with
+    every declarations load and only then, so a result read from the declarations is kept
+    while other writes (stored results, status records, trade loads) change the file.
+
+    An empty string when there is no warehouse or no declarations load.
+    """
+    if not get_settings().warehouse_file.is_file():
+        return ""
+    with Warehouse.open(read_only=True) as warehouse:
+        if not warehouse.has_table("loads"):
+            return ""
+        rows = warehouse.connection.execute(
+            "SELECT load_id, sha256 FROM loads WHERE kind = 'declarations' ORDER BY load_id"
+        ).fetchall()
+    return ";".join(f"{load_id}:{sha256}" for load_id, sha256 in rows)
+
+
 def available_years(reporter: str | None = None, warehouse: Warehouse | None = None) -> list[str]:
     """Annual periods the warehouse holds for a reporter, oldest first."""
     home = (reporter or get_settings().home_country).upper()

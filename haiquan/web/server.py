@@ -146,7 +146,7 @@ def warm_up() -> None:
     result not stored yet starts the background refresh (:mod:`haiquan.web._results`), else it
     is computed here. Failures are logged, not raised: a page whose data is missing says so
     itself."""
-    from haiquan.web.dashboard import commitments, plan, priorities, trade
+    from haiquan.web.dashboard import commitments, plan, priorities, risk, trade
 
     for name, compute in (
         ("trade totals", trade.home_totals),
@@ -155,6 +155,9 @@ def warm_up() -> None:
         ("partner scores", priorities.priority_report),
         ("cooperation plan", plan.cooperation_plan),
         ("commitments", commitments.commitments_overview),
+        # Scores the newest declarations; loads LightGBM and scikit-learn (over a second)
+        # here rather than in the first visitor's request.
+        ("risk queue", risk.risk_queue),
     ):
         started = time.monotonic()
         try:

@@ -215,3 +215,14 @@ def test_sigterm_stops_the_server_and_its_workers(isolated_settings) -> None:
     finally:
         if running.poll() is None:
             running.kill()
+
+
+def test_warm_up_scores_the_risk_queue(risk_warehouse, caplog: pytest.LogCaptureFixture) -> None:
+    """The first visitor of /risk does not wait for the model's libraries to load and the
+    declarations to be scored: the server's warm-up did it."""
+    from haiquan.web.server import warm_up
+
+    with caplog.at_level(logging.INFO, logger="haiquan.web.server"):
+        warm_up()
+    said = [r.getMessage() for r in caplog.records if "risk queue" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("warm-up of risk queue took"), said

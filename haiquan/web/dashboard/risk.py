@@ -4,8 +4,10 @@ risk model, highest score first, with the reasons behind each score.
 Scoring runs :func:`haiquan.risk.scoring.score_batch` (batch mode; reasons are computed for red
 and yellow only, as the library does by default). Partner alerts kept by ``haiquan alerts pull``
 (``HOME/risk/partner_alerts.yaml``), the AEO registry's benefits and each office's capacity are
-applied, as ``haiquan risk score`` does. Results are cached until the warehouse, the model, the
-alerts file, the AEO registry or the capacity file changes.
+applied, as ``haiquan risk score`` does. Results are cached until the declaration loads, the
+model, the alerts file, the AEO registry, the capacity or the profiles file changes (not the
+warehouse file's other writes). The server's warm-up computes the first queue, so the first
+visitor does not wait for LightGBM and scikit-learn to load.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from haiquan.risk.aeo_benefit import configured_aeo_directory
 from haiquan.risk.capacity import default_capacity_file, load_capacity_rules
 from haiquan.risk.partner_alerts import default_alerts_file
 from haiquan.risk.profiles import default_profiles_file, profiles_in_force, read_profiles
-from haiquan.warehouse.queries import recent_declarations
+from haiquan.warehouse.queries import declarations_version, recent_declarations
 from haiquan.web._cache import cached, warehouse_stamp
 from haiquan.web.dashboard._render import chart_json, render
 from haiquan.web.dashboard.charts import grouped_bars
@@ -106,12 +108,16 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         return table, facts
 
     aeo = configured_aeo_directory()
+    # Keyed on the declaration loads, not the warehouse file's time: the refresh writes its
+    # states and results into the same file all the time, and none of those writes changes
+    # the queue (the loads are read again only when the file changed).
+    loaded = cached("risk.declarations_version", declarations_version, warehouse_stamp())
 
     return cached(
         "risk.queue",
         compute,
         limit,
-        warehouse_stamp(),
+        loaded,
         _model_stamp(model_dir),
         str(alerts_file),
         _file_stamp(alerts_file),

@@ -61,3 +61,30 @@ def test_the_page_says_how_many_alerts_were_applied(
     after = http.get("/risk").text
     line = after[after.index('id="alerts"'):after.index("</p>", after.index('id="alerts"'))]
     assert "1 in force of 1 kept" in " ".join(line.split())
+
+
+def test_risk_queue_is_kept_while_the_refresh_writes_other_results(
+    risk_warehouse: Settings,
+) -> None:
+    """The queue follows the declaration loads, not the warehouse file's time: a stored result
+    written meanwhile (the refresh writes them all the time) does not make the page score the
+    declarations again; a new declarations load does."""
+    import os
+
+    from haiquan.declarations import generate_synthetic_declarations
+    from haiquan.warehouse.loading import store_declarations_frame
+    from haiquan.warehouse.results import save_result
+    from haiquan.web._cache import warehouse_stamp
+
+    first = risk_queue()
+    before = warehouse_stamp()
+    save_result("priorities.scores", "VNM", "another-version", {"scores": [1]}, seconds=1.0)
+    if warehouse_stamp() == before:  # coarse clocks: the file's time must move for the test
+        later = before[0] + 1
+        os.utime(risk_warehouse.warehouse_file, (later, later))
+    assert warehouse_stamp() != before
+    assert risk_queue() is first
+    newer = generate_synthetic_declarations(50, seed=13, start="2024-09-01", days=5)
+    store_declarations_frame(newer, label="newer declarations", sha256="2" * 64, synthetic=True)
+    second = risk_queue()
+    assert second is not first and second[0]["date"].max() > first[0]["date"].max()
