@@ -48,8 +48,12 @@ def _with(warehouse: Warehouse | None, work: Callable[[Warehouse], T]) -> T:
 
 def _check_flow(flow: str | None) -> None:
     if flow is not None and flow not in FLOWS:
-        raise InputError(f"unknown flow {flow!r}", expected="one of " + ", ".join(FLOWS),
-                         got=repr(flow), fix="use --flow export or --flow import")
+        raise InputError(
+            f"unknown flow {flow!r}",
+            expected="one of " + ", ".join(FLOWS),
+            got=repr(flow),
+            fix="use --flow export or --flow import",
+        )
 
 
 def query_flows(
@@ -68,12 +72,21 @@ def query_flows(
     """Canonical trade rows matching the filters (``None`` means any)."""
     _check_flow(flow)
     if frequency is not None and frequency not in FREQUENCIES:
-        raise InputError(f"unknown frequency {frequency!r}", expected="M, Q or A",
-                         got=repr(frequency), fix="use --frequency A for annual data")
+        raise InputError(
+            f"unknown frequency {frequency!r}",
+            expected="M, Q or A",
+            got=repr(frequency),
+            fix="use --frequency A for annual data",
+        )
     clauses: list[str] = []
     parameters: list[Any] = []
-    for column, value in (("reporter", reporter), ("flow", flow), ("frequency", frequency),
-                          ("commodity", commodity), ("source", source)):
+    for column, value in (
+        ("reporter", reporter),
+        ("flow", flow),
+        ("frequency", frequency),
+        ("commodity", commodity),
+        ("source", source),
+    ):
         if value is not None:
             clauses.append(f"{column} = ?")
             parameters.append(value.upper() if column == "reporter" else value)
@@ -90,8 +103,9 @@ def query_flows(
         clauses.append(_IS_COUNTRY)
     where = " AND ".join(clauses) or "TRUE"
     columns = ", ".join(TRADE_FLOW_COLUMNS)
-    sql = (f"SELECT {columns} FROM trade_flows WHERE {where} "
-           "ORDER BY reporter, partner, flow, period")
+    sql = (
+        f"SELECT {columns} FROM trade_flows WHERE {where} ORDER BY reporter, partner, flow, period"
+    )
     return _with(warehouse, lambda w: w.frame(sql, parameters))
 
 
@@ -266,7 +280,9 @@ def top_commodities(
         if chosen is None:
             found = w.connection.execute(
                 "SELECT max(period) FROM trade_flows WHERE reporter = ? AND frequency = 'A' "
-                "AND commodity <> 'TOTAL'", [home]).fetchone()
+                "AND commodity <> 'TOTAL'",
+                [home],
+            ).fetchone()
             chosen = str(found[0]) if found and found[0] is not None else None
         if chosen is None:
             return pd.DataFrame(columns=["rank", "commodity", "value_usd", "share", "source"])
@@ -332,7 +348,6 @@ def recent_declarations(limit: int = 1000) -> DeclarationRows:
     return DeclarationRows(rows=frame.reset_index(drop=True), synthetic=synthetic)
 
 
-
 def declarations_version() -> str:
     """Which declaration loads the warehouse holds (their ids and file hashes): changes with
     every declarations load and only then, so a result read from the declarations is kept
@@ -354,9 +369,14 @@ def declarations_version() -> str:
 def available_years(reporter: str | None = None, warehouse: Warehouse | None = None) -> list[str]:
     """Annual periods the warehouse holds for a reporter, oldest first."""
     home = (reporter or get_settings().home_country).upper()
-    frame = _with(warehouse, lambda w: w.frame(
-        "SELECT DISTINCT period FROM trade_flows WHERE reporter = ? AND frequency = 'A' "
-        "ORDER BY period", [home]))
+    frame = _with(
+        warehouse,
+        lambda w: w.frame(
+            "SELECT DISTINCT period FROM trade_flows WHERE reporter = ? AND frequency = 'A' "
+            "ORDER BY period",
+            [home],
+        ),
+    )
     return [str(p) for p in frame["period"]]
 
 
@@ -378,25 +398,45 @@ def export_table(
     Partitioned Parquet goes to a folder laid out Hive-style (``partner=KOR/...``).
     """
     if table not in TABLES:
-        raise InputError(f"unknown table {table!r}", expected="one of " + ", ".join(TABLES),
-                         got=repr(table), fix="choose a table listed in `haiquan export --help`")
+        raise InputError(
+            f"unknown table {table!r}",
+            expected="one of " + ", ".join(TABLES),
+            got=repr(table),
+            fix="choose a table listed in `haiquan export --help`",
+        )
     if format not in ("csv", "parquet"):
-        raise InputError(f"unknown export format {format!r}", expected="csv or parquet",
-                         got=repr(format), fix="use --format csv or --format parquet")
+        raise InputError(
+            f"unknown export format {format!r}",
+            expected="csv or parquet",
+            got=repr(format),
+            fix="use --format csv or --format parquet",
+        )
     if partition_by and format != "parquet":
-        raise InputError("only Parquet exports can be partitioned", expected="--format parquet",
-                         got=f"--format {format}", fix="add --format parquet")
+        raise InputError(
+            "only Parquet exports can be partitioned",
+            expected="--format parquet",
+            got=f"--format {format}",
+            fix="add --format parquet",
+        )
     target = Path(destination)
 
     def work(w: Warehouse) -> Path:
         if not w.has_table(table):
-            raise InputError(f"the warehouse has no {table} yet", expected=f"a loaded {table}",
-                             got="nothing", fix="load data first with `haiquan load`")
+            raise InputError(
+                f"the warehouse has no {table} yet",
+                expected=f"a loaded {table}",
+                got="nothing",
+                fix="load data first with `haiquan load`",
+            )
         known = set(w.frame(f"SELECT * FROM {table} LIMIT 0").columns)
         unknown = [c for c in partition_by if c not in known]
         if unknown:
-            raise InputError("unknown partition column(s)", expected="columns of " + table,
-                             got=", ".join(unknown), fix="choose from " + ", ".join(sorted(known)))
+            raise InputError(
+                "unknown partition column(s)",
+                expected="columns of " + table,
+                got=", ".join(unknown),
+                fix="choose from " + ", ".join(sorted(known)),
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         options = "FORMAT CSV, HEADER" if format == "csv" else "FORMAT PARQUET"
         if partition_by:

@@ -88,8 +88,9 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _config(log_level: str, certificate: Path | None = None,
-            key: Path | None = None) -> uvicorn.Config:
+def _config(
+    log_level: str, certificate: Path | None = None, key: Path | None = None
+) -> uvicorn.Config:
     """uvicorn's configuration; HTTPS with TLS 1.2+ and modern ciphers when given a
     certificate and key (:mod:`haiquan._tls`)."""
     return uvicorn.Config(
@@ -102,7 +103,9 @@ def _config(log_level: str, certificate: Path | None = None,
         ssl_keyfile=key,
         ssl_context_factory=(
             (lambda _config, _default: server_context(certificate, key))
-            if certificate is not None and key is not None else None),
+            if certificate is not None and key is not None
+            else None
+        ),
     )
 
 
@@ -123,7 +126,8 @@ def _log_level(chosen: str | None) -> str:
             "unknown log level",
             expected="one of " + ", ".join(_LEVELS),
             got=repr(chosen if chosen is not None else get_settings().log_level),
-            fix="set HAIQUAN_LOG_LEVEL to e.g. INFO or WARNING" if from_setting
+            fix="set HAIQUAN_LOG_LEVEL to e.g. INFO or WARNING"
+            if from_setting
             else "pass log_level='info' or another of the levels above",
         )
     return level

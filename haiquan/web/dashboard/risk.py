@@ -83,11 +83,16 @@ def risk_queue(limit: int = RECENT) -> tuple[pd.DataFrame, dict[str, Any]]:
         alerts, applied = alerts_in_force(declarations["date"])
         last = pd.Timestamp(declarations["date"].max()).date() if len(declarations) else None
         first = pd.Timestamp(declarations["date"].min()).date() if len(declarations) else None
-        profiles = (profiles_in_force(read_profiles(), first, last)
-                    if first and last else [])
-        batch = score_batch(declarations, model, mode="batch", alerts=alerts,
-                            aeo=aeo.directory, capacity=load_capacity_rules(on=last),
-                            profiles=profiles)
+        profiles = profiles_in_force(read_profiles(), first, last) if first and last else []
+        batch = score_batch(
+            declarations,
+            model,
+            mode="batch",
+            alerts=alerts,
+            aeo=aeo.directory,
+            capacity=load_capacity_rules(on=last),
+            profiles=profiles,
+        )
         scored = batch.scores
         keep = ["date", "office", "importer", "hs_code", "origin_country", "value"]
         table = pd.concat([scored, declarations[keep]], axis=1)

@@ -51,15 +51,17 @@ def test_the_page_says_how_many_alerts_were_applied(
 ) -> None:
     login(http, make_account("viewer"))
     before = http.get("/risk").text
-    assert "none kept" in " ".join(before[before.index('id="alerts"'):].split())
+    assert "none kept" in " ".join(before[before.index('id="alerts"') :].split())
     kept = default_alerts_file()
     kept.parent.mkdir(parents=True)
     hs4 = str(recent_declarations(1000).rows["hs_code"].iloc[-1])[:4]
-    kept.write_text("- alert_id: TH-1\n  issuing_country: THA\n  valid_from: 2020-01-01\n"
-                    f"  valid_to: 2030-12-31\n  hs_prefix: '{hs4}'\n  reason: undervaluation\n",
-                    encoding="utf-8")
+    kept.write_text(
+        "- alert_id: TH-1\n  issuing_country: THA\n  valid_from: 2020-01-01\n"
+        f"  valid_to: 2030-12-31\n  hs_prefix: '{hs4}'\n  reason: undervaluation\n",
+        encoding="utf-8",
+    )
     after = http.get("/risk").text
-    line = after[after.index('id="alerts"'):after.index("</p>", after.index('id="alerts"'))]
+    line = after[after.index('id="alerts"') : after.index("</p>", after.index('id="alerts"'))]
     assert "1 in force of 1 kept" in " ".join(line.split())
 
 
