@@ -29,9 +29,10 @@ def outcome(
         str | None,
         typer.Option(
             "--fraud-type",
-            help="undervaluation, misclassification, quantity, false "
-            "origin, prohibited goods, intellectual property, drugs, public safety, "
-            "other.",
+            help="A fraud type in force on the inspection day: the rule set "
+            "HAIQUAN_HOME/risk/fraud_types.yaml, else the packaged "
+            "haiquan/risk/rules/fraud_types.yaml (undervaluation, misclassification, "
+            "public safety, …); an unknown type is refused with the list.",
         ),
     ] = None,
     inspected_on: Annotated[
