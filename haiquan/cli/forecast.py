@@ -217,8 +217,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Forecast every series of a slice with intervals (80 %, 95 %) and a weighted ensemble."""
         from haiquan.forecast import make_engine, output_columns
-        from haiquan.forecast.flows import SYNTHETIC_NOTE
         from haiquan.forecast.published import forecast_or_stored
+        from haiquan.forecast.slices import SYNTHETIC_NOTE
 
         chosen_format = _input_format(input_format, legacy_format)
         # From the warehouse, the stored run the dashboard, the API and the plan show.

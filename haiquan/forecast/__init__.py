@@ -13,15 +13,12 @@ from haiquan.forecast.ensemble import EnsembleChoice, choose_ensemble, combine_f
 from haiquan.forecast.flows import (
     OUTPUT_COLUMNS,
     FlowForecast,
-    SliceRows,
     backtest_file,
     backtest_flows,
     check_output,
     forecast_file,
     forecast_flows,
-    load_slice,
     output_columns,
-    read_flows,
     run_flow_forecast,
 )
 from haiquan.forecast.forecaster import BENCHMARK, ENSEMBLE, BacktestResult, Forecaster
@@ -35,6 +32,7 @@ from haiquan.forecast.metrics import coverage, mase, msis, naive_scale, score_fo
 from haiquan.forecast.models import DEFAULT_MEMBERS, MODEL_CATALOGUE, build_model
 from haiquan.forecast.panel import flows_to_panel, select_slice
 from haiquan.forecast.reconcile import build_hierarchy, reconcile_forecasts
+from haiquan.forecast.slices import SliceRows, load_slice, read_flows
 from haiquan.forecast.store import list_runs, run_model_means, run_scores, save_backtest
 
 __all__ = [

@@ -30,10 +30,10 @@ from haiquan.forecast.flows import (
     FlowForecast,
     check_output,
     forecast_file,
-    load_slice,
     run_flow_forecast,
 )
 from haiquan.forecast.panel import SERIES_KEYS, select_slice
+from haiquan.forecast.slices import load_slice
 
 __all__ = [
     "FORECAST_KIND",

@@ -126,7 +126,8 @@ def test_unknown_reconcile_method_is_refused_before_any_work(make_flows) -> None
 
 def test_forecasts_of_demo_data_say_they_are_synthetic(isolated_settings, census_file,
                                                        quick_config, local_engine) -> None:
-    from haiquan.forecast.flows import SYNTHETIC_NOTE, backtest_file
+    from haiquan.forecast.flows import backtest_file
+    from haiquan.forecast.slices import SYNTHETIC_NOTE
     from haiquan.warehouse.loading import load_trade_frame
     from haiquan.warehouse.synthetic import generate_synthetic_trade
 
