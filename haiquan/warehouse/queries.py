@@ -106,7 +106,14 @@ def query_flows(
     sql = (
         f"SELECT {columns} FROM trade_flows WHERE {where} ORDER BY reporter, partner, flow, period"
     )
-    return _with(warehouse, lambda w: w.frame(sql, parameters))
+
+    def work(w: Warehouse) -> pd.DataFrame:
+        if not w.has_table("trade_flows"):
+            # A warehouse a commitment status record created holds no trade table: no rows.
+            return pd.DataFrame(columns=list(TRADE_FLOW_COLUMNS))
+        return w.frame(sql, parameters)
+
+    return _with(warehouse, work)
 
 
 def top_partners(

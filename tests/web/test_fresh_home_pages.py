@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
@@ -43,11 +44,12 @@ def test_concurrent_first_requests_on_a_fresh_home(
 
 
 def test_overview_without_trade_once_the_warehouse_exists(
-    live_server: ServerHandle, make_account: Callable[..., Account]
+    live_server: ServerHandle, make_account: Callable[..., Account], shared_data: Path
 ) -> None:
     """A warehouse holding only a commitment status record (as ``haiquan commitments`` writes
     it: the file exists, without any trade table) made ``/`` answer 500: the overview says no
-    trade data is loaded and how to load it."""
+    trade data is loaded and how to load it; the priorities and the plan (500 too) read the
+    shared example trade."""
     import datetime as dt
 
     from haiquan.commitments import StatusRecord, record_status
@@ -68,6 +70,12 @@ def test_overview_without_trade_once_the_warehouse_exists(
         )
         assert login_answer.status_code == 303, login_answer.text
         page = client.get("/")
+        # The priorities read the shared example trade when the warehouse holds none.
+        others = {path: client.get(path) for path in ("/priorities", "/plan")}
     assert page.status_code == 200, page.text[-2000:]
     assert "no trade data is loaded" in page.text
     assert "haiquan load" in page.text
+    assert {path: a.status_code for path, a in others.items()} == {
+        "/priorities": 200,
+        "/plan": 200,
+    }, {path: a.text[-500:] for path, a in others.items()}
