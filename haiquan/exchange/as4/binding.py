@@ -20,7 +20,6 @@ and the dashboard see AS4 messages as they see the others:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
@@ -41,6 +40,11 @@ from haiquan.exchange._util import digest_text
 from haiquan.exchange.as4 import codec
 from haiquan.exchange.as4.certificates import NodeCredentials, partner_signer_check
 from haiquan.exchange.as4.ebms import EbmsProblem, delivery_outcome
+from haiquan.exchange.as4.message_ids import (
+    ebms_message_id,
+    haiquan_message_id,
+    is_haiquan_id,
+)
 from haiquan.exchange.as4.party import node_party
 from haiquan.exchange.as4.pmode import DEFAULT_PARTY_TYPE, As4Agreement, load_certificate
 from haiquan.exchange.documents import DocumentContext, document_type
@@ -66,7 +70,6 @@ __all__ = [
 ]
 
 AS4_PATH = "/exchange/as4"
-_ID = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 _log = logging.getLogger(__name__)
 #: Room for the SOAP header, base64 and MIME framing around the largest payload allowed.
 _OVERHEAD = 65_536
@@ -76,34 +79,6 @@ def as4_request_limit(max_payload_bytes: int) -> int:
     """The largest AS4 request body a node reads for its ``max_payload_bytes`` (the gateway's
     HTTP app refuses a longer one, declared or not, before holding it)."""
     return max_payload_bytes * 2 + _OVERHEAD
-
-
-def ebms_message_id(message_id: str, sender: str) -> str:
-    """The ``eb:MessageId`` of a haiquan message (RFC 2822 form ``left@right``).
-
-    >>> ebms_message_id("0b7c-42", "VNM")
-    '0b7c-42@vnm.haiquan'
-    """
-    return f"{message_id}@{sender.lower()}.haiquan"
-
-
-def haiquan_message_id(ebms_id: str, sender: str) -> str:
-    """The haiquan message id of a received ``eb:MessageId``: the original id for a message
-    from a haiquan node, the same text with ``@`` as ``:`` when that fits haiquan's id syntax,
-    else a digest of it (stable, so a duplicate is still recognised).
-
-    >>> haiquan_message_id("0b7c-4242@vnm.haiquan", "VNM")
-    '0b7c-4242'
-    >>> haiquan_message_id("2011-921@5209999001264.example.com", "THA")
-    '2011-921:5209999001264.example.com'
-    """
-    suffix = f"@{sender.lower()}.haiquan"
-    if ebms_id.endswith(suffix) and _ID.match(ebms_id[: -len(suffix)]):
-        return ebms_id[: -len(suffix)]
-    mapped = ebms_id.replace("@", ":")
-    if _ID.match(mapped):
-        return mapped
-    return "as4-" + hashlib.sha256(ebms_id.encode("utf-8")).hexdigest()[:60]
 
 
 @dataclass(frozen=True)
@@ -431,7 +406,7 @@ class As4Gateway:
         envelope_id = haiquan_message_id(incoming.message_id, sender)
         conversation = (
             incoming.conversation_id
-            if _ID.match(incoming.conversation_id)
+            if is_haiquan_id(incoming.conversation_id)
             else haiquan_message_id(incoming.conversation_id, sender)
         )
         try:
