@@ -17,6 +17,7 @@ compiled code and is not timed.
 
     .venv/bin/python benchmarks/bench_forecast.py [--series N] [--n-jobs 2] [--inner ""]
         [--baselines]   (also the issue's named baselines at the hold-out, for context)
+    .venv/bin/python benchmarks/bench_forecast.py --command   (the users' command, whole file)
 """
 
 from __future__ import annotations
@@ -262,6 +263,39 @@ def report(table: pd.DataFrame, result: BacktestResult, title: str) -> float:
     return gain
 
 
+def time_forecast_command(shared: Path) -> None:
+    """Wall, CPU and peak memory of ``haiquan forecast`` on the whole Census file (494 series),
+    run as users run it: a new process, the file read and checked, every series forecast, the
+    CSV written."""
+    import subprocess
+    import sys
+    import tempfile
+
+    folder_name = "trade/us-census-country-monthly"
+    source = shared / folder_name / "us_census_goods_by_country_monthly_long.csv.gz"
+    command = Path(sys.executable).with_name("haiquan")
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "forecast.csv"
+        load_before = Path("/proc/loadavg").read_text().strip()
+        start = time.perf_counter()
+        subprocess.run(
+            [str(command), "forecast", "--input", str(source), "--input-format", "census",
+             "--horizon", "12", "--output", str(output)],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wall = time.perf_counter() - start
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        rows = pd.read_csv(output)
+    series = rows.groupby(["partner", "flow"]).ngroups
+    print(
+        f"haiquan forecast, whole Census file: {series} series forecast, {len(rows)} rows; "
+        f"{wall:.1f} s wall, {child.ru_utime + child.ru_stime:.1f} s CPU, peak memory "
+        f"{child.ru_maxrss / 1024:.0f} MB; target < 60 s wall: "
+        f"{'met' if wall < 60 else 'NOT met'}; loadavg before {load_before}, "
+        f"after {Path('/proc/loadavg').read_text().strip()}"
+    )
+
+
 def _verdict(covered: float, nominal: float) -> str:
     return "met" if abs(covered - nominal) <= 0.03 else "NOT met"
 
@@ -301,8 +335,18 @@ def main() -> None:
         help="only time the members on the first N series as haiquan runs "
         "them and with statsforecast's cross_validation, then stop",
     )
+    parser.add_argument(
+        "--command",
+        action="store_true",
+        help="only time the command users run on the whole Census file (issue 16: "
+        "haiquan forecast --input FILE --input-format census --horizon 12 --output OUT.csv, "
+        "target < 60 s wall), in its own process, then stop",
+    )
     args = parser.parse_args()
 
+    if args.command:
+        time_forecast_command(args.shared)
+        return
     panel = census_panel(args.shared)
     if args.compare_cross_validation:
         compare_cross_validation(panel, ForecastConfig(horizon=12), args.compare_cross_validation)
