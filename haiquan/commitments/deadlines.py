@@ -204,7 +204,8 @@ def undated_reasons(
         )
         reasons.append(
             f"{cat.title}: no due dates for {code}, because its implementation periods run from "
-            f"entry into force for the party and that date is unknown ({why}); pass --in-force "
-            "YYYY-MM-DD, or install a copy of the catalogue giving the party's date and source"
+            f"entry into force for the party and that date is unknown ({why}); give the date "
+            "to `haiquan commitments deadlines --in-force YYYY-MM-DD`, or install a copy of the "
+            "catalogue giving the party's date and source (the dashboard then shows them too)"
         )
     return reasons
